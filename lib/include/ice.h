@@ -1,0 +1,25 @@
+/*
+ * ice.h - libicetable, an Apache Iceberg table-format library in C.
+ *
+ * Include this umbrella header, or the per-concept headers under ice/.
+ * See docs/ARCHITECTURE.md for the layers and the error and ownership rules.
+ */
+#ifndef ICE_H
+#define ICE_H
+
+#include "ice/alloc.h"
+#include "ice/arena.h"
+#include "ice/common.h"
+#include "ice/errors.h"
+#include "ice/io.h"
+#include "ice/json.h"
+#include "ice/literal.h"
+#include "ice/metadata_builder.h"
+#include "ice/partition_spec.h"
+#include "ice/schema.h"
+#include "ice/snapshot.h"
+#include "ice/table_metadata.h"
+#include "ice/transform.h"
+#include "ice/types.h"
+
+#endif

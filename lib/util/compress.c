@@ -1,0 +1,411 @@
+/*
+ * util/compress.c - codec wrappers over zlib, libzstd, libsnappy, liblz4 and
+ * libbrotli. This is the only file that includes their headers.
+ */
+#include <brotli/decode.h>
+#include <brotli/encode.h>
+#include <lz4.h>
+#include <lz4frame.h>
+#include <snappy-c.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "alloc.h"
+#include "compress.h"
+#include "error.h"
+
+const char *ice_codec__name(ice_codec codec)
+{
+	switch (codec) {
+	case ICE_CODEC_NONE: return "uncompressed";
+	case ICE_CODEC_SNAPPY: return "snappy";
+	case ICE_CODEC_GZIP: return "gzip";
+	case ICE_CODEC_ZLIB: return "zlib";
+	case ICE_CODEC_DEFLATE: return "deflate";
+	case ICE_CODEC_ZSTD: return "zstd";
+	case ICE_CODEC_LZ4_RAW: return "lz4_raw";
+	case ICE_CODEC_LZ4_HADOOP: return "lz4";
+	case ICE_CODEC_LZ4_FRAME: return "lz4_frame";
+	case ICE_CODEC_BROTLI: return "brotli";
+	}
+	return "unknown";
+}
+
+ice_codec ice_codec__sniff(const uint8_t *d, size_t len)
+{
+	if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b)
+		return ICE_CODEC_GZIP;
+	if (len >= 4 && d[0] == 0x28 && d[1] == 0xb5 && d[2] == 0x2f && d[3] == 0xfd)
+		return ICE_CODEC_ZSTD;
+	return ICE_CODEC_NONE;
+}
+
+static int corrupt(ice_codec codec, const char *what)
+{
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: corrupt compressed data: %s",
+	                      ice_codec__name(codec), what);
+}
+
+static int check_expected(ice_codec codec, size_t got, size_t expected)
+{
+	if (expected && got != expected)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO,
+		                      "%s: decompressed to %zu bytes, expected %zu", ice_codec__name(codec),
+		                      got, expected);
+	return 0;
+}
+
+/* zlib-family: wbits selects gzip (16+15), zlib (15) or raw deflate (-15). */
+static int inflate_any(ice_codec codec, int wbits, const uint8_t *in, size_t in_len, size_t expected,
+                       ice_buf *out)
+{
+	z_stream zs;
+	int zrc, rc = 0;
+	size_t start = out->len;
+	memset(&zs, 0, sizeof(zs));
+	zs.zalloc = Z_NULL;
+	zs.zfree = Z_NULL;
+	if (inflateInit2(&zs, wbits) != Z_OK)
+		return ice_error__oom();
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)(in_len > UINT32_MAX ? UINT32_MAX : in_len);
+	for (;;) {
+		size_t chunk = expected ? expected - (out->len - start) + 1 : 65536;
+		if (chunk > (1u << 30))
+			chunk = 1u << 30;
+		if ((rc = ice_buf__grow(out, chunk)) != 0)
+			break;
+		zs.next_out = (Bytef *)out->ptr + out->len;
+		zs.avail_out = (uInt)(out->cap - out->len - 1);
+		size_t before = zs.avail_out;
+		zrc = inflate(&zs, Z_NO_FLUSH);
+		out->len += before - zs.avail_out;
+		out->ptr[out->len] = '\0';
+		if (zrc == Z_STREAM_END) {
+			/* gzip allows several concatenated members */
+			if (codec == ICE_CODEC_GZIP && zs.avail_in > 0) {
+				if (inflateReset(&zs) != Z_OK) {
+					rc = corrupt(codec, "bad member");
+					break;
+				}
+				continue;
+			}
+			if (zs.avail_in > 0 && codec != ICE_CODEC_GZIP) {
+				rc = corrupt(codec, "trailing bytes after the stream");
+				break;
+			}
+			break;
+		}
+		if (zrc == Z_MEM_ERROR) {
+			rc = ice_error__oom();
+			break;
+		}
+		if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+			rc = corrupt(codec, zs.msg ? zs.msg : "inflate failed");
+			break;
+		}
+		if (zrc == Z_BUF_ERROR && zs.avail_in == 0) {
+			rc = corrupt(codec, "truncated stream");
+			break;
+		}
+	}
+	inflateEnd(&zs);
+	if (rc)
+		return rc;
+	return check_expected(codec, out->len - start, expected);
+}
+
+static int deflate_any(int wbits, int level, const uint8_t *in, size_t in_len, ice_buf *out)
+{
+	z_stream zs;
+	int zrc, rc = 0;
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, level ? level : Z_DEFAULT_COMPRESSION, Z_DEFLATED, wbits, 8,
+	                 Z_DEFAULT_STRATEGY) != Z_OK)
+		return ice_error__oom();
+	size_t bound = deflateBound(&zs, (uLong)in_len);
+	if ((rc = ice_buf__grow(out, bound)) == 0) {
+		zs.next_in = (Bytef *)in;
+		zs.avail_in = (uInt)in_len;
+		zs.next_out = (Bytef *)out->ptr + out->len;
+		zs.avail_out = (uInt)bound;
+		zrc = deflate(&zs, Z_FINISH);
+		if (zrc != Z_STREAM_END)
+			rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "deflate failed");
+		else {
+			out->len += bound - zs.avail_out;
+			out->ptr[out->len] = '\0';
+		}
+	}
+	deflateEnd(&zs);
+	return rc;
+}
+
+static int zstd_decompress(const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	ZSTD_inBuffer ib = {in, in_len, 0};
+	size_t start = out->len, zr = 1;
+	int rc = 0;
+	if (!dctx)
+		return ice_error__oom();
+	while (ib.pos < ib.size || zr != 0) {
+		size_t chunk = expected ? expected - (out->len - start) + 1 : ZSTD_DStreamOutSize();
+		if ((rc = ice_buf__grow(out, chunk)) != 0)
+			break;
+		ZSTD_outBuffer ob = {out->ptr + out->len, out->cap - out->len - 1, 0};
+		zr = ZSTD_decompressStream(dctx, &ob, &ib);
+		out->len += ob.pos;
+		out->ptr[out->len] = '\0';
+		if (ZSTD_isError(zr)) {
+			rc = corrupt(ICE_CODEC_ZSTD, ZSTD_getErrorName(zr));
+			break;
+		}
+		if (ib.pos == ib.size && ob.pos == 0 && zr != 0) {
+			rc = corrupt(ICE_CODEC_ZSTD, "truncated stream");
+			break;
+		}
+	}
+	ZSTD_freeDCtx(dctx);
+	if (rc)
+		return rc;
+	return check_expected(ICE_CODEC_ZSTD, out->len - start, expected);
+}
+
+static int snappy_decompress(const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	size_t n;
+	if (snappy_uncompressed_length((const char *)in, in_len, &n) != SNAPPY_OK)
+		return corrupt(ICE_CODEC_SNAPPY, "bad length header");
+	if (expected && n != expected)
+		return check_expected(ICE_CODEC_SNAPPY, n, expected);
+	int rc = ice_buf__grow(out, n);
+	if (rc)
+		return rc;
+	size_t got = n;
+	if (snappy_uncompress((const char *)in, in_len, out->ptr + out->len, &got) != SNAPPY_OK || got != n)
+		return corrupt(ICE_CODEC_SNAPPY, "bad block");
+	out->len += n;
+	out->ptr[out->len] = '\0';
+	return 0;
+}
+
+static int lz4_raw_decompress(const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	if (!expected) {
+		/* Unknown size: grow until it fits, within the buffer's cap. */
+		size_t guess = in_len * 4 + 64;
+		for (;;) {
+			int rc = ice_buf__grow(out, guess);
+			if (rc)
+				return rc;
+			int n = LZ4_decompress_safe((const char *)in, out->ptr + out->len, (int)in_len,
+			                            (int)(guess > INT32_MAX ? INT32_MAX : guess));
+			if (n >= 0) {
+				out->len += (size_t)n;
+				out->ptr[out->len] = '\0';
+				return 0;
+			}
+			if (guess >= out->limit || guess > INT32_MAX / 2)
+				return corrupt(ICE_CODEC_LZ4_RAW, "bad block");
+			guess *= 2;
+		}
+	}
+	if (expected > INT32_MAX || in_len > INT32_MAX)
+		return corrupt(ICE_CODEC_LZ4_RAW, "block too large");
+	int rc = ice_buf__grow(out, expected);
+	if (rc)
+		return rc;
+	int n = LZ4_decompress_safe((const char *)in, out->ptr + out->len, (int)in_len, (int)expected);
+	if (n < 0)
+		return corrupt(ICE_CODEC_LZ4_RAW, "bad block");
+	out->len += (size_t)n;
+	out->ptr[out->len] = '\0';
+	return check_expected(ICE_CODEC_LZ4_RAW, (size_t)n, expected);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Hadoop framing: repeated [u32 BE raw size][u32 BE compressed size][block]. */
+static int lz4_hadoop_decompress(const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	size_t pos = 0, start = out->len;
+	while (pos < in_len) {
+		if (in_len - pos < 8)
+			return corrupt(ICE_CODEC_LZ4_HADOOP, "truncated frame header");
+		uint32_t raw = be32(in + pos), comp = be32(in + pos + 4);
+		pos += 8;
+		if (comp > in_len - pos)
+			return corrupt(ICE_CODEC_LZ4_HADOOP, "frame longer than the data");
+		int rc = lz4_raw_decompress(in + pos, comp, raw, out);
+		if (rc)
+			return rc;
+		pos += comp;
+	}
+	return check_expected(ICE_CODEC_LZ4_HADOOP, out->len - start, expected);
+}
+
+static int lz4_frame_decompress(const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	LZ4F_dctx *dctx;
+	size_t pos = 0, start = out->len;
+	int rc = 0;
+	if (LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION)))
+		return ice_error__oom();
+	for (;;) {
+		if ((rc = ice_buf__grow(out, 65536)) != 0)
+			break;
+		size_t dst = out->cap - out->len - 1, src = in_len - pos;
+		size_t r = LZ4F_decompress(dctx, out->ptr + out->len, &dst, in + pos, &src, NULL);
+		if (LZ4F_isError(r)) {
+			rc = corrupt(ICE_CODEC_LZ4_FRAME, LZ4F_getErrorName(r));
+			break;
+		}
+		pos += src;
+		out->len += dst;
+		out->ptr[out->len] = '\0';
+		if (r == 0)
+			break;
+		if (pos >= in_len && dst == 0) {
+			rc = corrupt(ICE_CODEC_LZ4_FRAME, "truncated frame");
+			break;
+		}
+	}
+	LZ4F_freeDecompressionContext(dctx);
+	if (rc)
+		return rc;
+	return check_expected(ICE_CODEC_LZ4_FRAME, out->len - start, expected);
+}
+
+static int brotli_decompress(const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	BrotliDecoderState *st = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+	size_t avail_in = in_len, start = out->len;
+	const uint8_t *next_in = in;
+	int rc = 0;
+	if (!st)
+		return ice_error__oom();
+	for (;;) {
+		size_t chunk = expected ? expected - (out->len - start) + 1 : 65536;
+		if ((rc = ice_buf__grow(out, chunk)) != 0)
+			break;
+		size_t avail_out = out->cap - out->len - 1;
+		uint8_t *next_out = (uint8_t *)out->ptr + out->len;
+		BrotliDecoderResult r =
+		    BrotliDecoderDecompressStream(st, &avail_in, &next_in, &avail_out, &next_out, NULL);
+		out->len = (size_t)((char *)next_out - out->ptr);
+		out->ptr[out->len] = '\0';
+		if (r == BROTLI_DECODER_RESULT_SUCCESS)
+			break;
+		if (r == BROTLI_DECODER_RESULT_ERROR) {
+			rc = corrupt(ICE_CODEC_BROTLI,
+			             BrotliDecoderErrorString(BrotliDecoderGetErrorCode(st)));
+			break;
+		}
+		if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) {
+			rc = corrupt(ICE_CODEC_BROTLI, "truncated stream");
+			break;
+		}
+	}
+	BrotliDecoderDestroyInstance(st);
+	if (rc)
+		return rc;
+	return check_expected(ICE_CODEC_BROTLI, out->len - start, expected);
+}
+
+int ice_codec__decompress(ice_codec codec, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	if (expected > out->limit)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO,
+		                      "%s: stated size %zu exceeds the limit of %zu bytes",
+		                      ice_codec__name(codec), expected, out->limit);
+	switch (codec) {
+	case ICE_CODEC_NONE:
+		if (expected && in_len != expected)
+			return check_expected(codec, in_len, expected);
+		return ice_buf__put(out, in, in_len);
+	case ICE_CODEC_SNAPPY: return snappy_decompress(in, in_len, expected, out);
+	case ICE_CODEC_GZIP: return inflate_any(codec, 16 + 15, in, in_len, expected, out);
+	case ICE_CODEC_ZLIB: return inflate_any(codec, 15, in, in_len, expected, out);
+	case ICE_CODEC_DEFLATE: return inflate_any(codec, -15, in, in_len, expected, out);
+	case ICE_CODEC_ZSTD: return zstd_decompress(in, in_len, expected, out);
+	case ICE_CODEC_LZ4_RAW: return lz4_raw_decompress(in, in_len, expected, out);
+	case ICE_CODEC_LZ4_HADOOP: return lz4_hadoop_decompress(in, in_len, expected, out);
+	case ICE_CODEC_LZ4_FRAME: return lz4_frame_decompress(in, in_len, expected, out);
+	case ICE_CODEC_BROTLI: return brotli_decompress(in, in_len, expected, out);
+	}
+	return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO, "unknown codec %d", (int)codec);
+}
+
+int ice_codec__compress(ice_codec codec, int level, const uint8_t *in, size_t in_len, ice_buf *out)
+{
+	int rc;
+	switch (codec) {
+	case ICE_CODEC_NONE:
+		return ice_buf__put(out, in, in_len);
+	case ICE_CODEC_SNAPPY: {
+		size_t n = snappy_max_compressed_length(in_len);
+		if ((rc = ice_buf__grow(out, n)) != 0)
+			return rc;
+		if (snappy_compress((const char *)in, in_len, out->ptr + out->len, &n) != SNAPPY_OK)
+			return ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "snappy: compression failed");
+		out->len += n;
+		out->ptr[out->len] = '\0';
+		return 0;
+	}
+	case ICE_CODEC_GZIP: return deflate_any(16 + 15, level, in, in_len, out);
+	case ICE_CODEC_ZLIB: return deflate_any(15, level, in, in_len, out);
+	case ICE_CODEC_DEFLATE: return deflate_any(-15, level, in, in_len, out);
+	case ICE_CODEC_ZSTD: {
+		size_t n = ZSTD_compressBound(in_len);
+		if ((rc = ice_buf__grow(out, n)) != 0)
+			return rc;
+		size_t r = ZSTD_compress(out->ptr + out->len, n, in, in_len, level ? level : 3);
+		if (ZSTD_isError(r))
+			return ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "zstd: %s", ZSTD_getErrorName(r));
+		out->len += r;
+		out->ptr[out->len] = '\0';
+		return 0;
+	}
+	case ICE_CODEC_LZ4_RAW: {
+		if (in_len > LZ4_MAX_INPUT_SIZE)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "lz4: input too large");
+		int n = LZ4_compressBound((int)in_len);
+		if ((rc = ice_buf__grow(out, (size_t)n)) != 0)
+			return rc;
+		int r = LZ4_compress_default((const char *)in, out->ptr + out->len, (int)in_len, n);
+		if (r <= 0 && in_len > 0)
+			return ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "lz4: compression failed");
+		out->len += (size_t)r;
+		out->ptr[out->len] = '\0';
+		return 0;
+	}
+	case ICE_CODEC_BROTLI: {
+		size_t n = BrotliEncoderMaxCompressedSize(in_len);
+		if (n == 0)
+			n = in_len + 1024;
+		if ((rc = ice_buf__grow(out, n)) != 0)
+			return rc;
+		if (!BrotliEncoderCompress(level ? level : 5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC,
+		                           in_len, in, &n, (uint8_t *)out->ptr + out->len))
+			return ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "brotli: compression failed");
+		out->len += n;
+		out->ptr[out->len] = '\0';
+		return 0;
+	}
+	case ICE_CODEC_LZ4_HADOOP:
+	case ICE_CODEC_LZ4_FRAME:
+		break;
+	}
+	return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO, "%s: compression not supported",
+	                      ice_codec__name(codec));
+}
+
+uint32_t ice_crc32(uint32_t crc, const uint8_t *data, size_t len)
+{
+	return (uint32_t)crc32((uLong)crc, data, (uInt)len);
+}

@@ -1,0 +1,50 @@
+/*
+ * util/compress.h - every compression codec ice meets, behind one interface:
+ * gzip/zstd metadata files, Avro's deflate and snappy blocks, Parquet's
+ * SNAPPY, GZIP, ZSTD, LZ4_RAW, LZ4 (Hadoop framing), BROTLI.
+ *
+ * Output sizes are always capped by the caller so that a hostile header
+ * cannot make us allocate without bound.
+ */
+#ifndef ICE_UTIL_COMPRESS_H
+#define ICE_UTIL_COMPRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+typedef enum ice_codec {
+	ICE_CODEC_NONE = 0,
+	ICE_CODEC_SNAPPY,      /* raw snappy block */
+	ICE_CODEC_GZIP,        /* gzip member(s), RFC 1952 */
+	ICE_CODEC_ZLIB,        /* zlib stream, RFC 1950 */
+	ICE_CODEC_DEFLATE,     /* raw deflate, RFC 1951 (Avro "deflate") */
+	ICE_CODEC_ZSTD,        /* zstd frame(s) */
+	ICE_CODEC_LZ4_RAW,     /* lz4 block without framing (Parquet LZ4_RAW) */
+	ICE_CODEC_LZ4_HADOOP,  /* Hadoop-framed lz4 blocks (Parquet's legacy LZ4) */
+	ICE_CODEC_LZ4_FRAME,   /* lz4 frame format */
+	ICE_CODEC_BROTLI,
+} ice_codec;
+
+const char *ice_codec__name(ice_codec codec);
+
+/* Guess a container by its magic bytes: GZIP, ZSTD, or NONE. */
+ice_codec ice_codec__sniff(const uint8_t *data, size_t len);
+
+/*
+ * Decompress `in` and append to `out`. `expected` is the exact decompressed
+ * size when the container states it (Parquet pages), or 0 when unknown, in
+ * which case output is capped by out->limit. Errors are ICE_EINVALID with a
+ * message naming the codec and what went wrong (no file name: the caller
+ * prefixes it).
+ */
+int ice_codec__decompress(ice_codec codec, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out);
+
+/* Compress `in` and append to `out`. level 0 = codec default. */
+int ice_codec__compress(ice_codec codec, int level, const uint8_t *in, size_t in_len, ice_buf *out);
+
+/* CRC-32 (zlib polynomial), used by Avro's snappy framing. */
+uint32_t ice_crc32(uint32_t crc, const uint8_t *data, size_t len);
+
+#endif

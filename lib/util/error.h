@@ -1,0 +1,31 @@
+/*
+ * util/error.h - raising errors inside the library.
+ *
+ * ice_error__set() formats the thread-local message and returns the code, so
+ * the idiom is `return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_METADATA,
+ * "%s: %s: expected a string", file, path);`.
+ */
+#ifndef ICE_UTIL_ERROR_H
+#define ICE_UTIL_ERROR_H
+
+#include <stdarg.h>
+
+#include "ice/errors.h"
+
+int ice_error__set(int code, int klass, const char *fmt, ...) ICE_PRINTF(3, 4);
+int ice_error__vset(int code, int klass, const char *fmt, va_list ap);
+/* Raise the static out-of-memory error; returns ICE_ERROR. Never allocates. */
+int ice_error__oom(void);
+/* An OS error from errno, e.g. "<path>: open: No such file or directory".
+ * ENOENT maps to ICE_ENOTFOUND, EEXIST to ICE_EEXISTS. */
+int ice_error__os(const char *path, const char *op);
+/*
+ * Put "<prefix>: " in front of the current message (e.g. the file name once it
+ * is known). Leaves an out-of-memory error alone. Returns the current code.
+ */
+int ice_error__prefix(const char *fmt, ...) ICE_PRINTF(1, 2);
+/* The code of the last error, or ICE_ERROR if none is set. */
+int ice_error__code(void);
+bool ice_error__is_oom(void);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * tools/ice.c - the ice command line: global options, then one subcommand.
+ *
+ *   ice [global options] <command> [options] [arguments]
+ *
+ * Each subcommand lives in its own cmd_<name>.c and uses only the public
+ * libicetable API.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const cli_command cli_commands[] = {
+	{"describe", cmd_describe, "summarize a table: schema, partitioning, snapshots, properties",
+	 "Usage: ice describe TABLE [--json]\n"
+	 "\n"
+	 "Print a summary of a table: format version, uuid, location, current schema,\n"
+	 "partition spec, sort order, current snapshot and properties.\n"
+	 "TABLE is a table directory, its metadata/ directory, or a metadata file.\n"},
+	{"schema", cmd_schema, "print a table's schema",
+	 "Usage: ice schema TABLE [--schema-id ID] [--all] [--json]\n"
+	 "\n"
+	 "Print the current schema (or schema ID, or every schema with --all) as an\n"
+	 "indented tree of fields with ids, types and requiredness.\n"},
+	{"snapshots", cmd_snapshots, "list a table's snapshots",
+	 "Usage: ice snapshots TABLE [--json]\n"
+	 "\n"
+	 "List every snapshot: commit time, id, parent, operation, summary counts and\n"
+	 "manifest list.\n"},
+	{"history", cmd_history, "show when each snapshot became current",
+	 "Usage: ice history TABLE [--json]\n"
+	 "\n"
+	 "The snapshot log: when each snapshot was made current, its parent, and whether\n"
+	 "it is an ancestor of the current snapshot.\n"},
+	{"refs", cmd_refs, "list branches and tags",
+	 "Usage: ice refs TABLE [--json]\n"
+	 "\n"
+	 "List branches and tags with their snapshot and retention settings.\n"},
+	{"metadata", cmd_metadata, "validate and print a table's metadata JSON",
+	 "Usage: ice metadata TABLE [--compact] [--upgrade 2|3]\n"
+	 "\n"
+	 "Parse and validate the table's current metadata file and print it exactly as\n"
+	 "libicetable writes metadata (pretty-printed unless --compact). With --upgrade,\n"
+	 "print the document upgraded to that format version (nothing is written).\n"},
+	{NULL, NULL, NULL, NULL},
+};
+
+const cli_command *cli_find_command(const char *name)
+{
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: ice [--json] [--path-map OLD=NEW] [--catalog URI] <command> [options]\n"
+	           "\n"
+	           "ice reads, writes and maintains Apache Iceberg tables.\n"
+	           "\n"
+	           "Commands:\n");
+	for (const cli_command *c = cli_commands; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f, "\n"
+	           "Run 'ice <command> --help' for a command's options.\n"
+	           "Exit codes: 0 ok, 1 error, 2 usage, 3 commit conflict, 4 commit state unknown.\n");
+}
+
+int main(int argc, char **argv)
+{
+	ice_cli cli;
+	int i, rc;
+
+	memset(&cli, 0, sizeof(cli));
+	cli.out = stdout;
+	cli.catalog = getenv("ICE_CATALOG");
+	if (ice_io_new(&cli.io))
+		return cli_fail(ICE_ERROR);
+
+	/* Global options come before the command. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			ice_io_free(cli.io);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+			printf("ice %s (libicetable %s, Iceberg format v1-v%d)\n", ICE_VERSION_STRING, ice_version(),
+			       ICE_FORMAT_VERSION_MAX);
+			ice_io_free(cli.io);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--json")) {
+			cli.json = true;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			cli.quiet = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			cli.verbose++;
+		} else if ((!strcmp(a, "--path-map") || !strcmp(a, "--catalog")) && i + 1 < argc) {
+			int code = !strcmp(a, "--path-map") ? OPT_PATH_MAP : OPT_CATALOG;
+			if ((rc = cli_common_option(&cli, NULL, code, argv[++i])) != 0) {
+				ice_io_free(cli.io);
+				return rc;
+			}
+		} else if (!strncmp(a, "--path-map=", 11) || !strncmp(a, "--catalog=", 10)) {
+			int code = a[2] == 'p' ? OPT_PATH_MAP : OPT_CATALOG;
+			if ((rc = cli_common_option(&cli, NULL, code, strchr(a, '=') + 1)) != 0) {
+				ice_io_free(cli.io);
+				return rc;
+			}
+		} else {
+			fprintf(stderr, "ice: unknown option '%s'\nTry 'ice --help'.\n", a);
+			ice_io_free(cli.io);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		ice_io_free(cli.io);
+		return EXIT_USAGE;
+	}
+	const cli_command *cmd = cli_find_command(argv[i]);
+	if (!cmd) {
+		fprintf(stderr, "ice: unknown command '%s'\nTry 'ice --help'.\n", argv[i]);
+		ice_io_free(cli.io);
+		return EXIT_USAGE;
+	}
+	/* The command parses its own arguments; argv[0] is the command name. */
+	rc = cmd->fn(&cli, argc - i, argv + i);
+	ice_io_free(cli.io);
+	if (fflush(stdout) != 0 && rc == EXIT_OK)
+		rc = EXIT_ERROR;
+	return rc;
+}
