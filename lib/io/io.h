@@ -1,0 +1,74 @@
+/*
+ * io/io.h - the internal face of FileIO: random-access input files and
+ * sequential output files behind a vtable, so the local file system and S3
+ * (later) look the same to the codecs and the catalog.
+ */
+#ifndef ICE_IO_IO_H
+#define ICE_IO_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ice/io.h"
+#include "util/buf.h"
+
+typedef struct ice_input ice_input;
+typedef struct ice_output ice_output;
+
+typedef struct ice_input_ops {
+	int (*read_at)(ice_input *in, uint64_t offset, void *dst, size_t len);
+	void (*close)(ice_input *in);
+} ice_input_ops;
+
+struct ice_input {
+	const ice_input_ops *ops;
+	char *location; /* as given (before path mapping), for messages */
+	uint64_t size;
+};
+
+typedef struct ice_output_ops {
+	int (*write)(ice_output *out, const void *data, size_t len);
+	/* Makes the file durable and visible; after a failure nothing is left. */
+	int (*close)(ice_output *out);
+	/* Abandons the file and removes what was written. */
+	void (*abort)(ice_output *out);
+} ice_output_ops;
+
+struct ice_output {
+	const ice_output_ops *ops;
+	char *location;
+	uint64_t written;
+};
+
+/* Open a file for random reads. ICE_ENOTFOUND when it does not exist. */
+int ice_io__open_input(ice_input **out, const ice_io *io, const char *location);
+/* Exactly `len` bytes at `offset`; ICE_EINVALID "<location>: unexpected end
+ * of file at offset N" when the file is shorter. */
+int ice_input__read_at(ice_input *in, uint64_t offset, void *dst, size_t len);
+void ice_input__close(ice_input *in);
+
+/*
+ * Create a new file. With `exclusive`, fail with ICE_EEXISTS if it exists.
+ * Parent directories are created as needed (local files).
+ */
+int ice_io__create_output(ice_output **out, const ice_io *io, const char *location, bool exclusive);
+int ice_output__write(ice_output *out, const void *data, size_t len);
+int ice_output__close(ice_output *out); /* frees `out` whatever the result */
+void ice_output__abort(ice_output *out); /* frees `out` */
+
+/* Delete a file; ICE_ENOTFOUND if it does not exist. */
+int ice_io__delete(const ice_io *io, const char *location);
+
+/* Names of the entries of a directory location (not recursive), allocated
+ * in `arena`. */
+typedef struct ice_dir_entry {
+	const char *name;
+	bool is_dir;
+	uint64_t size;
+	int64_t mtime_ms;
+} ice_dir_entry;
+struct ice_arena;
+int ice_io__list(const ice_io *io, const char *location, struct ice_arena *arena, ice_dir_entry **entries_out,
+                 size_t *n_out);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * tools/cmd_describe.c - `ice describe TABLE`: a one-screen summary of a
+ * table.
+ */
+#include "print.h"
+
+static int describe_json(ice_cli *cli, const ice_table_metadata *md, const char *location)
+{
+	ice_json_writer *w;
+	const ice_snapshot *cur = ice_table_metadata_current_snapshot(md);
+	const ice_properties *props = ice_table_metadata_properties(md);
+	int64_t next_row_id;
+	if (ice_json_writer_new(&w, ICE_JSON_PRETTY))
+		return cli_fail(ICE_ERROR);
+	ice_json_begin_object(w);
+	ice_json_key(w, "metadata-location");
+	ice_json_string(w, location);
+	ice_json_key(w, "location");
+	ice_json_string(w, ice_table_metadata_location(md));
+	ice_json_key(w, "format-version");
+	ice_json_int(w, ice_table_metadata_format_version(md));
+	ice_json_key(w, "table-uuid");
+	if (ice_table_metadata_uuid(md))
+		ice_json_string(w, ice_table_metadata_uuid(md));
+	else
+		ice_json_null(w);
+	ice_json_key(w, "last-updated-ms");
+	ice_json_int(w, ice_table_metadata_last_updated_ms(md));
+	ice_json_key(w, "last-sequence-number");
+	ice_json_int(w, ice_table_metadata_last_sequence_number(md));
+	if (ice_table_metadata_next_row_id(md, &next_row_id)) {
+		ice_json_key(w, "next-row-id");
+		ice_json_int(w, next_row_id);
+	}
+	ice_json_key(w, "current-snapshot-id");
+	if (cur)
+		ice_json_int(w, cur->snapshot_id);
+	else
+		ice_json_null(w);
+	ice_json_key(w, "snapshot-count");
+	ice_json_int(w, (int64_t)ice_table_metadata_snapshot_count(md));
+	ice_json_key(w, "schema");
+	ice_schema_write_json(ice_table_metadata_current_schema(md), w);
+	ice_json_key(w, "partition-spec");
+	ice_partition_spec_write_json(ice_table_metadata_default_spec(md), w);
+	ice_json_key(w, "sort-order");
+	ice_sort_order_write_json(ice_table_metadata_default_sort_order(md), w);
+	ice_json_key(w, "refs");
+	ice_json_begin_object(w);
+	for (size_t i = 0; i < ice_table_metadata_ref_count(md); i++) {
+		const ice_ref *ref = ice_table_metadata_ref_at(md, i);
+		ice_json_key(w, ref->name);
+		ice_ref_write_json(ref, w);
+	}
+	ice_json_end_object(w);
+	ice_json_key(w, "properties");
+	ice_json_begin_object(w);
+	for (size_t i = 0; i < props->n; i++) {
+		ice_json_key(w, props->items[i].key);
+		ice_json_string(w, props->items[i].value);
+	}
+	ice_json_end_object(w);
+	ice_json_end_object(w);
+	int rc = cli_print_json(cli, w);
+	ice_json_writer_free(w);
+	return rc;
+}
+
+static void describe_text(ice_cli *cli, const ice_table_metadata *md, const char *location)
+{
+	FILE *f = cli->out;
+	char ts[40];
+	const ice_schema *schema = ice_table_metadata_current_schema(md);
+	const ice_snapshot *cur = ice_table_metadata_current_snapshot(md);
+	const ice_properties *props = ice_table_metadata_properties(md);
+	const ice_partition_spec *spec = ice_table_metadata_default_spec(md);
+	const ice_sort_order *order = ice_table_metadata_default_sort_order(md);
+	int64_t next_row_id;
+
+	fprintf(f, "Table:            %s\n", ice_table_metadata_location(md));
+	fprintf(f, "Metadata file:    %s\n", location);
+	fprintf(f, "Format version:   %d\n", ice_table_metadata_format_version(md));
+	fprintf(f, "Table UUID:       %s\n", ice_table_metadata_uuid(md) ? ice_table_metadata_uuid(md) : "(none)");
+	fprintf(f, "Last updated:     %s UTC\n", cli_format_ms(ice_table_metadata_last_updated_ms(md), ts));
+	if (ice_table_metadata_format_version(md) >= 2)
+		fprintf(f, "Last sequence:    %lld\n", (long long)ice_table_metadata_last_sequence_number(md));
+	if (ice_table_metadata_next_row_id(md, &next_row_id))
+		fprintf(f, "Next row id:      %lld\n", (long long)next_row_id);
+	if (cur)
+		fprintf(f, "Current snapshot: %lld (%s, %s)\n", (long long)cur->snapshot_id,
+		        cli_format_ms(cur->timestamp_ms, ts), cur->operation ? cur->operation : "no operation");
+	else
+		fprintf(f, "Current snapshot: none\n");
+	fprintf(f, "Snapshots:        %zu\n", ice_table_metadata_snapshot_count(md));
+	if (ice_table_metadata_ref_count(md)) {
+		fprintf(f, "Refs:             ");
+		for (size_t i = 0; i < ice_table_metadata_ref_count(md); i++) {
+			const ice_ref *ref = ice_table_metadata_ref_at(md, i);
+			fprintf(f, "%s%s (%s)", i ? ", " : "", ref->name, ref->type == ICE_REF_BRANCH ? "branch" : "tag");
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "\nSchema %d:\n", (int)ice_schema_id(schema));
+	print_schema_tree(f, schema, 2);
+	fprintf(f, "\nPartition spec %d: ", (int)spec->spec_id);
+	print_partition_spec(f, spec, schema);
+	fprintf(f, "\nSort order %d: ", (int)order->order_id);
+	print_sort_order(f, order, schema);
+	fputc('\n', f);
+	if (props->n) {
+		fprintf(f, "\nProperties:\n");
+		for (size_t i = 0; i < props->n; i++)
+			fprintf(f, "  %s = %s\n", props->items[i].key, props->items[i].value);
+	}
+}
+
+CLI_COMMAND(describe)
+{
+	const char *table;
+	ice_table_metadata *md;
+	char *location = NULL;
+	int rc = parse_table_command(cli, "describe", argc, argv, &table);
+	if (rc >= 0)
+		return rc;
+	if ((rc = cli_load_metadata(cli, table, &md, &location)) != 0)
+		return rc;
+	if (cli->json)
+		rc = describe_json(cli, md, location);
+	else
+		describe_text(cli, md, location);
+	ice_free(location);
+	ice_table_metadata_free(md);
+	return rc;
+}

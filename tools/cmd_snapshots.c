@@ -1,0 +1,60 @@
+/*
+ * tools/cmd_snapshots.c - `ice snapshots TABLE`: every snapshot with its
+ * commit time, parent, operation and summary, like Spark's snapshots
+ * metadata table.
+ */
+#include "print.h"
+
+static const char *summary_value(const ice_snapshot *s, const char *key)
+{
+	const char *v = ice_properties_get(&s->summary, key);
+	return v ? v : "-";
+}
+
+CLI_COMMAND(snapshots)
+{
+	const char *table;
+	ice_table_metadata *md;
+	int rc = parse_table_command(cli, "snapshots", argc, argv, &table);
+	if (rc >= 0)
+		return rc;
+	if ((rc = cli_load_metadata(cli, table, &md, NULL)) != 0)
+		return rc;
+	size_t n = ice_table_metadata_snapshot_count(md);
+	const ice_snapshot *cur = ice_table_metadata_current_snapshot(md);
+	if (cli->json) {
+		ice_json_writer *w;
+		if (ice_json_writer_new(&w, ICE_JSON_PRETTY)) {
+			ice_table_metadata_free(md);
+			return cli_fail(ICE_ERROR);
+		}
+		ice_json_begin_array(w);
+		for (size_t i = 0; i < n; i++)
+			ice_snapshot_write_json(ice_table_metadata_snapshot_at(md, i), w);
+		ice_json_end_array(w);
+		rc = cli_print_json(cli, w);
+		ice_json_writer_free(w);
+	} else {
+		FILE *f = cli->out;
+		char ts[40];
+		fprintf(f, "%-23s  %-20s  %-20s  %-9s  %8s  %10s  %12s  %s\n", "committed_at", "snapshot_id",
+		        "parent_id", "operation", "+files", "+records", "total_rec", "manifest_list");
+		for (size_t i = 0; i < n; i++) {
+			const ice_snapshot *s = ice_table_metadata_snapshot_at(md, i);
+			char parent[24];
+			if (s->has_parent)
+				snprintf(parent, sizeof(parent), "%lld", (long long)s->parent_snapshot_id);
+			else
+				snprintf(parent, sizeof(parent), "-");
+			fprintf(f, "%-23s  %-20lld  %-20s  %-9s  %8s  %10s  %12s  %s%s\n",
+			        cli_format_ms(s->timestamp_ms, ts), (long long)s->snapshot_id, parent,
+			        s->operation ? s->operation : "-", summary_value(s, "added-data-files"),
+			        summary_value(s, "added-records"), summary_value(s, "total-records"),
+			        s->manifest_list ? s->manifest_list : "(inline manifests)", s == cur ? "  *" : "");
+		}
+		if (!cli->quiet)
+			fprintf(f, "%zu snapshot(s)%s\n", n, cur ? "; * marks the current one" : "");
+	}
+	ice_table_metadata_free(md);
+	return rc;
+}

@@ -1,0 +1,135 @@
+/*
+ * tools/print.c - readable renderings of schemas, specs and sort orders.
+ */
+#include <string.h>
+
+#include "print.h"
+
+static void print_field(FILE *f, const ice_field *field, int indent);
+
+static void print_children(FILE *f, const ice_type *type, int indent)
+{
+	switch (type->id) {
+	case ICE_TYPE_STRUCT:
+		for (size_t i = 0; i < type->u.struct_.nfields; i++)
+			print_field(f, &type->u.struct_.fields[i], indent);
+		break;
+	case ICE_TYPE_LIST:
+		print_field(f, &type->u.list.element, indent);
+		break;
+	case ICE_TYPE_MAP:
+		print_field(f, &type->u.map.key, indent);
+		print_field(f, &type->u.map.value, indent);
+		break;
+	default:
+		break;
+	}
+}
+
+static void print_field(FILE *f, const ice_field *field, int indent)
+{
+	char *type = ice_type_to_string(field->type);
+	fprintf(f, "%*s%-5d %-24s %s%s", indent, "", (int)field->id, field->name,
+	        ice_type_is_nested(field->type) ? ice_type_id_name(field->type->id) : (type ? type : "?"),
+	        field->required ? " required" : "");
+	if (field->doc)
+		fprintf(f, "  -- %s", field->doc);
+	if (field->initial_default) {
+		char *v = ice_literal_to_string(field->initial_default);
+		fprintf(f, "  (initial default %s)", v ? v : "?");
+		ice_free(v);
+	}
+	if (field->write_default) {
+		char *v = ice_literal_to_string(field->write_default);
+		fprintf(f, "  (write default %s)", v ? v : "?");
+		ice_free(v);
+	}
+	fputc('\n', f);
+	ice_free(type);
+	print_children(f, field->type, indent + 2);
+}
+
+void print_schema_tree(FILE *f, const ice_schema *schema, int indent)
+{
+	size_t n;
+	const int32_t *ids = ice_schema_identifier_field_ids(schema, &n);
+	print_children(f, ice_schema_struct(schema), indent);
+	if (n) {
+		fprintf(f, "%*sidentifier fields:", indent, "");
+		for (size_t i = 0; i < n; i++) {
+			const char *name = ice_schema_field_name(schema, ids[i]);
+			fprintf(f, "%s %s", i ? "," : "", name ? name : "?");
+		}
+		fputc('\n', f);
+	}
+}
+
+static void print_sources(FILE *f, const int32_t *ids, size_t n, const ice_schema *schema)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *name = schema ? ice_schema_field_name(schema, ids[i]) : NULL;
+		if (name)
+			fprintf(f, "%s%s", i ? ", " : "", name);
+		else
+			fprintf(f, "%s<field %d>", i ? ", " : "", (int)ids[i]);
+	}
+}
+
+void print_partition_spec(FILE *f, const ice_partition_spec *spec, const ice_schema *schema)
+{
+	if (spec->nfields == 0) {
+		fputs("unpartitioned", f);
+		return;
+	}
+	for (size_t i = 0; i < spec->nfields; i++) {
+		const ice_partition_field *pf = &spec->fields[i];
+		char t[64];
+		ice_transform_to_string(&pf->transform, t, sizeof(t));
+		fprintf(f, "%s%s(", i ? ", " : "", t);
+		print_sources(f, pf->source_ids, pf->n_source_ids, schema);
+		fprintf(f, ") AS %s [%d]", pf->name, (int)pf->field_id);
+	}
+}
+
+void print_sort_order(FILE *f, const ice_sort_order *order, const ice_schema *schema)
+{
+	if (order->nfields == 0) {
+		fputs("unsorted", f);
+		return;
+	}
+	for (size_t i = 0; i < order->nfields; i++) {
+		const ice_sort_field *sf = &order->fields[i];
+		char t[64];
+		fputs(i ? ", " : "", f);
+		if (sf->transform.kind != ICE_TRANSFORM_IDENTITY) {
+			ice_transform_to_string(&sf->transform, t, sizeof(t));
+			fprintf(f, "%s(", t);
+		}
+		print_sources(f, sf->source_ids, sf->n_source_ids, schema);
+		if (sf->transform.kind != ICE_TRANSFORM_IDENTITY)
+			fputc(')', f);
+		fprintf(f, " %s NULLS %s", sf->direction == ICE_SORT_ASC ? "ASC" : "DESC",
+		        sf->null_order == ICE_NULLS_FIRST ? "FIRST" : "LAST");
+	}
+}
+
+int parse_table_command(ice_cli *cli, const char *name, int argc, char **argv, const char **table_out)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+	const cli_command *cmd = cli_find_command(name);
+	int c, rc;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if ((rc = cli_common_option(cli, cmd, c, optarg)) != 0) {
+			if (rc < 0) {
+				cli_print_usage(cmd, stdout);
+				return EXIT_OK;
+			}
+			return rc;
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(cmd, "expected one TABLE argument");
+	*table_out = argv[optind];
+	return -1;
+}
