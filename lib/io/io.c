@@ -217,15 +217,22 @@ int ice_io_read_all(const ice_io *io, const char *location, size_t max_len, uint
 	return 0;
 }
 
-int ice_io_exists(const ice_io *io, const char *location, bool *exists_out)
+int ice_io__stat(const ice_io *io, const char *location, bool *exists_out, bool *is_dir_out)
 {
 	struct stat st;
 	char *path = local_path(io, location);
 	if (!path)
 		return ice_error__code();
 	*exists_out = stat(path, &st) == 0;
+	if (is_dir_out)
+		*is_dir_out = *exists_out && S_ISDIR(st.st_mode);
 	ice__free(path);
 	return 0;
+}
+
+int ice_io_exists(const ice_io *io, const char *location, bool *exists_out)
+{
+	return ice_io__stat(io, location, exists_out, NULL);
 }
 
 /* ---- local output --------------------------------------------------------- */

@@ -56,6 +56,9 @@ int ice_output__write(ice_output *out, const void *data, size_t len);
 int ice_output__close(ice_output *out); /* frees `out` whatever the result */
 void ice_output__abort(ice_output *out); /* frees `out` */
 
+/* Whether a location exists, and whether it is a directory. */
+int ice_io__stat(const ice_io *io, const char *location, bool *exists_out, bool *is_dir_out);
+
 /* Delete a file; ICE_ENOTFOUND if it does not exist. */
 int ice_io__delete(const ice_io *io, const char *location);
 

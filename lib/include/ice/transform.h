@@ -96,19 +96,25 @@ typedef enum ice_op {
 
 /*
  * Project a predicate `source <op> lit` on the source column to a predicate
- * on the partition value produced by `t`.
+ * on the partition value produced by `t` (the reference implementation's
+ * Transform.project / projectStrict).
  *
  * Inclusive projection (strict == false): the result is true for every
  * partition that may hold a matching row. Strict projection (strict == true):
  * the result is true only for partitions whose rows all match.
  *
- * On return *op_out and *lit_out hold the projected predicate. When nothing
- * can be said, *op_out is ICE_OP_TRUE for inclusive projection and
- * ICE_OP_FALSE for strict projection. String payloads of *lit_out borrow
- * from `lit`. IN / NOT IN are projected by the caller element by element.
+ * On return *op_out is the projected operation and lits_out[0..*nlits_out)
+ * its literals: one for comparisons, two when a comparison became IN or
+ * NOT_IN (date/time transforms widen pre-1970 values to also match the
+ * off-by-one partition values written by Iceberg 0.10 and earlier), none for
+ * unary operations. When nothing can be said, *op_out is ICE_OP_TRUE for
+ * inclusive and ICE_OP_FALSE for strict projection. For `lit`, pass NULL with
+ * unary operations. Payloads of the output literals borrow from `lit`.
+ * IN and NOT IN are projected by the caller element by element (as EQ and
+ * NOT_EQ).
  */
 ICE_EXTERN int ice_transform_project(const ice_transform *t, ice_op op, const ice_literal *lit, bool strict,
-                                     ice_op *op_out, ice_literal *lit_out);
+                                     ice_op *op_out, ice_literal lits_out[2], size_t *nlits_out);
 
 ICE_END_DECL
 
