@@ -88,6 +88,7 @@ CLI_COMMAND(schema);
 CLI_COMMAND(snapshots);
 CLI_COMMAND(history);
 CLI_COMMAND(refs);
+CLI_COMMAND(parquet);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

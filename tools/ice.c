@@ -43,6 +43,15 @@ const cli_command cli_commands[] = {
 	 "Parse and validate the table's current metadata file and print it exactly as\n"
 	 "libicetable writes metadata (pretty-printed unless --compact). With --upgrade,\n"
 	 "print the document upgraded to that format version (nothing is written).\n"},
+	{"parquet", cmd_parquet, "inspect a Parquet file: schema, metadata, statistics or rows",
+	 "Usage: ice parquet FILE [--schema | --metadata | --rows [--columns A,B] [--format jsonl|csv]\n"
+	 "                         [--offset N] [--limit N]] [--json]\n"
+	 "\n"
+	 "Without a mode, print a summary and the schema. --schema prints the schema tree\n"
+	 "(field ids, Parquet physical and logical types, Iceberg types); --metadata the\n"
+	 "row groups and column chunks (codec, encodings, sizes, statistics); --rows the\n"
+	 "rows as JSON Lines (default) or CSV, optionally only some columns (dotted paths)\n"
+	 "and a range of rows. --verify-checksums checks page CRCs while reading rows.\n"},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,998 @@
+/*
+ * parquet/column.c - reading one column chunk page by page (Parquet "Data
+ * Pages", "Column chunks", "Encodings"): page headers, decompression,
+ * dictionary pages, data pages v1 and v2, repetition and definition levels,
+ * and values in every encoding (PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY, RLE
+ * booleans, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY,
+ * BYTE_STREAM_SPLIT), converted on the way to their Arrow layout.
+ *
+ * Memory is bounded by a page: the chunk is read through a window of at most
+ * a few hundred KiB (or one page, if larger), the current page is
+ * decompressed into a reused buffer, and its levels are decoded once. Values
+ * are decoded straight into the batch being built (PLAIN is a memcpy,
+ * dictionaries are gathered without per-value allocation); only the DELTA
+ * encodings and BYTE_STREAM_SPLIT decode a whole page first.
+ */
+#include "internal.h"
+
+#define WINDOW_BYTES ((size_t)256 * 1024)
+#define MAX_HEADER_BYTES ((size_t)64 * 1024 * 1024)
+#define MAX_PAGE_BYTES ((size_t)1 << 31)
+
+struct pq_colreader {
+	ice_parquet_reader *r;
+	const pq_leaf *leaf;
+	const pq_chunk_meta *meta;
+	const char *file, *path;
+	ice_codec codec;
+	bool lz4_legacy;
+	bool verify_crc;
+	int pw;                /* physical width in bytes (0 for BYTE_ARRAY, 1 for BOOLEAN) */
+	uint64_t pos, end;     /* the unread part of the chunk */
+	ice_buf win;
+	uint64_t win_off;
+	ice_buf page;          /* decompressed page */
+	int page_no;
+	int64_t levels_seen;
+	bool first_entry_checked;
+	/* dictionary, in the output layout */
+	bool has_dict;
+	size_t dict_n;
+	ice_buf dict_fixed;
+	pq_bytes dict_bytes;
+	/* the current data page */
+	size_t nlevels, level_pos;
+	ice_buf defs, reps;
+	size_t nvalues, value_pos;
+	int enc;
+	const uint8_t *vp, *vend;
+	pq_rle rle;
+	size_t bool_bit;
+	bool predecoded;
+	ice_buf pre_fixed;
+	pq_bytes pre_bytes;
+	ice_buf idx;           /* uint32 scratch */
+	ice_buf raw;           /* raw fixed values before conversion */
+	pq_bytes raw_bytes;
+};
+
+static int fail_page(pq_colreader *c, const char *what)
+{
+	return PQ_ERR(ICE_EINVALID, "%s: %s: page %d: %s", c->file, c->path, c->page_no, what);
+}
+
+static int fail_offset(pq_colreader *c, uint64_t off, const char *what)
+{
+	return PQ_ERR(ICE_EINVALID, "%s: %s: offset %llu: %s", c->file, c->path, (unsigned long long)off, what);
+}
+
+/* Prefix a lower-level error (codec, buffer limit) with where it happened. */
+static int wrap_page(pq_colreader *c, int rc)
+{
+	if (rc && !ice_error__is_oom())
+		ice_error__prefix("%s: %s: page %d", c->file, c->path, c->page_no);
+	return rc;
+}
+
+static int physical_width(const pq_leaf *l)
+{
+	switch (l->type) {
+	case ICE_PARQUET_BOOLEAN: return 1;
+	case ICE_PARQUET_INT32:
+	case ICE_PARQUET_FLOAT: return 4;
+	case ICE_PARQUET_INT64:
+	case ICE_PARQUET_DOUBLE: return 8;
+	case ICE_PARQUET_INT96: return 12;
+	case ICE_PARQUET_FIXED_LEN_BYTE_ARRAY: return l->type_length;
+	}
+	return 0;
+}
+
+/* Output layout: fixed width (bytes per value; booleans one byte), or 0 for
+ * variable width. */
+static int out_width(const pq_leaf *l)
+{
+	if (l->out_width < 0)
+		return 1;
+	return l->out_width;
+}
+
+static bool out_is_bytes(const pq_leaf *l)
+{
+	return l->out_width == 0 && l->conv != CONV_NULL;
+}
+
+int ice_parquet__colreader_new(pq_colreader **out, ice_parquet_reader *r, size_t rg, size_t leaf, bool verify_crc)
+{
+	const pq_chunk_meta *m = &r->meta.row_groups[rg].columns[leaf];
+	pq_colreader *c = ice__calloc(1, sizeof(*c));
+	if (!c)
+		return ICE_ERROR;
+	c->r = r;
+	c->leaf = &r->schema.leaves[leaf];
+	c->meta = m;
+	c->file = r->location;
+	c->path = c->leaf->col->path;
+	c->verify_crc = verify_crc;
+	c->pw = physical_width(c->leaf);
+	ice_buf__init(&c->win, 0);
+	ice_buf__init(&c->page, MAX_PAGE_BYTES);
+	ice_buf__init(&c->dict_fixed, 0);
+	ice_buf__init(&c->defs, 0);
+	ice_buf__init(&c->reps, 0);
+	ice_buf__init(&c->pre_fixed, 0);
+	ice_buf__init(&c->idx, 0);
+	ice_buf__init(&c->raw, 0);
+	ice_parquet__bytes_init(&c->dict_bytes);
+	ice_parquet__bytes_init(&c->pre_bytes);
+	ice_parquet__bytes_init(&c->raw_bytes);
+	*out = c;
+
+	switch (m->codec) {
+	case ICE_PARQUET_UNCOMPRESSED: c->codec = ICE_CODEC_NONE; break;
+	case ICE_PARQUET_SNAPPY: c->codec = ICE_CODEC_SNAPPY; break;
+	case ICE_PARQUET_GZIP: c->codec = ICE_CODEC_GZIP; break;
+	case ICE_PARQUET_BROTLI: c->codec = ICE_CODEC_BROTLI; break;
+	case ICE_PARQUET_ZSTD: c->codec = ICE_CODEC_ZSTD; break;
+	case ICE_PARQUET_LZ4_RAW: c->codec = ICE_CODEC_LZ4_RAW; break;
+	case ICE_PARQUET_LZ4:
+		c->codec = ICE_CODEC_LZ4_HADOOP;
+		c->lz4_legacy = true;
+		break;
+	default:
+		return PQ_ERR(ICE_EUNSUPPORTED, "%s: %s: offset %lld: compression codec %s is not supported", c->file,
+		              c->path, (long long)m->data_page_offset, ice_parquet_codec_name(m->codec));
+	}
+	int64_t start = m->data_page_offset;
+	if (m->has_dictionary_page_offset && m->dictionary_page_offset > 0 &&
+	    m->dictionary_page_offset < m->data_page_offset)
+		start = m->dictionary_page_offset;
+	uint64_t fsize = r->file_size;
+	if (start < 4 || (uint64_t)start >= fsize || m->total_compressed_size < 0 ||
+	    (uint64_t)m->total_compressed_size > fsize - (uint64_t)start)
+		return PQ_ERR(ICE_EINVALID, "%s: %s: offset %lld: column chunk of %lld bytes lies outside the file (%llu bytes)",
+		              c->file, c->path, (long long)start, (long long)m->total_compressed_size,
+		              (unsigned long long)fsize);
+	c->pos = (uint64_t)start;
+	c->end = (uint64_t)start + (uint64_t)m->total_compressed_size;
+	return 0;
+}
+
+void ice_parquet__colreader_free(pq_colreader *c)
+{
+	if (!c)
+		return;
+	ice_buf__free(&c->win);
+	ice_buf__free(&c->page);
+	ice_buf__free(&c->dict_fixed);
+	ice_buf__free(&c->defs);
+	ice_buf__free(&c->reps);
+	ice_buf__free(&c->pre_fixed);
+	ice_buf__free(&c->idx);
+	ice_buf__free(&c->raw);
+	ice_parquet__bytes_free(&c->dict_bytes);
+	ice_parquet__bytes_free(&c->pre_bytes);
+	ice_parquet__bytes_free(&c->raw_bytes);
+	ice__free(c);
+}
+
+/* Make [off, off+n) of the file available; returns a pointer into the window. */
+static int ensure(pq_colreader *c, uint64_t off, size_t n, const uint8_t **out)
+{
+	if (off >= c->win_off && off + n <= c->win_off + c->win.len) {
+		*out = (const uint8_t *)c->win.ptr + (off - c->win_off);
+		return 0;
+	}
+	size_t want = n;
+	if (want < WINDOW_BYTES && c->end - off > want)
+		want = c->end - off < WINDOW_BYTES ? (size_t)(c->end - off) : WINDOW_BYTES;
+	ice_buf__clear(&c->win);
+	int rc = ice_buf__grow(&c->win, want);
+	if (rc)
+		return rc;
+	if ((rc = ice_input__read_at(c->r->in, off, c->win.ptr, want)) != 0) {
+		ice_buf__clear(&c->win);
+		return rc;
+	}
+	c->win.len = want;
+	c->win_off = off;
+	*out = (const uint8_t *)c->win.ptr;
+	return 0;
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+static int convert_fixed(pq_colreader *c, const uint8_t *src, size_t k, uint8_t *dst)
+{
+	switch (c->leaf->conv) {
+	case CONV_INT8:
+	case CONV_UINT8:
+		for (size_t i = 0; i < k; i++)
+			dst[i] = (uint8_t)pq_load32(src + i * 4);
+		return 0;
+	case CONV_INT16:
+	case CONV_UINT16:
+		for (size_t i = 0; i < k; i++) {
+			uint16_t v = (uint16_t)pq_load32(src + i * 4);
+			memcpy(dst + i * 2, &v, 2);
+		}
+		return 0;
+	case CONV_INT96:
+		for (size_t i = 0; i < k; i++) {
+			uint64_t nanos = pq_load64(src + i * 12);
+			int64_t jd = (int32_t)pq_load32(src + i * 12 + 8);
+			/* as pyarrow: (julian day - 2440588) * 86400e9 + nanos, wrapping */
+			uint64_t v = (uint64_t)(jd - 2440588) * UINT64_C(86400000000000) + nanos;
+			memcpy(dst + i * 8, &v, 8);
+		}
+		return 0;
+	case CONV_DEC_INT32:
+		for (size_t i = 0; i < k; i++) {
+			int64_t v = (int32_t)pq_load32(src + i * 4);
+			uint64_t lo = (uint64_t)v, hi = v < 0 ? UINT64_MAX : 0;
+			memcpy(dst + i * 16, &lo, 8);
+			memcpy(dst + i * 16 + 8, &hi, 8);
+		}
+		return 0;
+	case CONV_DEC_INT64:
+		for (size_t i = 0; i < k; i++) {
+			uint64_t lo = pq_load64(src + i * 8), hi = (lo >> 63) ? UINT64_MAX : 0;
+			memcpy(dst + i * 16, &lo, 8);
+			memcpy(dst + i * 16 + 8, &hi, 8);
+		}
+		return 0;
+	case CONV_DEC_BYTES: {
+		size_t w = (size_t)c->pw;
+		for (size_t i = 0; i < k; i++) {
+			const uint8_t *be = src + i * w;
+			uint8_t fill = (w && (be[0] & 0x80)) ? 0xff : 0;
+			uint8_t *o = dst + i * 16;
+			memset(o, fill, 16);
+			for (size_t b = 0; b < w; b++)
+				o[b] = be[w - 1 - b];
+		}
+		return 0;
+	}
+	}
+	return 0;
+}
+
+/* Append decoded raw values (fixed in c->raw or bytes in c->raw_bytes) to the
+ * batch in the output layout. */
+static int emit_raw(pq_colreader *c, size_t k, pq_batch_col *out)
+{
+	int rc;
+	const pq_leaf *l = c->leaf;
+	if (l->conv == CONV_NULL)
+		return 0;
+	if (l->conv == CONV_DEC_BYTES && l->type == ICE_PARQUET_BYTE_ARRAY) {
+		const int32_t *off = pq_offsets(&c->raw_bytes);
+		if ((rc = ice_buf__grow(&out->values, k * 16)) != 0)
+			return rc;
+		uint8_t *dst = (uint8_t *)out->values.ptr + out->values.len;
+		for (size_t i = 0; i < k; i++) {
+			size_t w = (size_t)(off[i + 1] - off[i]);
+			const uint8_t *be = (const uint8_t *)c->raw_bytes.data.ptr + off[i];
+			if (w > 16)
+				return fail_page(c, "decimal value wider than 16 bytes");
+			uint8_t fill = (w && (be[0] & 0x80)) ? 0xff : 0;
+			memset(dst + i * 16, fill, 16);
+			for (size_t b = 0; b < w; b++)
+				dst[i * 16 + b] = be[w - 1 - b];
+		}
+		out->values.len += k * 16;
+		return 0;
+	}
+	size_t ow = (size_t)out_width(l);
+	if ((rc = ice_buf__grow(&out->values, k * ow)) != 0)
+		return rc;
+	convert_fixed(c, (const uint8_t *)c->raw.ptr, k, (uint8_t *)out->values.ptr + out->values.len);
+	out->values.len += k * ow;
+	return 0;
+}
+
+/* Copy values [from, from+k) of a bytes store to the end of another. */
+static int append_bytes(pq_bytes *dst, const pq_bytes *src, size_t from, size_t k)
+{
+	const int32_t *so = pq_offsets(src);
+	size_t start = (size_t)so[from], len = (size_t)(so[from + k] - so[from]);
+	int rc = ice_parquet__bytes_reserve(dst, k, len);
+	if (rc)
+		return rc;
+	int32_t *d = pq_offsets(dst) + dst->n;
+	int64_t base = d[0];
+	if (base + (int64_t)len > INT32_MAX)
+		return PQ_ERR(ICE_EINVALID, "values exceed 2 GiB in one batch");
+	for (size_t i = 0; i < k; i++)
+		d[i + 1] = (int32_t)(base + (so[from + i + 1] - (int64_t)start));
+	memcpy(dst->data.ptr + dst->data.len, src->data.ptr + start, len);
+	dst->data.len += len;
+	dst->offsets.len += k * 4;
+	dst->n += k;
+	return 0;
+}
+
+/* PLAIN byte arrays: length-prefixed. */
+static int plain_bytes(pq_colreader *c, size_t k, pq_bytes *dst)
+{
+	const uint8_t *p = c->vp;
+	size_t total = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (c->vend - p < 4)
+			return fail_page(c, "PLAIN byte array length beyond the page");
+		uint32_t n = pq_load32(p);
+		if (n > (size_t)(c->vend - p - 4))
+			return fail_page(c, "PLAIN byte array longer than the page");
+		p += 4 + n;
+		total += n;
+	}
+	int rc = ice_parquet__bytes_reserve(dst, k, total);
+	if (rc)
+		return rc;
+	int32_t *off = pq_offsets(dst) + dst->n;
+	int64_t base = off[0];
+	if (base + (int64_t)total > INT32_MAX)
+		return fail_page(c, "values exceed 2 GiB in one batch");
+	uint8_t *d = (uint8_t *)dst->data.ptr + dst->data.len;
+	p = c->vp;
+	for (size_t i = 0; i < k; i++) {
+		uint32_t n = pq_load32(p);
+		memcpy(d, p + 4, n);
+		d += n;
+		base += n;
+		off[i + 1] = (int32_t)base;
+		p += 4 + n;
+	}
+	dst->data.len += total;
+	dst->offsets.len += k * 4;
+	dst->n += k;
+	c->vp = p;
+	return 0;
+}
+
+static int decode_indices(pq_colreader *c, size_t k, uint32_t **out)
+{
+	const char *what = NULL;
+	int rc = ice_buf__grow(&c->idx, k * 4);
+	if (rc)
+		return rc;
+	uint32_t *idx = (uint32_t *)(void *)c->idx.ptr;
+	if (ice_parquet__rle_u32(&c->rle, idx, k, &what))
+		return fail_page(c, what);
+	*out = idx;
+	return 0;
+}
+
+static int gather_dict(pq_colreader *c, size_t k, pq_batch_col *out)
+{
+	uint32_t *idx;
+	int rc;
+	if (!c->has_dict)
+		return fail_page(c, "dictionary-encoded page without a dictionary page");
+	if ((rc = decode_indices(c, k, &idx)) != 0)
+		return rc;
+	uint32_t maxi = 0;
+	for (size_t i = 0; i < k; i++)
+		maxi = idx[i] > maxi ? idx[i] : maxi;
+	if (k && maxi >= c->dict_n)
+		return fail_page(c, "dictionary index out of range");
+	if (c->leaf->conv == CONV_NULL)
+		return 0;
+	if (out_is_bytes(c->leaf)) {
+		const int32_t *doff = pq_offsets(&c->dict_bytes);
+		size_t total = 0;
+		for (size_t i = 0; i < k; i++)
+			total += (size_t)(doff[idx[i] + 1] - doff[idx[i]]);
+		pq_bytes *dst = &out->bytes;
+		if ((rc = ice_parquet__bytes_reserve(dst, k, total)) != 0)
+			return rc;
+		int32_t *off = pq_offsets(dst) + dst->n;
+		int64_t base = off[0];
+		if (base + (int64_t)total > INT32_MAX)
+			return fail_page(c, "values exceed 2 GiB in one batch");
+		uint8_t *d = (uint8_t *)dst->data.ptr + dst->data.len;
+		const uint8_t *dd = (const uint8_t *)c->dict_bytes.data.ptr;
+		for (size_t i = 0; i < k; i++) {
+			int32_t s = doff[idx[i]];
+			size_t n = (size_t)(doff[idx[i] + 1] - s);
+			memcpy(d, dd + s, n);
+			d += n;
+			base += (int64_t)n;
+			off[i + 1] = (int32_t)base;
+		}
+		dst->data.len += total;
+		dst->offsets.len += k * 4;
+		dst->n += k;
+		return 0;
+	}
+	size_t w = (size_t)out_width(c->leaf);
+	if ((rc = ice_buf__grow(&out->values, k * w)) != 0)
+		return rc;
+	uint8_t *d = (uint8_t *)out->values.ptr + out->values.len;
+	const uint8_t *dict = (const uint8_t *)c->dict_fixed.ptr;
+	if (w == 4) {
+		const uint32_t *dv = (const uint32_t *)(const void *)dict;
+		uint32_t *o = (uint32_t *)(void *)d;
+		for (size_t i = 0; i < k; i++)
+			o[i] = dv[idx[i]];
+	} else if (w == 8) {
+		const uint64_t *dv = (const uint64_t *)(const void *)dict;
+		uint64_t *o = (uint64_t *)(void *)d;
+		for (size_t i = 0; i < k; i++)
+			o[i] = dv[idx[i]];
+	} else {
+		for (size_t i = 0; i < k; i++)
+			memcpy(d + i * w, dict + (size_t)idx[i] * w, w);
+	}
+	out->values.len += k * w;
+	return 0;
+}
+
+/* Append the next k non-null values of the page to the batch. */
+static int append_values(pq_colreader *c, size_t k, pq_batch_col *out)
+{
+	const pq_leaf *l = c->leaf;
+	int rc;
+	if (k == 0)
+		return 0;
+	if (k > c->nvalues - c->value_pos)
+		return fail_page(c, "more values than the page holds");
+	if (c->enc == ICE_PARQUET_ENC_RLE_DICTIONARY || c->enc == ICE_PARQUET_ENC_PLAIN_DICTIONARY) {
+		rc = gather_dict(c, k, out);
+		c->value_pos += k;
+		return rc;
+	}
+	bool direct = l->conv == CONV_NONE;
+	size_t pw = (size_t)c->pw;
+	if (c->predecoded) {
+		if (l->type == ICE_PARQUET_BYTE_ARRAY) {
+			if (direct || l->conv == CONV_NULL) {
+				rc = l->conv == CONV_NULL ? 0 : append_bytes(&out->bytes, &c->pre_bytes, c->value_pos, k);
+			} else {
+				ice_parquet__bytes_clear(&c->raw_bytes);
+				if ((rc = append_bytes(&c->raw_bytes, &c->pre_bytes, c->value_pos, k)) == 0)
+					rc = emit_raw(c, k, out);
+			}
+		} else if (direct) {
+			rc = ice_buf__put(&out->values, c->pre_fixed.ptr + c->value_pos * pw, k * pw);
+		} else {
+			ice_buf__clear(&c->raw);
+			if ((rc = ice_buf__put(&c->raw, c->pre_fixed.ptr + c->value_pos * pw, k * pw)) == 0)
+				rc = emit_raw(c, k, out);
+		}
+		c->value_pos += k;
+		return rc;
+	}
+	if (l->type == ICE_PARQUET_BOOLEAN) {
+		if ((rc = ice_buf__grow(&out->values, k)) != 0)
+			return rc;
+		uint8_t *d = (uint8_t *)out->values.ptr + out->values.len;
+		if (c->enc == ICE_PARQUET_ENC_RLE) {
+			uint32_t *v;
+			if ((rc = decode_indices(c, k, &v)) != 0)
+				return rc;
+			for (size_t i = 0; i < k; i++)
+				d[i] = (uint8_t)(v[i] & 1);
+		} else {
+			size_t bits = (size_t)(c->vend - c->vp) * 8;
+			if (c->bool_bit + k > bits)
+				return fail_page(c, "PLAIN booleans beyond the page");
+			for (size_t i = 0; i < k; i++, c->bool_bit++)
+				d[i] = (c->vp[c->bool_bit >> 3] >> (c->bool_bit & 7)) & 1;
+		}
+		out->values.len += k;
+		c->value_pos += k;
+		return 0;
+	}
+	/* PLAIN */
+	if (l->type == ICE_PARQUET_BYTE_ARRAY) {
+		if (l->conv == CONV_NONE) {
+			rc = plain_bytes(c, k, &out->bytes);
+		} else {
+			ice_parquet__bytes_clear(&c->raw_bytes);
+			if ((rc = plain_bytes(c, k, &c->raw_bytes)) == 0)
+				rc = emit_raw(c, k, out);
+		}
+		c->value_pos += k;
+		return rc;
+	}
+	if ((size_t)(c->vend - c->vp) / pw < k)
+		return fail_page(c, "PLAIN values beyond the page");
+	if (direct)
+		rc = ice_buf__put(&out->values, c->vp, k * pw);
+	else if (l->conv == CONV_NULL)
+		rc = 0;
+	else {
+		ice_buf__clear(&c->raw);
+		if ((rc = ice_buf__put(&c->raw, c->vp, k * pw)) == 0)
+			rc = emit_raw(c, k, out);
+	}
+	c->vp += k * pw;
+	c->value_pos += k;
+	return rc;
+}
+
+/* ---- pages ----------------------------------------------------------------- */
+
+static int decompress(pq_colreader *c, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	int rc = ice_codec__decompress(c->codec, in, in_len, expected, out);
+	if (rc && c->lz4_legacy && !ice_error__is_oom()) {
+		/* Some writers put a bare LZ4 block where Hadoop framing belongs. */
+		ice_buf__clear(out);
+		out->error = 0;
+		rc = ice_codec__decompress(ICE_CODEC_LZ4_RAW, in, in_len, expected, out);
+	}
+	return wrap_page(c, rc);
+}
+
+static int decode_dictionary(pq_colreader *c, const pq_page_header *h, const uint8_t *body, size_t len)
+{
+	const pq_leaf *l = c->leaf;
+	int rc;
+	if (c->has_dict)
+		return fail_page(c, "a second dictionary page");
+	if (h->num_values < 0)
+		return fail_page(c, "negative number of dictionary values");
+	if (h->encoding != ICE_PARQUET_ENC_PLAIN && h->encoding != ICE_PARQUET_ENC_PLAIN_DICTIONARY)
+		return fail_page(c, "dictionary page is not PLAIN-encoded");
+	size_t n = (size_t)h->num_values;
+	/* Decode with the PLAIN machinery into the dictionary buffers. */
+	pq_batch_col tmp;
+	ice_parquet__batch_col_init(&tmp);
+	c->enc = ICE_PARQUET_ENC_PLAIN;
+	c->vp = body;
+	c->vend = body + len;
+	c->bool_bit = 0;
+	c->predecoded = false;
+	c->nvalues = n;
+	c->value_pos = 0;
+	if (l->type != ICE_PARQUET_BYTE_ARRAY && l->type != ICE_PARQUET_BOOLEAN && c->pw > 0 &&
+	    len / (size_t)c->pw < n)
+		rc = fail_page(c, "dictionary page shorter than its values");
+	else
+		rc = append_values(c, n, &tmp);
+	if (rc) {
+		ice_parquet__batch_col_free(&tmp);
+		return rc;
+	}
+	c->dict_fixed = tmp.values;
+	c->dict_bytes = tmp.bytes;
+	if (out_is_bytes(l) && c->dict_bytes.offsets.len == 0 && (rc = ice_parquet__bytes_reserve(&c->dict_bytes, 0, 0)))
+		return rc;
+	ice_buf__free(&tmp.def);
+	ice_buf__free(&tmp.rep);
+	c->dict_n = n;
+	c->has_dict = true;
+	c->nvalues = c->value_pos = 0;
+	return 0;
+}
+
+static int decode_levels_v1(pq_colreader *c, int encoding, int max, const uint8_t **p, const uint8_t *end,
+                            ice_buf *dst, size_t n)
+{
+	const char *what = "levels";
+	int bw = pq_bit_width((uint64_t)max);
+	int rc = ice_buf__grow(dst, n * 2);
+	if (rc)
+		return rc;
+	int16_t *out = (int16_t *)(void *)dst->ptr;
+	dst->len = n * 2;
+	if (encoding == ICE_PARQUET_ENC_RLE) {
+		if (end - *p < 4)
+			return fail_page(c, "level data length beyond the page");
+		uint32_t len = pq_load32(*p);
+		*p += 4;
+		if (len > (size_t)(end - *p))
+			return fail_page(c, "level data longer than the page");
+		pq_rle d;
+		ice_parquet__rle_init(&d, *p, len, bw);
+		if (ice_parquet__rle_i16(&d, out, n, &what))
+			return fail_page(c, what);
+		*p += len;
+		return 0;
+	}
+	if (encoding == ICE_PARQUET_ENC_BIT_PACKED) {
+		size_t len = (n * (size_t)bw + 7) / 8;
+		if (ice_parquet__bitpacked_msb_i16(*p, (size_t)(end - *p), bw, out, n))
+			return fail_page(c, "BIT_PACKED levels beyond the page");
+		*p += len;
+		return 0;
+	}
+	return fail_page(c, "unsupported level encoding");
+}
+
+static int check_levels(pq_colreader *c, const ice_buf *b, int16_t max, const char *kind)
+{
+	const int16_t *v = (const int16_t *)(const void *)b->ptr;
+	size_t n = b->len / 2;
+	int16_t bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad |= (int16_t)(v[i] > max || v[i] < 0);
+	if (bad) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "%s level above the maximum %d", kind, (int)max);
+		return fail_page(c, msg);
+	}
+	return 0;
+}
+
+static int setup_values(pq_colreader *c, int encoding, const uint8_t *p, const uint8_t *end)
+{
+	const pq_leaf *l = c->leaf;
+	const char *what = "values";
+	int rc;
+	c->enc = encoding;
+	c->vp = p;
+	c->vend = end;
+	c->bool_bit = 0;
+	c->value_pos = 0;
+	c->predecoded = false;
+	size_t n = c->nvalues;
+	switch (encoding) {
+	case ICE_PARQUET_ENC_PLAIN:
+		return 0;
+	case ICE_PARQUET_ENC_PLAIN_DICTIONARY:
+	case ICE_PARQUET_ENC_RLE_DICTIONARY: {
+		if (n == 0)
+			return 0;
+		if (p >= end)
+			return fail_page(c, "dictionary indices missing");
+		int bw = p[0];
+		if (bw > 32)
+			return fail_page(c, "dictionary index bit width over 32");
+		if (bw == 0 && c->dict_n > 1)
+			return fail_page(c, "dictionary index bit width 0 with more than one dictionary entry");
+		ice_parquet__rle_init(&c->rle, p + 1, (size_t)(end - p - 1), bw);
+		return 0;
+	}
+	case ICE_PARQUET_ENC_RLE:
+		if (l->type != ICE_PARQUET_BOOLEAN)
+			return fail_page(c, "RLE values for a non-boolean column");
+		if (end - p < 4)
+			return fail_page(c, "RLE boolean data length beyond the page");
+		{
+			uint32_t len = pq_load32(p);
+			if (len > (size_t)(end - p - 4))
+				return fail_page(c, "RLE boolean data longer than the page");
+			ice_parquet__rle_init(&c->rle, p + 4, len, 1);
+		}
+		return 0;
+	case ICE_PARQUET_ENC_DELTA_BINARY_PACKED: {
+		size_t count, used;
+		if (l->type != ICE_PARQUET_INT32 && l->type != ICE_PARQUET_INT64)
+			return fail_page(c, "DELTA_BINARY_PACKED for a type other than INT32/INT64");
+		ice_buf__clear(&c->pre_fixed);
+		rc = ice_parquet__delta_decode(p, (size_t)(end - p), l->type == ICE_PARQUET_INT32, n, &c->pre_fixed,
+		                               &count, &used, &what);
+		if (rc)
+			return rc == -1 ? fail_page(c, what) : rc;
+		if (count < n)
+			return fail_page(c, "DELTA_BINARY_PACKED holds fewer values than the page");
+		c->predecoded = true;
+		return 0;
+	}
+	case ICE_PARQUET_ENC_DELTA_LENGTH_BYTE_ARRAY:
+	case ICE_PARQUET_ENC_DELTA_BYTE_ARRAY:
+		if (l->type != ICE_PARQUET_BYTE_ARRAY &&
+		    !(encoding == ICE_PARQUET_ENC_DELTA_BYTE_ARRAY && l->type == ICE_PARQUET_FIXED_LEN_BYTE_ARRAY))
+			return fail_page(c, "DELTA byte array encoding for a type that is not a byte array");
+		ice_parquet__bytes_clear(&c->pre_bytes);
+		if ((rc = ice_parquet__bytes_reserve(&c->pre_bytes, 0, 0)) != 0)
+			return rc;
+		rc = encoding == ICE_PARQUET_ENC_DELTA_LENGTH_BYTE_ARRAY
+		         ? ice_parquet__dlba_decode(p, (size_t)(end - p), n, &c->pre_bytes, &what)
+		         : ice_parquet__dba_decode(p, (size_t)(end - p), n, &c->pre_bytes, &what);
+		if (rc)
+			return rc == -1 ? fail_page(c, what) : rc;
+		if (l->type == ICE_PARQUET_FIXED_LEN_BYTE_ARRAY) {
+			/* FLBA values must all have the declared width. */
+			const int32_t *off = pq_offsets(&c->pre_bytes);
+			for (size_t i = 0; i < n; i++)
+				if (off[i + 1] - off[i] != c->pw)
+					return fail_page(c, "DELTA_BYTE_ARRAY value of the wrong width");
+			ice_buf__clear(&c->pre_fixed);
+			if ((rc = ice_buf__put(&c->pre_fixed, c->pre_bytes.data.ptr, n * (size_t)c->pw)) != 0)
+				return rc;
+		}
+		c->predecoded = true;
+		return 0;
+	case ICE_PARQUET_ENC_BYTE_STREAM_SPLIT: {
+		size_t w = (size_t)c->pw;
+		if (l->type == ICE_PARQUET_BOOLEAN || l->type == ICE_PARQUET_BYTE_ARRAY || l->type == ICE_PARQUET_INT96)
+			return fail_page(c, "BYTE_STREAM_SPLIT for an unsupported type");
+		if ((size_t)(end - p) / w < n)
+			return fail_page(c, "BYTE_STREAM_SPLIT data shorter than the values");
+		ice_buf__clear(&c->pre_fixed);
+		if ((rc = ice_buf__grow(&c->pre_fixed, n * w)) != 0)
+			return rc;
+		uint8_t *d = (uint8_t *)c->pre_fixed.ptr;
+		for (size_t b = 0; b < w; b++) {
+			const uint8_t *s = p + b * n;
+			for (size_t i = 0; i < n; i++)
+				d[i * w + b] = s[i];
+		}
+		c->pre_fixed.len = n * w;
+		c->predecoded = true;
+		return 0;
+	}
+	}
+	return fail_page(c, "unsupported value encoding");
+}
+
+static size_t count_values(const pq_colreader *c, size_t from, size_t n)
+{
+	int16_t max = c->leaf->max_def;
+	if (max == 0)
+		return n;
+	const int16_t *d = (const int16_t *)(const void *)c->defs.ptr + from;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += d[i] == max;
+	return k;
+}
+
+static int start_data_page(pq_colreader *c, const pq_page_header *h, const uint8_t *body, size_t body_len)
+{
+	const pq_leaf *l = c->leaf;
+	int rc;
+	const uint8_t *p, *end;
+	if (!h->has_data_header)
+		return fail_page(c, "data page without its data page header");
+	if (h->num_values < 0)
+		return fail_page(c, "negative number of values");
+	size_t n = (size_t)h->num_values;
+	if (l->max_def == 0 && l->max_rep == 0 && l->type != ICE_PARQUET_BOOLEAN && c->pw > 0 && n > 0 &&
+	    h->encoding == ICE_PARQUET_ENC_PLAIN && (size_t)h->uncompressed_size / (size_t)c->pw < n)
+		return fail_page(c, "page holds more values than its size allows");
+	if (n > (size_t)h->uncompressed_size * 8 + 64 && h->encoding != ICE_PARQUET_ENC_RLE_DICTIONARY &&
+	    h->encoding != ICE_PARQUET_ENC_PLAIN_DICTIONARY && l->max_def == 0 && l->max_rep == 0)
+		return fail_page(c, "page holds more values than its size allows");
+	/* Levels: bounded by the page's own bytes for RLE (each run takes >= 1
+	 * byte for up to 2^31 values), so cap the count before allocating. */
+	if (n > ((size_t)1 << 28))
+		return fail_page(c, "too many values in one page");
+	ice_buf__clear(&c->defs);
+	ice_buf__clear(&c->reps);
+	if (h->type == PAGE_DATA) {
+		if (c->codec == ICE_CODEC_NONE) {
+			if (body_len != (size_t)h->uncompressed_size)
+				return fail_page(c, "uncompressed page size differs from its compressed size");
+			p = body;
+		} else {
+			ice_buf__clear(&c->page);
+			if ((rc = decompress(c, body, body_len, (size_t)h->uncompressed_size, &c->page)) != 0)
+				return rc;
+			p = (const uint8_t *)c->page.ptr;
+		}
+		end = p + h->uncompressed_size;
+		if (l->max_rep > 0 && (rc = decode_levels_v1(c, h->rep_encoding, l->max_rep, &p, end, &c->reps, n)))
+			return rc;
+		if (l->max_def > 0 && (rc = decode_levels_v1(c, h->def_encoding, l->max_def, &p, end, &c->defs, n)))
+			return rc;
+	} else {
+		if (h->def_len < 0 || h->rep_len < 0 || (size_t)h->def_len + (size_t)h->rep_len > body_len ||
+		    (size_t)h->def_len + (size_t)h->rep_len > (size_t)h->uncompressed_size)
+			return fail_page(c, "level lengths exceed the page");
+		const char *what = "levels";
+		const uint8_t *lv = body;
+		if (l->max_rep > 0) {
+			pq_rle d;
+			if ((rc = ice_buf__grow(&c->reps, n * 2)) != 0)
+				return rc;
+			ice_parquet__rle_init(&d, lv, (size_t)h->rep_len, pq_bit_width((uint64_t)l->max_rep));
+			if (ice_parquet__rle_i16(&d, (int16_t *)(void *)c->reps.ptr, n, &what))
+				return fail_page(c, what);
+			c->reps.len = n * 2;
+		}
+		lv += h->rep_len;
+		if (l->max_def > 0) {
+			pq_rle d;
+			if ((rc = ice_buf__grow(&c->defs, n * 2)) != 0)
+				return rc;
+			ice_parquet__rle_init(&d, lv, (size_t)h->def_len, pq_bit_width((uint64_t)l->max_def));
+			if (ice_parquet__rle_i16(&d, (int16_t *)(void *)c->defs.ptr, n, &what))
+				return fail_page(c, what);
+			c->defs.len = n * 2;
+		}
+		lv += h->def_len;
+		size_t vlen = body_len - (size_t)(lv - body);
+		size_t vexp = (size_t)h->uncompressed_size - (size_t)h->def_len - (size_t)h->rep_len;
+		if (!h->is_compressed || c->codec == ICE_CODEC_NONE || vexp == 0) {
+			if (vlen < vexp)
+				return fail_page(c, "page values shorter than stated");
+			p = lv;
+			end = lv + vexp;
+		} else {
+			ice_buf__clear(&c->page);
+			if ((rc = decompress(c, lv, vlen, vexp, &c->page)) != 0)
+				return rc;
+			p = (const uint8_t *)c->page.ptr;
+			end = p + vexp;
+		}
+	}
+	if (l->max_def > 0 && (rc = check_levels(c, &c->defs, l->max_def, "definition")))
+		return rc;
+	if (l->max_rep > 0 && (rc = check_levels(c, &c->reps, l->max_rep, "repetition")))
+		return rc;
+	if (l->max_rep > 0 && n > 0 && !c->first_entry_checked) {
+		if (((const int16_t *)(const void *)c->reps.ptr)[0] != 0)
+			return fail_page(c, "the first repetition level of the column is not 0");
+		c->first_entry_checked = true;
+	}
+	c->nlevels = n;
+	c->level_pos = 0;
+	c->nvalues = count_values(c, 0, n);
+	if (h->type == PAGE_DATA_V2 && l->max_def > 0 && h->num_nulls >= 0 &&
+	    (size_t)h->num_nulls != n - c->nvalues && l->max_rep == 0)
+		return fail_page(c, "null count differs from the definition levels");
+	return setup_values(c, h->encoding, p, end);
+}
+
+/* Read page headers until a data page is set up. 0 with c->nlevels == 0 at
+ * the end of the chunk. */
+static int next_page(pq_colreader *c)
+{
+	int rc;
+	c->nlevels = c->level_pos = 0;
+	c->nvalues = c->value_pos = 0;
+	while (c->pos < c->end && c->levels_seen < c->meta->num_values) {
+		const uint8_t *hp;
+		size_t avail = c->end - c->pos < 4096 ? (size_t)(c->end - c->pos) : 4096;
+		pq_page_header h;
+		tc_reader t;
+		for (;;) {
+			if ((rc = ensure(c, c->pos, avail, &hp)) != 0)
+				return wrap_page(c, rc);
+			/* use whatever the window already holds past pos */
+			size_t have = (size_t)(c->win_off + c->win.len - c->pos);
+			if (have > c->end - c->pos)
+				have = (size_t)(c->end - c->pos);
+			ice_parquet__tc_init(&t, hp, have, c->pos);
+			if (ice_parquet__parse_page_header(&h, &t) == 0)
+				break;
+			if (!t.truncated || have >= c->end - c->pos || have >= MAX_HEADER_BYTES)
+				return fail_offset(c, t.err_off, t.what ? t.what : "bad page header");
+			avail = have * 4 < c->end - c->pos ? have * 4 : (size_t)(c->end - c->pos);
+		}
+		size_t hlen = (size_t)(t.p - t.start);
+		uint64_t body_off = c->pos + hlen;
+		if ((uint64_t)h.compressed_size > c->end - body_off)
+			return fail_offset(c, c->pos, "page extends past the end of the column chunk");
+		const uint8_t *body;
+		if ((rc = ensure(c, body_off, (size_t)h.compressed_size, &body)) != 0)
+			return wrap_page(c, rc);
+		c->pos = body_off + (uint64_t)h.compressed_size;
+		if (c->verify_crc && h.has_crc && ice_crc32(0, body, (size_t)h.compressed_size) != h.crc) {
+			c->page_no++;
+			return fail_page(c, "page checksum mismatch");
+		}
+		switch (h.type) {
+		case PAGE_DICTIONARY: {
+			const uint8_t *dict = body;
+			size_t dlen = (size_t)h.compressed_size;
+			if (c->codec != ICE_CODEC_NONE) {
+				ice_buf__clear(&c->page);
+				if ((rc = decompress(c, body, dlen, (size_t)h.uncompressed_size, &c->page)) != 0)
+					return rc;
+				dict = (const uint8_t *)c->page.ptr;
+				dlen = c->page.len;
+			}
+			rc = decode_dictionary(c, &h, dict, dlen);
+			c->page_no++;
+			if (rc)
+				return rc;
+			break;
+		}
+		case PAGE_DATA:
+		case PAGE_DATA_V2:
+			rc = start_data_page(c, &h, body, (size_t)h.compressed_size);
+			if (rc)
+				return rc;
+			c->page_no++;
+			c->levels_seen += (int64_t)c->nlevels;
+			if (c->nlevels > 0)
+				return 0;
+			break;
+		default: /* index pages and future page types are skipped */
+			c->page_no++;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- records ----------------------------------------------------------------- */
+
+void ice_parquet__batch_col_init(pq_batch_col *b)
+{
+	memset(b, 0, sizeof(*b));
+	ice_buf__init(&b->def, 0);
+	ice_buf__init(&b->rep, 0);
+	ice_buf__init(&b->values, 0);
+	ice_parquet__bytes_init(&b->bytes);
+}
+
+void ice_parquet__batch_col_clear(pq_batch_col *b)
+{
+	ice_buf__clear(&b->def);
+	ice_buf__clear(&b->rep);
+	ice_buf__clear(&b->values);
+	ice_parquet__bytes_clear(&b->bytes);
+	b->nlevels = b->nvalues = 0;
+}
+
+void ice_parquet__batch_col_free(pq_batch_col *b)
+{
+	ice_buf__free(&b->def);
+	ice_buf__free(&b->rep);
+	ice_buf__free(&b->values);
+	ice_parquet__bytes_free(&b->bytes);
+}
+
+/* Move levels [level_pos, level_pos+take) and their values into the batch. */
+static int take_entries(pq_colreader *c, size_t take, pq_batch_col *out)
+{
+	int rc;
+	const pq_leaf *l = c->leaf;
+	if (l->max_def > 0 && (rc = ice_buf__put(&out->def, c->defs.ptr + c->level_pos * 2, take * 2)) != 0)
+		return rc;
+	if (l->max_rep > 0 && (rc = ice_buf__put(&out->rep, c->reps.ptr + c->level_pos * 2, take * 2)) != 0)
+		return rc;
+	size_t nv = count_values(c, c->level_pos, take);
+	if ((rc = append_values(c, nv, out)) != 0)
+		return rc;
+	c->level_pos += take;
+	out->nlevels += take;
+	out->nvalues += nv;
+	return 0;
+}
+
+int ice_parquet__colreader_read(pq_colreader *c, size_t records, pq_batch_col *out, size_t *got_out)
+{
+	int rc;
+	size_t got = 0;
+	const pq_leaf *l = c->leaf;
+	if (out_is_bytes(l) && out->bytes.offsets.len == 0 && (rc = ice_parquet__bytes_reserve(&out->bytes, 0, 0)))
+		return rc;
+	for (;;) {
+		if (c->level_pos >= c->nlevels) {
+			if (got == records && l->max_rep == 0)
+				break;
+			if ((rc = next_page(c)) != 0)
+				return rc;
+			if (c->nlevels == 0)
+				break; /* end of the chunk */
+		}
+		size_t avail = c->nlevels - c->level_pos;
+		if (l->max_rep == 0) {
+			size_t take = records - got < avail ? records - got : avail;
+			if ((rc = take_entries(c, take, out)) != 0)
+				return rc;
+			got += take;
+			if (got == records)
+				break;
+			continue;
+		}
+		/* Nested: a record starts at repetition level 0 and runs until the
+		 * next one, possibly across pages. */
+		const int16_t *rep = (const int16_t *)(const void *)c->reps.ptr;
+		size_t j = c->level_pos;
+		bool boundary = false;
+		for (; j < c->nlevels; j++) {
+			if (rep[j] == 0) {
+				if (got == records) {
+					boundary = true;
+					break;
+				}
+				got++;
+			}
+		}
+		if ((rc = take_entries(c, j - c->level_pos, out)) != 0)
+			return rc;
+		if (boundary)
+			break;
+	}
+	*got_out = got;
+	return 0;
+}
