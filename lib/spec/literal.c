@@ -806,6 +806,8 @@ int ice_literal_write_json(const ice_literal *v, ice_json_writer *w)
 		int rc = ice_wkb__to_wkt(v->v.bytes.data, v->v.bytes.len, &wkt);
 		if (!rc)
 			rc = ice_json_string_n(w, ice_buf__cstr(&wkt), wkt.len);
+		else
+			ice_jw__fail(w, rc);
 		ice_buf__free(&wkt);
 		return rc;
 	}
@@ -815,7 +817,7 @@ int ice_literal_write_json(const ice_literal *v, ice_json_writer *w)
 			char *hex = ice__malloc(v->v.bytes.len * 2 + 1);
 			int rc;
 			if (!hex)
-				return ICE_ERROR;
+				return ice_jw__fail(w, ICE_ERROR);
 			ice_hex__encode(v->v.bytes.data, v->v.bytes.len, hex);
 			rc = ice_json_string_n(w, hex, v->v.bytes.len * 2);
 			ice__free(hex);

@@ -29,6 +29,7 @@ typedef int (*elem_fn)(parser *p, const ice_json *elem, size_t i, void *out);
 static int each(parser *p, const char *key, bool required, size_t elem_size, void **out, size_t *n_out, elem_fn fn)
 {
 	ice_json *arr;
+	size_t done = 0;
 	int rc = required ? ice_jr__req_array(p->r, p->root, key, &arr) : ice_jr__opt_array(p->r, p->root, key, &arr);
 	*out = NULL;
 	*n_out = 0;
@@ -43,13 +44,15 @@ static int each(parser *p, const char *key, bool required, size_t elem_size, voi
 		ice_jr__push_index(p->r, i);
 		rc = fn(p, ice_json__at(arr, i), i, items + i * elem_size);
 		ice_jr__pop(p->r);
+		if (!rc)
+			done++;
 	}
 	ice_jr__pop(p->r);
-	if (rc)
-		return rc;
+	/* Even on failure hand over what was parsed, so that it is released
+	 * (a failed element releases itself). */
 	*out = items;
-	*n_out = n;
-	return 0;
+	*n_out = done;
+	return rc;
 }
 
 static int parse_schema_elem(parser *p, const ice_json *j, size_t i, void *out)

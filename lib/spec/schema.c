@@ -180,8 +180,10 @@ int ice_schema__init(ice_schema *out, ice_arena *arena, int32_t schema_id, const
 	out->entries = n ? ice_arena__allocarray(arena, n, sizeof(ice_schema_entry)) : NULL;
 	if (n && !out->entries)
 		return ICE_ERROR;
-	if (ice_map__reserve(&out->by_id, n) || ice_map__reserve(&out->by_name, n))
+	if (ice_map__reserve(&out->by_id, n) || ice_map__reserve(&out->by_name, n)) {
+		ice_schema__release(out);
 		return ICE_ERROR;
+	}
 	w.schema = out;
 	w.arena = arena;
 	w.r = r;
@@ -190,12 +192,11 @@ int ice_schema__init(ice_schema *out, ice_arena *arena, int32_t schema_id, const
 	rc = walk(&w, struct_type, 0, false, false);
 	ice_buf__free(&w.full);
 	ice_buf__free(&w.short_);
+	for (size_t i = 0; i < n_identifier && !rc; i++)
+		rc = check_identifier(out, r, identifier_ids[i]);
 	if (rc)
-		return rc;
-	for (size_t i = 0; i < n_identifier; i++)
-		if ((rc = check_identifier(out, r, identifier_ids[i])) != 0)
-			return rc;
-	return 0;
+		ice_schema__release(out); /* a failed schema holds no memory */
+	return rc;
 }
 
 void ice_schema__release(ice_schema *s)
@@ -222,10 +223,9 @@ int ice_schema__parse(ice_schema *out, ice_arena *arena, ice_jr *r, const ice_js
 		rc = ice_jr__opt_int32(r, obj, "schema-id", &schema_id, NULL);
 	if (rc)
 		return rc;
-	/* "type": "struct" is required by the spec; old writers omitted it. */
-	if ((rc = ice_jr__opt_string(r, obj, "type", &kind, NULL)) != 0)
+	if ((rc = ice_jr__req_string(r, obj, "type", &kind, NULL)) != 0)
 		return rc;
-	if (ice_json__get(obj, "type") && strcmp(kind, "struct") != 0)
+	if (strcmp(kind, "struct") != 0)
 		return ice_jr__error_at(r, "type", ICE_EINVALID, "a schema must be a struct, not '%s'", kind);
 	if ((rc = ice_jr__opt_array(r, obj, "identifier-field-ids", &ids_json)) != 0)
 		return rc;

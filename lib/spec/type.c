@@ -524,6 +524,8 @@ int ice_type__write(const ice_type *t, ice_json_writer *w)
 		int rc = ice_type__primitive_name(t, &b);
 		if (!rc)
 			rc = ice_json_string_n(w, ice_buf__cstr(&b), b.len);
+		else
+			ice_jw__fail(w, rc);
 		ice_buf__free(&b);
 		return rc;
 	}

@@ -1,76 +1,526 @@
 /*
- * util/json.c - parsed JSON documents through jansson, and path-aware typed
- * getters. This is the only file in libicetable that includes jansson.
- *
- * jansson allocates through our allocator (json_set_alloc_funcs), so its
- * allocations count toward fault injection like everything else.
+ * util/json.c - a JSON parser (RFC 8259) building an immutable document in
+ * one arena: objects keep member order, integers are exact 64-bit values,
+ * strings are validated UTF-8, nesting is bounded, and every syntax error
+ * names the line and column. Every allocation goes through the library's
+ * allocator, and any failure unwinds cleanly (see docs/internals/json.md).
  */
-#include <jansson.h>
-#include <math.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "arena.h"
 #include "error.h"
 #include "json.h"
+#include "strutil.h"
 
-static pthread_once_t alloc_once = PTHREAD_ONCE_INIT;
+#define MAX_DEPTH 512
 
-static void install_alloc(void)
+typedef struct member {
+	const char *key;
+	size_t key_len;
+	ice_json *value;
+} member;
+
+struct ice_json {
+	ice_json_type type;
+	size_t n; /* array/object count, string length */
+	union {
+		int64_t i;
+		double d;
+		const char *s;
+		ice_json **items;
+		member *members;
+	} u;
+};
+
+typedef struct document {
+	ice_arena arena;
+	ice_json root;
+} document;
+
+typedef struct parser {
+	const char *p, *end, *start;
+	const char *file;
+	ice_arena *arena;
+	/* scratch stacks for array items and object members being built */
+	ice_json **items;
+	size_t nitems, items_cap;
+	member *members;
+	size_t nmembers, members_cap;
+	ice_buf str; /* unescaped string being built */
+	int depth;
+} parser;
+
+/* ---- errors ----------------------------------------------------------------- */
+
+static int syntax(parser *ps, const char *at, const char *fmt, ...) ICE_PRINTF(3, 4);
+
+static int syntax(parser *ps, const char *at, const char *fmt, ...)
 {
-	json_set_alloc_funcs(ice__json_malloc, ice__json_free);
+	int line = 1, col = 1;
+	char msg[256];
+	va_list ap;
+	for (const char *q = ps->start; q < at && q < ps->end; q++) {
+		if (*q == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_JSON, "%s: line %d, column %d: %s", ps->file, line, col, msg);
 }
 
-#define J(x) ((json_t *)(x))
-#define CJ(x) ((const json_t *)(x))
+/* ---- scanning ------------------------------------------------------------------ */
+
+static void skip_ws(parser *ps)
+{
+	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t'))
+		ps->p++;
+}
+
+static int hex4(parser *ps, uint32_t *out)
+{
+	uint32_t v = 0;
+	if (ps->end - ps->p < 4)
+		return syntax(ps, ps->p, "truncated \\u escape");
+	for (int i = 0; i < 4; i++) {
+		char c = ps->p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return syntax(ps, ps->p + i, "invalid \\u escape");
+	}
+	ps->p += 4;
+	*out = v;
+	return 0;
+}
+
+static void put_utf8(ice_buf *b, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	ice_buf__put(b, u, n);
+}
+
+/* Parses a string at ps->p (on the opening quote) into the arena. */
+static int scan_string(parser *ps, const char **out, size_t *len_out)
+{
+	const char *open = ps->p++;
+	const char *run = ps->p;
+	ice_buf__clear(&ps->str);
+	for (;;) {
+		if (ps->p >= ps->end)
+			return syntax(ps, open, "unterminated string");
+		unsigned char c = (unsigned char)*ps->p;
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return syntax(ps, ps->p, "control character in a string");
+		if (c != '\\') {
+			ps->p++;
+			continue;
+		}
+		ice_buf__put(&ps->str, run, (size_t)(ps->p - run));
+		ps->p++;
+		if (ps->p >= ps->end)
+			return syntax(ps, open, "unterminated string");
+		char e = *ps->p++;
+		switch (e) {
+		case '"': ice_buf__putc(&ps->str, '"'); break;
+		case '\\': ice_buf__putc(&ps->str, '\\'); break;
+		case '/': ice_buf__putc(&ps->str, '/'); break;
+		case 'b': ice_buf__putc(&ps->str, '\b'); break;
+		case 'f': ice_buf__putc(&ps->str, '\f'); break;
+		case 'n': ice_buf__putc(&ps->str, '\n'); break;
+		case 'r': ice_buf__putc(&ps->str, '\r'); break;
+		case 't': ice_buf__putc(&ps->str, '\t'); break;
+		case 'u': {
+			uint32_t cp, lo;
+			int rc = hex4(ps, &cp);
+			if (rc)
+				return rc;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (ps->end - ps->p < 2 || ps->p[0] != '\\' || ps->p[1] != 'u')
+					return syntax(ps, ps->p, "unpaired surrogate in \\u escape");
+				ps->p += 2;
+				if ((rc = hex4(ps, &lo)) != 0)
+					return rc;
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return syntax(ps, ps->p - 6, "invalid surrogate pair");
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+				return syntax(ps, ps->p - 6, "unpaired surrogate in \\u escape");
+			}
+			put_utf8(&ps->str, cp);
+			break;
+		}
+		default:
+			return syntax(ps, ps->p - 2, "invalid escape '\\%c'", e);
+		}
+		run = ps->p;
+	}
+	const char *close = ps->p++;
+	const char *text;
+	size_t len;
+	if (ps->str.len == 0) {
+		/* No escapes: copy the run directly. */
+		text = run;
+		len = (size_t)(close - run);
+	} else {
+		ice_buf__put(&ps->str, run, (size_t)(close - run));
+		if (ps->str.error)
+			return ps->str.error;
+		text = ps->str.ptr;
+		len = ps->str.len;
+	}
+	if (!ice_utf8__valid((const uint8_t *)text, len))
+		return syntax(ps, open, "invalid UTF-8 in a string");
+	char *copy = ice_arena__strndup(ps->arena, text, len);
+	if (!copy)
+		return ICE_ERROR;
+	*out = copy;
+	*len_out = len;
+	return 0;
+}
+
+static locale_t c_locale;
+static pthread_once_t locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+static int scan_number(parser *ps, ice_json *out)
+{
+	const char *s = ps->p;
+	bool is_int = true;
+	if (ps->p < ps->end && *ps->p == '-')
+		ps->p++;
+	if (ps->p >= ps->end || !(*ps->p >= '0' && *ps->p <= '9'))
+		return syntax(ps, s, "invalid number");
+	if (*ps->p == '0') {
+		ps->p++;
+		if (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+			return syntax(ps, s, "leading zero in a number");
+	} else {
+		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+			ps->p++;
+	}
+	if (ps->p < ps->end && *ps->p == '.') {
+		is_int = false;
+		ps->p++;
+		if (ps->p >= ps->end || !(*ps->p >= '0' && *ps->p <= '9'))
+			return syntax(ps, s, "digits expected after '.'");
+		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+			ps->p++;
+	}
+	if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
+		is_int = false;
+		ps->p++;
+		if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
+			ps->p++;
+		if (ps->p >= ps->end || !(*ps->p >= '0' && *ps->p <= '9'))
+			return syntax(ps, s, "digits expected in the exponent");
+		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+			ps->p++;
+	}
+	size_t len = (size_t)(ps->p - s);
+	if (is_int) {
+		out->type = ICE_JSON_INT;
+		if (!ice_str__to_int64(s, len, &out->u.i))
+			return syntax(ps, s, "integer %.*s is out of the 64-bit range", (int)(len > 40 ? 40 : len), s);
+		return 0;
+	}
+	char tmp[128];
+	if (len >= sizeof(tmp))
+		return syntax(ps, s, "number too long");
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	pthread_once(&locale_once, make_c_locale);
+	out->type = ICE_JSON_REAL;
+	out->u.d = c_locale ? strtod_l(tmp, NULL, c_locale) : strtod(tmp, NULL);
+	return 0;
+}
+
+static int parse_value(parser *ps, ice_json *out);
+
+static int push_item(parser *ps, ice_json *v)
+{
+	if (ps->nitems == ps->items_cap) {
+		size_t cap = ps->items_cap ? ps->items_cap * 2 : 64;
+		ice_json **p = ice__reallocarray(ps->items, cap, sizeof(*p));
+		if (!p)
+			return ICE_ERROR;
+		ps->items = p;
+		ps->items_cap = cap;
+	}
+	ps->items[ps->nitems++] = v;
+	return 0;
+}
+
+static int push_member(parser *ps, const char *key, size_t key_len, ice_json *v)
+{
+	if (ps->nmembers == ps->members_cap) {
+		size_t cap = ps->members_cap ? ps->members_cap * 2 : 64;
+		member *p = ice__reallocarray(ps->members, cap, sizeof(*p));
+		if (!p)
+			return ICE_ERROR;
+		ps->members = p;
+		ps->members_cap = cap;
+	}
+	ps->members[ps->nmembers].key = key;
+	ps->members[ps->nmembers].key_len = key_len;
+	ps->members[ps->nmembers].value = v;
+	ps->nmembers++;
+	return 0;
+}
+
+static int parse_array(parser *ps, ice_json *out)
+{
+	const char *open = ps->p++;
+	size_t base = ps->nitems;
+	int rc;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == ']') {
+		ps->p++;
+	} else {
+		for (;;) {
+			ice_json *v = ice_arena__alloc(ps->arena, sizeof(*v));
+			if (!v)
+				return ICE_ERROR;
+			if ((rc = parse_value(ps, v)) != 0 || (rc = push_item(ps, v)) != 0)
+				return rc;
+			skip_ws(ps);
+			if (ps->p >= ps->end)
+				return syntax(ps, open, "unterminated array");
+			if (*ps->p == ',') {
+				ps->p++;
+				continue;
+			}
+			if (*ps->p == ']') {
+				ps->p++;
+				break;
+			}
+			return syntax(ps, ps->p, "',' or ']' expected");
+		}
+	}
+	out->type = ICE_JSON_ARRAY;
+	out->n = ps->nitems - base;
+	out->u.items = NULL;
+	if (out->n) {
+		if (!(out->u.items = ice_arena__allocarray(ps->arena, out->n, sizeof(ice_json *))))
+			return ICE_ERROR;
+		memcpy(out->u.items, ps->items + base, out->n * sizeof(ice_json *));
+	}
+	ps->nitems = base;
+	return 0;
+}
+
+static int parse_object(parser *ps, ice_json *out)
+{
+	const char *open = ps->p++;
+	size_t base = ps->nmembers;
+	int rc;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == '}') {
+		ps->p++;
+	} else {
+		for (;;) {
+			const char *key, *key_at;
+			size_t key_len;
+			skip_ws(ps);
+			key_at = ps->p;
+			if (ps->p >= ps->end || *ps->p != '"')
+				return syntax(ps, ps->p, ps->p >= ps->end ? "unterminated object" : "string key expected");
+			if ((rc = scan_string(ps, &key, &key_len)) != 0)
+				return rc;
+			/* Duplicate keys are ambiguous: reject them. */
+			for (size_t i = base; i < ps->nmembers; i++)
+				if (ps->members[i].key_len == key_len && memcmp(ps->members[i].key, key, key_len) == 0)
+					return syntax(ps, key_at, "duplicate object key '%.*s'", (int)(key_len > 60 ? 60 : key_len),
+					              key);
+			skip_ws(ps);
+			if (ps->p >= ps->end || *ps->p != ':')
+				return syntax(ps, ps->p, "':' expected");
+			ps->p++;
+			ice_json *v = ice_arena__alloc(ps->arena, sizeof(*v));
+			if (!v)
+				return ICE_ERROR;
+			if ((rc = parse_value(ps, v)) != 0 || (rc = push_member(ps, key, key_len, v)) != 0)
+				return rc;
+			skip_ws(ps);
+			if (ps->p >= ps->end)
+				return syntax(ps, open, "unterminated object");
+			if (*ps->p == ',') {
+				ps->p++;
+				continue;
+			}
+			if (*ps->p == '}') {
+				ps->p++;
+				break;
+			}
+			return syntax(ps, ps->p, "',' or '}' expected");
+		}
+	}
+	out->type = ICE_JSON_OBJECT;
+	out->n = ps->nmembers - base;
+	out->u.members = NULL;
+	if (out->n) {
+		if (!(out->u.members = ice_arena__allocarray(ps->arena, out->n, sizeof(member))))
+			return ICE_ERROR;
+		memcpy(out->u.members, ps->members + base, out->n * sizeof(member));
+	}
+	ps->nmembers = base;
+	return 0;
+}
+
+static bool literal(parser *ps, const char *word)
+{
+	size_t n = strlen(word);
+	if ((size_t)(ps->end - ps->p) >= n && memcmp(ps->p, word, n) == 0) {
+		ps->p += n;
+		return true;
+	}
+	return false;
+}
+
+static int parse_value(parser *ps, ice_json *out)
+{
+	int rc;
+	skip_ws(ps);
+	if (ps->p >= ps->end)
+		return syntax(ps, ps->p, "unexpected end of input, a value expected");
+	memset(out, 0, sizeof(*out));
+	switch (*ps->p) {
+	case '{':
+	case '[':
+		if (++ps->depth > MAX_DEPTH)
+			return syntax(ps, ps->p, "nested deeper than %d levels", MAX_DEPTH);
+		rc = *ps->p == '{' ? parse_object(ps, out) : parse_array(ps, out);
+		ps->depth--;
+		return rc;
+	case '"':
+		out->type = ICE_JSON_STRING;
+		return scan_string(ps, &out->u.s, &out->n);
+	case 't':
+		if (literal(ps, "true")) {
+			out->type = ICE_JSON_TRUE;
+			return 0;
+		}
+		break;
+	case 'f':
+		if (literal(ps, "false")) {
+			out->type = ICE_JSON_FALSE;
+			return 0;
+		}
+		break;
+	case 'n':
+		if (literal(ps, "null")) {
+			out->type = ICE_JSON_NULL;
+			return 0;
+		}
+		break;
+	default:
+		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
+			return scan_number(ps, out);
+	}
+	return syntax(ps, ps->p, "unexpected character '%c'", *ps->p >= 0x20 && *ps->p < 0x7f ? *ps->p : '?');
+}
 
 int ice_json__parse(ice_json **out, const char *data, size_t len, const char *file)
 {
-	json_error_t err;
-	json_t *root;
-	pthread_once(&alloc_once, install_alloc);
+	document *doc;
+	parser ps;
+	int rc;
 	*out = NULL;
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
-	if (!root) {
-		/* jansson reports a failed allocation without position or text. */
-		if (json_error_code(&err) == json_error_out_of_memory || ice_alloc_injected_failure() ||
-		    (err.line < 0 && err.text[0] == '\0'))
-			return ice_error__oom();
-		if (len == 0)
-			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_JSON, "%s: empty file",
-			                      file ? file : "<json>");
-		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_JSON, "%s: line %d, column %d: %s",
-		                      file ? file : "<json>", err.line, err.column, err.text);
+	if (!file)
+		file = "<json>";
+	if (len == 0)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_JSON, "%s: empty file", file);
+	if (!(doc = ice__malloc(sizeof(*doc))))
+		return ICE_ERROR;
+	/* Documents are mostly strings and small nodes: size the first chunk
+	 * from the input to keep the chunk count low. */
+	ice_arena__init(&doc->arena, len < 4096 ? 4096 : len + len / 2);
+	memset(&ps, 0, sizeof(ps));
+	ps.p = ps.start = data;
+	ps.end = data + len;
+	ps.file = file;
+	ps.arena = &doc->arena;
+	ice_buf__init(&ps.str, 0);
+	/* A UTF-8 byte order mark is tolerated. */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		ps.p += 3;
+	rc = parse_value(&ps, &doc->root);
+	if (!rc) {
+		skip_ws(&ps);
+		if (ps.p != ps.end)
+			rc = syntax(&ps, ps.p, "trailing characters after the document");
 	}
-	*out = (ice_json *)root;
+	ice__free(ps.items);
+	ice__free(ps.members);
+	ice_buf__free(&ps.str);
+	if (rc) {
+		ice_arena__free(&doc->arena);
+		ice__free(doc);
+		return rc;
+	}
+	*out = &doc->root;
 	return 0;
 }
 
 void ice_json__free(ice_json *json)
 {
-	if (json)
-		json_decref(J(json));
+	if (!json)
+		return;
+	document *doc = (document *)((char *)json - offsetof(document, root));
+	ice_arena__free(&doc->arena);
+	ice__free(doc);
 }
+
+/* ---- access --------------------------------------------------------------------- */
 
 ice_json_type ice_json__type(const ice_json *j)
 {
-	switch (json_typeof(CJ(j))) {
-	case JSON_OBJECT: return ICE_JSON_OBJECT;
-	case JSON_ARRAY: return ICE_JSON_ARRAY;
-	case JSON_STRING: return ICE_JSON_STRING;
-	case JSON_INTEGER: return ICE_JSON_INT;
-	case JSON_REAL: return ICE_JSON_REAL;
-	case JSON_TRUE: return ICE_JSON_TRUE;
-	case JSON_FALSE: return ICE_JSON_FALSE;
-	case JSON_NULL: return ICE_JSON_NULL;
-	}
-	return ICE_JSON_NULL;
+	return j->type;
 }
 
 const char *ice_json__type_name(const ice_json *j)
 {
-	switch (ice_json__type(j)) {
+	switch (j->type) {
 	case ICE_JSON_OBJECT: return "an object";
 	case ICE_JSON_ARRAY: return "an array";
 	case ICE_JSON_STRING: return "a string";
@@ -85,325 +535,68 @@ const char *ice_json__type_name(const ice_json *j)
 
 ice_json *ice_json__get(const ice_json *obj, const char *key)
 {
-	if (!obj || !json_is_object(CJ(obj)))
+	size_t len;
+	if (!obj || obj->type != ICE_JSON_OBJECT)
 		return NULL;
-	return (ice_json *)json_object_get(CJ(obj), key);
+	len = strlen(key);
+	for (size_t i = 0; i < obj->n; i++)
+		if (obj->u.members[i].key_len == len && memcmp(obj->u.members[i].key, key, len) == 0)
+			return obj->u.members[i].value;
+	return NULL;
 }
 
 size_t ice_json__size(const ice_json *j)
 {
-	if (json_is_array(CJ(j)))
-		return json_array_size(CJ(j));
-	if (json_is_object(CJ(j)))
-		return json_object_size(CJ(j));
-	return 0;
+	return j->type == ICE_JSON_ARRAY || j->type == ICE_JSON_OBJECT ? j->n : 0;
 }
 
 ice_json *ice_json__at(const ice_json *arr, size_t i)
 {
-	return (ice_json *)json_array_get(CJ(arr), i);
+	return arr->type == ICE_JSON_ARRAY && i < arr->n ? arr->u.items[i] : NULL;
 }
 
 const char *ice_json__str(const ice_json *j, size_t *len)
 {
-	if (!json_is_string(CJ(j)))
+	if (j->type != ICE_JSON_STRING)
 		return NULL;
 	if (len)
-		*len = json_string_length(CJ(j));
-	return json_string_value(CJ(j));
+		*len = j->n;
+	return j->u.s;
 }
 
 int64_t ice_json__int(const ice_json *j)
 {
-	return (int64_t)json_integer_value(CJ(j));
+	return j->type == ICE_JSON_INT ? j->u.i : 0;
 }
 
 double ice_json__number(const ice_json *j)
 {
-	return json_number_value(CJ(j));
+	return j->type == ICE_JSON_INT ? (double)j->u.i : j->type == ICE_JSON_REAL ? j->u.d : 0.0;
 }
 
 bool ice_json__is_bool(const ice_json *j)
 {
-	return json_is_boolean(CJ(j));
+	return j->type == ICE_JSON_TRUE || j->type == ICE_JSON_FALSE;
 }
 
 bool ice_json__is_number(const ice_json *j)
 {
-	return json_is_number(CJ(j));
+	return j->type == ICE_JSON_INT || j->type == ICE_JSON_REAL;
 }
 
 void ice_json__iter_init(ice_json_iter *iter, const ice_json *obj)
 {
 	iter->obj = obj;
-	iter->it = json_is_object(CJ(obj)) ? json_object_iter(J(obj)) : NULL;
+	iter->next = 0;
 }
 
 bool ice_json__iter_next(ice_json_iter *iter, const char **key, ice_json **value)
 {
-	if (!iter->it)
+	const ice_json *o = iter->obj;
+	if (!o || o->type != ICE_JSON_OBJECT || iter->next >= o->n)
 		return false;
-	*key = json_object_iter_key(iter->it);
-	*value = (ice_json *)json_object_iter_value(iter->it);
-	iter->it = json_object_iter_next(J(iter->obj), iter->it);
+	*key = o->u.members[iter->next].key;
+	*value = o->u.members[iter->next].value;
+	iter->next++;
 	return true;
-}
-
-/* ---- path-aware reading ------------------------------------------------ */
-
-void ice_jr__init(ice_jr *r, const char *file, int klass)
-{
-	r->file = file;
-	r->klass = klass;
-	r->depth = 0;
-}
-
-void ice_jr__push_key(ice_jr *r, const char *key)
-{
-	if (r->depth < ICE_JR_MAX_DEPTH) {
-		r->seg[r->depth].key = key;
-		r->seg[r->depth].index = 0;
-	}
-	r->depth++;
-}
-
-void ice_jr__push_index(ice_jr *r, size_t index)
-{
-	if (r->depth < ICE_JR_MAX_DEPTH) {
-		r->seg[r->depth].key = NULL;
-		r->seg[r->depth].index = index;
-	}
-	r->depth++;
-}
-
-void ice_jr__pop(ice_jr *r)
-{
-	if (r->depth > 0)
-		r->depth--;
-}
-
-void ice_jr__path(const ice_jr *r, char *out, size_t cap)
-{
-	size_t n = 0;
-	int depth = r->depth < ICE_JR_MAX_DEPTH ? r->depth : ICE_JR_MAX_DEPTH;
-	n += (size_t)snprintf(out + n, cap - n, "$");
-	for (int i = 0; i < depth && n < cap; i++) {
-		if (r->seg[i].key)
-			n += (size_t)snprintf(out + n, cap - n, ".%s", r->seg[i].key);
-		else
-			n += (size_t)snprintf(out + n, cap - n, "[%zu]", r->seg[i].index);
-	}
-}
-
-static int vraise(ice_jr *r, const char *extra_key, int code, const char *fmt, va_list ap)
-{
-	char path[512], msg[1024];
-	ice_jr__path(r, path, sizeof(path));
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (extra_key)
-		return ice_error__set(code, r->klass, "%s: %s.%s: %s", r->file ? r->file : "<json>", path,
-		                      extra_key, msg);
-	return ice_error__set(code, r->klass, "%s: %s: %s", r->file ? r->file : "<json>", path, msg);
-}
-
-int ice_jr__error(ice_jr *r, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vraise(r, NULL, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-int ice_jr__error_at(ice_jr *r, const char *key, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vraise(r, key, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-static int member(ice_jr *r, const ice_json *obj, const char *key, bool required, json_t **out)
-{
-	json_t *v = json_is_object(CJ(obj)) ? json_object_get(CJ(obj), key) : NULL;
-	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (required)
-			return ice_jr__error(r, ICE_EINVALID, "missing required field '%s'", key);
-		return 0;
-	}
-	*out = v;
-	return 0;
-}
-
-static int wrong_type(ice_jr *r, const char *key, const json_t *v, const char *want)
-{
-	return ice_jr__error_at(r, key, ICE_EINVALID, "expected %s, found %s", want,
-	                        ice_json__type_name((const ice_json *)v));
-}
-
-static int get_typed(ice_jr *r, const ice_json *obj, const char *key, bool required, int type,
-                     const char *want, ice_json **out)
-{
-	json_t *v;
-	int rc = member(r, obj, key, required, &v);
-	if (rc)
-		return rc;
-	if (v && json_typeof(v) != (json_type)type)
-		return wrong_type(r, key, v, want);
-	*out = (ice_json *)v;
-	return 0;
-}
-
-int ice_jr__req_object(ice_jr *r, const ice_json *obj, const char *key, ice_json **out)
-{
-	return get_typed(r, obj, key, true, JSON_OBJECT, "an object", out);
-}
-
-int ice_jr__opt_object(ice_jr *r, const ice_json *obj, const char *key, ice_json **out)
-{
-	return get_typed(r, obj, key, false, JSON_OBJECT, "an object", out);
-}
-
-int ice_jr__req_array(ice_jr *r, const ice_json *obj, const char *key, ice_json **out)
-{
-	return get_typed(r, obj, key, true, JSON_ARRAY, "an array", out);
-}
-
-int ice_jr__opt_array(ice_jr *r, const ice_json *obj, const char *key, ice_json **out)
-{
-	return get_typed(r, obj, key, false, JSON_ARRAY, "an array", out);
-}
-
-static int get_string(ice_jr *r, const ice_json *obj, const char *key, bool required, const char **out,
-                      size_t *len)
-{
-	ice_json *v = NULL;
-	int rc = get_typed(r, obj, key, required, JSON_STRING, "a string", &v);
-	if (rc)
-		return rc;
-	if (v) {
-		*out = json_string_value(J(v));
-		if (len)
-			*len = json_string_length(J(v));
-	}
-	return 0;
-}
-
-int ice_jr__req_string(ice_jr *r, const ice_json *obj, const char *key, const char **out, size_t *len)
-{
-	return get_string(r, obj, key, true, out, len);
-}
-
-int ice_jr__opt_string(ice_jr *r, const ice_json *obj, const char *key, const char **out, size_t *len)
-{
-	return get_string(r, obj, key, false, out, len);
-}
-
-static int get_int(ice_jr *r, const ice_json *obj, const char *key, bool required, int64_t lo, int64_t hi,
-                   int64_t *out, bool *present)
-{
-	json_t *v;
-	int rc = member(r, obj, key, required, &v);
-	if (present)
-		*present = false;
-	if (rc || !v)
-		return rc;
-	if (!json_is_integer(v))
-		return wrong_type(r, key, v, "an integer");
-	json_int_t x = json_integer_value(v);
-	if (x < lo || x > hi)
-		return ice_jr__error_at(r, key, ICE_EINVALID, "integer %lld out of range", (long long)x);
-	*out = (int64_t)x;
-	if (present)
-		*present = true;
-	return 0;
-}
-
-int ice_jr__req_int64(ice_jr *r, const ice_json *obj, const char *key, int64_t *out)
-{
-	return get_int(r, obj, key, true, INT64_MIN, INT64_MAX, out, NULL);
-}
-
-int ice_jr__opt_int64(ice_jr *r, const ice_json *obj, const char *key, int64_t *out, bool *present)
-{
-	return get_int(r, obj, key, false, INT64_MIN, INT64_MAX, out, present);
-}
-
-int ice_jr__req_int32(ice_jr *r, const ice_json *obj, const char *key, int32_t *out)
-{
-	int64_t v = 0;
-	int rc = get_int(r, obj, key, true, INT32_MIN, INT32_MAX, &v, NULL);
-	if (!rc)
-		*out = (int32_t)v;
-	return rc;
-}
-
-int ice_jr__opt_int32(ice_jr *r, const ice_json *obj, const char *key, int32_t *out, bool *present)
-{
-	int64_t v = 0;
-	bool p = false;
-	int rc = get_int(r, obj, key, false, INT32_MIN, INT32_MAX, &v, &p);
-	if (!rc && p)
-		*out = (int32_t)v;
-	if (present)
-		*present = p;
-	return rc;
-}
-
-static int get_bool(ice_jr *r, const ice_json *obj, const char *key, bool required, bool *out, bool *present)
-{
-	json_t *v;
-	int rc = member(r, obj, key, required, &v);
-	if (present)
-		*present = false;
-	if (rc || !v)
-		return rc;
-	if (!json_is_boolean(v))
-		return wrong_type(r, key, v, "a boolean");
-	*out = json_is_true(v);
-	if (present)
-		*present = true;
-	return 0;
-}
-
-int ice_jr__req_bool(ice_jr *r, const ice_json *obj, const char *key, bool *out)
-{
-	return get_bool(r, obj, key, true, out, NULL);
-}
-
-int ice_jr__opt_bool(ice_jr *r, const ice_json *obj, const char *key, bool *out, bool *present)
-{
-	return get_bool(r, obj, key, false, out, present);
-}
-
-int ice_jr__as_int64(ice_jr *r, const ice_json *j, int64_t *out)
-{
-	if (!json_is_integer(CJ(j)))
-		return ice_jr__error(r, ICE_EINVALID, "expected an integer, found %s", ice_json__type_name(j));
-	*out = (int64_t)json_integer_value(CJ(j));
-	return 0;
-}
-
-int ice_jr__as_int32(ice_jr *r, const ice_json *j, int32_t *out)
-{
-	int64_t v = 0;
-	int rc = ice_jr__as_int64(r, j, &v);
-	if (rc)
-		return rc;
-	if (v < INT32_MIN || v > INT32_MAX)
-		return ice_jr__error(r, ICE_EINVALID, "integer %lld out of range", (long long)v);
-	*out = (int32_t)v;
-	return 0;
-}
-
-int ice_jr__as_string(ice_jr *r, const ice_json *j, const char **out, size_t *len)
-{
-	if (!json_is_string(CJ(j)))
-		return ice_jr__error(r, ICE_EINVALID, "expected a string, found %s", ice_json__type_name(j));
-	*out = json_string_value(CJ(j));
-	if (len)
-		*len = json_string_length(CJ(j));
-	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * util/json.h - reading JSON documents (the only user of jansson) and the
- * internal face of the JSON writer.
+ * util/json.h - reading JSON documents and the internal face of the JSON
+ * writer. (ice parses JSON itself: see docs/internals/json.md for why not
+ * jansson.)
  *
  * Readers walk the parsed tree through an ice_jr context that tracks the
  * JSON path being read, so every error names the file and the place in it:
@@ -46,7 +47,7 @@ bool ice_json__is_number(const ice_json *j);
 
 /* Members of an object in document order. */
 typedef struct ice_json_iter {
-	void *it;
+	size_t next;
 	const ice_json *obj;
 } ice_json_iter;
 void ice_json__iter_init(ice_json_iter *iter, const ice_json *obj);
@@ -113,6 +114,8 @@ struct ice_json_writer {
 
 void ice_jw__init(ice_json_writer *w, int flags);
 void ice_jw__free(ice_json_writer *w);
+/* Marks the writer failed (when a value could not be produced); returns rc. */
+int ice_jw__fail(ice_json_writer *w, int rc);
 /* Shortest round-trip text of a double / float into out[32]. */
 size_t ice_json__format_double(double v, char *out);
 size_t ice_json__format_float(float v, char *out);

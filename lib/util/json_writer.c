@@ -18,6 +18,13 @@ void ice_jw__init(ice_json_writer *w, int flags)
 	w->flags = flags;
 }
 
+int ice_jw__fail(ice_json_writer *w, int rc)
+{
+	if (!w->error)
+		w->error = rc ? rc : ICE_ERROR;
+	return w->error;
+}
+
 void ice_jw__free(ice_json_writer *w)
 {
 	ice_buf__free(&w->buf);
