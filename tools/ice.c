@@ -39,10 +39,19 @@ const cli_command cli_commands[] = {
 	 "List branches and tags with their snapshot and retention settings.\n"},
 	{"metadata", cmd_metadata, "validate and print a table's metadata JSON",
 	 "Usage: ice metadata TABLE [--compact] [--upgrade 2|3]\n"
+	 "       ice metadata TABLE|--new --apply UPDATES.json [--requirements REQS.json]\n"
+	 "                    [--now MS] [--previous-location] [--changes] [--compact]\n"
 	 "\n"
 	 "Parse and validate the table's current metadata file and print it exactly as\n"
 	 "libicetable writes metadata (pretty-printed unless --compact). With --upgrade,\n"
-	 "print the document upgraded to that format version (nothing is written).\n"},
+	 "print the document upgraded to that format version.\n"
+	 "\n"
+	 "With --apply, run a JSON array of REST TableUpdate objects through the metadata\n"
+	 "builder (after checking --requirements, an array of TableRequirement objects)\n"
+	 "and print the resulting metadata, or with --changes the effective updates.\n"
+	 "--new starts from no table (a create); --now fixes the clock;\n"
+	 "--previous-location records TABLE's metadata file in the metadata log.\n"
+	 "Nothing is ever written.\n"},
 	{"parquet", cmd_parquet, "inspect a Parquet file: schema, metadata, statistics or rows",
 	 "Usage: ice parquet FILE [--schema | --metadata | --rows [--columns A,B] [--format jsonl|csv]\n"
 	 "                         [--offset N] [--limit N]] [--json]\n"

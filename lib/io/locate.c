@@ -100,6 +100,19 @@ static int highest(const ice_io *io, const char *dir, char **out)
 		}
 	}
 	const char *best = best_v ? best_v : best_seq;
+	if (!best) {
+		/* No versioned names: a single metadata file is unambiguous. */
+		for (size_t i = 0; i < n; i++) {
+			if (entries[i].is_dir || !ice_str__ends_with(entries[i].name, ".metadata.json"))
+				continue;
+			if (best) {
+				ice_arena__free(&arena);
+				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO,
+				                      "%s: several metadata files and no version order; name one", dir);
+			}
+			best = entries[i].name;
+		}
+	}
 	if (best)
 		*out = join(dir, best);
 	ice_arena__free(&arena);

@@ -33,6 +33,9 @@ struct ice_metadata_builder {
 	char *previous_location;
 	bool has_last_added_schema, has_last_added_spec, has_last_added_order;
 	int32_t last_added_schema, last_added_spec, last_added_order;
+	/* whether the last added one is new in this builder (only then is it
+	 * recorded as -1, which a catalog resolves to what it added) */
+	bool new_schema, new_spec, new_order;
 	int64_t *added_snapshots;
 	size_t nadded_snapshots;
 	bool removed_snapshots;
@@ -368,6 +371,7 @@ int ice_metadata_builder_add_schema(ice_metadata_builder *b, const ice_schema *s
 		if (ice_schema_same_structure(&md->schemas[i], schema)) {
 			/* Reused: nothing changes, but it counts as "last added". */
 			b->has_last_added_schema = true;
+			b->new_schema = false;
 			b->last_added_schema = md->schemas[i].schema_id;
 			if (id_out)
 				*id_out = md->schemas[i].schema_id;
@@ -389,6 +393,7 @@ int ice_metadata_builder_add_schema(ice_metadata_builder *b, const ice_schema *s
 	if (schema->highest_field_id > md->last_column_id)
 		md->last_column_id = schema->highest_field_id;
 	b->has_last_added_schema = true;
+	b->new_schema = true;
 	b->last_added_schema = new_id;
 	if (id_out)
 		*id_out = new_id;
@@ -400,7 +405,8 @@ int ice_metadata_builder_add_schema(ice_metadata_builder *b, const ice_schema *s
 
 /* Resolves -1 to the last added id; records the change with -1 when it was. */
 static int set_current(ice_metadata_builder *b, const char *action, const char *key, int32_t id, bool has_last,
-                       int32_t last, bool (*exists)(ice_table_metadata *, int32_t), int32_t *target)
+                       int32_t last, bool last_is_new, bool (*exists)(ice_table_metadata *, int32_t),
+                       int32_t *target)
 {
 	recorder r;
 	bool was_last = false;
@@ -409,7 +415,7 @@ static int set_current(ice_metadata_builder *b, const char *action, const char *
 			return fail(ICE_EINVALID, "%s: -1 means the last added one, and none was added", action);
 		id = last;
 	}
-	was_last = has_last && id == last;
+	was_last = has_last && last_is_new && id == last;
 	if (!exists(b->md, id))
 		return fail(ICE_EINVALID, "%s: %d does not exist", action, (int)id);
 	if (*target == id)
@@ -441,7 +447,7 @@ int ice_metadata_builder_set_current_schema(ice_metadata_builder *b, int32_t id)
 	if (!b->md)
 		return spent();
 	return set_current(b, "set-current-schema", "schema-id", id, b->has_last_added_schema, b->last_added_schema,
-	                   schema_exists, &b->md->current_schema_id);
+	                   b->new_schema, schema_exists, &b->md->current_schema_id);
 }
 
 int ice_metadata_builder_add_spec(ice_metadata_builder *b, const ice_partition_spec *spec, int32_t *id_out)
@@ -465,6 +471,7 @@ int ice_metadata_builder_add_spec(ice_metadata_builder *b, const ice_partition_s
 	for (size_t i = 0; i < md->nspecs; i++) {
 		if (ice_partition_spec_equivalent(&md->specs[i], spec, false)) {
 			b->has_last_added_spec = true;
+			b->new_spec = false;
 			b->last_added_spec = md->specs[i].spec_id;
 			if (id_out)
 				*id_out = md->specs[i].spec_id;
@@ -518,6 +525,7 @@ int ice_metadata_builder_add_spec(ice_metadata_builder *b, const ice_partition_s
 	if (last > md->last_partition_id)
 		md->last_partition_id = last;
 	b->has_last_added_spec = true;
+	b->new_spec = true;
 	b->last_added_spec = new_id;
 	if (id_out)
 		*id_out = new_id;
@@ -532,7 +540,7 @@ int ice_metadata_builder_set_default_spec(ice_metadata_builder *b, int32_t id)
 	if (!b->md)
 		return spent();
 	return set_current(b, "set-default-spec", "spec-id", id, b->has_last_added_spec, b->last_added_spec,
-	                   spec_exists, &b->md->default_spec_id);
+	                   b->new_spec, spec_exists, &b->md->default_spec_id);
 }
 
 int ice_metadata_builder_add_sort_order(ice_metadata_builder *b, const ice_sort_order *order, int32_t *id_out)
@@ -553,6 +561,7 @@ int ice_metadata_builder_add_sort_order(ice_metadata_builder *b, const ice_sort_
 	for (size_t i = 0; i < md->nsort_orders; i++) {
 		if (ice_sort_order_same_fields(&md->sort_orders[i], order)) {
 			b->has_last_added_order = true;
+			b->new_order = false;
 			b->last_added_order = md->sort_orders[i].order_id;
 			if (id_out)
 				*id_out = md->sort_orders[i].order_id;
@@ -573,6 +582,7 @@ int ice_metadata_builder_add_sort_order(ice_metadata_builder *b, const ice_sort_
 	md->sort_orders = orders;
 	md->nsort_orders++;
 	b->has_last_added_order = true;
+	b->new_order = true;
 	b->last_added_order = new_id;
 	if (id_out)
 		*id_out = new_id;
@@ -587,7 +597,7 @@ int ice_metadata_builder_set_default_sort_order(ice_metadata_builder *b, int32_t
 	if (!b->md)
 		return spent();
 	return set_current(b, "set-default-sort-order", "sort-order-id", id, b->has_last_added_order,
-	                   b->last_added_order, order_exists, &b->md->default_sort_order_id);
+	                   b->last_added_order, b->new_order, order_exists, &b->md->default_sort_order_id);
 }
 
 int ice_metadata_builder_add_snapshot(ice_metadata_builder *b, const ice_snapshot *s)

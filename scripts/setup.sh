@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine for ice: system packages, the Python test
+# peers (in .venv), and both builds (build/ for use, build-asan/ for tests).
+# Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+packages=(
+  build-essential pkg-config ninja-build clang llvm libclang-rt-14-dev
+  uuid-dev zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev libsnappy-dev
+  libavro-dev libcurl4-openssl-dev libssl-dev
+  python3 python3-venv hyperfine time
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python peers and meson (Debian's meson is too old for meson.options).
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+
+MESON=.venv/bin/meson
+# build/: optimized, for use and benchmarks.
+[ -f build/build.ninja ] || $MESON setup build -Dbuildtype=release -Dwerror=true >/dev/null
+ninja -C build >/dev/null
+# build-asan/: ASan + UBSan, every arena item a separate allocation, for tests.
+[ -f build-asan/build.ninja ] || $MESON setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined \
+    -Darena_debug=true -Dwerror=true >/dev/null
+ninja -C build-asan >/dev/null
+echo "setup: done (build/tools/ice)"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: unit, golden, fuzz-corpus replay and CLI tests under
+# ASan + UBSan, then the conformance and interop tests against the real peers.
+# Expects scripts/setup.sh to have run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ninja -C build-asan >/dev/null
+ninja -C build >/dev/null
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export ICE_FIXTURES="$(cd .. && pwd)/shared/fixtures"
+
+# Unit, golden and fuzz replay tests (meson), sanitized.
+.venv/bin/meson test -C build-asan --print-errorlogs --num-processes 2
+
+# CLI, conformance and interop tests drive the sanitized binary and the peers.
+export ICE_BIN="$PWD/build-asan/tools/ice"
+export ICE_BUILD_ROOT="$PWD/build-asan"
+.venv/bin/python -m pytest -q -p no:cacheprovider tests/cli tests/parquet
