@@ -222,6 +222,8 @@ typedef struct pq_file_meta {
 	size_t ncolumn_orders;
 	int *column_orders; /* 1 = TYPE_ORDER, 0 = unknown */
 	bool encrypted;      /* encryption_algorithm present (plaintext footer) */
+	uint64_t footer_offset;  /* where FileMetaData starts, for messages */
+	bool legacy_chunk_sizes; /* written by parquet-mr < 1.2.9 (PARQUET-816) */
 } pq_file_meta;
 
 /* Parse a FileMetaData from `data` (the footer bytes at file offset `base`).

@@ -29,17 +29,17 @@ static int export_row_groups(ice_parquet_reader *r)
 		const pq_row_group_meta *rg = &m->row_groups[g];
 		ice_parquet_row_group *o = &r->row_groups[g];
 		if (rg->num_rows < 0)
-			return fail_footer(r->location, 0, "row group with a negative row count");
+			return fail_footer(r->location, m->footer_offset, "row group with a negative row count");
 		if (rg->ncolumns != s->nleaves) {
 			char what[128];
 			snprintf(what, sizeof(what), "row group %zu has %zu column chunks for %zu columns", g, rg->ncolumns,
 			         s->nleaves);
-			return fail_footer(r->location, 0, what);
+			return fail_footer(r->location, m->footer_offset, what);
 		}
 		o->num_rows = rg->num_rows;
 		o->first_row = first;
 		if (__builtin_add_overflow(first, rg->num_rows, &first))
-			return fail_footer(r->location, 0, "row counts overflow");
+			return fail_footer(r->location, m->footer_offset, "row counts overflow");
 		o->total_byte_size = rg->total_byte_size;
 		o->ncolumns = rg->ncolumns;
 		ice_parquet_column_chunk *cc =
@@ -54,12 +54,13 @@ static int export_row_groups(ice_parquet_reader *r)
 			if (!cm->has_meta) {
 				if (cm->encrypted)
 					continue;
-				return PQ_ERR(ICE_EINVALID, "%s: %s: footer: column chunk without metadata", r->location,
-				              leaf->col->path);
+				return PQ_ERR(ICE_EINVALID, "%s: %s: offset %llu: column chunk without metadata", r->location,
+				              leaf->col->path, (unsigned long long)m->footer_offset);
 			}
 			if (cm->type != leaf->type)
-				return PQ_ERR(ICE_EINVALID, "%s: %s: footer: column chunk of type %s for a %s column",
-				              r->location, leaf->col->path, ice_parquet_physical_type_name(cm->type),
+				return PQ_ERR(ICE_EINVALID, "%s: %s: offset %llu: column chunk of type %s for a %s column",
+				              r->location, leaf->col->path, (unsigned long long)m->footer_offset,
+				              ice_parquet_physical_type_name(cm->type),
 				              ice_parquet_physical_type_name(leaf->type));
 			cc[c].codec = cm->codec;
 			cc[c].nencodings = cm->nencodings;
@@ -91,6 +92,18 @@ static int export_row_groups(ice_parquet_reader *r)
 		o->file_offset = start != INT64_MAX ? start : (rg->has_file_offset ? rg->file_offset : 4);
 	}
 	return 0;
+}
+
+/* "parquet-mr version 1.2.8 (...)" or a bare "parquet-mr": before the
+ * PARQUET-816 fix (1.2.9)? */
+static bool legacy_parquet_mr(const char *created_by)
+{
+	int a = 0, b = 0, c = 0;
+	if (!created_by || strncmp(created_by, "parquet-mr", 10) != 0)
+		return false;
+	if (sscanf(created_by, "parquet-mr version %d.%d.%d", &a, &b, &c) != 3)
+		return true;
+	return a < 1 || (a == 1 && (b < 2 || (b == 2 && c < 9)));
 }
 
 int ice_parquet_reader_open(ice_parquet_reader **out, const ice_io *io, const char *location)
@@ -155,6 +168,8 @@ int ice_parquet_reader_open(ice_parquet_reader **out, const ice_io *io, const ch
 		rc = fail_footer(location, t.err_off, t.what ? t.what : "malformed FileMetaData");
 		goto fail;
 	}
+	r->meta.legacy_chunk_sizes = legacy_parquet_mr(r->meta.created_by);
+	r->meta.footer_offset = foff;
 	if ((rc = ice_parquet__schema_build(&r->schema, &r->meta, location, &r->arena)) != 0)
 		goto fail;
 	if ((rc = export_row_groups(r)) != 0)
@@ -267,6 +282,7 @@ struct ice_parquet_scan {
 	int64_t *offsets;
 	int64_t row;          /* file position of the next row */
 	int64_t rg_end;       /* file position after the current row group */
+	size_t rg_batch;      /* rows per batch in this row group */
 	bool failed;
 	char *last_error;     /* for the stream interface */
 };
@@ -419,7 +435,7 @@ int ice_parquet_scan_schema(const ice_parquet_scan *s, struct ArrowSchema *out)
 static int skip_rows(ice_parquet_scan *s, int64_t n)
 {
 	while (n > 0) {
-		size_t k = n < (int64_t)s->opts.batch_size ? (size_t)n : s->opts.batch_size;
+		size_t k = n < (int64_t)s->rg_batch ? (size_t)n : s->rg_batch;
 		for (size_t i = 0; i < s->ncols; i++) {
 			size_t got;
 			ice_parquet__batch_col_clear(&s->cols[i]);
@@ -460,6 +476,20 @@ static int open_row_group(ice_parquet_scan *s, bool *opened)
 			return rc;
 		s->offsets[i] = r->meta.row_groups[g].columns[leaf].data_page_offset;
 	}
+	/* Keep a batch's strings under Arrow's 2 GiB offsets: fewer rows per
+	 * batch when the row group's byte arrays are large on average. */
+	s->rg_batch = s->opts.batch_size;
+	for (size_t i = 0; i < s->ncols; i++) {
+		const pq_chunk_meta *cm = &r->meta.row_groups[g].columns[s->leaf_of[i]];
+		if (s->leaves[i]->out_width != 0 || cm->total_uncompressed_size <= 0)
+			continue;
+		int64_t per_row = cm->total_uncompressed_size / rg->num_rows + 1;
+		int64_t rows = (INT32_MAX / 4) / per_row;
+		if (rows < 1)
+			rows = 1;
+		if ((size_t)rows < s->rg_batch)
+			s->rg_batch = (size_t)rows;
+	}
 	s->cur_rg = g;
 	s->in_rg = true;
 	s->row = start;
@@ -493,7 +523,7 @@ int ice_parquet_scan_next(ice_parquet_scan *s, struct ArrowArray *out, int64_t *
 			close_row_group(s);
 			continue;
 		}
-		size_t k = left < (int64_t)s->opts.batch_size ? (size_t)left : s->opts.batch_size;
+		size_t k = left < (int64_t)s->rg_batch ? (size_t)left : s->rg_batch;
 		for (size_t i = 0; i < s->ncols; i++) {
 			size_t got;
 			ice_parquet__batch_col_clear(&s->cols[i]);

@@ -465,7 +465,7 @@ int ice_parquet__schema_build(pq_schema *s, const pq_file_meta *m, const char *f
 	int rc = ICE_ERROR;
 	memset(s, 0, sizeof(*s));
 	if (m->elements[0].num_children < 0 && n > 1)
-		return PQ_ERR(ICE_EINVALID, "%s: footer: schema: the root has no children count", file);
+		return PQ_ERR(ICE_EINVALID, "%s: footer: offset %llu: schema: the root has no children count", file, (unsigned long long)m->footer_offset);
 	parent = ice__mallocarray(n, sizeof(size_t));
 	first_child = ice__mallocarray(n, sizeof(size_t));
 	pos = ice__mallocarray(n, sizeof(size_t));
@@ -486,7 +486,7 @@ int ice_parquet__schema_build(pq_schema *s, const pq_file_meta *m, const char *f
 		while (depth > 0 && remaining[stack[depth - 1]] == 0)
 			depth--;
 		if (depth == 0) {
-			rc = PQ_ERR(ICE_EINVALID, "%s: footer: schema: element %zu (%s) is outside the tree", file, i,
+			rc = PQ_ERR(ICE_EINVALID, "%s: footer: offset %llu: schema: element %zu (%s) is outside the tree", file, (unsigned long long)m->footer_offset, i,
 			            m->elements[i].name);
 			goto done;
 		}
@@ -496,11 +496,11 @@ int ice_parquet__schema_build(pq_schema *s, const pq_file_meta *m, const char *f
 		const pq_element *e = &m->elements[i];
 		if (e->num_children > 0 || (e->type < 0)) {
 			if (e->num_children <= 0) {
-				rc = PQ_ERR(ICE_EINVALID, "%s: footer: schema: group %s has no children", file, e->name);
+				rc = PQ_ERR(ICE_EINVALID, "%s: footer: offset %llu: schema: group %s has no children", file, (unsigned long long)m->footer_offset, e->name);
 				goto done;
 			}
 			if (depth >= MAX_SCHEMA_DEPTH) {
-				rc = PQ_ERR(ICE_EINVALID, "%s: footer: schema: nested too deeply", file);
+				rc = PQ_ERR(ICE_EINVALID, "%s: footer: offset %llu: schema: nested too deeply", file, (unsigned long long)m->footer_offset);
 				goto done;
 			}
 			remaining[i] = (size_t)e->num_children;
@@ -513,7 +513,7 @@ int ice_parquet__schema_build(pq_schema *s, const pq_file_meta *m, const char *f
 	while (depth > 0 && remaining[stack[depth - 1]] == 0)
 		depth--;
 	if (depth != 0) {
-		rc = PQ_ERR(ICE_EINVALID, "%s: footer: schema: element %s has fewer children than it says", file,
+		rc = PQ_ERR(ICE_EINVALID, "%s: footer: offset %llu: schema: element %s has fewer children than it says", file, (unsigned long long)m->footer_offset,
 		            m->elements[stack[depth - 1]].name);
 		goto done;
 	}
@@ -600,12 +600,12 @@ int ice_parquet__schema_build(pq_schema *s, const pq_file_meta *m, const char *f
 			if (prc == -1)
 				goto done;
 			if (prc == -2) {
-				rc = PQ_ERR(ICE_EINVALID, "%s: %s: footer: invalid type length %d", file, c->path,
+				rc = PQ_ERR(ICE_EINVALID, "%s: %s: offset %llu: invalid type length %d", file, c->path, (unsigned long long)m->footer_offset,
 				            (int)e->type_length);
 				goto done;
 			}
 			if (e->type == ICE_PARQUET_FIXED_LEN_BYTE_ARRAY && e->type_length > (1 << 24)) {
-				rc = PQ_ERR(ICE_EINVALID, "%s: %s: footer: type length %d too large", file, c->path,
+				rc = PQ_ERR(ICE_EINVALID, "%s: %s: offset %llu: type length %d too large", file, c->path, (unsigned long long)m->footer_offset,
 				            (int)e->type_length);
 				goto done;
 			}

@@ -65,7 +65,7 @@ def fmt_time(v: int, unit: str) -> str:
 
 def _plain_type(t: pa.DataType) -> pa.DataType:
     """The type with temporal leaves as integers and extensions as storage."""
-    if isinstance(t, pa.ExtensionType):
+    if isinstance(t, pa.BaseExtensionType):
         return _plain_type(t.storage_type)
     if pa.types.is_timestamp(t) or pa.types.is_time64(t) or pa.types.is_date64(t) or pa.types.is_duration(t):
         return pa.int64()
@@ -85,7 +85,7 @@ def _plain_type(t: pa.DataType) -> pa.DataType:
 
 
 def _storage(arr):
-    if isinstance(arr.type, pa.ExtensionType):
+    if isinstance(arr.type, pa.BaseExtensionType):
         return _storage(arr.storage)
     if isinstance(arr, pa.ChunkedArray):
         return pa.chunked_array([_storage(c) for c in arr.chunks], type=_plain_storage_type(arr.type))
@@ -106,7 +106,7 @@ def _storage(arr):
 
 
 def _plain_storage_type(t):
-    if isinstance(t, pa.ExtensionType):
+    if isinstance(t, pa.BaseExtensionType):
         return _plain_storage_type(t.storage_type)
     return t
 
@@ -118,7 +118,7 @@ def canon_column(arr, typ: pa.DataType):
         for c in arr.chunks:
             out.extend(canon_column(c, typ))
         return out
-    is_uuid = isinstance(typ, pa.ExtensionType) and typ.extension_name == "arrow.uuid"
+    is_uuid = isinstance(typ, pa.BaseExtensionType) and typ.extension_name == "arrow.uuid"
     try:
         plain = _storage(arr).cast(_plain_type(typ)) if not is_uuid else _storage(arr)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -129,7 +129,7 @@ def canon_column(arr, typ: pa.DataType):
 def canon_value(v, t: pa.DataType):
     if v is None:
         return None
-    if isinstance(t, pa.ExtensionType):
+    if isinstance(t, pa.BaseExtensionType):
         if t.extension_name == "arrow.uuid":
             h = v.hex() if isinstance(v, (bytes, bytearray)) else v.hex
             return f"{h[0:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
@@ -176,7 +176,7 @@ def canon_ice(v, t: pa.DataType):
     """ice's JSON value, normalized the same way (floats to their width)."""
     if v is None:
         return None
-    if isinstance(t, pa.ExtensionType):
+    if isinstance(t, pa.BaseExtensionType):
         return v if t.extension_name == "arrow.uuid" else canon_ice(v, t.storage_type)
     if pa.types.is_dictionary(t):
         return canon_ice(v, t.value_type)
