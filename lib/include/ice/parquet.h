@@ -314,7 +314,7 @@ ICE_EXTERN int ice_parquet_writer_open(ice_parquet_writer **out, const ice_io *i
  * boolean b; int i; long l; float f; double g; decimal d:P,S (128-bit);
  * date tdD; time ttu; timestamp tsu: (timestamptz: tsu:<any zone>);
  * timestamp_ns tsn:; string u or U; uuid w:16; fixed[L] w:L; binary z or Z;
- * struct +s; list +l or +L; map +m. The batch stays owned by the caller.
+ * struct +s; list +l; map +m. The batch stays owned by the caller.
  * ICE_EINVALID when it does not match; after any failure the writer can only
  * be aborted.
  */
