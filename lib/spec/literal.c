@@ -521,6 +521,8 @@ static int from_text(ice_literal *out, const ice_type *type, const char *s, size
 		return 0;
 	}
 	case ICE_TYPE_STRING: {
+		if (!ice_utf8__valid((const uint8_t *)s, len))
+			return ice_jr__error(r, ICE_EINVALID, "a string value must be valid UTF-8");
 		char *copy = ice_arena__strndup(arena, s, len);
 		if (!copy)
 			return ICE_ERROR;

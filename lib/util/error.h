@@ -13,7 +13,7 @@
 #include "ice/errors.h"
 
 int ice_error__set(int code, int klass, const char *fmt, ...) ICE_PRINTF(3, 4);
-int ice_error__vset(int code, int klass, const char *fmt, va_list ap);
+int ice_error__vset(int code, int klass, const char *fmt, va_list ap) ICE_PRINTF(3, 0);
 /* Raise the static out-of-memory error; returns ICE_ERROR. Never allocates. */
 int ice_error__oom(void);
 /* An OS error from errno, e.g. "<path>: open: No such file or directory".

@@ -45,14 +45,20 @@ void ice_jr__path(const ice_jr *r, char *out, size_t cap)
 {
 	size_t n = 0;
 	int depth = r->depth < ICE_JR_MAX_DEPTH ? r->depth : ICE_JR_MAX_DEPTH;
-	n += (size_t)snprintf(out + n, cap - n, "$");
+	int w = snprintf(out, cap, "$");
+	n = w > 0 ? (size_t)w : 0;
 	for (int i = 0; i < depth && n < cap; i++) {
 		if (r->seg[i].key)
-			n += (size_t)snprintf(out + n, cap - n, ".%s", r->seg[i].key);
+			w = snprintf(out + n, cap - n, ".%s", r->seg[i].key);
 		else
-			n += (size_t)snprintf(out + n, cap - n, "[%zu]", r->seg[i].index);
+			w = snprintf(out + n, cap - n, "[%zu]", r->seg[i].index);
+		if (w < 0)
+			break;
+		n += (size_t)w; /* may pass cap: the loop stops, output stays truncated */
 	}
 }
+
+static int vraise(ice_jr *r, const char *extra_key, int code, const char *fmt, va_list ap) ICE_PRINTF(4, 0);
 
 static int vraise(ice_jr *r, const char *extra_key, int code, const char *fmt, va_list ap)
 {

@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "json.h"
+#include "strutil.h"
 
 void ice_jw__init(ice_json_writer *w, int flags)
 {
@@ -174,6 +175,9 @@ int ice_json_string_n(ice_json_writer *w, const char *s, size_t len)
 {
 	if (before_value(w))
 		return w->error;
+	if (!ice_utf8__valid((const uint8_t *)s, len))
+		return w->error = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_JSON,
+		                                 "json writer: a string is not valid UTF-8");
 	put_escaped(&w->buf, s, len);
 	return after_value(w);
 }
