@@ -356,8 +356,24 @@ static int primitive_text(ice_buf *buf, bool *quoted, bool *number, const struct
 		size_t len = (size_t)(end - start);
 		*quoted = true;
 		*number = false;
-		if (f[0] == 'u' || f[0] == 'U')
-			return ice_buf__put(buf, data, len);
+		if (f[0] == 'u' || f[0] == 'U') {
+			if (ice_utf8__valid(data, len))
+				return ice_buf__put(buf, data, len);
+			/* not UTF-8 (a corrupt or mislabelled file): show U+FFFD per bad byte */
+			for (size_t k = 0; k < len;) {
+				size_t n = 1;
+				while (n <= 4 && k + n <= len && !ice_utf8__valid(data + k, n))
+					n++;
+				if (n <= 4 && k + n <= len) {
+					ice_buf__put(buf, data + k, n);
+					k += n;
+				} else {
+					ice_buf__puts(buf, "\xEF\xBF\xBD");
+					k++;
+				}
+			}
+			return buf->error;
+		}
 		for (size_t k = 0; k < len; k++)
 			ice_buf__printf(buf, "%02x", data[k]);
 		return buf->error;

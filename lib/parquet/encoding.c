@@ -590,3 +590,78 @@ void ice_parquet__rle_enc_flush(pq_rle_enc *e)
 	}
 	close_bp(e);
 }
+
+/* ---- bulk RLE / bit-packed hybrid encoding ------------------------------------ */
+
+static void put_literals(ice_buf *out, const uint32_t *v, size_t n, int bw)
+{
+	/* n is a multiple of 8 except for the final group, padded with zeros */
+	size_t groups = (n + 7) / 8;
+	put_uleb(out, ((uint64_t)groups << 1) | 1);
+	uint8_t *dst = ice_buf__reserve(out, groups * (size_t)bw);
+	if (!dst)
+		return;
+	uint64_t acc = 0;
+	int nbits = 0;
+	size_t o = 0;
+	for (size_t i = 0; i < groups * 8; i++) {
+		acc |= (uint64_t)(i < n ? v[i] : 0) << nbits;
+		nbits += bw;
+		while (nbits >= 8) {
+			dst[o++] = (uint8_t)acc;
+			acc >>= 8;
+			nbits -= 8;
+		}
+	}
+}
+
+static void put_run(ice_buf *out, uint32_t v, size_t n, int bw)
+{
+	put_uleb(out, (uint64_t)n << 1);
+	int nbytes = (bw + 7) / 8;
+	uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+	ice_buf__put(out, b, (size_t)nbytes);
+}
+
+void ice_parquet__hybrid_encode(ice_buf *out, const uint32_t *v, size_t n, int bw)
+{
+	size_t lit = 0, i = 0;
+	if (bw == 0) {
+		if (n)
+			put_run(out, 0, n, 0);
+		return;
+	}
+	while (i < n) {
+		size_t j = i + 1;
+		uint32_t x = v[i];
+		while (j < n && v[j] == x)
+			j++;
+		size_t run = j - i;
+		if (run >= 8) {
+			/* literals before the run must fill whole groups: borrow from the run */
+			size_t pad = (8 - (i - lit) % 8) % 8;
+			if (run - pad >= 8) {
+				if (i + pad > lit)
+					put_literals(out, v + lit, i + pad - lit, bw);
+				put_run(out, x, run - pad, bw);
+				lit = j;
+			}
+		}
+		i = j;
+	}
+	if (n > lit)
+		put_literals(out, v + lit, n - lit, bw);
+}
+
+void ice_parquet__hybrid_encode16(ice_buf *out, const int16_t *v, size_t n, int bw, ice_buf *scratch)
+{
+	ice_buf__clear(scratch);
+	uint32_t *u = (uint32_t *)(void *)ice_buf__reserve(scratch, n * 4 + 4);
+	if (!u) {
+		out->error = scratch->error ? scratch->error : ICE_ERROR;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		u[i] = (uint16_t)v[i];
+	ice_parquet__hybrid_encode(out, u, n, bw);
+}

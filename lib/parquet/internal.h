@@ -398,6 +398,10 @@ void ice_parquet__rle_enc_init(pq_rle_enc *e, ice_buf *out, int bit_width);
 void ice_parquet__rle_enc_put(pq_rle_enc *e, uint32_t v);
 void ice_parquet__rle_enc_put_run(pq_rle_enc *e, uint32_t v, size_t n);
 void ice_parquet__rle_enc_flush(pq_rle_enc *e);
+/* Encode n values at once: runs of 8 or more as RLE runs, the rest as
+ * bit-packed groups (the writer's fast path). */
+void ice_parquet__hybrid_encode(ice_buf *out, const uint32_t *v, size_t n, int bw);
+void ice_parquet__hybrid_encode16(ice_buf *out, const int16_t *v, size_t n, int bw, ice_buf *scratch);
 
 /* ---- column.c: reading one column chunk ------------------------------- */
 
@@ -448,7 +452,6 @@ int ice_parquet__anode_schema(struct ArrowSchema *out, const pq_anode *node, con
 /* ---- reader.c ---------------------------------------------------------- */
 
 struct ice_parquet_reader {
-	const ice_io *io;
 	ice_input *in;
 	char *location;
 	uint64_t file_size;
@@ -459,6 +462,10 @@ struct ice_parquet_reader {
 	pq_schema schema;
 	ice_parquet_row_group *row_groups;
 };
+
+/* Open a reader over an already open input (taken over, closed on error):
+ * the fuzz target reads from memory this way. */
+int ice_parquet__reader_open_input(struct ice_parquet_reader **out, ice_input *in, const char *location);
 
 /* ---- stats.c ----------------------------------------------------------- */
 

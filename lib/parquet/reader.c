@@ -108,20 +108,30 @@ static bool legacy_parquet_mr(const char *created_by)
 
 int ice_parquet_reader_open(ice_parquet_reader **out, const ice_io *io, const char *location)
 {
+	ice_input *in;
+	*out = NULL;
+	int rc = ice_io__open_input(&in, io, location);
+	if (rc)
+		return rc;
+	return ice_parquet__reader_open_input(out, in, location);
+}
+
+int ice_parquet__reader_open_input(ice_parquet_reader **out, ice_input *in, const char *location)
+{
 	ice_parquet_reader *r;
 	uint8_t tail[8], head[4];
 	int rc;
 	*out = NULL;
-	if (!(r = ice__calloc(1, sizeof(*r))))
+	if (!(r = ice__calloc(1, sizeof(*r)))) {
+		ice_input__close(in);
 		return ICE_ERROR;
+	}
 	ice_arena__init(&r->arena, 16384);
-	r->io = io;
+	r->in = in;
 	if (!(r->location = ice__strdup(location))) {
 		rc = ICE_ERROR;
 		goto fail;
 	}
-	if ((rc = ice_io__open_input(&r->in, io, location)) != 0)
-		goto fail;
 	r->file_size = r->in->size;
 	if (r->file_size < 12) {
 		rc = PQ_ERR(ICE_EINVALID, "%s: footer: offset 0: file of %llu bytes is too short for Parquet", location,
@@ -305,12 +315,12 @@ static void mark_leaves(const ice_parquet_column *c, bool *sel)
 static void select_node(const ice_parquet_reader *r, const ice_parquet_column *c, bool *sel)
 {
 	mark_leaves(c, sel);
-	/* a map value needs its key */
+	/* an Arrow map needs its keys and values together */
 	for (const ice_parquet_column *p = c->parent; p; p = p->parent) {
 		const pq_element *e = &r->meta.elements[ice_parquet__node_index(&r->schema, p)];
 		const ice_parquet_column *kv = ice_parquet__is_map(e) ? ice_parquet__map_entries(p) : NULL;
 		if (kv)
-			mark_leaves(&kv->children[0], sel);
+			mark_leaves(kv, sel);
 	}
 }
 

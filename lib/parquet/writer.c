@@ -20,6 +20,14 @@
 #include "util/strutil.h"
 #include "writer.h"
 
+/* A dictionary hash slot: the value itself for widths up to 8 bytes, so a
+ * lookup touches one cache line. idx1 is the entry index + 1 (0: empty). */
+typedef struct dslot {
+	uint64_t key;
+	uint32_t hash;
+	uint32_t idx1;
+} dslot;
+
 enum { V_BOOL, V_I32, V_I64, V_F32, V_F64, V_DEC, V_BYTES32, V_BYTES64, V_FLBA };
 
 typedef struct colw {
@@ -37,9 +45,8 @@ typedef struct colw {
 	bool dict_on, dict_used, dict_checked;
 	ice_buf dict_vals; /* PLAIN-encoded entries */
 	ice_buf dict_offs; /* uint32 start of each entry in dict_vals (byte arrays) */
-	ice_buf dict_hash; /* uint32 hash of each entry */
 	size_t dict_n;
-	uint32_t *slots;
+	struct dslot *slots;
 	size_t slot_cap;
 	/* chunk */
 	ice_buf chunk;
@@ -62,7 +69,7 @@ struct ice_parquet_writer {
 	pq_wschema ws;
 	colw *cols;
 	ice_codec codec;
-	ice_buf page, comp, hdr;
+	ice_buf page, comp, hdr, scratch;
 	int64_t rg_rows, total_rows;
 	size_t nrow_groups, rg_cap;
 	pq_row_group_meta *row_groups;
@@ -211,26 +218,27 @@ static bool is_nan(const colw *c, const uint8_t *p)
 	return false;
 }
 
-static void update_minmax(colw *c, const uint8_t *p, size_t n)
+static int update_minmax(colw *c, const uint8_t *p, size_t n)
 {
-	if (is_nan(c, p)) {
-		return;
-	}
+	if (is_nan(c, p))
+		return 0;
 	if (!c->has_minmax) {
 		ice_buf__clear(&c->min);
 		ice_buf__clear(&c->max);
-		ice_buf__put(&c->min, p, n);
-		ice_buf__put(&c->max, p, n);
+		if (ice_buf__put(&c->min, p, n) || ice_buf__put(&c->max, p, n))
+			return ICE_ERROR;
 		c->has_minmax = true;
-		return;
+		return 0;
 	}
 	if (value_cmp(c, p, n, (const uint8_t *)c->min.ptr, c->min.len) < 0) {
 		ice_buf__clear(&c->min);
-		ice_buf__put(&c->min, p, n);
-	} else if (value_cmp(c, p, n, (const uint8_t *)c->max.ptr, c->max.len) > 0) {
-		ice_buf__clear(&c->max);
-		ice_buf__put(&c->max, p, n);
+		return ice_buf__put(&c->min, p, n);
 	}
+	if (value_cmp(c, p, n, (const uint8_t *)c->max.ptr, c->max.len) > 0) {
+		ice_buf__clear(&c->max);
+		return ice_buf__put(&c->max, p, n);
+	}
+	return 0;
 }
 
 /* ---- dictionary ----------------------------------------------------------------- */
@@ -248,16 +256,17 @@ static const uint8_t *dict_entry(const colw *c, size_t i, size_t *len)
 
 static int dict_grow(colw *c)
 {
-	size_t cap = c->slot_cap ? c->slot_cap * 2 : 1024;
-	uint32_t *s = ice__calloc(cap, sizeof(uint32_t));
+	size_t cap = c->slot_cap ? c->slot_cap * 2 : 4096;
+	dslot *s = ice__calloc(cap, sizeof(dslot));
 	if (!s)
 		return ICE_ERROR;
-	const uint32_t *hashes = (const uint32_t *)(const void *)c->dict_hash.ptr;
-	for (size_t i = 0; i < c->dict_n; i++) {
-		size_t pos = hashes[i] & (cap - 1);
-		while (s[pos])
+	for (size_t i = 0; i < c->slot_cap; i++) {
+		if (!c->slots[i].idx1)
+			continue;
+		size_t pos = c->slots[i].hash & (cap - 1);
+		while (s[pos].idx1)
 			pos = (pos + 1) & (cap - 1);
-		s[pos] = (uint32_t)i + 1;
+		s[pos] = c->slots[i];
 	}
 	ice__free(c->slots);
 	c->slots = s;
@@ -265,31 +274,8 @@ static int dict_grow(colw *c)
 	return 0;
 }
 
-/* Index of a value in the dictionary, inserting it; -1 on allocation failure. */
-static int64_t dict_index(colw *c, const uint8_t *p, size_t n)
+static void dict_store(colw *c, const uint8_t *p, size_t n)
 {
-	uint32_t h = (c->pw == 8) ? (uint32_t)mix64(pq_load64(p))
-	             : (c->pw == 4) ? (uint32_t)mix64(pq_load32(p))
-	                            : hash_bytes(p, n);
-	if ((c->dict_n + 1) * 2 > c->slot_cap && dict_grow(c))
-		return -1;
-	size_t mask = c->slot_cap - 1, pos = h & mask;
-	const uint32_t *hashes = (const uint32_t *)(const void *)c->dict_hash.ptr;
-	for (;;) {
-		uint32_t s = c->slots[pos];
-		if (!s)
-			break;
-		if (hashes[s - 1] == h) {
-			size_t len;
-			const uint8_t *e = dict_entry(c, s - 1, &len);
-			if (len == n && !memcmp(e, p, n))
-				return s - 1;
-		}
-		pos = (pos + 1) & mask;
-	}
-	size_t i = c->dict_n++;
-	c->slots[pos] = (uint32_t)i + 1;
-	ice_buf__put(&c->dict_hash, &h, 4);
 	if (c->pw) {
 		ice_buf__put(&c->dict_vals, p, n);
 	} else {
@@ -298,13 +284,64 @@ static int64_t dict_index(colw *c, const uint8_t *p, size_t n)
 		ice_buf__put(&c->dict_vals, &len32, 4);
 		ice_buf__put(&c->dict_vals, p, n);
 	}
-	if (c->dict_vals.error || c->dict_offs.error || c->dict_hash.error)
+}
+
+/* Index of a value in the dictionary, inserting it; -1 on allocation failure. */
+static int64_t dict_index(colw *c, const uint8_t *p, size_t n)
+{
+	if ((c->dict_n + 1) * 2 > c->slot_cap && dict_grow(c))
 		return -1;
-	update_minmax(c, p, n);
+	size_t mask = c->slot_cap - 1;
+	dslot *slots = c->slots;
+	if (c->pw == 8 || c->pw == 4) {
+		uint64_t key = c->pw == 8 ? pq_load64(p) : pq_load32(p);
+		uint64_t h = mix64(key);
+		size_t pos = (size_t)h & mask;
+		while (slots[pos].idx1) {
+			if (slots[pos].key == key)
+				return slots[pos].idx1 - 1;
+			pos = (pos + 1) & mask;
+		}
+		size_t i = c->dict_n++;
+		slots[pos].key = key;
+		slots[pos].hash = (uint32_t)h;
+		slots[pos].idx1 = (uint32_t)i + 1;
+		dict_store(c, p, n);
+		if (c->dict_vals.error || update_minmax(c, p, n))
+			return -1;
+		return (int64_t)i;
+	}
+	uint32_t h = hash_bytes(p, n);
+	size_t pos = h & mask;
+	while (slots[pos].idx1) {
+		if (slots[pos].hash == h) {
+			size_t len;
+			const uint8_t *e = dict_entry(c, slots[pos].idx1 - 1, &len);
+			if (len == n && !memcmp(e, p, n))
+				return slots[pos].idx1 - 1;
+		}
+		pos = (pos + 1) & mask;
+	}
+	size_t i = c->dict_n++;
+	slots[pos].hash = h;
+	slots[pos].idx1 = (uint32_t)i + 1;
+	dict_store(c, p, n);
+	if (c->dict_vals.error || c->dict_offs.error || update_minmax(c, p, n))
+		return -1;
 	return (int64_t)i;
 }
 
 /* ---- levels and values ------------------------------------------------------------ */
+
+static inline int buf_put(ice_buf *b, const void *p, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->ptr + b->len, p, n);
+		b->len += n;
+		return 0;
+	}
+	return ice_buf__put(b, p, n);
+}
 
 static inline int put_level(ice_buf *b, int16_t v)
 {
@@ -343,14 +380,15 @@ static int add_value(colw *c, const uint8_t *p, size_t n)
 			return ICE_ERROR;
 		uint32_t i32 = (uint32_t)i;
 		c->plain_equiv += c->pw ? (size_t)c->pw : n + 4;
-		return ice_buf__put(&c->idx, &i32, 4);
+		return buf_put(&c->idx, &i32, 4);
 	}
 	if (!c->pw) {
 		uint32_t len = (uint32_t)n;
-		ice_buf__put(&c->plain, &len, 4);
+		buf_put(&c->plain, &len, 4);
 	}
-	update_minmax(c, p, n);
-	return ice_buf__put(&c->plain, p, n);
+	if (update_minmax(c, p, n))
+		return ICE_ERROR;
+	return buf_put(&c->plain, p, n);
 }
 
 static bool arrow_valid(const struct ArrowArray *a, int64_t i)
@@ -456,23 +494,13 @@ static int shred(colw *c, int k, const struct ArrowArray *a, int64_t i, int16_t 
 /* ---- pages ---------------------------------------------------------------------- */
 
 /* RLE-encode int16 levels, prefixed with their length (data page v1). */
-static void encode_levels(ice_buf *out, const ice_buf *levels, size_t n, int16_t max)
+static void encode_levels(ice_buf *out, const ice_buf *levels, size_t n, int16_t max, ice_buf *scratch)
 {
 	size_t len_pos = out->len;
 	uint32_t len = 0;
 	ice_buf__put(out, &len, 4);
-	pq_rle_enc e;
-	ice_parquet__rle_enc_init(&e, out, pq_bit_width((uint64_t)max));
-	const int16_t *v = (const int16_t *)(const void *)levels->ptr;
-	size_t i = 0;
-	while (i < n) {
-		size_t j = i + 1;
-		while (j < n && v[j] == v[i])
-			j++;
-		ice_parquet__rle_enc_put_run(&e, (uint32_t)v[i], j - i);
-		i = j;
-	}
-	ice_parquet__rle_enc_flush(&e);
+	ice_parquet__hybrid_encode16(out, (const int16_t *)(const void *)levels->ptr, n, pq_bit_width((uint64_t)max),
+	                             scratch);
 	if (!out->error) {
 		len = (uint32_t)(out->len - len_pos - 4);
 		memcpy(out->ptr + len_pos, &len, 4);
@@ -502,10 +530,9 @@ static void reset_dict(colw *c)
 {
 	ice_buf__clear(&c->dict_vals);
 	ice_buf__clear(&c->dict_offs);
-	ice_buf__clear(&c->dict_hash);
 	c->dict_n = 0;
 	if (c->slots)
-		memset(c->slots, 0, c->slot_cap * sizeof(uint32_t));
+		memset(c->slots, 0, c->slot_cap * sizeof(dslot));
 }
 
 static int compress_into(ice_parquet_writer *w, const ice_buf *in, ice_buf *out)
@@ -517,10 +544,22 @@ static int compress_into(ice_parquet_writer *w, const ice_buf *in, ice_buf *out)
 	return rc;
 }
 
+/* Appends never stop on their own: buffer errors are sticky and checked here. */
+static int col_error(const colw *c)
+{
+	const ice_buf *b[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs, &c->chunk};
+	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++)
+		if (b[i]->error)
+			return b[i]->error;
+	return 0;
+}
+
 static int flush_page(ice_parquet_writer *w, colw *c)
 {
 	int rc;
 	const pq_wleaf *l = c->leaf;
+	if ((rc = col_error(c)) != 0)
+		return rc;
 	if (c->nlevels == 0)
 		return 0;
 	/* The first dictionary page decides whether the dictionary pays off. */
@@ -538,29 +577,14 @@ static int flush_page(ice_parquet_writer *w, colw *c)
 	ice_buf *p = &w->page;
 	ice_buf__clear(p);
 	if (l->max_rep > 0)
-		encode_levels(p, &c->rep, c->nlevels, l->max_rep);
+		encode_levels(p, &c->rep, c->nlevels, l->max_rep, &w->scratch);
 	if (l->max_def > 0)
-		encode_levels(p, &c->def, c->nlevels, l->max_def);
+		encode_levels(p, &c->def, c->nlevels, l->max_def, &w->scratch);
 	int encoding;
 	if (c->dict_on) {
 		int bw = pq_bit_width(c->dict_n ? c->dict_n - 1 : 0);
-		const uint32_t *idx = (const uint32_t *)(const void *)c->idx.ptr;
-		size_t n = c->idx.len / 4, i = 0;
 		ice_buf__putc(p, (char)bw);
-		pq_rle_enc e;
-		ice_parquet__rle_enc_init(&e, p, bw);
-		while (i < n) {
-			size_t j = i + 1;
-			while (j < n && idx[j] == idx[i])
-				j++;
-			if (j - i >= 8)
-				ice_parquet__rle_enc_put_run(&e, idx[i], j - i);
-			else
-				for (size_t k = i; k < j; k++)
-					ice_parquet__rle_enc_put(&e, idx[k]);
-			i = j;
-		}
-		ice_parquet__rle_enc_flush(&e);
+		ice_parquet__hybrid_encode(p, (const uint32_t *)(const void *)c->idx.ptr, c->idx.len / 4, bw);
 		encoding = ICE_PARQUET_ENC_RLE_DICTIONARY;
 		c->dict_used = true;
 		c->enc_dict = true;
@@ -635,26 +659,29 @@ static int after_record(ice_parquet_writer *w, colw *c)
 
 /* ---- statistics and metrics --------------------------------------------------------- */
 
-static void merge_metrics_bounds(colw *c)
+static int merge_metrics_bounds(colw *c)
 {
 	if (!c->has_minmax)
-		return;
+		return 0;
 	if (!c->m_has_bounds) {
 		ice_buf__clear(&c->m_min);
 		ice_buf__clear(&c->m_max);
-		ice_buf__put(&c->m_min, c->min.ptr, c->min.len);
-		ice_buf__put(&c->m_max, c->max.ptr, c->max.len);
+		if (ice_buf__put(&c->m_min, c->min.ptr, c->min.len) || ice_buf__put(&c->m_max, c->max.ptr, c->max.len))
+			return ICE_ERROR;
 		c->m_has_bounds = true;
-		return;
+		return 0;
 	}
 	if (value_cmp(c, (const uint8_t *)c->min.ptr, c->min.len, (const uint8_t *)c->m_min.ptr, c->m_min.len) < 0) {
 		ice_buf__clear(&c->m_min);
-		ice_buf__put(&c->m_min, c->min.ptr, c->min.len);
+		if (ice_buf__put(&c->m_min, c->min.ptr, c->min.len))
+			return ICE_ERROR;
 	}
 	if (value_cmp(c, (const uint8_t *)c->max.ptr, c->max.len, (const uint8_t *)c->m_max.ptr, c->m_max.len) > 0) {
 		ice_buf__clear(&c->m_max);
-		ice_buf__put(&c->m_max, c->max.ptr, c->max.len);
+		if (ice_buf__put(&c->m_max, c->max.ptr, c->max.len))
+			return ICE_ERROR;
 	}
+	return 0;
 }
 
 static int write_out(ice_parquet_writer *w, const void *data, size_t len)
@@ -760,7 +787,8 @@ static int flush_row_group(ice_parquet_writer *w)
 		rg->total_byte_size += m->total_uncompressed_size;
 		rg->total_compressed_size += m->total_compressed_size;
 		c->m_size += m->total_compressed_size;
-		merge_metrics_bounds(c);
+		if ((rc = merge_metrics_bounds(c)) != 0)
+			return rc;
 		/* next chunk */
 		ice_buf__clear(&c->chunk);
 		c->chunk_levels = c->chunk_uncompressed = c->chunk_nulls = 0;
@@ -775,19 +803,22 @@ static int flush_row_group(ice_parquet_writer *w)
 	return 0;
 }
 
-static int64_t buffered_bytes(const ice_parquet_writer *w)
+/* The open row group's size: uncompressed (what row-group-size-bytes
+ * bounds, as in parquet-mr) or as it will be written. */
+static int64_t buffered_bytes(const ice_parquet_writer *w, bool compressed)
 {
 	int64_t n = 0;
 	for (size_t i = 0; i < w->ws.nleaves; i++) {
 		const colw *c = &w->cols[i];
-		n += (int64_t)(c->chunk.len + page_estimate(c) + (c->dict_on ? c->dict_vals.len : 0));
+		n += (compressed ? (int64_t)c->chunk.len : c->chunk_uncompressed) +
+		     (int64_t)(page_estimate(c) + (c->dict_on ? c->dict_vals.len : 0));
 	}
 	return n;
 }
 
 int64_t ice_parquet_writer_estimated_size(const ice_parquet_writer *w)
 {
-	return w->written + buffered_bytes(w);
+	return w->written + buffered_bytes(w, true);
 }
 
 bool ice_parquet_writer_should_roll(const ice_parquet_writer *w)
@@ -802,7 +833,7 @@ static void free_writer(ice_parquet_writer *w)
 	if (w->cols)
 		for (size_t i = 0; i < w->ws.nleaves; i++) {
 			colw *c = &w->cols[i];
-			ice_buf *bufs[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs, &c->dict_hash,
+			ice_buf *bufs[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs,
 			                   &c->chunk, &c->min, &c->max, &c->m_min, &c->m_max};
 			for (size_t k = 0; k < sizeof(bufs) / sizeof(bufs[0]); k++)
 				ice_buf__free(bufs[k]);
@@ -812,6 +843,7 @@ static void free_writer(ice_parquet_writer *w)
 	ice_buf__free(&w->page);
 	ice_buf__free(&w->comp);
 	ice_buf__free(&w->hdr);
+	ice_buf__free(&w->scratch);
 	ice__free(w->location);
 	ice_arena__free(&w->arena);
 	ice__free(w);
@@ -842,6 +874,7 @@ int ice_parquet_writer_open(ice_parquet_writer **out, const ice_io *io, const ch
 	ice_buf__init(&w->page, 0);
 	ice_buf__init(&w->comp, 0);
 	ice_buf__init(&w->hdr, 0);
+	ice_buf__init(&w->scratch, 0);
 	w->schema = schema;
 	if (opts)
 		w->opts = *opts;
@@ -864,7 +897,7 @@ int ice_parquet_writer_open(ice_parquet_writer **out, const ice_io *io, const ch
 	for (size_t i = 0; i < w->ws.nleaves; i++) {
 		colw *c = &w->cols[i];
 		const pq_wleaf *l = &w->ws.leaves[i];
-		ice_buf *bufs[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs, &c->dict_hash,
+		ice_buf *bufs[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs,
 		                   &c->chunk, &c->min, &c->max, &c->m_min, &c->m_max};
 		for (size_t k = 0; k < sizeof(bufs) / sizeof(bufs[0]); k++)
 			ice_buf__init(bufs[k], 0);
@@ -1042,13 +1075,15 @@ int ice_parquet_writer_write(ice_parquet_writer *w, const struct ArrowArray *bat
 			}
 			if (!rc)
 				rc = after_record(w, c);
+			if (!rc)
+				rc = col_error(c);
 			if (rc) {
 				w->failed = true;
 				return rc;
 			}
 		}
 		w->rg_rows += to - from;
-		if (buffered_bytes(w) >= w->opts.row_group_size_bytes && (rc = flush_row_group(w)) != 0) {
+		if (buffered_bytes(w, false) >= w->opts.row_group_size_bytes && (rc = flush_row_group(w)) != 0) {
 			w->failed = true;
 			return rc;
 		}

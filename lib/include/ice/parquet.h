@@ -209,7 +209,8 @@ typedef int (*ice_parquet_row_group_filter)(bool *skip_out, const ice_parquet_re
 typedef struct ice_parquet_scan_options {
 	/* Projection: top-level or nested columns by field id, or by dotted
 	 * path. Both NULL/0 selects every column. A selected group brings its
-	 * whole subtree. Columns come out in file order. */
+	 * whole subtree, a map's key or value the whole map. Columns come out in
+	 * file order. */
 	const int32_t *field_ids;
 	size_t nfield_ids;
 	const char *const *columns;

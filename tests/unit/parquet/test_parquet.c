@@ -104,3 +104,438 @@ TEST(test_parquet_thrift__skips_unknown_and_rejects_garbage)
 	CHECK(ice_parquet__tc_skip(&t, TC_STRUCT) == -1);
 	ice_buf__free(&b);
 }
+
+/* ---- reading -------------------------------------------------------------------- */
+
+static const char *data_file(const char *name)
+{
+	static char path[4096];
+	snprintf(path, sizeof(path), "%s/parquet/parquet-testing/data/%s", ice_test_fixtures(), name);
+	return path;
+}
+
+static const char *seed_file(const char *name)
+{
+	static char path[4096];
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/parquet/%s", ice_test_source_root(), name);
+	return path;
+}
+
+/* Every row of a scan rendered as JSON lines, into out (allocated). */
+static int render(ice_parquet_reader *r, const ice_parquet_scan_options *o, ice_buf *out)
+{
+	ice_parquet_scan *scan;
+	struct ArrowSchema s;
+	struct ArrowArray a;
+	int rc = ice_parquet_scan_open(&scan, r, o);
+	if (rc)
+		return rc;
+	if ((rc = ice_parquet_scan_schema(scan, &s)) != 0) {
+		ice_parquet_scan_free(scan);
+		return rc;
+	}
+	while ((rc = ice_parquet_scan_next(scan, &a, NULL)) == 0) {
+		for (int64_t i = 0; i < a.length && !rc; i++) {
+			ice_json_writer *w;
+			const char *text;
+			size_t len;
+			if ((rc = ice_json_writer_new(&w, ICE_JSON_COMPACT)) != 0)
+				break;
+			if ((rc = ice_arrow_write_json_row(w, &s, &a, i)) == 0 &&
+			    (rc = ice_json_writer_finish(w, &text, &len)) == 0) {
+				ice_buf__put(out, text, len);
+				ice_buf__putc(out, '\n');
+			}
+			ice_json_writer_free(w);
+		}
+		ice_arrow_array_release(&a);
+		if (rc)
+			break;
+	}
+	ice_arrow_schema_release(&s);
+	ice_parquet_scan_free(scan);
+	return rc == ICE_ITEROVER ? out->error : rc;
+}
+
+TEST(test_parquet_read__alltypes_plain)
+{
+	ice_io *io;
+	ice_parquet_reader *r;
+	ice_buf out = ICE_BUF_INIT;
+	CHECK_OK(ice_io_new(&io));
+	CHECK_OK(ice_parquet_reader_open(&r, io, data_file("alltypes_plain.parquet")));
+	CHECK_INT(ice_parquet_reader_num_rows(r), 8);
+	CHECK_INT(ice_parquet_reader_leaf_count(r), 11);
+	CHECK_INT(ice_parquet_reader_row_group_count(r), 1);
+	const ice_parquet_column *id = ice_parquet_reader_column_by_path(r, "id");
+	CHECK(id && id->physical_type == ICE_PARQUET_INT32 && id->repetition == ICE_PARQUET_OPTIONAL);
+	CHECK(ice_parquet_reader_iceberg_schema(r)->u.struct_.nfields == 11);
+	ice_parquet_scan_options o;
+	ice_parquet_scan_options_init(&o);
+	const char *cols[] = {"id", "timestamp_col"};
+	o.columns = cols;
+	o.ncolumns = 2;
+	o.batch_size = 3;
+	CHECK_OK(render(r, &o, &out));
+	const char *first = "{\"id\":4,\"timestamp_col\":\"2009-03-01T00:00:00.000000000\"}\n";
+	CHECK(strncmp(ice_buf__cstr(&out), first, strlen(first)) == 0);
+	/* a range of rows */
+	ice_buf__clear(&out);
+	o.row_start = 6;
+	o.row_end = 8;
+	o.ncolumns = 1;
+	CHECK_OK(render(r, &o, &out));
+	CHECK_STR(ice_buf__cstr(&out), "{\"id\":0}\n{\"id\":1}\n");
+	/* unknown columns */
+	const char *bad[] = {"nope"};
+	ice_parquet_scan *scan;
+	o.columns = bad;
+	CHECK_RC(ice_parquet_scan_open(&scan, r, &o), ICE_ENOTFOUND);
+	ice_buf__free(&out);
+	ice_parquet_reader_free(r);
+	ice_io_free(io);
+}
+
+static int skip_all(bool *skip, const ice_parquet_reader *r, const ice_parquet_row_group *rg, void *payload)
+{
+	(void)r;
+	(*(int *)payload)++;
+	*skip = rg->first_row > 0; /* keep only the first row group */
+	return 0;
+}
+
+TEST(test_parquet_read__filter_hook_and_stream)
+{
+	ice_io *io;
+	ice_parquet_reader *r;
+	ice_parquet_scan *scan;
+	int calls = 0;
+	CHECK_OK(ice_io_new(&io));
+	CHECK_OK(ice_parquet_reader_open(&r, io, data_file("sort_columns.parquet")));
+	CHECK_INT(ice_parquet_reader_row_group_count(r), 2);
+	ice_parquet_scan_options o;
+	ice_parquet_scan_options_init(&o);
+	o.filter = skip_all;
+	o.filter_payload = &calls;
+	CHECK_OK(ice_parquet_scan_open(&scan, r, &o));
+	struct ArrowArrayStream st;
+	struct ArrowSchema s;
+	struct ArrowArray a;
+	CHECK_OK(ice_parquet_scan_to_stream(scan, &st));
+	CHECK(st.get_schema(&st, &s) == 0);
+	CHECK_STR(s.format, "+s");
+	CHECK_INT(s.n_children, 2);
+	int64_t rows = 0;
+	for (;;) {
+		CHECK(st.get_next(&st, &a) == 0);
+		if (!a.release)
+			break;
+		rows += a.length;
+		a.release(&a);
+	}
+	CHECK_INT(rows, ice_parquet_reader_row_group(r, 0)->num_rows);
+	CHECK_INT(calls, 2);
+	s.release(&s);
+	st.release(&st);
+	ice_parquet_reader_free(r);
+	ice_io_free(io);
+}
+
+TEST(test_parquet_read__nested_and_field_ids)
+{
+	ice_io *io;
+	ice_parquet_reader *r;
+	ice_buf out = ICE_BUF_INIT;
+	CHECK_OK(ice_io_new(&io));
+	CHECK_OK(ice_parquet_reader_open(&r, io, data_file("nested_maps.snappy.parquet")));
+	CHECK_OK(render(r, NULL, &out));
+	CHECK(strstr(ice_buf__cstr(&out), "{\"a\":[[\"a\",[[1,true],[2,false]]]],\"b\":1,\"c\":1.0") != NULL ||
+	      strstr(ice_buf__cstr(&out), "{\"a\":[[\"a\",[[1,true],[2,false]]]],\"b\":1,\"c\":1") != NULL);
+	const ice_type *t = ice_parquet_reader_iceberg_schema(r);
+	CHECK(t->u.struct_.fields[0].type->id == ICE_TYPE_MAP);
+	ice_parquet_reader_free(r);
+	ice_buf__clear(&out);
+	/* field ids select columns */
+	CHECK_OK(ice_parquet_reader_open(&r, io, seed_file("ice_all_types.parquet")));
+	const ice_parquet_column *st = ice_parquet_reader_column_by_field_id(r, 20);
+	CHECK(st && !strcmp(st->path, "st"));
+	ice_parquet_scan_options o;
+	ice_parquet_scan_options_init(&o);
+	int32_t ids[] = {1, 29}; /* id and the map's key: brings the whole map */
+	o.field_ids = ids;
+	o.nfield_ids = 2;
+	o.row_end = 2;
+	CHECK_OK(render(r, &o, &out));
+	CHECK(strncmp(ice_buf__cstr(&out), "{\"id\":0,\"m\":", 12) == 0);
+	int32_t missing = 999;
+	ice_parquet_scan *scan;
+	o.field_ids = &missing;
+	o.nfield_ids = 1;
+	CHECK_RC(ice_parquet_scan_open(&scan, r, &o), ICE_ENOTFOUND);
+	ice_buf__free(&out);
+	ice_parquet_reader_free(r);
+	ice_io_free(io);
+}
+
+static int write_bytes(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	size_t w = fwrite(data, 1, n, f);
+	fclose(f);
+	return w == n ? 0 : -1;
+}
+
+TEST(test_parquet_read__hostile_footers)
+{
+	ice_io *io;
+	ice_parquet_reader *r;
+	char path[] = "/tmp/ice-pq-hostileXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_OK(ice_io_new(&io));
+	/* too short, bad magic, footer longer than the file, garbage footer */
+	uint8_t a[] = {'P', 'A', 'R', '1', 0, 0, 0, 0, 'P', 'A', 'R', '1'};
+	CHECK_OK(write_bytes(path, a, sizeof(a)));
+	CHECK_RC(ice_parquet_reader_open(&r, io, path), ICE_EINVALID);
+	uint8_t b[] = {'P', 'A', 'R', '1', 1, 2, 3, 0xff, 0xff, 0xff, 0x7f, 'P', 'A', 'R', '1'};
+	CHECK_OK(write_bytes(path, b, sizeof(b)));
+	CHECK_RC(ice_parquet_reader_open(&r, io, path), ICE_EINVALID);
+	CHECK_ERROR_CONTAINS("footer length");
+	uint8_t c[] = {'P', 'A', 'R', '1', 0x19, 0xfc, 0xff, 0xff, 0xff, 0x0f, 0, 7, 0, 0, 0, 'P', 'A', 'R', '1'};
+	CHECK_OK(write_bytes(path, c, sizeof(c)));
+	CHECK_RC(ice_parquet_reader_open(&r, io, path), ICE_EINVALID);
+	CHECK_ERROR_CONTAINS(": footer: offset ");
+	uint8_t d[] = {'X', 'A', 'R', '1', 0, 0, 0, 0, 'P', 'A', 'R', 'E'};
+	CHECK_OK(write_bytes(path, d, sizeof(d)));
+	CHECK_RC(ice_parquet_reader_open(&r, io, path), ICE_EUNSUPPORTED);
+	unlink(path);
+	CHECK_RC(ice_parquet_reader_open(&r, io, path), ICE_ENOTFOUND);
+	ice_io_free(io);
+}
+
+/* ---- writing ----------------------------------------------------------------------- */
+
+/* Read `src` with the reader, write it with the writer, read the copy: the
+ * renderings must be identical. */
+static int copy_file(const char *src, const char *dst, const ice_parquet_write_options *opts, size_t batch,
+                     ice_parquet_file_metrics **metrics)
+{
+	ice_io *io;
+	ice_parquet_reader *r;
+	ice_parquet_scan *scan = NULL;
+	ice_parquet_writer *w = NULL;
+	struct ArrowSchema s;
+	struct ArrowArray a;
+	int rc;
+	if ((rc = ice_io_new(&io)) != 0)
+		return rc;
+	if ((rc = ice_parquet_reader_open(&r, io, src)) != 0) {
+		ice_io_free(io);
+		return rc;
+	}
+	ice_parquet_scan_options o;
+	ice_parquet_scan_options_init(&o);
+	o.batch_size = batch;
+	s.release = NULL;
+	if ((rc = ice_parquet_scan_open(&scan, r, &o)) != 0 || (rc = ice_parquet_scan_schema(scan, &s)) != 0)
+		goto done;
+	if ((rc = ice_parquet_writer_open(&w, io, dst, ice_parquet_reader_iceberg_schema(r), opts)) != 0)
+		goto done;
+	while ((rc = ice_parquet_scan_next(scan, &a, NULL)) == 0) {
+		rc = ice_parquet_writer_write(w, &a, &s);
+		ice_arrow_array_release(&a);
+		if (rc)
+			break;
+	}
+	if (rc != ICE_ITEROVER) {
+		ice_parquet_writer_abort(w);
+		goto done;
+	}
+	rc = ice_parquet_writer_close(w, metrics);
+done:
+	ice_arrow_schema_release(&s);
+	ice_parquet_scan_free(scan);
+	ice_parquet_reader_free(r);
+	ice_io_free(io);
+	return rc;
+}
+
+static int render_file(const char *path, ice_buf *out)
+{
+	ice_io *io;
+	ice_parquet_reader *r;
+	int rc = ice_io_new(&io);
+	if (rc)
+		return rc;
+	if ((rc = ice_parquet_reader_open(&r, io, path)) == 0) {
+		rc = render(r, NULL, out);
+		ice_parquet_reader_free(r);
+	}
+	ice_io_free(io);
+	return rc;
+}
+
+TEST(test_parquet_write__round_trip_every_type)
+{
+	static const int codecs[] = {ICE_PARQUET_ZSTD, ICE_PARQUET_SNAPPY, ICE_PARQUET_GZIP, ICE_PARQUET_LZ4_RAW,
+	                             ICE_PARQUET_UNCOMPRESSED, ICE_PARQUET_BROTLI};
+	ice_buf want = ICE_BUF_INIT, got = ICE_BUF_INIT;
+	char path[] = "/tmp/ice-pq-writeXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_OK(render_file(seed_file("ice_all_types.parquet"), &want));
+	for (size_t k = 0; k < sizeof(codecs) / sizeof(codecs[0]); k++) {
+		ice_parquet_write_options opts;
+		ice_parquet_file_metrics *m;
+		ice_parquet_write_options_init(&opts);
+		opts.codec = codecs[k];
+		opts.page_row_limit = 7;
+		opts.row_group_size_bytes = 2000;
+		opts.dictionary_enabled = k % 2 == 0;
+		unlink(path);
+		CHECK_OK(copy_file(seed_file("ice_all_types.parquet"), path, &opts, 5, &m));
+		CHECK_INT(m->record_count, 60);
+		CHECK(m->nsplit_offsets > 1);
+		CHECK_INT(m->split_offsets[0], 4);
+		const ice_parquet_column_metrics *id = ice_parquet_file_metrics_column(m, 1);
+		CHECK(id && id->has_bounds && id->lower_bound.v.i64 == 0 && id->upper_bound.v.i64 == 59);
+		CHECK_INT(id->null_count, 0);
+		CHECK_INT(id->value_count, 60);
+		const ice_parquet_column_metrics *s = ice_parquet_file_metrics_column(m, 16);
+		CHECK(s && s->has_bounds && s->lower_bound.type == ICE_TYPE_STRING && s->upper_bound.v.bytes.len <= 16 * 4);
+		CHECK(ice_parquet_file_metrics_column(m, 5)->nan_count >= 0);
+		CHECK(!ice_parquet_file_metrics_column(m, 24)->has_bounds); /* inside a list */
+		ice_parquet_file_metrics_free(m);
+		ice_buf__clear(&got);
+		CHECK_OK(render_file(path, &got));
+		CHECK_MSG(got.len == want.len && !memcmp(got.ptr, want.ptr, got.len), "codec %d: rows differ", codecs[k]);
+	}
+	/* the file exists: exclusive creation refuses to replace it */
+	ice_io *io;
+	ice_parquet_writer *w;
+	CHECK_OK(ice_io_new(&io));
+	ice_parquet_reader *r;
+	CHECK_OK(ice_parquet_reader_open(&r, io, path));
+	CHECK_RC(ice_parquet_writer_open(&w, io, path, ice_parquet_reader_iceberg_schema(r), NULL), ICE_EEXISTS);
+	ice_parquet_reader_free(r);
+	ice_io_free(io);
+	unlink(path);
+	ice_buf__free(&want);
+	ice_buf__free(&got);
+}
+
+TEST(test_parquet_write__options_from_properties)
+{
+	ice_parquet_write_options o;
+	ice_parquet_write_options_init(&o);
+	CHECK_INT(o.codec, ICE_PARQUET_ZSTD);
+	CHECK_INT(o.row_group_size_bytes, 128 << 20);
+	CHECK_OK(ice_parquet_write_options_set(&o, "write.parquet.compression-codec", "SNAPPY"));
+	CHECK_INT(o.codec, ICE_PARQUET_SNAPPY);
+	CHECK_OK(ice_parquet_write_options_set(&o, "write.parquet.compression-level", "3"));
+	CHECK_INT(o.compression_level, 3);
+	CHECK_OK(ice_parquet_write_options_set(&o, "write.target-file-size-bytes", "1000"));
+	CHECK_INT(o.target_file_size_bytes, 1000);
+	CHECK_OK(ice_parquet_write_options_set(&o, "write.format.default", "parquet"));
+	CHECK_RC(ice_parquet_write_options_set(&o, "write.parquet.compression-codec", "lzo"), ICE_EINVALID);
+	CHECK_RC(ice_parquet_write_options_set(&o, "write.parquet.page-size-bytes", "-1"), ICE_EINVALID);
+}
+
+TEST(test_parquet_write__hand_built_batch_and_mismatch)
+{
+	/* struct<1: id long required, 2: name string optional> from hand-made arrays
+	 * with an offset and a validity bitmap */
+	static ice_type t_long = {ICE_TYPE_LONG, {{0, 0}}}, t_str = {ICE_TYPE_STRING, {{0, 0}}};
+	ice_field fields[2] = {{1, "id", true, &t_long, NULL, NULL, NULL}, {2, "name", false, &t_str, NULL, NULL, NULL}};
+	ice_type schema;
+	memset(&schema, 0, sizeof(schema));
+	schema.id = ICE_TYPE_STRUCT;
+	schema.u.struct_.nfields = 2;
+	schema.u.struct_.fields = fields;
+	int64_t ids[] = {99, 10, 11, 12};
+	int32_t offs[] = {0, 1, 3, 3, 6};
+	uint8_t valid = 0x0b; /* 1011: row 2 is null */
+	const void *idb[2] = {NULL, ids}, *nb[3] = {&valid, offs, "xabbcde"};
+	struct ArrowArray kids[2], *kp[2] = {&kids[0], &kids[1]}, batch;
+	struct ArrowSchema ks[2], *ksp[2] = {&ks[0], &ks[1]}, bs;
+	memset(kids, 0, sizeof(kids));
+	memset(ks, 0, sizeof(ks));
+	kids[0].length = 3;
+	kids[0].offset = 1;
+	kids[0].n_buffers = 2;
+	kids[0].buffers = idb;
+	kids[1].length = 4;
+	kids[1].null_count = 1;
+	kids[1].n_buffers = 3;
+	kids[1].buffers = nb;
+	memset(&batch, 0, sizeof(batch));
+	batch.length = 3;
+	batch.n_children = 2;
+	batch.children = kp;
+	batch.release = (void (*)(struct ArrowArray *))1; /* never called: owned here */
+	ks[0].format = "l";
+	ks[1].format = "u";
+	memset(&bs, 0, sizeof(bs));
+	bs.format = "+s";
+	bs.n_children = 2;
+	bs.children = ksp;
+	kids[1].offset = 1; /* rows: "ab", null, "bcd" */
+
+	char path[] = "/tmp/ice-pq-handXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	unlink(path);
+	ice_io *io;
+	ice_parquet_writer *w;
+	ice_buf out = ICE_BUF_INIT;
+	CHECK_OK(ice_io_new(&io));
+	CHECK_OK(ice_parquet_writer_open(&w, io, path, &schema, NULL));
+	CHECK_OK(ice_parquet_writer_write(w, &batch, &bs));
+	/* a batch whose types do not fit is refused, and poisons nothing else */
+	ks[0].format = "i";
+	CHECK_RC(ice_parquet_writer_write(w, &batch, &bs), ICE_EINVALID);
+	CHECK_ERROR_CONTAINS("does not fit Iceberg type long");
+	ks[0].format = "l";
+	CHECK_OK(ice_parquet_writer_close(w, NULL));
+	CHECK_OK(render_file(path, &out));
+	CHECK_STR(ice_buf__cstr(&out), "{\"id\":10,\"name\":\"ab\"}\n{\"id\":11,\"name\":null}\n{\"id\":12,\"name\":\"bcd\"}\n");
+	unlink(path);
+	ice_buf__free(&out);
+	ice_io_free(io);
+}
+
+/* ---- allocation failures ----------------------------------------------------------- */
+
+TEST(test_parquet_alloc__every_failure_point_is_clean)
+{
+	char path[] = "/tmp/ice-pq-allocXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	ice_parquet_write_options opts;
+	ice_parquet_write_options_init(&opts);
+	opts.page_row_limit = 13;
+	opts.row_group_size_bytes = 4000;
+	bool succeeded = false;
+	for (uint64_t n = 1; n < 20000 && !succeeded; n++) {
+		unlink(path);
+		ice_alloc_fail_at(n, false);
+		ice_parquet_file_metrics *m = NULL;
+		int rc = copy_file(seed_file("ice_all_types.parquet"), path, &opts, 16, &m);
+		bool injected = ice_alloc_injected_failure();
+		ice_alloc_fail_at(0, false);
+		if (rc == 0) {
+			ice_parquet_file_metrics_free(m);
+			succeeded = !injected;
+		} else {
+			CHECK_MSG(injected, "failure %d without an injected allocation failure: %s", rc, LAST_ERROR());
+		}
+	}
+	CHECK(succeeded);
+	unlink(path);
+}
