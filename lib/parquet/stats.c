@@ -75,7 +75,7 @@ bool ice_parquet__bound_literal(ice_literal *out, const ice_type *type, const pq
 		if (l->type != ICE_PARQUET_INT64 || !fixed_len_ok(len, 8))
 			return false;
 		int64_t v = (int64_t)pq_load64(d);
-		if (l->format[2] == 'm') { /* millis -> micros */
+		if (!strncmp(l->format, "tsm", 3)) { /* millis -> micros */
 			if (__builtin_mul_overflow(v, 1000, &v))
 				return false;
 		}

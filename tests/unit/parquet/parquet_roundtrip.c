@@ -75,22 +75,33 @@ int main(int argc, char **argv)
 	so.batch_size = batch_size;
 	if (ice_parquet_scan_open(&scan, r, &so) || ice_parquet_scan_schema(scan, &schema))
 		return fail("scan");
-	if (ice_parquet_writer_open(&w, io, argv[2], ice_parquet_reader_iceberg_schema(r), &opts))
-		return fail("writer");
-	while ((rc = ice_parquet_scan_next(scan, &batch, NULL)) == 0) {
-		rc = ice_parquet_writer_write(w, &batch, &schema);
-		ice_arrow_array_release(&batch);
-		if (rc) {
-			ice_parquet_writer_abort(w);
-			return fail("write");
+	const char *what = NULL;
+	if (ice_parquet_writer_open(&w, io, argv[2], ice_parquet_reader_iceberg_schema(r), &opts)) {
+		what = "writer";
+	} else {
+		while ((rc = ice_parquet_scan_next(scan, &batch, NULL)) == 0) {
+			rc = ice_parquet_writer_write(w, &batch, &schema);
+			ice_arrow_array_release(&batch);
+			if (rc) {
+				what = "write";
+				break;
+			}
 		}
+		if (!what && rc != ICE_ITEROVER)
+			what = "read";
+		if (what)
+			ice_parquet_writer_abort(w);
+		else if (ice_parquet_writer_close(w, &m))
+			what = "close";
 	}
-	if (rc != ICE_ITEROVER) {
-		ice_parquet_writer_abort(w);
-		return fail("read");
+	if (what) {
+		rc = fail(what);
+		ice_arrow_schema_release(&schema);
+		ice_parquet_scan_free(scan);
+		ice_parquet_reader_free(r);
+		ice_io_free(io);
+		return rc;
 	}
-	if (ice_parquet_writer_close(w, &m))
-		return fail("close");
 	ice_json_writer *j;
 	const char *text;
 	size_t len;
