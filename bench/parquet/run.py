@@ -13,7 +13,7 @@ same rows, same thread count; prints times, sizes and ratios.
   bench-parquet read (Arrow batches); pyarrow: read_table(use_threads=False);
   DuckDB with threads=2: SELECT min(c) for every column read (decodes every
   value, materializes nothing).
-* memory: with --rss-rows N (default 45,000,000 for a file over 1 GB), peak
+* memory: with --rss-rows N (default 20,000,000: a file over 1 GB), peak
   RSS (/usr/bin/time -v) of ice writing N rows batch by batch (streaming, no
   compression) and of ice reading that file back.
 Each timing is the best of --repeat runs (default 3).
@@ -72,7 +72,7 @@ def main():
     ap.add_argument("--rows", type=int, default=6_000_000)
     ap.add_argument("--build", default=os.environ.get("ICE_BUILD_ROOT", str(HERE.parents[1] / "build")))
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--rss-rows", type=int, default=45_000_000)
+    ap.add_argument("--rss-rows", type=int, default=20_000_000)
     ap.add_argument("--dir", default=None)
     ap.add_argument("--bench", default=None, help="the bench-parquet binary (default: BUILD/bench/parquet/)")
     args = ap.parse_args()
@@ -87,6 +87,7 @@ def main():
     table = gen_lineitem.lineitem(args.rows)
     con = duckdb.connect()
     con.execute("SET threads=1")
+    con.execute("SET enable_progress_bar=false")
     con.register("src", table)
     con.execute("CREATE TABLE lineitem AS SELECT * FROM src")
     con.unregister("src")
@@ -119,6 +120,7 @@ def main():
     print("\nread ice zstd-1 file   ice s  pyarrow s  duckdb(2t) s   pyarrow/ice  duckdb/ice")
     con2 = duckdb.connect()
     con2.execute("SET threads=2")
+    con2.execute("SET enable_progress_bar=false")
     for label, cols in (("all columns", None), ("4 columns", FOUR)):
         extra = [",".join(cols)] if cols else []
         t_ice, r = best(lambda: (lambda j: (j["seconds"], j))(ice_cmd(bench, "read", ice_zstd1, *extra)), args.repeat)

@@ -1018,25 +1018,230 @@ static int layout_of(const char *f)
 	return -1;
 }
 
-/* Top-level primitive columns: levels and values in one pass. */
+/* ---- flat columns: whole ranges at a time ----------------------------------------- */
+
+/* Fixed-width values of 4 or 8 bytes (ints, dates, timestamps, floats, and
+ * decimals stored as INT32/INT64: the low bytes of each 16-byte value), for
+ * rows [i, i+n) of a top-level array. */
+static int flat_fixed(colw *c, const struct ArrowArray *a, int64_t i, int64_t n, bool check_valid)
+{
+	const size_t w = (size_t)c->pw;
+	const size_t stride = c->vfmt == V_DEC ? 16 : w;
+	const uint8_t *src = (const uint8_t *)a->buffers[1] + (size_t)(i + a->offset) * stride;
+	const uint8_t *bm = check_valid && a->null_count != 0 ? a->buffers[0] : NULL;
+	const int64_t bit0 = i + a->offset;
+	const bool fp = c->leaf->type == ICE_PARQUET_FLOAT || c->leaf->type == ICE_PARQUET_DOUBLE;
+	size_t cnt = 0;
+	int rc;
+	if (c->dict_on) {
+		if ((rc = ice_buf__grow(&c->idx, (size_t)n * 4)) != 0)
+			return rc;
+		uint32_t *idx = (uint32_t *)(void *)(c->idx.ptr + c->idx.len);
+		for (int64_t k = 0; k < n; k++) {
+			if (bm && !((bm[(bit0 + k) >> 3] >> ((bit0 + k) & 7)) & 1))
+				continue;
+			const uint8_t *p = src + (size_t)k * stride;
+			if (fp && is_nan(c, p))
+				c->m_nans++;
+			uint64_t key = w == 8 ? pq_load64(p) : pq_load32(p);
+			uint64_t h = mix64(key);
+			if ((c->dict_n + 1) * 2 > c->slot_cap && dict_grow(c))
+				return ICE_ERROR;
+			size_t mask = c->slot_cap - 1, pos = (size_t)h & mask;
+			dslot *slots = c->slots;
+			int64_t found = -1;
+			while (slots[pos].idx1) {
+				if (slots[pos].key == key) {
+					found = slots[pos].idx1 - 1;
+					break;
+				}
+				pos = (pos + 1) & mask;
+			}
+			if (found < 0 && (found = dict_index(c, p, w)) < 0)
+				return ICE_ERROR;
+			idx[cnt++] = (uint32_t)found;
+		}
+		c->idx.len += cnt * 4;
+		c->plain_equiv += cnt * w;
+		c->nvalues += cnt;
+		return 0;
+	}
+	if ((rc = ice_buf__grow(&c->plain, (size_t)n * w)) != 0)
+		return rc;
+	uint8_t *dst = (uint8_t *)c->plain.ptr + c->plain.len;
+	if (!bm && stride == w) {
+		memcpy(dst, src, (size_t)n * w);
+		cnt = (size_t)n;
+	} else {
+		for (int64_t k = 0; k < n; k++) {
+			if (bm && !((bm[(bit0 + k) >> 3] >> ((bit0 + k) & 7)) & 1))
+				continue;
+			memcpy(dst + cnt * w, src + (size_t)k * stride, w);
+			cnt++;
+		}
+	}
+	c->plain.len += cnt * w;
+	c->nvalues += cnt;
+	if (cnt == 0)
+		return 0;
+	/* bounds of the range, then one merge */
+	size_t lo = SIZE_MAX, hi = SIZE_MAX;
+	switch (c->leaf->type) {
+	case ICE_PARQUET_INT32: {
+		int32_t mn = INT32_MAX, mx = INT32_MIN;
+		for (size_t k = 0; k < cnt; k++) {
+			int32_t v = (int32_t)pq_load32(dst + k * 4);
+			if (v < mn) {
+				mn = v;
+				lo = k;
+			}
+			if (v > mx) {
+				mx = v;
+				hi = k;
+			}
+		}
+		break;
+	}
+	case ICE_PARQUET_INT64: {
+		int64_t mn = INT64_MAX, mx = INT64_MIN;
+		for (size_t k = 0; k < cnt; k++) {
+			int64_t v = (int64_t)pq_load64(dst + k * 8);
+			if (v < mn) {
+				mn = v;
+				lo = k;
+			}
+			if (v > mx) {
+				mx = v;
+				hi = k;
+			}
+		}
+		break;
+	}
+	default:
+		for (size_t k = 0; k < cnt; k++) {
+			const uint8_t *p = dst + k * w;
+			if (is_nan(c, p)) {
+				c->m_nans++;
+				continue;
+			}
+			if (lo == SIZE_MAX || value_cmp(c, p, w, dst + lo * w, w) < 0)
+				lo = k;
+			if (hi == SIZE_MAX || value_cmp(c, p, w, dst + hi * w, w) > 0)
+				hi = k;
+		}
+		break;
+	}
+	if (lo != SIZE_MAX && ((rc = update_minmax(c, dst + lo * w, w)) != 0 || (rc = update_minmax(c, dst + hi * w, w)) != 0))
+		return rc;
+	return 0;
+}
+
+/* Byte arrays of rows [i, i+n) of a top-level array with 32-bit offsets. */
+static int flat_bytes(colw *c, const struct ArrowArray *a, int64_t i, int64_t n, bool check_valid)
+{
+	const int32_t *off = (const int32_t *)a->buffers[1] + i + a->offset;
+	const uint8_t *data = a->buffers[2];
+	const uint8_t *bm = check_valid && a->null_count != 0 ? a->buffers[0] : NULL;
+	const int64_t bit0 = i + a->offset;
+	size_t cnt = 0;
+	int rc;
+	if (c->dict_on) {
+		if ((rc = ice_buf__grow(&c->idx, (size_t)n * 4)) != 0)
+			return rc;
+		uint32_t *idx = (uint32_t *)(void *)(c->idx.ptr + c->idx.len);
+		size_t equiv = 0;
+		for (int64_t k = 0; k < n; k++) {
+			if (bm && !((bm[(bit0 + k) >> 3] >> ((bit0 + k) & 7)) & 1))
+				continue;
+			const uint8_t *p = data + off[k];
+			size_t len = (size_t)(off[k + 1] - off[k]);
+			int64_t found = dict_index(c, p, len);
+			if (found < 0)
+				return ICE_ERROR;
+			idx[cnt++] = (uint32_t)found;
+			equiv += len + 4;
+		}
+		c->idx.len += cnt * 4;
+		c->plain_equiv += equiv;
+		c->nvalues += cnt;
+		return 0;
+	}
+	size_t total = (size_t)(off[n] - off[0]) + (size_t)n * 4;
+	if ((rc = ice_buf__grow(&c->plain, total)) != 0)
+		return rc;
+	uint8_t *dst = (uint8_t *)c->plain.ptr + c->plain.len;
+	const uint8_t *lo = NULL, *hi = NULL;
+	size_t lol = 0, hil = 0;
+	for (int64_t k = 0; k < n; k++) {
+		if (bm && !((bm[(bit0 + k) >> 3] >> ((bit0 + k) & 7)) & 1))
+			continue;
+		const uint8_t *p = data + off[k];
+		uint32_t len = (uint32_t)(off[k + 1] - off[k]);
+		memcpy(dst, &len, 4);
+		memcpy(dst + 4, p, len);
+		dst += 4 + len;
+		cnt++;
+		if (!lo || value_cmp(c, p, len, lo, lol) < 0) {
+			lo = p;
+			lol = len;
+		}
+		if (!hi || value_cmp(c, p, len, hi, hil) > 0) {
+			hi = p;
+			hil = len;
+		}
+	}
+	c->plain.len = (size_t)(dst - (uint8_t *)c->plain.ptr);
+	c->nvalues += cnt;
+	if (lo && ((rc = update_minmax(c, lo, lol)) != 0 || (rc = update_minmax(c, hi, hil)) != 0))
+		return rc;
+	return 0;
+}
+
+/* Top-level primitive columns: levels, then values, 1024 rows at a time. */
 static int write_flat(ice_parquet_writer *w, colw *c, const struct ArrowArray *a, int64_t from, int64_t to)
 {
 	int rc;
 	bool optional = c->leaf->steps[0].optional;
-	if ((rc = ice_buf__grow(&c->def, (size_t)(to - from) * 2)) != 0)
-		return rc;
-	for (int64_t i = from; i < to; i++) {
-		if (optional && !arrow_valid(a, i)) {
-			add_null(c, 0, 0);
+	bool fast = (c->vfmt == V_I32 || c->vfmt == V_I64 || c->vfmt == V_F32 || c->vfmt == V_F64 ||
+	             (c->vfmt == V_DEC && (c->pw == 4 || c->pw == 8))) ||
+	            c->vfmt == V_BYTES32;
+	while (from < to) {
+		int64_t n = to - from < 1024 ? to - from : 1024;
+		int64_t room = w->opts.page_row_limit - (int64_t)c->nlevels;
+		if (room > 0 && room < n)
+			n = room; /* cut pages at the row limit exactly */
+		if (!fast) {
+			for (int64_t i = from; i < from + n; i++) {
+				if (optional && !arrow_valid(a, i)) {
+					add_null(c, 0, 0);
+				} else {
+					add_levels(c, c->leaf->max_def, 0);
+					if ((rc = emit_value(c, a, i)) != 0)
+						return rc;
+				}
+			}
 		} else {
-			add_levels(c, c->leaf->max_def, 0);
-			if ((rc = emit_value(c, a, i)) != 0)
+			if (optional) {
+				if ((rc = ice_buf__grow(&c->def, (size_t)n * 2)) != 0)
+					return rc;
+				int16_t *d = (int16_t *)(void *)(c->def.ptr + c->def.len);
+				size_t nulls = 0;
+				for (int64_t k = 0; k < n; k++) {
+					bool v = arrow_valid(a, from + k);
+					d[k] = (int16_t)v;
+					nulls += !v;
+				}
+				c->def.len += (size_t)n * 2;
+				c->nnulls_page += nulls;
+			}
+			c->nlevels += (size_t)n;
+			rc = c->vfmt == V_BYTES32 ? flat_bytes(c, a, from, n, optional) : flat_fixed(c, a, from, n, optional);
+			if (rc)
 				return rc;
 		}
-		if (c->nlevels >= (size_t)w->opts.page_row_limit || (c->nlevels & 1023) == 0) {
-			if ((rc = after_record(w, c)) != 0)
-				return rc;
-		}
+		from += n;
+		if ((rc = after_record(w, c)) != 0)
+			return rc;
 	}
 	return 0;
 }

@@ -62,7 +62,9 @@ def pyarrow_table(path):
 
 def duckdb_table(path):
     con = duckdb.connect()
-    return con.execute(f"SELECT * FROM read_parquet('{path}')").to_arrow_table()
+    r = con.execute(f"SELECT * FROM read_parquet('{path}')")
+    # DuckDB 1.x names it fetch_arrow_table, 2.x to_arrow_table
+    return (getattr(r, "to_arrow_table", None) or r.fetch_arrow_table)()
 
 
 def compare(path, table: pa.Table, rows):

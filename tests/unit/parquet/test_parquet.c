@@ -539,3 +539,46 @@ TEST(test_parquet_alloc__every_failure_point_is_clean)
 	CHECK(succeeded);
 	unlink(path);
 }
+
+TEST(test_parquet_metrics__footer_metrics_match_writer)
+{
+	char path[] = "/tmp/ice-pq-metricsXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	unlink(path);
+	ice_parquet_write_options opts;
+	ice_parquet_file_metrics *wm, *rm;
+	ice_parquet_write_options_init(&opts);
+	opts.row_group_size_bytes = 3000;
+	opts.metrics_truncate_length = 0; /* full bounds, comparable with the footer's */
+	CHECK_OK(copy_file(seed_file("ice_all_types.parquet"), path, &opts, 0, &wm));
+	ice_io *io;
+	ice_parquet_reader *r;
+	CHECK_OK(ice_io_new(&io));
+	CHECK_OK(ice_parquet_reader_open(&r, io, path));
+	CHECK_OK(ice_parquet_reader_metrics(&rm, r));
+	CHECK_INT(rm->record_count, wm->record_count);
+	CHECK_INT(rm->file_size, wm->file_size);
+	CHECK_INT(rm->nsplit_offsets, wm->nsplit_offsets);
+	for (size_t i = 0; i < wm->nsplit_offsets; i++)
+		CHECK_INT(rm->split_offsets[i], wm->split_offsets[i]);
+	for (size_t i = 0; i < wm->ncolumns; i++) {
+		const ice_parquet_column_metrics *w = &wm->columns[i];
+		const ice_parquet_column_metrics *f = ice_parquet_file_metrics_column(rm, w->field_id);
+		CHECK_MSG(f != NULL, "field %d", w->field_id);
+		CHECK_INT(f->column_size, w->column_size);
+		CHECK_INT(f->value_count, w->value_count);
+		CHECK_INT(f->null_count, w->null_count);
+		CHECK_MSG(f->has_bounds == w->has_bounds, "field %d bounds", w->field_id);
+		if (w->has_bounds) {
+			CHECK_MSG(ice_parquet__literal_cmp(&f->lower_bound, &w->lower_bound) == 0, "field %d lower", w->field_id);
+			CHECK_MSG(ice_parquet__literal_cmp(&f->upper_bound, &w->upper_bound) == 0, "field %d upper", w->field_id);
+		}
+	}
+	ice_parquet_file_metrics_free(rm);
+	ice_parquet_file_metrics_free(wm);
+	ice_parquet_reader_free(r);
+	ice_io_free(io);
+	unlink(path);
+}
