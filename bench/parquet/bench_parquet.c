@@ -7,8 +7,9 @@
  *       the writer is timed, as the peers write from memory; with "stream",
  *       one batch at a time, to show the writer's own memory) and write them
  *       with ice's writer. Prints {"seconds": S, "bytes": N}.
- *   bench-parquet read FILE [COL,COL...]
- *       scan every batch (or only the named columns). Prints
+ *   bench-parquet read FILE [COL,COL...|-] [THREADS]
+ *       scan every batch (or only the named columns; "-": all), decoding
+ *       columns on THREADS threads (default 1). Prints
  *       {"seconds": S, "rows": N}.
  */
 #include <stdio.h>
@@ -300,7 +301,7 @@ static int cmd_write(const char *path, int64_t rows, const char *codec, const ch
 	return 0;
 }
 
-static int cmd_read(const char *path, const char *columns)
+static int cmd_read(const char *path, const char *columns, size_t threads)
 {
 	ice_io *io;
 	ice_parquet_reader *r;
@@ -308,7 +309,7 @@ static int cmd_read(const char *path, const char *columns)
 	ice_parquet_scan_options o;
 	struct ArrowArray a;
 	const char *cols[64];
-	char *copy = columns ? strdup(columns) : NULL;
+	char *copy = columns && strcmp(columns, "-") ? strdup(columns) : NULL;
 	size_t ncols = 0;
 	int64_t rows = 0;
 	int rc;
@@ -323,6 +324,7 @@ static int cmd_read(const char *path, const char *columns)
 	ice_parquet_scan_options_init(&o);
 	o.columns = cols;
 	o.ncolumns = ncols;
+	o.threads = threads;
 	if (ice_parquet_scan_open(&scan, r, &o))
 		die("scan");
 	while ((rc = ice_parquet_scan_next(scan, &a, NULL)) == 0) {
@@ -345,7 +347,7 @@ int main(int argc, char **argv)
 	if (argc >= 6 && !strcmp(argv[1], "write"))
 		return cmd_write(argv[2], atoll(argv[3]), argv[4], argv[5], argc > 6 && !strcmp(argv[6], "stream"));
 	if (argc >= 3 && !strcmp(argv[1], "read"))
-		return cmd_read(argv[2], argc > 3 ? argv[3] : NULL);
-	fprintf(stderr, "usage: bench-parquet write OUT ROWS CODEC LEVEL [stream] | read FILE [COLS]\n");
+		return cmd_read(argv[2], argc > 3 ? argv[3] : NULL, argc > 4 ? (size_t)atoi(argv[4]) : 1);
+	fprintf(stderr, "usage: bench-parquet write OUT ROWS CODEC LEVEL [stream] | read FILE [COLS|-] [THREADS]\n");
 	return 2;
 }

@@ -6,6 +6,7 @@
  * Arrow values as JSON or text that tools use to print rows.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,14 +15,114 @@
 #include "util/int128.h"
 #include "util/strutil.h"
 
+/* ---- a pool of released batch buffers ------------------------------------------ */
+
+/*
+ * Batches are handed to the caller, so each one needs fresh buffers; fresh
+ * large allocations cost page faults. Buffers of released batches go back
+ * to the scan's pool (while it lives) and the next batch reuses them.
+ */
+#define POOL_SLOTS 64
+
+struct pq_pool {
+	pthread_mutex_t mu;
+	int refs;
+	size_t n;
+	void *items[POOL_SLOTS];
+	size_t caps[POOL_SLOTS];
+};
+
+pq_pool *ice_parquet__pool_new(void)
+{
+	pq_pool *p = ice__calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	pthread_mutex_init(&p->mu, NULL);
+	p->refs = 1;
+	return p;
+}
+
+static void pool_destroy(pq_pool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		ice__free(p->items[i]);
+	pthread_mutex_destroy(&p->mu);
+	ice__free(p);
+}
+
+void ice_parquet__pool_release(pq_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	int left = --p->refs;
+	pthread_mutex_unlock(&p->mu);
+	if (left == 0)
+		pool_destroy(p);
+}
+
+static void pool_ref(pq_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->refs++;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void *ice_parquet__pool_take(pq_pool *p, size_t min, size_t *cap_out)
+{
+	void *got = NULL;
+	if (!p)
+		return NULL;
+	pthread_mutex_lock(&p->mu);
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->caps[i] >= min && (best == SIZE_MAX || p->caps[i] < p->caps[best]))
+			best = i;
+	if (best != SIZE_MAX) {
+		got = p->items[best];
+		*cap_out = p->caps[best];
+		p->n--;
+		p->items[best] = p->items[p->n];
+		p->caps[best] = p->caps[p->n];
+	}
+	pthread_mutex_unlock(&p->mu);
+	return got;
+}
+
+static void pool_put(pq_pool *p, void *buf, size_t cap)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->n < POOL_SLOTS && cap >= 4096) {
+		p->items[p->n] = buf;
+		p->caps[p->n] = cap;
+		p->n++;
+		buf = NULL;
+	}
+	pthread_mutex_unlock(&p->mu);
+	ice__free(buf);
+}
+
 /* ---- owned arrays ------------------------------------------------------------ */
 
 typedef struct array_priv {
 	void *buffers[3];
 	const void *buffer_ptrs[3];
+	size_t caps[3];                   /* capacity of pooled buffers, 0 if not */
+	pq_pool *pool;
 	struct ArrowArray *children;      /* nchildren structs */
 	struct ArrowArray **child_ptrs;
 } array_priv;
+
+void ice_parquet__arrow_set_pool(struct ArrowArray *a, pq_pool *pool, const size_t caps[3])
+{
+	array_priv *p = a->private_data;
+	if (!pool)
+		return;
+	pool_ref(pool);
+	p->pool = pool;
+	for (int i = 0; i < 3; i++)
+		p->caps[i] = caps[i];
+}
 
 static void release_array(struct ArrowArray *a)
 {
@@ -30,8 +131,13 @@ static void release_array(struct ArrowArray *a)
 		return;
 	for (int64_t i = 0; i < a->n_children; i++)
 		ice_arrow_array_release(&p->children[i]);
-	for (int i = 0; i < 3; i++)
-		ice__free(p->buffers[i]);
+	for (int i = 0; i < 3; i++) {
+		if (p->pool && p->caps[i] && p->buffers[i])
+			pool_put(p->pool, p->buffers[i], p->caps[i]);
+		else
+			ice__free(p->buffers[i]);
+	}
+	ice_parquet__pool_release(p->pool);
 	ice__free(p->children);
 	ice__free(p->child_ptrs);
 	ice__free(p);

@@ -161,6 +161,7 @@ typedef struct asm_ctx {
 	size_t nrows;
 	const char *file;
 	const int64_t *offsets; /* column chunk offset of each scan column */
+	pq_pool *pool;
 } asm_ctx;
 
 static const int16_t *defs_of(const pq_batch_col *b)
@@ -243,6 +244,7 @@ static int assemble_leaf(struct ArrowArray *out, asm_ctx *a, const pq_anode *n, 
 	const int16_t *def = defs_of(b);
 	int16_t maxd = l->max_def;
 	void *bufs[3] = {NULL, NULL, NULL};
+	size_t caps[3] = {0, 0, 0};
 	int64_t nulls = 0;
 	int rc;
 
@@ -276,6 +278,7 @@ static int assemble_leaf(struct ArrowArray *out, asm_ctx *a, const pq_anode *n, 
 		size_t w = l->out_width < 0 ? 1 : (size_t)l->out_width;
 		uint8_t *vals;
 		if (dense && !slots) {
+			caps[1] = b->values.cap;
 			vals = (uint8_t *)ice_buf__detach(&b->values, NULL);
 			ice_buf__init(&b->values, 0);
 		} else if (!slots) {
@@ -285,6 +288,7 @@ static int assemble_leaf(struct ArrowArray *out, asm_ctx *a, const pq_anode *n, 
 				return rc;
 			}
 			vals = (uint8_t *)b->values.ptr;
+			caps[1] = b->values.cap;
 			size_t vi = b->nvalues;
 			for (size_t i = ns; i-- > 0;) {
 				if (def[i] == maxd) {
@@ -332,15 +336,20 @@ static int assemble_leaf(struct ArrowArray *out, asm_ctx *a, const pq_anode *n, 
 				bits[i >> 3] |= (uint8_t)((vals[i] & 1u) << (i & 7));
 			ice__free(vals);
 			vals = bits;
+			caps[1] = 0;
 		}
 		bufs[1] = vals;
-		return ice_parquet__arrow_make(out, (int64_t)ns, nulls, 2, bufs, 0, NULL);
+		rc = ice_parquet__arrow_make(out, (int64_t)ns, nulls, 2, bufs, 0, NULL);
+		if (!rc)
+			ice_parquet__arrow_set_pool(out, a->pool, caps);
+		return rc;
 	}
 
 	/* variable width: offsets + data */
 	int32_t *offs;
 	const int32_t *src = pq_offsets(&b->bytes);
 	if (dense && !slots) {
+		caps[1] = b->bytes.offsets.cap;
 		offs = (int32_t *)(void *)ice_buf__detach(&b->bytes.offsets, NULL);
 		ice_buf__init(&b->bytes.offsets, 0);
 	} else if (!slots) {
@@ -349,6 +358,7 @@ static int assemble_leaf(struct ArrowArray *out, asm_ctx *a, const pq_anode *n, 
 			return rc;
 		}
 		offs = (int32_t *)(void *)b->bytes.offsets.ptr;
+		caps[1] = b->bytes.offsets.cap;
 		/* out[i+1] = dense[values among entries 0..i]; reading index vi <= i+1
 		 * before writing i+1 keeps the walk in place */
 		size_t vi = b->nvalues;
@@ -384,6 +394,7 @@ static int assemble_leaf(struct ArrowArray *out, asm_ctx *a, const pq_anode *n, 
 		ice__free(bufs[0]);
 		return ICE_ERROR;
 	}
+	caps[2] = b->bytes.data.cap;
 	void *data = ice_buf__detach(&b->bytes.data, NULL);
 	ice_buf__init(&b->bytes.data, 0);
 	b->bytes.n = 0;
@@ -394,7 +405,10 @@ static int assemble_leaf(struct ArrowArray *out, asm_ctx *a, const pq_anode *n, 
 	}
 	bufs[1] = offs;
 	bufs[2] = data;
-	return ice_parquet__arrow_make(out, (int64_t)ns, nulls, 3, bufs, 0, NULL);
+	rc = ice_parquet__arrow_make(out, (int64_t)ns, nulls, 3, bufs, 0, NULL);
+	if (!rc)
+		ice_parquet__arrow_set_pool(out, a->pool, caps);
+	return rc;
 }
 
 static int assemble_node(struct ArrowArray *out, asm_ctx *a, const pq_anode *n);
@@ -497,9 +511,10 @@ static int assemble_node(struct ArrowArray *out, asm_ctx *a, const pq_anode *n)
 }
 
 int ice_parquet__assemble(struct ArrowArray *out, const pq_anode *node, const pq_leaf *const *leaves,
-                          pq_batch_col *cols, const int64_t *offsets, size_t nrows, const char *file)
+                          pq_batch_col *cols, const int64_t *offsets, pq_pool *pool, size_t nrows,
+                          const char *file)
 {
-	asm_ctx a = {leaves, cols, nrows, file, offsets};
+	asm_ctx a = {leaves, cols, nrows, file, offsets, pool};
 	return assemble_node(out, &a, node);
 }
 

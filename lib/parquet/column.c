@@ -53,6 +53,7 @@ struct pq_colreader {
 	pq_bytes pre_bytes;
 	ice_buf idx;           /* uint32 scratch */
 	ice_buf raw;           /* raw fixed values before conversion */
+	ice_codec_ctx *ctx;    /* this reader's own: colreaders may run on threads */
 	pq_bytes raw_bytes;
 };
 
@@ -127,6 +128,8 @@ int ice_parquet__colreader_new(pq_colreader **out, ice_parquet_reader *r, size_t
 	ice_parquet__bytes_init(&c->pre_bytes);
 	ice_parquet__bytes_init(&c->raw_bytes);
 	*out = c;
+	if (!(c->ctx = ice_codec__ctx_new()))
+		return ICE_ERROR;
 
 	switch (m->codec) {
 	case ICE_PARQUET_UNCOMPRESSED: c->codec = ICE_CODEC_NONE; break;
@@ -179,6 +182,7 @@ void ice_parquet__colreader_free(pq_colreader *c)
 	ice_parquet__bytes_free(&c->dict_bytes);
 	ice_parquet__bytes_free(&c->pre_bytes);
 	ice_parquet__bytes_free(&c->raw_bytes);
+	ice_codec__ctx_free(c->ctx);
 	ice__free(c);
 }
 
@@ -293,6 +297,20 @@ static int emit_raw(pq_colreader *c, size_t k, pq_batch_col *out)
 	if ((rc = ice_buf__grow(&out->values, k * ow)) != 0)
 		return rc;
 	convert_fixed(c, (const uint8_t *)c->raw.ptr, k, (uint8_t *)out->values.ptr + out->values.len);
+	out->values.len += k * ow;
+	return 0;
+}
+
+/* Convert k fixed-width physical values straight into the batch. */
+static int convert_into(pq_colreader *c, const uint8_t *src, size_t k, pq_batch_col *out)
+{
+	if (c->leaf->conv == CONV_NULL)
+		return 0;
+	size_t ow = (size_t)out_width(c->leaf);
+	int rc = ice_buf__grow(&out->values, k * ow);
+	if (rc)
+		return rc;
+	convert_fixed(c, src, k, (uint8_t *)out->values.ptr + out->values.len);
 	out->values.len += k * ow;
 	return 0;
 }
@@ -426,6 +444,13 @@ static int gather_dict(pq_colreader *c, size_t k, pq_batch_col *out)
 		uint64_t *o = (uint64_t *)(void *)d;
 		for (size_t i = 0; i < k; i++)
 			o[i] = dv[idx[i]];
+	} else if (w == 16) {
+		const uint64_t *dv = (const uint64_t *)(const void *)dict;
+		uint64_t *o = (uint64_t *)(void *)d;
+		for (size_t i = 0; i < k; i++) {
+			o[2 * i] = dv[2 * (size_t)idx[i]];
+			o[2 * i + 1] = dv[2 * (size_t)idx[i] + 1];
+		}
 	} else {
 		for (size_t i = 0; i < k; i++)
 			memcpy(d + i * w, dict + (size_t)idx[i] * w, w);
@@ -462,9 +487,7 @@ static int append_values(pq_colreader *c, size_t k, pq_batch_col *out)
 		} else if (direct) {
 			rc = ice_buf__put(&out->values, c->pre_fixed.ptr + c->value_pos * pw, k * pw);
 		} else {
-			ice_buf__clear(&c->raw);
-			if ((rc = ice_buf__put(&c->raw, c->pre_fixed.ptr + c->value_pos * pw, k * pw)) == 0)
-				rc = emit_raw(c, k, out);
+			rc = convert_into(c, (const uint8_t *)c->pre_fixed.ptr + c->value_pos * pw, k, out);
 		}
 		c->value_pos += k;
 		return rc;
@@ -506,13 +529,8 @@ static int append_values(pq_colreader *c, size_t k, pq_batch_col *out)
 		return fail_page(c, "PLAIN values beyond the page");
 	if (direct)
 		rc = ice_buf__put(&out->values, c->vp, k * pw);
-	else if (l->conv == CONV_NULL)
-		rc = 0;
-	else {
-		ice_buf__clear(&c->raw);
-		if ((rc = ice_buf__put(&c->raw, c->vp, k * pw)) == 0)
-			rc = emit_raw(c, k, out);
-	}
+	else
+		rc = convert_into(c, c->vp, k, out);
 	c->vp += k * pw;
 	c->value_pos += k;
 	return rc;
@@ -522,7 +540,7 @@ static int append_values(pq_colreader *c, size_t k, pq_batch_col *out)
 
 static int decompress(pq_colreader *c, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
 {
-	int rc = ice_codec__decompress(c->codec, in, in_len, expected, out);
+	int rc = ice_codec__decompress_ctx(c->ctx, c->codec, in, in_len, expected, out);
 	if (rc && c->lz4_legacy && !ice_error__is_oom()) {
 		/* Some writers put a bare LZ4 block where Hadoop framing belongs. */
 		ice_buf__clear(out);
@@ -917,8 +935,43 @@ void ice_parquet__batch_col_init(pq_batch_col *b)
 	ice_parquet__bytes_init(&b->bytes);
 }
 
+/* An empty buffer takes a pooled allocation of at least n bytes if there is one. */
+static int reserve(ice_buf *b, size_t n, pq_pool *pool)
+{
+	if (!b->ptr && pool && n >= 4096) {
+		size_t cap;
+		void *p = ice_parquet__pool_take(pool, n + 1, &cap);
+		if (p) {
+			b->ptr = p;
+			b->cap = cap;
+			b->len = 0;
+			b->ptr[0] = '\0';
+		}
+	}
+	return ice_buf__grow(b, n);
+}
+
+int ice_parquet__batch_col_reserve(pq_batch_col *b, const pq_leaf *l, size_t records, pq_pool *pool)
+{
+	int rc = 0;
+	if (l->max_rep > 0)
+		return 0;
+	if (l->max_def > 0 && (rc = ice_buf__grow(&b->def, records * 2)) != 0)
+		return rc;
+	if (l->out_width != 0 && l->conv != CONV_NULL)
+		return reserve(&b->values, records * (size_t)(l->out_width < 0 ? 1 : l->out_width), pool);
+	if (l->out_width == 0 && l->conv != CONV_NULL) {
+		if ((rc = reserve(&b->bytes.offsets, (records + 1) * 4, pool)) != 0)
+			return rc;
+		return reserve(&b->bytes.data, b->data_hint + b->data_hint / 8, pool);
+	}
+	return 0;
+}
+
 void ice_parquet__batch_col_clear(pq_batch_col *b)
 {
+	if (b->bytes.data.len > b->data_hint)
+		b->data_hint = b->bytes.data.len;
 	ice_buf__clear(&b->def);
 	ice_buf__clear(&b->rep);
 	ice_buf__clear(&b->values);

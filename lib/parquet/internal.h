@@ -413,9 +413,11 @@ typedef struct pq_batch_col {
 	ice_buf values;      /* fixed width (bool: one byte each) */
 	pq_bytes bytes;      /* variable width */
 	size_t nvalues;
+	size_t data_hint;    /* bytes of the previous batch, to size the next */
 } pq_batch_col;
 
 typedef struct pq_colreader pq_colreader;
+typedef struct pq_pool pq_pool;
 
 struct ice_parquet_reader;
 int ice_parquet__colreader_new(pq_colreader **out, struct ice_parquet_reader *r, size_t row_group, size_t leaf,
@@ -426,6 +428,8 @@ int ice_parquet__colreader_read(pq_colreader *c, size_t records, pq_batch_col *o
 void ice_parquet__batch_col_init(pq_batch_col *b);
 void ice_parquet__batch_col_clear(pq_batch_col *b);
 void ice_parquet__batch_col_free(pq_batch_col *b);
+/* Size the buffers for `records` flat records at once (no regrowth). */
+int ice_parquet__batch_col_reserve(pq_batch_col *b, const pq_leaf *l, size_t records, pq_pool *pool);
 
 /* ---- assemble.c / arrow.c ------------------------------------------------ */
 
@@ -445,8 +449,15 @@ int ice_parquet__arrow_schema_make(struct ArrowSchema *out, const char *format, 
 int ice_parquet__arrow_field_id_metadata(char **out, size_t *len_out, const ice_parquet_column *col,
                                          bool uuid_ext);
 
+/* Reuse of batch buffers across batches (arrow.c). */
+pq_pool *ice_parquet__pool_new(void);
+void ice_parquet__pool_release(pq_pool *p);
+void *ice_parquet__pool_take(pq_pool *p, size_t min, size_t *cap_out);
+void ice_parquet__arrow_set_pool(struct ArrowArray *a, pq_pool *pool, const size_t caps[3]);
+
 int ice_parquet__assemble(struct ArrowArray *out, const pq_anode *node, const pq_leaf *const *leaves,
-                          pq_batch_col *cols, const int64_t *offsets, size_t nrows, const char *file);
+                          pq_batch_col *cols, const int64_t *offsets, pq_pool *pool, size_t nrows,
+                          const char *file);
 int ice_parquet__anode_schema(struct ArrowSchema *out, const pq_anode *node, const pq_leaf *const *leaves);
 
 /* ---- reader.c ---------------------------------------------------------- */

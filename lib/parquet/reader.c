@@ -4,6 +4,8 @@
  * row groups and column chunks, and scans that turn row groups into Arrow
  * batches with projection, row-group selection and skipping, and row ranges.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "internal.h"
@@ -295,6 +297,12 @@ struct ice_parquet_scan {
 	size_t rg_batch;      /* rows per batch in this row group */
 	bool failed;
 	char *last_error;     /* for the stream interface */
+	/* parallel decoding of one batch's columns */
+	size_t batch_rows;
+	_Atomic size_t next_col;
+	int *col_rc;
+	char (*col_msg)[512];
+	pq_pool *pool;
 };
 
 void ice_parquet_scan_options_init(ice_parquet_scan_options *o)
@@ -344,6 +352,8 @@ void ice_parquet_scan_free(ice_parquet_scan *s)
 			ice_parquet__batch_col_free(&s->cols[i]);
 	ice__free(s->readers);
 	ice__free(s->cols);
+	ice__free(s->col_msg);
+	ice_parquet__pool_release(s->pool);
 	ice__free(s->last_error);
 	ice_arena__free(&s->arena);
 	ice__free(s);
@@ -396,7 +406,10 @@ int ice_parquet_scan_open(ice_parquet_scan **out, ice_parquet_reader *r, const i
 	s->offsets = ice_arena__allocarray(&s->arena, s->ncols ? s->ncols : 1, sizeof(int64_t));
 	s->readers = ice__calloc(s->ncols ? s->ncols : 1, sizeof(pq_colreader *));
 	s->cols = ice__calloc(s->ncols ? s->ncols : 1, sizeof(pq_batch_col));
-	if (!s->leaf_of || !s->leaves || !s->offsets || !s->readers || !s->cols)
+	s->col_rc = ice_arena__allocarray(&s->arena, s->ncols ? s->ncols : 1, sizeof(int));
+	s->col_msg = s->opts.threads > 1 ? ice__calloc(s->ncols ? s->ncols : 1, sizeof(*s->col_msg)) : NULL;
+	if (!s->leaf_of || !s->leaves || !s->offsets || !s->readers || !s->cols || !s->col_rc ||
+	    (s->opts.threads > 1 && !s->col_msg) || !(s->pool = ice_parquet__pool_new()))
 		goto fail;
 	for (size_t i = 0; i < nl; i++)
 		if (s->leaf_map[i] >= 0) {
@@ -510,6 +523,81 @@ static int open_row_group(ice_parquet_scan *s, bool *opened)
 	return 0;
 }
 
+/* Read k records of scan column i into its batch column; 0 or an error. */
+static int read_column(ice_parquet_scan *s, size_t i, size_t k)
+{
+	size_t got;
+	int rc;
+	ice_parquet__batch_col_clear(&s->cols[i]);
+	if ((rc = ice_parquet__batch_col_reserve(&s->cols[i], s->leaves[i], k, s->pool)) != 0 ||
+	    (rc = ice_parquet__colreader_read(s->readers[i], k, &s->cols[i], &got)) != 0)
+		return rc;
+	if (got != k)
+		return PQ_ERR(ICE_EINVALID, "%s: %s: offset %lld: column chunk holds %lld rows, the row group %lld",
+		              s->r->location, s->leaves[i]->col->path, (long long)s->offsets[i],
+		              (long long)(s->row - s->r->row_groups[s->cur_rg].first_row + (int64_t)got),
+		              (long long)s->r->row_groups[s->cur_rg].num_rows);
+	return 0;
+}
+
+/* A worker: take columns until none are left; errors are kept per column
+ * (the message is thread-local) and raised again by the caller. */
+static void *column_worker(void *arg)
+{
+	ice_parquet_scan *s = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&s->next_col, 1);
+		if (i >= s->ncols)
+			break;
+		int rc = read_column(s, i, s->batch_rows);
+		s->col_rc[i] = rc;
+		if (rc) {
+			const ice_error *e = ice_error_last();
+			snprintf(s->col_msg[i], sizeof(s->col_msg[i]), "%s", e ? e->message : "error");
+			if (ice_error__is_oom())
+				s->col_msg[i][0] = '\0';
+		}
+	}
+	return NULL;
+}
+
+static int read_columns(ice_parquet_scan *s, size_t k)
+{
+	size_t nthreads = s->opts.threads > 1 ? s->opts.threads : 1;
+	if (nthreads > s->ncols)
+		nthreads = s->ncols;
+	if (nthreads <= 1) {
+		for (size_t i = 0; i < s->ncols; i++) {
+			int rc = read_column(s, i, k);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	pthread_t tids[64];
+	size_t started = 0;
+	if (nthreads > 64)
+		nthreads = 64;
+	s->batch_rows = k;
+	atomic_store(&s->next_col, 0);
+	for (size_t i = 0; i < s->ncols; i++)
+		s->col_rc[i] = 0;
+	for (; started + 1 < nthreads; started++)
+		if (pthread_create(&tids[started], NULL, column_worker, s) != 0)
+			break; /* fewer helpers; the calling thread still does the rest */
+	column_worker(s);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	for (size_t i = 0; i < s->ncols; i++) {
+		if (!s->col_rc[i])
+			continue;
+		if (!s->col_msg[i][0])
+			return ice_error__oom();
+		return ice_error__set(s->col_rc[i], ICE_ERRCLASS_PARQUET, "%s", s->col_msg[i]);
+	}
+	return 0;
+}
+
 int ice_parquet_scan_next(ice_parquet_scan *s, struct ArrowArray *out, int64_t *first_row_out)
 {
 	int rc;
@@ -534,27 +622,16 @@ int ice_parquet_scan_next(ice_parquet_scan *s, struct ArrowArray *out, int64_t *
 			continue;
 		}
 		size_t k = left < (int64_t)s->rg_batch ? (size_t)left : s->rg_batch;
-		for (size_t i = 0; i < s->ncols; i++) {
-			size_t got;
-			ice_parquet__batch_col_clear(&s->cols[i]);
-			if ((rc = ice_parquet__colreader_read(s->readers[i], k, &s->cols[i], &got)) != 0)
-				goto fail;
-			if (got != k) {
-				rc = PQ_ERR(ICE_EINVALID,
-				            "%s: %s: offset %lld: column chunk holds %lld rows, the row group %lld",
-				            s->r->location, s->leaves[i]->col->path, (long long)s->offsets[i],
-				            (long long)(s->row - s->r->row_groups[s->cur_rg].first_row + (int64_t)got),
-				            (long long)s->r->row_groups[s->cur_rg].num_rows);
-				goto fail;
-			}
-		}
+		if ((rc = read_columns(s, k)) != 0)
+			goto fail;
 		if (s->ncols == 0 || s->root.nchildren == 0) {
 			struct ArrowArray none;
 			void *bufs[1] = {NULL};
 			(void)none;
 			rc = ice_parquet__arrow_make(out, (int64_t)k, 0, 1, bufs, 0, NULL);
 		} else {
-			rc = ice_parquet__assemble(out, &s->root, s->leaves, s->cols, s->offsets, k, s->r->location);
+			rc = ice_parquet__assemble(out, &s->root, s->leaves, s->cols, s->offsets, s->pool, k,
+			                           s->r->location);
 		}
 		if (rc)
 			goto fail;

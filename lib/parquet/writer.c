@@ -70,6 +70,7 @@ struct ice_parquet_writer {
 	colw *cols;
 	ice_codec codec;
 	ice_buf page, comp, hdr, scratch;
+	ice_codec_ctx *codec_ctx;
 	int64_t rg_rows, total_rows;
 	size_t nrow_groups, rg_cap;
 	pq_row_group_meta *row_groups;
@@ -538,7 +539,8 @@ static void reset_dict(colw *c)
 static int compress_into(ice_parquet_writer *w, const ice_buf *in, ice_buf *out)
 {
 	ice_buf__clear(out);
-	int rc = ice_codec__compress(w->codec, w->opts.compression_level, (const uint8_t *)in->ptr, in->len, out);
+	int rc = ice_codec__compress_ctx(w->codec_ctx, w->codec, w->opts.compression_level, (const uint8_t *)in->ptr,
+	                                 in->len, out);
 	if (rc)
 		ice_error__prefix("%s: column chunk", w->location);
 	return rc;
@@ -845,6 +847,7 @@ static void free_writer(ice_parquet_writer *w)
 	ice_buf__free(&w->hdr);
 	ice_buf__free(&w->scratch);
 	ice__free(w->location);
+	ice_codec__ctx_free(w->codec_ctx);
 	ice_arena__free(&w->arena);
 	ice__free(w);
 }
@@ -880,7 +883,7 @@ int ice_parquet_writer_open(ice_parquet_writer **out, const ice_io *io, const ch
 		w->opts = *opts;
 	else
 		ice_parquet_write_options_init(&w->opts);
-	if (!(w->location = ice__strdup(location))) {
+	if (!(w->location = ice__strdup(location)) || !(w->codec_ctx = ice_codec__ctx_new())) {
 		free_writer(w);
 		return ICE_ERROR;
 	}

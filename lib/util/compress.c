@@ -405,6 +405,65 @@ int ice_codec__compress(ice_codec codec, int level, const uint8_t *in, size_t in
 	                      ice_codec__name(codec));
 }
 
+struct ice_codec_ctx {
+	ZSTD_DCtx *dctx;
+	ZSTD_CCtx *cctx;
+};
+
+ice_codec_ctx *ice_codec__ctx_new(void)
+{
+	return ice__calloc(1, sizeof(ice_codec_ctx));
+}
+
+void ice_codec__ctx_free(ice_codec_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ZSTD_freeDCtx(ctx->dctx);
+	ZSTD_freeCCtx(ctx->cctx);
+	ice__free(ctx);
+}
+
+int ice_codec__decompress_ctx(ice_codec_ctx *ctx, ice_codec codec, const uint8_t *in, size_t in_len, size_t expected,
+                              ice_buf *out)
+{
+	int rc;
+	if (!ctx || codec != ICE_CODEC_ZSTD || expected == 0 || expected > out->limit)
+		return ice_codec__decompress(codec, in, in_len, expected, out);
+	if (!ctx->dctx && !(ctx->dctx = ZSTD_createDCtx()))
+		return ice_error__oom();
+	if ((rc = ice_buf__grow(out, expected)) != 0)
+		return rc;
+	/* one shot: the stated size is the whole output (several frames allowed) */
+	size_t r = ZSTD_decompressDCtx(ctx->dctx, out->ptr + out->len, expected, in, in_len);
+	if (ZSTD_isError(r))
+		return corrupt(ICE_CODEC_ZSTD, ZSTD_getErrorName(r));
+	if (r != expected)
+		return check_expected(ICE_CODEC_ZSTD, r, expected);
+	out->len += r;
+	out->ptr[out->len] = '\0';
+	return 0;
+}
+
+int ice_codec__compress_ctx(ice_codec_ctx *ctx, ice_codec codec, int level, const uint8_t *in, size_t in_len,
+                            ice_buf *out)
+{
+	int rc;
+	if (!ctx || codec != ICE_CODEC_ZSTD)
+		return ice_codec__compress(codec, level, in, in_len, out);
+	if (!ctx->cctx && !(ctx->cctx = ZSTD_createCCtx()))
+		return ice_error__oom();
+	size_t n = ZSTD_compressBound(in_len);
+	if ((rc = ice_buf__grow(out, n)) != 0)
+		return rc;
+	size_t r = ZSTD_compressCCtx(ctx->cctx, out->ptr + out->len, n, in, in_len, level ? level : 3);
+	if (ZSTD_isError(r))
+		return ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "zstd: %s", ZSTD_getErrorName(r));
+	out->len += r;
+	out->ptr[out->len] = '\0';
+	return 0;
+}
+
 uint32_t ice_crc32(uint32_t crc, const uint8_t *data, size_t len)
 {
 	return (uint32_t)crc32((uLong)crc, data, (uInt)len);

@@ -44,6 +44,20 @@ int ice_codec__decompress(ice_codec codec, const uint8_t *in, size_t in_len, siz
 /* Compress `in` and append to `out`. level 0 = codec default. */
 int ice_codec__compress(ice_codec codec, int level, const uint8_t *in, size_t in_len, ice_buf *out);
 
+/*
+ * Reusable codec state for callers that (de)compress many blocks, such as
+ * Parquet pages: the zstd contexts are created once instead of per block.
+ * A NULL ctx behaves as the functions above. ice_codec__ctx_new returns NULL
+ * (out of memory raised) on failure.
+ */
+typedef struct ice_codec_ctx ice_codec_ctx;
+ice_codec_ctx *ice_codec__ctx_new(void);
+void ice_codec__ctx_free(ice_codec_ctx *ctx);
+int ice_codec__decompress_ctx(ice_codec_ctx *ctx, ice_codec codec, const uint8_t *in, size_t in_len, size_t expected,
+                              ice_buf *out);
+int ice_codec__compress_ctx(ice_codec_ctx *ctx, ice_codec codec, int level, const uint8_t *in, size_t in_len,
+                            ice_buf *out);
+
 /* CRC-32 (zlib polynomial), used by Avro's snappy framing. */
 uint32_t ice_crc32(uint32_t crc, const uint8_t *data, size_t len);
 

@@ -228,6 +228,9 @@ typedef struct ice_parquet_scan_options {
 	size_t batch_size;
 	/* Verify page CRCs when present (default off, as most readers). */
 	bool verify_checksums;
+	/* Threads decoding the columns of a batch in parallel (0 or 1: only the
+	 * calling thread). Batches and errors are the same either way. */
+	size_t threads;
 } ice_parquet_scan_options;
 
 /* Zero options with row_end = -1: every column, every row. */

@@ -582,3 +582,30 @@ TEST(test_parquet_metrics__footer_metrics_match_writer)
 	ice_io_free(io);
 	unlink(path);
 }
+
+TEST(test_parquet_read__threads_give_the_same_batches)
+{
+	ice_io *io;
+	ice_parquet_reader *r;
+	ice_buf one = ICE_BUF_INIT, three = ICE_BUF_INIT;
+	CHECK_OK(ice_io_new(&io));
+	CHECK_OK(ice_parquet_reader_open(&r, io, seed_file("ice_all_types.parquet")));
+	ice_parquet_scan_options o;
+	ice_parquet_scan_options_init(&o);
+	o.batch_size = 7;
+	CHECK_OK(render(r, &o, &one));
+	o.threads = 3;
+	CHECK_OK(render(r, &o, &three));
+	CHECK(one.len > 0 && one.len == three.len && !memcmp(one.ptr, three.ptr, one.len));
+	ice_parquet_reader_free(r);
+	/* an error in a worker thread comes back with its message */
+	CHECK_OK(ice_parquet_reader_open(&r, io, data_file("../bad_data/ARROW-RS-GH-6229-LEVELS.parquet")));
+	ice_buf__clear(&three);
+	CHECK(render(r, &o, &three) == ICE_EINVALID);
+	CHECK_ERROR_CONTAINS("ARROW-RS-GH-6229-LEVELS.parquet: ");
+	CHECK_ERROR_CONTAINS(": page ");
+	ice_parquet_reader_free(r);
+	ice_buf__free(&one);
+	ice_buf__free(&three);
+	ice_io_free(io);
+}
