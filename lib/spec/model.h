@@ -26,11 +26,20 @@
 
 typedef struct ice_schema_entry {
 	const ice_field *field;
-	int32_t parent_id;     /* 0 for top-level fields */
-	const char *full_name; /* "a.b.element.c" */
-	bool in_collection;    /* inside a list or a map */
-	bool in_optional;      /* some enclosing struct field is optional */
+	const char *full_name;  /* "a.b.element.c" */
+	const char *short_name; /* without list "element"/map "value", or NULL */
+	uint32_t full_len, short_len;
+	int32_t parent_id;      /* 0 for top-level fields */
+	bool in_collection;     /* inside a list or a map */
+	bool in_optional;       /* some enclosing struct field is optional */
 } ice_schema_entry;
+
+/* Open addressing over entry numbers: a slot holds 0 (empty) or a tagged
+ * entry number + 1. Slots live in the schema's arena. */
+typedef struct ice_schema_index {
+	uint32_t *slots;
+	uint32_t mask;
+} ice_schema_index;
 
 struct ice_schema {
 	int32_t schema_id;
@@ -40,8 +49,8 @@ struct ice_schema {
 	int32_t highest_field_id;
 	ice_schema_entry *entries; /* every field, pre-order */
 	size_t nentries;
-	ice_map by_id;    /* field id -> ice_schema_entry* */
-	ice_map by_name;  /* full and short names -> ice_schema_entry* */
+	ice_schema_index by_id;   /* field id -> entry */
+	ice_schema_index by_name; /* full names, then short names -> entry */
 	ice_arena *owned; /* set for standalone schemas (the arena they live in) */
 };
 

@@ -34,7 +34,7 @@ typedef struct walker {
 	ice_schema *schema;
 	ice_arena *arena;
 	ice_jr *r;
-	ice_buf full;  /* dotted name being built */
+	ice_buf full;   /* dotted name being built */
 	ice_buf short_; /* same without list "element" / map "value" segments */
 } walker;
 
@@ -52,17 +52,79 @@ static int fail(walker *w, int code, const char *fmt, ...)
 	return ice_error__set(code, ICE_ERRCLASS_METADATA, "%s", msg);
 }
 
+/* ---- the compact indexes ------------------------------------------------------ */
+
+static uint32_t hash_id(int32_t id)
+{
+	return (uint32_t)(ice_hash__int((uint64_t)(uint32_t)id) >> 32);
+}
+
+static uint32_t hash_name(const char *s, size_t n)
+{
+	return (uint32_t)(ice_hash__bytes(s, n) >> 32);
+}
+
+static int index_init(ice_schema_index *ix, ice_arena *arena, size_t n)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	ix->slots = ice_arena__allocarray(arena, cap, sizeof(uint32_t));
+	ix->mask = (uint32_t)(cap - 1);
+	return ix->slots ? 0 : ICE_ERROR;
+}
+
+/* Entry number of field `id`, or -1. */
+static int64_t find_id(const ice_schema *s, int32_t id)
+{
+	if (!s->by_id.slots)
+		return -1;
+	for (uint32_t i = hash_id(id) & s->by_id.mask;; i = (i + 1) & s->by_id.mask) {
+		uint32_t v = s->by_id.slots[i];
+		if (!v)
+			return -1;
+		if (s->entries[v - 1].field->id == id)
+			return v - 1;
+	}
+}
+
+/* Name slots hold (entry << 1 | is_short) + 1. */
+static int64_t find_name(const ice_schema *s, const char *name, size_t len)
+{
+	if (!s->by_name.slots)
+		return -1;
+	for (uint32_t i = hash_name(name, len) & s->by_name.mask;; i = (i + 1) & s->by_name.mask) {
+		uint32_t v = s->by_name.slots[i];
+		if (!v)
+			return -1;
+		const ice_schema_entry *e = &s->entries[(v - 1) >> 1];
+		bool is_short = (v - 1) & 1;
+		const char *n = is_short ? e->short_name : e->full_name;
+		uint32_t nl = is_short ? e->short_len : e->full_len;
+		if (nl == len && memcmp(n, name, len) == 0)
+			return (v - 1) >> 1;
+	}
+}
+
+static void put_slot(ice_schema_index *ix, uint32_t hash, uint32_t value)
+{
+	uint32_t i = hash & ix->mask;
+	while (ix->slots[i])
+		i = (i + 1) & ix->mask;
+	ix->slots[i] = value;
+}
+
+/* ---- building ------------------------------------------------------------------ */
+
 static int add_entry(walker *w, const ice_field *f, int32_t parent, bool in_coll, bool in_opt, bool skip_short)
 {
 	ice_schema *s = w->schema;
 	ice_schema_entry *e;
-	void *existing;
 	size_t full_len = w->full.len, short_len = w->short_.len;
-	int rc;
 
 	if (f->id < 0)
 		return fail(w, ICE_EINVALID, "invalid field id %lld for '%s'", (long long)f->id, f->name);
-	if (ice_map__get_int(&s->by_id, f->id, NULL))
+	if (find_id(s, f->id) >= 0)
 		return fail(w, ICE_EINVALID, "duplicate field id %lld ('%s')", (long long)f->id, f->name);
 	if (full_len)
 		ice_buf__putc(&w->full, '.');
@@ -74,27 +136,34 @@ static int add_entry(walker *w, const ice_field *f, int32_t parent, bool in_coll
 	}
 	if (w->full.error || w->short_.error)
 		return ICE_ERROR;
+	if (w->full.len > UINT32_MAX)
+		return fail(w, ICE_EINVALID, "field name of %zu bytes is too long", w->full.len);
+	/* Two equal names in one struct give equal full names. */
+	if (find_name(s, w->full.ptr, w->full.len) >= 0 &&
+	    strcmp(s->entries[find_name(s, w->full.ptr, w->full.len)].full_name, w->full.ptr) == 0)
+		return fail(w, ICE_EINVALID, "duplicate field name '%s' (id %lld)", w->full.ptr, (long long)f->id);
+
+	uint32_t number = (uint32_t)s->nentries;
 	e = &s->entries[s->nentries++];
 	e->field = f;
 	e->parent_id = parent;
 	e->in_collection = in_coll;
 	e->in_optional = in_opt;
+	e->full_len = (uint32_t)w->full.len;
+	e->short_name = NULL;
+	e->short_len = 0;
 	if (!(e->full_name = ice_arena__strndup(w->arena, w->full.ptr, w->full.len)))
 		return ICE_ERROR;
 	if (f->id > s->highest_field_id)
 		s->highest_field_id = f->id;
-	if ((rc = ice_map__put_int(&s->by_id, f->id, e)) != 0)
-		return ICE_ERROR;
-	if (ice_map__get_str(&s->by_name, e->full_name, w->full.len, &existing) &&
-	    strcmp(((ice_schema_entry *)existing)->full_name, e->full_name) == 0)
-		return fail(w, ICE_EINVALID, "duplicate field name '%s' (id %lld)", e->full_name, (long long)f->id);
-	if (ice_map__put_str(&s->by_name, e->full_name, w->full.len, e))
-		return ICE_ERROR;
+	put_slot(&s->by_id, hash_id(f->id), number + 1);
+	put_slot(&s->by_name, hash_name(e->full_name, e->full_len), (number << 1) + 1);
 	/* The short name is an alias; full names take precedence. */
-	if (w->short_.len != w->full.len && !ice_map__get_str(&s->by_name, w->short_.ptr, w->short_.len, NULL)) {
-		char *alias = ice_arena__strndup(w->arena, w->short_.ptr, w->short_.len);
-		if (!alias || ice_map__put_str(&s->by_name, alias, w->short_.len, e))
+	if (w->short_.len != w->full.len && find_name(s, w->short_.ptr, w->short_.len) < 0) {
+		if (!(e->short_name = ice_arena__strndup(w->arena, w->short_.ptr, w->short_.len)))
 			return ICE_ERROR;
+		e->short_len = (uint32_t)w->short_.len;
+		put_slot(&s->by_name, hash_name(e->short_name, e->short_len), ((number << 1) | 1) + 1);
 	}
 	return 0;
 }
@@ -117,12 +186,6 @@ static int walk(walker *w, const ice_type *t, int32_t parent, bool in_coll, bool
 	int rc = 0;
 	switch (t->id) {
 	case ICE_TYPE_STRUCT:
-		/* Names must be unique within a struct. */
-		for (size_t i = 0; i < t->u.struct_.nfields; i++)
-			for (size_t j = 0; j < i; j++)
-				if (strcmp(t->u.struct_.fields[i].name, t->u.struct_.fields[j].name) == 0)
-					return fail(w, ICE_EINVALID, "duplicate field name '%s' (id %lld)",
-					            t->u.struct_.fields[i].name, (long long)t->u.struct_.fields[i].id);
 		for (size_t i = 0; i < t->u.struct_.nfields && !rc; i++)
 			rc = visit(w, &t->u.struct_.fields[i], parent, in_coll, in_opt, false);
 		return rc;
@@ -139,13 +202,13 @@ static int walk(walker *w, const ice_type *t, int32_t parent, bool in_coll, bool
 
 static int check_identifier(ice_schema *s, ice_jr *r, int32_t id)
 {
-	void *p;
 	const ice_schema_entry *e;
 	const char *why = NULL;
-	if (!ice_map__get_int(&s->by_id, id, &p))
+	int64_t k = find_id(s, id);
+	if (k < 0)
 		why = "does not exist";
 	else {
-		e = p;
+		e = &s->entries[k];
 		if (!ice_type_is_primitive(e->field->type))
 			why = "is not a primitive type";
 		else if (!e->field->required)
@@ -174,16 +237,12 @@ int ice_schema__init(ice_schema *out, ice_arena *arena, int32_t schema_id, const
 	out->type = struct_type;
 	out->identifier_field_ids = identifier_ids;
 	out->n_identifier_field_ids = n_identifier;
-	ice_map__init(&out->by_id, false);
-	ice_map__init(&out->by_name, true);
 	size_t n = count_fields(struct_type);
-	out->entries = n ? ice_arena__allocarray(arena, n, sizeof(ice_schema_entry)) : NULL;
-	if (n && !out->entries)
+	if (n > UINT32_MAX / 4)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_METADATA, "schema with %zu fields is too large", n);
+	out->entries = n ? ice_arena__alloc_raw(arena, n * sizeof(ice_schema_entry)) : NULL;
+	if ((n && !out->entries) || index_init(&out->by_id, arena, n) || index_init(&out->by_name, arena, 2 * n))
 		return ICE_ERROR;
-	if (ice_map__reserve(&out->by_id, n) || ice_map__reserve(&out->by_name, n)) {
-		ice_schema__release(out);
-		return ICE_ERROR;
-	}
 	w.schema = out;
 	w.arena = arena;
 	w.r = r;
@@ -194,15 +253,13 @@ int ice_schema__init(ice_schema *out, ice_arena *arena, int32_t schema_id, const
 	ice_buf__free(&w.short_);
 	for (size_t i = 0; i < n_identifier && !rc; i++)
 		rc = check_identifier(out, r, identifier_ids[i]);
-	if (rc)
-		ice_schema__release(out); /* a failed schema holds no memory */
 	return rc;
 }
 
 void ice_schema__release(ice_schema *s)
 {
-	ice_map__free(&s->by_id);
-	ice_map__free(&s->by_name);
+	/* Indexes live in the arena: nothing to release. */
+	(void)s;
 }
 
 int ice_schema__parse(ice_schema *out, ice_arena *arena, ice_jr *r, const ice_json *obj, bool require_id)
@@ -443,8 +500,8 @@ int32_t ice_schema_highest_field_id(const ice_schema *s)
 
 static const ice_schema_entry *entry(const ice_schema *s, int32_t id)
 {
-	void *p;
-	return ice_map__get_int(&s->by_id, id, &p) ? p : NULL;
+	int64_t k = find_id(s, id);
+	return k >= 0 ? &s->entries[k] : NULL;
 }
 
 const ice_field *ice_schema_find_field(const ice_schema *s, int32_t id)
@@ -455,21 +512,19 @@ const ice_field *ice_schema_find_field(const ice_schema *s, int32_t id)
 
 const ice_field *ice_schema_find_field_by_name(const ice_schema *s, const char *name, bool case_sensitive)
 {
-	void *p;
 	size_t len = strlen(name);
-	if (ice_map__get_str(&s->by_name, name, len, &p))
-		return ((const ice_schema_entry *)p)->field;
+	int64_t k = find_name(s, name, len);
+	if (k >= 0)
+		return s->entries[k].field;
 	if (case_sensitive)
 		return NULL;
 	/* Case-insensitive: full names first, then the aliases. */
 	for (size_t i = 0; i < s->nentries; i++)
-		if (ice_str__ieq(s->entries[i].full_name, strlen(s->entries[i].full_name), name, len))
+		if (ice_str__ieq(s->entries[i].full_name, s->entries[i].full_len, name, len))
 			return s->entries[i].field;
-	size_t pos = 0;
-	const ice_map_slot *slot;
-	while ((slot = ice_map__next(&s->by_name, &pos)) != NULL)
-		if (ice_str__ieq(slot->skey, slot->skey_len, name, len))
-			return ((const ice_schema_entry *)slot->value)->field;
+	for (size_t i = 0; i < s->nentries; i++)
+		if (s->entries[i].short_name && ice_str__ieq(s->entries[i].short_name, s->entries[i].short_len, name, len))
+			return s->entries[i].field;
 	return NULL;
 }
 

@@ -63,9 +63,10 @@ static const ice_type singletons[] = {
 
 const char *ice_type_id_name(ice_type_id id)
 {
-	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
-		if (type_names[i].id == id)
-			return type_names[i].name;
+	/* type_names is in id order, starting at ICE_TYPE_BOOLEAN */
+	size_t i = (size_t)id - ICE_TYPE_BOOLEAN;
+	if (id >= ICE_TYPE_BOOLEAN && i < sizeof(type_names) / sizeof(type_names[0]) && type_names[i].id == id)
+		return type_names[i].name;
 	return "invalid";
 }
 
@@ -144,6 +145,15 @@ int ice_type__parse_primitive(const ice_type **out, ice_arena *arena, const char
 	size_t in_len = len;
 
 	ice_str__trim(&s, &len);
+	/* The common case: an exact, lower-case name. */
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+		const char *name = type_names[i].name;
+		if (name[0] == s[0] && strlen(name) == len && memcmp(name, s, len) == 0 &&
+		    ice_type_primitive(type_names[i].id)) {
+			*out = ice_type_primitive(type_names[i].id);
+			return 0;
+		}
+	}
 	for (size_t i = 0; i < sizeof(singletons) / sizeof(singletons[0]); i++) {
 		if (singletons[i].id != ICE_TYPE_INVALID && word_eq(s, len, ice_type_id_name(singletons[i].id))) {
 			*out = &singletons[i];
@@ -519,7 +529,17 @@ int ice_type__write(const ice_type *t, ice_json_writer *w)
 		ice_json_key(w, "value-required");
 		ice_json_bool(w, t->u.map.value.required);
 		return ice_json_end_object(w);
-	default: {
+	case ICE_TYPE_DECIMAL:
+	case ICE_TYPE_FIXED: {
+		char name[64];
+		int n = t->id == ICE_TYPE_DECIMAL
+		            ? snprintf(name, sizeof(name), "decimal(%d, %d)", (int)t->u.decimal.precision,
+		                       (int)t->u.decimal.scale)
+		            : snprintf(name, sizeof(name), "fixed[%d]", (int)t->u.fixed.length);
+		return ice_json_string_n(w, name, (size_t)n);
+	}
+	case ICE_TYPE_GEOMETRY:
+	case ICE_TYPE_GEOGRAPHY: {
 		ice_buf b = ICE_BUF_INIT;
 		int rc = ice_type__primitive_name(t, &b);
 		if (!rc)
@@ -529,6 +549,8 @@ int ice_type__write(const ice_type *t, ice_json_writer *w)
 		ice_buf__free(&b);
 		return rc;
 	}
+	default:
+		return ice_json_string(w, ice_type_id_name(t->id));
 	}
 }
 

@@ -46,7 +46,8 @@ static ice_arena_chunk *new_chunk(ice_arena *arena, size_t need)
 	return c;
 }
 
-void *ice_arena__alloc(ice_arena *arena, size_t size)
+/* Uninitialized memory, for callers that fill it completely. */
+void *ice_arena__alloc_raw(ice_arena *arena, size_t size)
 {
 	ice_arena_chunk *c;
 	void *p;
@@ -68,7 +69,8 @@ void *ice_arena__alloc(ice_arena *arena, size_t size)
 		if (!c)
 			return NULL;
 		c->used = c->size;
-		memset(c->data, 0, c->size);
+		/* Garbage, so that reading memory nobody wrote shows up. */
+		memset(c->data, 0xa5, c->size);
 		arena->used_total += size;
 		return c->data;
 	}
@@ -82,7 +84,14 @@ void *ice_arena__alloc(ice_arena *arena, size_t size)
 	p = c->data + c->used;
 	c->used += rounded;
 	arena->used_total += rounded;
-	memset(p, 0, rounded);
+	return p;
+}
+
+void *ice_arena__alloc(ice_arena *arena, size_t size)
+{
+	void *p = ice_arena__alloc_raw(arena, size);
+	if (p)
+		memset(p, 0, size);
 	return p;
 }
 
@@ -98,7 +107,7 @@ void *ice_arena__allocarray(ice_arena *arena, size_t n, size_t size)
 
 char *ice_arena__strndup(ice_arena *arena, const char *s, size_t n)
 {
-	char *p = ice_arena__alloc(arena, n + 1);
+	char *p = ice_arena__alloc_raw(arena, n + 1);
 	if (!p)
 		return NULL;
 	memcpy(p, s, n);
@@ -113,7 +122,7 @@ char *ice_arena__strdup(ice_arena *arena, const char *s)
 
 void *ice_arena__memdup(ice_arena *arena, const void *src, size_t n)
 {
-	void *p = ice_arena__alloc(arena, n);
+	void *p = ice_arena__alloc_raw(arena, n);
 	if (p && n)
 		memcpy(p, src, n);
 	return p;

@@ -22,6 +22,8 @@ typedef struct ice_arena {
 void ice_arena__init(ice_arena *arena, size_t chunk_size);
 /* Zeroed memory aligned for any type; NULL (out of memory) on failure. */
 void *ice_arena__alloc(ice_arena *arena, size_t size);
+/* Same, not zeroed: for memory the caller fills completely. */
+void *ice_arena__alloc_raw(ice_arena *arena, size_t size);
 void *ice_arena__allocarray(ice_arena *arena, size_t n, size_t size);
 char *ice_arena__strdup(ice_arena *arena, const char *s);
 char *ice_arena__strndup(ice_arena *arena, const char *s, size_t n);

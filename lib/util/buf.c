@@ -34,6 +34,9 @@ int ice_buf__grow(ice_buf *buf, size_t extra)
 	cap = buf->cap ? buf->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	/* Never beyond the limit: the inline appends rely on it. */
+	if (buf->limit < SIZE_MAX && cap > buf->limit + 1)
+		cap = buf->limit + 1;
 	p = ice__realloc(buf->ptr, cap);
 	if (!p) {
 		buf->error = ICE_ERROR;
@@ -44,7 +47,7 @@ int ice_buf__grow(ice_buf *buf, size_t extra)
 	return 0;
 }
 
-int ice_buf__put(ice_buf *buf, const void *data, size_t len)
+int ice_buf__put_slow(ice_buf *buf, const void *data, size_t len)
 {
 	int rc = ice_buf__grow(buf, len);
 	if (rc)
@@ -61,14 +64,9 @@ int ice_buf__puts(ice_buf *buf, const char *s)
 	return ice_buf__put(buf, s, strlen(s));
 }
 
-int ice_buf__putc(ice_buf *buf, char c)
+int ice_buf__putc_slow(ice_buf *buf, char c)
 {
-	if (buf->len + 1 < buf->cap && !buf->error) {
-		buf->ptr[buf->len++] = c;
-		buf->ptr[buf->len] = '\0';
-		return 0;
-	}
-	return ice_buf__put(buf, &c, 1);
+	return ice_buf__put_slow(buf, &c, 1);
 }
 
 int ice_buf__vprintf(ice_buf *buf, const char *fmt, va_list ap)

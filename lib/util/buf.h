@@ -31,9 +31,31 @@ typedef struct ice_buf {
 
 void ice_buf__init(ice_buf *buf, size_t limit);
 int ice_buf__grow(ice_buf *buf, size_t extra);
-int ice_buf__put(ice_buf *buf, const void *data, size_t len);
+int ice_buf__put_slow(ice_buf *buf, const void *data, size_t len);
 int ice_buf__puts(ice_buf *buf, const char *s);
-int ice_buf__putc(ice_buf *buf, char c);
+int ice_buf__putc_slow(ice_buf *buf, char c);
+
+/* Appends fit the common case inline: room left and no error. */
+static inline int ice_buf__put(ice_buf *buf, const void *data, size_t len)
+{
+	if (len < buf->cap - buf->len && !buf->error && buf->ptr) {
+		__builtin_memcpy(buf->ptr + buf->len, data, len);
+		buf->len += len;
+		buf->ptr[buf->len] = '\0';
+		return 0;
+	}
+	return ice_buf__put_slow(buf, data, len);
+}
+
+static inline int ice_buf__putc(ice_buf *buf, char c)
+{
+	if (buf->len + 1 < buf->cap && !buf->error) {
+		buf->ptr[buf->len++] = c;
+		buf->ptr[buf->len] = '\0';
+		return 0;
+	}
+	return ice_buf__putc_slow(buf, c);
+}
 int ice_buf__printf(ice_buf *buf, const char *fmt, ...) ICE_PRINTF(2, 3);
 int ice_buf__vprintf(ice_buf *buf, const char *fmt, va_list ap) ICE_PRINTF(2, 0);
 /* Appends `n` bytes of zero and returns a pointer to them (NULL on error). */

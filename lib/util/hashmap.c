@@ -18,13 +18,19 @@ uint64_t ice_hash__int(uint64_t x)
 
 uint64_t ice_hash__bytes(const void *data, size_t len)
 {
-	/* FNV-1a, 64-bit, with a final mix. */
+	/* Eight bytes at a time, multiply-xorshift mixing; a final avalanche. */
 	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (len * 0xff51afd7ed558ccdULL), k;
+	while (len >= 8) {
+		memcpy(&k, p, 8);
+		h = (h ^ (k * 0xc2b2ae3d27d4eb4fULL)) * 0x165667b19e3779f9ULL;
+		h ^= h >> 29;
+		p += 8;
+		len -= 8;
 	}
+	k = 0;
+	memcpy(&k, p, len);
+	h = (h ^ (k * 0xc2b2ae3d27d4eb4fULL)) * 0x165667b19e3779f9ULL;
 	return ice_hash__int(h);
 }
 

@@ -19,22 +19,25 @@
 
 #define MAX_DEPTH 512
 
-typedef struct member {
-	const char *key;
-	size_t key_len;
-	ice_json *value;
-} member;
+typedef struct member member;
 
+/* 16 bytes; array items and object members hold their values inline. */
 struct ice_json {
-	ice_json_type type;
-	size_t n; /* array/object count, string length */
+	uint8_t type;  /* ice_json_type */
+	uint32_t n;    /* array/object count, string length */
 	union {
 		int64_t i;
 		double d;
 		const char *s;
-		ice_json **items;
+		ice_json *items;
 		member *members;
 	} u;
+};
+
+struct member {
+	const char *key;
+	uint32_t key_len;
+	ice_json value;
 };
 
 typedef struct document {
@@ -43,15 +46,15 @@ typedef struct document {
 } document;
 
 typedef struct parser {
-	const char *p, *end, *start;
+	char *p, *end, *start; /* a private copy of the input, parsed in place */
+	const char *orig;      /* the caller's input, for error positions */
 	const char *file;
 	ice_arena *arena;
 	/* scratch stacks for array items and object members being built */
-	ice_json **items;
+	ice_json *items;
 	size_t nitems, items_cap;
 	member *members;
 	size_t nmembers, members_cap;
-	ice_buf str; /* unescaped string being built */
 	int depth;
 } parser;
 
@@ -59,12 +62,15 @@ typedef struct parser {
 
 static int syntax(parser *ps, const char *at, const char *fmt, ...) ICE_PRINTF(3, 4);
 
+/* `at` points into the private copy; positions are counted in the original
+ * input (in-place unescaping may have changed the copy before `at`). */
 static int syntax(parser *ps, const char *at, const char *fmt, ...)
 {
 	int line = 1, col = 1;
 	char msg[256];
 	va_list ap;
-	for (const char *q = ps->start; q < at && q < ps->end; q++) {
+	const char *stop = ps->orig + (at - ps->start);
+	for (const char *q = ps->orig; q < stop; q++) {
 		if (*q == '\n') {
 			line++;
 			col = 1;
@@ -108,66 +114,73 @@ static int hex4(parser *ps, uint32_t *out)
 	return 0;
 }
 
-static void put_utf8(ice_buf *b, uint32_t cp)
+static size_t utf8_encode(uint32_t cp, char *u)
 {
-	char u[4];
-	size_t n;
 	if (cp < 0x80) {
 		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
+		return 1;
+	}
+	if (cp < 0x800) {
 		u[0] = (char)(0xc0 | (cp >> 6));
 		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
+		return 2;
+	}
+	if (cp < 0x10000) {
 		u[0] = (char)(0xe0 | (cp >> 12));
 		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
 		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
+		return 3;
 	}
-	ice_buf__put(b, u, n);
+	u[0] = (char)(0xf0 | (cp >> 18));
+	u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	u[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
 }
 
-/* Parses a string at ps->p (on the opening quote) into the arena. */
+/*
+ * Parses a string at ps->p (on the opening quote) in place: the closing
+ * quote becomes the terminating NUL, escapes are decoded over the escaped
+ * text (never longer than it), and the result points into the copy.
+ */
 static int scan_string(parser *ps, const char **out, size_t *len_out)
 {
-	const char *open = ps->p++;
-	const char *run = ps->p;
-	ice_buf__clear(&ps->str);
-	for (;;) {
-		if (ps->p >= ps->end)
-			return syntax(ps, open, "unterminated string");
+	char *open = ps->p++;
+	char *start = ps->p, *w;
+	unsigned char any = 0;
+	/* Fast path: a run without escapes, eight bytes at a time. */
+	ps->p += ice_json_plain_run((const uint8_t *)ps->p, (size_t)(ps->end - ps->p), &any);
+	if (ps->p >= ps->end)
+		return syntax(ps, open, "unterminated string");
+	w = ps->p;
+	while (*ps->p != '"') {
 		unsigned char c = (unsigned char)*ps->p;
-		if (c == '"')
-			break;
 		if (c < 0x20)
 			return syntax(ps, ps->p, "control character in a string");
 		if (c != '\\') {
-			ps->p++;
+			any |= c;
+			*w++ = *ps->p++;
+			if (ps->p >= ps->end)
+				return syntax(ps, open, "unterminated string");
 			continue;
 		}
-		ice_buf__put(&ps->str, run, (size_t)(ps->p - run));
-		ps->p++;
-		if (ps->p >= ps->end)
+		if (ps->end - ps->p < 2)
 			return syntax(ps, open, "unterminated string");
-		char e = *ps->p++;
+		char e = ps->p[1];
+		ps->p += 2;
 		switch (e) {
-		case '"': ice_buf__putc(&ps->str, '"'); break;
-		case '\\': ice_buf__putc(&ps->str, '\\'); break;
-		case '/': ice_buf__putc(&ps->str, '/'); break;
-		case 'b': ice_buf__putc(&ps->str, '\b'); break;
-		case 'f': ice_buf__putc(&ps->str, '\f'); break;
-		case 'n': ice_buf__putc(&ps->str, '\n'); break;
-		case 'r': ice_buf__putc(&ps->str, '\r'); break;
-		case 't': ice_buf__putc(&ps->str, '\t'); break;
+		case '"': *w++ = '"'; break;
+		case '\\': *w++ = '\\'; break;
+		case '/': *w++ = '/'; break;
+		case 'b': *w++ = '\b'; break;
+		case 'f': *w++ = '\f'; break;
+		case 'n': *w++ = '\n'; break;
+		case 'r': *w++ = '\r'; break;
+		case 't': *w++ = '\t'; break;
 		case 'u': {
 			uint32_t cp, lo;
+			char u[4];
+			size_t n;
 			int rc = hex4(ps, &cp);
 			if (rc)
 				return rc;
@@ -183,34 +196,24 @@ static int scan_string(parser *ps, const char **out, size_t *len_out)
 			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
 				return syntax(ps, ps->p - 6, "unpaired surrogate in \\u escape");
 			}
-			put_utf8(&ps->str, cp);
+			n = utf8_encode(cp, u);
+			memcpy(w, u, n);
+			w += n;
+			any |= 0x80;
 			break;
 		}
 		default:
 			return syntax(ps, ps->p - 2, "invalid escape '\\%c'", e);
 		}
-		run = ps->p;
+		if (ps->p >= ps->end)
+			return syntax(ps, open, "unterminated string");
 	}
-	const char *close = ps->p++;
-	const char *text;
-	size_t len;
-	if (ps->str.len == 0) {
-		/* No escapes: copy the run directly. */
-		text = run;
-		len = (size_t)(close - run);
-	} else {
-		ice_buf__put(&ps->str, run, (size_t)(close - run));
-		if (ps->str.error)
-			return ps->str.error;
-		text = ps->str.ptr;
-		len = ps->str.len;
-	}
-	if (!ice_utf8__valid((const uint8_t *)text, len))
+	ps->p++; /* the closing quote */
+	*w = '\0';
+	size_t len = (size_t)(w - start);
+	if ((any & 0x80) && !ice_utf8__valid((const uint8_t *)start, len))
 		return syntax(ps, open, "invalid UTF-8 in a string");
-	char *copy = ice_arena__strndup(ps->arena, text, len);
-	if (!copy)
-		return ICE_ERROR;
-	*out = copy;
+	*out = start;
 	*len_out = len;
 	return 0;
 }
@@ -277,21 +280,21 @@ static int scan_number(parser *ps, ice_json *out)
 
 static int parse_value(parser *ps, ice_json *out);
 
-static int push_item(parser *ps, ice_json *v)
+static int push_item(parser *ps, const ice_json *v)
 {
 	if (ps->nitems == ps->items_cap) {
 		size_t cap = ps->items_cap ? ps->items_cap * 2 : 64;
-		ice_json **p = ice__reallocarray(ps->items, cap, sizeof(*p));
+		ice_json *p = ice__reallocarray(ps->items, cap, sizeof(*p));
 		if (!p)
 			return ICE_ERROR;
 		ps->items = p;
 		ps->items_cap = cap;
 	}
-	ps->items[ps->nitems++] = v;
+	ps->items[ps->nitems++] = *v;
 	return 0;
 }
 
-static int push_member(parser *ps, const char *key, size_t key_len, ice_json *v)
+static int push_member(parser *ps, const char *key, size_t key_len, const ice_json *v)
 {
 	if (ps->nmembers == ps->members_cap) {
 		size_t cap = ps->members_cap ? ps->members_cap * 2 : 64;
@@ -302,8 +305,8 @@ static int push_member(parser *ps, const char *key, size_t key_len, ice_json *v)
 		ps->members_cap = cap;
 	}
 	ps->members[ps->nmembers].key = key;
-	ps->members[ps->nmembers].key_len = key_len;
-	ps->members[ps->nmembers].value = v;
+	ps->members[ps->nmembers].key_len = (uint32_t)key_len;
+	ps->members[ps->nmembers].value = *v;
 	ps->nmembers++;
 	return 0;
 }
@@ -318,10 +321,8 @@ static int parse_array(parser *ps, ice_json *out)
 		ps->p++;
 	} else {
 		for (;;) {
-			ice_json *v = ice_arena__alloc(ps->arena, sizeof(*v));
-			if (!v)
-				return ICE_ERROR;
-			if ((rc = parse_value(ps, v)) != 0 || (rc = push_item(ps, v)) != 0)
+			ice_json v; /* parsed here: the scratch stack may move meanwhile */
+			if ((rc = parse_value(ps, &v)) != 0 || (rc = push_item(ps, &v)) != 0)
 				return rc;
 			skip_ws(ps);
 			if (ps->p >= ps->end)
@@ -338,12 +339,14 @@ static int parse_array(parser *ps, ice_json *out)
 		}
 	}
 	out->type = ICE_JSON_ARRAY;
-	out->n = ps->nitems - base;
+	if (ps->nitems - base > UINT32_MAX)
+		return syntax(ps, open, "array too large");
+	out->n = (uint32_t)(ps->nitems - base);
 	out->u.items = NULL;
 	if (out->n) {
-		if (!(out->u.items = ice_arena__allocarray(ps->arena, out->n, sizeof(ice_json *))))
+		if (!(out->u.items = ice_arena__alloc_raw(ps->arena, (size_t)out->n * sizeof(ice_json))))
 			return ICE_ERROR;
-		memcpy(out->u.items, ps->items + base, out->n * sizeof(ice_json *));
+		memcpy(out->u.items, ps->items + base, (size_t)out->n * sizeof(ice_json));
 	}
 	ps->nitems = base;
 	return 0;
@@ -376,10 +379,8 @@ static int parse_object(parser *ps, ice_json *out)
 			if (ps->p >= ps->end || *ps->p != ':')
 				return syntax(ps, ps->p, "':' expected");
 			ps->p++;
-			ice_json *v = ice_arena__alloc(ps->arena, sizeof(*v));
-			if (!v)
-				return ICE_ERROR;
-			if ((rc = parse_value(ps, v)) != 0 || (rc = push_member(ps, key, key_len, v)) != 0)
+			ice_json v;
+			if ((rc = parse_value(ps, &v)) != 0 || (rc = push_member(ps, key, key_len, &v)) != 0)
 				return rc;
 			skip_ws(ps);
 			if (ps->p >= ps->end)
@@ -396,12 +397,14 @@ static int parse_object(parser *ps, ice_json *out)
 		}
 	}
 	out->type = ICE_JSON_OBJECT;
-	out->n = ps->nmembers - base;
+	if (ps->nmembers - base > UINT32_MAX)
+		return syntax(ps, open, "object too large");
+	out->n = (uint32_t)(ps->nmembers - base);
 	out->u.members = NULL;
 	if (out->n) {
-		if (!(out->u.members = ice_arena__allocarray(ps->arena, out->n, sizeof(member))))
+		if (!(out->u.members = ice_arena__alloc_raw(ps->arena, (size_t)out->n * sizeof(member))))
 			return ICE_ERROR;
-		memcpy(out->u.members, ps->members + base, out->n * sizeof(member));
+		memcpy(out->u.members, ps->members + base, (size_t)out->n * sizeof(member));
 	}
 	ps->nmembers = base;
 	return 0;
@@ -423,7 +426,7 @@ static int parse_value(parser *ps, ice_json *out)
 	skip_ws(ps);
 	if (ps->p >= ps->end)
 		return syntax(ps, ps->p, "unexpected end of input, a value expected");
-	memset(out, 0, sizeof(*out));
+	out->n = 0;
 	switch (*ps->p) {
 	case '{':
 	case '[':
@@ -434,7 +437,14 @@ static int parse_value(parser *ps, ice_json *out)
 		return rc;
 	case '"':
 		out->type = ICE_JSON_STRING;
-		return scan_string(ps, &out->u.s, &out->n);
+	{
+		size_t len;
+		int rc2 = scan_string(ps, &out->u.s, &len);
+		if (!rc2 && len > UINT32_MAX)
+			return syntax(ps, ps->p, "string too long");
+		out->n = (uint32_t)len;
+		return rc2;
+	}
 	case 't':
 		if (literal(ps, "true")) {
 			out->type = ICE_JSON_TRUE;
@@ -474,13 +484,22 @@ int ice_json__parse(ice_json **out, const char *data, size_t len, const char *fi
 		return ICE_ERROR;
 	/* Documents are mostly strings and small nodes: size the first chunk
 	 * from the input to keep the chunk count low. */
-	ice_arena__init(&doc->arena, len < 4096 ? 4096 : len + len / 2);
+	ice_arena__init(&doc->arena, len < 4096 ? 4096 : len + len / 2 + 64);
 	memset(&ps, 0, sizeof(ps));
-	ps.p = ps.start = data;
-	ps.end = data + len;
+	/* Parse a private copy in place: strings end up in it, NUL-terminated. */
+	char *copy = ice_arena__alloc_raw(&doc->arena, len + 1);
+	if (!copy) {
+		ice_arena__free(&doc->arena);
+		ice__free(doc);
+		return ICE_ERROR;
+	}
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	ps.p = ps.start = copy;
+	ps.end = copy + len;
+	ps.orig = data;
 	ps.file = file;
 	ps.arena = &doc->arena;
-	ice_buf__init(&ps.str, 0);
 	/* A UTF-8 byte order mark is tolerated. */
 	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
 		ps.p += 3;
@@ -492,7 +511,6 @@ int ice_json__parse(ice_json **out, const char *data, size_t len, const char *fi
 	}
 	ice__free(ps.items);
 	ice__free(ps.members);
-	ice_buf__free(&ps.str);
 	if (rc) {
 		ice_arena__free(&doc->arena);
 		ice__free(doc);
@@ -515,7 +533,7 @@ void ice_json__free(ice_json *json)
 
 ice_json_type ice_json__type(const ice_json *j)
 {
-	return j->type;
+	return (ice_json_type)j->type;
 }
 
 const char *ice_json__type_name(const ice_json *j)
@@ -541,7 +559,7 @@ ice_json *ice_json__get(const ice_json *obj, const char *key)
 	len = strlen(key);
 	for (size_t i = 0; i < obj->n; i++)
 		if (obj->u.members[i].key_len == len && memcmp(obj->u.members[i].key, key, len) == 0)
-			return obj->u.members[i].value;
+			return &obj->u.members[i].value;
 	return NULL;
 }
 
@@ -552,7 +570,7 @@ size_t ice_json__size(const ice_json *j)
 
 ice_json *ice_json__at(const ice_json *arr, size_t i)
 {
-	return arr->type == ICE_JSON_ARRAY && i < arr->n ? arr->u.items[i] : NULL;
+	return arr->type == ICE_JSON_ARRAY && i < arr->n ? &arr->u.items[i] : NULL;
 }
 
 const char *ice_json__str(const ice_json *j, size_t *len)
@@ -596,7 +614,7 @@ bool ice_json__iter_next(ice_json_iter *iter, const char **key, ice_json **value
 	if (!o || o->type != ICE_JSON_OBJECT || iter->next >= o->n)
 		return false;
 	*key = o->u.members[iter->next].key;
-	*value = o->u.members[iter->next].value;
+	*value = &o->u.members[iter->next].value;
 	iter->next++;
 	return true;
 }

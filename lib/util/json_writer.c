@@ -124,17 +124,23 @@ int ice_json_end_array(ice_json_writer *w)
 	return close_container(w, ']');
 }
 
-static void put_escaped(ice_buf *b, const char *s, size_t len)
+/* Returns nonzero when the text had non-ASCII bytes. */
+static uint8_t put_escaped(ice_buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t start = 0;
+	const uint8_t *u = (const uint8_t *)s;
+	size_t i = 0;
+	uint8_t high = 0;
 	ice_buf__putc(b, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
-		char u[7];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
+	while (i < len) {
+		size_t run = ice_json_plain_run(u + i, len - i, &high);
+		ice_buf__put(b, s + i, run);
+		i += run;
+		if (i >= len)
+			break;
+		unsigned char c = u[i++];
+		const char *esc;
+		char e[7];
 		switch (c) {
 		case '"': esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;
@@ -144,21 +150,19 @@ static void put_escaped(ice_buf *b, const char *s, size_t len)
 		case '\b': esc = "\\b"; break;
 		case '\f': esc = "\\f"; break;
 		default:
-			u[0] = '\\';
-			u[1] = 'u';
-			u[2] = '0';
-			u[3] = '0';
-			u[4] = hex[c >> 4];
-			u[5] = hex[c & 15];
-			u[6] = '\0';
-			esc = u;
+			e[0] = '\\';
+			e[1] = 'u';
+			e[2] = '0';
+			e[3] = '0';
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			e[6] = '\0';
+			esc = e;
 		}
-		ice_buf__put(b, s + start, i - start);
 		ice_buf__puts(b, esc);
-		start = i + 1;
 	}
-	ice_buf__put(b, s + start, len - start);
 	ice_buf__putc(b, '"');
+	return high & 0x80;
 }
 
 int ice_json_key(ice_json_writer *w, const char *key)
@@ -175,10 +179,9 @@ int ice_json_string_n(ice_json_writer *w, const char *s, size_t len)
 {
 	if (before_value(w))
 		return w->error;
-	if (!ice_utf8__valid((const uint8_t *)s, len))
+	if (put_escaped(&w->buf, s, len) && !ice_utf8__valid((const uint8_t *)s, len))
 		return w->error = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_JSON,
 		                                 "json writer: a string is not valid UTF-8");
-	put_escaped(&w->buf, s, len);
 	return after_value(w);
 }
 
@@ -189,9 +192,18 @@ int ice_json_string(ice_json_writer *w, const char *s)
 
 int ice_json_int(ice_json_writer *w, int64_t v)
 {
+	char tmp[24];
+	size_t n = sizeof(tmp);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 	if (before_value(w))
 		return w->error;
-	ice_buf__printf(&w->buf, "%lld", (long long)v);
+	do {
+		tmp[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[--n] = '-';
+	ice_buf__put(&w->buf, tmp + n, sizeof(tmp) - n);
 	return after_value(w);
 }
 

@@ -137,6 +137,16 @@ bool ice_utf8__valid(const uint8_t *s, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
+		/* ASCII runs eight bytes at a time */
+		while (i + 8 <= len) {
+			uint64_t word;
+			memcpy(&word, s + i, 8);
+			if (word & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
 		uint8_t c = s[i];
 		if (c < 0x80) {
 			i++;

@@ -32,6 +32,47 @@ size_t ice_utf8__prefix_len(const uint8_t *s, size_t len, size_t n);
 /* Number of code points of valid UTF-8. */
 size_t ice_utf8__count(const uint8_t *s, size_t len);
 
+/*
+ * Byte-parallel tests on 8 bytes at once (SWAR): a nonzero result means some
+ * byte of x equals b / is below n (n <= 128).
+ */
+#define ICE_SWAR_ONES UINT64_C(0x0101010101010101)
+#define ICE_SWAR_HIGHS UINT64_C(0x8080808080808080)
+static inline uint64_t ice_swar__has_byte(uint64_t x, uint8_t b)
+{
+	uint64_t y = x ^ (ICE_SWAR_ONES * b);
+	return (y - ICE_SWAR_ONES) & ~y & ICE_SWAR_HIGHS;
+}
+static inline uint64_t ice_swar__has_less(uint64_t x, uint8_t n)
+{
+	return (x - ICE_SWAR_ONES * n) & ~x & ICE_SWAR_HIGHS;
+}
+/* Length of the leading run of bytes that are none of '"', '\\', below
+ * 0x20: the bytes a JSON string can hold as they are. *high collects the
+ * bytes' high bits (non-ASCII seen). */
+static inline size_t ice_json_plain_run(const uint8_t *s, size_t len, uint8_t *high)
+{
+	size_t i = 0;
+	uint64_t acc = 0;
+	while (i + 8 <= len) {
+		uint64_t w;
+		__builtin_memcpy(&w, s + i, 8);
+		if (ice_swar__has_byte(w, '"') | ice_swar__has_byte(w, '\\') | ice_swar__has_less(w, 0x20))
+			break;
+		acc |= w;
+		i += 8;
+	}
+	uint8_t h = (acc & ICE_SWAR_HIGHS) ? 0x80 : 0;
+	for (; i < len; i++) {
+		uint8_t c = s[i];
+		if (c == '"' || c == '\\' || c < 0x20)
+			break;
+		h |= c;
+	}
+	*high |= h;
+	return i;
+}
+
 /* Standard base64 (RFC 4648, with padding). out needs 4*ceil(len/3)+1. */
 size_t ice_base64__encode(const uint8_t *data, size_t len, char *out);
 
