@@ -13,51 +13,13 @@
  * dictionaries are gathered without per-value allocation); only the DELTA
  * encodings and BYTE_STREAM_SPLIT decode a whole page first.
  */
-#include "internal.h"
+#include "column.h"
 
-#define WINDOW_BYTES ((size_t)256 * 1024)
-#define MAX_HEADER_BYTES ((size_t)64 * 1024 * 1024)
-#define MAX_PAGE_BYTES ((size_t)1 << 31)
 
-struct pq_colreader {
-	ice_parquet_reader *r;
-	const pq_leaf *leaf;
-	const pq_chunk_meta *meta;
-	const char *file, *path;
-	ice_codec codec;
-	bool lz4_legacy;
-	bool verify_crc;
-	int pw;                /* physical width in bytes (0 for BYTE_ARRAY, 1 for BOOLEAN) */
-	uint64_t pos, end;     /* the unread part of the chunk */
-	ice_buf win;
-	uint64_t win_off;
-	ice_buf page;          /* decompressed page */
-	int page_no;
-	int64_t levels_seen;
-	bool first_entry_checked;
-	/* dictionary, in the output layout */
-	bool has_dict;
-	size_t dict_n;
-	ice_buf dict_fixed;
-	pq_bytes dict_bytes;
-	/* the current data page */
-	size_t nlevels, level_pos;
-	ice_buf defs, reps;
-	size_t nvalues, value_pos;
-	int enc;
-	const uint8_t *vp, *vend;
-	pq_rle rle;
-	size_t bool_bit;
-	bool predecoded;
-	ice_buf pre_fixed;
-	pq_bytes pre_bytes;
-	ice_buf idx;           /* uint32 scratch */
-	ice_buf raw;           /* raw fixed values before conversion */
-	ice_codec_ctx *ctx;    /* this reader's own: colreaders may run on threads */
-	pq_bytes raw_bytes;
-};
 
-static int fail_page(pq_colreader *c, const char *what)
+#define fail_page ice_parquet__col_fail
+
+int ice_parquet__col_fail(pq_colreader *c, const char *what)
 {
 	return PQ_ERR(ICE_EINVALID, "%s: %s: page %d: %s", c->file, c->path, c->page_no, what);
 }
@@ -75,34 +37,6 @@ static int wrap_page(pq_colreader *c, int rc)
 	return rc;
 }
 
-static int physical_width(const pq_leaf *l)
-{
-	switch (l->type) {
-	case ICE_PARQUET_BOOLEAN: return 1;
-	case ICE_PARQUET_INT32:
-	case ICE_PARQUET_FLOAT: return 4;
-	case ICE_PARQUET_INT64:
-	case ICE_PARQUET_DOUBLE: return 8;
-	case ICE_PARQUET_INT96: return 12;
-	case ICE_PARQUET_FIXED_LEN_BYTE_ARRAY: return l->type_length;
-	}
-	return 0;
-}
-
-/* Output layout: fixed width (bytes per value; booleans one byte), or 0 for
- * variable width. */
-static int out_width(const pq_leaf *l)
-{
-	if (l->out_width < 0)
-		return 1;
-	return l->out_width;
-}
-
-static bool out_is_bytes(const pq_leaf *l)
-{
-	return l->out_width == 0 && l->conv != CONV_NULL;
-}
-
 int ice_parquet__colreader_new(pq_colreader **out, ice_parquet_reader *r, size_t rg, size_t leaf, bool verify_crc)
 {
 	const pq_chunk_meta *m = &r->meta.row_groups[rg].columns[leaf];
@@ -115,7 +49,7 @@ int ice_parquet__colreader_new(pq_colreader **out, ice_parquet_reader *r, size_t
 	c->file = r->location;
 	c->path = c->leaf->col->path;
 	c->verify_crc = verify_crc;
-	c->pw = physical_width(c->leaf);
+	c->pw = pq_physical_width(c->leaf);
 	ice_buf__init(&c->win, 0);
 	ice_buf__init(&c->page, MAX_PAGE_BYTES);
 	ice_buf__init(&c->dict_fixed, 0);
@@ -186,6 +120,140 @@ void ice_parquet__colreader_free(pq_colreader *c)
 	ice__free(c);
 }
 
+/* ---- page headers (parquet.thrift PageHeader) ----------------------------------- */
+
+static int parse_data_header_v1(tc_reader *t, int type, pq_page_header *h)
+{
+	if (ice_parquet__tc_struct_begin(t, type))
+		return -1;
+	TC_FIELDS_BEGIN(t)
+	case 1:
+		if (ice_parquet__tc_i32(t, FT, &h->num_values))
+			return -1;
+		break;
+	case 2:
+		if (ice_parquet__tc_i32(t, FT, &h->encoding))
+			return -1;
+		break;
+	case 3:
+		if (ice_parquet__tc_i32(t, FT, &h->def_encoding))
+			return -1;
+		break;
+	case 4:
+		if (ice_parquet__tc_i32(t, FT, &h->rep_encoding))
+			return -1;
+		break;
+	TC_FIELDS_END(t)
+	ice_parquet__tc_struct_end(t);
+	h->has_data_header = true;
+	return 0;
+}
+
+static int parse_dict_header(tc_reader *t, int type, pq_page_header *h)
+{
+	if (ice_parquet__tc_struct_begin(t, type))
+		return -1;
+	TC_FIELDS_BEGIN(t)
+	case 1:
+		if (ice_parquet__tc_i32(t, FT, &h->num_values))
+			return -1;
+		break;
+	case 2:
+		if (ice_parquet__tc_i32(t, FT, &h->encoding))
+			return -1;
+		break;
+	TC_FIELDS_END(t)
+	ice_parquet__tc_struct_end(t);
+	h->has_data_header = true;
+	return 0;
+}
+
+static int parse_data_header_v2(tc_reader *t, int type, pq_page_header *h)
+{
+	if (ice_parquet__tc_struct_begin(t, type))
+		return -1;
+	TC_FIELDS_BEGIN(t)
+	case 1:
+		if (ice_parquet__tc_i32(t, FT, &h->num_values))
+			return -1;
+		break;
+	case 2:
+		if (ice_parquet__tc_i32(t, FT, &h->num_nulls))
+			return -1;
+		break;
+	case 3:
+		if (ice_parquet__tc_i32(t, FT, &h->num_rows))
+			return -1;
+		break;
+	case 4:
+		if (ice_parquet__tc_i32(t, FT, &h->encoding))
+			return -1;
+		break;
+	case 5:
+		if (ice_parquet__tc_i32(t, FT, &h->def_len))
+			return -1;
+		break;
+	case 6:
+		if (ice_parquet__tc_i32(t, FT, &h->rep_len))
+			return -1;
+		break;
+	case 7:
+		if (ice_parquet__tc_bool(t, FT, &h->is_compressed))
+			return -1;
+		break;
+	TC_FIELDS_END(t)
+	ice_parquet__tc_struct_end(t);
+	h->has_data_header = true;
+	return 0;
+}
+
+int ice_parquet__parse_page_header(pq_page_header *h, tc_reader *t)
+{
+	bool has_type = false, has_sizes = false;
+	int32_t crc;
+	memset(h, 0, sizeof(*h));
+	h->is_compressed = true;
+	TC_FIELDS_BEGIN(t)
+	case 1:
+		if (ice_parquet__tc_i32(t, FT, &h->type))
+			return -1;
+		has_type = true;
+		break;
+	case 2:
+		if (ice_parquet__tc_i32(t, FT, &h->uncompressed_size))
+			return -1;
+		break;
+	case 3:
+		if (ice_parquet__tc_i32(t, FT, &h->compressed_size))
+			return -1;
+		has_sizes = true;
+		break;
+	case 4:
+		if (ice_parquet__tc_i32(t, FT, &crc))
+			return -1;
+		h->crc = (uint32_t)crc;
+		h->has_crc = true;
+		break;
+	case 5:
+		if (parse_data_header_v1(t, FT, h))
+			return -1;
+		break;
+	case 7:
+		if (parse_dict_header(t, FT, h))
+			return -1;
+		break;
+	case 8:
+		if (parse_data_header_v2(t, FT, h))
+			return -1;
+		break;
+	TC_FIELDS_END(t)
+	if (!has_type || !has_sizes)
+		return ice_parquet__tc_fail(t, "page header lacks its type or sizes");
+	if (h->compressed_size < 0 || h->uncompressed_size < 0)
+		return ice_parquet__tc_fail(t, "negative page size");
+	return 0;
+}
+
 /* Make [off, off+n) of the file available; returns a pointer into the window. */
 static int ensure(pq_colreader *c, uint64_t off, size_t n, const uint8_t **out)
 {
@@ -208,332 +276,6 @@ static int ensure(pq_colreader *c, uint64_t off, size_t n, const uint8_t **out)
 	c->win_off = off;
 	*out = (const uint8_t *)c->win.ptr;
 	return 0;
-}
-
-/* ---- values -------------------------------------------------------------- */
-
-static int convert_fixed(pq_colreader *c, const uint8_t *src, size_t k, uint8_t *dst)
-{
-	switch (c->leaf->conv) {
-	case CONV_INT8:
-	case CONV_UINT8:
-		for (size_t i = 0; i < k; i++)
-			dst[i] = (uint8_t)pq_load32(src + i * 4);
-		return 0;
-	case CONV_INT16:
-	case CONV_UINT16:
-		for (size_t i = 0; i < k; i++) {
-			uint16_t v = (uint16_t)pq_load32(src + i * 4);
-			memcpy(dst + i * 2, &v, 2);
-		}
-		return 0;
-	case CONV_INT96:
-		for (size_t i = 0; i < k; i++) {
-			uint64_t nanos = pq_load64(src + i * 12);
-			int64_t jd = (int64_t)pq_load32(src + i * 12 + 8);
-			/* as pyarrow: (unsigned julian day - 2440588) * 86400e9 + nanos, wrapping */
-			uint64_t v = (uint64_t)(jd - 2440588) * UINT64_C(86400000000000) + nanos;
-			memcpy(dst + i * 8, &v, 8);
-		}
-		return 0;
-	case CONV_DEC_INT32:
-		for (size_t i = 0; i < k; i++) {
-			int64_t v = (int32_t)pq_load32(src + i * 4);
-			uint64_t lo = (uint64_t)v, hi = v < 0 ? UINT64_MAX : 0;
-			memcpy(dst + i * 16, &lo, 8);
-			memcpy(dst + i * 16 + 8, &hi, 8);
-		}
-		return 0;
-	case CONV_DEC_INT64:
-		for (size_t i = 0; i < k; i++) {
-			uint64_t lo = pq_load64(src + i * 8), hi = (lo >> 63) ? UINT64_MAX : 0;
-			memcpy(dst + i * 16, &lo, 8);
-			memcpy(dst + i * 16 + 8, &hi, 8);
-		}
-		return 0;
-	case CONV_DEC_BYTES: {
-		size_t w = (size_t)c->pw;
-		for (size_t i = 0; i < k; i++) {
-			const uint8_t *be = src + i * w;
-			uint8_t fill = (w && (be[0] & 0x80)) ? 0xff : 0;
-			uint8_t *o = dst + i * 16;
-			memset(o, fill, 16);
-			for (size_t b = 0; b < w; b++)
-				o[b] = be[w - 1 - b];
-		}
-		return 0;
-	}
-	}
-	return 0;
-}
-
-/* Append decoded raw values (fixed in c->raw or bytes in c->raw_bytes) to the
- * batch in the output layout. */
-static int emit_raw(pq_colreader *c, size_t k, pq_batch_col *out)
-{
-	int rc;
-	const pq_leaf *l = c->leaf;
-	if (l->conv == CONV_NULL)
-		return 0;
-	if (l->conv == CONV_DEC_BYTES && l->type == ICE_PARQUET_BYTE_ARRAY) {
-		const int32_t *off = pq_offsets(&c->raw_bytes);
-		if ((rc = ice_buf__grow(&out->values, k * 16)) != 0)
-			return rc;
-		uint8_t *dst = (uint8_t *)out->values.ptr + out->values.len;
-		for (size_t i = 0; i < k; i++) {
-			size_t w = (size_t)(off[i + 1] - off[i]);
-			const uint8_t *be = (const uint8_t *)c->raw_bytes.data.ptr + off[i];
-			if (w > 16)
-				return fail_page(c, "decimal value wider than 16 bytes");
-			uint8_t fill = (w && (be[0] & 0x80)) ? 0xff : 0;
-			memset(dst + i * 16, fill, 16);
-			for (size_t b = 0; b < w; b++)
-				dst[i * 16 + b] = be[w - 1 - b];
-		}
-		out->values.len += k * 16;
-		return 0;
-	}
-	size_t ow = (size_t)out_width(l);
-	if ((rc = ice_buf__grow(&out->values, k * ow)) != 0)
-		return rc;
-	convert_fixed(c, (const uint8_t *)c->raw.ptr, k, (uint8_t *)out->values.ptr + out->values.len);
-	out->values.len += k * ow;
-	return 0;
-}
-
-/* Convert k fixed-width physical values straight into the batch. */
-static int convert_into(pq_colreader *c, const uint8_t *src, size_t k, pq_batch_col *out)
-{
-	if (c->leaf->conv == CONV_NULL)
-		return 0;
-	size_t ow = (size_t)out_width(c->leaf);
-	int rc = ice_buf__grow(&out->values, k * ow);
-	if (rc)
-		return rc;
-	convert_fixed(c, src, k, (uint8_t *)out->values.ptr + out->values.len);
-	out->values.len += k * ow;
-	return 0;
-}
-
-/* Copy values [from, from+k) of a bytes store to the end of another. */
-static int append_bytes(pq_bytes *dst, const pq_bytes *src, size_t from, size_t k)
-{
-	const int32_t *so = pq_offsets(src);
-	size_t start = (size_t)so[from], len = (size_t)(so[from + k] - so[from]);
-	int rc = ice_parquet__bytes_reserve(dst, k, len);
-	if (rc)
-		return rc;
-	int32_t *d = pq_offsets(dst) + dst->n;
-	int64_t base = d[0];
-	if (base + (int64_t)len > INT32_MAX)
-		return PQ_ERR(ICE_EINVALID, "values exceed 2 GiB in one batch");
-	for (size_t i = 0; i < k; i++)
-		d[i + 1] = (int32_t)(base + (so[from + i + 1] - (int64_t)start));
-	memcpy(dst->data.ptr + dst->data.len, src->data.ptr + start, len);
-	dst->data.len += len;
-	dst->offsets.len += k * 4;
-	dst->n += k;
-	return 0;
-}
-
-/* PLAIN byte arrays: length-prefixed. */
-static int plain_bytes(pq_colreader *c, size_t k, pq_bytes *dst)
-{
-	const uint8_t *p = c->vp;
-	size_t total = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (c->vend - p < 4)
-			return fail_page(c, "PLAIN byte array length beyond the page");
-		uint32_t n = pq_load32(p);
-		if (n > (size_t)(c->vend - p - 4))
-			return fail_page(c, "PLAIN byte array longer than the page");
-		p += 4 + n;
-		total += n;
-	}
-	int rc = ice_parquet__bytes_reserve(dst, k, total);
-	if (rc)
-		return rc;
-	int32_t *off = pq_offsets(dst) + dst->n;
-	int64_t base = off[0];
-	if (base + (int64_t)total > INT32_MAX)
-		return fail_page(c, "values exceed 2 GiB in one batch");
-	uint8_t *d = (uint8_t *)dst->data.ptr + dst->data.len;
-	p = c->vp;
-	for (size_t i = 0; i < k; i++) {
-		uint32_t n = pq_load32(p);
-		memcpy(d, p + 4, n);
-		d += n;
-		base += n;
-		off[i + 1] = (int32_t)base;
-		p += 4 + n;
-	}
-	dst->data.len += total;
-	dst->offsets.len += k * 4;
-	dst->n += k;
-	c->vp = p;
-	return 0;
-}
-
-static int decode_indices(pq_colreader *c, size_t k, uint32_t **out)
-{
-	const char *what = NULL;
-	int rc = ice_buf__grow(&c->idx, k * 4);
-	if (rc)
-		return rc;
-	uint32_t *idx = (uint32_t *)(void *)c->idx.ptr;
-	if (ice_parquet__rle_u32(&c->rle, idx, k, &what))
-		return fail_page(c, what);
-	*out = idx;
-	return 0;
-}
-
-static int gather_dict(pq_colreader *c, size_t k, pq_batch_col *out)
-{
-	uint32_t *idx;
-	int rc;
-	if (!c->has_dict)
-		return fail_page(c, "dictionary-encoded page without a dictionary page");
-	if ((rc = decode_indices(c, k, &idx)) != 0)
-		return rc;
-	uint32_t maxi = 0;
-	for (size_t i = 0; i < k; i++)
-		maxi = idx[i] > maxi ? idx[i] : maxi;
-	if (k && maxi >= c->dict_n)
-		return fail_page(c, "dictionary index out of range");
-	if (c->leaf->conv == CONV_NULL)
-		return 0;
-	if (out_is_bytes(c->leaf)) {
-		const int32_t *doff = pq_offsets(&c->dict_bytes);
-		size_t total = 0;
-		for (size_t i = 0; i < k; i++)
-			total += (size_t)(doff[idx[i] + 1] - doff[idx[i]]);
-		pq_bytes *dst = &out->bytes;
-		if ((rc = ice_parquet__bytes_reserve(dst, k, total)) != 0)
-			return rc;
-		int32_t *off = pq_offsets(dst) + dst->n;
-		int64_t base = off[0];
-		if (base + (int64_t)total > INT32_MAX)
-			return fail_page(c, "values exceed 2 GiB in one batch");
-		uint8_t *d = (uint8_t *)dst->data.ptr + dst->data.len;
-		const uint8_t *dd = (const uint8_t *)c->dict_bytes.data.ptr;
-		for (size_t i = 0; i < k; i++) {
-			int32_t s = doff[idx[i]];
-			size_t n = (size_t)(doff[idx[i] + 1] - s);
-			memcpy(d, dd + s, n);
-			d += n;
-			base += (int64_t)n;
-			off[i + 1] = (int32_t)base;
-		}
-		dst->data.len += total;
-		dst->offsets.len += k * 4;
-		dst->n += k;
-		return 0;
-	}
-	size_t w = (size_t)out_width(c->leaf);
-	if ((rc = ice_buf__grow(&out->values, k * w)) != 0)
-		return rc;
-	uint8_t *d = (uint8_t *)out->values.ptr + out->values.len;
-	const uint8_t *dict = (const uint8_t *)c->dict_fixed.ptr;
-	if (w == 4) {
-		const uint32_t *dv = (const uint32_t *)(const void *)dict;
-		uint32_t *o = (uint32_t *)(void *)d;
-		for (size_t i = 0; i < k; i++)
-			o[i] = dv[idx[i]];
-	} else if (w == 8) {
-		const uint64_t *dv = (const uint64_t *)(const void *)dict;
-		uint64_t *o = (uint64_t *)(void *)d;
-		for (size_t i = 0; i < k; i++)
-			o[i] = dv[idx[i]];
-	} else if (w == 16) {
-		const uint64_t *dv = (const uint64_t *)(const void *)dict;
-		uint64_t *o = (uint64_t *)(void *)d;
-		for (size_t i = 0; i < k; i++) {
-			o[2 * i] = dv[2 * (size_t)idx[i]];
-			o[2 * i + 1] = dv[2 * (size_t)idx[i] + 1];
-		}
-	} else {
-		for (size_t i = 0; i < k; i++)
-			memcpy(d + i * w, dict + (size_t)idx[i] * w, w);
-	}
-	out->values.len += k * w;
-	return 0;
-}
-
-/* Append the next k non-null values of the page to the batch. */
-static int append_values(pq_colreader *c, size_t k, pq_batch_col *out)
-{
-	const pq_leaf *l = c->leaf;
-	int rc;
-	if (k == 0)
-		return 0;
-	if (k > c->nvalues - c->value_pos)
-		return fail_page(c, "more values than the page holds");
-	if (c->enc == ICE_PARQUET_ENC_RLE_DICTIONARY || c->enc == ICE_PARQUET_ENC_PLAIN_DICTIONARY) {
-		rc = gather_dict(c, k, out);
-		c->value_pos += k;
-		return rc;
-	}
-	bool direct = l->conv == CONV_NONE;
-	size_t pw = (size_t)c->pw;
-	if (c->predecoded) {
-		if (l->type == ICE_PARQUET_BYTE_ARRAY) {
-			if (direct || l->conv == CONV_NULL) {
-				rc = l->conv == CONV_NULL ? 0 : append_bytes(&out->bytes, &c->pre_bytes, c->value_pos, k);
-			} else {
-				ice_parquet__bytes_clear(&c->raw_bytes);
-				if ((rc = append_bytes(&c->raw_bytes, &c->pre_bytes, c->value_pos, k)) == 0)
-					rc = emit_raw(c, k, out);
-			}
-		} else if (direct) {
-			rc = ice_buf__put(&out->values, c->pre_fixed.ptr + c->value_pos * pw, k * pw);
-		} else {
-			rc = convert_into(c, (const uint8_t *)c->pre_fixed.ptr + c->value_pos * pw, k, out);
-		}
-		c->value_pos += k;
-		return rc;
-	}
-	if (l->type == ICE_PARQUET_BOOLEAN) {
-		if ((rc = ice_buf__grow(&out->values, k)) != 0)
-			return rc;
-		uint8_t *d = (uint8_t *)out->values.ptr + out->values.len;
-		if (c->enc == ICE_PARQUET_ENC_RLE) {
-			uint32_t *v;
-			if ((rc = decode_indices(c, k, &v)) != 0)
-				return rc;
-			for (size_t i = 0; i < k; i++)
-				d[i] = (uint8_t)(v[i] & 1);
-		} else {
-			size_t bits = (size_t)(c->vend - c->vp) * 8;
-			if (c->bool_bit + k > bits)
-				return fail_page(c, "PLAIN booleans beyond the page");
-			for (size_t i = 0; i < k; i++, c->bool_bit++)
-				d[i] = (c->vp[c->bool_bit >> 3] >> (c->bool_bit & 7)) & 1;
-		}
-		out->values.len += k;
-		c->value_pos += k;
-		return 0;
-	}
-	/* PLAIN */
-	if (l->type == ICE_PARQUET_BYTE_ARRAY) {
-		if (l->conv == CONV_NONE) {
-			rc = plain_bytes(c, k, &out->bytes);
-		} else {
-			ice_parquet__bytes_clear(&c->raw_bytes);
-			if ((rc = plain_bytes(c, k, &c->raw_bytes)) == 0)
-				rc = emit_raw(c, k, out);
-		}
-		c->value_pos += k;
-		return rc;
-	}
-	if ((size_t)(c->vend - c->vp) / pw < k)
-		return fail_page(c, "PLAIN values beyond the page");
-	if (direct)
-		rc = ice_buf__put(&out->values, c->vp, k * pw);
-	else
-		rc = convert_into(c, c->vp, k, out);
-	c->vp += k * pw;
-	c->value_pos += k;
-	return rc;
 }
 
 /* ---- pages ----------------------------------------------------------------- */
@@ -575,14 +317,14 @@ static int decode_dictionary(pq_colreader *c, const pq_page_header *h, const uin
 	    len / (size_t)c->pw < n)
 		rc = fail_page(c, "dictionary page shorter than its values");
 	else
-		rc = append_values(c, n, &tmp);
+		rc = ice_parquet__col_append_values(c, n, &tmp);
 	if (rc) {
 		ice_parquet__batch_col_free(&tmp);
 		return rc;
 	}
 	c->dict_fixed = tmp.values;
 	c->dict_bytes = tmp.bytes;
-	if (out_is_bytes(l) && c->dict_bytes.offsets.len == 0 && (rc = ice_parquet__bytes_reserve(&c->dict_bytes, 0, 0)))
+	if (pq_out_is_bytes(l) && c->dict_bytes.offsets.len == 0 && (rc = ice_parquet__bytes_reserve(&c->dict_bytes, 0, 0)))
 		return rc;
 	ice_buf__free(&tmp.def);
 	ice_buf__free(&tmp.rep);
@@ -639,107 +381,6 @@ static int check_levels(pq_colreader *c, const ice_buf *b, int16_t max, const ch
 		return fail_page(c, msg);
 	}
 	return 0;
-}
-
-static int setup_values(pq_colreader *c, int encoding, const uint8_t *p, const uint8_t *end)
-{
-	const pq_leaf *l = c->leaf;
-	const char *what = "values";
-	int rc;
-	c->enc = encoding;
-	c->vp = p;
-	c->vend = end;
-	c->bool_bit = 0;
-	c->value_pos = 0;
-	c->predecoded = false;
-	size_t n = c->nvalues;
-	switch (encoding) {
-	case ICE_PARQUET_ENC_PLAIN:
-		return 0;
-	case ICE_PARQUET_ENC_PLAIN_DICTIONARY:
-	case ICE_PARQUET_ENC_RLE_DICTIONARY: {
-		if (n == 0)
-			return 0;
-		if (p >= end)
-			return fail_page(c, "dictionary indices missing");
-		int bw = p[0];
-		if (bw > 32)
-			return fail_page(c, "dictionary index bit width over 32");
-		ice_parquet__rle_init(&c->rle, p + 1, (size_t)(end - p - 1), bw);
-		return 0;
-	}
-	case ICE_PARQUET_ENC_RLE:
-		if (l->type != ICE_PARQUET_BOOLEAN)
-			return fail_page(c, "RLE values for a non-boolean column");
-		if (end - p < 4)
-			return fail_page(c, "RLE boolean data length beyond the page");
-		{
-			uint32_t len = pq_load32(p);
-			if (len > (size_t)(end - p - 4))
-				return fail_page(c, "RLE boolean data longer than the page");
-			ice_parquet__rle_init(&c->rle, p + 4, len, 1);
-		}
-		return 0;
-	case ICE_PARQUET_ENC_DELTA_BINARY_PACKED: {
-		size_t count, used;
-		if (l->type != ICE_PARQUET_INT32 && l->type != ICE_PARQUET_INT64)
-			return fail_page(c, "DELTA_BINARY_PACKED for a type other than INT32/INT64");
-		ice_buf__clear(&c->pre_fixed);
-		rc = ice_parquet__delta_decode(p, (size_t)(end - p), l->type == ICE_PARQUET_INT32, n, &c->pre_fixed,
-		                               &count, &used, &what);
-		if (rc)
-			return rc == -1 ? fail_page(c, what) : rc;
-		if (count < n)
-			return fail_page(c, "DELTA_BINARY_PACKED holds fewer values than the page");
-		c->predecoded = true;
-		return 0;
-	}
-	case ICE_PARQUET_ENC_DELTA_LENGTH_BYTE_ARRAY:
-	case ICE_PARQUET_ENC_DELTA_BYTE_ARRAY:
-		if (l->type != ICE_PARQUET_BYTE_ARRAY &&
-		    !(encoding == ICE_PARQUET_ENC_DELTA_BYTE_ARRAY && l->type == ICE_PARQUET_FIXED_LEN_BYTE_ARRAY))
-			return fail_page(c, "DELTA byte array encoding for a type that is not a byte array");
-		ice_parquet__bytes_clear(&c->pre_bytes);
-		if ((rc = ice_parquet__bytes_reserve(&c->pre_bytes, 0, 0)) != 0)
-			return rc;
-		rc = encoding == ICE_PARQUET_ENC_DELTA_LENGTH_BYTE_ARRAY
-		         ? ice_parquet__dlba_decode(p, (size_t)(end - p), n, &c->pre_bytes, &what)
-		         : ice_parquet__dba_decode(p, (size_t)(end - p), n, &c->pre_bytes, &what);
-		if (rc)
-			return rc == -1 ? fail_page(c, what) : rc;
-		if (l->type == ICE_PARQUET_FIXED_LEN_BYTE_ARRAY) {
-			/* FLBA values must all have the declared width. */
-			const int32_t *off = pq_offsets(&c->pre_bytes);
-			for (size_t i = 0; i < n; i++)
-				if (off[i + 1] - off[i] != c->pw)
-					return fail_page(c, "DELTA_BYTE_ARRAY value of the wrong width");
-			ice_buf__clear(&c->pre_fixed);
-			if ((rc = ice_buf__put(&c->pre_fixed, c->pre_bytes.data.ptr, n * (size_t)c->pw)) != 0)
-				return rc;
-		}
-		c->predecoded = true;
-		return 0;
-	case ICE_PARQUET_ENC_BYTE_STREAM_SPLIT: {
-		size_t w = (size_t)c->pw;
-		if (l->type == ICE_PARQUET_BOOLEAN || l->type == ICE_PARQUET_BYTE_ARRAY || l->type == ICE_PARQUET_INT96)
-			return fail_page(c, "BYTE_STREAM_SPLIT for an unsupported type");
-		if ((size_t)(end - p) / w < n)
-			return fail_page(c, "BYTE_STREAM_SPLIT data shorter than the values");
-		ice_buf__clear(&c->pre_fixed);
-		if ((rc = ice_buf__grow(&c->pre_fixed, n * w)) != 0)
-			return rc;
-		uint8_t *d = (uint8_t *)c->pre_fixed.ptr;
-		for (size_t b = 0; b < w; b++) {
-			const uint8_t *s = p + b * n;
-			for (size_t i = 0; i < n; i++)
-				d[i * w + b] = s[i];
-		}
-		c->pre_fixed.len = n * w;
-		c->predecoded = true;
-		return 0;
-	}
-	}
-	return fail_page(c, "unsupported value encoding");
 }
 
 static size_t count_values(const pq_colreader *c, size_t from, size_t n)
@@ -848,7 +489,7 @@ static int start_data_page(pq_colreader *c, const pq_page_header *h, const uint8
 	if (h->type == PAGE_DATA_V2 && l->max_def > 0 && h->num_nulls >= 0 &&
 	    (size_t)h->num_nulls != n - c->nvalues && l->max_rep == 0)
 		return fail_page(c, "null count differs from the definition levels");
-	return setup_values(c, h->encoding, p, end);
+	return ice_parquet__col_setup_values(c, h->encoding, p, end);
 }
 
 /* Read page headers until a data page is set up. 0 with c->nlevels == 0 at
@@ -997,7 +638,7 @@ static int take_entries(pq_colreader *c, size_t take, pq_batch_col *out)
 	if (l->max_rep > 0 && (rc = ice_buf__put(&out->rep, c->reps.ptr + c->level_pos * 2, take * 2)) != 0)
 		return rc;
 	size_t nv = count_values(c, c->level_pos, take);
-	if ((rc = append_values(c, nv, out)) != 0)
+	if ((rc = ice_parquet__col_append_values(c, nv, out)) != 0)
 		return rc;
 	c->level_pos += take;
 	out->nlevels += take;
@@ -1010,7 +651,7 @@ int ice_parquet__colreader_read(pq_colreader *c, size_t records, pq_batch_col *o
 	int rc;
 	size_t got = 0;
 	const pq_leaf *l = c->leaf;
-	if (out_is_bytes(l) && out->bytes.offsets.len == 0 && (rc = ice_parquet__bytes_reserve(&out->bytes, 0, 0)))
+	if (pq_out_is_bytes(l) && out->bytes.offsets.len == 0 && (rc = ice_parquet__bytes_reserve(&out->bytes, 0, 0)))
 		return rc;
 	for (;;) {
 		if (c->level_pos >= c->nlevels) {

@@ -1,8 +1,8 @@
 /*
- * parquet/footer.c - the Thrift structures of parquet.thrift that ice reads
- * and writes: FileMetaData (schema elements, row groups, column chunks,
- * statistics, key/value metadata, column orders) and PageHeader (data page
- * v1 and v2, dictionary page).
+ * parquet/footer.c - FileMetaData, the Thrift structure at the end of every
+ * Parquet file (parquet.thrift): schema elements with logical types, row
+ * groups, column chunks with statistics, key/value metadata, column orders.
+ * Page headers are read in column.c; both are written by footer_write.c.
  *
  * Parsing keeps only what a reader needs and skips every field it does not
  * know, as Thrift intends. Array sizes come from list headers that were
@@ -11,24 +11,6 @@
  */
 #include "internal.h"
 
-#define FIELDS_BEGIN(t)                                                                             \
-	{                                                                                           \
-		int16_t last_ = 0, fid_;                                                            \
-		int ft_;                                                                            \
-		for (;;) {                                                                          \
-			if (ice_parquet__tc_field(t, &ft_, &fid_, &last_))                          \
-				return -1;                                                          \
-			if (ft_ == TC_STOP)                                                         \
-				break;                                                              \
-			switch (fid_) {
-#define FIELDS_END(t)                                                                               \
-	default:                                                                                    \
-		if (ice_parquet__tc_skip(t, ft_))                                                   \
-			return -1;                                                                  \
-		}                                                                                   \
-		}                                                                                   \
-		}
-#define FT ft_
 
 static char *arena_str(ice_arena *a, const uint8_t *d, size_t n)
 {
@@ -66,7 +48,7 @@ static int parse_time_unit(tc_reader *t, int type, int *unit)
 {
 	if (begin(t, type))
 		return -1;
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 	case 2:
 	case 3:
@@ -74,7 +56,7 @@ static int parse_time_unit(tc_reader *t, int type, int *unit)
 		if (skip_struct(t, FT))
 			return -1;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	ice_parquet__tc_struct_end(t);
 	return 0;
 }
@@ -83,7 +65,7 @@ static int parse_time_or_ts(tc_reader *t, int type, pq_logical *lt)
 {
 	if (begin(t, type))
 		return -1;
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		if (ice_parquet__tc_bool(t, FT, &lt->utc))
 			return -1;
@@ -92,7 +74,7 @@ static int parse_time_or_ts(tc_reader *t, int type, pq_logical *lt)
 		if (parse_time_unit(t, FT, &lt->unit))
 			return -1;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	ice_parquet__tc_struct_end(t);
 	return 0;
 }
@@ -101,7 +83,7 @@ static int parse_decimal_lt(tc_reader *t, int type, pq_logical *lt)
 {
 	if (begin(t, type))
 		return -1;
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		if (ice_parquet__tc_i32(t, FT, &lt->scale))
 			return -1;
@@ -110,7 +92,7 @@ static int parse_decimal_lt(tc_reader *t, int type, pq_logical *lt)
 		if (ice_parquet__tc_i32(t, FT, &lt->precision))
 			return -1;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	ice_parquet__tc_struct_end(t);
 	return 0;
 }
@@ -120,7 +102,7 @@ static int parse_integer_lt(tc_reader *t, int type, pq_logical *lt)
 	int32_t bw;
 	if (begin(t, type))
 		return -1;
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		if (ice_parquet__tc_i32(t, FT, &bw))
 			return -1;
@@ -130,7 +112,7 @@ static int parse_integer_lt(tc_reader *t, int type, pq_logical *lt)
 		if (ice_parquet__tc_bool(t, FT, &lt->is_signed))
 			return -1;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	ice_parquet__tc_struct_end(t);
 	return 0;
 }
@@ -140,7 +122,7 @@ static int parse_geo_lt(tc_reader *t, int type, pq_logical *lt, ice_arena *a)
 	int32_t alg;
 	if (begin(t, type))
 		return -1;
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		if (read_str(t, FT, a, &lt->crs))
 			return -1;
@@ -150,7 +132,7 @@ static int parse_geo_lt(tc_reader *t, int type, pq_logical *lt, ice_arena *a)
 			return -1;
 		lt->algorithm = alg;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	ice_parquet__tc_struct_end(t);
 	return 0;
 }
@@ -222,7 +204,7 @@ static int parse_element(tc_reader *t, pq_element *el, ice_arena *a)
 	el->converted = CT_NONE;
 	el->logical.algorithm = -1;
 	bool has_name = false;
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		if (ice_parquet__tc_i32(t, FT, &el->type))
 			return -1;
@@ -271,7 +253,7 @@ static int parse_element(tc_reader *t, pq_element *el, ice_arena *a)
 		if (parse_logical(t, FT, &el->logical, a))
 			return -1;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	if (!has_name)
 		return ice_parquet__tc_fail(t, "schema element without a name");
 	return 0;
@@ -281,7 +263,7 @@ static int parse_stats(tc_reader *t, int type, pq_stats_raw *s)
 {
 	if (begin(t, type))
 		return -1;
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		if (read_slice(t, FT, &s->max))
 			return -1;
@@ -322,7 +304,7 @@ static int parse_stats(tc_reader *t, int type, pq_stats_raw *s)
 			return -1;
 		s->has_min_exact = true;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	ice_parquet__tc_struct_end(t);
 	return 0;
 }
@@ -334,7 +316,7 @@ static int parse_column_meta(tc_reader *t, int type, pq_chunk_meta *c, ice_arena
 	if (begin(t, type))
 		return -1;
 	c->has_meta = true;
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		if (ice_parquet__tc_i32(t, FT, &c->type))
 			return -1;
@@ -389,7 +371,7 @@ static int parse_column_meta(tc_reader *t, int type, pq_chunk_meta *c, ice_arena
 			return -1;
 		c->has_stats = true;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	ice_parquet__tc_struct_end(t);
 	return 0;
 }
@@ -397,7 +379,7 @@ static int parse_column_meta(tc_reader *t, int type, pq_chunk_meta *c, ice_arena
 static int parse_chunk(tc_reader *t, pq_chunk_meta *c, ice_arena *a)
 {
 	memset(c, 0, sizeof(*c));
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1: {
 		const char *p;
 		if (read_str(t, FT, a, &p))
@@ -415,7 +397,7 @@ static int parse_chunk(tc_reader *t, pq_chunk_meta *c, ice_arena *a)
 		if (ice_parquet__tc_skip(t, FT))
 			return -1;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	return 0;
 }
 
@@ -424,7 +406,7 @@ static int parse_row_group(tc_reader *t, pq_row_group_meta *rg, ice_arena *a)
 	int et;
 	uint32_t n;
 	memset(rg, 0, sizeof(*rg));
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		if (ice_parquet__tc_list(t, FT, &et, &n))
 			return -1;
@@ -457,7 +439,7 @@ static int parse_row_group(tc_reader *t, pq_row_group_meta *rg, ice_arena *a)
 			return -1;
 		rg->has_total_compressed_size = true;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	return 0;
 }
 
@@ -465,7 +447,7 @@ static int parse_kv(tc_reader *t, int type, ice_parquet_key_value *kv, ice_arena
 {
 	if (begin(t, type))
 		return -1;
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		if (read_str(t, FT, a, &kv->key))
 			return -1;
@@ -474,7 +456,7 @@ static int parse_kv(tc_reader *t, int type, ice_parquet_key_value *kv, ice_arena
 		if (read_str(t, FT, a, &kv->value))
 			return -1;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	ice_parquet__tc_struct_end(t);
 	if (!kv->key)
 		kv->key = "";
@@ -485,13 +467,13 @@ static int parse_column_order(tc_reader *t, int type, int *order)
 {
 	if (begin(t, type))
 		return -1;
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		*order = 1;
 		if (ice_parquet__tc_skip(t, FT))
 			return -1;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	ice_parquet__tc_struct_end(t);
 	return 0;
 }
@@ -504,7 +486,7 @@ int ice_parquet__parse_file_meta(pq_file_meta *m, const uint8_t *data, size_t le
 	bool has_schema = false, has_rows = false, has_groups = false;
 	memset(m, 0, sizeof(*m));
 	ice_parquet__tc_init(t, data, len, base);
-	FIELDS_BEGIN(t)
+	TC_FIELDS_BEGIN(t)
 	case 1:
 		if (ice_parquet__tc_i32(t, FT, &m->version))
 			return -1;
@@ -577,7 +559,7 @@ int ice_parquet__parse_file_meta(pq_file_meta *m, const uint8_t *data, size_t le
 		if (ice_parquet__tc_skip(t, FT))
 			return -1;
 		break;
-	FIELDS_END(t)
+	TC_FIELDS_END(t)
 	if (!has_schema || m->nelements == 0)
 		return ice_parquet__tc_fail(t, "FileMetaData has no schema");
 	if (!has_rows || m->num_rows < 0)
@@ -587,308 +569,3 @@ int ice_parquet__parse_file_meta(pq_file_meta *m, const uint8_t *data, size_t le
 	return 0;
 }
 
-/* ---- page headers -------------------------------------------------------- */
-
-static int parse_data_header_v1(tc_reader *t, int type, pq_page_header *h)
-{
-	if (begin(t, type))
-		return -1;
-	FIELDS_BEGIN(t)
-	case 1:
-		if (ice_parquet__tc_i32(t, FT, &h->num_values))
-			return -1;
-		break;
-	case 2:
-		if (ice_parquet__tc_i32(t, FT, &h->encoding))
-			return -1;
-		break;
-	case 3:
-		if (ice_parquet__tc_i32(t, FT, &h->def_encoding))
-			return -1;
-		break;
-	case 4:
-		if (ice_parquet__tc_i32(t, FT, &h->rep_encoding))
-			return -1;
-		break;
-	FIELDS_END(t)
-	ice_parquet__tc_struct_end(t);
-	h->has_data_header = true;
-	return 0;
-}
-
-static int parse_dict_header(tc_reader *t, int type, pq_page_header *h)
-{
-	if (begin(t, type))
-		return -1;
-	FIELDS_BEGIN(t)
-	case 1:
-		if (ice_parquet__tc_i32(t, FT, &h->num_values))
-			return -1;
-		break;
-	case 2:
-		if (ice_parquet__tc_i32(t, FT, &h->encoding))
-			return -1;
-		break;
-	FIELDS_END(t)
-	ice_parquet__tc_struct_end(t);
-	h->has_data_header = true;
-	return 0;
-}
-
-static int parse_data_header_v2(tc_reader *t, int type, pq_page_header *h)
-{
-	if (begin(t, type))
-		return -1;
-	FIELDS_BEGIN(t)
-	case 1:
-		if (ice_parquet__tc_i32(t, FT, &h->num_values))
-			return -1;
-		break;
-	case 2:
-		if (ice_parquet__tc_i32(t, FT, &h->num_nulls))
-			return -1;
-		break;
-	case 3:
-		if (ice_parquet__tc_i32(t, FT, &h->num_rows))
-			return -1;
-		break;
-	case 4:
-		if (ice_parquet__tc_i32(t, FT, &h->encoding))
-			return -1;
-		break;
-	case 5:
-		if (ice_parquet__tc_i32(t, FT, &h->def_len))
-			return -1;
-		break;
-	case 6:
-		if (ice_parquet__tc_i32(t, FT, &h->rep_len))
-			return -1;
-		break;
-	case 7:
-		if (ice_parquet__tc_bool(t, FT, &h->is_compressed))
-			return -1;
-		break;
-	FIELDS_END(t)
-	ice_parquet__tc_struct_end(t);
-	h->has_data_header = true;
-	return 0;
-}
-
-int ice_parquet__parse_page_header(pq_page_header *h, tc_reader *t)
-{
-	bool has_type = false, has_sizes = false;
-	int32_t crc;
-	memset(h, 0, sizeof(*h));
-	h->is_compressed = true;
-	FIELDS_BEGIN(t)
-	case 1:
-		if (ice_parquet__tc_i32(t, FT, &h->type))
-			return -1;
-		has_type = true;
-		break;
-	case 2:
-		if (ice_parquet__tc_i32(t, FT, &h->uncompressed_size))
-			return -1;
-		break;
-	case 3:
-		if (ice_parquet__tc_i32(t, FT, &h->compressed_size))
-			return -1;
-		has_sizes = true;
-		break;
-	case 4:
-		if (ice_parquet__tc_i32(t, FT, &crc))
-			return -1;
-		h->crc = (uint32_t)crc;
-		h->has_crc = true;
-		break;
-	case 5:
-		if (parse_data_header_v1(t, FT, h))
-			return -1;
-		break;
-	case 7:
-		if (parse_dict_header(t, FT, h))
-			return -1;
-		break;
-	case 8:
-		if (parse_data_header_v2(t, FT, h))
-			return -1;
-		break;
-	FIELDS_END(t)
-	if (!has_type || !has_sizes)
-		return ice_parquet__tc_fail(t, "page header lacks its type or sizes");
-	if (h->compressed_size < 0 || h->uncompressed_size < 0)
-		return ice_parquet__tc_fail(t, "negative page size");
-	return 0;
-}
-
-/* ---- serialization --------------------------------------------------------- */
-
-static void write_stats(tc_writer *w, int16_t id, const pq_stats_raw *s)
-{
-	ice_parquet__tw_struct_begin(w, id);
-	if (s->has_null_count)
-		ice_parquet__tw_i64(w, 3, s->null_count);
-	if (s->has_max_value)
-		ice_parquet__tw_binary(w, 5, s->max_value.data, s->max_value.len);
-	if (s->has_min_value)
-		ice_parquet__tw_binary(w, 6, s->min_value.data, s->min_value.len);
-	ice_parquet__tw_stop(w);
-}
-
-void ice_parquet__write_page_header(ice_buf *buf, const pq_page_header *h, const pq_stats_raw *stats)
-{
-	tc_writer w;
-	ice_parquet__tw_init(&w, buf);
-	ice_parquet__tw_i32(&w, 1, h->type);
-	ice_parquet__tw_i32(&w, 2, h->uncompressed_size);
-	ice_parquet__tw_i32(&w, 3, h->compressed_size);
-	if (h->type == PAGE_DICTIONARY) {
-		ice_parquet__tw_struct_begin(&w, 7);
-		ice_parquet__tw_i32(&w, 1, h->num_values);
-		ice_parquet__tw_i32(&w, 2, h->encoding);
-		ice_parquet__tw_stop(&w);
-	} else {
-		ice_parquet__tw_struct_begin(&w, 5);
-		ice_parquet__tw_i32(&w, 1, h->num_values);
-		ice_parquet__tw_i32(&w, 2, h->encoding);
-		ice_parquet__tw_i32(&w, 3, h->def_encoding);
-		ice_parquet__tw_i32(&w, 4, h->rep_encoding);
-		if (stats)
-			write_stats(&w, 5, stats);
-		ice_parquet__tw_stop(&w);
-	}
-	ice_parquet__tw_stop(&w);
-}
-
-static void write_logical(tc_writer *w, const pq_logical *lt)
-{
-	ice_parquet__tw_struct_begin(w, 10);
-	switch (lt->kind) {
-	case LT_DECIMAL:
-		ice_parquet__tw_struct_begin(w, LT_DECIMAL);
-		ice_parquet__tw_i32(w, 1, lt->scale);
-		ice_parquet__tw_i32(w, 2, lt->precision);
-		ice_parquet__tw_stop(w);
-		break;
-	case LT_TIME:
-	case LT_TIMESTAMP:
-		ice_parquet__tw_struct_begin(w, (int16_t)lt->kind);
-		ice_parquet__tw_bool(w, 1, lt->utc);
-		ice_parquet__tw_struct_begin(w, 2);
-		ice_parquet__tw_struct_begin(w, (int16_t)lt->unit);
-		ice_parquet__tw_stop(w);
-		ice_parquet__tw_stop(w);
-		ice_parquet__tw_stop(w);
-		break;
-	case LT_INTEGER:
-		ice_parquet__tw_struct_begin(w, LT_INTEGER);
-		ice_parquet__tw_field(w, TC_BYTE, 1);
-		ice_buf__putc(w->buf, (char)lt->bit_width);
-		ice_parquet__tw_bool(w, 2, lt->is_signed);
-		ice_parquet__tw_stop(w);
-		break;
-	default:
-		ice_parquet__tw_struct_begin(w, (int16_t)lt->kind);
-		ice_parquet__tw_stop(w);
-		break;
-	}
-	ice_parquet__tw_stop(w);
-}
-
-static void write_chunk(tc_writer *w, const pq_chunk_meta *c)
-{
-	ice_parquet__tw_elem_struct_begin(w);
-	ice_parquet__tw_i64(w, 2, c->has_dictionary_page_offset ? c->dictionary_page_offset : c->data_page_offset);
-	ice_parquet__tw_struct_begin(w, 3);
-	ice_parquet__tw_i32(w, 1, c->type);
-	ice_parquet__tw_list_begin(w, 2, TC_I32, (uint32_t)c->nencodings);
-	for (size_t i = 0; i < c->nencodings; i++)
-		ice_parquet__tw_zigzag(w, c->encodings[i]);
-	ice_parquet__tw_list_begin(w, 3, TC_BINARY, (uint32_t)c->npath);
-	for (size_t i = 0; i < c->npath; i++) {
-		size_t n = strlen(c->path[i]);
-		ice_parquet__tw_varint(w, n);
-		ice_buf__put(w->buf, c->path[i], n);
-	}
-	ice_parquet__tw_i32(w, 4, c->codec);
-	ice_parquet__tw_i64(w, 5, c->num_values);
-	ice_parquet__tw_i64(w, 6, c->total_uncompressed_size);
-	ice_parquet__tw_i64(w, 7, c->total_compressed_size);
-	ice_parquet__tw_i64(w, 9, c->data_page_offset);
-	if (c->has_dictionary_page_offset)
-		ice_parquet__tw_i64(w, 11, c->dictionary_page_offset);
-	if (c->has_stats)
-		write_stats(w, 12, &c->stats);
-	ice_parquet__tw_stop(w);
-	ice_parquet__tw_stop(w);
-}
-
-void ice_parquet__write_file_meta(ice_buf *buf, const pq_file_meta *m)
-{
-	tc_writer w;
-	ice_parquet__tw_init(&w, buf);
-	ice_parquet__tw_i32(&w, 1, m->version);
-	ice_parquet__tw_list_begin(&w, 2, TC_STRUCT, (uint32_t)m->nelements);
-	for (size_t i = 0; i < m->nelements; i++) {
-		const pq_element *e = &m->elements[i];
-		ice_parquet__tw_elem_struct_begin(&w);
-		if (e->type >= 0)
-			ice_parquet__tw_i32(&w, 1, e->type);
-		if (e->type == ICE_PARQUET_FIXED_LEN_BYTE_ARRAY)
-			ice_parquet__tw_i32(&w, 2, e->type_length);
-		if (e->repetition >= 0)
-			ice_parquet__tw_i32(&w, 3, e->repetition);
-		ice_parquet__tw_binary(&w, 4, e->name, strlen(e->name));
-		if (e->num_children >= 0)
-			ice_parquet__tw_i32(&w, 5, e->num_children);
-		if (e->converted != CT_NONE)
-			ice_parquet__tw_i32(&w, 6, e->converted);
-		if (e->converted == CT_DECIMAL) {
-			ice_parquet__tw_i32(&w, 7, e->scale);
-			ice_parquet__tw_i32(&w, 8, e->precision);
-		}
-		if (e->has_field_id)
-			ice_parquet__tw_i32(&w, 9, e->field_id);
-		if (e->logical.kind != LT_NONE)
-			write_logical(&w, &e->logical);
-		ice_parquet__tw_stop(&w);
-	}
-	ice_parquet__tw_i64(&w, 3, m->num_rows);
-	ice_parquet__tw_list_begin(&w, 4, TC_STRUCT, (uint32_t)m->nrow_groups);
-	for (size_t i = 0; i < m->nrow_groups; i++) {
-		const pq_row_group_meta *rg = &m->row_groups[i];
-		ice_parquet__tw_elem_struct_begin(&w);
-		ice_parquet__tw_list_begin(&w, 1, TC_STRUCT, (uint32_t)rg->ncolumns);
-		for (size_t c = 0; c < rg->ncolumns; c++)
-			write_chunk(&w, &rg->columns[c]);
-		ice_parquet__tw_i64(&w, 2, rg->total_byte_size);
-		ice_parquet__tw_i64(&w, 3, rg->num_rows);
-		ice_parquet__tw_i64(&w, 5, rg->file_offset);
-		ice_parquet__tw_i64(&w, 6, rg->total_compressed_size);
-		ice_parquet__tw_field(&w, TC_I16, 7);
-		ice_parquet__tw_zigzag(&w, (int64_t)i);
-		ice_parquet__tw_stop(&w);
-	}
-	if (m->nkv) {
-		ice_parquet__tw_list_begin(&w, 5, TC_STRUCT, (uint32_t)m->nkv);
-		for (size_t i = 0; i < m->nkv; i++) {
-			ice_parquet__tw_elem_struct_begin(&w);
-			ice_parquet__tw_binary(&w, 1, m->kv[i].key, strlen(m->kv[i].key));
-			if (m->kv[i].value)
-				ice_parquet__tw_binary(&w, 2, m->kv[i].value, strlen(m->kv[i].value));
-			ice_parquet__tw_stop(&w);
-		}
-	}
-	if (m->created_by)
-		ice_parquet__tw_binary(&w, 6, m->created_by, strlen(m->created_by));
-	if (m->ncolumn_orders) {
-		ice_parquet__tw_list_begin(&w, 7, TC_STRUCT, (uint32_t)m->ncolumn_orders);
-		for (size_t i = 0; i < m->ncolumn_orders; i++) {
-			ice_parquet__tw_elem_struct_begin(&w);
-			ice_parquet__tw_struct_begin(&w, 1);
-			ice_parquet__tw_stop(&w);
-			ice_parquet__tw_stop(&w);
-		}
-	}
-	ice_parquet__tw_stop(&w);
-}

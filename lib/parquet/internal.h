@@ -79,6 +79,28 @@ int ice_parquet__tc_struct_begin(tc_reader *t, int type);
 void ice_parquet__tc_struct_end(tc_reader *t);
 int ice_parquet__tc_fail(tc_reader *t, const char *what);
 
+/* Loop over the fields of a struct; unknown ids are skipped. Use as
+ *   TC_FIELDS_BEGIN(t) case 1: ...; break; TC_FIELDS_END(t)
+ * with FT naming the current field's type. */
+#define TC_FIELDS_BEGIN(t)                                                                             \
+	{                                                                                           \
+		int16_t last_ = 0, fid_;                                                            \
+		int ft_;                                                                            \
+		for (;;) {                                                                          \
+			if (ice_parquet__tc_field(t, &ft_, &fid_, &last_))                          \
+				return -1;                                                          \
+			if (ft_ == TC_STOP)                                                         \
+				break;                                                              \
+			switch (fid_) {
+#define TC_FIELDS_END(t)                                                                               \
+	default:                                                                                    \
+		if (ice_parquet__tc_skip(t, ft_))                                                   \
+			return -1;                                                                  \
+		}                                                                                   \
+		}                                                                                   \
+		}
+#define FT ft_
+
 typedef struct tc_writer {
 	ice_buf *buf;
 	int16_t last_id[32];

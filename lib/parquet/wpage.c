@@ -1,0 +1,345 @@
+/*
+ * parquet/wpage.c - the writer's page and row group side: data pages v1
+ * (RLE/bit-packed levels, dictionary indices or PLAIN values, one
+ * compression per page, the first page deciding whether the dictionary pays
+ * off), dictionary pages, column chunk statistics, and writing a row group
+ * when its pages reach the row group size.
+ */
+#include "writer.h"
+
+/* ---- pages ---------------------------------------------------------------------- */
+
+/* RLE-encode int16 levels, prefixed with their length (data page v1). */
+static void encode_levels(ice_buf *out, const ice_buf *levels, size_t n, int16_t max, ice_buf *scratch)
+{
+	size_t len_pos = out->len;
+	uint32_t len = 0;
+	ice_buf__put(out, &len, 4);
+	ice_parquet__hybrid_encode16(out, (const int16_t *)(const void *)levels->ptr, n, pq_bit_width((uint64_t)max),
+	                             scratch);
+	if (!out->error) {
+		len = (uint32_t)(out->len - len_pos - 4);
+		memcpy(out->ptr + len_pos, &len, 4);
+	}
+}
+
+/* Turn the page's dictionary indices back into PLAIN values. */
+static int indices_to_plain(colw *c)
+{
+	const uint32_t *idx = (const uint32_t *)(const void *)c->idx.ptr;
+	size_t n = c->idx.len / 4;
+	ice_buf__clear(&c->plain);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const uint8_t *e = ice_parquet__w_dict_entry(c, idx[i], &len);
+		if (!c->pw) {
+			uint32_t l32 = (uint32_t)len;
+			ice_buf__put(&c->plain, &l32, 4);
+		}
+		ice_buf__put(&c->plain, e, len);
+	}
+	ice_buf__clear(&c->idx);
+	return c->plain.error;
+}
+
+void ice_parquet__w_reset_dict(colw *c)
+{
+	ice_buf__clear(&c->dict_vals);
+	ice_buf__clear(&c->dict_offs);
+	c->dict_n = 0;
+	if (c->slots)
+		memset(c->slots, 0, c->slot_cap * sizeof(dslot));
+}
+
+static int compress_into(ice_parquet_writer *w, const ice_buf *in, ice_buf *out)
+{
+	ice_buf__clear(out);
+	int rc = ice_codec__compress_ctx(w->codec_ctx, w->codec, w->opts.compression_level, (const uint8_t *)in->ptr,
+	                                 in->len, out);
+	if (rc)
+		ice_error__prefix("%s: column chunk", w->location);
+	return rc;
+}
+
+/* Appends never stop on their own: buffer errors are sticky and checked here. */
+int ice_parquet__w_col_error(const colw *c)
+{
+	const ice_buf *b[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs, &c->chunk};
+	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++)
+		if (b[i]->error)
+			return b[i]->error;
+	return 0;
+}
+
+int ice_parquet__w_flush_page(ice_parquet_writer *w, colw *c)
+{
+	int rc;
+	const pq_wleaf *l = c->leaf;
+	if ((rc = ice_parquet__w_col_error(c)) != 0)
+		return rc;
+	if (c->nlevels == 0)
+		return 0;
+	/* The first dictionary page decides whether the dictionary pays off. */
+	if (c->dict_on && !c->dict_checked) {
+		c->dict_checked = true;
+		size_t idx_bytes = (c->idx.len / 4) * (size_t)pq_bit_width(c->dict_n ? c->dict_n - 1 : 0) / 8;
+		if (c->dict_vals.len + idx_bytes >= c->plain_equiv) {
+			if ((rc = indices_to_plain(c)) != 0)
+				return rc;
+			/* bounds were taken from dictionary entries, which are all used */
+			c->dict_on = false;
+			ice_parquet__w_reset_dict(c);
+		}
+	}
+	ice_buf *p = &w->page;
+	ice_buf__clear(p);
+	if (l->max_rep > 0)
+		encode_levels(p, &c->rep, c->nlevels, l->max_rep, &w->scratch);
+	if (l->max_def > 0)
+		encode_levels(p, &c->def, c->nlevels, l->max_def, &w->scratch);
+	int encoding;
+	if (c->dict_on) {
+		int bw = pq_bit_width(c->dict_n ? c->dict_n - 1 : 0);
+		ice_buf__putc(p, (char)bw);
+		ice_parquet__hybrid_encode(p, (const uint32_t *)(const void *)c->idx.ptr, c->idx.len / 4, bw);
+		encoding = ICE_PARQUET_ENC_RLE_DICTIONARY;
+		c->dict_used = true;
+		c->enc_dict = true;
+	} else if (l->type == ICE_PARQUET_BOOLEAN) {
+		size_t n = c->plain.len;
+		uint8_t *bits = ice_buf__reserve(p, (n + 7) / 8);
+		if (bits)
+			for (size_t i = 0; i < n; i++)
+				bits[i >> 3] |= (uint8_t)((((const uint8_t *)c->plain.ptr)[i] & 1) << (i & 7));
+		encoding = ICE_PARQUET_ENC_PLAIN;
+		c->enc_plain = true;
+	} else {
+		ice_buf__put(p, c->plain.ptr, c->plain.len);
+		encoding = ICE_PARQUET_ENC_PLAIN;
+		c->enc_plain = true;
+	}
+	if (p->error)
+		return p->error;
+	if (p->len > INT32_MAX)
+		return PQ_ERR(ICE_EINVALID, "%s: %s: page of %zu bytes is too large", w->location, l->dotted, p->len);
+	if ((rc = compress_into(w, p, &w->comp)) != 0)
+		return rc;
+	pq_page_header h;
+	memset(&h, 0, sizeof(h));
+	h.type = PAGE_DATA;
+	h.uncompressed_size = (int32_t)p->len;
+	h.compressed_size = (int32_t)w->comp.len;
+	h.num_values = (int32_t)c->nlevels;
+	h.encoding = encoding;
+	h.def_encoding = ICE_PARQUET_ENC_RLE;
+	h.rep_encoding = ICE_PARQUET_ENC_RLE;
+	ice_buf__clear(&w->hdr);
+	ice_parquet__write_page_header(&w->hdr, &h, NULL);
+	ice_buf__put(&c->chunk, w->hdr.ptr, w->hdr.len);
+	ice_buf__put(&c->chunk, w->comp.ptr, w->comp.len);
+	if (c->chunk.error)
+		return c->chunk.error;
+	c->chunk_uncompressed += (int64_t)(w->hdr.len + p->len);
+	c->chunk_levels += (int64_t)c->nlevels;
+	c->chunk_nulls += (int64_t)c->nnulls_page;
+	c->m_values += (int64_t)c->nlevels;
+	c->m_nulls += (int64_t)c->nnulls_page;
+	c->nlevels = c->nvalues = c->nnulls_page = 0;
+	c->plain_equiv = 0;
+	ice_buf__clear(&c->def);
+	ice_buf__clear(&c->rep);
+	ice_buf__clear(&c->plain);
+	ice_buf__clear(&c->idx);
+	return 0;
+}
+
+size_t ice_parquet__w_page_estimate(const colw *c)
+{
+	size_t v = c->dict_on ? c->idx.len / 2 : c->plain.len;
+	return v + c->nlevels / 4;
+}
+
+/* After a record: cut the page when it is full, leave the dictionary when it is. */
+int ice_parquet__w_after_record(ice_parquet_writer *w, colw *c)
+{
+	int rc;
+	if (c->dict_on && c->dict_vals.len > (size_t)w->opts.dictionary_size_bytes) {
+		if ((rc = ice_parquet__w_flush_page(w, c)) != 0)
+			return rc;
+		c->dict_on = false;
+		return 0;
+	}
+	if (ice_parquet__w_page_estimate(c) >= (size_t)w->opts.page_size_bytes || c->nlevels >= (size_t)w->opts.page_row_limit)
+		return ice_parquet__w_flush_page(w, c);
+	return 0;
+}
+
+/* ---- statistics and metrics --------------------------------------------------------- */
+
+static int merge_metrics_bounds(colw *c)
+{
+	if (!c->has_minmax)
+		return 0;
+	if (!c->m_has_bounds) {
+		ice_buf__clear(&c->m_min);
+		ice_buf__clear(&c->m_max);
+		if (ice_buf__put(&c->m_min, c->min.ptr, c->min.len) || ice_buf__put(&c->m_max, c->max.ptr, c->max.len))
+			return ICE_ERROR;
+		c->m_has_bounds = true;
+		return 0;
+	}
+	if (ice_parquet__w_value_cmp(c, (const uint8_t *)c->min.ptr, c->min.len, (const uint8_t *)c->m_min.ptr, c->m_min.len) < 0) {
+		ice_buf__clear(&c->m_min);
+		if (ice_buf__put(&c->m_min, c->min.ptr, c->min.len))
+			return ICE_ERROR;
+	}
+	if (ice_parquet__w_value_cmp(c, (const uint8_t *)c->max.ptr, c->max.len, (const uint8_t *)c->m_max.ptr, c->m_max.len) > 0) {
+		ice_buf__clear(&c->m_max);
+		if (ice_buf__put(&c->m_max, c->max.ptr, c->max.len))
+			return ICE_ERROR;
+	}
+	return 0;
+}
+
+int ice_parquet__w_write_out(ice_parquet_writer *w, const void *data, size_t len)
+{
+	int rc = ice_output__write(w->out, data, len);
+	if (rc)
+		return rc;
+	w->written += (int64_t)len;
+	return 0;
+}
+
+int ice_parquet__w_flush_row_group(ice_parquet_writer *w)
+{
+	int rc;
+	if (w->rg_rows == 0)
+		return 0;
+	for (size_t i = 0; i < w->ws.nleaves; i++)
+		if ((rc = ice_parquet__w_flush_page(w, &w->cols[i])) != 0)
+			return rc;
+	if (w->nrow_groups == w->rg_cap) {
+		size_t cap = w->rg_cap ? w->rg_cap * 2 : 8;
+		pq_row_group_meta *g = ice_arena__allocarray(&w->arena, cap, sizeof(*g));
+		if (!g)
+			return ICE_ERROR;
+		if (w->nrow_groups)
+			memcpy(g, w->row_groups, w->nrow_groups * sizeof(*g));
+		w->row_groups = g;
+		w->rg_cap = cap;
+	}
+	pq_row_group_meta *rg = &w->row_groups[w->nrow_groups];
+	memset(rg, 0, sizeof(*rg));
+	rg->ncolumns = w->ws.nleaves;
+	rg->columns = ice_arena__allocarray(&w->arena, w->ws.nleaves ? w->ws.nleaves : 1, sizeof(pq_chunk_meta));
+	if (!rg->columns)
+		return ICE_ERROR;
+	rg->file_offset = w->written;
+	rg->num_rows = w->rg_rows;
+	for (size_t i = 0; i < w->ws.nleaves; i++) {
+		colw *c = &w->cols[i];
+		pq_chunk_meta *m = &rg->columns[i];
+		int64_t start = w->written;
+		m->type = c->leaf->type;
+		m->codec = w->opts.codec;
+		m->path = c->leaf->path;
+		m->npath = c->leaf->npath;
+		if (c->dict_used) {
+			ice_buf *p = &w->page;
+			ice_buf__clear(p);
+			if (c->pw == 1 && c->leaf->type == ICE_PARQUET_BOOLEAN)
+				return PQ_ERR(ICE_ERROR, "boolean dictionary");
+			ice_buf__put(p, c->dict_vals.ptr, c->dict_vals.len);
+			if ((rc = compress_into(w, p, &w->comp)) != 0)
+				return rc;
+			pq_page_header h;
+			memset(&h, 0, sizeof(h));
+			h.type = PAGE_DICTIONARY;
+			h.uncompressed_size = (int32_t)p->len;
+			h.compressed_size = (int32_t)w->comp.len;
+			h.num_values = (int32_t)c->dict_n;
+			h.encoding = ICE_PARQUET_ENC_PLAIN;
+			ice_buf__clear(&w->hdr);
+			ice_parquet__write_page_header(&w->hdr, &h, NULL);
+			if (w->hdr.error)
+				return w->hdr.error;
+			m->has_dictionary_page_offset = true;
+			m->dictionary_page_offset = w->written;
+			c->chunk_uncompressed += (int64_t)(w->hdr.len + p->len);
+			if ((rc = ice_parquet__w_write_out(w, w->hdr.ptr, w->hdr.len)) != 0 ||
+			    (rc = ice_parquet__w_write_out(w, w->comp.ptr, w->comp.len)) != 0)
+				return rc;
+		}
+		m->data_page_offset = w->written;
+		if ((rc = ice_parquet__w_write_out(w, c->chunk.ptr, c->chunk.len)) != 0)
+			return rc;
+		m->total_compressed_size = w->written - start;
+		m->total_uncompressed_size = c->chunk_uncompressed;
+		m->num_values = c->chunk_levels;
+		int encs[3], ne = 0;
+		if (c->enc_dict || c->dict_used)
+			encs[ne++] = ICE_PARQUET_ENC_PLAIN;
+		else if (c->enc_plain)
+			encs[ne++] = ICE_PARQUET_ENC_PLAIN;
+		encs[ne++] = ICE_PARQUET_ENC_RLE;
+		if (c->enc_dict)
+			encs[ne++] = ICE_PARQUET_ENC_RLE_DICTIONARY;
+		if (!(m->encodings = ice_arena__memdup(&w->arena, encs, sizeof(int) * (size_t)ne)))
+			return ICE_ERROR;
+		m->nencodings = (size_t)ne;
+		m->has_stats = true;
+		m->stats.has_null_count = true;
+		m->stats.null_count = c->chunk_nulls;
+		if (c->has_minmax) {
+			void *mn = ice_arena__memdup(&w->arena, c->min.ptr, c->min.len ? c->min.len : 1);
+			void *mx = ice_arena__memdup(&w->arena, c->max.ptr, c->max.len ? c->max.len : 1);
+			if (!mn || !mx)
+				return ICE_ERROR;
+			m->stats.has_min_value = m->stats.has_max_value = true;
+			m->stats.min_value.data = mn;
+			m->stats.min_value.len = c->min.len;
+			m->stats.max_value.data = mx;
+			m->stats.max_value.len = c->max.len;
+		}
+		rg->total_byte_size += m->total_uncompressed_size;
+		rg->total_compressed_size += m->total_compressed_size;
+		c->m_size += m->total_compressed_size;
+		if ((rc = merge_metrics_bounds(c)) != 0)
+			return rc;
+		/* next chunk */
+		ice_buf__clear(&c->chunk);
+		c->chunk_levels = c->chunk_uncompressed = c->chunk_nulls = 0;
+		c->enc_plain = c->enc_dict = c->dict_used = c->dict_checked = false;
+		c->has_minmax = false;
+		c->dict_on = c->dict_enabled;
+		ice_parquet__w_reset_dict(c);
+	}
+	w->nrow_groups++;
+	w->total_rows += w->rg_rows;
+	w->rg_rows = 0;
+	return 0;
+}
+
+/* The open row group's size: uncompressed (what row-group-size-bytes
+ * bounds, as in parquet-mr) or as it will be written. */
+int64_t ice_parquet__w_buffered_bytes(const ice_parquet_writer *w, bool compressed)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < w->ws.nleaves; i++) {
+		const colw *c = &w->cols[i];
+		n += (compressed ? (int64_t)c->chunk.len : c->chunk_uncompressed) +
+		     (int64_t)(ice_parquet__w_page_estimate(c) + (c->dict_on ? c->dict_vals.len : 0));
+	}
+	return n;
+}
+
+int64_t ice_parquet_writer_estimated_size(const ice_parquet_writer *w)
+{
+	return w->written + ice_parquet__w_buffered_bytes(w, true);
+}
+
+bool ice_parquet_writer_should_roll(const ice_parquet_writer *w)
+{
+	return ice_parquet_writer_estimated_size(w) >= w->opts.target_file_size_bytes;
+}
+
