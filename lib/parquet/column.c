@@ -633,6 +633,8 @@ static int take_entries(pq_colreader *c, size_t take, pq_batch_col *out)
 {
 	int rc;
 	const pq_leaf *l = c->leaf;
+	if (take == 0)
+		return 0;
 	if (l->max_def > 0 && (rc = ice_buf__put(&out->def, c->defs.ptr + c->level_pos * 2, take * 2)) != 0)
 		return rc;
 	if (l->max_rep > 0 && (rc = ice_buf__put(&out->rep, c->reps.ptr + c->level_pos * 2, take * 2)) != 0)

@@ -66,6 +66,15 @@ static void write_logical(tc_writer *w, const pq_logical *lt)
 		ice_parquet__tw_stop(w);
 		ice_parquet__tw_stop(w);
 		break;
+	case LT_GEOMETRY:
+	case LT_GEOGRAPHY:
+		ice_parquet__tw_struct_begin(w, (int16_t)lt->kind);
+		if (lt->crs)
+			ice_parquet__tw_binary(w, 1, lt->crs, strlen(lt->crs));
+		if (lt->kind == LT_GEOGRAPHY && lt->algorithm >= 0)
+			ice_parquet__tw_i32(w, 2, lt->algorithm);
+		ice_parquet__tw_stop(w);
+		break;
 	case LT_INTEGER:
 		ice_parquet__tw_struct_begin(w, LT_INTEGER);
 		ice_parquet__tw_field(w, TC_BYTE, 1);

@@ -39,6 +39,14 @@ static inline uint64_t pq_load64(const uint8_t *p)
 	return v;
 }
 
+/* Append one buffer to another; an empty or failed source is not touched. */
+static inline int pq_buf_append(ice_buf *dst, const ice_buf *src)
+{
+	if (src->error)
+		return src->error;
+	return src->len ? ice_buf__put(dst, src->ptr, src->len) : dst->error;
+}
+
 /* ---- thrift.c: the Thrift compact protocol ----------------------------- */
 
 enum {

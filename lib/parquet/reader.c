@@ -446,7 +446,7 @@ int ice_parquet_scan_open(ice_parquet_scan **out, ice_parquet_reader *r, const i
 	return 0;
 fail:
 	ice_parquet_scan_free(s);
-	return rc;
+	return rc ? rc : ICE_ERROR; /* allocation failures after a successful step */
 }
 
 int ice_parquet_scan_schema(const ice_parquet_scan *s, struct ArrowSchema *out)

@@ -114,7 +114,7 @@ int ice_parquet__w_flush_page(ice_parquet_writer *w, colw *c)
 		encoding = ICE_PARQUET_ENC_PLAIN;
 		c->enc_plain = true;
 	} else {
-		ice_buf__put(p, c->plain.ptr, c->plain.len);
+		pq_buf_append(p, &c->plain);
 		encoding = ICE_PARQUET_ENC_PLAIN;
 		c->enc_plain = true;
 	}
@@ -135,8 +135,8 @@ int ice_parquet__w_flush_page(ice_parquet_writer *w, colw *c)
 	h.rep_encoding = ICE_PARQUET_ENC_RLE;
 	ice_buf__clear(&w->hdr);
 	ice_parquet__write_page_header(&w->hdr, &h, NULL);
-	ice_buf__put(&c->chunk, w->hdr.ptr, w->hdr.len);
-	ice_buf__put(&c->chunk, w->comp.ptr, w->comp.len);
+	pq_buf_append(&c->chunk, &w->hdr);
+	pq_buf_append(&c->chunk, &w->comp);
 	if (c->chunk.error)
 		return c->chunk.error;
 	c->chunk_uncompressed += (int64_t)(w->hdr.len + p->len);
@@ -183,19 +183,19 @@ static int merge_metrics_bounds(colw *c)
 	if (!c->m_has_bounds) {
 		ice_buf__clear(&c->m_min);
 		ice_buf__clear(&c->m_max);
-		if (ice_buf__put(&c->m_min, c->min.ptr, c->min.len) || ice_buf__put(&c->m_max, c->max.ptr, c->max.len))
+		if (pq_buf_append(&c->m_min, &c->min) || pq_buf_append(&c->m_max, &c->max))
 			return ICE_ERROR;
 		c->m_has_bounds = true;
 		return 0;
 	}
 	if (ice_parquet__w_value_cmp(c, (const uint8_t *)c->min.ptr, c->min.len, (const uint8_t *)c->m_min.ptr, c->m_min.len) < 0) {
 		ice_buf__clear(&c->m_min);
-		if (ice_buf__put(&c->m_min, c->min.ptr, c->min.len))
+		if (pq_buf_append(&c->m_min, &c->min))
 			return ICE_ERROR;
 	}
 	if (ice_parquet__w_value_cmp(c, (const uint8_t *)c->max.ptr, c->max.len, (const uint8_t *)c->m_max.ptr, c->m_max.len) > 0) {
 		ice_buf__clear(&c->m_max);
-		if (ice_buf__put(&c->m_max, c->max.ptr, c->max.len))
+		if (pq_buf_append(&c->m_max, &c->max))
 			return ICE_ERROR;
 	}
 	return 0;
@@ -249,7 +249,7 @@ int ice_parquet__w_flush_row_group(ice_parquet_writer *w)
 			ice_buf__clear(p);
 			if (c->pw == 1 && c->leaf->type == ICE_PARQUET_BOOLEAN)
 				return PQ_ERR(ICE_ERROR, "boolean dictionary");
-			ice_buf__put(p, c->dict_vals.ptr, c->dict_vals.len);
+			pq_buf_append(p, &c->dict_vals);
 			if ((rc = compress_into(w, p, &w->comp)) != 0)
 				return rc;
 			pq_page_header h;

@@ -199,7 +199,15 @@ static int check_arrow(ice_parquet_writer *w, const ice_type *t, const struct Ar
 	case ICE_TYPE_TIMESTAMP_NS: ok = !strcmp(f, "tsn:"); break;
 	case ICE_TYPE_TIMESTAMPTZ_NS: ok = !strncmp(f, "tsn:", 4) && f[4]; break;
 	case ICE_TYPE_STRING: ok = !strcmp(f, "u") || !strcmp(f, "U"); break;
-	case ICE_TYPE_BINARY: ok = !strcmp(f, "z") || !strcmp(f, "Z"); break;
+	case ICE_TYPE_BINARY:
+	case ICE_TYPE_GEOMETRY:
+	case ICE_TYPE_GEOGRAPHY: ok = !strcmp(f, "z") || !strcmp(f, "Z"); break;
+	case ICE_TYPE_UNKNOWN: ok = !strcmp(f, "n"); break;
+	case ICE_TYPE_VARIANT:
+		/* unshredded: struct<metadata: binary, value: binary> */
+		ok = !strcmp(f, "+s") && s->n_children == 2 && strchr("zZ", s->children[0]->format[0]) &&
+		     strchr("zZ", s->children[1]->format[0]) && !s->children[0]->format[1] && !s->children[1]->format[1];
+		break;
 	case ICE_TYPE_UUID: ok = !strcmp(f, "w:16"); break;
 	case ICE_TYPE_FIXED: {
 		char want[32];
@@ -419,7 +427,7 @@ static bool metric_bound(ice_literal *out, const colw *c, const ice_buf *raw, bo
 {
 	const pq_wleaf *l = c->leaf;
 	const ice_type *t = l->iceberg;
-	const uint8_t *p = (const uint8_t *)raw->ptr;
+	const uint8_t *p = raw->ptr ? (const uint8_t *)raw->ptr : (const uint8_t *)"";
 	size_t n = raw->len;
 	ice_buf tmp = ICE_BUF_INIT;
 	bool ok = true;
@@ -461,6 +469,8 @@ static int build_metrics(ice_parquet_writer *w, ice_parquet_file_metrics **out)
 	for (size_t i = 0; i < w->ws.nleaves; i++) {
 		const colw *c = &w->cols[i];
 		const ice_type *t = c->leaf->iceberg;
+		if (!c->leaf->has_field_id)
+			continue; /* the parts of a variant have no metrics of their own */
 		ice_parquet_column_metrics *cm = &cols[m->ncolumns++];
 		cm->field_id = c->leaf->field_id;
 		cm->column_size = c->m_size;

@@ -27,6 +27,7 @@ typedef struct pq_wleaf {
 	int32_t type_length;
 	const ice_type *iceberg;
 	int32_t field_id;
+	bool has_field_id;  /* false for the parts of a variant */
 	int16_t max_def, max_rep;
 	bool under_repeated;
 	int depth;

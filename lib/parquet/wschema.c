@@ -8,6 +8,7 @@
  * leaf gets the path of steps the shredder walks from a top-level field to it.
  */
 #include "internal.h"
+#include "util/strutil.h"
 #include "writer.h"
 
 typedef struct wbuild {
@@ -56,7 +57,16 @@ static pq_element *add_element(wbuild *b, const char *name, int repetition, int3
 	return e;
 }
 
+static int add_leaf_id(wbuild *b, const pq_element *e, const ice_type *t, int32_t field_id, bool has_id,
+                       bool under_repeated);
+
 static int add_leaf(wbuild *b, const pq_element *e, const ice_type *t, int32_t field_id, bool under_repeated)
+{
+	return add_leaf_id(b, e, t, field_id, true, under_repeated);
+}
+
+static int add_leaf_id(wbuild *b, const pq_element *e, const ice_type *t, int32_t field_id, bool has_id,
+                       bool under_repeated)
 {
 	if (b->nleaves == b->leaf_cap) {
 		size_t cap = b->leaf_cap ? b->leaf_cap * 2 : 16;
@@ -74,6 +84,7 @@ static int add_leaf(wbuild *b, const pq_element *e, const ice_type *t, int32_t f
 	l->type_length = e->type_length;
 	l->iceberg = t;
 	l->field_id = field_id;
+	l->has_field_id = has_id;
 	l->max_def = b->def;
 	l->max_rep = b->rep;
 	l->under_repeated = under_repeated;
@@ -164,6 +175,25 @@ static int primitive(wbuild *b, pq_element *e, const ice_type *t)
 		e->type_length = t->u.fixed.length;
 		return 0;
 	case ICE_TYPE_BINARY: e->type = ICE_PARQUET_BYTE_ARRAY; return 0;
+	case ICE_TYPE_GEOMETRY:
+		/* WKB; the crs is written as given (absent: OGC:CRS84) */
+		e->type = ICE_PARQUET_BYTE_ARRAY;
+		e->logical.kind = LT_GEOMETRY;
+		e->logical.crs = t->u.geometry.crs;
+		return 0;
+	case ICE_TYPE_GEOGRAPHY: {
+		static const char *const algs[] = {"spherical", "vincenty", "thomas", "andoyer", "karney"};
+		e->type = ICE_PARQUET_BYTE_ARRAY;
+		e->logical.kind = LT_GEOGRAPHY;
+		e->logical.crs = t->u.geography.crs;
+		e->logical.algorithm = -1;
+		for (int i = 0; t->u.geography.algorithm && i < 5; i++)
+			if (ice_str__ieq(t->u.geography.algorithm, strlen(t->u.geography.algorithm), algs[i], strlen(algs[i])))
+				e->logical.algorithm = i;
+		if (t->u.geography.algorithm && e->logical.algorithm < 0)
+			return PQ_ERR(ICE_EINVALID, "unknown edge algorithm '%s'", t->u.geography.algorithm);
+		return 0;
+	}
 	default:
 		(void)b;
 		return PQ_ERR(ICE_EUNSUPPORTED, "the Parquet writer does not write %s columns", ice_type_id_name(t->id));
@@ -171,6 +201,15 @@ static int primitive(wbuild *b, pq_element *e, const ice_type *t)
 }
 
 static int field(wbuild *b, const ice_field *f, const char *name, bool under_repeated);
+
+/* Fields of a struct that reach the file (unknown-typed ones do not). */
+static size_t stored_fields(const ice_type *t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->u.struct_.nfields; i++)
+		n += t->u.struct_.fields[i].type->id != ICE_TYPE_UNKNOWN;
+	return n;
+}
 
 static int push(wbuild *b, pq_wstep step)
 {
@@ -194,8 +233,8 @@ static int node(wbuild *b, pq_element *e, const ice_type *t, int32_t id, bool un
 	int rc;
 	switch (t->id) {
 	case ICE_TYPE_STRUCT: {
-		e->num_children = (int32_t)t->u.struct_.nfields;
-		if (t->u.struct_.nfields == 0)
+		e->num_children = (int32_t)stored_fields(t);
+		if (e->num_children == 0)
 			return PQ_ERR(ICE_EUNSUPPORTED, "empty structs cannot be written to Parquet");
 		for (size_t i = 0; i < t->u.struct_.nfields; i++) {
 			pq_wstep s = {PQ_STEP_STRUCT, (int)i, false, 0};
@@ -211,6 +250,9 @@ static int node(wbuild *b, pq_element *e, const ice_type *t, int32_t id, bool un
 	case ICE_TYPE_LIST:
 	case ICE_TYPE_MAP: {
 		bool map = t->id == ICE_TYPE_MAP;
+		if ((map ? t->u.map.value.type : t->u.list.element.type)->id == ICE_TYPE_UNKNOWN ||
+		    (map && t->u.map.key.type->id == ICE_TYPE_UNKNOWN))
+			return PQ_ERR(ICE_EUNSUPPORTED, "lists and maps of unknown cannot be written to Parquet");
 		e->num_children = 1;
 		e->converted = map ? CT_MAP : CT_LIST;
 		e->logical.kind = map ? LT_MAP : LT_LIST;
@@ -245,6 +287,28 @@ static int node(wbuild *b, pq_element *e, const ice_type *t, int32_t id, bool un
 		(void)id;
 		return rc;
 	}
+	case ICE_TYPE_VARIANT: {
+		/* unshredded: group (VARIANT) { required binary metadata; required binary value } */
+		static const ice_type binary = {ICE_TYPE_BINARY, {{0, 0}}};
+		static const char *const parts[2] = {"metadata", "value"};
+		e->num_children = 2;
+		e->logical.kind = LT_VARIANT;
+		for (int k = 0; k < 2; k++) {
+			pq_element *c = add_element(b, parts[k], ICE_PARQUET_REQUIRED, 0, false);
+			if (!c)
+				return ICE_ERROR;
+			c->type = ICE_PARQUET_BYTE_ARRAY;
+			pq_wstep s = {PQ_STEP_STRUCT, k, false, 0};
+			if ((rc = push(b, s)) != 0 || (rc = name_push(b, parts[k])) != 0)
+				return rc;
+			rc = add_leaf_id(b, c, &binary, 0, false, under_repeated);
+			b->depth--;
+			b->ndepth--;
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
 	default:
 		if ((rc = primitive(b, e, t)) != 0)
 			return rc;
@@ -255,6 +319,11 @@ static int node(wbuild *b, pq_element *e, const ice_type *t, int32_t id, bool un
 static int field(wbuild *b, const ice_field *f, const char *name, bool under_repeated)
 {
 	int rc;
+	if (f->type->id == ICE_TYPE_UNKNOWN) {
+		if (f->required)
+			return PQ_ERR(ICE_EINVALID, "unknown-typed field %s must be optional", name);
+		return 0;
+	}
 	pq_element *e = add_element(b, name, f->required ? ICE_PARQUET_REQUIRED : ICE_PARQUET_OPTIONAL, f->id, true);
 	if (!e)
 		return ICE_ERROR;
@@ -284,7 +353,7 @@ int ice_parquet__wschema_build(pq_wschema *out, const ice_type *schema, ice_aren
 	pq_element *root = add_element(&b, "table", -1, 0, false);
 	if (!root)
 		return ICE_ERROR;
-	root->num_children = (int32_t)schema->u.struct_.nfields;
+	root->num_children = (int32_t)stored_fields(schema);
 	for (size_t i = 0; i < schema->u.struct_.nfields; i++) {
 		pq_wstep s = {PQ_STEP_STRUCT, (int)i, false, 0};
 		b.depth = 0;

@@ -305,9 +305,12 @@ typedef struct ice_parquet_writer ice_parquet_writer;
 /*
  * Create `location` (exclusively: ICE_EEXISTS if it exists) and prepare to
  * write rows of `schema`, an Iceberg struct type whose fields carry the ids
- * written to the file. `schema` must outlive the writer. ICE_EUNSUPPORTED
- * for types Parquet cannot hold here (variant, geometry, geography, unknown
- * outside a nullable column).
+ * written to the file. `schema` must outlive the writer. Variants are
+ * written unshredded (a VARIANT group of metadata and value binaries),
+ * geometry and geography as WKB with their logical types, and optional
+ * unknown-typed fields are left out of the file (Iceberg stores none).
+ * ICE_EINVALID for a required unknown field; ICE_EUNSUPPORTED for an empty
+ * struct or a list or map of unknown.
  */
 ICE_EXTERN int ice_parquet_writer_open(ice_parquet_writer **out, const ice_io *io, const char *location,
                                        const ice_type *schema, const ice_parquet_write_options *opts);
@@ -317,8 +320,9 @@ ICE_EXTERN int ice_parquet_writer_open(ice_parquet_writer **out, const ice_io *i
  * schema's fields by position, with Arrow types compatible with them:
  * boolean b; int i; long l; float f; double g; decimal d:P,S (128-bit);
  * date tdD; time ttu; timestamp tsu: (timestamptz: tsu:<any zone>);
- * timestamp_ns tsn:; string u or U; uuid w:16; fixed[L] w:L; binary z or Z;
- * struct +s; list +l; map +m. The batch stays owned by the caller.
+ * timestamp_ns tsn:; string u or U; uuid w:16; fixed[L] w:L; binary,
+ * geometry and geography z or Z; variant +s of two binaries (metadata,
+ * value); unknown n; struct +s; list +l; map +m. The batch stays owned by the caller.
  * ICE_EINVALID when it does not match; after any failure the writer can only
  * be aborted.
  */

@@ -609,3 +609,95 @@ TEST(test_parquet_read__threads_give_the_same_batches)
 	ice_buf__free(&three);
 	ice_io_free(io);
 }
+
+TEST(test_parquet_write__geometry_variant_unknown)
+{
+	/* struct<1: id long, 2: g geometry, 3: v variant, 4: u unknown> */
+	static ice_type t_long = {ICE_TYPE_LONG, {{0, 0}}}, t_geo = {ICE_TYPE_GEOMETRY, {{0, 0}}},
+	                t_var = {ICE_TYPE_VARIANT, {{0, 0}}}, t_unk = {ICE_TYPE_UNKNOWN, {{0, 0}}};
+	ice_field fields[4] = {{1, "id", true, &t_long, NULL, NULL, NULL},
+	                       {2, "g", false, &t_geo, NULL, NULL, NULL},
+	                       {3, "v", false, &t_var, NULL, NULL, NULL},
+	                       {4, "u", false, &t_unk, NULL, NULL, NULL}};
+	ice_type schema;
+	memset(&schema, 0, sizeof(schema));
+	schema.id = ICE_TYPE_STRUCT;
+	schema.u.struct_.nfields = 4;
+	schema.u.struct_.fields = fields;
+	int64_t ids[] = {1, 2};
+	int32_t goffs[] = {0, 2, 4}, moffs[] = {0, 1, 2}, voffs[] = {0, 1, 3};
+	const void *idb[2] = {NULL, ids}, *gb[3] = {NULL, goffs, "\x01\x02\x03\x04"}, *mb[3] = {NULL, moffs, "\x01\x01"},
+	           *vb[3] = {NULL, voffs, "\x0c\x10\x11"}, *sb[1] = {NULL}, *nb[1] = {NULL};
+	struct ArrowArray kids[4], vkids[2], *kp[4] = {&kids[0], &kids[1], &kids[2], &kids[3]},
+	                                     *vkp[2] = {&vkids[0], &vkids[1]}, batch;
+	struct ArrowSchema ks[4], vks[2], *ksp[4] = {&ks[0], &ks[1], &ks[2], &ks[3]}, *vksp[2] = {&vks[0], &vks[1]}, bs;
+	memset(kids, 0, sizeof(kids));
+	memset(vkids, 0, sizeof(vkids));
+	memset(ks, 0, sizeof(ks));
+	memset(vks, 0, sizeof(vks));
+	for (int i = 0; i < 4; i++)
+		kids[i].length = 2;
+	kids[0].n_buffers = 2;
+	kids[0].buffers = idb;
+	kids[1].n_buffers = 3;
+	kids[1].buffers = gb;
+	kids[2].n_buffers = 1;
+	kids[2].buffers = sb;
+	kids[2].n_children = 2;
+	kids[2].children = vkp;
+	vkids[0].length = vkids[1].length = 2;
+	vkids[0].n_buffers = vkids[1].n_buffers = 3;
+	vkids[0].buffers = mb;
+	vkids[1].buffers = vb;
+	kids[3].null_count = 2;
+	kids[3].buffers = nb;
+	ks[0].format = "l";
+	ks[1].format = "z";
+	ks[2].format = "+s";
+	ks[2].n_children = 2;
+	ks[2].children = vksp;
+	vks[0].format = vks[1].format = "z";
+	ks[3].format = "n";
+	memset(&batch, 0, sizeof(batch));
+	batch.length = 2;
+	batch.n_children = 4;
+	batch.children = kp;
+	batch.release = (void (*)(struct ArrowArray *))1;
+	memset(&bs, 0, sizeof(bs));
+	bs.format = "+s";
+	bs.n_children = 4;
+	bs.children = ksp;
+
+	char path[] = "/tmp/ice-pq-geoXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	unlink(path);
+	ice_io *io;
+	ice_parquet_writer *w;
+	ice_parquet_file_metrics *m;
+	CHECK_OK(ice_io_new(&io));
+	CHECK_OK(ice_parquet_writer_open(&w, io, path, &schema, NULL));
+	CHECK_OK(ice_parquet_writer_write(w, &batch, &bs));
+	CHECK_OK(ice_parquet_writer_close(w, &m));
+	CHECK_INT(m->ncolumns, 2); /* id and g; the variant's parts have no ids, u is not stored */
+	ice_parquet_file_metrics_free(m);
+	ice_parquet_reader *r;
+	CHECK_OK(ice_parquet_reader_open(&r, io, path));
+	const ice_type *t = ice_parquet_reader_iceberg_schema(r);
+	CHECK_INT(t->u.struct_.nfields, 3);
+	CHECK(t->u.struct_.fields[1].type->id == ICE_TYPE_GEOMETRY);
+	CHECK(t->u.struct_.fields[2].type->id == ICE_TYPE_VARIANT && t->u.struct_.fields[2].id == 3);
+	CHECK_STR(ice_parquet_reader_column_by_path(r, "g")->logical_type, "GEOMETRY");
+	ice_buf out = ICE_BUF_INIT;
+	CHECK_OK(render(r, NULL, &out));
+	CHECK_STR(ice_buf__cstr(&out), "{\"id\":1,\"g\":\"0102\",\"v\":{\"metadata\":\"01\",\"value\":\"0c\"}}\n"
+	                               "{\"id\":2,\"g\":\"0304\",\"v\":{\"metadata\":\"01\",\"value\":\"1011\"}}\n");
+	ice_buf__free(&out);
+	ice_parquet_reader_free(r);
+	/* an unknown field must be optional */
+	fields[3].required = true;
+	CHECK_RC(ice_parquet_writer_open(&w, io, path, &schema, NULL), ICE_EINVALID);
+	unlink(path);
+	ice_io_free(io);
+}
