@@ -117,19 +117,23 @@ def main():
         if (codec, level) == ("zstd", 1):
             ice_zstd1 = out_ice
 
-    print("\nread ice zstd-1 file   ice s  pyarrow s  duckdb(2t) s   pyarrow/ice  duckdb/ice")
+    print("\nread ice zstd-1 file   ice s  pyarrow s  duckdb(2t) s   pyarrow/ice  duckdb/ice   ice(2t) s  duckdb/ice(2t)")
     con2 = duckdb.connect()
     con2.execute("SET threads=2")
     con2.execute("SET enable_progress_bar=false")
     for label, cols in (("all columns", None), ("4 columns", FOUR)):
-        extra = [",".join(cols)] if cols else []
-        t_ice, r = best(lambda: (lambda j: (j["seconds"], j))(ice_cmd(bench, "read", ice_zstd1, *extra)), args.repeat)
+        cols_arg = ",".join(cols) if cols else "-"
+        t_ice, r = best(lambda: (lambda j: (j["seconds"], j))(ice_cmd(bench, "read", ice_zstd1, cols_arg, 1)),
+                        args.repeat)
         assert r["rows"] == args.rows
+        t_ice2, _ = best(lambda: (lambda j: (j["seconds"], j))(ice_cmd(bench, "read", ice_zstd1, cols_arg, 2)),
+                         args.repeat)
         t_pa, _ = best(lambda: timed(lambda: pq.read_table(ice_zstd1, columns=cols, use_threads=False)), args.repeat)
         names = cols or table.column_names
         sql = "SELECT " + ", ".join(f"min({c})" for c in names) + f" FROM read_parquet('{ice_zstd1}')"
         t_duck, _ = best(lambda: timed(lambda: con2.execute(sql).fetchall()), args.repeat)
-        print(f"  {label:<18} {t_ice:7.3f} {t_pa:10.3f} {t_duck:13.3f} {t_pa / t_ice:12.2f}x {t_duck / t_ice:10.2f}x")
+        print(f"  {label:<18} {t_ice:7.3f} {t_pa:10.3f} {t_duck:13.3f} {t_pa / t_ice:12.2f}x {t_duck / t_ice:10.2f}x"
+              f" {t_ice2:11.3f} {t_duck / t_ice2:14.2f}x")
 
     if args.rss_rows:
         big = work / "big.parquet"
