@@ -15,6 +15,7 @@
 #include "ice/io.h"
 #include "ice/json.h"
 #include "ice/literal.h"
+#include "ice/manifest.h"
 #include "ice/metadata_builder.h"
 #include "ice/parquet.h"
 #include "ice/partition_spec.h"
