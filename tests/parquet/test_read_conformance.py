@@ -61,10 +61,9 @@ def pyarrow_table(path):
 
 
 def duckdb_table(path):
-    con = duckdb.connect()
-    r = con.execute(f"SELECT * FROM read_parquet('{path}')")
-    # DuckDB 1.x names it fetch_arrow_table, 2.x to_arrow_table
-    return (getattr(r, "to_arrow_table", None) or r.fetch_arrow_table)()
+    rel = duckdb.connect().sql(f"SELECT * FROM read_parquet('{path}')")
+    # DuckDB 2.x names it to_arrow_table, 1.x arrow
+    return (getattr(rel, "to_arrow_table", None) or rel.arrow)()
 
 
 def compare(path, table: pa.Table, rows):
