@@ -106,6 +106,14 @@ static inline void ice_avro__fail(ice_avro_cursor *c, const char *what)
 	c->p = c->end; /* stop everything that follows */
 }
 
+/* The cursor error for an allocation that failed while decoding: the record
+ * then fails with the static out-of-memory error, not as corrupt input. */
+extern const char ice_avro__oom[];
+static inline void ice_avro__fail_oom(ice_avro_cursor *c)
+{
+	ice_avro__fail(c, ice_avro__oom);
+}
+
 static inline uint64_t ice_avro__varint(ice_avro_cursor *c)
 {
 	const uint8_t *p = c->p;

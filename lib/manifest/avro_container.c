@@ -404,8 +404,14 @@ int ice_avro__reader_next(ice_avro_reader *r)
 	return 0;
 }
 
+const char ice_avro__oom[] = "out of memory";
+
 int ice_avro__reader_done(ice_avro_reader *r)
 {
+	if (r->cur.error == ice_avro__oom) {
+		r->done = true;
+		return ice_error__oom();
+	}
 	if (r->cur.error) {
 		int rc;
 		if (r->cur.field)

@@ -167,7 +167,7 @@ static void read_summaries(ice_manifest_list_reader *r, ice_avro_cursor *c, cons
 		if (k <= 0)
 			break;
 		if (!(items = ice_manifest__vec_reserve(&r->summaries, n + (size_t)k, sizeof(*items)))) {
-			ice_avro__fail(c, "out of memory");
+			ice_avro__fail_oom(c);
 			return;
 		}
 		for (int64_t i = 0; i < k && !c->error; i++) {
@@ -261,7 +261,7 @@ int ice_manifest_list_next(ice_manifest_list_reader *r, const ice_manifest_file 
 			ice_slice s = ice_manifest__read_bytes(c, t, &is_null);
 			if (!is_null && !c->error) {
 				if (!(mf->manifest_path = ice_manifest__cstr(&r->path, s)))
-					ice_avro__fail(c, "out of memory");
+					ice_avro__fail_oom(c);
 				seen |= 1;
 			}
 			break;

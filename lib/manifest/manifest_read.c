@@ -373,7 +373,7 @@ static void read_counts(ice_manifest_reader *r, ice_avro_cursor *c, const ice_ma
 		if (k <= 0)
 			break;
 		if (!(items = ice_manifest__vec_reserve(vec, n + (size_t)k, sizeof(*items)))) {
-			ice_avro__fail(c, "out of memory");
+			ice_avro__fail_oom(c);
 			return;
 		}
 		for (int64_t i = 0; i < k && !c->error; i++) {
@@ -419,7 +419,7 @@ static void read_bounds(ice_manifest_reader *r, ice_avro_cursor *c, const ice_ma
 		if (k <= 0)
 			break;
 		if (!(items = ice_manifest__vec_reserve(vec, n + (size_t)k, sizeof(*items)))) {
-			ice_avro__fail(c, "out of memory");
+			ice_avro__fail_oom(c);
 			return;
 		}
 		for (int64_t i = 0; i < k && !c->error; i++) {
@@ -468,7 +468,7 @@ static void read_list(ice_manifest_reader *r, ice_avro_cursor *c, const ice_mani
 		if (k <= 0)
 			break;
 		if (!(items = ice_manifest__vec_reserve(vec, n + (size_t)k, size))) {
-			ice_avro__fail(c, "out of memory");
+			ice_avro__fail_oom(c);
 			return;
 		}
 		for (int64_t i = 0; i < k && !c->error; i++) {
@@ -491,7 +491,7 @@ static void read_list(ice_manifest_reader *r, ice_avro_cursor *c, const ice_mani
 
 static void read_partition(ice_manifest_reader *r, ice_avro_cursor *c, ice_data_file *df)
 {
-	const ice_avro_node *b = ice_avro__branch(c, r->part_node);
+	const ice_avro_node *b = r->part_node ? ice_avro__branch(c, r->part_node) : NULL;
 	for (size_t i = 0; i < r->spec->nfields; i++)
 		r->partition[i] = ice_literal_null(r->part_types[i] ? r->part_types[i]->id : ICE_TYPE_UNKNOWN);
 	df->n_partition = r->spec->nfields;
@@ -546,7 +546,7 @@ static void read_file_field(ice_manifest_reader *r, ice_avro_cursor *c, const ic
 		{
 			const char *str = ice_manifest__cstr(&r->str[fp->known->slot], s);
 			if (!str) {
-				ice_avro__fail(c, "out of memory");
+				ice_avro__fail_oom(c);
 				return;
 			}
 			if (fp->known->id == 100) {
