@@ -89,6 +89,8 @@ CLI_COMMAND(snapshots);
 CLI_COMMAND(history);
 CLI_COMMAND(refs);
 CLI_COMMAND(parquet);
+CLI_COMMAND(manifests);
+CLI_COMMAND(files);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

@@ -1,0 +1,233 @@
+/*
+ * tools/cmd_files.c - `ice files TABLE [--snapshot ID] [--content
+ * data|deletes|all]`: the live data and delete files of a snapshot (the
+ * current one by default), read manifest by manifest without holding them:
+ * content, format, records, size, partition values, then each column's
+ * metrics with typed bounds, like Spark's `files` metadata table. --json
+ * prints every field of each entry and its data file.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { OPT_SNAPSHOT = OPT_FIRST_COMMAND_OPTION, OPT_CONTENT };
+enum { WANT_DATA = 1, WANT_DELETES = 2 };
+
+static void print_partition(FILE *f, const ice_partition_spec *spec, const ice_data_file *df)
+{
+	fputc('{', f);
+	for (size_t i = 0; i < df->n_partition; i++) {
+		const ice_partition_field *pf = spec && i < spec->nfields ? &spec->fields[i] : NULL;
+		char *v = pf && pf->transform.kind != ICE_TRANSFORM_UNKNOWN
+		              ? ice_transform_human_string(&pf->transform, &df->partition[i])
+		              : ice_literal_to_string(&df->partition[i]);
+		fprintf(f, "%s%s=%s", i ? ", " : "", pf ? pf->name : "?", v ? v : "?");
+		ice_free(v);
+	}
+	fputc('}', f);
+}
+
+/* Field ids that have any metric, ascending (small arrays: insertion). */
+static size_t metric_ids(const ice_data_file *df, int32_t *ids, size_t cap)
+{
+	const ice_metric_counts *counts[] = {&df->column_sizes, &df->value_counts, &df->null_value_counts,
+	                                     &df->nan_value_counts};
+	const ice_metric_bounds *bounds[] = {&df->lower_bounds, &df->upper_bounds};
+	size_t n = 0;
+	for (int k = 0; k < 6; k++) {
+		size_t m = k < 4 ? counts[k]->n : bounds[k - 4]->n;
+		for (size_t i = 0; i < m; i++) {
+			int32_t id = k < 4 ? counts[k]->items[i].field_id : bounds[k - 4]->items[i].field_id;
+			size_t j = 0;
+			while (j < n && ids[j] < id)
+				j++;
+			if ((j < n && ids[j] == id) || n == cap)
+				continue;
+			memmove(ids + j + 1, ids + j, (n - j) * sizeof(*ids));
+			ids[j] = id;
+			n++;
+		}
+	}
+	return n;
+}
+
+static void print_count(FILE *f, const char *label, const ice_metric_counts *m, int32_t id)
+{
+	const ice_metric_count *c = ice_metric_counts_get(m, id);
+	if (c)
+		fprintf(f, " %s=%" PRId64, label, c->value);
+}
+
+static void print_bound(FILE *f, const char *label, const ice_metric_bounds *m, int32_t id)
+{
+	const ice_metric_bound *b = ice_metric_bounds_get(m, id);
+	char *s;
+	if (!b)
+		return;
+	s = ice_metric_bound_to_string(b);
+	fprintf(f, " %s=%s", label, s ? s : "?");
+	ice_free(s);
+}
+
+static void print_file(FILE *f, const ice_schema *schema, const ice_partition_spec *spec,
+                       const ice_manifest_entry *e)
+{
+	const ice_data_file *df = &e->data_file;
+	int32_t ids[1024];
+	size_t n;
+	fprintf(f, "%-16s  %-8s  %10" PRId64 "  %10" PRId64 "  %4d  ", ice_file_content_name(df->content),
+	        df->file_format, df->record_count, df->file_size_in_bytes, (int)df->partition_spec_id);
+	if (e->has_sequence_number)
+		fprintf(f, "%6" PRId64 "  ", e->sequence_number);
+	else
+		fprintf(f, "%6s  ", "-");
+	print_partition(f, spec, df);
+	fprintf(f, "  %s\n", df->file_path);
+	if (df->referenced_data_file)
+		fprintf(f, "    referenced_data_file=%s\n", df->referenced_data_file);
+	if (df->has_content_offset || df->has_first_row_id || df->equality_ids.present) {
+		fputs("   ", f);
+		if (df->has_first_row_id)
+			fprintf(f, " first_row_id=%" PRId64, df->first_row_id);
+		if (df->has_content_offset)
+			fprintf(f, " content_offset=%" PRId64 " content_size_in_bytes=%" PRId64, df->content_offset,
+			        df->content_size_in_bytes);
+		if (df->equality_ids.present) {
+			fputs(" equality_ids=", f);
+			for (size_t i = 0; i < df->equality_ids.n; i++)
+				fprintf(f, "%s%d", i ? "," : "", (int)df->equality_ids.items[i]);
+		}
+		fputc('\n', f);
+	}
+	n = metric_ids(df, ids, sizeof(ids) / sizeof(ids[0]));
+	for (size_t i = 0; i < n; i++) {
+		const char *name = schema ? ice_schema_field_name(schema, ids[i]) : NULL;
+		fprintf(f, "    %d %s:", (int)ids[i], name ? name : "?");
+		print_count(f, "values", &df->value_counts, ids[i]);
+		print_count(f, "nulls", &df->null_value_counts, ids[i]);
+		print_count(f, "nans", &df->nan_value_counts, ids[i]);
+		print_count(f, "size", &df->column_sizes, ids[i]);
+		print_bound(f, "lower", &df->lower_bounds, ids[i]);
+		print_bound(f, "upper", &df->upper_bounds, ids[i]);
+		fputc('\n', f);
+	}
+}
+
+static void entry_json(ice_json_writer *w, const char *manifest, const ice_partition_spec *spec,
+                       const ice_manifest_entry *e)
+{
+	ice_json_begin_object(w);
+	ice_json_key(w, "manifest_path");
+	ice_json_string(w, manifest);
+	ice_json_key(w, "entry");
+	ice_manifest_entry_write_json(e, spec, w);
+	ice_json_end_object(w);
+}
+
+/* Every live file of one manifest. */
+static int list_manifest(ice_cli *cli, const ice_table_metadata *md, const ice_manifest_file *mf, int want,
+                         ice_json_writer *w, size_t *count)
+{
+	const ice_schema *schema = ice_table_metadata_current_schema(md);
+	ice_manifest_reader *r = NULL;
+	const ice_manifest_entry *e;
+	int rc;
+	if (!(want & (mf->content == ICE_MANIFEST_CONTENT_DATA ? WANT_DATA : WANT_DELETES)))
+		return 0;
+	if ((rc = ice_manifest_open(&r, cli->io, md, mf)) != 0)
+		return rc;
+	while ((rc = ice_manifest_next(r, &e)) == 0) {
+		bool data = e->data_file.content == ICE_FILE_CONTENT_DATA;
+		if (e->status == ICE_MANIFEST_ENTRY_DELETED || !(want & (data ? WANT_DATA : WANT_DELETES)))
+			continue;
+		if (w)
+			entry_json(w, mf->manifest_path, ice_manifest_reader_spec(r), e);
+		else
+			print_file(cli->out, schema, ice_manifest_reader_spec(r), e);
+		(*count)++;
+	}
+	ice_manifest_reader_free(r);
+	return rc == ICE_ITEROVER ? 0 : rc;
+}
+
+CLI_COMMAND(files)
+{
+	static const struct option opts[] = {
+		{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
+		{"content", required_argument, NULL, OPT_CONTENT},
+		CLI_COMMON_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	const cli_command *cmd = cli_find_command("files");
+	ice_table_metadata *md = NULL;
+	ice_manifest_list *list = NULL;
+	ice_json_writer *w = NULL;
+	const ice_snapshot *snap;
+	int want = WANT_DATA | WANT_DELETES;
+	bool by_id = false;
+	int64_t id = 0;
+	size_t count = 0;
+	int c, rc;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if (c == OPT_SNAPSHOT) {
+			id = strtoll(optarg, &end, 10);
+			if (*end || !*optarg)
+				return cli_usage_error(cmd, "--snapshot wants a snapshot id, not '%s'", optarg);
+			by_id = true;
+		} else if (c == OPT_CONTENT) {
+			if (!strcmp(optarg, "data"))
+				want = WANT_DATA;
+			else if (!strcmp(optarg, "deletes"))
+				want = WANT_DELETES;
+			else if (!strcmp(optarg, "all"))
+				want = WANT_DATA | WANT_DELETES;
+			else
+				return cli_usage_error(cmd, "--content is data, deletes or all, not '%s'", optarg);
+		} else if ((rc = cli_common_option(cli, cmd, c, optarg)) != 0) {
+			if (rc < 0) {
+				cli_print_usage(cmd, stdout);
+				return EXIT_OK;
+			}
+			return rc;
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(cmd, "expected one TABLE argument");
+	if ((rc = cli_load_metadata(cli, argv[optind], &md, NULL)) != 0)
+		return rc;
+	snap = by_id ? ice_table_metadata_snapshot_by_id(md, id) : ice_table_metadata_current_snapshot(md);
+	if (by_id && !snap) {
+		ice_table_metadata_free(md);
+		return cli_error("%s: no snapshot %" PRId64, argv[optind], id);
+	}
+	if (snap && (rc = ice_manifest_list_read_snapshot(&list, cli->io, md, snap)) != 0) {
+		ice_table_metadata_free(md);
+		return cli_fail(rc);
+	}
+	if (cli->json) {
+		if ((rc = ice_json_writer_new(&w, ICE_JSON_PRETTY)) != 0)
+			goto done;
+		ice_json_begin_array(w);
+	} else if (snap) {
+		fprintf(cli->out, "%-16s  %-8s  %10s  %10s  %4s  %6s  %s  %s\n", "content", "format", "records", "size",
+		        "spec", "seq", "partition", "path");
+	}
+	for (size_t i = 0; list && i < list->n && rc == 0; i++)
+		rc = list_manifest(cli, md, &list->items[i], want, w, &count);
+	if (rc == 0 && w) {
+		ice_json_end_array(w);
+		rc = cli_print_json(cli, w);
+	} else if (rc == 0 && !cli->quiet) {
+		fprintf(cli->out, "%zu file(s)%s\n", count, snap ? "" : " (the table has no snapshot)");
+	}
+done:
+	ice_json_writer_free(w);
+	ice_manifest_list_free(list);
+	ice_table_metadata_free(md);
+	return rc > 0 ? rc : rc < 0 ? cli_fail(rc) : EXIT_OK;
+}
