@@ -18,4 +18,4 @@ export ICE_FIXTURES="$(cd .. && pwd)/shared/fixtures"
 # CLI, conformance and interop tests drive the sanitized binary and the peers.
 export ICE_BIN="$PWD/build-asan/tools/ice"
 export ICE_BUILD_ROOT="$PWD/build-asan"
-.venv/bin/python -m pytest -q -p no:cacheprovider tests/cli tests/parquet
+.venv/bin/python -m pytest -q -p no:cacheprovider tests/cli tests/parquet tests/manifest
