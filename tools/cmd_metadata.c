@@ -127,6 +127,46 @@ done:
 	return rc ? cli_fail(rc) : EXIT_OK;
 }
 
+/* A view or UDF document given as a file: validate and print it. Returns -1
+ * when the file holds table metadata (the caller goes on). */
+static int other_document(ice_cli *cli, const char *path, bool compact)
+{
+	uint8_t *data;
+	size_t len;
+	ice_document_kind kind;
+	char *text = NULL;
+	int rc;
+	if (ice_io_read_all(cli->io, path, 0, &data, &len) != 0) {
+		ice_error_clear();
+		return -1; /* a directory, or missing: the table loader reports it */
+	}
+	rc = ice_document_kind_of(&kind, data, len, path);
+	if (rc == 0 && kind == ICE_DOCUMENT_VIEW) {
+		ice_view_metadata *vm;
+		if ((rc = ice_view_metadata_parse(&vm, data, len, path)) == 0) {
+			rc = ice_view_metadata_to_json(&text, &len, vm, compact ? ICE_JSON_COMPACT : ICE_JSON_PRETTY);
+			ice_view_metadata_free(vm);
+		}
+	} else if (rc == 0 && kind == ICE_DOCUMENT_UDF) {
+		ice_udf_metadata *um;
+		if ((rc = ice_udf_metadata_parse(&um, data, len, path)) == 0) {
+			rc = ice_udf_metadata_to_json(&text, &len, um, compact ? ICE_JSON_COMPACT : ICE_JSON_PRETTY);
+			ice_udf_metadata_free(um);
+		}
+	} else if (rc == 0) {
+		ice_free(data);
+		return -1;
+	}
+	ice_free(data);
+	if (rc)
+		return cli_fail(rc);
+	fwrite(text, 1, len, cli->out);
+	if (compact)
+		fputc('\n', cli->out);
+	ice_free(text);
+	return EXIT_OK;
+}
+
 CLI_COMMAND(metadata)
 {
 	static const struct option opts[] = {
@@ -198,6 +238,8 @@ CLI_COMMAND(metadata)
 		return cli_usage_error(cmd, "--new, --requirements, --now, --changes and --previous-location go with --apply");
 	if (upgrade && updates)
 		return cli_usage_error(cmd, "use --upgrade or --apply, not both");
+	if (!is_new && !updates && !upgrade && (rc = other_document(cli, argv[optind], compact)) >= 0)
+		return rc;
 	if (!is_new && (rc = cli_load_metadata(cli, argv[optind], &md, &location)) != 0)
 		return rc;
 	if (updates)

@@ -24,5 +24,6 @@
 #include "ice/table_metadata.h"
 #include "ice/transform.h"
 #include "ice/types.h"
+#include "ice/view_metadata.h"
 
 #endif

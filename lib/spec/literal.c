@@ -371,7 +371,11 @@ int ice_literal_from_bytes(ice_literal *out, const ice_type *type, const uint8_t
 	case ICE_TYPE_TIMESTAMP_NS:
 		if (len == 4) { /* written as date before promotion */
 			int64_t days = (int32_t)rd32(data);
-			out->v.i64 = days * (type->id == ICE_TYPE_TIMESTAMP ? ICE_MICROS_PER_DAY : ICE_MICROS_PER_DAY * 1000);
+			int64_t unit = type->id == ICE_TYPE_TIMESTAMP ? ICE_MICROS_PER_DAY : ICE_MICROS_PER_DAY * 1000;
+			if (__builtin_mul_overflow(days, unit, &out->v.i64))
+				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+				                      "date %lld is out of the %s range", (long long)days,
+				                      ice_type_id_name(type->id));
 			return 0;
 		}
 		/* fall through */
@@ -957,11 +961,12 @@ int ice_literal_promote(ice_literal *out, const ice_literal *in, const ice_type 
 		return 0;
 	case ICE_TYPE_DATE:
 		if (to->id == ICE_TYPE_TIMESTAMP)
-			out->v.i64 = (int64_t)in->v.i32 * ICE_MICROS_PER_DAY;
-		else if (to->id == ICE_TYPE_TIMESTAMP_NS)
-			out->v.i64 = (int64_t)in->v.i32 * ICE_MICROS_PER_DAY * 1000;
-		else
+			out->v.i64 = (int64_t)in->v.i32 * ICE_MICROS_PER_DAY; /* |days| < 2^31: fits */
+		else if (to->id != ICE_TYPE_TIMESTAMP_NS)
 			goto bad;
+		else if (__builtin_mul_overflow((int64_t)in->v.i32, ICE_MICROS_PER_DAY * 1000, &out->v.i64))
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+			                      "date %d is out of the timestamp_ns range (1677-2262)", (int)in->v.i32);
 		return 0;
 	default:
 		break;

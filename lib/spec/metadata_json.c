@@ -381,8 +381,11 @@ static int parse_document(parser *p)
 	               &md->nencryption_keys, parse_key_elem)) ||
 	    (rc = ice_jr__opt_int64(p->r, p->root, "next-row-id", &md->next_row_id, &md->has_next_row_id)))
 		return rc;
-	if (p->v < 3)
+	if (p->v < 3) {
+		/* v3 members in older versions are ignored (writers omit them). */
 		md->has_next_row_id = false;
+		md->nencryption_keys = 0;
+	}
 	else if (!md->has_next_row_id) {
 		/* Required in v3, but some writers omit it; as for an upgraded
 		 * table, row ids then start at 0. */
@@ -395,19 +398,11 @@ static int parse_document(parser *p)
 	return ice_table_metadata__finish(md, p->r);
 }
 
-int ice_table_metadata_parse(ice_table_metadata **out, const void *data, size_t len, const char *source)
+int ice_spec__parse_document(ice_json **out, const void *data, size_t len, const char *source)
 {
-	ice_table_metadata *md;
 	ice_buf plain = ICE_BUF_INIT;
 	const char *text = data;
-	ice_json *root;
-	ice_jr r;
-	parser p;
 	int rc;
-
-	*out = NULL;
-	if (!source)
-		source = "<metadata>";
 	ice_codec codec = ice_codec__sniff(data, len);
 	if (codec != ICE_CODEC_NONE) {
 		ice_buf__init(&plain, (size_t)1 << 30);
@@ -418,9 +413,23 @@ int ice_table_metadata_parse(ice_table_metadata **out, const void *data, size_t 
 		text = ice_buf__cstr(&plain);
 		len = plain.len;
 	}
-	rc = ice_json__parse(&root, text, len, source);
+	rc = ice_json__parse(out, text, len, source);
 	ice_buf__free(&plain);
-	if (rc)
+	return rc;
+}
+
+int ice_table_metadata_parse(ice_table_metadata **out, const void *data, size_t len, const char *source)
+{
+	ice_table_metadata *md;
+	ice_json *root;
+	ice_jr r;
+	parser p;
+	int rc;
+
+	*out = NULL;
+	if (!source)
+		source = "<metadata>";
+	if ((rc = ice_spec__parse_document(&root, data, len, source)) != 0)
 		return rc;
 	if (!(md = ice_table_metadata__alloc())) {
 		ice_json__free(root);

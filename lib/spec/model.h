@@ -179,6 +179,16 @@ struct ice_table_metadata {
 	size_t nencryption_keys;
 };
 
+/* Parses a metadata document, plain or gzip/zstd compressed. */
+int ice_spec__parse_document(ice_json **out, const void *data, size_t len, const char *source);
+/* View and UDF representations ("sql" with dialect, others kept verbatim). */
+struct ice_view_representation;
+int ice_spec__parse_representations(const struct ice_view_representation **out, size_t *n_out, ice_arena *arena,
+                                    ice_jr *r, const ice_json *obj);
+int ice_spec__write_representations(const struct ice_view_representation *reps, size_t n, ice_json_writer *w);
+/* A JSON subtree as compact text in the arena. */
+const char *ice_spec__json_text(ice_arena *arena, const ice_json *j);
+
 /* Builds the indexes and checks cross references; used after parsing and by
  * the builder. `r` (may be NULL) names the document in messages. */
 int ice_table_metadata__finish(ice_table_metadata *md, ice_jr *r);

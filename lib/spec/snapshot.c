@@ -167,6 +167,8 @@ int ice_snapshot__parse(ice_snapshot *s, ice_arena *arena, ice_jr *r, const ice_
 		return rc;
 	if (!has && format_version >= 2)
 		return ice_jr__error(r, ICE_EINVALID, "missing required field 'sequence-number'");
+	if (format_version == 1)
+		s->sequence_number = 0; /* v1 snapshots read as sequence number 0 */
 	if (s->has_parent && s->parent_snapshot_id == -1)
 		s->has_parent = false; /* some writers use -1 for "no parent" */
 	if (manifests) {

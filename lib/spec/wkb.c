@@ -277,7 +277,7 @@ static bool number(tx *t, double *out)
 	}
 	char *end;
 	*out = strtod(tmp, &end);
-	return *end == '\0';
+	return *end == '\0' && isfinite(*out); /* coordinates are finite */
 }
 
 static int wkt_coords(tx *t, ice_buf *b, int dims)
@@ -431,11 +431,22 @@ static int wkt_geometry(tx *t, ice_buf *b, int depth, int forced_kind, int force
 		count_at = b->len;
 		w32(b, 0);
 		do {
-			bool wrapped = eat(t, '(');
+			char part[8];
+			size_t at = t->pos;
 			ice_buf__putc(b, 1);
 			w32(b, 1u + (z && m ? 3000 : z ? 1000 : m ? 2000 : 0));
-			if (wkt_coords(t, b, dims) || (wrapped && !eat(t, ')')))
-				return bad("bad multipoint");
+			if (word(t, part, sizeof(part))) {
+				/* an empty point part, as written for all-NaN points */
+				if (strcmp(part, "EMPTY"))
+					return bad("bad multipoint");
+				for (int d = 0; d < dims; d++)
+					wf64(b, NAN);
+			} else {
+				t->pos = at;
+				bool wrapped = eat(t, '(');
+				if (wkt_coords(t, b, dims) || (wrapped && !eat(t, ')')))
+					return bad("bad multipoint");
+			}
 			n++;
 		} while (eat(t, ','));
 		if (!eat(t, ')'))

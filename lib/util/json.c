@@ -618,3 +618,28 @@ bool ice_json__iter_next(ice_json_iter *iter, const char **key, ice_json **value
 	iter->next++;
 	return true;
 }
+
+int ice_json__write(const ice_json *j, ice_json_writer *w)
+{
+	switch ((ice_json_type)j->type) {
+	case ICE_JSON_NULL: return ice_json_null(w);
+	case ICE_JSON_TRUE: return ice_json_bool(w, true);
+	case ICE_JSON_FALSE: return ice_json_bool(w, false);
+	case ICE_JSON_INT: return ice_json_int(w, j->u.i);
+	case ICE_JSON_REAL: return ice_json_double(w, j->u.d);
+	case ICE_JSON_STRING: return ice_json_string_n(w, j->u.s, j->n);
+	case ICE_JSON_ARRAY:
+		ice_json_begin_array(w);
+		for (uint32_t i = 0; i < j->n; i++)
+			ice_json__write(&j->u.items[i], w);
+		return ice_json_end_array(w);
+	case ICE_JSON_OBJECT:
+		ice_json_begin_object(w);
+		for (uint32_t i = 0; i < j->n; i++) {
+			ice_json_key(w, j->u.members[i].key);
+			ice_json__write(&j->u.members[i].value, w);
+		}
+		return ice_json_end_object(w);
+	}
+	return 0;
+}

@@ -45,6 +45,9 @@ double ice_json__number(const ice_json *j); /* int or real as double */
 bool ice_json__is_bool(const ice_json *j);
 bool ice_json__is_number(const ice_json *j);
 
+/* Writes a parsed value (a subtree kept verbatim, e.g. unknown members). */
+int ice_json__write(const ice_json *j, ice_json_writer *w);
+
 /* Members of an object in document order. */
 typedef struct ice_json_iter {
 	size_t next;

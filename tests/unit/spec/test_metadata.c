@@ -269,3 +269,65 @@ TEST(test_spec_metadata__accessors_and_time_travel)
 	CHECK(o->fields[1].transform.kind == ICE_TRANSFORM_BUCKET && o->fields[1].transform.param == 4);
 	ice_table_metadata_free(md);
 }
+
+TEST(test_spec_metadata__schema_documents)
+{
+	/* A bare schema document (geospatial types with CRS and algorithm). */
+	size_t len;
+	char *data = ice_test_read_file(ice_test_fixture("metadata/iceberg-go/geo-schema-java-main.json"), &len);
+	ice_schema *s;
+	CHECK(data);
+	CHECK_OK(ice_schema_from_json(&s, data, len, "geo-schema-java-main.json"));
+	free(data);
+	CHECK_INT(ice_schema_id(s), 17);
+	const ice_type *geog = ice_schema_find_field(s, 3)->type;
+	CHECK(geog->id == ICE_TYPE_GEOGRAPHY);
+	CHECK_STR(geog->u.geography.crs, "srid:4269");
+	CHECK_STR(geog->u.geography.algorithm, "karney");
+	CHECK(ice_schema_find_field(s, 7)->type->u.geography.crs == NULL);
+	char *text = ice_type_to_string(ice_schema_find_field(s, 5)->type);
+	CHECK_STR(text, "geography(OGC:CRS84, karney)");
+	ice_free(text);
+	char *json;
+	size_t jlen;
+	ice_schema *back;
+	CHECK_OK(ice_schema_to_json(&json, &jlen, s, ICE_JSON_COMPACT));
+	CHECK_OK(ice_schema_from_json(&back, json, jlen, "written"));
+	CHECK(ice_schema_same_structure(s, back));
+	ice_free(json);
+	ice_schema_free(back);
+	ice_schema_free(s);
+}
+
+TEST(test_spec_metadata__views_and_udfs)
+{
+	size_t len;
+	char *data = ice_test_read_file(ice_test_fixture("metadata/iceberg-java/view/ValidViewMetadata.json"), &len);
+	ice_view_metadata *vm;
+	ice_document_kind kind;
+	CHECK(data);
+	CHECK_OK(ice_document_kind_of(&kind, data, len, "v"));
+	CHECK(kind == ICE_DOCUMENT_VIEW);
+	CHECK_OK(ice_view_metadata_parse(&vm, data, len, "ValidViewMetadata.json"));
+	free(data);
+	const ice_view_version *cur = ice_view_metadata_current_version(vm);
+	CHECK_INT(cur->version_id, 2);
+	CHECK_STR(cur->representations[0].sql, "select 1 id, 'abc' data");
+	CHECK_STR(cur->representations[0].dialect, "spark-sql");
+	CHECK_INT(ice_schema_field_count(ice_view_metadata_schema_by_id(vm, cur->schema_id)), 3);
+	CHECK_INT(ice_view_metadata_log_count(vm), 2);
+	ice_view_metadata_free(vm);
+
+	data = ice_test_read_file(ice_test_fixture("metadata/iceberg-go/udf/udf-metadata-table.json"), &len);
+	ice_udf_metadata *um;
+	CHECK(data);
+	CHECK_OK(ice_document_kind_of(&kind, data, len, "u"));
+	CHECK(kind == ICE_DOCUMENT_UDF);
+	CHECK_OK(ice_udf_metadata_parse(&um, data, len, "udf-metadata-table.json"));
+	free(data);
+	const ice_udf_definition *d = ice_udf_metadata_definition_at(um, 0);
+	CHECK_STR(d->definition_id, "string");
+	CHECK(d->table_function && d->return_type->id == ICE_TYPE_STRUCT);
+	CHECK_INT(d->return_type->u.struct_.nfields, 2);
+	ice_udf_metadata_free(um);
+}
