@@ -18,6 +18,11 @@ work="tests/fuzz/corpus-$target"
 mkdir -p "$work"
 case "$target" in
   metadata) seeds=("$fixtures/metadata" tests/fuzz/corpus/metadata) ;;
+  parquet)
+    # every readable fixture but the 2 GiB-string one (it needs > 2 GB RSS)
+    mkdir -p "$work.seeds"
+    find "$fixtures/parquet" -name '*.parquet' ! -name 'large_string_map*' -size -4M -exec cp -n {} "$work.seeds/" \;
+    seeds=("$work.seeds" tests/fuzz/corpus/parquet) ;;
   *) seeds=("tests/fuzz/corpus/$target") ;;
 esac
 existing=()
