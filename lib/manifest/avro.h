@@ -355,6 +355,9 @@ typedef struct ice_avro_reader {
  * ICE_ENOTFOUND for a missing file, ICE_EINVALID for anything malformed.
  */
 int ice_avro__reader_open(ice_avro_reader *r, const ice_io *io, const char *location);
+/* The same over an input that is already open; the reader owns it from now
+ * on, failure or not (ice_avro__reader_close releases it). */
+int ice_avro__reader_open_input(ice_avro_reader *r, ice_input *in);
 void ice_avro__reader_close(ice_avro_reader *r);
 /* A header value (NUL-terminated) or NULL. */
 const char *ice_avro__reader_meta(const ice_avro_reader *r, const char *key, size_t *len);

@@ -194,6 +194,17 @@ const char *ice_avro__reader_meta(const ice_avro_reader *r, const char *key, siz
 
 int ice_avro__reader_open(ice_avro_reader *r, const ice_io *io, const char *location)
 {
+	ice_input *in = NULL;
+	int rc = ice_io__open_input(&in, io, location);
+	if (rc) {
+		memset(r, 0, sizeof(*r));
+		return rc;
+	}
+	return ice_avro__reader_open_input(r, in);
+}
+
+int ice_avro__reader_open_input(ice_avro_reader *r, ice_input *in)
+{
 	const char *codec, *schema;
 	size_t schema_len;
 	int rc;
@@ -201,10 +212,8 @@ int ice_avro__reader_open(ice_avro_reader *r, const ice_io *io, const char *loca
 	ice_arena__init(&r->arena, 4096);
 	ice_buf__init(&r->win, BLOCK_MAX + 64);
 	ice_buf__init(&r->data, INFLATED_MAX);
-	r->file = location;
-	if ((rc = ice_io__open_input(&r->in, io, location)) != 0)
-		return rc;
-	if (!(r->file = ice_arena__strdup(&r->arena, location)))
+	r->in = in;
+	if (!(r->file = ice_arena__strdup(&r->arena, in->location ? in->location : "(input)")))
 		return ICE_ERROR;
 	r->size = r->in->size;
 	if ((rc = read_header(r)) != 0)

@@ -130,6 +130,12 @@ const char *ice_manifest__cstr(ice_buf *b, ice_slice s);
  */
 bool ice_manifest__field_is(const ice_avro_field *f, int32_t id, const char *const *names);
 
+/* Readers over an input that is already open (fuzzing from memory); the
+ * reader owns `in` from the call on, whatever the result. */
+int ice_manifest__open_input(ice_manifest_reader **out, ice_input *in, const ice_table_metadata *md,
+                             const ice_manifest_file *mf);
+int ice_manifest__list_open_input(ice_manifest_list_reader **out, ice_input *in, const ice_table_metadata *md);
+
 /* Parse a header value as a decimal long ("null" and junk give false). */
 bool ice_manifest__meta_long(const char *s, int64_t *out);
 

@@ -105,24 +105,38 @@ static int resolve(ice_manifest_list_reader *r)
 	return 0;
 }
 
-int ice_manifest_list_open(ice_manifest_list_reader **out, const ice_io *io, const ice_table_metadata *md,
-                           const char *location)
+static int open_common(ice_manifest_list_reader **out, const ice_io *io, ice_input *input,
+                       const ice_table_metadata *md, const char *location)
 {
 	ice_manifest_list_reader *r = ice__calloc(1, sizeof(*r));
 	int rc;
 	*out = NULL;
-	if (!r)
+	if (!r) {
+		ice_input__close(input);
 		return ICE_ERROR;
+	}
 	ice_arena__init(&r->arena, 2048);
 	ice_map__init(&r->spec_types, false);
 	ice_buf__init(&r->path, 0);
 	r->md = md;
-	if ((rc = ice_avro__reader_open(&r->avro, io, location)) != 0 || (rc = resolve(r)) != 0) {
+	rc = input ? ice_avro__reader_open_input(&r->avro, input) : ice_avro__reader_open(&r->avro, io, location);
+	if (rc != 0 || (rc = resolve(r)) != 0) {
 		ice_manifest_list_reader_free(r);
 		return rc;
 	}
 	*out = r;
 	return 0;
+}
+
+int ice_manifest_list_open(ice_manifest_list_reader **out, const ice_io *io, const ice_table_metadata *md,
+                           const char *location)
+{
+	return open_common(out, io, NULL, md, location);
+}
+
+int ice_manifest__list_open_input(ice_manifest_list_reader **out, ice_input *in, const ice_table_metadata *md)
+{
+	return open_common(out, NULL, in, md, NULL);
 }
 
 void ice_manifest_list_reader_free(ice_manifest_list_reader *r)

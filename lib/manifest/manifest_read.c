@@ -293,14 +293,16 @@ static int resolve(ice_manifest_reader *r, const ice_table_metadata *md, bool ha
 	return 0;
 }
 
-static int open_common(ice_manifest_reader **out, const ice_io *io, const ice_table_metadata *md,
-                       const char *location, const ice_manifest_file *mf)
+static int open_common(ice_manifest_reader **out, const ice_io *io, ice_input *input,
+                       const ice_table_metadata *md, const char *location, const ice_manifest_file *mf)
 {
 	ice_manifest_reader *r = ice__calloc(1, sizeof(*r));
 	int rc;
 	*out = NULL;
-	if (!r)
+	if (!r) {
+		ice_input__close(input);
 		return ICE_ERROR;
+	}
 	ice_arena__init(&r->arena, 4096);
 	ice_map__init(&r->types.by_id, false);
 	for (int i = 0; i < S_N; i++)
@@ -314,7 +316,8 @@ static int open_common(ice_manifest_reader **out, const ice_io *io, const ice_ta
 		r->has_first_row_id = mf->has_first_row_id && mf->content == ICE_MANIFEST_CONTENT_DATA;
 		r->next_row_id = mf->first_row_id;
 	}
-	if ((rc = ice_avro__reader_open(&r->avro, io, location)) != 0 ||
+	if ((rc = input ? ice_avro__reader_open_input(&r->avro, input) : ice_avro__reader_open(&r->avro, io, location)) !=
+	        0 ||
 	    (rc = resolve(r, md, mf != NULL, mf ? mf->partition_spec_id : 0)) != 0) {
 		ice_manifest_reader_free(r);
 		return rc;
@@ -330,13 +333,19 @@ int ice_manifest_open(ice_manifest_reader **out, const ice_io *io, const ice_tab
 		*out = NULL;
 		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "ice_manifest_open: no manifest file");
 	}
-	return open_common(out, io, md, mf->manifest_path, mf);
+	return open_common(out, io, NULL, md, mf->manifest_path, mf);
 }
 
 int ice_manifest_open_location(ice_manifest_reader **out, const ice_io *io, const ice_table_metadata *md,
                                const char *location)
 {
-	return open_common(out, io, md, location, NULL);
+	return open_common(out, io, NULL, md, location, NULL);
+}
+
+int ice_manifest__open_input(ice_manifest_reader **out, ice_input *in, const ice_table_metadata *md,
+                             const ice_manifest_file *mf)
+{
+	return open_common(out, NULL, in, md, NULL, mf);
 }
 
 void ice_manifest_reader_free(ice_manifest_reader *r)
