@@ -31,11 +31,16 @@ fi
 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
 
 MESON=.venv/bin/meson
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# Quiet when it works, the whole story when it does not.
+quiet() { "$@" >"$log" 2>&1 || { cat "$log"; echo "setup: failed: $*" >&2; exit 1; }; }
+
 # build/: optimized, for use and benchmarks.
-[ -f build/build.ninja ] || $MESON setup build -Dbuildtype=release -Dwerror=true >/dev/null
-ninja -C build >/dev/null
+[ -f build/build.ninja ] || quiet $MESON setup build -Dbuildtype=release -Dwerror=true
+quiet ninja -C build
 # build-asan/: ASan + UBSan, every arena item a separate allocation, for tests.
-[ -f build-asan/build.ninja ] || $MESON setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined \
-    -Darena_debug=true -Dwerror=true >/dev/null
-ninja -C build-asan >/dev/null
+[ -f build-asan/build.ninja ] || quiet $MESON setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined \
+    -Darena_debug=true -Dwerror=true
+quiet ninja -C build-asan
 echo "setup: done (build/tools/ice)"

@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ninja -C build-asan >/dev/null
-ninja -C build >/dev/null
+ninja -C build-asan | tail -1
+ninja -C build | tail -1
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -190,7 +190,7 @@ static int decode_indices(pq_colreader *c, size_t k, uint32_t **out)
 
 static int gather_dict(pq_colreader *c, size_t k, pq_batch_col *out)
 {
-	uint32_t *idx;
+	uint32_t *idx = NULL;
 	int rc;
 	if (!c->has_dict)
 		return fail_page(c, "dictionary-encoded page without a dictionary page");
@@ -298,7 +298,7 @@ int ice_parquet__col_append_values(pq_colreader *c, size_t k, pq_batch_col *out)
 			return rc;
 		uint8_t *d = (uint8_t *)out->values.ptr + out->values.len;
 		if (c->enc == ICE_PARQUET_ENC_RLE) {
-			uint32_t *v;
+			uint32_t *v = NULL;
 			if ((rc = decode_indices(c, k, &v)) != 0)
 				return rc;
 			for (size_t i = 0; i < k; i++)
