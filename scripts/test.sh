@@ -18,4 +18,8 @@ export ICE_FIXTURES="$(cd .. && pwd)/shared/fixtures"
 # CLI, conformance and interop tests drive the sanitized binary and the peers.
 export ICE_BIN="$PWD/build-asan/tools/ice"
 export ICE_BUILD_ROOT="$PWD/build-asan"
-.venv/bin/python -m pytest -q -p no:cacheprovider tests/cli tests/parquet tests/manifest
+# One pytest run per suite: each suite has its own conftest module.
+for suite in tests/cli tests/parquet tests/manifest; do
+  echo "== $suite"
+  .venv/bin/python -m pytest -q -p no:cacheprovider "$suite"
+done
