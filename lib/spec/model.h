@@ -113,6 +113,8 @@ int ice_properties__write(const ice_properties *props, ice_json_writer *w);
 int ice_properties__copy(ice_properties *out, ice_arena *arena, const ice_properties *src);
 bool ice_properties__equal(const ice_properties *a, const ice_properties *b);
 
+/* format_version 0: not known yet (a REST update): nothing version-specific
+ * is required or dropped. */
 int ice_snapshot__parse(ice_snapshot *out, ice_arena *arena, ice_jr *r, const ice_json *obj, int format_version);
 int ice_snapshot__write(const ice_snapshot *s, ice_json_writer *w, int format_version);
 int ice_snapshot__copy(ice_snapshot *out, ice_arena *arena, const ice_snapshot *src);

@@ -176,8 +176,9 @@ static int parse_update(ice_arena *a, ice_jr *r, const ice_json *obj, update *u)
 		if ((rc = parse_member(r, obj, "snapshot", &sub)) != 0)
 			return rc;
 		ice_jr__push_key(r, "snapshot");
-		/* Parsed leniently; the builder checks what the table's version needs. */
-		rc = ice_snapshot__parse(&u->snapshot, a, r, sub, 1);
+		/* Parsed leniently (version 0: any); the builder checks what the
+		 * table's version needs. */
+		rc = ice_snapshot__parse(&u->snapshot, a, r, sub, 0);
 		ice_jr__pop(r);
 		return rc;
 	case UP_SET_SNAPSHOT_REF:
