@@ -19,6 +19,7 @@
 #include "ice/types.h"
 #include "util/arena.h"
 #include "util/hashmap.h"
+#include "util/int128.h"
 #include "util/buf.h"
 #include "util/json.h"
 
@@ -81,6 +82,20 @@ int ice_type__write_fields(const ice_type *struct_type, ice_json_writer *w);
 /* Canonical primitive text into out (at least 128 bytes + crs length). */
 int ice_type__primitive_name(const ice_type *type, ice_buf *out);
 const ice_type *ice_type__copy(ice_arena *arena, const ice_type *src);
+
+/* Decimal unscaled values as 128-bit integers. */
+static inline ice_i128 ice_dec__get(ice_decimal128 d)
+{
+	return (ice_i128)(((ice_u128)(uint64_t)d.hi << 64) | d.lo);
+}
+
+static inline ice_decimal128 ice_dec__make(ice_i128 v)
+{
+	ice_decimal128 d;
+	d.lo = (uint64_t)((ice_u128)v & 0xffffffffffffffffULL);
+	d.hi = (int64_t)(v >> 64);
+	return d;
+}
 
 int ice_literal__from_json(ice_literal *out, const ice_type *type, const ice_json *j, ice_arena *arena,
                            ice_jr *r);

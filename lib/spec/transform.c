@@ -208,19 +208,6 @@ int ice_literal_hash(const ice_literal *v, int32_t *out)
 
 /* ---- application ---------------------------------------------------------- */
 
-static ice_i128 dec_get(ice_decimal128 d)
-{
-	return (ice_i128)(((ice_u128)(uint64_t)d.hi << 64) | d.lo);
-}
-
-static ice_decimal128 dec_make(ice_i128 v)
-{
-	ice_decimal128 d;
-	d.lo = (uint64_t)((ice_u128)v & 0xffffffffffffffffULL);
-	d.hi = (int64_t)(v >> 64);
-	return d;
-}
-
 /* Days since epoch of a date or timestamp value. */
 static int64_t days_of(const ice_literal *v)
 {
@@ -306,8 +293,8 @@ int ice_transform_apply(const ice_transform *t, const ice_literal *in, ice_liter
 			return 0;
 		}
 		case ICE_TYPE_DECIMAL: {
-			ice_i128 v = dec_get(in->v.dec);
-			out->v.dec = dec_make(v - (((v % w) + w) % w));
+			ice_i128 v = ice_dec__get(in->v.dec);
+			out->v.dec = ice_dec__make(v - (((v % w) + w) % w));
 			return 0;
 		}
 		case ICE_TYPE_STRING:
@@ -488,7 +475,7 @@ static bool step(const ice_literal *lit, int delta, ice_literal *out)
 		out->v.i64 += delta;
 		return true;
 	case ICE_TYPE_DECIMAL:
-		out->v.dec = dec_make(dec_get(lit->v.dec) + delta);
+		out->v.dec = ice_dec__make(ice_dec__get(lit->v.dec) + delta);
 		return true;
 	default:
 		return false;
