@@ -99,6 +99,8 @@ typedef struct ice_manifest_field_plan {
 	const ice_avro_node *item;       /* maps and lists: the array's items */
 	const ice_avro_node *rec;        /* maps: the key/value record; summaries: the record */
 	int key, value;                  /* maps: field indexes in rec */
+	bool simple;                     /* maps: required items of exactly {key, value}, in that order,
+	                                    value bytes or long (no unions): decoded without lookups */
 } ice_manifest_field_plan;
 
 /*
@@ -143,12 +145,16 @@ bool ice_manifest__meta_long(const char *s, int64_t *out);
  * the others newest first, then `extra` (a manifest's header schema). */
 typedef struct ice_manifest_types {
 	ice_map by_id; /* field id -> const ice_type* */
+	const ice_type **dense; /* by_id as an array when ids are small */
+	size_t ndense;
 } ice_manifest_types;
 int ice_manifest__types_init(ice_manifest_types *t, const ice_table_metadata *md, const ice_schema *extra);
 void ice_manifest__types_free(ice_manifest_types *t);
 static inline const ice_type *ice_manifest__type_of(const ice_manifest_types *t, int32_t id)
 {
 	void *v = NULL;
+	if (t->dense)
+		return id >= 0 && (size_t)id < t->ndense ? t->dense[id] : NULL;
 	return ice_map__get_int(&t->by_id, id, &v) ? v : NULL;
 }
 

@@ -385,6 +385,15 @@ static void read_counts(ice_manifest_reader *r, ice_avro_cursor *c, const ice_ma
 			ice_avro__fail_oom(c);
 			return;
 		}
+		if (fp->simple) {
+			/* The usual form: required {key: int, value: long} items. */
+			for (int64_t i = 0; i < k; i++) {
+				items[n].field_id = ice_avro__int(c);
+				items[n].value = ice_avro__long(c);
+				n++;
+			}
+			continue;
+		}
 		for (int64_t i = 0; i < k && !c->error; i++) {
 			const ice_avro_node *it = ice_avro__branch(c, fp->item);
 			bool key_null = true, value_null = true;
@@ -430,6 +439,16 @@ static void read_bounds(ice_manifest_reader *r, ice_avro_cursor *c, const ice_ma
 		if (!(items = ice_manifest__vec_reserve(vec, n + (size_t)k, sizeof(*items)))) {
 			ice_avro__fail_oom(c);
 			return;
+		}
+		if (fp->simple) {
+			/* The usual form: required {key: int, value: bytes} items. */
+			for (int64_t i = 0; i < k && !c->error; i++) {
+				ice_metric_bound *mb = &items[n++];
+				mb->field_id = ice_avro__int(c);
+				mb->bytes = ice_avro__bytes(c);
+				ice_manifest__decode_bound(mb, ice_manifest__type_of(&r->types, mb->field_id));
+			}
+			continue;
 		}
 		for (int64_t i = 0; i < k && !c->error; i++) {
 			const ice_avro_node *it = ice_avro__branch(c, fp->item);

@@ -134,6 +134,11 @@ static int plan_collection(const char *file, const char *where, ice_manifest_fie
 	if (!ice_manifest__shape_ok(rec->fields[fp->key].type, ICE_SHAPE_INT) ||
 	    !ice_manifest__shape_ok(rec->fields[fp->value].type, k->shape))
 		return plan_error(file, where, fp->field, "map key or value of an unexpected type");
+	const ice_avro_node *kt = rec->fields[0].type, *vt = rec->n == 2 ? rec->fields[1].type : NULL;
+	fp->simple = arr->items == rec && rec->n == 2 && fp->key == 0 && fp->value == 1 &&
+	             (kt->kind == ICE_AVRO_INT || kt->kind == ICE_AVRO_LONG) &&
+	             (k->shape == ICE_SHAPE_LONG ? vt->kind == ICE_AVRO_INT || vt->kind == ICE_AVRO_LONG
+	                                         : vt->kind == ICE_AVRO_BYTES || vt->kind == ICE_AVRO_STRING);
 	return 0;
 }
 
@@ -219,6 +224,8 @@ int ice_manifest__types_init(ice_manifest_types *t, const ice_table_metadata *md
 {
 	int rc;
 	ice_map__init(&t->by_id, false);
+	t->dense = NULL;
+	t->ndense = 0;
 	if (md) {
 		const ice_schema *cur = ice_table_metadata_current_schema(md);
 		size_t n = ice_table_metadata_schema_count(md);
@@ -230,12 +237,31 @@ int ice_manifest__types_init(ice_manifest_types *t, const ice_table_metadata *md
 	}
 	if (extra && (rc = add_type_ids(&t->by_id, ice_schema_struct(extra))))
 		return rc;
+	/* Small ids (the usual case): an array, looked up for every bound. */
+	int64_t max = -1;
+	size_t pos = 0;
+	const ice_map_slot *slot;
+	while ((slot = ice_map__next(&t->by_id, &pos)))
+		if (slot->ikey > max)
+			max = slot->ikey;
+	if (max >= 0 && max < 65536) {
+		if (!(t->dense = ice__calloc((size_t)max + 1, sizeof(*t->dense))))
+			return ICE_ERROR;
+		t->ndense = (size_t)max + 1;
+		pos = 0;
+		while ((slot = ice_map__next(&t->by_id, &pos)))
+			if (slot->ikey >= 0)
+				t->dense[slot->ikey] = slot->value;
+	}
 	return 0;
 }
 
 void ice_manifest__types_free(ice_manifest_types *t)
 {
 	ice_map__free(&t->by_id);
+	ice__free(t->dense);
+	t->dense = NULL;
+	t->ndense = 0;
 }
 
 void ice_manifest__decode_bound(ice_metric_bound *b, const ice_type *type)
