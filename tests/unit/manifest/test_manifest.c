@@ -11,6 +11,7 @@
 
 #include "helpers.h"
 #include "test.h"
+#include "util/buf.h"
 #include "util/json.h"
 
 static ice_table_metadata *load_table(ice_io *io, const char *path)
@@ -376,4 +377,64 @@ TEST(test_manifest_list__snapshots_of_fixture_tables)
 	ice_manifest_list_free(list);
 	ice_table_metadata_free(md);
 	ice_io_free(io);
+}
+
+/* A v1 snapshot that names its manifests inline (no manifest list). */
+TEST(test_manifest_list__v1_inline_manifests)
+{
+	ice_schema *schema = mt_schema(schema_json);
+	ice_partition_spec *spec = mt_spec(spec_json);
+	ice_io *io = NULL;
+	ice_manifest_writer *w = NULL;
+	ice_manifest_writer_options o;
+	ice_table_metadata *md = NULL;
+	ice_manifest_list *list = NULL;
+	ice_buf json = ICE_BUF_INIT;
+	char path[512];
+	ice_data_file df;
+	ice_literal part[2];
+	ice_metric_count counts[2];
+	ice_metric_bound bounds[2];
+	CHECK_OK(ice_io_new(&io));
+	mt_path("inline-m0.avro", path, sizeof(path));
+	ice_manifest_writer_options_init(&o);
+	o.format_version = 1;
+	o.schema = schema;
+	o.spec = spec;
+	o.has_snapshot_id = true;
+	o.snapshot_id = 11;
+	CHECK_OK(ice_manifest_writer_open(&w, io, path, NULL, &o));
+	fill_file(&df, part, counts, bounds, "/t/data/a.parquet", 19000, "x", 10);
+	CHECK_OK(ice_manifest_writer_add(w, &df, -1));
+	CHECK_OK(ice_manifest_writer_close(w, NULL));
+	ice_buf__printf(&json,
+	                "{\"format-version\": 1, \"table-uuid\": \"9c12d441-03fe-4693-9a96-a0705ddf69c1\", "
+	                "\"location\": \"/t\", \"last-updated-ms\": 1, \"last-column-id\": 4, \"schema\": %s, "
+	                "\"partition-spec\": [{\"name\": \"ts_day\", \"transform\": \"day\", \"source-id\": 3, "
+	                "\"field-id\": 1000}, {\"name\": \"name\", \"transform\": \"identity\", \"source-id\": 2, "
+	                "\"field-id\": 1001}], \"current-snapshot-id\": 11, \"snapshots\": [{\"snapshot-id\": 11, "
+	                "\"timestamp-ms\": 1, \"manifests\": [\"%s\"]}]}",
+	                schema_json, path);
+	CHECK_OK(ice_table_metadata_parse(&md, json.ptr, json.len, "inline.metadata.json"));
+	CHECK_OK(ice_manifest_list_read_snapshot(&list, io, md, ice_table_metadata_current_snapshot(md)));
+	CHECK_INT(list->n, 1);
+	CHECK_STR(list->items[0].manifest_path, path);
+	CHECK_INT(list->items[0].partition_spec_id, 7); /* the manifest header's */
+	CHECK_INT(list->items[0].sequence_number, 0);
+	CHECK(list->items[0].has_added_snapshot_id && list->items[0].added_snapshot_id == 11);
+	CHECK_INT(list->items[0].added_files_count, -1);
+	ice_manifest_reader *r = NULL;
+	const ice_manifest_entry *e;
+	CHECK_OK(ice_manifest_open(&r, io, md, &list->items[0]));
+	CHECK_OK(ice_manifest_next(r, &e));
+	CHECK(e->snapshot_id == 11 && e->sequence_number == 0);
+	CHECK_STR(e->data_file.file_path, "/t/data/a.parquet");
+	ice_manifest_reader_free(r);
+	ice_manifest_list_free(list);
+	ice_table_metadata_free(md);
+	ice_buf__free(&json);
+	unlink(path);
+	ice_io_free(io);
+	ice_schema_free(schema);
+	ice_partition_spec_free(spec);
 }
