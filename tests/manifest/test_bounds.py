@@ -4,7 +4,7 @@ them, and truncate(N) bounds as the table's metrics modes ask."""
 import json
 import pathlib
 
-from conftest import REPO, tool_ok
+from manifest_support import REPO, tool_ok
 from iceberg_avro import read_avro
 
 CASES = pathlib.Path(REPO / "spec-fixtures" / "bounds")

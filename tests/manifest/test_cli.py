@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import ice, ice_ok, one_line_error, path_maps, rewrite, table_index, fixtures
+from manifest_support import ice, ice_ok, one_line_error, path_maps, rewrite, table_index, fixtures
 from iceberg_avro import (DATA_FILE_IDS, check_bound, fields_by_id, parse_type, partition_value, read_avro,
                           result_type, same_value, from_ice_json)
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import avro_index, fixtures, ice, one_line_error, tool
+from manifest_support import avro_index, fixtures, ice, one_line_error, tool
 
 NEGATIVE = [f for f in avro_index()["files"] if f["kind"] == "unreadable"]
 

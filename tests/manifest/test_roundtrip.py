@@ -5,7 +5,7 @@ it finds in the original, field by field, for every field of the spec's
 schema of that version."""
 import pytest
 
-from conftest import avro_index, fixtures, tool, tool_ok
+from manifest_support import avro_index, fixtures, tool, tool_ok
 from iceberg_avro import DATA_FILE_FIELDS, LIST_FIELDS, non_null, read_avro
 
 FILES = sorted(f["file"] for f in avro_index()["files"] if f["kind"] != "unreadable")

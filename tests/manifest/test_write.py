@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import fixtures, tool, tool_ok
+from manifest_support import fixtures, tool, tool_ok
 from iceberg_avro import (DATA_FILE_FIELDS, DATA_FILE_IDS, ENTRY_FIELDS, ENTRY_IDS, LIST_FIELDS, LIST_IDS, MAP_IDS,
                           MANIFEST_FILE_IDS, REQUIRED_DATA_FILE, REQUIRED_LIST, SUMMARY_IDS, from_ice_json, is_optional,
                           non_null, parse_type, partition_value, read_avro, result_type, same_value, WIDE, EPOCH)
@@ -296,14 +296,14 @@ CASES = [(v, c, codec) for v in (1, 2, 3) for c in ("data", "deletes") if not (v
 
 
 @pytest.mark.parametrize("version,content,codec", CASES)
-def test_manifest_as_fastavro_reads_it(tmp, version, content, codec):
+def test_manifest_as_fastavro_reads_it(tmp_path, version, content, codec):
     props = {"write.metadata.metrics.default": "truncate(4)", "write.metadata.metrics.column.id": "counts",
              "write.metadata.metrics.column.ratio": "none", "write.metadata.metrics.column.day": "full"}
     intent = {"kind": "manifest", "format_version": version, "content": content, "snapshot_id": 99,
               "schema": SCHEMA, "spec": SPEC, "properties": props, "entries": entries(version, content)}
     if codec:
         intent["codec"] = codec
-    out, result = write(tmp, intent)
+    out, result = write(tmp_path, intent)
     meta, schema, records = read_avro(out)
 
     # header keys
@@ -363,21 +363,21 @@ def test_manifest_as_fastavro_reads_it(tmp, version, content, codec):
         assert same_value(t, lo, min(values, key=key)) and same_value(t, hi, max(values, key=key)), j
 
 
-def test_keep_metrics_writes_bounds_as_given(tmp):
+def test_keep_metrics_writes_bounds_as_given(tmp_path):
     props = {"write.metadata.metrics.default": "none"}
     intent = {"kind": "manifest", "format_version": 2, "snapshot_id": 1, "schema": SCHEMA, "spec": SPEC,
               "properties": props, "keep_metrics": True, "entries": entries(2)[:1]}
-    out, _ = write(tmp, intent)
+    out, _ = write(tmp_path, intent)
     _, _, records = read_avro(out)
     want = expected_data_file(intent["entries"][0]["data_file"], 2, props, False)
     assert records[0]["data_file"]["lower_bounds"] == want["lower_bounds"]
     assert len(want["lower_bounds"]) == 13
 
 
-def test_default_metrics_mode_truncates_to_16(tmp):
+def test_default_metrics_mode_truncates_to_16(tmp_path):
     intent = {"kind": "manifest", "format_version": 2, "snapshot_id": 1, "schema": SCHEMA, "spec": SPEC,
               "entries": entries(2)[:1]}
-    out, _ = write(tmp, intent)
+    out, _ = write(tmp_path, intent)
     _, _, records = read_avro(out)
     bounds = {x["key"]: x["value"] for x in records[0]["data_file"]["lower_bounds"]}
     assert bounds[2] == "a name that is f".encode()
@@ -386,23 +386,23 @@ def test_default_metrics_mode_truncates_to_16(tmp):
     assert 9 not in uppers  # twenty 0xff bytes: no upper bound after truncation
 
 
-def test_writer_refuses_what_does_not_fit(tmp):
+def test_writer_refuses_what_does_not_fit(tmp_path):
     bad = entries(2)
     bad[0]["data_file"]["partition"] = bad[0]["data_file"]["partition"][:3]
-    path = tmp / "bad.json"
+    path = tmp_path / "bad.json"
     path.write_text(json.dumps({"kind": "manifest", "format_version": 2, "schema": SCHEMA, "spec": SPEC,
                                 "entries": bad}))
-    r = tool("write", path, tmp / "bad.avro")
+    r = tool("write", path, tmp_path / "bad.avro")
     assert r.code == 1 and "partition" in r.err
-    assert not (tmp / "bad.avro").exists(), "a failed write leaves nothing behind"
+    assert not (tmp_path / "bad.avro").exists(), "a failed write leaves nothing behind"
     delete_in_data = {"kind": "manifest", "format_version": 2, "schema": SCHEMA, "spec": SPEC,
                       "entries": entries(2, "deletes")}
     path.write_text(json.dumps(delete_in_data))
-    r = tool("write", path, tmp / "bad.avro")
+    r = tool("write", path, tmp_path / "bad.avro")
     assert r.code == 1 and "delete" in r.err
     v1_deletes = dict(delete_in_data, format_version=1, content="deletes")
     path.write_text(json.dumps(v1_deletes))
-    r = tool("write", path, tmp / "bad.avro")
+    r = tool("write", path, tmp_path / "bad.avro")
     assert r.code == 1 and "v1" in r.err
 
 
@@ -431,9 +431,9 @@ def list_intent(version):
 
 
 @pytest.mark.parametrize("version", [1, 2, 3])
-def test_manifest_list_as_fastavro_reads_it(tmp, version):
+def test_manifest_list_as_fastavro_reads_it(tmp_path, version):
     intent = list_intent(version)
-    out, result = write(tmp, intent, "list.avro")
+    out, result = write(tmp_path, intent, "list.avro")
     meta, schema, records = read_avro(out)
     assert meta["avro.codec"] == "deflate"
     assert meta["snapshot-id"] == "42"
@@ -474,10 +474,10 @@ def test_manifest_list_as_fastavro_reads_it(tmp, version):
         assert result["next_row_id"] == next_row_id == 130
 
 
-def test_manifest_list_needs_counts_in_v2(tmp):
+def test_manifest_list_needs_counts_in_v2(tmp_path):
     intent = list_intent(2)
     intent["manifests"][0]["added_rows_count"] = None
-    path = tmp / "bad.json"
+    path = tmp_path / "bad.json"
     path.write_text(json.dumps(intent))
-    r = tool("write", path, tmp / "bad.avro")
+    r = tool("write", path, tmp_path / "bad.avro")
     assert r.code == 1 and "count" in r.err

@@ -1,4 +1,6 @@
-"""Shared helpers of the manifest tests: they run the real `ice` binary and
+"""Shared helpers of the manifest tests (a plain module, not conftest.py, so
+that its names never clash with other suites' conftest modules when pytest
+runs several directories at once): they run the real `ice` binary and
 the manifest-tool helper (tests/unit/manifest/manifest_tool.c, the library's
 writer API driven from JSON), and read every file with fastavro, an Avro
 reader that shares no code with ice. The fixtures corpus is read in place
@@ -9,7 +11,6 @@ import pathlib
 import subprocess
 
 import fastavro  # noqa: F401  (a missing peer must fail, not skip)
-import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -113,7 +114,3 @@ def rewrite(location: str) -> pathlib.Path:
         location = location[len("file://"):]
     return pathlib.Path(location)
 
-
-@pytest.fixture
-def tmp(tmp_path):
-    return tmp_path
