@@ -42,7 +42,7 @@ static long read_once(const char *file, long long *checksum)
 	iface = avro_generic_class_from_schema(schema);
 	avro_generic_value_new(iface, &value);
 	while (avro_file_reader_read_value(reader, &value) == 0) {
-		avro_value_t df, field, branch, map;
+		avro_value_t df, field, branch;
 		size_t count = 0;
 		if (avro_value_get_by_name(&value, "data_file", &df, NULL) == 0) {
 			int64_t rows = 0;
@@ -53,15 +53,14 @@ static long read_once(const char *file, long long *checksum)
 			    avro_value_get_current_branch(&field, &branch) == 0 && avro_value_get_size(&branch, &count) == 0) {
 				for (size_t i = 0; i < count; i++) {
 					avro_value_t item, v;
-					const void *bytes;
-					size_t len;
+					const void *bytes = NULL;
+					size_t len = 0;
 					avro_value_get_by_index(&branch, i, &item, NULL);
 					avro_value_get_by_name(&item, "value", &v, NULL);
 					avro_value_get_bytes(&v, &bytes, &len);
 					*checksum += len;
 				}
 			}
-			(void)map;
 		}
 		n++;
 	}
