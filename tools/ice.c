@@ -62,9 +62,9 @@ const cli_command cli_commands[] = {
 	 "row groups and column chunks (codec, encodings, sizes, statistics); --rows the\n"
 	 "rows as JSON Lines (default) or CSV, optionally only some columns (dotted paths)\n"
 	 "and a range of rows. --verify-checksums checks page CRCs while reading rows.\n"},
-	{NULL, NULL, NULL, NULL},
 	{"manifests", cmd_manifests, "list a snapshot's manifests: counts, sequence numbers, partition summaries", "Usage: ice manifests TABLE [--snapshot ID] [--json]\n\nList the manifests in the manifest list of the current snapshot (or snapshot ID):\ncontent, partition spec, sequence numbers, added/existing/deleted file and row\ncounts, first row id, length and path, then each partition field's summary\n(contains_null, contains_nan, lower and upper bound as typed values).\n"},
 	{"files", cmd_files, "list a snapshot's live data and delete files with partitions and metrics", "Usage: ice files TABLE [--snapshot ID] [--content data|deletes|all] [--json]\n\nList the live data and delete files of the current snapshot (or snapshot ID):\ncontent, format, record count, size, spec, data sequence number, partition\nvalues and path, then per column the value, null and NaN counts, size and\nlower/upper bounds as typed values. --content keeps data or delete files only.\n"},
+	{NULL, NULL, NULL, NULL},
 };
 
 const cli_command *cli_find_command(const char *name)
