@@ -397,8 +397,23 @@ int ice_codec__compress(ice_codec codec, int level, const uint8_t *in, size_t in
 		out->ptr[out->len] = '\0';
 		return 0;
 	}
+	case ICE_CODEC_LZ4_FRAME: {
+		/* one frame with the content size present, as Puffin requires */
+		LZ4F_preferences_t prefs;
+		memset(&prefs, 0, sizeof(prefs));
+		prefs.frameInfo.contentSize = in_len;
+		prefs.compressionLevel = level;
+		size_t n = LZ4F_compressFrameBound(in_len, &prefs);
+		if ((rc = ice_buf__grow(out, n)) != 0)
+			return rc;
+		size_t r = LZ4F_compressFrame(out->ptr + out->len, n, in, in_len, &prefs);
+		if (LZ4F_isError(r))
+			return ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "lz4: %s", LZ4F_getErrorName(r));
+		out->len += r;
+		out->ptr[out->len] = '\0';
+		return 0;
+	}
 	case ICE_CODEC_LZ4_HADOOP:
-	case ICE_CODEC_LZ4_FRAME:
 		break;
 	}
 	return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO, "%s: compression not supported",
