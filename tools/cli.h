@@ -77,6 +77,21 @@ int cli_print_json(ice_cli *cli, ice_json_writer *w);
 /* Loads a TABLE argument (directory, metadata dir or metadata file). */
 int cli_load_metadata(ice_cli *cli, const char *table, ice_table_metadata **out, char **location_out);
 
+/*
+ * TABLE arguments of the write commands (table_arg.c): a directory needs no
+ * catalog, otherwise <namespace>.<table> in the catalog of --catalog,
+ * ICE_CATALOG or the configuration file. Each returns an exit code after
+ * printing the error. cli_table_target leaves *catalog_out NULL for a
+ * directory. The caller frees the catalog after the table.
+ */
+bool cli_is_table_path(const char *arg);
+int cli_open_catalog(ice_cli *cli, ice_catalog **out);
+int cli_table_target(ice_cli *cli, const char *arg, ice_catalog **catalog_out);
+int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out);
+/* --property KEY=VALUE into a growing array (strings malloc'ed). */
+int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n);
+void cli_free_properties(ice_property *items, size_t n);
+
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);
 
@@ -91,6 +106,7 @@ CLI_COMMAND(refs);
 CLI_COMMAND(parquet);
 CLI_COMMAND(manifests);
 CLI_COMMAND(files);
+CLI_COMMAND(create);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

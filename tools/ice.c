@@ -64,6 +64,17 @@ const cli_command cli_commands[] = {
 	 "and a range of rows. --verify-checksums checks page CRCs while reading rows.\n"},
 	{"manifests", cmd_manifests, "list a snapshot's manifests: counts, sequence numbers, partition summaries", "Usage: ice manifests TABLE [--snapshot ID] [--json]\n\nList the manifests in the manifest list of the current snapshot (or snapshot ID):\ncontent, partition spec, sequence numbers, added/existing/deleted file and row\ncounts, first row id, length and path, then each partition field's summary\n(contains_null, contains_nan, lower and upper bound as typed values).\n"},
 	{"files", cmd_files, "list a snapshot's live data and delete files with partitions and metrics", "Usage: ice files TABLE [--snapshot ID] [--content data|deletes|all] [--json]\n\nList the live data and delete files of the current snapshot (or snapshot ID):\ncontent, format, record count, size, spec, data sequence number, partition\nvalues and path, then per column the value, null and NaN counts, size and\nlower/upper bounds as typed values. --content keeps data or delete files only.\n"},
+	{"create", cmd_create, "create a table from a schema (typed, or inferred from a CSV/Parquet file)",
+	 "Usage: ice create TABLE (--schema SCHEMA | --schema-from FILE [--delimiter C])\n"
+	 "                  [--partition EXPRS] [--sort EXPRS] [--property K=V]... [--format-version 1|2|3]\n"
+	 "\n"
+	 "Create a table. TABLE is <namespace>.<table> in the catalog (--catalog, ICE_CATALOG\n"
+	 "or the configuration file), or a directory. SCHEMA is a list of columns:\n"
+	 "  'id long required, ts timestamptz, name string comment '\\''who'\\'', tags list<string>,\n"
+	 "   m map<string, int>, s struct<a: int, b: string>, d decimal(10,2), f fixed[16]'\n"
+	 "--schema-from infers one from a CSV header and sample rows, or a Parquet file.\n"
+	 "--partition: 'day(ts), bucket(16, id), truncate(4, name), x' (identity; year, month,\n"
+	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -89,6 +89,12 @@ static char *local_path(const ice_io *io, const char *location)
 	return path;
 }
 
+int ice_io__local_path(char **out, const ice_io *io, const char *location)
+{
+	*out = local_path(io, location);
+	return *out ? 0 : ice_error__code();
+}
+
 /* ---- local input ---------------------------------------------------------- */
 
 typedef struct local_input {
@@ -309,6 +315,21 @@ static int make_parents(char *path)
 	return 0;
 }
 
+int ice_io__make_dirs(const char *dir)
+{
+	size_t n = strlen(dir);
+	char *path = ice__malloc(n + 2);
+	int rc;
+	if (!path)
+		return ICE_ERROR;
+	memcpy(path, dir, n);
+	path[n] = '/';
+	path[n + 1] = '\0';
+	rc = make_parents(path);
+	ice__free(path);
+	return rc;
+}
+
 int ice_io__create_output(ice_output **out, const ice_io *io, const char *location, bool exclusive)
 {
 	local_output *lo;
@@ -356,6 +377,11 @@ void ice_output__abort(ice_output *out)
 {
 	if (out)
 		out->ops->abort(out);
+}
+
+int ice_io_delete(const ice_io *io, const char *location)
+{
+	return ice_io__delete(io, location);
 }
 
 int ice_io__delete(const ice_io *io, const char *location)

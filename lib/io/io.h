@@ -56,6 +56,22 @@ int ice_output__write(ice_output *out, const void *data, size_t len);
 int ice_output__close(ice_output *out); /* frees `out` whatever the result */
 void ice_output__abort(ice_output *out); /* frees `out` */
 
+/*
+ * Create a file that is published under `location` only when closed, and
+ * only if nothing exists there (io/publish.c): ICE_EEXISTS from create or
+ * close when the name is taken. The file is written to a temporary in the
+ * same directory, made durable, then linked to its name.
+ */
+int ice_io__create_output_noreplace(ice_output **out, const ice_io *io, const char *location);
+
+/* The local path of a location after path mapping (allocated). */
+int ice_io__local_path(char **out, const ice_io *io, const char *location);
+/* mkdir -p. */
+int ice_io__make_dirs(const char *dir);
+/* Remove an empty directory: ICE_ENOTFOUND if missing, ICE_EEXISTS if not
+ * empty (io/walk.c). */
+int ice_io__remove_dir(const ice_io *io, const char *location);
+
 /* Whether a location exists, and whether it is a directory. */
 int ice_io__stat(const ice_io *io, const char *location, bool *exists_out, bool *is_dir_out);
 

@@ -215,6 +215,25 @@ int ice_metadata_builder_new(ice_metadata_builder **out, const ice_table_metadat
 	return 0;
 }
 
+int ice_metadata_builder_new_table(ice_metadata_builder **out, int format_version)
+{
+	int rc;
+	*out = NULL;
+	if (format_version < 1 || format_version > ICE_FORMAT_VERSION_MAX)
+		return ice_builder__fail(format_version < 1 ? ICE_EINVALID : ICE_EUNSUPPORTED,
+		                         "format version %d is not supported (1 to %d)", format_version,
+		                         ICE_FORMAT_VERSION_MAX);
+	if ((rc = ice_metadata_builder_new(out, NULL)) != 0)
+		return rc;
+	if (format_version < (*out)->md->format_version)
+		(*out)->md->format_version = format_version;
+	if ((rc = ice_metadata_builder_upgrade_format_version(*out, format_version)) != 0) {
+		ice_metadata_builder_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 void ice_metadata_builder_free(ice_metadata_builder *b)
 {
 	if (!b)

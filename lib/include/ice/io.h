@@ -35,6 +35,45 @@ ICE_EXTERN int ice_io_read_all(const ice_io *io, const char *location, size_t ma
 ICE_EXTERN int ice_io_exists(const ice_io *io, const char *location, bool *exists_out);
 
 /*
+ * Write a whole file at `location` only if nothing exists there, never
+ * replacing a file: the bytes go to a uniquely named temporary in the same
+ * directory, which is made durable and then linked to its name (link(2),
+ * or renameat2(RENAME_NOREPLACE) where hard links are not supported).
+ * Parent directories are created. ICE_EEXISTS when the name is taken
+ * (nothing of ours is left behind); ICE_EUNSUPPORTED when the file system
+ * can do neither.
+ */
+ICE_EXTERN int ice_io_write_new(const ice_io *io, const char *location, const void *data, size_t len);
+
+/* Delete a file. ICE_ENOTFOUND if it does not exist. */
+ICE_EXTERN int ice_io_delete(const ice_io *io, const char *location);
+
+/* Remove an empty directory: ICE_ENOTFOUND if missing, ICE_EEXISTS if it
+ * is not empty. */
+ICE_EXTERN int ice_io_remove_dir(const ice_io *io, const char *location);
+
+/* Remove every empty directory at and below `location`, deepest first;
+ * *removed_out (may be NULL) tells whether `location` itself went. */
+ICE_EXTERN int ice_io_remove_empty_dirs(const ice_io *io, const char *location, bool *removed_out);
+
+/* One file found by ice_io_list_recursive (borrowed for the callback). */
+typedef struct ice_io_file_info {
+	const char *location; /* `location` joined with the relative path */
+	uint64_t size;
+	int64_t mtime_ms;
+} ice_io_file_info;
+
+/* Return 0 to go on; anything else stops the walk and is returned. */
+typedef int (*ice_io_list_fn)(const ice_io_file_info *file, void *payload);
+
+/*
+ * Call `fn` for every file below the directory `location`, depth first.
+ * Symbolic links are reported as files and never followed.
+ * ICE_ENOTFOUND when the directory does not exist.
+ */
+ICE_EXTERN int ice_io_list_recursive(const ice_io *io, const char *location, ice_io_list_fn fn, void *payload);
+
+/*
  * Find the current metadata file of the table at `table_location` (a
  * directory holding metadata/): read metadata/version-hint.text (a version
  * number N meaning vN.metadata.json, or a metadata file stem), then probe

@@ -36,6 +36,12 @@ typedef struct ice_metadata_builder ice_metadata_builder;
  */
 ICE_EXTERN int ice_metadata_builder_new(ice_metadata_builder **out, const ice_table_metadata *base);
 ICE_EXTERN void ice_metadata_builder_free(ice_metadata_builder *b);
+/*
+ * Start a new table of `format_version` (1 to ICE_FORMAT_VERSION_MAX),
+ * which ice_metadata_builder_new(NULL) cannot do for v1: records
+ * upgrade-format-version with that version, as a REST create does.
+ */
+ICE_EXTERN int ice_metadata_builder_new_table(ice_metadata_builder **out, int format_version);
 
 /* The clock used for last-updated-ms and log entries (default: real time). */
 ICE_EXTERN void ice_metadata_builder_set_now(ice_metadata_builder *b, int64_t now_ms);

@@ -1,0 +1,196 @@
+/*
+ * catalog/purge.c - dropping a table's files (drop --purge): every file
+ * the table's metadata references - each snapshot's manifest list (or v1
+ * inline manifests), the manifests, the data and delete files they list
+ * in any status, statistics and partition statistics files, and the
+ * metadata files of the metadata log - is deleted, data files first and
+ * metadata last, but only when it lies under the table's location: a
+ * file referenced from elsewhere (add-files of a file kept in place, a
+ * table copied with its paths) is counted and kept. Nothing that is not
+ * referenced is deleted; what remains under the location is counted.
+ */
+#include <string.h>
+
+#include "ice/manifest.h"
+#include "internal.h"
+#include "io/io.h"
+#include "util/alloc.h"
+#include "util/arena.h"
+#include "util/error.h"
+#include "util/hashmap.h"
+#include "util/uri.h"
+
+enum { K_DATA, K_MANIFEST, K_LIST, K_STATS, K_METADATA, K_COUNT };
+
+typedef struct purge {
+	const ice_io *io;
+	char *root; /* local path of the table location, with a trailing '/' */
+	ice_arena arena;
+	ice_map seen;
+	char **files[K_COUNT];
+	size_t nfiles[K_COUNT], cap[K_COUNT];
+	ice_drop_report *report;
+} purge;
+
+static int add(purge *p, int kind, const char *location)
+{
+	size_t len = strlen(location);
+	if (ice_map__get_str(&p->seen, location, len, NULL))
+		return 0;
+	char *copy = ice_arena__strndup(&p->arena, location, len);
+	if (!copy || ice_map__put_str(&p->seen, copy, len, copy))
+		return ICE_ERROR;
+	if (p->nfiles[kind] == p->cap[kind]) {
+		size_t ncap = p->cap[kind] ? p->cap[kind] * 2 : 64;
+		char **nf = ice__reallocarray(p->files[kind], ncap, sizeof(char *));
+		if (!nf)
+			return ICE_ERROR;
+		p->files[kind] = nf;
+		p->cap[kind] = ncap;
+	}
+	p->files[kind][p->nfiles[kind]++] = copy;
+	return 0;
+}
+
+static int collect_manifest(purge *p, const ice_table_metadata *md, const ice_manifest_file *mf)
+{
+	ice_manifest_reader *r;
+	const ice_manifest_entry *e;
+	int rc = ice_manifest_open(&r, p->io, md, mf);
+	if (rc == ICE_ENOTFOUND) {
+		ice_error_clear();
+		return 0;
+	}
+	if (rc)
+		return rc;
+	while ((rc = ice_manifest_next(r, &e)) == 0)
+		if ((rc = add(p, K_DATA, e->data_file.file_path)) != 0)
+			break;
+	ice_manifest_reader_free(r);
+	return rc == ICE_ITEROVER ? 0 : rc;
+}
+
+static int collect(purge *p, const ice_table_metadata *md, const char *metadata_location)
+{
+	int rc = 0;
+	for (size_t i = 0; i < ice_table_metadata_snapshot_count(md) && !rc; i++) {
+		const ice_snapshot *s = ice_table_metadata_snapshot_at(md, i);
+		ice_manifest_list *list = NULL;
+		if (s->manifest_list && (rc = add(p, K_LIST, s->manifest_list)) != 0)
+			break;
+		rc = ice_manifest_list_read_snapshot(&list, p->io, md, s);
+		if (rc == ICE_ENOTFOUND) {
+			/* An expired snapshot's list may be gone; its files are not ours to find. */
+			ice_error_clear();
+			rc = 0;
+			continue;
+		}
+		for (size_t j = 0; list && j < list->n && !rc; j++) {
+			const ice_manifest_file *mf = &list->items[j];
+			bool known = ice_map__get_str(&p->seen, mf->manifest_path, strlen(mf->manifest_path), NULL);
+			if (!known && (rc = add(p, K_MANIFEST, mf->manifest_path)) == 0)
+				rc = collect_manifest(p, md, mf);
+		}
+		ice_manifest_list_free(list);
+	}
+	for (size_t i = 0; i < ice_table_metadata_statistics_count(md) && !rc; i++)
+		rc = add(p, K_STATS, ice_table_metadata_statistics_at(md, i)->statistics_path);
+	for (size_t i = 0; i < ice_table_metadata_partition_statistics_count(md) && !rc; i++)
+		rc = add(p, K_STATS, ice_table_metadata_partition_statistics_at(md, i)->statistics_path);
+	for (size_t i = 0; i < ice_table_metadata_metadata_log_count(md) && !rc; i++)
+		rc = add(p, K_METADATA, ice_table_metadata_metadata_log_at(md, i)->metadata_file);
+	if (!rc)
+		rc = add(p, K_METADATA, metadata_location);
+	return rc;
+}
+
+/* Deletes `location` if its local path lies under the table's root. */
+static int delete_one(purge *p, const char *location)
+{
+	char *path = NULL;
+	int rc = ice_io__local_path(&path, p->io, location);
+	if (rc) {
+		/* Not a local location (another scheme): never ours to delete here. */
+		ice_error_clear();
+		p->report->files_outside++;
+		return 0;
+	}
+	bool inside = strncmp(path, p->root, strlen(p->root)) == 0 && !strstr(path, "/../");
+	ice__free(path);
+	if (!inside) {
+		p->report->files_outside++;
+		return 0;
+	}
+	ice_input *in = NULL;
+	uint64_t size = 0;
+	if (ice_io__open_input(&in, p->io, location) == 0) {
+		size = in->size;
+		ice_input__close(in);
+	}
+	rc = ice_io__delete(p->io, location);
+	if (rc == ICE_ENOTFOUND) {
+		ice_error_clear();
+		p->report->files_missing++;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	p->report->files_deleted++;
+	p->report->bytes_deleted += (int64_t)size;
+	return 0;
+}
+
+static int count_one(const ice_io_file_info *f, void *payload)
+{
+	(void)f;
+	(*(int64_t *)payload)++;
+	return 0;
+}
+
+int ice_catalog__count_files(const ice_io *io, const char *location, int64_t *n_out)
+{
+	int rc;
+	*n_out = 0;
+	rc = ice_io_list_recursive(io, location, count_one, n_out);
+	if (rc == ICE_ENOTFOUND) {
+		ice_error_clear();
+		rc = 0;
+	}
+	return rc;
+}
+
+int ice_catalog__purge(const ice_io *io, const char *location, const ice_table_metadata *md,
+                       const char *metadata_location, ice_drop_report *report)
+{
+	purge p;
+	char *root = NULL;
+	int rc;
+	memset(&p, 0, sizeof(p));
+	p.io = io;
+	p.report = report;
+	if ((rc = ice_io__local_path(&root, io, location)) != 0)
+		return rc;
+	size_t n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (!(p.root = ice__malloc(n + 2))) {
+		ice__free(root);
+		return ICE_ERROR;
+	}
+	memcpy(p.root, root, n);
+	p.root[n] = '/';
+	p.root[n + 1] = '\0';
+	ice__free(root);
+	ice_arena__init(&p.arena, 1 << 16);
+	ice_map__init(&p.seen, true);
+	rc = collect(&p, md, metadata_location);
+	for (int k = 0; k < K_COUNT && !rc; k++)
+		for (size_t i = 0; i < p.nfiles[k] && !rc; i++)
+			rc = delete_one(&p, p.files[k][i]);
+	for (int k = 0; k < K_COUNT; k++)
+		ice__free(p.files[k]);
+	ice_map__free(&p.seen);
+	ice_arena__free(&p.arena);
+	ice__free(p.root);
+	return rc;
+}

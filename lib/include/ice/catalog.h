@@ -1,0 +1,161 @@
+/*
+ * ice/catalog.h - catalogs: where tables are found by name, and the one
+ * place a table's current metadata is swapped for a new version.
+ *
+ * A catalog is opened from a URI. A local path or file: URI opens the
+ * file-system catalog, a warehouse directory laid out as Java's
+ * HadoopCatalog and iceberg-go lay it out:
+ *
+ *   <warehouse>/<ns level>/.../<table>/metadata/v<N>.metadata.json
+ *                                     /metadata/version-hint.text
+ *                                     /data/...
+ *
+ * Namespaces are directories; a table is a directory whose metadata/ holds
+ * version files. Publishing v<N+1>.metadata.json never replaces a file
+ * (see ice_io_write_new), so two writers racing for the same version see
+ * one of them fail with ICE_ECONFLICT. version-hint.text is written after,
+ * best effort; readers probe forward from it (ice_table_locate).
+ * Namespace properties, which HadoopCatalog does not store, are kept in
+ * `<namespace dir>/.ice-namespace.json` (a file, which HadoopCatalog's
+ * listings skip). Other schemes (REST, s3://) report ICE_EUNSUPPORTED until
+ * their backends exist; they will sit behind the same functions.
+ *
+ * Names: a namespace is a dotted string ("db" or "a.b"), a table identifier
+ * is "<namespace>.<table>". Levels must be non-empty and may not contain
+ * '/', be "." or "..", or start with '.'.
+ *
+ * Tables themselves are opened, created and committed to through the table
+ * handle (ice/table.h), which calls into its catalog.
+ */
+#ifndef ICE_CATALOG_H
+#define ICE_CATALOG_H
+
+#include "common.h"
+#include "io.h"
+#include "metadata_builder.h"
+#include "snapshot.h"
+#include "table_metadata.h"
+
+ICE_BEGIN_DECL
+
+typedef struct ice_catalog ice_catalog;
+
+/*
+ * Open a catalog. `uri` is a warehouse path or file: URI (the directory is
+ * created if missing), or the name of a catalog in the configuration file
+ * (see ice_catalog_config_path). `io` is borrowed and must outlive the
+ * catalog. ICE_EUNSUPPORTED for schemes without a backend yet,
+ * ICE_ENOTFOUND for an unknown catalog name.
+ */
+ICE_EXTERN int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri);
+ICE_EXTERN void ice_catalog_free(ice_catalog *catalog);
+/* The warehouse URI the catalog was opened on (after name resolution). */
+ICE_EXTERN const char *ice_catalog_uri(const ice_catalog *catalog);
+
+/*
+ * The configuration file: $ICE_CONFIG, else $XDG_CONFIG_HOME/ice/config,
+ * else $HOME/.config/ice/config (allocated; NULL when none can be named).
+ * Its lines are `catalog.<name>.uri = <uri>` and `default-catalog = <name>`;
+ * '#' starts a comment. *uri_out receives the URI configured for `name`
+ * (or for the default catalog when `name` is NULL); ICE_ENOTFOUND when
+ * there is none. Free the results with ice_free().
+ */
+ICE_EXTERN char *ice_catalog_config_path(void);
+ICE_EXTERN int ice_catalog_config_lookup(char **uri_out, const char *name);
+
+/* A list of names, owned by the caller (free with ice_string_list_free). */
+typedef struct ice_string_list {
+	size_t n;
+	char **items;
+} ice_string_list;
+ICE_EXTERN void ice_string_list_free(ice_string_list *list);
+
+/* ---- namespaces -------------------------------------------------------- */
+
+/* ICE_EEXISTS if it exists. Parents are created as needed. */
+ICE_EXTERN int ice_catalog_create_namespace(ice_catalog *catalog, const char *ns, const ice_properties *props);
+/* Child namespaces of `parent` (NULL or "": the top level), full names, sorted. */
+ICE_EXTERN int ice_catalog_list_namespaces(ice_catalog *catalog, const char *parent, ice_string_list *out);
+ICE_EXTERN int ice_catalog_namespace_exists(ice_catalog *catalog, const char *ns, bool *exists_out);
+/* ICE_ENOTFOUND if missing; ICE_EINVALID when it still holds tables or
+ * namespaces (or any other file). */
+ICE_EXTERN int ice_catalog_drop_namespace(ice_catalog *catalog, const char *ns);
+/*
+ * The namespace's properties, plus "location" (its directory) as
+ * HadoopCatalog reports it. Free with ice_catalog_properties_free().
+ */
+ICE_EXTERN int ice_catalog_load_namespace_properties(ice_catalog *catalog, const char *ns, ice_properties *out);
+ICE_EXTERN void ice_catalog_properties_free(ice_properties *props);
+/* Set and remove properties ("location" cannot be changed). */
+ICE_EXTERN int ice_catalog_update_namespace_properties(ice_catalog *catalog, const char *ns,
+                                                       const ice_properties *set, const char *const *remove,
+                                                       size_t nremove);
+
+/* ---- tables ------------------------------------------------------------ */
+
+/* Table names (without the namespace) in `ns`, sorted. */
+ICE_EXTERN int ice_catalog_list_tables(ice_catalog *catalog, const char *ns, ice_string_list *out);
+ICE_EXTERN int ice_catalog_table_exists(ice_catalog *catalog, const char *identifier, bool *exists_out);
+/* The location a new table `identifier` gets (allocated). */
+ICE_EXTERN int ice_catalog_default_location(ice_catalog *catalog, const char *identifier, char **out);
+
+/*
+ * The table's current metadata and the location of the file it was read
+ * from (both owned by the caller). ICE_ENOTFOUND if there is no such table.
+ */
+ICE_EXTERN int ice_catalog_load_metadata(ice_catalog *catalog, const char *identifier, ice_table_metadata **md_out,
+                                         char **metadata_location_out);
+
+/*
+ * Register a new table whose first metadata is `md` (built by a metadata
+ * builder from nothing): writes version 1. ICE_EEXISTS if the table exists
+ * (also when another writer created it first).
+ */
+ICE_EXTERN int ice_catalog_create_table(ice_catalog *catalog, const char *identifier, const ice_table_metadata *md,
+                                        char **metadata_location_out);
+
+/*
+ * Swap the table's metadata from `base` (read from `base_location`) to
+ * `next`, the result of `changes` (a builder started from `base`), if
+ * `requirements` (may be NULL) hold. ICE_ECONFLICT when another commit got
+ * there first or a requirement fails: nothing was changed and it is safe to
+ * refresh and retry. ICE_ECOMMITUNKNOWN when it cannot be known whether the
+ * swap happened. Other codes: nothing was changed.
+ */
+ICE_EXTERN int ice_catalog_commit(ice_catalog *catalog, const char *identifier, const ice_table_metadata *base,
+                                  const char *base_location, const ice_table_requirements *requirements,
+                                  const ice_metadata_builder *changes, const ice_table_metadata *next,
+                                  char **metadata_location_out);
+
+/* What a drop removed. */
+typedef struct ice_drop_report {
+	int64_t files_deleted;   /* data, delete, manifest, list, statistics and metadata files */
+	int64_t bytes_deleted;
+	int64_t files_missing;   /* referenced but already gone */
+	int64_t files_outside;   /* referenced but outside the table location: kept */
+	int64_t files_left;      /* unreferenced files left under the table location */
+} ice_drop_report;
+
+/*
+ * Drop a table. Without `purge`, the table's metadata files
+ * (metadata/v<N>.metadata.json and version-hint.text) are deleted, which
+ * removes it from the catalog; data and manifest files stay. With `purge`,
+ * every file the table's metadata files reference is deleted too: each
+ * snapshot's manifest list, manifests, data and delete files, statistics
+ * and partition statistics files, and the metadata files of the metadata
+ * log, as long as it lies under the table location (nothing outside it is
+ * ever deleted); then empty directories are removed. `report` may be NULL.
+ */
+ICE_EXTERN int ice_catalog_drop_table(ice_catalog *catalog, const char *identifier, bool purge,
+                                      ice_drop_report *report);
+
+/*
+ * A catalog whose identifiers are table directories (locations) rather
+ * than names: what a TABLE argument that is a directory uses. Namespace
+ * functions report ICE_EUNSUPPORTED.
+ */
+ICE_EXTERN int ice_catalog_open_directory(ice_catalog **out, const ice_io *io);
+
+ICE_END_DECL
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * table/csv.c - streaming CSV records (RFC 4180) from a file or standard
+ * input. The buffer holds at least one whole record; quoted fields are
+ * unescaped in place (a doubled quote shrinks to one), so values are
+ * slices of the buffer with no copy.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "io/io.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+#define CSV_CHUNK ((size_t)1 << 20)
+#define CSV_MAX_RECORD ((size_t)1 << 30)
+
+struct csv_reader {
+	int fd;
+	bool own_fd;
+	char *name;
+	char delim;
+	char *buf;
+	size_t cap, start, end; /* unread bytes are buf[start, end) */
+	bool eof;
+	int64_t line;    /* line number at buf[start] */
+	int64_t offset;  /* input offset of buf[start] */
+	ice_slice *fields;
+	bool *quoted;
+	size_t fcap;
+};
+
+int ice_csv__open(csv_reader **out, const ice_io *io, const char *location, char delimiter)
+{
+	csv_reader *r = ice__calloc(1, sizeof(*r));
+	int rc;
+	*out = NULL;
+	if (!r)
+		return ICE_ERROR;
+	r->delim = delimiter;
+	r->line = 1;
+	if (!(r->name = ice__strdup(strcmp(location, "-") == 0 ? "<stdin>" : location)) ||
+	    !(r->buf = ice__malloc(CSV_CHUNK + 1))) {
+		ice_csv__free(r);
+		return ICE_ERROR;
+	}
+	r->cap = CSV_CHUNK;
+	if (strcmp(location, "-") == 0) {
+		r->fd = 0;
+	} else {
+		char *path = NULL;
+		if ((rc = ice_io__local_path(&path, io, location)) != 0) {
+			ice_csv__free(r);
+			return rc;
+		}
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		ice__free(path);
+		if (r->fd < 0) {
+			rc = ice_error__os(location, "open");
+			r->fd = -1;
+			ice_csv__free(r);
+			return rc;
+		}
+		r->own_fd = true;
+#ifdef POSIX_FADV_SEQUENTIAL
+		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	}
+	*out = r;
+	return 0;
+}
+
+void ice_csv__free(csv_reader *r)
+{
+	if (!r)
+		return;
+	if (r->own_fd && r->fd >= 0)
+		close(r->fd);
+	ice__free(r->name);
+	ice__free(r->buf);
+	ice__free(r->fields);
+	ice__free(r->quoted);
+	ice__free(r);
+}
+
+const char *ice_csv__name(const csv_reader *r)
+{
+	return r->name;
+}
+
+int64_t ice_csv__position(const csv_reader *r)
+{
+	return r->offset;
+}
+
+/* Move unread bytes to the front and read more; grows when full. */
+static int fill(csv_reader *r)
+{
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap) {
+		if (r->cap >= CSV_MAX_RECORD)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: record longer than %zu bytes",
+			                      r->name, (long long)r->line, CSV_MAX_RECORD);
+		char *nb = ice__realloc(r->buf, r->cap * 2 + 1);
+		if (!nb)
+			return ICE_ERROR;
+		r->buf = nb;
+		r->cap *= 2;
+	}
+	for (;;) {
+		ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return ice_error__os(r->name, "read");
+		}
+		if (n == 0)
+			r->eof = true;
+		r->end += (size_t)n;
+		return 0;
+	}
+}
+
+static int push_field(csv_reader *r, size_t *n, char *p, size_t len, bool quoted)
+{
+	if (*n == r->fcap) {
+		size_t ncap = r->fcap ? r->fcap * 2 : 32;
+		ice_slice *f = ice__reallocarray(r->fields, ncap, sizeof(ice_slice));
+		if (!f)
+			return ICE_ERROR;
+		r->fields = f;
+		bool *q = ice__reallocarray(r->quoted, ncap, sizeof(bool));
+		if (!q)
+			return ICE_ERROR;
+		r->quoted = q;
+		r->fcap = ncap;
+	}
+	r->fields[*n].data = (const uint8_t *)p;
+	r->fields[*n].len = len;
+	r->quoted[*n] = quoted;
+	(*n)++;
+	return 0;
+}
+
+/*
+ * Parse one record starting at buf[start]. Returns 1 when more input is
+ * needed (the record is incomplete and not at EOF), 0 with *out set, or an
+ * error.
+ */
+static int parse_record(csv_reader *r, csv_record *out)
+{
+	char *p = r->buf + r->start, *end = r->buf + r->end;
+	size_t n = 0;
+	int64_t lines = 0;
+	int rc;
+	/* First find where the record ends (a line break outside quotes)
+	 * without touching the bytes, so an incomplete record can be parsed
+	 * again after more input arrives. */
+	{
+		char *q = p;
+		size_t quotes = 0;
+		for (;;) {
+			char *nl = memchr(q, '\n', (size_t)(end - q));
+			char *stop = nl ? nl : end;
+			for (char *c = memchr(q, '"', (size_t)(stop - q)); c; c = memchr(c + 1, '"', (size_t)(stop - c - 1)))
+				quotes++;
+			if (!nl) {
+				if (!r->eof)
+					return 1;
+				break;
+			}
+			if (quotes % 2 == 0) {
+				end = nl + 1;
+				break;
+			}
+			q = nl + 1;
+		}
+	}
+	for (;;) {
+		if (p < end && *p == '"') {
+			/* Quoted: unescape in place. */
+			char *w = p, *q = p + 1;
+			for (;;) {
+				char *quote = memchr(q, '"', (size_t)(end - q));
+				if (!quote)
+					return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+					                      "%s: line %lld: unterminated quoted field", r->name,
+					                      (long long)(r->line + lines));
+				for (char *c = q; c < quote; c++)
+					if (*c == '\n')
+						lines++;
+				size_t len = (size_t)(quote - q);
+				memmove(w, q, len);
+				w += len;
+				if (quote + 1 < end && quote[1] == '"') {
+					*w++ = '"';
+					q = quote + 2;
+					continue;
+				}
+				q = quote + 1;
+				break;
+			}
+			if ((rc = push_field(r, &n, p, (size_t)(w - p), true)) != 0)
+				return rc;
+			p = q;
+			if (p < end && *p == r->delim) {
+				p++;
+				continue;
+			}
+			if (p < end && *p == '\r')
+				p++;
+			if (p < end && *p == '\n') {
+				p++;
+				lines++;
+				break;
+			}
+			if (p == end)
+				break;
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+			                      "%s: line %lld, column %zu: unexpected character after a quoted field", r->name,
+			                      (long long)(r->line + lines), n);
+		}
+		/* Unquoted: up to the delimiter or the end of the line. */
+		char *f = p;
+		while (p < end && *p != r->delim && *p != '\n')
+			p++;
+		size_t len = (size_t)(p - f);
+		if (p < end && *p == '\n' && len && f[len - 1] == '\r')
+			len--;
+		else if (p == end && len && f[len - 1] == '\r')
+			len--;
+		if ((rc = push_field(r, &n, f, len, false)) != 0)
+			return rc;
+		if (p < end && *p == r->delim) {
+			p++;
+			continue;
+		}
+		if (p < end) {
+			p++;
+			lines++;
+		}
+		break;
+	}
+	out->n = n;
+	out->fields = r->fields;
+	out->quoted = r->quoted;
+	out->line = r->line;
+	out->offset = r->offset;
+	r->offset += p - (r->buf + r->start);
+	r->line += lines;
+	r->start = (size_t)(p - r->buf);
+	return 0;
+}
+
+int ice_csv__next(csv_reader *r, csv_record *out)
+{
+	for (;;) {
+		if (r->start == r->end) {
+			if (r->eof)
+				return ICE_ITEROVER;
+			int rc = fill(r);
+			if (rc)
+				return rc;
+			continue;
+		}
+		int rc = parse_record(r, out);
+		if (rc <= 0)
+			return rc;
+		if (r->eof)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: incomplete record", r->name,
+			                      (long long)r->line);
+		if ((rc = fill(r)) != 0)
+			return rc;
+	}
+}
