@@ -107,6 +107,8 @@ CLI_COMMAND(parquet);
 CLI_COMMAND(manifests);
 CLI_COMMAND(files);
 CLI_COMMAND(create);
+CLI_COMMAND(append);
+CLI_COMMAND(add_files);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

@@ -75,6 +75,24 @@ const cli_command cli_commands[] = {
 	 "--schema-from infers one from a CSV header and sample rows, or a Parquet file.\n"
 	 "--partition: 'day(ts), bucket(16, id), truncate(4, name), x' (identity; year, month,\n"
 	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"},
+	{"append", cmd_append, "append CSV, JSON Lines or Parquet input as one snapshot",
+	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN]\n"
+	 "                  [--no-header] [--reject-file FILE] [--json]\n"
+	 "\n"
+	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
+	 "otherwise; else the format follows the extension) to the table's schema, write\n"
+	 "them as Parquet data files per partition, and commit one snapshot. CSV files\n"
+	 "have a header naming columns unless --no-header (schema order); an unquoted\n"
+	 "field equal to --null (default: empty) is null. A value that does not convert\n"
+	 "fails the append naming file, line and column, unless --reject-file takes the\n"
+	 "row. Prints one summary line (--json: a report). Exit 3: conflict after\n"
+	 "retries; 4: commit state unknown.\n"},
+	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
+	 "Usage: ice add-files TABLE FILE.parquet... [--json]\n"
+	 "\n"
+	 "Add Parquet files to the table as one snapshot, as they are: metrics come from\n"
+	 "their footers and partition values from their column statistics. A file whose\n"
+	 "schema does not fit the table, or whose rows span partitions, is refused.\n"},
 	{NULL, NULL, NULL, NULL},
 };
 

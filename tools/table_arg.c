@@ -44,6 +44,16 @@ int cli_table_target(ice_cli *cli, const char *arg, ice_catalog **catalog_out)
 	*catalog_out = NULL;
 	if (cli_is_table_path(arg))
 		return EXIT_OK;
+	if (!cli->catalog || !*cli->catalog) {
+		/* No catalog anywhere: a plain name is a directory. */
+		char *uri = NULL;
+		int rc = ice_catalog_config_lookup(&uri, NULL);
+		ice_free(uri);
+		if (rc == ICE_ENOTFOUND) {
+			ice_error_clear();
+			return EXIT_OK;
+		}
+	}
 	return cli_open_catalog(cli, catalog_out);
 }
 

@@ -26,6 +26,7 @@
 #include "ice/snapshot.h"
 #include "ice/table.h"
 #include "ice/table_dsl.h"
+#include "ice/write.h"
 #include "ice/table_metadata.h"
 #include "ice/transform.h"
 #include "ice/types.h"

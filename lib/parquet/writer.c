@@ -552,3 +552,20 @@ fail:
 	return rc;
 }
 
+
+int64_t ice_parquet_writer_buffered_bytes(const ice_parquet_writer *w)
+{
+	return ice_parquet__w_buffered_bytes(w, true);
+}
+
+int ice_parquet_writer_flush_row_group(ice_parquet_writer *w)
+{
+	int rc;
+	if (w->failed)
+		return PQ_ERR(ICE_ERROR, "%s: the writer failed earlier", w->location);
+	if (w->rg_rows == 0)
+		return 0;
+	if ((rc = ice_parquet__w_flush_row_group(w)) != 0)
+		w->failed = true;
+	return rc;
+}

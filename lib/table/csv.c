@@ -22,6 +22,7 @@ struct csv_reader {
 	bool own_fd;
 	char *name;
 	char delim;
+	bool lines; /* whole lines, no quoting (JSON Lines) */
 	char *buf;
 	size_t cap, start, end; /* unread bytes are buf[start, end) */
 	bool eof;
@@ -31,6 +32,14 @@ struct csv_reader {
 	bool *quoted;
 	size_t fcap;
 };
+
+int ice_csv__open_lines(csv_reader **out, const ice_io *io, const char *location)
+{
+	int rc = ice_csv__open(out, io, location, '\n');
+	if (!rc)
+		(*out)->lines = true;
+	return rc;
+}
 
 int ice_csv__open(csv_reader **out, const ice_io *io, const char *location, char delimiter)
 {
@@ -168,8 +177,10 @@ static int parse_record(csv_reader *r, csv_record *out)
 		for (;;) {
 			char *nl = memchr(q, '\n', (size_t)(end - q));
 			char *stop = nl ? nl : end;
-			for (char *c = memchr(q, '"', (size_t)(stop - q)); c; c = memchr(c + 1, '"', (size_t)(stop - c - 1)))
+			for (char *c = r->lines ? NULL : memchr(q, '"', (size_t)(stop - q)); c;
+			     c = memchr(c + 1, '"', (size_t)(stop - c - 1)))
 				quotes++;
+			(void)0;
 			if (!nl) {
 				if (!r->eof)
 					return 1;
@@ -183,6 +194,18 @@ static int parse_record(csv_reader *r, csv_record *out)
 		}
 	}
 	for (;;) {
+		if (r->lines) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			char *stop = nl ? nl : end;
+			size_t len = (size_t)(stop - p);
+			if (len && p[len - 1] == '\r')
+				len--;
+			if ((rc = push_field(r, &n, p, len, false)) != 0)
+				return rc;
+			p = nl ? nl + 1 : end;
+			lines += nl != NULL;
+			break;
+		}
 		if (p < end && *p == '"') {
 			/* Quoted: unescape in place. */
 			char *w = p, *q = p + 1;

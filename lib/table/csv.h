@@ -22,6 +22,8 @@ typedef struct csv_record {
 
 /* `location` "-" reads standard input. `name` is used in messages. */
 int ice_csv__open(csv_reader **out, const ice_io *io, const char *location, char delimiter);
+/* The same reader over whole lines (one field each, no quoting). */
+int ice_csv__open_lines(csv_reader **out, const ice_io *io, const char *location);
 /* 0 and *out, ICE_ITEROVER at the end, or ICE_EINVALID naming file and line. */
 int ice_csv__next(csv_reader *r, csv_record *out);
 /* Bytes consumed so far. */

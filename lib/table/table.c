@@ -14,6 +14,7 @@
 
 #include "catalog/internal.h"
 #include "ice/table.h"
+#include "internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/strutil.h"
@@ -241,27 +242,32 @@ const ice_table *ice_commit_table(const ice_commit_ctx *ctx)
 	return ctx->table;
 }
 
-static void ctx_reset(ice_commit_ctx *ctx, bool delete_files)
+void ice_table__delete_files(const ice_io *io, const char *const *locations, size_t n)
 {
 	/* Deleting must not replace the error that made the attempt fail. */
 	const ice_error *e = ice_error_last();
 	int code = e ? e->code : 0, klass = e ? e->klass : 0;
-	bool oom = e && ice_error__is_oom();
+	bool had = e != NULL, oom = e && ice_error__is_oom();
 	char msg[1024];
+	if (!n)
+		return;
 	snprintf(msg, sizeof(msg), "%s", e ? e->message : "");
-	for (size_t i = 0; i < ctx->nfiles; i++) {
-		if (delete_files)
-			ice_io_delete(ctx->table->io, ctx->files[i]);
+	for (size_t i = 0; i < n; i++)
+		ice_io_delete(io, locations[i]);
+	if (oom)
+		ice_error__oom();
+	else if (had)
+		ice_error__set(code, klass, "%s", msg);
+	else
+		ice_error_clear();
+}
+
+static void ctx_reset(ice_commit_ctx *ctx, bool delete_files)
+{
+	if (delete_files)
+		ice_table__delete_files(ctx->table->io, (const char *const *)ctx->files, ctx->nfiles);
+	for (size_t i = 0; i < ctx->nfiles; i++)
 		ice__free(ctx->files[i]);
-	}
-	if (delete_files && ctx->nfiles) {
-		if (oom)
-			ice_error__oom();
-		else if (e)
-			ice_error__set(code, klass, "%s", msg);
-		else
-			ice_error_clear();
-	}
 	ice__free(ctx->files);
 	ctx->files = NULL;
 	ctx->nfiles = 0;

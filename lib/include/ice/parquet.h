@@ -335,6 +335,15 @@ ICE_EXTERN int64_t ice_parquet_writer_estimated_size(const ice_parquet_writer *w
  * should close this file and continue in a new one. */
 ICE_EXTERN bool ice_parquet_writer_should_roll(const ice_parquet_writer *w);
 
+/*
+ * Bytes of the open row group held in memory (compressed pages and
+ * dictionaries), and ending that row group now rather than at
+ * row_group_size_bytes: what a writer keeping many files open uses to bound
+ * its memory. Flushing an empty row group does nothing.
+ */
+ICE_EXTERN int64_t ice_parquet_writer_buffered_bytes(const ice_parquet_writer *w);
+ICE_EXTERN int ice_parquet_writer_flush_row_group(ice_parquet_writer *w);
+
 /* Iceberg metrics of one primitive column (spec "Manifests": data_file). */
 typedef struct ice_parquet_column_metrics {
 	int32_t field_id;

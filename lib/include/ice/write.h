@@ -1,0 +1,113 @@
+/*
+ * ice/write.h - writing data into a table: the fast-append snapshot
+ * producer, appending rows decoded from CSV, JSON Lines or Parquet files,
+ * and registering existing Parquet files (add-files).
+ *
+ * Each call that commits makes exactly one snapshot with operation
+ * "append" through ice_table_commit (ice/table.h): new manifests list the
+ * new files, the manifest list carries the parent's manifests forward, and
+ * the summary has the fields Java writes (added-data-files, added-records,
+ * added-files-size, changed-partition-count, total-records,
+ * total-files-size, total-data-files, total-delete-files,
+ * total-position-deletes, total-equality-deletes). Files written by a
+ * commit that definitely failed are deleted; after ICE_ECOMMITUNKNOWN
+ * nothing is deleted.
+ */
+#ifndef ICE_WRITE_H
+#define ICE_WRITE_H
+
+#include "common.h"
+#include "manifest.h"
+#include "table.h"
+
+ICE_BEGIN_DECL
+
+/* ---- the fast-append snapshot producer ---------------------------------- */
+
+typedef struct ice_append ice_append;
+
+/* Start an append to `table` (borrowed; it must outlive the append). The
+ * snapshot id is chosen now: random, positive, 63 bits. */
+ICE_EXTERN int ice_append_new(ice_append **out, ice_table *table);
+/* Add a data file (deep-copied). Its partition_spec_id must name a spec of
+ * the table and its partition tuple fit that spec. */
+ICE_EXTERN int ice_append_add_file(ice_append *a, const ice_data_file *file);
+ICE_EXTERN int64_t ice_append_snapshot_id(const ice_append *a);
+/*
+ * Commit the snapshot (see ice_table_commit for the codes). Manifests are
+ * written once, at the first attempt; each attempt writes its own manifest
+ * list. On a definite failure the manifests are deleted.
+ */
+ICE_EXTERN int ice_append_commit(ice_append *a, const ice_commit_options *opts, ice_commit_result *result);
+ICE_EXTERN void ice_append_free(ice_append *a);
+
+/* ---- appending rows from files ------------------------------------------ */
+
+typedef enum ice_input_format {
+	ICE_INPUT_AUTO,    /* by extension: .csv/.tsv/.txt, .json/.jsonl/.ndjson, .parquet; stdin: csv */
+	ICE_INPUT_CSV,
+	ICE_INPUT_JSONL,
+	ICE_INPUT_PARQUET,
+} ice_input_format;
+
+typedef void (*ice_write_progress_fn)(int64_t rows, int64_t bytes_read, void *payload);
+
+typedef struct ice_write_options {
+	ice_input_format format;
+	char delimiter;          /* CSV; default ',' (TSV files: '\t' by extension) */
+	const char *null_token;  /* CSV: an unquoted field equal to this is null; default "" */
+	bool no_header;          /* CSV: columns in schema order */
+	/* Rows that do not convert go to this file (as CSV lines or JSON
+	 * lines, as read) instead of failing the append; NULL: fail. */
+	const char *reject_file;
+	/* Memory: rows buffered per partition before they go to its Parquet
+	 * writer (default 8192), open files at most (default 128; the least
+	 * recently used is closed), and bytes of open row groups across all
+	 * files (default 256 MiB; the largest is flushed). */
+	int64_t batch_rows;
+	int64_t max_open_files;
+	int64_t max_buffered_bytes;
+	ice_write_progress_fn progress;
+	void *progress_payload;
+} ice_write_options;
+
+ICE_EXTERN void ice_write_options_init(ice_write_options *opts);
+
+typedef struct ice_write_report {
+	int64_t snapshot_id;
+	int64_t rows;          /* rows appended */
+	int64_t rejected;      /* rows sent to the reject file */
+	int64_t files;         /* data files added */
+	int64_t bytes;         /* their size */
+	int64_t partitions;    /* distinct partitions written */
+} ice_write_report;
+
+/*
+ * Decode every input ("-" is standard input), convert values to the
+ * table's current schema (by column name; CSV without header: by
+ * position), route rows to partitions of the default spec, write Parquet
+ * data files under <location>/data/<partition path>/ (or
+ * write.data.path), and commit them as one snapshot. Errors name the file,
+ * line and column: "in.csv: line 12, column 3 (price): cannot convert
+ * 'abc' to decimal(10, 2)". Nothing is committed after an error; files
+ * written are deleted. `report` and `result` may be NULL.
+ */
+ICE_EXTERN int ice_table_append_files(ice_table *table, const char *const *inputs, size_t ninputs,
+                                      const ice_write_options *opts, const ice_commit_options *commit_opts,
+                                      ice_write_report *report, ice_commit_result *result);
+
+/*
+ * Register existing Parquet files without rewriting them: metrics come from
+ * their footers, partition values from their column statistics (every row
+ * of a file must map to one partition). Files are matched to the schema by
+ * field id when they have ids, else by name. ICE_EINVALID (naming the file
+ * and the column) for a file whose schema does not fit or whose rows span
+ * partitions; nothing is committed then.
+ */
+ICE_EXTERN int ice_table_add_files(ice_table *table, const char *const *files, size_t nfiles,
+                                   const ice_commit_options *commit_opts, ice_write_report *report,
+                                   ice_commit_result *result);
+
+ICE_END_DECL
+
+#endif

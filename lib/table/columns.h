@@ -1,0 +1,40 @@
+/*
+ * table/columns.h - building Arrow arrays of a table's types from values
+ * (ice_literal), one value at a time: what the write path turns decoded
+ * input rows into before the Parquet writer takes them. Arrays are owned by
+ * whoever holds them (their release frees the buffers).
+ */
+#ifndef ICE_TABLE_COLUMNS_H
+#define ICE_TABLE_COLUMNS_H
+
+#include "ice/arrow.h"
+#include "ice/literal.h"
+#include "ice/types.h"
+#include "util/buf.h"
+
+typedef struct col_builder col_builder;
+
+struct col_builder {
+	const ice_type *type;
+	ice_buf validity, values, offsets, data;
+	int64_t length, null_count;
+	col_builder *children;
+	size_t nchildren;
+	char format[48];
+	const char *name;
+};
+
+/* A builder for a struct of `fields` (the batch: one child per field). */
+int ice_columns__init_struct(col_builder *b, const ice_type *struct_type);
+void ice_columns__free(col_builder *b);
+/* Appends one row: values[i] for field i (NULL or is_null: null). The
+ * values' types must be the fields' types (nested as nested literals). */
+int ice_columns__append_row(col_builder *b, const ice_literal *const *values);
+int64_t ice_columns__rows(const col_builder *b);
+/* Approximate bytes held. */
+size_t ice_columns__bytes(const col_builder *b);
+/* Moves what was appended into a struct array and its schema; the
+ * builder is empty and reusable afterwards. */
+int ice_columns__finish(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema);
+
+#endif

@@ -1,0 +1,552 @@
+/*
+ * table/data_writer.c - rows in, Parquet data files out. Each row is
+ * routed to its partition by applying the default spec's transforms to its
+ * source values; each partition buffers rows in column builders and hands
+ * them to its own Parquet writer in batches (a fanout writer, as Java's
+ * for unsorted input), rolling to a new file at write.target-file-size-bytes.
+ *
+ * Memory is bounded, whatever the input size, by three limits: rows
+ * buffered per partition (batch_rows), open files (max_open_files: the
+ * least recently used file is closed when one more is needed, which costs
+ * a smaller file, never correctness), and bytes of open row groups across
+ * all files (max_buffered_bytes: the largest open row group is flushed
+ * early, which costs a smaller row group). Files are named as Java names
+ * them, under data/<partition path>/.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "columns.h"
+#include "ice/parquet.h"
+#include "ice/transform.h"
+#include "util/alloc.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/hashmap.h"
+#include "util/uri.h"
+#include "util/uuid.h"
+#include "internal.h"
+#include "writer.h"
+
+typedef struct part {
+	uint8_t *key;
+	size_t key_len;
+	ice_literal *values; /* the partition tuple (payloads in the writer's arena) */
+	char *path;          /* "a=1/b=x" or "" */
+	col_builder cols;
+	bool cols_ready;
+	ice_parquet_writer *pw;
+	char *location;
+	int64_t last_used;
+	bool open;
+} part;
+
+typedef struct source_path {
+	size_t top;        /* index of the top-level field */
+	size_t depth;      /* nested struct steps after it */
+	int32_t ids[16];
+} source_path;
+
+struct ice_data_writer {
+	const ice_io *io;
+	const ice_table_metadata *md;
+	const ice_schema *schema;
+	const ice_partition_spec *spec;
+	const ice_type **partition_types;
+	source_path *sources;
+	ice_write_options opts;
+	ice_parquet_write_options pq;
+	char *data_dir;
+	char uuid[ICE_UUID_STRLEN + 1];
+	ice_arena arena;
+	ice_map parts; /* key bytes -> part */
+	part **all;
+	size_t nparts;
+	size_t nopen;
+	int64_t tick, rows, file_seq;
+	ice_buf key;
+	ice_literal *pvals; /* scratch partition tuple */
+	ice_data_file **files;
+	size_t nfiles;
+	char **written; /* every file location created, for deletion */
+	size_t nwritten;
+	int32_t sort_order_id;
+};
+
+void ice_write_options_init(ice_write_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = ICE_INPUT_AUTO;
+	o->delimiter = ',';
+	o->null_token = "";
+	o->batch_rows = 8192;
+	o->max_open_files = 128;
+	o->max_buffered_bytes = (int64_t)256 << 20;
+}
+
+static int find_source(ice_data_writer *w, int32_t id, source_path *out)
+{
+	/* The chain of ids from a top-level field down to `id`. */
+	int32_t chain[17];
+	size_t n = 0;
+	for (int32_t cur = id; cur > 0 && n < 17; cur = ice_schema_parent_id(w->schema, cur))
+		chain[n++] = cur;
+	if (n == 0 || n > 17)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "partition source %d is not in the schema", id);
+	int32_t top = chain[n - 1];
+	for (size_t i = 0; i < ice_schema_field_count(w->schema); i++)
+		if (ice_schema_field_at(w->schema, i)->id == top) {
+			out->top = i;
+			out->depth = n - 1;
+			for (size_t k = 0; k + 1 < n; k++)
+				out->ids[k] = chain[n - 2 - k];
+			return 0;
+		}
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "partition source %d is not in the schema", id);
+}
+
+int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_table_metadata *md,
+                         const ice_write_options *opts)
+{
+	ice_data_writer *w = ice__calloc(1, sizeof(*w));
+	const ice_properties *props = ice_table_metadata_properties(md);
+	uint8_t u[16];
+	int rc = 0;
+	*out = NULL;
+	if (!w)
+		return ICE_ERROR;
+	w->io = io;
+	w->md = md;
+	w->schema = ice_table_metadata_current_schema(md);
+	w->spec = ice_table_metadata_default_spec(md);
+	if (opts)
+		w->opts = *opts;
+	else
+		ice_write_options_init(&w->opts);
+	if (w->opts.batch_rows <= 0)
+		w->opts.batch_rows = 8192;
+	if (w->opts.max_open_files <= 0)
+		w->opts.max_open_files = 128;
+	if (w->opts.max_buffered_bytes <= 0)
+		w->opts.max_buffered_bytes = (int64_t)256 << 20;
+	ice_arena__init(&w->arena, 1 << 16);
+	ice_map__init(&w->parts, true);
+	ice_buf__init(&w->key, 0);
+	ice_uuid__random(u);
+	ice_uuid__format(u, w->uuid);
+	ice_parquet_write_options_init(&w->pq);
+	for (size_t i = 0; i < props->n && !rc; i++)
+		if ((rc = ice_parquet_write_options_set(&w->pq, props->items[i].key, props->items[i].value)) != 0)
+			ice_error__prefix("table property %s", props->items[i].key);
+	const char *data_path = ice_table_metadata_property(md, "write.data.path", NULL);
+	if (!rc && !(w->data_dir = data_path ? ice__strdup(data_path)
+	                                     : ice_uri__join(ice_table_metadata_location(md), "data")))
+		rc = ICE_ERROR;
+	size_t nf = w->spec->nfields;
+	if (!rc && nf &&
+	    (!(w->partition_types = ice__calloc(nf, sizeof(ice_type *))) ||
+	     !(w->sources = ice__calloc(nf, sizeof(source_path))) || !(w->pvals = ice__calloc(nf, sizeof(ice_literal)))))
+		rc = ICE_ERROR;
+	for (size_t i = 0; i < nf && !rc; i++) {
+		const ice_partition_field *f = &w->spec->fields[i];
+		if (!(w->partition_types[i] = ice_partition_field_result_type(f, w->schema)))
+			rc = ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID,
+			                    "partition field %s: its transform cannot be applied when writing", f->name);
+		else
+			rc = find_source(w, f->source_id, &w->sources[i]);
+	}
+	const ice_sort_order *order = ice_table_metadata_default_sort_order(md);
+	w->sort_order_id = order ? order->order_id : 0;
+	if (rc) {
+		ice_data_writer__free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+static void free_part(part *p)
+{
+	if (p->pw)
+		ice_parquet_writer_abort(p->pw);
+	if (p->cols_ready)
+		ice_columns__free(&p->cols);
+	ice__free(p->location);
+}
+
+void ice_data_writer__free(ice_data_writer *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->nparts; i++)
+		free_part(w->all[i]);
+	ice__free(w->all);
+	for (size_t i = 0; i < w->nwritten; i++)
+		ice__free(w->written[i]);
+	ice__free(w->written);
+	ice__free(w->files);
+	ice__free(w->partition_types);
+	ice__free(w->sources);
+	ice__free(w->pvals);
+	ice__free(w->data_dir);
+	ice_buf__free(&w->key);
+	ice_map__free(&w->parts);
+	ice_arena__free(&w->arena);
+	ice__free(w);
+}
+
+int64_t ice_data_writer__rows(const ice_data_writer *w)
+{
+	return w->rows;
+}
+
+void ice_data_writer__delete_files(ice_data_writer *w)
+{
+	for (size_t i = 0; i < w->nparts; i++)
+		if (w->all[i]->pw) {
+			ice_parquet_writer_abort(w->all[i]->pw);
+			w->all[i]->pw = NULL;
+		}
+	ice_table__delete_files(w->io, (const char *const *)w->written, w->nwritten);
+}
+
+/* ---- partition values and paths ---------------------------------------------------- */
+
+static const ice_literal *source_value(const source_path *sp, const ice_literal *const *values)
+{
+	const ice_literal *v = values[sp->top];
+	for (size_t d = 0; d < sp->depth && v && !v->is_null; d++) {
+		const ice_literal *next = NULL;
+		for (size_t k = 0; k < v->v.nested.n; k++)
+			if (v->v.nested.field_ids && v->v.nested.field_ids[k] == sp->ids[d])
+				next = &v->v.nested.items[k];
+		v = next;
+	}
+	return v;
+}
+
+/* Java's URLEncoder form: unreserved bytes kept, ' ' as '+', the rest %XX. */
+static void url_escape(ice_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		    *p == '_' || *p == '.' || *p == '*')
+			ice_buf__putc(b, (char)*p);
+		else if (*p == ' ')
+			ice_buf__putc(b, '+');
+		else {
+			ice_buf__putc(b, '%');
+			ice_buf__putc(b, hex[*p >> 4]);
+			ice_buf__putc(b, hex[*p & 15]);
+		}
+	}
+}
+
+static int copy_literal(ice_arena *a, ice_literal *dst, const ice_literal *src)
+{
+	*dst = *src;
+	if (src->is_null)
+		return 0;
+	switch (src->type) {
+	case ICE_TYPE_STRING:
+	case ICE_TYPE_BINARY:
+	case ICE_TYPE_FIXED:
+	case ICE_TYPE_UUID:
+		if (src->v.bytes.len) {
+			void *p = ice_arena__memdup(a, src->v.bytes.data, src->v.bytes.len);
+			if (!p)
+				return ICE_ERROR;
+			dst->v.bytes.data = p;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int new_part(ice_data_writer *w, part **out)
+{
+	part *p = ice_arena__alloc(&w->arena, sizeof(*p));
+	size_t nf = w->spec->nfields;
+	ice_buf path = ICE_BUF_INIT;
+	int rc = 0;
+	if (!p)
+		return ICE_ERROR;
+	if (!(p->key = ice_arena__memdup(&w->arena, w->key.ptr ? w->key.ptr : "", w->key.len)))
+		return ICE_ERROR;
+	p->key_len = w->key.len;
+	if (nf && !(p->values = ice_arena__allocarray(&w->arena, nf, sizeof(ice_literal))))
+		return ICE_ERROR;
+	for (size_t i = 0; i < nf && !rc; i++) {
+		if ((rc = copy_literal(&w->arena, &p->values[i], &w->pvals[i])) != 0)
+			break;
+		char *human = ice_transform_human_string(&w->spec->fields[i].transform, &p->values[i]);
+		if (!human) {
+			rc = ICE_ERROR;
+			break;
+		}
+		if (i)
+			ice_buf__putc(&path, '/');
+		url_escape(&path, w->spec->fields[i].name);
+		ice_buf__putc(&path, '=');
+		url_escape(&path, human);
+		ice_free(human);
+	}
+	if (!rc && !(p->path = ice_arena__strdup(&w->arena, ice_buf__cstr(&path))))
+		rc = ICE_ERROR;
+	ice_buf__free(&path);
+	if (!rc && (rc = ice_columns__init_struct(&p->cols, ice_schema_struct(w->schema))) == 0)
+		p->cols_ready = true;
+	if (rc)
+		return rc;
+	part **all = ice__reallocarray(w->all, w->nparts + 1, sizeof(part *));
+	if (!all) {
+		ice_columns__free(&p->cols);
+		return ICE_ERROR;
+	}
+	w->all = all;
+	all[w->nparts++] = p;
+	if ((rc = ice_map__put_str(&w->parts, (const char *)p->key, p->key_len, p)) != 0)
+		return rc;
+	*out = p;
+	return 0;
+}
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+static int open_file(ice_data_writer *w, part *p)
+{
+	char name[128];
+	ice_buf loc = ICE_BUF_INIT;
+	int rc;
+	snprintf(name, sizeof(name), "00000-0-%s-%05lld.parquet", w->uuid, (long long)++w->file_seq);
+	ice_buf__puts(&loc, w->data_dir);
+	if (*p->path) {
+		ice_buf__putc(&loc, '/');
+		ice_buf__puts(&loc, p->path);
+	}
+	ice_buf__putc(&loc, '/');
+	ice_buf__puts(&loc, name);
+	if (loc.error)
+		return ICE_ERROR;
+	char **wr = ice__reallocarray(w->written, w->nwritten + 1, sizeof(char *));
+	if (!wr) {
+		ice_buf__free(&loc);
+		return ICE_ERROR;
+	}
+	w->written = wr;
+	if (!(p->location = ice_buf__detach(&loc, NULL)) || !(wr[w->nwritten] = ice__strdup(p->location)))
+		return ICE_ERROR;
+	w->nwritten++;
+	if ((rc = ice_parquet_writer_open(&p->pw, w->io, p->location, ice_schema_struct(w->schema), &w->pq)) != 0)
+		return rc;
+	p->open = true;
+	w->nopen++;
+	return 0;
+}
+
+static int add_data_file(ice_data_writer *w, part *p, const ice_parquet_file_metrics *m)
+{
+	ice_arena *a = &w->arena;
+	ice_data_file *df = ice_arena__alloc(a, sizeof(*df));
+	size_t n = m->ncolumns;
+	if (!df)
+		return ICE_ERROR;
+	df->content = ICE_FILE_CONTENT_DATA;
+	if (!(df->file_path = ice_arena__strdup(a, p->location)))
+		return ICE_ERROR;
+	df->file_format = "PARQUET";
+	df->partition_spec_id = w->spec->spec_id;
+	df->n_partition = w->spec->nfields;
+	df->partition = p->values;
+	df->record_count = m->record_count;
+	df->file_size_in_bytes = m->file_size;
+	ice_metric_count *sizes = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_count));
+	ice_metric_count *values = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_count));
+	ice_metric_count *nulls = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_count));
+	ice_metric_count *nans = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_count));
+	ice_metric_bound *lower = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_bound));
+	ice_metric_bound *upper = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_bound));
+	int64_t *splits = ice_arena__allocarray(a, m->nsplit_offsets + 1, sizeof(int64_t));
+	if (!sizes || !values || !nulls || !nans || !lower || !upper || !splits)
+		return ICE_ERROR;
+	size_t nn = 0, nb = 0;
+	for (size_t i = 0; i < n; i++) {
+		const ice_parquet_column_metrics *c = &m->columns[i];
+		sizes[i] = (ice_metric_count){c->field_id, c->column_size};
+		values[i] = (ice_metric_count){c->field_id, c->value_count};
+		nulls[i] = (ice_metric_count){c->field_id, c->null_count};
+		if (c->nan_count >= 0)
+			nans[nn++] = (ice_metric_count){c->field_id, c->nan_count};
+		if (c->has_bounds) {
+			memset(&lower[nb], 0, sizeof(lower[nb]));
+			memset(&upper[nb], 0, sizeof(upper[nb]));
+			lower[nb].field_id = upper[nb].field_id = c->field_id;
+			if (copy_literal(a, &lower[nb].value, &c->lower_bound) ||
+			    copy_literal(a, &upper[nb].value, &c->upper_bound))
+				return ICE_ERROR;
+			nb++;
+		}
+	}
+	df->column_sizes = (ice_metric_counts){true, n, sizes};
+	df->value_counts = (ice_metric_counts){true, n, values};
+	df->null_value_counts = (ice_metric_counts){true, n, nulls};
+	df->nan_value_counts = (ice_metric_counts){true, nn, nans};
+	df->lower_bounds = (ice_metric_bounds){true, nb, lower};
+	df->upper_bounds = (ice_metric_bounds){true, nb, upper};
+	if (m->nsplit_offsets)
+		memcpy(splits, m->split_offsets, m->nsplit_offsets * sizeof(int64_t));
+	df->split_offsets = (ice_int64_list){true, m->nsplit_offsets, splits};
+	if (w->sort_order_id == 0) {
+		df->has_sort_order_id = true;
+		df->sort_order_id = 0;
+	}
+	ice_data_file **files = ice__reallocarray(w->files, w->nfiles + 1, sizeof(ice_data_file *));
+	if (!files)
+		return ICE_ERROR;
+	w->files = files;
+	files[w->nfiles++] = df;
+	return 0;
+}
+
+static int flush_rows(ice_data_writer *w, part *p)
+{
+	struct ArrowArray batch;
+	struct ArrowSchema schema;
+	int rc;
+	if (ice_columns__rows(&p->cols) == 0)
+		return 0;
+	if ((rc = ice_columns__finish(&p->cols, &batch, &schema)) != 0)
+		return rc;
+	if (!p->open)
+		rc = open_file(w, p);
+	if (!rc)
+		rc = ice_parquet_writer_write(p->pw, &batch, &schema);
+	batch.release(&batch);
+	schema.release(&schema);
+	return rc;
+}
+
+static int close_file(ice_data_writer *w, part *p)
+{
+	ice_parquet_file_metrics *m = NULL;
+	int rc = flush_rows(w, p);
+	if (rc || !p->open)
+		return rc;
+	rc = ice_parquet_writer_close(p->pw, &m);
+	p->pw = NULL;
+	p->open = false;
+	w->nopen--;
+	if (!rc)
+		rc = add_data_file(w, p, m);
+	ice_parquet_file_metrics_free(m);
+	ice__free(p->location);
+	p->location = NULL;
+	return rc;
+}
+
+/* Keep memory bounded: too many open files, or too many buffered bytes. */
+static int enforce_limits(ice_data_writer *w, part *current)
+{
+	int rc = 0;
+	while (!rc && (int64_t)w->nopen > w->opts.max_open_files) {
+		part *lru = NULL;
+		for (size_t i = 0; i < w->nparts; i++)
+			if (w->all[i]->open && w->all[i] != current && (!lru || w->all[i]->last_used < lru->last_used))
+				lru = w->all[i];
+		if (!lru)
+			break;
+		rc = close_file(w, lru);
+	}
+	if (rc)
+		return rc;
+	int64_t total = 0;
+	part *largest = NULL;
+	int64_t largest_bytes = 0;
+	for (size_t i = 0; i < w->nparts; i++) {
+		part *p = w->all[i];
+		if (!p->open)
+			continue;
+		int64_t b = ice_parquet_writer_buffered_bytes(p->pw);
+		total += b;
+		if (b > largest_bytes) {
+			largest_bytes = b;
+			largest = p;
+		}
+	}
+	if (total > w->opts.max_buffered_bytes && largest)
+		rc = ice_parquet_writer_flush_row_group(largest->pw);
+	return rc;
+}
+
+static int flush_part(ice_data_writer *w, part *p)
+{
+	int rc = flush_rows(w, p);
+	if (!rc && p->open && ice_parquet_writer_should_roll(p->pw))
+		rc = close_file(w, p);
+	if (!rc)
+		rc = enforce_limits(w, p);
+	return rc;
+}
+
+int ice_data_writer__write(ice_data_writer *w, const ice_literal *const *values)
+{
+	part *p = NULL;
+	void *found = NULL;
+	int rc;
+	ice_buf__clear(&w->key);
+	for (size_t i = 0; i < w->spec->nfields; i++) {
+		const ice_literal *src = source_value(&w->sources[i], values);
+		ice_literal in = src ? *src : ice_literal_null(ice_schema_find_field(w->schema, w->spec->fields[i].source_id)->type->id);
+		if ((rc = ice_transform_apply(&w->spec->fields[i].transform, &in, &w->pvals[i])) != 0)
+			return ice_error__prefix("partition field %s", w->spec->fields[i].name);
+		uint8_t tag = w->pvals[i].is_null ? 0 : 1;
+		ice_buf__putc(&w->key, (char)tag);
+		if (!w->pvals[i].is_null) {
+			uint8_t tmp[64];
+			size_t len = 0;
+			if ((rc = ice_literal_to_bytes(&w->pvals[i], NULL, 0, &len)) != 0)
+				return rc;
+			uint32_t l32 = (uint32_t)len;
+			ice_buf__put(&w->key, &l32, 4);
+			if (len <= sizeof(tmp)) {
+				ice_literal_to_bytes(&w->pvals[i], tmp, len, &len);
+				ice_buf__put(&w->key, tmp, len);
+			} else {
+				uint8_t *dst = ice_buf__reserve(&w->key, len);
+				if (dst)
+					ice_literal_to_bytes(&w->pvals[i], dst, len, &len);
+			}
+		}
+	}
+	if (w->key.error)
+		return ICE_ERROR;
+	if (ice_map__get_str(&w->parts, w->key.ptr ? w->key.ptr : "", w->key.len, &found))
+		p = found;
+	else if ((rc = new_part(w, &p)) != 0)
+		return rc;
+	p->last_used = ++w->tick;
+	if ((rc = ice_columns__append_row(&p->cols, values)) != 0)
+		return rc;
+	w->rows++;
+	if (ice_columns__rows(&p->cols) >= w->opts.batch_rows)
+		return flush_part(w, p);
+	return 0;
+}
+
+int ice_data_writer__close(ice_data_writer *w, const ice_data_file *const **files_out, size_t *n_out)
+{
+	int rc = 0;
+	for (size_t i = 0; i < w->nparts && !rc; i++) {
+		part *p = w->all[i];
+		if (ice_columns__rows(&p->cols) > 0 || p->open)
+			rc = close_file(w, p);
+	}
+	if (rc)
+		return rc;
+	*files_out = (const ice_data_file *const *)w->files;
+	*n_out = w->nfiles;
+	return 0;
+}

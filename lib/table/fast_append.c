@@ -1,0 +1,373 @@
+/*
+ * table/fast_append.c - the fast-append snapshot producer: new files go
+ * into new manifests (one per partition spec), written once at the first
+ * attempt; each attempt then writes a manifest list with the new manifests
+ * first and the parent's manifests carried forward as they are, and
+ * records add-snapshot and set-snapshot-ref main. Snapshot summaries carry
+ * the fields Java writes; sequence numbers and v3 row ids follow the base
+ * of each attempt. Names follow Java: manifests <uuid>-m<N>.avro, lists
+ * snap-<snapshot id>-<attempt>-<uuid>.avro, both under metadata/.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ice/write.h"
+#include "internal.h"
+#include "util/alloc.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/hashmap.h"
+#include "util/strutil.h"
+#include "util/uri.h"
+#include "util/uuid.h"
+
+struct ice_append {
+	ice_table *table;
+	int64_t snapshot_id;
+	char uuid[ICE_UUID_STRLEN + 1];
+	ice_data_file **files;
+	size_t nfiles;
+	ice_manifest_file **manifests; /* written at the first attempt */
+	size_t nmanifests;
+	bool manifests_written;
+	int format_version; /* the manifests' */
+};
+
+int ice_append_new(ice_append **out, ice_table *table)
+{
+	ice_append *a = ice__calloc(1, sizeof(*a));
+	uint8_t u[16];
+	uint64_t id;
+	*out = NULL;
+	if (!a)
+		return ICE_ERROR;
+	a->table = table;
+	ice_uuid__random(u);
+	ice_uuid__format(u, a->uuid);
+	/* A random positive 63-bit id (never 0). */
+	do {
+		ice_uuid__random(u);
+		memcpy(&id, u, sizeof(id));
+		id &= INT64_MAX;
+	} while (id == 0);
+	a->snapshot_id = (int64_t)id;
+	*out = a;
+	return 0;
+}
+
+int64_t ice_append_snapshot_id(const ice_append *a)
+{
+	return a->snapshot_id;
+}
+
+int ice_append_add_file(ice_append *a, const ice_data_file *file)
+{
+	ice_data_file **files = ice__reallocarray(a->files, a->nfiles + 1, sizeof(ice_data_file *));
+	if (!files)
+		return ICE_ERROR;
+	a->files = files;
+	int rc = ice_data_file_copy(&files[a->nfiles], file);
+	if (!rc)
+		a->nfiles++;
+	return rc;
+}
+
+static void delete_manifests(ice_append *a)
+{
+	for (size_t i = 0; i < a->nmanifests; i++)
+		ice_table__delete_files(ice_table_io(a->table), &a->manifests[i]->manifest_path, 1);
+}
+
+void ice_append_free(ice_append *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nfiles; i++)
+		ice_data_file_free(a->files[i]);
+	ice__free(a->files);
+	for (size_t i = 0; i < a->nmanifests; i++)
+		ice_manifest_file_free(a->manifests[i]);
+	ice__free(a->manifests);
+	ice__free(a);
+}
+
+static char *metadata_file(const ice_table_metadata *md, const char *name)
+{
+	char *dir = ice_uri__join(ice_table_metadata_location(md), "metadata");
+	char *loc = dir ? ice_uri__join(dir, name) : NULL;
+	ice__free(dir);
+	return loc;
+}
+
+static int write_manifests(ice_append *a, const ice_table_metadata *base)
+{
+	int rc = 0;
+	int32_t spec_ids[64];
+	size_t nspecs = 0;
+	for (size_t i = 0; i < a->nfiles; i++) {
+		size_t k;
+		for (k = 0; k < nspecs && spec_ids[k] != a->files[i]->partition_spec_id; k++)
+			;
+		if (k == nspecs) {
+			if (nspecs == 64)
+				return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_COMMIT, "append: files of more than 64 specs");
+			spec_ids[nspecs++] = a->files[i]->partition_spec_id;
+		}
+	}
+	for (size_t s = 0; s < nspecs && !rc; s++) {
+		const ice_partition_spec *spec = ice_table_metadata_spec_by_id(base, spec_ids[s]);
+		ice_manifest_writer_options opts;
+		ice_manifest_writer *w;
+		ice_manifest_file *mf = NULL;
+		char name[96];
+		if (!spec)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "append: the table has no partition spec %d",
+			                      (int)spec_ids[s]);
+		snprintf(name, sizeof(name), "%s-m%zu.avro", a->uuid, s);
+		char *loc = metadata_file(base, name);
+		if (!loc)
+			return ICE_ERROR;
+		ice_manifest_writer_options_init(&opts);
+		opts.has_snapshot_id = true;
+		opts.snapshot_id = a->snapshot_id;
+		opts.spec = spec;
+		rc = ice_manifest_writer_open(&w, ice_table_io(a->table), loc, base, &opts);
+		ice__free(loc);
+		for (size_t i = 0; i < a->nfiles && !rc; i++)
+			if (a->files[i]->partition_spec_id == spec_ids[s])
+				rc = ice_manifest_writer_add(w, a->files[i], -1);
+		if (rc) {
+			ice_manifest_writer_abort(w);
+			break;
+		}
+		if ((rc = ice_manifest_writer_close(w, &mf)) != 0)
+			break;
+		ice_manifest_file **m = ice__reallocarray(a->manifests, a->nmanifests + 1, sizeof(*m));
+		if (!m) {
+			ice_io_delete(ice_table_io(a->table), mf->manifest_path);
+			ice_manifest_file_free(mf);
+			rc = ICE_ERROR;
+			break;
+		}
+		a->manifests = m;
+		m[a->nmanifests++] = mf;
+	}
+	a->format_version = ice_table_metadata_format_version(base);
+	a->manifests_written = rc == 0;
+	return rc;
+}
+
+/* ---- the summary ---------------------------------------------------------------------- */
+
+typedef struct summary {
+	ice_property items[16];
+	char values[16][32];
+	size_t n;
+} summary;
+
+static void put(summary *s, const char *key, int64_t v)
+{
+	s->items[s->n].key = key;
+	snprintf(s->values[s->n], sizeof(s->values[s->n]), "%" PRId64, v);
+	s->items[s->n].value = s->values[s->n];
+	s->n++;
+}
+
+static bool parent_total(const ice_snapshot *parent, const char *key, int64_t *out)
+{
+	const char *v = parent ? ice_properties_get(&parent->summary, key) : NULL;
+	*out = 0;
+	if (!parent)
+		return true; /* the first snapshot: totals start at 0 */
+	return v && ice_str__to_int64(v, strlen(v), out);
+}
+
+static int changed_partitions(ice_append *a, int64_t *out)
+{
+	ice_map seen;
+	ice_arena arena;
+	int rc = 0;
+	ice_map__init(&seen, true);
+	ice_arena__init(&arena, 4096);
+	*out = 0;
+	for (size_t i = 0; i < a->nfiles && !rc; i++) {
+		const ice_data_file *f = a->files[i];
+		ice_buf key = ICE_BUF_INIT;
+		ice_buf__printf(&key, "%d|", (int)f->partition_spec_id);
+		for (size_t k = 0; k < f->n_partition; k++) {
+			char *t = ice_literal_to_string(&f->partition[k]);
+			ice_buf__puts(&key, t ? t : "?");
+			ice_buf__putc(&key, '\x1f');
+			ice_free(t);
+		}
+		if (key.error) {
+			rc = ICE_ERROR;
+		} else if (!ice_map__get_str(&seen, key.ptr, key.len, NULL)) {
+			char *k = ice_arena__strndup(&arena, key.ptr, key.len);
+			if (!k || ice_map__put_str(&seen, k, key.len, k))
+				rc = ICE_ERROR;
+			else
+				(*out)++;
+		}
+		ice_buf__free(&key);
+	}
+	ice_map__free(&seen);
+	ice_arena__free(&arena);
+	return rc;
+}
+
+static int build_summary(ice_append *a, const ice_snapshot *parent, summary *s)
+{
+	int64_t records = 0, bytes = 0, partitions = 0, t;
+	int rc;
+	for (size_t i = 0; i < a->nfiles; i++) {
+		records += a->files[i]->record_count;
+		bytes += a->files[i]->file_size_in_bytes;
+	}
+	if ((rc = changed_partitions(a, &partitions)) != 0)
+		return rc;
+	s->n = 0;
+	s->items[s->n].key = "operation";
+	s->items[s->n++].value = "append";
+	put(s, "added-data-files", (int64_t)a->nfiles);
+	put(s, "added-records", records);
+	put(s, "added-files-size", bytes);
+	put(s, "changed-partition-count", partitions);
+	/* Totals, as Java keeps them: only when the parent has them too. */
+	if (parent_total(parent, "total-records", &t))
+		put(s, "total-records", t + records);
+	if (parent_total(parent, "total-files-size", &t))
+		put(s, "total-files-size", t + bytes);
+	if (parent_total(parent, "total-data-files", &t))
+		put(s, "total-data-files", t + (int64_t)a->nfiles);
+	if (parent_total(parent, "total-delete-files", &t))
+		put(s, "total-delete-files", t);
+	if (parent_total(parent, "total-position-deletes", &t))
+		put(s, "total-position-deletes", t);
+	if (parent_total(parent, "total-equality-deletes", &t))
+		put(s, "total-equality-deletes", t);
+	return 0;
+}
+
+/* ---- one attempt ------------------------------------------------------------------------- */
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice_metadata_builder *b, void *payload)
+{
+	ice_append *a = payload;
+	const ice_snapshot *parent = ice_table_metadata_current_snapshot(base);
+	int version = ice_table_metadata_format_version(base);
+	ice_manifest_list *parent_list = NULL;
+	ice_manifest_list_writer *lw = NULL;
+	ice_manifest_list_writer_options lo;
+	int64_t next_row_id = 0, first_row_id = 0;
+	summary sum;
+	char name[160];
+	char *loc = NULL;
+	int rc;
+
+	if (a->manifests_written && a->format_version != version) {
+		/* The table was upgraded between attempts: rewrite the manifests. */
+		delete_manifests(a);
+		for (size_t i = 0; i < a->nmanifests; i++)
+			ice_manifest_file_free(a->manifests[i]);
+		a->nmanifests = 0;
+		a->manifests_written = false;
+	}
+	if (!a->manifests_written && (rc = write_manifests(a, base)) != 0)
+		return rc;
+	if (parent && (rc = ice_manifest_list_read_snapshot(&parent_list, ice_table_io(a->table), base, parent)) != 0)
+		return ice_error__prefix("append: reading the parent snapshot's manifest list");
+	snprintf(name, sizeof(name), "snap-%" PRId64 "-%d-%s.avro", a->snapshot_id, ice_commit_attempt(ctx) + 1, a->uuid);
+	if (!(loc = metadata_file(base, name))) {
+		rc = ICE_ERROR;
+		goto done;
+	}
+	ice_manifest_list_writer_options_init(&lo);
+	lo.format_version = version;
+	lo.snapshot_id = a->snapshot_id;
+	lo.has_parent_snapshot_id = parent != NULL;
+	lo.parent_snapshot_id = parent ? parent->snapshot_id : 0;
+	lo.sequence_number = version >= 2 ? ice_table_metadata_last_sequence_number(base) + 1 : 0;
+	if (version >= 3) {
+		ice_table_metadata_next_row_id(base, &first_row_id);
+		lo.has_first_row_id = true;
+		lo.first_row_id = first_row_id;
+	}
+	if ((rc = ice_manifest_list_writer_open(&lw, ice_table_io(a->table), loc, &lo)) != 0)
+		goto done;
+	if ((rc = ice_commit_track_file(ctx, loc)) != 0) {
+		ice_manifest_list_writer_abort(lw);
+		goto done;
+	}
+	for (size_t i = 0; i < a->nmanifests && !rc; i++)
+		rc = ice_manifest_list_writer_add(lw, a->manifests[i]);
+	for (size_t i = 0; parent_list && i < parent_list->n && !rc; i++)
+		rc = ice_manifest_list_writer_add(lw, &parent_list->items[i]);
+	if (rc) {
+		ice_manifest_list_writer_abort(lw);
+		goto done;
+	}
+	if ((rc = ice_manifest_list_writer_close(lw, &next_row_id)) != 0)
+		goto done;
+	if ((rc = build_summary(a, parent, &sum)) != 0)
+		goto done;
+
+	ice_snapshot snap;
+	memset(&snap, 0, sizeof(snap));
+	snap.snapshot_id = a->snapshot_id;
+	snap.has_parent = parent != NULL;
+	snap.parent_snapshot_id = parent ? parent->snapshot_id : 0;
+	snap.sequence_number = lo.sequence_number;
+	snap.timestamp_ms = wall_ms();
+	if (snap.timestamp_ms <= ice_table_metadata_last_updated_ms(base))
+		snap.timestamp_ms = ice_table_metadata_last_updated_ms(base) + 1;
+	snap.manifest_list = loc;
+	snap.summary.n = sum.n;
+	snap.summary.items = sum.items;
+	snap.operation = "append";
+	snap.has_schema_id = true;
+	snap.schema_id = ice_schema_id(ice_table_metadata_current_schema(base));
+	if (version >= 3) {
+		snap.has_first_row_id = true;
+		snap.first_row_id = first_row_id;
+		snap.has_added_rows = true;
+		snap.added_rows = next_row_id - first_row_id;
+	}
+	ice_ref main_ref;
+	memset(&main_ref, 0, sizeof(main_ref));
+	main_ref.name = "main";
+	main_ref.snapshot_id = a->snapshot_id;
+	main_ref.type = ICE_REF_BRANCH;
+	const ice_ref *cur_main = ice_table_metadata_ref(base, "main");
+	if (cur_main)
+		main_ref = *cur_main, main_ref.snapshot_id = a->snapshot_id;
+	ice_requirement req = {ICE_REQUIRE_REF_SNAPSHOT_ID, "main", parent != NULL, parent ? parent->snapshot_id : 0};
+	if ((rc = ice_commit_require(ctx, &req)) == 0 && (rc = ice_metadata_builder_add_snapshot(b, &snap)) == 0)
+		rc = ice_metadata_builder_set_ref(b, "main", &main_ref);
+done:
+	ice__free(loc);
+	ice_manifest_list_free(parent_list);
+	return rc;
+}
+
+int ice_append_commit(ice_append *a, const ice_commit_options *opts, ice_commit_result *result)
+{
+	ice_operation op = {"append", apply_append, a};
+	ice_commit_result res;
+	int rc = ice_table_commit(a->table, &op, opts, &res);
+	if (rc && res.state == ICE_COMMIT_FAILED)
+		delete_manifests(a);
+	if (result)
+		*result = res;
+	return rc;
+}

@@ -1,0 +1,28 @@
+/*
+ * table/writer.h - the data writer: rows of a table's schema in, Parquet
+ * data files out, one open file per partition (fanout), rolled at the
+ * target file size, with bounded memory (data_writer.c). And the row
+ * decoders that feed it from CSV, JSON Lines and Parquet (input.c).
+ */
+#ifndef ICE_TABLE_WRITER_H
+#define ICE_TABLE_WRITER_H
+
+#include "ice/manifest.h"
+#include "ice/table.h"
+#include "ice/write.h"
+
+typedef struct ice_data_writer ice_data_writer;
+
+int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_table_metadata *md,
+                         const ice_write_options *opts);
+/* One row: values[i] for top-level field i of the current schema (NULL or
+ * is_null: null). Payloads are copied; they need not outlive the call. */
+int ice_data_writer__write(ice_data_writer *w, const ice_literal *const *values);
+/* Finish every open file. The data files stay owned by the writer. */
+int ice_data_writer__close(ice_data_writer *w, const ice_data_file *const **files_out, size_t *n_out);
+/* Delete every file written so far. */
+void ice_data_writer__delete_files(ice_data_writer *w);
+void ice_data_writer__free(ice_data_writer *w);
+int64_t ice_data_writer__rows(const ice_data_writer *w);
+
+#endif
