@@ -59,6 +59,42 @@ static int check_schema(const char *file, const ice_type *file_type, const ice_s
 	return 0;
 }
 
+/* Bounds and null count of a column over every row group, by name (files
+ * without field ids). *has_out is false when a row group lacks bounds. */
+static void column_range(const ice_parquet_reader *r, const char *name, ice_parquet_column_metrics *out)
+{
+	const ice_parquet_column *col = ice_parquet_reader_column_by_path(r, name);
+	memset(out, 0, sizeof(*out));
+	out->nan_count = -1;
+	if (!col || col->leaf_index < 0)
+		return;
+	bool all = true;
+	for (size_t g = 0; g < ice_parquet_reader_row_group_count(r); g++) {
+		const ice_parquet_row_group *rg = ice_parquet_reader_row_group(r, g);
+		const ice_parquet_column_chunk *cc = &rg->columns[col->leaf_index];
+		out->value_count += rg->num_rows;
+		if (!cc->has_statistics || !cc->statistics.has_null_count) {
+			all = false;
+			continue;
+		}
+		out->null_count += cc->statistics.null_count;
+		if (cc->statistics.min_value.is_null || cc->statistics.max_value.is_null) {
+			if (cc->statistics.null_count != rg->num_rows)
+				all = false;
+			continue;
+		}
+		if (!out->has_bounds || ice_literal_compare(&cc->statistics.min_value, &out->lower_bound) < 0)
+			out->lower_bound = cc->statistics.min_value;
+		if (!out->has_bounds || ice_literal_compare(&cc->statistics.max_value, &out->upper_bound) > 0)
+			out->upper_bound = cc->statistics.max_value;
+		out->has_bounds = true;
+	}
+	if (!all) {
+		out->has_bounds = false;
+		out->value_count = -1;
+	}
+}
+
 static int one_file(ice_append *append, ice_table *table, const char *file, ice_arena *arena, int64_t *bytes)
 {
 	const ice_table_metadata *md = ice_table_current(table);
@@ -95,6 +131,12 @@ static int one_file(ice_append *append, ice_table *table, const char *file, ice_
 		const ice_field *src = ice_schema_find_field(schema, pf->source_id);
 		const ice_parquet_column_metrics *cm = m ? ice_parquet_file_metrics_column(m, pf->source_id) : NULL;
 		const char *name = src ? src->name : "?";
+		ice_parquet_column_metrics by_name;
+		if (!m && src) {
+			column_range(r, ice_schema_field_name(schema, src->id), &by_name);
+			if (by_name.value_count >= 0)
+				cm = &by_name;
+		}
 		if (!cm) {
 			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
 			                    "%s: column '%s': no statistics to take partition %s from", file, name, pf->name);
