@@ -109,6 +109,9 @@ CLI_COMMAND(files);
 CLI_COMMAND(create);
 CLI_COMMAND(append);
 CLI_COMMAND(add_files);
+CLI_COMMAND(namespace);
+CLI_COMMAND(list);
+CLI_COMMAND(drop);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

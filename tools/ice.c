@@ -93,6 +93,24 @@ const cli_command cli_commands[] = {
 	 "Add Parquet files to the table as one snapshot, as they are: metrics come from\n"
 	 "their footers and partition values from their column statistics. A file whose\n"
 	 "schema does not fit the table, or whose rows span partitions, is refused.\n"},
+	{"namespace", cmd_namespace, "create, list, drop namespaces; show and set their properties",
+	 "Usage: ice namespace create NS [--property K=V]...\n"
+	 "       ice namespace list [NS]\n"
+	 "       ice namespace drop NS\n"
+	 "       ice namespace properties NS [--set K=V]... [--remove K]...\n"
+	 "\n"
+	 "Manage namespaces of the catalog (--catalog, ICE_CATALOG or the configuration\n"
+	 "file). A namespace is dropped only when it is empty.\n"},
+	{"list", cmd_list, "list namespaces, or the tables of a namespace",
+	 "Usage: ice list [NS]\n"
+	 "\n"
+	 "Without NS, the top-level namespaces of the catalog; with NS, its tables.\n"},
+	{"drop", cmd_drop, "drop a table (with --purge: and every file it references)",
+	 "Usage: ice drop TABLE [--purge]\n"
+	 "\n"
+	 "Remove the table's metadata files so the catalog no longer has it. With --purge,\n"
+	 "also delete every file its metadata references (data, delete, manifest, manifest\n"
+	 "list, statistics and old metadata files) that lies under the table location.\n"},
 	{NULL, NULL, NULL, NULL},
 };
 
