@@ -95,6 +95,23 @@ static void column_range(const ice_parquet_reader *r, const char *name, ice_parq
 	}
 }
 
+static int own_bound(ice_arena *arena, ice_metric_bound *out, const ice_literal *v)
+{
+	size_t n = 0;
+	int rc = ice_literal_to_bytes(v, NULL, 0, &n);
+	if (rc)
+		return rc;
+	uint8_t *p = ice_arena__alloc(arena, n ? n : 1);
+	if (!p)
+		return ICE_ERROR;
+	if ((rc = ice_literal_to_bytes(v, p, n, &n)) != 0)
+		return rc;
+	out->bytes.data = p;
+	out->bytes.len = n;
+	out->value = ice_literal_null(ICE_TYPE_INVALID); /* the bytes are what is written */
+	return 0;
+}
+
 static int one_file(ice_append *append, ice_table *table, const char *file, ice_arena *arena, int64_t *bytes)
 {
 	const ice_table_metadata *md = ice_table_current(table);
@@ -201,8 +218,11 @@ static int one_file(ice_append *append, ice_table *table, const char *file, ice_
 				memset(&lower[nb], 0, sizeof(lower[nb]));
 				memset(&upper[nb], 0, sizeof(upper[nb]));
 				lower[nb].field_id = upper[nb].field_id = c->field_id;
-				lower[nb].value = c->lower_bound;
-				upper[nb].value = c->upper_bound;
+				/* Serialized into our arena: the copy ice_append keeps
+				 * must not point into the metrics, freed below. */
+				if ((rc = own_bound(arena, &lower[nb], &c->lower_bound)) != 0 ||
+				    (rc = own_bound(arena, &upper[nb], &c->upper_bound)) != 0)
+					goto done;
 				nb++;
 			}
 		}
@@ -211,7 +231,14 @@ static int one_file(ice_append *append, ice_table *table, const char *file, ice_
 		df.null_value_counts = (ice_metric_counts){true, n, nulls};
 		df.lower_bounds = (ice_metric_bounds){true, nb, lower};
 		df.upper_bounds = (ice_metric_bounds){true, nb, upper};
-		df.split_offsets = (ice_int64_list){m->nsplit_offsets > 0, m->nsplit_offsets, m->split_offsets};
+		int64_t *splits = ice_arena__allocarray(arena, m->nsplit_offsets + 1, sizeof(int64_t));
+		if (!splits) {
+			rc = ICE_ERROR;
+			goto done;
+		}
+		if (m->nsplit_offsets)
+			memcpy(splits, m->split_offsets, m->nsplit_offsets * sizeof(int64_t));
+		df.split_offsets = (ice_int64_list){m->nsplit_offsets > 0, m->nsplit_offsets, splits};
 	}
 	rc = ice_append_add_file(append, &df);
 	*bytes += df.file_size_in_bytes;
