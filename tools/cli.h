@@ -106,6 +106,7 @@ CLI_COMMAND(refs);
 CLI_COMMAND(parquet);
 CLI_COMMAND(manifests);
 CLI_COMMAND(files);
+CLI_COMMAND(scan);
 CLI_COMMAND(create);
 CLI_COMMAND(append);
 CLI_COMMAND(add_files);
