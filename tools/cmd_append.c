@@ -15,6 +15,7 @@ enum {
 	OPT_NULL,
 	OPT_NO_HEADER,
 	OPT_REJECT_FILE,
+	OPT_BRANCH,
 };
 
 static void progress(int64_t rows, int64_t bytes, void *payload)
@@ -77,6 +78,7 @@ CLI_COMMAND(append)
 		{"null", required_argument, NULL, OPT_NULL},
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
 		{"reject-file", required_argument, NULL, OPT_REJECT_FILE},
+		{"branch", required_argument, NULL, OPT_BRANCH},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -109,6 +111,7 @@ CLI_COMMAND(append)
 		case OPT_NULL: wo.null_token = optarg; break;
 		case OPT_NO_HEADER: wo.no_header = true; break;
 		case OPT_REJECT_FILE: wo.reject_file = optarg; break;
+		case OPT_BRANCH: wo.branch = optarg; break;
 		case '?': return cli_usage_error(cmd, "unknown option");
 		default:
 			if ((rc = parse_common(cli, cmd, opt)) != 0)

@@ -89,7 +89,7 @@ const cli_command cli_commands[] = {
 	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"},
 	{"append", cmd_append, "append CSV, JSON Lines or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN]\n"
-	 "                  [--no-header] [--reject-file FILE] [--json]\n"
+	 "                  [--no-header] [--reject-file FILE] [--branch NAME] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
 	 "otherwise; else the format follows the extension) to the table's schema, write\n"
@@ -97,7 +97,8 @@ const cli_command cli_commands[] = {
 	 "have a header naming columns unless --no-header (schema order); an unquoted\n"
 	 "field equal to --null (default: empty) is null. A value that does not convert\n"
 	 "fails the append naming file, line and column, unless --reject-file takes the\n"
-	 "row. Prints one summary line (--json: a report). Exit 3: conflict after\n"
+	 "row. --branch commits to that branch instead of main.\n"
+	 "Prints one summary line (--json: a report). Exit 3: conflict after\n"
 	 "retries; 4: commit state unknown.\n"},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
 	 "Usage: ice add-files TABLE FILE.parquet... [--json]\n"
@@ -123,6 +124,47 @@ const cli_command cli_commands[] = {
 	 "Remove the table's metadata files so the catalog no longer has it. With --purge,\n"
 	 "also delete every file its metadata references (data, delete, manifest, manifest\n"
 	 "list, statistics and old metadata files) that lies under the table location.\n"},
+	{"alter", cmd_alter, "evolve a table: columns, partition fields, sort order, properties, format",
+	 "Usage: ice alter TABLE CHANGE... [--allow-incompatible] [--dry-run] [--json]\n"
+	 "\n"
+	 "Apply changes in the order given and commit them as one metadata update:\n"
+	 "  --add-column 'NAME TYPE [required] [comment \'TEXT\'] [default V]'  (s.x adds to struct s)\n"
+	 "      followed by --first, --after COL or --before COL to place it\n"
+	 "  --rename COL=NEW   --drop COL   --move COL (--first | --after COL | --before COL)\n"
+	 "  --widen COL=TYPE (int->long, float->double, decimal precision; v3: date->timestamp)\n"
+	 "  --optional COL   --required COL (needs --allow-incompatible)   --doc COL=TEXT\n"
+	 "  --default COL=VALUE   --drop-default COL   (write-default, format v3)\n"
+	 "  --identifier 'COL, COL'   ('' clears the identifier fields)\n"
+	 "  --add-partition 'bucket(8, id) [as NAME]'   --drop-partition NAME|TRANSFORM\n"
+	 "  --rename-partition NAME=NEW   --sort 'ts desc nulls last, id' ('' unsorted)\n"
+	 "  --set KEY=VALUE   --unset KEY   --format-version 2|3\n"
+	 "Columns are named by their full dotted name ('s.x', 'points.element.x' or\n"
+	 "'points.x'). --dry-run prints the table updates instead of committing.\n"
+	 "Exit 3: a concurrent change conflicts after retries; 4: commit state unknown.\n"},
+	{"tag", cmd_tag, "create, drop or list tags (named snapshots, with retention)",
+	 "Usage: ice tag create TABLE NAME [--snapshot ID] [--max-ref-age AGE] [--force]\n"
+	 "       ice tag drop TABLE NAME\n"
+	 "       ice tag list TABLE [--json]\n"
+	 "\n"
+	 "Create a tag at the current snapshot (or snapshot ID), replace one with --force,\n"
+	 "drop one, or list them. AGE is milliseconds or a number with ms, s, m, h or d.\n"
+	 "Exit 3: another writer changed the tag meanwhile.\n"},
+	{"branch", cmd_branch, "create, drop or list branches (with retention)",
+	 "Usage: ice branch create TABLE NAME [--snapshot ID] [--max-ref-age AGE]\n"
+	 "                         [--min-snapshots-to-keep N] [--max-snapshot-age AGE] [--force]\n"
+	 "       ice branch drop TABLE NAME\n"
+	 "       ice branch list TABLE [--json]\n"
+	 "\n"
+	 "Create a branch at the current snapshot (or snapshot ID), replace one (moving it\n"
+	 "and setting its retention) with --force, drop one (never main), or list them.\n"
+	 "ice append --branch NAME writes to a branch. AGE as for ice tag.\n"},
+	{"rollback", cmd_rollback, "make an earlier snapshot current again",
+	 "Usage: ice rollback TABLE (--to ID | --as-of TIME | --set-current ID) [--json]\n"
+	 "\n"
+	 "Point the main branch back to snapshot ID, which must be an ancestor of the\n"
+	 "current snapshot, or to the last ancestor committed at or before TIME (epoch\n"
+	 "milliseconds or ISO-8601; UTC without a zone). --set-current makes any snapshot\n"
+	 "current. No snapshot is written. Exit 3: another writer moved main meanwhile.\n"},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -23,6 +23,7 @@
 #include "ice/parquet.h"
 #include "ice/partition_spec.h"
 #include "ice/puffin.h"
+#include "ice/refs.h"
 #include "ice/scan.h"
 #include "ice/schema.h"
 #include "ice/snapshot.h"
@@ -32,6 +33,7 @@
 #include "ice/table_metadata.h"
 #include "ice/transform.h"
 #include "ice/types.h"
+#include "ice/update.h"
 #include "ice/view_metadata.h"
 
 #endif

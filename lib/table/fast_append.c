@@ -3,7 +3,10 @@
  * into new manifests (one per partition spec), written once at the first
  * attempt; each attempt then writes a manifest list with the new manifests
  * first and the parent's manifests carried forward as they are, and
- * records add-snapshot and set-snapshot-ref main. Snapshot summaries carry
+ * records add-snapshot and set-snapshot-ref main (or the branch set with
+ * ice_append_set_branch). With commit.manifest-merge.enabled (the
+ * default) small manifests are merged as the list is written
+ * (manifest_merge.c). Snapshot summaries carry
  * the fields Java writes; sequence numbers and v3 row ids follow the base
  * of each attempt. Names follow Java: manifests <uuid>-m<N>.avro, lists
  * snap-<snapshot id>-<attempt>-<uuid>.avro, both under metadata/.
@@ -15,6 +18,7 @@
 
 #include "ice/write.h"
 #include "internal.h"
+#include "manifest_merge.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -34,6 +38,10 @@ struct ice_append {
 	size_t nmanifests;
 	bool manifests_written;
 	int format_version; /* the manifests' */
+	/* evolver: the branch written to (NULL: main) and manifest merging */
+	char *branch;
+	bool *new_listed;   /* per new manifest: in the last attempt's list as is */
+	int merge_counter;  /* names of merged manifests: <uuid>-m<counter>.avro */
 };
 
 int ice_append_new(ice_append **out, ice_table *table)
@@ -91,7 +99,21 @@ void ice_append_free(ice_append *a)
 	for (size_t i = 0; i < a->nmanifests; i++)
 		ice_manifest_file_free(a->manifests[i]);
 	ice__free(a->manifests);
+	ice__free(a->branch);
+	ice__free(a->new_listed);
 	ice__free(a);
+}
+
+int ice_append_set_branch(ice_append *a, const char *branch)
+{
+	char *copy = NULL;
+	if (branch && !*branch)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "append: the branch name is empty");
+	if (branch && !(copy = ice__strdup(branch)))
+		return ICE_ERROR;
+	ice__free(a->branch);
+	a->branch = copy;
+	return 0;
 }
 
 static char *metadata_file(const ice_table_metadata *md, const char *name)
@@ -261,10 +283,76 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---- evolver: target branches and merging (ice append --branch, merge-append) ---- */
+
+/* The snapshot the branch points to (NULL for main of an empty table). */
+static int branch_head(ice_commit_ctx *ctx, ice_append *a, const ice_table_metadata *base, const char *branch,
+                       const ice_snapshot **out)
+{
+	const ice_ref *ref = ice_table_metadata_ref(base, branch);
+	*out = NULL;
+	if (!ref && strcmp(branch, "main") != 0)
+		return ice_error__set(ice_commit_attempt(ctx) ? ICE_ECONFLICT : ICE_ENOTFOUND, ICE_ERRCLASS_COMMIT,
+		                      "append: %s: no branch '%s'%s", ice_table_identifier(a->table), branch,
+		                      ice_commit_attempt(ctx) ? " (another writer removed it)" : " (ice branch create makes one)");
+	if (ref && ref->type != ICE_REF_BRANCH)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "append: %s: '%s' is a tag, not a branch",
+		                      ice_table_identifier(a->table), branch);
+	if (ref)
+		*out = ice_table_metadata_snapshot_by_id(base, ref->snapshot_id);
+	return 0;
+}
+
+/* The new manifests, then the parent's: merged per the table's settings. */
+static int add_manifests(ice_commit_ctx *ctx, ice_append *a, const ice_table_metadata *base,
+                         ice_manifest_list_writer *lw, const ice_manifest_list *parent_list)
+{
+	ice_merge_config cfg;
+	size_t nparent = parent_list ? parent_list->n : 0, n = a->nmanifests + nparent;
+	int rc = 0;
+	if (!a->new_listed && a->nmanifests && !(a->new_listed = ice__calloc(a->nmanifests, sizeof(bool))))
+		return ICE_ERROR;
+	for (size_t i = 0; i < a->nmanifests; i++)
+		a->new_listed[i] = true;
+	ice_manifest_merge__config(base, &cfg);
+	if (!cfg.enabled || a->nmanifests == 0) {
+		for (size_t i = 0; i < a->nmanifests && !rc; i++)
+			rc = ice_manifest_list_writer_add(lw, a->manifests[i]);
+		for (size_t i = 0; i < nparent && !rc; i++)
+			rc = ice_manifest_list_writer_add(lw, &parent_list->items[i]);
+		return rc;
+	}
+	const ice_manifest_file **all = ice__mallocarray(n, sizeof(*all));
+	ice_merged_list merged;
+	ice_merge_stats stats = {0, 0, 0};
+	if (!all)
+		return ICE_ERROR;
+	for (size_t i = 0; i < a->nmanifests; i++)
+		all[i] = a->manifests[i];
+	for (size_t i = 0; i < nparent; i++)
+		all[a->nmanifests + i] = &parent_list->items[i];
+	if (a->merge_counter < 1000)
+		a->merge_counter = 1000;
+	ice_merge_target target = {ctx, base, ice_table_io(a->table), a->snapshot_id, a->uuid, &a->merge_counter, &stats};
+	if ((rc = ice_manifest_merge__run(&merged, &target, &cfg, false, all, n)) == 0) {
+		for (size_t i = 0; i < a->nmanifests; i++) {
+			a->new_listed[i] = false;
+			for (size_t k = 0; k < merged.n && !a->new_listed[i]; k++)
+				a->new_listed[i] = merged.items[k] == a->manifests[i];
+		}
+		for (size_t k = 0; k < merged.n && !rc; k++)
+			rc = ice_manifest_list_writer_add(lw, merged.items[k]);
+		ice_merged_list__free(&merged);
+	}
+	ice__free(all);
+	return rc;
+}
+
 static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice_metadata_builder *b, void *payload)
 {
 	ice_append *a = payload;
-	const ice_snapshot *parent = ice_table_metadata_current_snapshot(base);
+	const char *branch = a->branch ? a->branch : "main";
+	const ice_snapshot *parent = NULL;
 	int version = ice_table_metadata_format_version(base);
 	ice_manifest_list *parent_list = NULL;
 	ice_manifest_list_writer *lw = NULL;
@@ -275,6 +363,8 @@ static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	char *loc = NULL;
 	int rc;
 
+	if ((rc = branch_head(ctx, a, base, branch, &parent)) != 0)
+		return rc;
 	if (a->manifests_written && a->format_version != version) {
 		/* The table was upgraded between attempts: rewrite the manifests. */
 		delete_manifests(a);
@@ -309,10 +399,7 @@ static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 		ice_manifest_list_writer_abort(lw);
 		goto done;
 	}
-	for (size_t i = 0; i < a->nmanifests && !rc; i++)
-		rc = ice_manifest_list_writer_add(lw, a->manifests[i]);
-	for (size_t i = 0; parent_list && i < parent_list->n && !rc; i++)
-		rc = ice_manifest_list_writer_add(lw, &parent_list->items[i]);
+	rc = add_manifests(ctx, a, base, lw, parent_list);
 	if (rc) {
 		ice_manifest_list_writer_abort(lw);
 		goto done;
@@ -345,15 +432,15 @@ static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	}
 	ice_ref main_ref;
 	memset(&main_ref, 0, sizeof(main_ref));
-	main_ref.name = "main";
+	main_ref.name = branch;
 	main_ref.snapshot_id = a->snapshot_id;
 	main_ref.type = ICE_REF_BRANCH;
-	const ice_ref *cur_main = ice_table_metadata_ref(base, "main");
+	const ice_ref *cur_main = ice_table_metadata_ref(base, branch);
 	if (cur_main)
 		main_ref = *cur_main, main_ref.snapshot_id = a->snapshot_id;
-	ice_requirement req = {ICE_REQUIRE_REF_SNAPSHOT_ID, "main", parent != NULL, parent ? parent->snapshot_id : 0};
+	ice_requirement req = {ICE_REQUIRE_REF_SNAPSHOT_ID, branch, parent != NULL, parent ? parent->snapshot_id : 0};
 	if ((rc = ice_commit_require(ctx, &req)) == 0 && (rc = ice_metadata_builder_add_snapshot(b, &snap)) == 0)
-		rc = ice_metadata_builder_set_ref(b, "main", &main_ref);
+		rc = ice_metadata_builder_set_ref(b, branch, &main_ref);
 done:
 	ice__free(loc);
 	ice_manifest_list_free(parent_list);
@@ -367,6 +454,11 @@ int ice_append_commit(ice_append *a, const ice_commit_options *opts, ice_commit_
 	int rc = ice_table_commit(a->table, &op, opts, &res);
 	if (rc && res.state == ICE_COMMIT_FAILED)
 		delete_manifests(a);
+	if (!rc && a->new_listed)
+		/* New manifests merged into others are listed nowhere. */
+		for (size_t i = 0; i < a->nmanifests; i++)
+			if (!a->new_listed[i])
+				ice_table__delete_files(ice_table_io(a->table), &a->manifests[i]->manifest_path, 1);
 	if (result)
 		*result = res;
 	return rc;

@@ -718,7 +718,7 @@ int ice_table_append_files(ice_table *table, const char *const *inputs, size_t n
 	}
 	if (!rc)
 		rc = ice_data_writer__close(ap.dw, &files, &nfiles);
-	if (!rc && (rc = ice_append_new(&append, table)) == 0)
+	if (!rc && (rc = ice_append_new(&append, table)) == 0 && (rc = ice_append_set_branch(append, opts->branch)) == 0)
 		for (size_t i = 0; i < nfiles && !rc; i++)
 			rc = ice_append_add_file(append, files[i]);
 	if (!rc) {

@@ -102,14 +102,22 @@ def test_appends_killed_at_random_moments(tmp_path):
     rnd = random.Random(7)
     acknowledged = []
     durations = []
+    # calibrate: how long an append takes here (sanitized builds are slower)
+    for k in range(200, 203):
+        f = tmp_path / "in.csv"
+        f.write_text("id,price,d,s\n" + "".join(f"{k * 100 + i},1.00,2024-0{1 + i % 9}-01,r\n" for i in range(20)))
+        start = time.monotonic()
+        ice_ok("-q", "append", t, f)
+        durations.append(time.monotonic() - start)
+        acknowledged.append(k)
     for k in range(200):
         f = tmp_path / "in.csv"
         f.write_text("id,price,d,s\n" + "".join(f"{k * 100 + i},1.00,2024-0{1 + i % 9}-01,r\n" for i in range(20)))
         start = time.monotonic()
         p = subprocess.Popen([ice_bin(), "-q", "append", str(t), str(f)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
-        typical = sorted(durations)[len(durations) // 2] if durations else 0.05
-        delay = rnd.uniform(0, typical * 1.3)
+        typical = sorted(durations)[len(durations) // 2]
+        delay = rnd.uniform(0, typical * 1.5)
         try:
             p.wait(timeout=delay)
         except subprocess.TimeoutExpired:
@@ -122,15 +130,14 @@ def test_appends_killed_at_random_moments(tmp_path):
             assert p.returncode == -signal.SIGKILL, p.stderr.read().decode()
         # the table always loads and holds every acknowledged append
         md = json.loads(current_metadata(t).read_text())
-        ids = {r["id"] // 100 for r in pyiceberg_rows(current_metadata(t))}
-        assert set(acknowledged) <= ids
-        # no partial commit: every committed append has all its 20 rows
         counts = {}
         for r in pyiceberg_rows(current_metadata(t)):
             counts[r["id"] // 100] = counts.get(r["id"] // 100, 0) + 1
+        assert set(acknowledged) <= set(counts)
+        # no partial commit: every committed append has all its 20 rows
         assert all(c == 20 for c in counts.values())
         assert int(md["snapshots"][-1]["summary"]["total-records"]) == 20 * len(counts) if md.get("snapshots") else True
-    assert len(acknowledged) > 10
+    assert len(acknowledged) > 13
     # leftovers are only files no metadata references
     md_path = current_metadata(t)
     referenced = set()

@@ -34,6 +34,12 @@ ICE_EXTERN int ice_append_new(ice_append **out, ice_table *table);
 ICE_EXTERN int ice_append_add_file(ice_append *a, const ice_data_file *file);
 ICE_EXTERN int64_t ice_append_snapshot_id(const ice_append *a);
 /*
+ * Commit to branch `branch` instead of main (NULL: main): the snapshot's
+ * parent is the branch's head and only the branch moves. The branch must
+ * exist (ICE_ENOTFOUND at commit; ice_table_create_branch in ice/refs.h).
+ */
+ICE_EXTERN int ice_append_set_branch(ice_append *a, const char *branch);
+/*
  * Commit the snapshot (see ice_table_commit for the codes). Manifests are
  * written once, at the first attempt; each attempt writes its own manifest
  * list. On a definite failure the manifests are deleted.
@@ -69,6 +75,8 @@ typedef struct ice_write_options {
 	int64_t max_buffered_bytes;
 	ice_write_progress_fn progress;
 	void *progress_payload;
+	/* The branch to commit to (NULL: main); see ice_append_set_branch. */
+	const char *branch;
 } ice_write_options;
 
 ICE_EXTERN void ice_write_options_init(ice_write_options *opts);
