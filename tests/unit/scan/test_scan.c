@@ -287,6 +287,21 @@ TEST(test_scan_plan__deletion_vectors_and_equality_deletes)
 	free(plan);
 	ice_scan_free(scan);
 	ice_table_metadata_free(md);
+
+	/* position delete files whose file_path bounds are one path apply to that file only */
+	md = load(io, "tables/iceberg-cxx/granular_deletes");
+	CHECK(md != NULL);
+	CHECK_OK(ice_scan_new(&scan, io, md, &o));
+	plan = plan_text(scan);
+	CHECK(plan != NULL);
+	CHECK_INT(count_lines(plan), 2);
+	CHECK(strstr(plan, "00005_k7g2e-ed26b23b-e381-4f74-b08d-28d679ca79c6.parquet|2|s3a://warehouse/granular_deletes/"
+	                   "data/20251209_122543_00007_k7g2e-affa9a96-e1cb-4f88-a036-b95614b5cff6.parquet@0|-"));
+	CHECK(strstr(plan, "00006_k7g2e-bf52f9ed-55af-463b-a131-86b7c9dc973e.parquet|3|s3a://warehouse/granular_deletes/"
+	                   "data/20251209_122543_00007_k7g2e-a2c67300-05e7-4b78-b0dd-3b942ea255e3.parquet@0|-"));
+	free(plan);
+	ice_scan_free(scan);
+	ice_table_metadata_free(md);
 	ice_io_free(io);
 }
 
