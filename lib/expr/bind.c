@@ -212,6 +212,8 @@ static void div_floor_ceil(ice_i128 a, ice_i128 b, ice_i128 *fl, ice_i128 *ce, b
  * and ceil of value * 10^scale. False when the literal is not a number. */
 static bool scaled(const ice_literal *l, int scale, ice_i128 *fl, ice_i128 *ce, bool *exact, bool *overflow)
 {
+	*fl = *ce = 0;
+	*exact = false;
 	*overflow = false;
 	switch (l->type) {
 	case ICE_TYPE_INT:
