@@ -23,6 +23,12 @@ case "$target" in
     mkdir -p "$work.seeds"
     find "$fixtures/parquet" -name '*.parquet' ! -name 'large_string_map*' -size -4M -exec cp -n {} "$work.seeds/" \;
     seeds=("$work.seeds" tests/fuzz/corpus/parquet) ;;
+  puffin|dv)
+    # the corpus's Puffin files, reference vectors and Trino statistics
+    mkdir -p "$work.seeds"
+    find "$fixtures/puffin" "$fixtures/tables" \( -name '*.puffin' -o -name '*.stats' -o -name '*.bin' \) \
+        -exec cp -n {} "$work.seeds/" \;
+    seeds=("$work.seeds" "tests/fuzz/corpus/$target") ;;
   *) seeds=("tests/fuzz/corpus/$target") ;;
 esac
 existing=()

@@ -615,6 +615,8 @@ int ice_parquet__schema_build(pq_schema *s, const pq_file_meta *m, const char *f
 	s->elem_of = elem_of;
 
 	build_ctx b = {m, s, a, elem_of, tree};
+	/* a node without an Iceberg type is fine, one that ran out of memory is not */
+	ice_error_clear();
 	for (size_t i = 0; i < n; i++) {
 		ice_parquet_column *c = &tree[pos[i]];
 		if (i > 0)
@@ -625,7 +627,7 @@ int ice_parquet__schema_build(pq_schema *s, const pq_file_meta *m, const char *f
 	}
 	tree[0].iceberg_type = struct_type(&b, tree);
 	s->iceberg = tree[0].iceberg_type;
-	if (!s->iceberg)
+	if (!s->iceberg || ice_error__is_oom())
 		goto done;
 	rc = 0;
 done:
