@@ -364,10 +364,10 @@ static int check_identifiers(schema_tree *t, const ice_schema *schema)
 			return fail(t, ICE_EINVALID, "identifier field '%s' is not a primitive column", name);
 		if (f->type->id == ICE_TYPE_FLOAT || f->type->id == ICE_TYPE_DOUBLE)
 			return fail(t, ICE_EINVALID, "identifier field '%s' is a %s", name, ice_type_id_name(f->type->id));
-		if (!f->required)
-			return fail(t, ICE_EINVALID, "identifier field '%s' is optional", name);
 		if (ice_schema_field_in_collection(schema, f->id))
 			return fail(t, ICE_EINVALID, "identifier field '%s' is inside a list or map", name);
+		if (!f->required)
+			return fail(t, ICE_EINVALID, "identifier field '%s' is optional", name);
 		for (int32_t p = ice_schema_parent_id(schema, f->id); p > 0; p = ice_schema_parent_id(schema, p))
 			if (!ice_schema_find_field(schema, p)->required)
 				return fail(t, ICE_EINVALID, "identifier field '%s' is inside optional struct '%s'", name,

@@ -4,9 +4,10 @@
  * spec, in the order they were recorded.
  *
  * Field ids never change for a field that stays. A field added to a v2+
- * table takes the id of the same transform of the same column in any
- * earlier spec (with the same name, when one is given), else the next id
- * after last-partition-id, as the reference implementation recycles ids.
+ * table takes the id (and, when it is not named, the name) of the same
+ * transform of the same column in any earlier spec (with the same name,
+ * when one is given), else the next id after last-partition-id, as the
+ * reference implementation recycles fields.
  * A v1 table keeps field ids sequential from 1000 by position, so a
  * removed field stays in place with the void transform and new fields go
  * at the end (the spec's recommendation). A new field whose name is taken
@@ -164,11 +165,13 @@ static void default_name(const ice_partition_field *p, const ice_schema *schema,
 	}
 }
 
-/* The id for a new field: recycled from an earlier spec (v2+) or fresh. */
-static int32_t field_id_for(work *w, const ice_partition_field *p, const char *given_name)
+/* The field of an earlier spec a new field recycles (v2+: the same
+ * transform of the same column, with the same name when one is given and
+ * an id no field of the working spec has), or NULL. */
+static const ice_partition_field *recycled(work *w, const ice_partition_field *p, const char *given_name)
 {
 	if (w->format_version < 2)
-		return ICE_UNASSIGNED_FIELD_ID;
+		return NULL;
 	for (size_t s = 0; s < ice_table_metadata_spec_count(w->base); s++) {
 		const ice_partition_spec *spec = ice_table_metadata_spec_at(w->base, s);
 		for (size_t k = 0; k < spec->nfields; k++) {
@@ -181,20 +184,23 @@ static int32_t field_id_for(work *w, const ice_partition_field *p, const char *g
 				for (size_t i = 0; i < w->n; i++)
 					taken |= w->fields[i].field_id == old->field_id && live(&w->fields[i]);
 				if (!taken)
-					return old->field_id;
+					return old;
 			}
 		}
 	}
-	return ++w->last_id;
+	return NULL;
 }
 
 static int add_one(work *w, const ice_partition_field *p, bool named)
 {
 	char name[600], buf[600];
+	const ice_partition_field *old = recycled(w, p, named ? p->name : NULL);
 	pfield *f;
 	int rc;
 	if (named)
 		snprintf(name, sizeof(name), "%s", p->name);
+	else if (old)
+		snprintf(name, sizeof(name), "%s", old->name); /* it comes back as it was */
 	else
 		default_name(p, w->schema, name, sizeof(name));
 	for (size_t i = 0; i < w->n; i++) {
@@ -235,7 +241,7 @@ static int add_one(work *w, const ice_partition_field *p, bool named)
 	f->added = true;
 	if (!f->source_ids || !f->name)
 		return ICE_ERROR;
-	f->field_id = field_id_for(w, p, named ? name : NULL);
+	f->field_id = old ? old->field_id : w->format_version < 2 ? ICE_UNASSIGNED_FIELD_ID : ++w->last_id;
 	return 0;
 }
 

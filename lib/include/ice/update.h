@@ -113,9 +113,11 @@ ICE_EXTERN void ice_alter_allow_incompatible(ice_alter *alter, bool allow);
 
 /*
  * Add partition fields: "bucket(8, id)", "day(ts) as day", "name" (identity);
- * several separated by commas. Unnamed fields are named as the reference
- * implementation names fields added by evolution: the column for identity,
- * else <column>_bucket_<N>, _trunc_<W>, _year, _month, _day, _hour, _null.
+ * several separated by commas. An unnamed field that an earlier spec had
+ * comes back with its id and name; other unnamed fields are named as the
+ * reference implementation names fields added by evolution: the column for
+ * identity, else <column>_bucket_<N>, _trunc_<W>, _year, _month, _day,
+ * _hour, _null.
  */
 ICE_EXTERN int ice_alter_add_partition_field(ice_alter *alter, const char *expression);
 /* Remove a partition field, by name or by its transform ("bucket(8, id)"). */
