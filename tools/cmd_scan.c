@@ -10,8 +10,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "scan_output.h"
 
 enum {
 	OPT_SNAPSHOT = OPT_FIRST_COMMAND_OPTION,
@@ -23,6 +25,8 @@ enum {
 	OPT_THREADS,
 	OPT_PLAN,
 	OPT_STATS,
+	OPT_FORMAT,
+	OPT_OUTPUT,
 };
 
 /* Epoch millis, or ISO-8601 text (a timestamp with or without offset, or a date). */
@@ -209,14 +213,35 @@ static int print_plan(ice_cli *cli, ice_scan *scan, bool stats)
 
 /*
  * Reading rows (without --plan). The rows are produced here from the scan
- * (ice_scan_to_stream or the task readers) and rendered in --format.
+ * (ice_scan_to_stream or the task readers) and rendered in --format; the
+ * statistics (--stats) go to stderr, after the rows.
  */
-static int read_rows(ice_cli *cli, ice_scan *scan, bool stats)
+static int read_rows(ice_cli *cli, ice_scan *scan, bool stats, const scan_output_options *out)
 {
-	(void)cli;
-	(void)scan;
-	(void)stats;
-	return cli_error("scan: reading rows is not implemented yet");
+	struct ArrowArrayStream st;
+	int rc = ice_scan_to_stream(scan, &st);
+	if (rc)
+		return rc;
+	int code = scan_output_run(cli, &st, ice_scan_projected_type(scan), out, NULL);
+	st.release(&st);
+	if (!code && stats) {
+		ice_scan_stats s;
+		ice_scan_get_stats(scan, &s);
+		if (cli->json) {
+			ice_json_writer *w;
+			const char *text;
+			size_t len;
+			if ((rc = ice_json_writer_new(&w, ICE_JSON_COMPACT)) != 0)
+				return rc;
+			ice_scan_stats_write_json(&s, w);
+			if ((rc = ice_json_writer_finish(w, &text, &len)) == 0)
+				fprintf(stderr, "%.*s\n", (int)len, text);
+			ice_json_writer_free(w);
+			return rc;
+		}
+		print_stats(stderr, &s);
+	}
+	return code;
 }
 
 CLI_COMMAND(scan)
@@ -231,6 +256,8 @@ CLI_COMMAND(scan)
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"plan", no_argument, NULL, OPT_PLAN},
 		{"stats", no_argument, NULL, OPT_STATS},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"output", required_argument, NULL, OPT_OUTPUT},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -242,6 +269,7 @@ CLI_COMMAND(scan)
 	const char **names = NULL;
 	size_t nnames = 0;
 	bool plan = false, stats = false;
+	scan_output_options out = {isatty(fileno(cli->out)) ? SCAN_FORMAT_TABLE : SCAN_FORMAT_CSV, NULL, 0, 0};
 	int c, rc;
 	char *end;
 
@@ -285,6 +313,11 @@ CLI_COMMAND(scan)
 		}
 		case OPT_PLAN: plan = true; break;
 		case OPT_STATS: stats = true; break;
+		case OPT_FORMAT:
+			if (scan_output_parse_format(optarg, &out.format) != 0)
+				return cli_usage_error(cmd, "--format wants csv, jsonl, table or parquet, not '%s'", optarg);
+			break;
+		case OPT_OUTPUT: out.output = optarg; break;
 		default:
 			if ((rc = cli_common_option(cli, cmd, c, optarg)) != 0) {
 				free(select_copy);
@@ -317,7 +350,7 @@ CLI_COMMAND(scan)
 		return rc;
 	}
 	if ((rc = ice_scan_new(&scan, cli->io, md, &o)) == 0)
-		rc = plan ? print_plan(cli, scan, stats) : read_rows(cli, scan, stats);
+		rc = plan ? print_plan(cli, scan, stats) : read_rows(cli, scan, stats, &out);
 	ice_scan_free(scan);
 	ice_table_metadata_free(md);
 	free(select_copy);

@@ -64,9 +64,10 @@ const cli_command cli_commands[] = {
 	 "and a range of rows. --verify-checksums checks page CRCs while reading rows.\n"},
 	{"manifests", cmd_manifests, "list a snapshot's manifests: counts, sequence numbers, partition summaries", "Usage: ice manifests TABLE [--snapshot ID] [--json]\n\nList the manifests in the manifest list of the current snapshot (or snapshot ID):\ncontent, partition spec, sequence numbers, added/existing/deleted file and row\ncounts, first row id, length and path, then each partition field's summary\n(contains_null, contains_nan, lower and upper bound as typed values).\n"},
 	{"files", cmd_files, "list a snapshot's live data and delete files with partitions and metrics", "Usage: ice files TABLE [--snapshot ID] [--content data|deletes|all] [--json]\n\nList the live data and delete files of the current snapshot (or snapshot ID):\ncontent, format, record count, size, spec, data sequence number, partition\nvalues and path, then per column the value, null and NaN counts, size and\nlower/upper bounds as typed values. --content keeps data or delete files only.\n"},
-	{"scan", cmd_scan, "plan a scan: the file tasks of a snapshot with their deletes and residual filter",
+	{"scan", cmd_scan, "read a table's rows (or plan the scan: file tasks, deletes, residual filters)",
 	 "Usage: ice scan TABLE [--snapshot ID | --as-of TS | --ref NAME] [--select A,B.C]\n"
 	 "                [--where EXPR] [--limit N] [--threads N] [--plan] [--stats] [--json]\n"
+	 "                [--format csv|jsonl|table|parquet] [--output FILE]\n"
 	 "\n"
 	 "Scan the current snapshot, or snapshot ID, or the one current at TS (epoch\n"
 	 "milliseconds or ISO-8601, UTC without an offset), or branch/tag NAME. --where\n"
@@ -75,7 +76,15 @@ const cli_command cli_commands[] = {
 	 "and, or, not, typed literals such as date '2024-01-31' or decimal '1.50').\n"
 	 "--plan prints the planned tasks: each data file that may hold matching rows,\n"
 	 "the delete files that apply to it and the filter its rows must still pass.\n"
-	 "--limit N stops once N rows are certain. --stats adds planning statistics.\n"},
+	 "--limit N stops once N rows are certain. --stats adds planning statistics.\n"
+	 "\n"
+	 "Without --plan, print the rows with deletes applied: --format csv (default when\n"
+	 "stdout is not a terminal; a header line), jsonl (one object per row), table (an\n"
+	 "aligned preview of the first 100 rows; default on a terminal) or parquet (one\n"
+	 "file). Values take the Iceberg spec's JSON forms (dates 2024-01-31, timestamps\n"
+	 "2024-01-31T10:00:00.000001[+00:00], decimals as exact text, binary as hex).\n"
+	 "--output FILE writes FILE (replaced only when the scan succeeds); --stats then\n"
+	 "prints the reading statistics to stderr (as JSON with --json).\n"},
 	{"create", cmd_create, "create a table from a schema (typed, or inferred from a CSV/Parquet file)",
 	 "Usage: ice create TABLE (--schema SCHEMA | --schema-from FILE [--delimiter C])\n"
 	 "                  [--partition EXPRS] [--sort EXPRS] [--property K=V]... [--format-version 1|2|3]\n"
