@@ -107,6 +107,8 @@ CLI_COMMAND(parquet);
 CLI_COMMAND(manifests);
 CLI_COMMAND(files);
 CLI_COMMAND(scan);
+CLI_COMMAND(partitions);
+CLI_COMMAND(entries);
 CLI_COMMAND(create);
 CLI_COMMAND(append);
 CLI_COMMAND(add_files);

@@ -85,6 +85,32 @@ const cli_command cli_commands[] = {
 	 "2024-01-31T10:00:00.000001[+00:00], decimals as exact text, binary as hex).\n"
 	 "--output FILE writes FILE (replaced only when the scan succeeds); --stats then\n"
 	 "prints the reading statistics to stderr (as JSON with --json).\n"},
+	{"scan", cmd_scan, "plan a scan: the file tasks of a snapshot with their deletes and residual filter",
+	 "Usage: ice scan TABLE [--snapshot ID | --as-of TS | --ref NAME] [--select A,B.C]\n"
+	 "                [--where EXPR] [--limit N] [--threads N] [--plan] [--stats] [--json]\n"
+	 "\n"
+	 "Scan the current snapshot, or snapshot ID, or the one current at TS (epoch\n"
+	 "milliseconds or ISO-8601, UTC without an offset), or branch/tag NAME. --where\n"
+	 "filters rows: \"ts >= '2024-01-01' and (id in (1, 2) or name starts with 'a')\"\n"
+	 "(=, !=, <, <=, >, >=, in, not in, is [not] null, is [not] nan, [not] starts with,\n"
+	 "and, or, not, typed literals such as date '2024-01-31' or decimal '1.50').\n"
+	 "--plan prints the planned tasks: each data file that may hold matching rows,\n"
+	 "the delete files that apply to it and the filter its rows must still pass.\n"
+	 "--limit N stops once N rows are certain. --stats adds planning statistics.\n"},
+	{"partitions", cmd_partitions, "list a snapshot's partitions: files, records, deletes, last update",
+	 "Usage: ice partitions TABLE [--snapshot ID] [--json]\n"
+	 "\n"
+	 "One row per partition of the current snapshot (or snapshot ID), for each partition\n"
+	 "spec the table's files were written with: records, data files and bytes, position\n"
+	 "delete files and records (deletion vectors included), equality delete files and\n"
+	 "records, and when and by which snapshot a live file was last added to it.\n"},
+	{"entries", cmd_entries, "list a snapshot's manifest entries with their status",
+	 "Usage: ice entries TABLE [--snapshot ID] [--all] [--json]\n"
+	 "\n"
+	 "The entries of every manifest of the current snapshot (or snapshot ID): status\n"
+	 "(added, existing), snapshot id, data and file sequence numbers, content, record\n"
+	 "count, spec, partition and path. --all also lists deleted entries. --json prints\n"
+	 "every field of each entry with the manifest it is in.\n"},
 	{"create", cmd_create, "create a table from a schema (typed, or inferred from a CSV/Parquet file)",
 	 "Usage: ice create TABLE (--schema SCHEMA | --schema-from FILE [--delimiter C])\n"
 	 "                  [--partition EXPRS] [--sort EXPRS] [--property K=V]... [--format-version 1|2|3]\n"

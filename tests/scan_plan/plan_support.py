@@ -194,22 +194,37 @@ def _manifest_list(md, snap):
     return out
 
 
-def live_entries(md, snap):
-    """Every live manifest entry of a snapshot with inheritance applied:
-    (content, data file record, spec id, data seq)."""
+def all_entries(md, snap):
+    """Every manifest entry of a snapshot, in manifest-list and file order, with
+    inheritance applied (spec "Sequence Number Inheritance"): dicts with status,
+    snapshot_id, sequence_number, file_sequence_number, content, data_file, spec_id."""
     for mf in _manifest_list(md, snap):
         list_seq = _get(mf, "sequence_number", default=0) or 0
         spec_id = _get(mf, "partition_spec_id", default=0) or 0
+        added_by = _get(mf, "added_snapshot_id")
         _, _, entries = read_avro(rewrite(mf["manifest_path"]))
         for e in entries:
-            if e["status"] == 2:
-                continue
             df = e["data_file"]
-            seq = e.get("sequence_number")
-            if seq is None:
-                # inherited from the manifest list for ADDED entries (and all of a v1 list)
-                seq = list_seq
-            yield df.get("content", 0) or 0, df, spec_id, seq
+            inherit = e["status"] == 1 or list_seq == 0
+            seq, fseq = e.get("sequence_number"), e.get("file_sequence_number")
+            yield {
+                "status": e["status"],
+                "snapshot_id": e.get("snapshot_id") if e.get("snapshot_id") is not None else added_by,
+                "sequence_number": seq if seq is not None else (list_seq if inherit else None),
+                "file_sequence_number": fseq if fseq is not None else (list_seq if inherit else None),
+                "content": df.get("content", 0) or 0,
+                "data_file": df,
+                "spec_id": spec_id,
+            }
+
+
+def live_entries(md, snap):
+    """Every live manifest entry of a snapshot with inheritance applied:
+    (content, data file record, spec id, data seq)."""
+    for e in all_entries(md, snap):
+        if e["status"] == 2:
+            continue
+        yield e["content"], e["data_file"], e["spec_id"], e["sequence_number"] or 0
 
 
 def expected_plan(md, snap):
