@@ -561,7 +561,8 @@ static char *version_location(const char *metadata_dir, int64_t version)
  * Publish `md` as version `version` in `dir`/metadata. ICE_EEXISTS when the
  * version exists already. When publishing fails otherwise, look: our bytes
  * there mean it landed, other bytes mean we lost, nothing means it failed;
- * not being able to look means the outcome is unknown.
+ * not being able to look means the outcome is unknown, and so does a
+ * version in place whose directory could not be synced.
  */
 static int publish(const ice_io *io, const char *dir, const ice_table_metadata *md, int64_t version, char **loc_out)
 {
@@ -576,20 +577,30 @@ static int publish(const ice_io *io, const char *dir, const ice_table_metadata *
 	if ((rc = ice_table_metadata_to_json(&text, &len, md, ICE_JSON_COMPACT)) != 0)
 		goto done;
 	rc = ice_io_write_new(io, loc, text, len);
-	if (rc && rc != ICE_EEXISTS && rc != ICE_EUNSUPPORTED && !ice_error__is_oom()) {
+	if (rc == ICE_ECOMMITUNKNOWN) {
+		ice_error__prefix("commit state unknown");
+	} else if (rc && rc != ICE_EEXISTS && rc != ICE_EUNSUPPORTED && !ice_error__is_oom()) {
+		/* The error may have come after the name was given (EIO from
+		 * link): look at what is there. */
 		uint8_t *data = NULL;
 		size_t dlen = 0;
-		int saved = rc, rrc = ice_io_read_all(io, loc, 0, &data, &dlen);
+		char why[512];
+		const ice_error *e = ice_error_last();
+		int saved = rc, saved_class = e ? e->klass : ICE_ERRCLASS_IO;
+		snprintf(why, sizeof(why), "%s", e ? e->message : "");
+		int rrc = ice_io_read_all(io, loc, 0, &data, &dlen);
 		if (rrc == 0 && dlen == len && memcmp(data, text, len) == 0)
 			rc = 0;
 		else if (rrc == 0)
 			rc = ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_COMMIT, "%s: written by another commit", loc);
 		else if (rrc == ICE_ENOTFOUND)
-			rc = saved;
+			rc = ice_error__set(saved, saved_class, "%s", why);
 		else
 			rc = ice_error__set(ICE_ECOMMITUNKNOWN, ICE_ERRCLASS_COMMIT,
-			                    "%s: publishing failed and the file cannot be checked: commit state unknown", loc);
+			                    "commit state unknown: %s, and reading it back failed too", why);
 		ice__free(data);
+		if (!rc)
+			ice_error_clear();
 	}
 	if (!rc) {
 		write_hint(io, mdir, version);

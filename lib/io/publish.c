@@ -7,7 +7,10 @@
  * rename(2) would silently replace the winner's file). Where the file
  * system has no hard links, renameat2(RENAME_NOREPLACE) gives the same
  * guarantee. The temporary is removed in every case, and the directory is
- * synced so the new name survives a crash.
+ * synced so the new name survives a crash; when that sync fails the file is
+ * in place but not known to be durable, which is reported as
+ * ICE_ECOMMITUNKNOWN (a commit that published it cannot claim success, nor
+ * may it delete what the published file references).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,12 +58,16 @@ static void publish_free(publish_output *po)
 	ice__free(po);
 }
 
-/* fsync the directory holding `path`, so a new name in it is durable. */
-static void sync_parent(const char *path)
+/*
+ * fsync the directory holding `path`, so a new name in it is durable.
+ * Failing to open it is ignored (some file systems refuse directories), but
+ * an fsync that reports an error means the name may not survive a crash.
+ */
+static int sync_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char dir[4096];
-	int fd;
+	int fd, rc = 0;
 	if (!slash) {
 		dir[0] = '.';
 		dir[1] = '\0';
@@ -69,15 +76,17 @@ static void sync_parent(const char *path)
 		if (n == 0)
 			n = 1;
 		if (n >= sizeof(dir))
-			return;
+			return 0;
 		memcpy(dir, path, n);
 		dir[n] = '\0';
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
-		(void)fsync(fd);
+		if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+			rc = errno;
 		close(fd);
 	}
+	return rc;
 }
 
 /* Give the temporary its final name unless that name exists. */
@@ -93,9 +102,13 @@ static int link_noreplace(publish_output *po)
 			return 0;
 		if (errno == EEXIST)
 			return ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_IO, "%s: already exists", po->base.location);
-		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO,
-		                      "%s: the file system supports neither link(2) nor renameat2(RENAME_NOREPLACE): %s",
-		                      po->base.location, strerror(errno));
+		if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
+			return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO,
+			                      "%s: the file system supports neither link(2) nor renameat2(RENAME_NOREPLACE): %s",
+			                      po->base.location, strerror(errno));
+		/* Any other error (EIO, ...) may have come after the rename: the
+		 * caller must look at the name to know. */
+		return ice_error__os(po->base.location, "renameat2");
 	}
 	return ice_error__os(po->base.location, "link");
 }
@@ -103,7 +116,7 @@ static int link_noreplace(publish_output *po)
 static int publish_close(ice_output *out)
 {
 	publish_output *po = (publish_output *)out;
-	int rc = 0;
+	int rc = 0, err;
 	if (fsync(po->fd) != 0 && errno != EINVAL)
 		rc = ice_error__os(out->location, "fsync");
 	if (close(po->fd) != 0 && !rc)
@@ -112,8 +125,10 @@ static int publish_close(ice_output *out)
 		rc = link_noreplace(po);
 	/* After a rename the temporary is gone already; ENOENT is fine. */
 	unlink(po->tmp_path);
-	if (!rc)
-		sync_parent(po->final_path);
+	if (!rc && (err = sync_parent(po->final_path)) != 0)
+		rc = ice_error__set(ICE_ECOMMITUNKNOWN, ICE_ERRCLASS_IO,
+		                    "%s: published, but syncing its directory failed (%s): it may not survive a crash",
+		                    out->location, strerror(err));
 	publish_free(po);
 	return rc;
 }

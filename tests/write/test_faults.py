@@ -5,17 +5,21 @@
   columns, malformed schema and partition expressions: one-line errors.
 - Concurrency: 8 processes appending 50 times each to one table: 400
   snapshots, every row present, a linear snapshot log and parent chain.
-- Crash safety: appends killed with SIGKILL at random moments: the table
-  always loads, holds every acknowledged append, and no partial commit.
+- Crash safety: 200 appends killed with SIGKILL at random moments (spread
+  over the whole append by the fault library): the table always loads,
+  holds every acknowledged append, shows no partial commit, and what is
+  left over is only files no metadata references.
 """
 import json
-import os
+import pathlib
 import random
+import re
 import signal
 import subprocess
 import time
 
-from write_support import current_metadata, ice, ice_bin, ice_fails, ice_ok, metadata_files, pyiceberg_rows
+from write_support import (current_metadata, duckdb_rows, fault_env, ice_bin, ice_fails, ice_ok, metadata_files,
+                           pyiceberg_rows, table_files)
 
 
 def make(tmp_path, name="t", extra=()):
@@ -97,55 +101,154 @@ def test_eight_writers_fifty_appends_each(tmp_path):
     assert int(by_id[log[-1]]["summary"]["total-records"]) == 400
 
 
+class TableState:
+    """What a reader sees of the table, checked on the way: the versions are
+    v1..vN with nothing missing, the newest is a whole metadata document,
+    every manifest list, manifest and data file it references exists, and
+    the data files' row counts add up to the snapshot's total-records.
+    Manifests and data files never change, so they are read once."""
+
+    def __init__(self):
+        self.manifests = {}
+        self.ids = {}
+
+    def rows_by_append(self, table):
+        import fastavro
+        import pyarrow.parquet as pq
+
+        versions = metadata_files(table)
+        nums = [int(re.match(r"v(\d+)", p.name).group(1)) for p in versions]
+        assert nums == list(range(1, len(nums) + 1)), nums
+        md = json.loads(versions[-1].read_text())
+        counts = {}
+        if not md.get("snapshots"):
+            return md, counts
+        snap = [s for s in md["snapshots"] if s["snapshot-id"] == md["current-snapshot-id"]][0]
+        with open(snap["manifest-list"], "rb") as f:
+            listed = [m["manifest_path"] for m in fastavro.reader(f)]
+        total = 0
+        for path in listed:
+            if path not in self.manifests:
+                with open(path, "rb") as f:
+                    self.manifests[path] = [(e["status"], e["data_file"]["file_path"], e["data_file"]["record_count"])
+                                            for e in fastavro.reader(f)]
+            for status, data_file, n in self.manifests[path]:
+                if status == 2:
+                    continue
+                if data_file not in self.ids:
+                    self.ids[data_file] = pq.read_table(data_file, columns=["id"]).column("id").to_pylist()
+                assert len(self.ids[data_file]) == n
+                total += n
+                for i in self.ids[data_file]:
+                    counts[i // 100] = counts.get(i // 100, 0) + 1
+        assert int(snap["summary"]["total-records"]) == total
+        return md, counts
+
+
+def referenced_files(table) -> set:
+    """Every file some metadata version references (and the versions)."""
+    import fastavro
+
+    root = pathlib.Path(table)
+    out = {"metadata/version-hint.text"}
+    for v in metadata_files(table):
+        out.add(str(v.relative_to(root)))
+        for snap in json.loads(v.read_text()).get("snapshots", []):
+            out.add(str(pathlib.Path(snap["manifest-list"]).relative_to(root)))
+            with open(snap["manifest-list"], "rb") as f:
+                for m in fastavro.reader(f):
+                    out.add(str(pathlib.Path(m["manifest_path"]).relative_to(root)))
+                    with open(m["manifest_path"], "rb") as mf:
+                        for e in fastavro.reader(mf):
+                            out.add(str(pathlib.Path(e["data_file"]["file_path"]).relative_to(root)))
+    return out
+
+
 def test_appends_killed_at_random_moments(tmp_path):
+    """At least 200 appends, each killed with SIGKILL at a moment drawn
+    uniformly over how long an append takes. The binary under test (the
+    sanitized one in CI) runs with the fault library's ICE_FAULT_SLOW_US:
+    every call that changes the file system first sleeps 1 ms, so the
+    append's time is spread over its ~200 I/O steps (creating and writing
+    data files, manifests, the manifest list, the metadata temporary, link,
+    the directory sync, version-hint.text) instead of being mostly process
+    start-up, and a uniform kill lands between any two of them. The test
+    checks that kills did land in every phase, the commit's included."""
     t = make(tmp_path)
+    env = fault_env(ICE_FAULT_SLOW_US=1000)
     rnd = random.Random(7)
-    acknowledged = []
-    durations = []
-    # calibrate: how long an append takes here (sanitized builds are slower)
-    for k in range(200, 203):
+    state = TableState()
+    acknowledged, durations = [], []
+    phases = {}
+
+    def run(k):
         f = tmp_path / "in.csv"
         f.write_text("id,price,d,s\n" + "".join(f"{k * 100 + i},1.00,2024-0{1 + i % 9}-01,r\n" for i in range(20)))
+        return subprocess.Popen([ice_bin(), "-q", "append", str(t), str(f)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env)
+
+    # how long an append takes here, unkilled (a sanitized build is slower)
+    for k in range(1000, 1003):
         start = time.monotonic()
-        ice_ok("-q", "append", t, f)
+        p = run(k)
+        assert p.wait() == 0, p.stderr.read().decode()
         durations.append(time.monotonic() - start)
         acknowledged.append(k)
-    for k in range(200):
-        f = tmp_path / "in.csv"
-        f.write_text("id,price,d,s\n" + "".join(f"{k * 100 + i},1.00,2024-0{1 + i % 9}-01,r\n" for i in range(20)))
-        start = time.monotonic()
-        p = subprocess.Popen([ice_bin(), "-q", "append", str(t), str(f)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
-        typical = sorted(durations)[len(durations) // 2]
-        delay = rnd.uniform(0, typical * 1.5)
-        try:
-            p.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
+    typical = sorted(durations)[1]
+    kills, k = 0, 0
+    while kills < 200:
+        assert k < 600, f"only {kills} of {k} appends were killed: {phases}"
+        before = table_files(t)
+        nversions = len(metadata_files(t))
+        p = run(k)
+        time.sleep(rnd.uniform(0, typical * 1.1))
+        if p.poll() is None:
             p.send_signal(signal.SIGKILL)
-            p.wait()
+        p.wait()
+        new = table_files(t) - before
         if p.returncode == 0:
             acknowledged.append(k)
-            durations.append(time.monotonic() - start)
+            phase = "acknowledged"
         else:
             assert p.returncode == -signal.SIGKILL, p.stderr.read().decode()
-        # the table always loads and holds every acknowledged append
-        md = json.loads(current_metadata(t).read_text())
-        counts = {}
-        for r in pyiceberg_rows(current_metadata(t)):
-            counts[r["id"] // 100] = counts.get(r["id"] // 100, 0) + 1
-        assert set(acknowledged) <= set(counts)
-        # no partial commit: every committed append has all its 20 rows
-        assert all(c == 20 for c in counts.values())
-        assert int(md["snapshots"][-1]["summary"]["total-records"]) == 20 * len(counts) if md.get("snapshots") else True
-    assert len(acknowledged) > 13
-    # leftovers are only files no metadata references
-    md_path = current_metadata(t)
-    referenced = set()
-    from write_support import pyiceberg_table
-    tbl = pyiceberg_table(md_path)
-    for task in tbl.scan().plan_files():
-        referenced.add(task.file.file_path)
-    on_disk = {str(p) for p in (t / "data").rglob("*.parquet")}
-    assert referenced <= on_disk
-    r = ice_ok("--json", "describe", t).json()
-    assert r["snapshot-count"] == len(json.loads(md_path.read_text())["snapshots"])
+            kills += 1
+            if len(metadata_files(t)) > nversions:
+                phase = "committed, killed before exit"
+            elif any(f.endswith(".tmp") for f in new):
+                phase = "publishing"
+            elif any(f.startswith("metadata/snap-") for f in new):
+                phase = "manifest list written"
+            elif any(f.startswith("metadata/") for f in new):
+                phase = "manifests written"
+            elif new:
+                phase = "writing data files"
+            else:
+                phase = "before writing"
+        phases[phase] = phases.get(phase, 0) + 1
+        # the table loads, holds every acknowledged append, and every append
+        # it holds is whole (all 20 rows): no partial commit
+        md, counts = state.rows_by_append(t)
+        assert set(acknowledged) <= set(counts), (phase, sorted(set(acknowledged) - set(counts)))
+        assert all(c == 20 for c in counts.values()), (phase, counts)
+        if k % 25 == 0:
+            got = pyiceberg_rows(current_metadata(t))
+            assert sorted(r["id"] for r in got) == sorted(a * 100 + i for a in counts for i in range(20))
+        k += 1
+    print(f"\n{k} appends, {kills} killed; typical {typical:.3f} s; phases {phases}")
+    # kills landed all along the append, the commit included
+    assert phases.get("writing data files", 0) > 0, phases
+    assert phases.get("manifests written", 0) + phases.get("manifest list written", 0) > 0, phases
+    assert phases.get("publishing", 0) + phases.get("committed, killed before exit", 0) > 0, phases
+    # the peers read the final table with every row of every committed append
+    md, counts = state.rows_by_append(t)
+    expect = sorted(a * 100 + i for a in counts for i in range(20))
+    assert sorted(r["id"] for r in pyiceberg_rows(current_metadata(t))) == expect
+    assert sorted(r["id"] for r in duckdb_rows(current_metadata(t))) == expect
+    assert ice_ok("--json", "describe", t).json()["snapshot-count"] == len(md["snapshots"])
+    # leftovers are only files no metadata version references: data files,
+    # manifests, manifest lists and temporaries of the killed appends
+    left = table_files(t) - referenced_files(t)
+    for f in left:
+        assert (re.fullmatch(r"data/.+\.parquet", f) or re.fullmatch(r"metadata/[0-9a-f-]+-m\d+\.avro", f)
+                or re.fullmatch(r"metadata/snap-\d+-\d+-[0-9a-f-]+\.avro", f)
+                or re.fullmatch(r"metadata/\.[0-9a-f-]+(-version-hint)?\.tmp", f)), f

@@ -32,6 +32,33 @@ def ice_bin() -> str:
     raise RuntimeError("the ice binary was not found: run scripts/setup.sh or set ICE_BIN")
 
 
+def fault_shim() -> str:
+    """The LD_PRELOAD fault library (tests/shim), from the build under test."""
+    roots = [os.environ["ICE_BUILD_ROOT"]] if os.environ.get("ICE_BUILD_ROOT") else []
+    roots += [str(REPO / "build-asan"), str(REPO / "build")]
+    for root in roots:
+        p = pathlib.Path(root) / "tests" / "shim" / "libicefault.so"
+        if p.is_file():
+            return str(p)
+    raise RuntimeError("tests/shim/libicefault.so was not built: build the tests or set ICE_BUILD_ROOT")
+
+
+def fault_env(**faults) -> dict:
+    """The environment that runs ice with the fault library preloaded; a
+    sanitized ice accepts a preloaded library before its runtime."""
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = fault_shim()
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
+    env.update({k: str(v) for k, v in faults.items()})
+    return env
+
+
+def table_files(table_dir) -> set:
+    """Every file below a table directory, as paths relative to it."""
+    root = pathlib.Path(table_dir)
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
 class Result:
     def __init__(self, p):
         self.code = p.returncode

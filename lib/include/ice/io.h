@@ -41,7 +41,10 @@ ICE_EXTERN int ice_io_exists(const ice_io *io, const char *location, bool *exist
  * or renameat2(RENAME_NOREPLACE) where hard links are not supported).
  * Parent directories are created. ICE_EEXISTS when the name is taken
  * (nothing of ours is left behind); ICE_EUNSUPPORTED when the file system
- * can do neither.
+ * can do neither; ICE_ECOMMITUNKNOWN when the file was given its name but
+ * syncing its directory failed (it exists, but may not survive a crash).
+ * After other errors from the final step (EIO from link or renameat2) the
+ * name may or may not exist: look before concluding.
  */
 ICE_EXTERN int ice_io_write_new(const ice_io *io, const char *location, const void *data, size_t len);
 
