@@ -284,7 +284,21 @@ static bool under_repeated(const ice_parquet_column *c)
 	return false;
 }
 
+static int reader_metrics(ice_parquet_file_metrics **out, const ice_parquet_reader *r, const int32_t *leaf_ids);
+
 int ice_parquet_reader_metrics(ice_parquet_file_metrics **out, const ice_parquet_reader *r)
+{
+	return reader_metrics(out, r, NULL);
+}
+
+int ice_parquet_reader_metrics_by_leaf_ids(ice_parquet_file_metrics **out, const ice_parquet_reader *r,
+                                           const int32_t *leaf_ids)
+{
+	return reader_metrics(out, r, leaf_ids);
+}
+
+/* leaf_ids: the field id of each leaf (0: left out), or NULL for the file's. */
+static int reader_metrics(ice_parquet_file_metrics **out, const ice_parquet_reader *r, const int32_t *leaf_ids)
 {
 	ice_arena *arena;
 	const pq_schema *s = &r->schema;
@@ -302,11 +316,12 @@ int ice_parquet_reader_metrics(ice_parquet_file_metrics **out, const ice_parquet
 	for (size_t i = 0; i < s->nleaves; i++) {
 		const pq_leaf *l = &s->leaves[i];
 		const ice_type *t = l->col->iceberg_type;
-		if (!l->col->has_field_id || !t)
+		int32_t id = leaf_ids ? leaf_ids[i] : l->col->has_field_id ? l->col->field_id : 0;
+		if (id <= 0 || !t)
 			continue;
 		ice_parquet_column_metrics *c = &cols[m->ncolumns++];
 		memset(c, 0, sizeof(*c));
-		c->field_id = l->col->field_id;
+		c->field_id = id;
 		c->nan_count = -1;
 		c->lower_bound = ice_literal_null(t->id);
 		c->upper_bound = ice_literal_null(t->id);

@@ -1,110 +1,193 @@
 /*
  * table/add_files.c - registering existing Parquet files (add-files)
  * without rewriting them: each file's schema must fit the table's current
- * schema (columns matched by field id when the file has ids, else by name;
- * types equal or promotable; required columns present), its metrics come
- * from the footer statistics, and its partition values from the
- * statistics of each partition source column: the transform of the lower
- * and of the upper bound must agree, or the file's rows span partitions
- * and it is refused. All files are committed as one fast-append snapshot.
+ * schema (types equal or promotable; required columns present), its
+ * metrics come from the footer statistics, and its partition values from
+ * the statistics of each partition source column: the transform of the
+ * lower and of the upper bound must agree, or the file's rows span
+ * partitions and it is refused. All files are committed as one
+ * fast-append snapshot.
+ *
+ * Columns are matched by field id when the file has ids. Files written
+ * without ids (by pyarrow, Hive, ...) are matched through the table's name
+ * mapping (schema.name-mapping.default), or, when the table has none, by
+ * the current column names; a mapping of the current schema is then stored
+ * in the same commit, as PyIceberg's add_files does, so that every reader
+ * (PyIceberg, DuckDB, ice) can give the file's columns their ids. Metrics
+ * of such files are taken for columns outside lists and maps.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "ice/name_mapping.h"
 #include "ice/parquet.h"
 #include "ice/write.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/error.h"
+#include "util/uri.h"
 
-static const ice_field *match(const ice_schema *schema, const ice_field *file_field)
+typedef struct add_ctx {
+	const ice_schema *schema;
+	const ice_name_mapping *mapping; /* the table's, or one of the current schema */
+	bool used_mapping;               /* some file had no field ids */
+} add_ctx;
+
+/* The field of table struct `ts` that file field `ff` is: by field id, or
+ * through the mapping's children of `parent` (NULL: the top level).
+ * *map_out receives the field's mapping (for its children). */
+static const ice_field *match(const add_ctx *c, const ice_type *ts, const ice_mapped_field *parent,
+                              const ice_field *ff, bool has_ids, const ice_mapped_field **map_out)
 {
-	if (file_field->id > 0)
-		return ice_schema_find_field(schema, file_field->id);
-	const ice_type *st = ice_schema_struct(schema);
-	return ice_struct_field_by_name(st, file_field->name);
+	int32_t id = 0;
+	*map_out = NULL;
+	if (has_ids) {
+		id = ff->id;
+	} else {
+		const ice_mapped_field *m = ice_name_mapping_child(c->mapping, parent, ff->name);
+		*map_out = m;
+		if (m && m->has_field_id)
+			id = m->field_id;
+	}
+	for (size_t i = 0; id > 0 && i < ts->u.struct_.nfields; i++)
+		if (ts->u.struct_.fields[i].id == id)
+			return &ts->u.struct_.fields[i];
+	return NULL;
 }
 
-static int check_schema(const char *file, const ice_type *file_type, const ice_schema *schema, int version)
+static bool file_has_ids(const ice_type *file_type)
 {
-	const ice_type *st = ice_schema_struct(schema);
-	for (size_t i = 0; i < file_type->u.struct_.nfields; i++) {
-		const ice_field *ff = &file_type->u.struct_.fields[i];
-		const ice_field *tf = match(schema, ff);
-		if (!tf)
-			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-			                      "%s: column '%s': not in the table's schema", file, ff->name);
-		if (ice_type_is_primitive(ff->type) && !ice_type_can_promote(ff->type, tf->type, version)) {
-			char *a = ice_type_to_string(ff->type), *b = ice_type_to_string(tf->type);
-			int rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-			                        "%s: column '%s': the file has %s, the table %s", file, ff->name, a ? a : "?",
-			                        b ? b : "?");
-			ice_free(a);
-			ice_free(b);
-			return rc;
+	for (size_t i = 0; i < file_type->u.struct_.nfields; i++)
+		if (file_type->u.struct_.fields[i].id > 0)
+			return true;
+	return false;
+}
+
+/*
+ * The field id of each leaf of a file without ids, through the mapping
+ * (names from the root down); 0 for leaves inside lists and maps, whose
+ * Parquet shapes vary, and for unmapped ones.
+ */
+static int mapped_leaf_ids(const add_ctx *c, const ice_parquet_reader *r, int32_t **out)
+{
+	size_t n = ice_parquet_reader_leaf_count(r);
+	int32_t *ids = ice__calloc(n ? n : 1, sizeof(int32_t));
+	*out = ids;
+	if (!ids)
+		return ICE_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		const char *path[64];
+		size_t depth = 0;
+		bool repeated = false;
+		for (const ice_parquet_column *col = ice_parquet_reader_leaf(r, i); col && col->parent; col = col->parent) {
+			repeated |= col->repetition == ICE_PARQUET_REPEATED;
+			if (depth == 64)
+				break;
+			path[depth++] = col->name;
 		}
-		if (!ice_type_is_primitive(ff->type) && ff->type->id != tf->type->id)
-			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: column '%s': the file has a %s, the table a %s",
-			                      file, ff->name, ice_type_id_name(ff->type->id), ice_type_id_name(tf->type->id));
-	}
-	for (size_t i = 0; i < st->u.struct_.nfields; i++) {
-		const ice_field *tf = &st->u.struct_.fields[i];
-		bool found = false;
-		for (size_t k = 0; k < file_type->u.struct_.nfields && !found; k++)
-			found = match(schema, &file_type->u.struct_.fields[k]) == tf;
-		if (tf->required && !found)
-			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-			                      "%s: required column '%s' is missing from the file", file, tf->name);
+		if (repeated || depth == 0 || depth == 64)
+			continue;
+		for (size_t k = 0; k < depth / 2; k++) {
+			const char *t = path[k];
+			path[k] = path[depth - 1 - k];
+			path[depth - 1 - k] = t;
+		}
+		const ice_mapped_field *m = ice_name_mapping_find(c->mapping, path, depth);
+		if (m && m->has_field_id && ice_schema_find_field(c->schema, m->field_id))
+			ids[i] = m->field_id;
 	}
 	return 0;
 }
 
-/* Bounds and null count of a column over every row group, by name (files
- * without field ids). *has_out is false when a row group lacks bounds. */
-static void column_range(const ice_parquet_reader *r, const char *name, ice_parquet_column_metrics *out)
+static int check_struct(const add_ctx *c, const char *file, const char *prefix, const ice_type *fs,
+                        const ice_type *ts, const ice_mapped_field *map, bool has_ids, int version);
+
+/* File type `ft` at `path` must be table type `tt` or promote to it. */
+static int check_type(const add_ctx *c, const char *file, const char *path, const ice_type *ft, const ice_type *tt,
+                      const ice_mapped_field *map, bool has_ids, int version)
 {
-	const ice_parquet_column *col = ice_parquet_reader_column_by_path(r, name);
-	memset(out, 0, sizeof(*out));
-	out->nan_count = -1;
-	if (!col || col->leaf_index < 0)
-		return;
-	bool all = true;
-	for (size_t g = 0; g < ice_parquet_reader_row_group_count(r); g++) {
-		const ice_parquet_row_group *rg = ice_parquet_reader_row_group(r, g);
-		const ice_parquet_column_chunk *cc = &rg->columns[col->leaf_index];
-		out->value_count += rg->num_rows;
-		if (!cc->has_statistics || !cc->statistics.has_null_count) {
-			all = false;
-			continue;
-		}
-		out->null_count += cc->statistics.null_count;
-		if (cc->statistics.min_value.is_null || cc->statistics.max_value.is_null) {
-			if (cc->statistics.null_count != rg->num_rows)
-				all = false;
-			continue;
-		}
-		if (!out->has_bounds || ice_literal_compare(&cc->statistics.min_value, &out->lower_bound) < 0)
-			out->lower_bound = cc->statistics.min_value;
-		if (!out->has_bounds || ice_literal_compare(&cc->statistics.max_value, &out->upper_bound) > 0)
-			out->upper_bound = cc->statistics.max_value;
-		out->has_bounds = true;
+	char child[512];
+	int rc;
+	if (ice_type_is_primitive(ft) && !ice_type_can_promote(ft, tt, version)) {
+		char *a = ice_type_to_string(ft), *b = ice_type_to_string(tt);
+		rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: column '%s': the file has %s, the table %s", file,
+		                    path, a ? a : "?", b ? b : "?");
+		ice_free(a);
+		ice_free(b);
+		return rc;
 	}
-	if (!all) {
-		out->has_bounds = false;
-		out->value_count = -1;
+	if (ice_type_is_primitive(ft))
+		return 0;
+	if (ft->id != tt->id)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: column '%s': the file has a %s, the table a %s",
+		                      file, path, ice_type_id_name(ft->id), ice_type_id_name(tt->id));
+	switch (ft->id) {
+	case ICE_TYPE_STRUCT: return check_struct(c, file, path, ft, tt, map, has_ids, version);
+	case ICE_TYPE_LIST:
+		snprintf(child, sizeof(child), "%s.element", path);
+		return check_type(c, file, child, ft->u.list.element.type, tt->u.list.element.type,
+		                  has_ids ? NULL : ice_name_mapping_child(c->mapping, map, "element"), has_ids, version);
+	case ICE_TYPE_MAP:
+		snprintf(child, sizeof(child), "%s.key", path);
+		if ((rc = check_type(c, file, child, ft->u.map.key.type, tt->u.map.key.type,
+		                     has_ids ? NULL : ice_name_mapping_child(c->mapping, map, "key"), has_ids, version)) != 0)
+			return rc;
+		snprintf(child, sizeof(child), "%s.value", path);
+		return check_type(c, file, child, ft->u.map.value.type, tt->u.map.value.type,
+		                  has_ids ? NULL : ice_name_mapping_child(c->mapping, map, "value"), has_ids, version);
+	default: return 0;
 	}
 }
 
-static int own_bound(ice_arena *arena, ice_metric_bound *out, const ice_literal *v)
+/* Every field of file struct `fs` is a field of table struct `ts` of a
+ * fitting type, and every required field of `ts` is in the file. */
+static int check_struct(const add_ctx *c, const char *file, const char *prefix, const ice_type *fs,
+                        const ice_type *ts, const ice_mapped_field *map, bool has_ids, int version)
 {
+	char path[512];
+	int rc;
+	for (size_t i = 0; i < fs->u.struct_.nfields; i++) {
+		const ice_field *ff = &fs->u.struct_.fields[i];
+		const ice_mapped_field *fm;
+		const ice_field *tf = match(c, ts, map, ff, has_ids, &fm);
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", ff->name);
+		if (!tf)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+			                      "%s: column '%s': not in the table's schema", file, path);
+		if ((rc = check_type(c, file, path, ff->type, tf->type, fm, has_ids, version)) != 0)
+			return rc;
+	}
+	for (size_t i = 0; i < ts->u.struct_.nfields; i++) {
+		const ice_field *tf = &ts->u.struct_.fields[i];
+		bool found = false;
+		for (size_t k = 0; k < fs->u.struct_.nfields && !found; k++) {
+			const ice_mapped_field *fm;
+			found = match(c, ts, map, &fs->u.struct_.fields[k], has_ids, &fm) == tf;
+		}
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", tf->name);
+		if (tf->required && !found)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+			                      "%s: required column '%s' is missing from the file", file, path);
+	}
+	return 0;
+}
+
+/* A bound in the table's type (promoted from the file's), serialized. */
+static int own_bound(ice_arena *arena, ice_metric_bound *out, const ice_literal *file_value, const ice_type *type)
+{
+	ice_literal v;
 	size_t n = 0;
-	int rc = ice_literal_to_bytes(v, NULL, 0, &n);
+	int rc = ice_literal_promote(&v, file_value, type);
+	if (!rc)
+		rc = ice_literal_to_bytes(&v, NULL, 0, &n);
 	if (rc)
 		return rc;
 	uint8_t *p = ice_arena__alloc(arena, n ? n : 1);
 	if (!p)
 		return ICE_ERROR;
-	if ((rc = ice_literal_to_bytes(v, p, n, &n)) != 0)
+	if ((rc = ice_literal_to_bytes(&v, p, n, &n)) != 0)
 		return rc;
 	out->bytes.data = p;
 	out->bytes.len = n;
@@ -112,24 +195,32 @@ static int own_bound(ice_arena *arena, ice_metric_bound *out, const ice_literal 
 	return 0;
 }
 
-static int one_file(ice_append *append, ice_table *table, const char *file, ice_arena *arena, int64_t *bytes)
+static int one_file(add_ctx *c, ice_append *append, ice_table *table, const char *file, ice_arena *arena,
+                    int64_t *bytes)
 {
 	const ice_table_metadata *md = ice_table_current(table);
-	const ice_schema *schema = ice_table_metadata_current_schema(md);
+	const ice_schema *schema = c->schema;
 	const ice_partition_spec *spec = ice_table_metadata_default_spec(md);
 	ice_parquet_reader *r;
 	ice_parquet_file_metrics *m = NULL;
+	int32_t *leaf_ids = NULL;
 	ice_data_file df;
 	int rc = ice_parquet_reader_open(&r, ice_table_io(table), file);
 	if (rc)
 		return rc;
 	memset(&df, 0, sizeof(df));
 	const ice_type *ft = ice_parquet_reader_iceberg_schema(r);
-	bool has_ids = ft->u.struct_.nfields > 0 && ft->u.struct_.fields[0].id > 0;
-	if ((rc = check_schema(file, ft, schema, ice_table_metadata_format_version(md))) != 0)
+	bool has_ids = file_has_ids(ft);
+	if ((rc = check_struct(c, file, "", ft, ice_schema_struct(schema), NULL, has_ids,
+	                       ice_table_metadata_format_version(md))) != 0)
 		goto done;
-	if (has_ids && (rc = ice_parquet_reader_metrics(&m, r)) != 0)
+	if (has_ids)
+		rc = ice_parquet_reader_metrics(&m, r);
+	else if ((rc = mapped_leaf_ids(c, r, &leaf_ids)) == 0)
+		rc = ice_parquet_reader_metrics_by_leaf_ids(&m, r, leaf_ids);
+	if (rc)
 		goto done;
+	c->used_mapping |= !has_ids;
 	df.content = ICE_FILE_CONTENT_DATA;
 	df.file_path = file;
 	df.file_format = "PARQUET";
@@ -146,15 +237,9 @@ static int one_file(ice_append *append, ice_table *table, const char *file, ice_
 	for (size_t i = 0; i < spec->nfields && !rc; i++) {
 		const ice_partition_field *pf = &spec->fields[i];
 		const ice_field *src = ice_schema_find_field(schema, pf->source_id);
-		const ice_parquet_column_metrics *cm = m ? ice_parquet_file_metrics_column(m, pf->source_id) : NULL;
+		const ice_parquet_column_metrics *cm = ice_parquet_file_metrics_column(m, pf->source_id);
 		const char *name = src ? src->name : "?";
-		ice_parquet_column_metrics by_name;
-		if (!m && src) {
-			column_range(r, ice_schema_field_name(schema, src->id), &by_name);
-			if (by_name.value_count >= 0)
-				cm = &by_name;
-		}
-		if (!cm) {
+		if (!cm || cm->null_count < 0) {
 			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
 			                    "%s: column '%s': no statistics to take partition %s from", file, name, pf->name);
 			break;
@@ -197,7 +282,7 @@ static int one_file(ice_append *append, ice_table *table, const char *file, ice_
 	}
 	if (rc)
 		goto done;
-	if (m) {
+	{
 		size_t n = m->ncolumns;
 		ice_metric_count *sizes = ice_arena__allocarray(arena, n + 1, sizeof(ice_metric_count));
 		ice_metric_count *values = ice_arena__allocarray(arena, n + 1, sizeof(ice_metric_count));
@@ -208,27 +293,31 @@ static int one_file(ice_append *append, ice_table *table, const char *file, ice_
 			rc = ICE_ERROR;
 			goto done;
 		}
-		size_t nb = 0;
+		size_t nb = 0, nn = 0, nc = 0;
 		for (size_t i = 0; i < n; i++) {
-			const ice_parquet_column_metrics *c = &m->columns[i];
-			sizes[i] = (ice_metric_count){c->field_id, c->column_size};
-			values[i] = (ice_metric_count){c->field_id, c->value_count};
-			nulls[i] = (ice_metric_count){c->field_id, c->null_count};
-			if (c->has_bounds && ice_schema_find_field(schema, c->field_id)) {
+			const ice_parquet_column_metrics *cm = &m->columns[i];
+			const ice_field *tf = ice_schema_find_field(schema, cm->field_id);
+			if (!tf)
+				continue;
+			sizes[nc] = (ice_metric_count){cm->field_id, cm->column_size};
+			values[nc++] = (ice_metric_count){cm->field_id, cm->value_count};
+			if (cm->null_count >= 0) /* unknown when a chunk has no statistics */
+				nulls[nn++] = (ice_metric_count){cm->field_id, cm->null_count};
+			if (cm->has_bounds) {
 				memset(&lower[nb], 0, sizeof(lower[nb]));
 				memset(&upper[nb], 0, sizeof(upper[nb]));
-				lower[nb].field_id = upper[nb].field_id = c->field_id;
+				lower[nb].field_id = upper[nb].field_id = cm->field_id;
 				/* Serialized into our arena: the copy ice_append keeps
 				 * must not point into the metrics, freed below. */
-				if ((rc = own_bound(arena, &lower[nb], &c->lower_bound)) != 0 ||
-				    (rc = own_bound(arena, &upper[nb], &c->upper_bound)) != 0)
+				if ((rc = own_bound(arena, &lower[nb], &cm->lower_bound, tf->type)) != 0 ||
+				    (rc = own_bound(arena, &upper[nb], &cm->upper_bound, tf->type)) != 0)
 					goto done;
 				nb++;
 			}
 		}
-		df.column_sizes = (ice_metric_counts){true, n, sizes};
-		df.value_counts = (ice_metric_counts){true, n, values};
-		df.null_value_counts = (ice_metric_counts){true, n, nulls};
+		df.column_sizes = (ice_metric_counts){true, nc, sizes};
+		df.value_counts = (ice_metric_counts){true, nc, values};
+		df.null_value_counts = (ice_metric_counts){true, nn, nulls};
 		df.lower_bounds = (ice_metric_bounds){true, nb, lower};
 		df.upper_bounds = (ice_metric_bounds){true, nb, upper};
 		int64_t *splits = ice_arena__allocarray(arena, m->nsplit_offsets + 1, sizeof(int64_t));
@@ -243,23 +332,76 @@ static int one_file(ice_append *append, ice_table *table, const char *file, ice_
 	rc = ice_append_add_file(append, &df);
 	*bytes += df.file_size_in_bytes;
 done:
+	ice__free(leaf_ids);
 	ice_parquet_file_metrics_free(m);
 	ice_parquet_reader_free(r);
+	return rc;
+}
+
+/* The location a manifest records for `file`: a relative path is made
+ * absolute (readers do not share our working directory). */
+static char *file_location(const char *file)
+{
+	char cwd[4096];
+	if (ice_uri__has_scheme(file) || file[0] == '/')
+		return ice__strdup(file);
+	if (!getcwd(cwd, sizeof(cwd))) {
+		ice_error__os(file, "getcwd");
+		return NULL;
+	}
+	while (file[0] == '.' && file[1] == '/')
+		file += 2;
+	return ice_uri__join(cwd, file);
+}
+
+/* The name mapping of the current schema, as the property's JSON text. */
+static int mapping_json(const ice_name_mapping *nm, char **out)
+{
+	ice_json_writer *w;
+	const char *data;
+	size_t len;
+	int rc = ice_json_writer_new(&w, 0);
+	*out = NULL;
+	if (rc)
+		return rc;
+	if ((rc = ice_name_mapping_write_json(nm, w)) == 0 && (rc = ice_json_writer_finish(w, &data, &len)) == 0 &&
+	    !(*out = ice__strndup(data, len)))
+		rc = ICE_ERROR;
+	ice_json_writer_free(w);
 	return rc;
 }
 
 int ice_table_add_files(ice_table *table, const char *const *files, size_t nfiles, const ice_commit_options *commit_opts,
                         ice_write_report *report, ice_commit_result *result)
 {
+	const ice_table_metadata *md = ice_table_current(table);
 	ice_append *append = NULL;
+	ice_name_mapping *mapping = NULL;
 	ice_arena arena;
 	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
+	add_ctx c = {ice_table_metadata_current_schema(md), NULL, false};
+	bool own_mapping = false;
+	char *json = NULL;
 	int64_t bytes = 0;
 	int rc;
 	ice_arena__init(&arena, 4096);
-	if ((rc = ice_append_new(&append, table)) == 0) {
-		for (size_t i = 0; i < nfiles && !rc; i++)
-			rc = one_file(append, table, files[i], &arena, &bytes);
+	rc = ice_name_mapping_from_table(&mapping, md);
+	if (rc == ICE_ENOTFOUND) {
+		ice_error_clear();
+		own_mapping = true;
+		rc = ice_name_mapping_from_schema(&mapping, c.schema);
+	}
+	c.mapping = mapping;
+	if (!rc && (rc = ice_append_new(&append, table)) == 0) {
+		for (size_t i = 0; i < nfiles && !rc; i++) {
+			char *loc = file_location(files[i]);
+			rc = loc ? one_file(&c, append, table, loc, &arena, &bytes) : ICE_ERROR;
+			ice__free(loc);
+		}
+		/* Files without ids were read through a mapping of the current
+		 * names: keep it with the table so every reader can do the same. */
+		if (!rc && c.used_mapping && own_mapping && (rc = mapping_json(mapping, &json)) == 0)
+			rc = ice_append_set_property_if_absent(append, ICE_NAME_MAPPING_PROPERTY, json);
 		if (!rc)
 			rc = ice_append_commit(append, commit_opts, &res);
 	}
@@ -274,6 +416,8 @@ int ice_table_add_files(ice_table *table, const char *const *files, size_t nfile
 	}
 	if (result)
 		*result = res;
+	ice__free(json);
+	ice_name_mapping_free(mapping);
 	ice_append_free(append);
 	ice_arena__free(&arena);
 	return rc;

@@ -42,6 +42,9 @@ struct ice_append {
 	char *branch;
 	bool *new_listed;   /* per new manifest: in the last attempt's list as is */
 	int merge_counter;  /* names of merged manifests: <uuid>-m<counter>.avro */
+	/* properties set in the same commit when the base lacks them */
+	ice_property *defaults;
+	size_t ndefaults;
 };
 
 int ice_append_new(ice_append **out, ice_table *table)
@@ -101,7 +104,41 @@ void ice_append_free(ice_append *a)
 	ice__free(a->manifests);
 	ice__free(a->branch);
 	ice__free(a->new_listed);
+	for (size_t i = 0; i < a->ndefaults; i++) {
+		ice__free((char *)a->defaults[i].key);
+		ice__free((char *)a->defaults[i].value);
+	}
+	ice__free(a->defaults);
 	ice__free(a);
+}
+
+int ice_append_set_property_if_absent(ice_append *a, const char *key, const char *value)
+{
+	ice_property *p = ice__reallocarray(a->defaults, a->ndefaults + 1, sizeof(*p));
+	if (!p)
+		return ICE_ERROR;
+	a->defaults = p;
+	p[a->ndefaults].key = ice__strdup(key);
+	p[a->ndefaults].value = ice__strdup(value);
+	if (!p[a->ndefaults].key || !p[a->ndefaults].value) {
+		ice__free((char *)p[a->ndefaults].key);
+		ice__free((char *)p[a->ndefaults].value);
+		return ICE_ERROR;
+	}
+	a->ndefaults++;
+	return 0;
+}
+
+/* The properties of ice_append_set_property_if_absent the base lacks. */
+static int set_absent_properties(ice_append *a, const ice_table_metadata *base, ice_metadata_builder *b)
+{
+	int rc = 0;
+	for (size_t i = 0; i < a->ndefaults && !rc; i++)
+		if (!ice_table_metadata_property(base, a->defaults[i].key, NULL)) {
+			ice_properties one = {1, &a->defaults[i]};
+			rc = ice_metadata_builder_set_properties(b, &one);
+		}
+	return rc;
 }
 
 int ice_append_set_branch(ice_append *a, const char *branch)
@@ -439,8 +476,9 @@ static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	if (cur_main)
 		main_ref = *cur_main, main_ref.snapshot_id = a->snapshot_id;
 	ice_requirement req = {ICE_REQUIRE_REF_SNAPSHOT_ID, branch, parent != NULL, parent ? parent->snapshot_id : 0};
-	if ((rc = ice_commit_require(ctx, &req)) == 0 && (rc = ice_metadata_builder_add_snapshot(b, &snap)) == 0)
-		rc = ice_metadata_builder_set_ref(b, branch, &main_ref);
+	if ((rc = ice_commit_require(ctx, &req)) == 0 && (rc = ice_metadata_builder_add_snapshot(b, &snap)) == 0 &&
+	    (rc = ice_metadata_builder_set_ref(b, branch, &main_ref)) == 0)
+		rc = set_absent_properties(a, base, b);
 done:
 	ice__free(loc);
 	ice_manifest_list_free(parent_list);

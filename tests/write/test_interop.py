@@ -9,7 +9,7 @@ import pathlib
 import pyarrow as pa
 import pytest
 
-from write_support import (DirectoryCatalog, canon, current_metadata, duckdb_rows, ice_ok, metadata_files,
+from write_support import (DirectoryCatalog, canon, current_metadata, duckdb_rows, ice_fails, ice_ok, metadata_files,
                            pyiceberg_rows, pyiceberg_table)
 
 SCHEMA = ("id long required, b boolean, i int, f float, d double, dec decimal(10,2), dt date, tm time, "
@@ -194,3 +194,66 @@ def test_add_files_then_read(tmp_path):
     e = ice_fails(1, "add-files", t, other)
     assert "'zz'" in e.err and "not in the table's schema" in e.err
     assert len(metadata_files(t)) == 2
+
+
+def test_add_files_without_field_ids_stores_a_name_mapping(tmp_path):
+    """Files written by pyarrow carry no field ids: add-files matches their
+    columns by name and stores schema.name-mapping.default (as PyIceberg's
+    add_files does), so PyIceberg and DuckDB read them by the mapping."""
+    import datetime
+    import pyarrow.parquet as pq
+    t = tmp_path / "t"
+    ice_ok("create", t, "--schema", "id long required, s string, d date, st struct<x: int, y: string>, "
+           "tags list<string>", "--partition", "month(d)")
+    schema = pa.schema([pa.field("id", pa.int64(), nullable=False), pa.field("s", pa.string()),
+                        pa.field("d", pa.date32()),
+                        pa.field("st", pa.struct([pa.field("x", pa.int32()), pa.field("y", pa.string())])),
+                        pa.field("tags", pa.list_(pa.string()))])
+    recs = [{"id": i, "s": f"s{i}" if i % 3 else None, "d": datetime.date(2024, 2, 1 + i),
+             "st": {"x": i, "y": f"y{i}"} if i % 2 else None, "tags": [f"t{i}", "u"] if i % 4 else []}
+            for i in range(6)]
+    f1 = tmp_path / "a.parquet"
+    pq.write_table(pa.Table.from_pylist(recs, schema=schema), f1)
+    # a second file with only some columns, in another order and another month
+    f2 = tmp_path / "b.parquet"
+    pq.write_table(pa.Table.from_pylist([{"d": datetime.date(2024, 3, 9), "id": 100}],
+                                        schema=pa.schema([pa.field("d", pa.date32()),
+                                                          pa.field("id", pa.int64(), nullable=False)])), f2)
+    assert pq.read_schema(f1).field("id").metadata is None
+    r = ice_ok("--json", "add-files", t, f1, f2).json()
+    assert r["files"] == 2 and r["rows"] == 7
+    md = json.loads(current_metadata(t).read_text())
+    mapping = json.loads(md["properties"]["schema.name-mapping.default"])
+    assert [(m["field-id"], m["names"]) for m in mapping] == [(1, ["id"]), (2, ["s"]), (3, ["d"]), (4, ["st"]),
+                                                              (5, ["tags"])]
+    assert [(m["field-id"], m["names"]) for m in mapping[3]["fields"]] == [(6, ["x"]), (7, ["y"])]
+    check_all_snapshots(t)
+    got = {r["id"]: r for r in canon(pyiceberg_rows(current_metadata(t)))}
+    assert sorted(got) == [0, 1, 2, 3, 4, 5, 100]
+    for src in recs:
+        r = got[src["id"]]
+        assert r["s"] == src["s"] and r["st"] == src["st"] and r["tags"] == src["tags"]
+        assert r["d"] == src["d"].isoformat()
+    assert got[100]["s"] is None and got[100]["d"] == "2024-03-09"
+    # metrics came from the footers through the mapping: bounds of id and st.x
+    files = ice_ok("--json", "files", t).json()
+    first = [f["entry"]["data_file"] for f in files if f["entry"]["data_file"]["file_path"] == str(f1)][0]
+    assert first["lower_bounds"]["1"] == 0 and first["upper_bounds"]["1"] == 5
+    assert first["upper_bounds"]["6"] == 5 and first["null_value_counts"]["2"] == 2
+    # a table that has a mapping keeps it, and it is what matches columns:
+    # here "ident" is an older name of id
+    t2 = tmp_path / "t2"
+    nm = json.dumps([{"field-id": 1, "names": ["id", "ident"]}, {"field-id": 2, "names": ["s"]}])
+    ice_ok("create", t2, "--schema", "id long, s string", "--property", f"schema.name-mapping.default={nm}")
+    f3 = tmp_path / "c.parquet"
+    pq.write_table(pa.Table.from_pylist([{"ident": 7, "s": "x"}]), f3)
+    ice_ok("add-files", t2, "c.parquet", cwd=tmp_path)  # a relative path is recorded as an absolute one
+    md = json.loads(current_metadata(t2).read_text())
+    assert md["properties"]["schema.name-mapping.default"] == nm
+    assert canon(pyiceberg_rows(current_metadata(t2))) == [{"id": 7, "s": "x"}]
+    assert canon(duckdb_rows(current_metadata(t2))) == [{"id": 7, "s": "x"}]
+    # a column the file has but the table does not, and a narrowing: refused
+    f4 = tmp_path / "d.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": 1, "st": {"x": 2**40, "y": "a"}}]), f4)
+    e = ice_fails(1, "add-files", t, f4)
+    assert "column 'st.x': the file has long, the table int" in e.err

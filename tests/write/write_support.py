@@ -69,8 +69,9 @@ class Result:
         return json.loads(self.out)
 
 
-def ice(*args, stdin=None, timeout=600, env=None) -> Result:
-    p = subprocess.run([ice_bin(), *map(str, args)], capture_output=True, input=stdin, timeout=timeout, env=env)
+def ice(*args, stdin=None, timeout=600, env=None, cwd=None) -> Result:
+    p = subprocess.run([ice_bin(), *map(str, args)], capture_output=True, input=stdin, timeout=timeout, env=env,
+                       cwd=cwd)
     r = Result(p)
     assert 0 <= r.code <= 4, f"ice {' '.join(map(str, args))} crashed ({r.code}):\n{r.err[-3000:]}"
     return r

@@ -389,6 +389,14 @@ ICE_EXTERN void ice_parquet_writer_abort(ice_parquet_writer *w);
  */
 ICE_EXTERN int ice_parquet_reader_metrics(ice_parquet_file_metrics **out, const ice_parquet_reader *r);
 
+/*
+ * The same, with the field id of each leaf column given by the caller
+ * (`leaf_ids[i]` for ice_parquet_reader_leaf(r, i); 0 leaves it out): for
+ * files written without field ids, whose ids come from a name mapping.
+ */
+ICE_EXTERN int ice_parquet_reader_metrics_by_leaf_ids(ice_parquet_file_metrics **out, const ice_parquet_reader *r,
+                                                      const int32_t *leaf_ids);
+
 ICE_END_DECL
 
 #endif

@@ -40,6 +40,14 @@ ICE_EXTERN int64_t ice_append_snapshot_id(const ice_append *a);
  */
 ICE_EXTERN int ice_append_set_branch(ice_append *a, const char *branch);
 /*
+ * Set table property `key` to `value` in the same commit unless the table
+ * already has it (decided on the base of each attempt, so a value another
+ * writer set meanwhile is kept). Strings are copied. add-files uses it to
+ * store a name mapping (schema.name-mapping.default) with files that have
+ * no field ids.
+ */
+ICE_EXTERN int ice_append_set_property_if_absent(ice_append *a, const char *key, const char *value);
+/*
  * Commit the snapshot (see ice_table_commit for the codes). Manifests are
  * written once, at the first attempt; each attempt writes its own manifest
  * list. On a definite failure the manifests are deleted.
