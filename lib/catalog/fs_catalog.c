@@ -79,30 +79,36 @@ static int table_dir(fs_catalog *c, const char *identifier, char **out)
 	return name_dir(c, identifier, out);
 }
 
-static bool dir_exists(const ice_io *io, const char *loc)
+/* Probes whose errors (out of memory) are passed on, never read as "no". */
+static int dir_exists(const ice_io *io, const char *loc, bool *out)
 {
 	bool e = false, d = false;
-	ice_io__stat(io, loc, &e, &d);
-	return e && d;
+	int rc = ice_io__stat(io, loc, &e, &d);
+	*out = !rc && e && d;
+	return rc;
 }
 
 /* A table directory: one whose metadata/ holds a metadata version. */
-static bool is_table_dir(const ice_io *io, const char *dir)
+static int is_table_dir(const ice_io *io, const char *dir, bool *out)
 {
 	char *loc = NULL;
 	int rc = ice_table_locate(&loc, io, dir);
 	ice__free(loc);
-	ice_error_clear();
-	return rc == 0;
+	*out = rc == 0;
+	if (rc == ICE_ENOTFOUND || rc == ICE_EINVALID) {
+		ice_error_clear();
+		rc = 0;
+	}
+	return rc;
 }
 
 /* A directory holding metadata/ (a table, or what a drop without purge left). */
-static bool has_metadata_dir(const ice_io *io, const char *dir)
+static int has_metadata_dir(const ice_io *io, const char *dir, bool *out)
 {
 	char *md = ice_uri__join(dir, "metadata");
-	bool r = md && dir_exists(io, md);
+	int rc = md ? dir_exists(io, md, out) : ICE_ERROR;
 	ice__free(md);
-	return r;
+	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -151,9 +157,10 @@ static int list_children(fs_catalog *c, const char *dir, const char *prefix, boo
 			rc = ICE_ERROR;
 			break;
 		}
-		bool table = is_table_dir(c->base.io, child);
-		bool leftover = !table && has_metadata_dir(c->base.io, child);
-		if (want_tables ? table : (!table && !leftover))
+		bool table = false, leftover = false;
+		if ((rc = is_table_dir(c->base.io, child, &table)) == 0 && !table)
+			rc = has_metadata_dir(c->base.io, child, &leftover);
+		if (!rc && (want_tables ? table : (!table && !leftover)))
 			rc = list_push(out, want_tables ? NULL : prefix, entries[i].name);
 		ice__free(child);
 	}
@@ -177,10 +184,13 @@ static int ns_dir_checked(fs_catalog *c, const char *ns, char **dir_out)
 		return unsupported_in_directory_mode();
 	if ((rc = name_dir(c, ns, dir_out)) != 0)
 		return rc;
-	if (!dir_exists(c->base.io, *dir_out) || is_table_dir(c->base.io, *dir_out)) {
+	bool dir = false, table = false;
+	if ((rc = dir_exists(c->base.io, *dir_out, &dir)) == 0 && dir)
+		rc = is_table_dir(c->base.io, *dir_out, &table);
+	if (rc || !dir || table) {
 		ice__free(*dir_out);
 		*dir_out = NULL;
-		return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "%s: no such namespace", ns);
+		return rc ? rc : ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "%s: no such namespace", ns);
 	}
 	return 0;
 }
@@ -294,11 +304,14 @@ static int fs_create_namespace(ice_catalog *base, const char *ns, const ice_prop
 		return unsupported_in_directory_mode();
 	if ((rc = name_dir(c, ns, &dir)) != 0)
 		return rc;
-	if (dir_exists(base->io, dir)) {
-		bool table = is_table_dir(base->io, dir);
+	bool there = false, table = false;
+	if ((rc = dir_exists(base->io, dir, &there)) == 0 && there)
+		rc = is_table_dir(base->io, dir, &table);
+	if (rc || there) {
 		ice__free(dir);
-		return ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: %s already exists", ns,
-		                      table ? "a table of that name" : "namespace");
+		return rc ? rc
+		          : ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: %s already exists", ns,
+		                           table ? "a table of that name" : "namespace");
 	}
 	{
 		char *path = NULL;
@@ -468,9 +481,9 @@ static int fs_table_exists(ice_catalog *base, const char *identifier, bool *exis
 	*exists_out = false;
 	if (rc)
 		return rc;
-	*exists_out = is_table_dir(base->io, dir);
+	rc = is_table_dir(base->io, dir, exists_out);
 	ice__free(dir);
-	return 0;
+	return rc;
 }
 
 static int fs_default_location(ice_catalog *base, const char *identifier, char **out)
@@ -624,13 +637,17 @@ static int fs_create_table(ice_catalog *base, const char *identifier, const ice_
 	if (!c->directory_mode) {
 		const char *loc = ice_table_metadata_location(md);
 		char *a = NULL, *b = NULL;
-		if (ice_io__local_path(&a, base->io, loc) == 0 && ice_io__local_path(&b, base->io, dir) == 0 &&
+		if ((rc = ice_io__local_path(&a, base->io, loc)) == 0 && (rc = ice_io__local_path(&b, base->io, dir)) == 0 &&
 		    strcmp(a, b) != 0)
 			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
 			                    "%s: the file-system catalog keeps a table at %s, not %s", identifier, dir, loc);
 		ice__free(a);
 		ice__free(b);
-		if (!rc && !is_table_dir(base->io, dir) && dir_exists(base->io, dir) && !has_metadata_dir(base->io, dir)) {
+		bool table = false, there = false, leftover = false;
+		if (!rc && (rc = is_table_dir(base->io, dir, &table)) == 0 && !table &&
+		    (rc = dir_exists(base->io, dir, &there)) == 0 && there)
+			rc = has_metadata_dir(base->io, dir, &leftover);
+		if (!rc && !table && there && !leftover) {
 			/* A non-empty directory there is a namespace of that name. */
 			ice_arena arena;
 			ice_dir_entry *e;
@@ -638,7 +655,10 @@ static int fs_create_table(ice_catalog *base, const char *identifier, const ice_
 			ice_arena__init(&arena, 1024);
 			int lrc = ice_io__list(base->io, dir, &arena, &e, &n);
 			ice_arena__free(&arena);
-			ice_error_clear();
+			if (lrc && ice_error__is_oom())
+				rc = lrc;
+			else if (lrc)
+				ice_error_clear();
 			if (lrc == 0 && n > 0)
 				rc = ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: a namespace of that name exists",
 				                    identifier);
@@ -648,9 +668,10 @@ static int fs_create_table(ice_catalog *base, const char *identifier, const ice_
 			return rc;
 		}
 	}
-	if (is_table_dir(base->io, dir)) {
+	bool table = false;
+	if ((rc = is_table_dir(base->io, dir, &table)) != 0 || table) {
 		ice__free(dir);
-		return ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: table already exists", identifier);
+		return rc ? rc : ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: table already exists", identifier);
 	}
 	rc = publish(base->io, dir, md, 1, loc_out);
 	if (rc == ICE_EEXISTS)

@@ -24,27 +24,36 @@ static char *join(const char *dir, const char *name)
 	return ice_uri__join(dir, name);
 }
 
-static bool exists(const ice_io *io, const char *location)
+/* Whether `location` exists; an error (out of memory) is passed on, so a
+ * probe never mistakes a failure for a missing file. */
+static int exists(const ice_io *io, const char *location, bool *out)
 {
-	bool e = false;
-	ice_io__stat(io, location, &e, NULL);
-	return e;
+	*out = false;
+	return ice_io__stat(io, location, out, NULL);
 }
 
 /* "<dir>/<stem><suffix>" for the first suffix that exists, else NULL. */
-static char *find_with_suffix(const ice_io *io, const char *dir, const char *stem)
+static int find_with_suffix(const ice_io *io, const char *dir, const char *stem, char **out)
 {
+	*out = NULL;
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		char name[512];
+		bool e;
 		snprintf(name, sizeof(name), "%s%s", stem, suffixes[i]);
 		char *loc = join(dir, name);
 		if (!loc)
-			return NULL;
-		if (exists(io, loc))
-			return loc;
+			return ICE_ERROR;
+		int rc = exists(io, loc, &e);
+		if (rc || e) {
+			if (rc)
+				ice__free(loc);
+			else
+				*out = loc;
+			return rc;
+		}
 		ice__free(loc);
 	}
-	return NULL;
+	return 0;
 }
 
 /* Parses "v<N>" + a metadata suffix, or "<NNNNN>-<anything>" + suffix. */
@@ -133,6 +142,8 @@ static int from_hint(const ice_io *io, const char *dir, char **out)
 		return ICE_ERROR;
 	rc = ice_io_read_all(io, hint_loc, 4096, &data, &len);
 	ice__free(hint_loc);
+	if (rc == ICE_ERROR && ice_error__is_oom())
+		return rc;
 	if (rc) {
 		ice_error_clear();
 		return 0; /* no usable hint */
@@ -151,13 +162,16 @@ static int from_hint(const ice_io *io, const char *dir, char **out)
 	if (ice_str__to_int64(stem, len, &version) && version >= 0) {
 		char name[64];
 		snprintf(name, sizeof(name), "v%lld", (long long)version);
-		char *found = find_with_suffix(io, dir, name);
-		if (!found)
-			return 0;
+		char *found = NULL, *next = NULL;
+		if ((rc = find_with_suffix(io, dir, name, &found)) != 0 || !found)
+			return rc;
 		/* Probe forward: a writer may have committed after the hint. */
 		for (;;) {
 			snprintf(name, sizeof(name), "v%lld", (long long)++version);
-			char *next = find_with_suffix(io, dir, name);
+			if ((rc = find_with_suffix(io, dir, name, &next)) != 0) {
+				ice__free(found);
+				return rc;
+			}
 			if (!next)
 				break;
 			ice__free(found);
@@ -173,8 +187,7 @@ static int from_hint(const ice_io *io, const char *dir, char **out)
 			break;
 		}
 	}
-	*out = find_with_suffix(io, dir, stem);
-	return 0;
+	return find_with_suffix(io, dir, stem, out);
 }
 
 int ice_table_locate(char **out, const ice_io *io, const char *table_location)
@@ -184,9 +197,11 @@ int ice_table_locate(char **out, const ice_io *io, const char *table_location)
 	*out = NULL;
 	if (!dir)
 		return ICE_ERROR;
-	if (!exists(io, dir)) {
-		rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_IO, "%s: not a table directory (no metadata/)",
-		                    table_location);
+	bool e;
+	if ((rc = exists(io, dir, &e)) != 0 || !e) {
+		if (!rc)
+			rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_IO, "%s: not a table directory (no metadata/)",
+			                    table_location);
 		ice__free(dir);
 		return rc;
 	}

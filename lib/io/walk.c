@@ -120,7 +120,11 @@ static int prune(const ice_io *io, const char *location, int depth, bool *empty_
 			rc = ICE_ERROR;
 			break;
 		}
-		if (ice_io__local_path(&path, io, child) == 0 && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if ((rc = ice_io__local_path(&path, io, child)) != 0) {
+			ice__free(child);
+			break;
+		}
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
 			all_empty = false;
 		} else {
 			rc = prune(io, child, depth + 1, &child_empty);
@@ -131,9 +135,12 @@ static int prune(const ice_io *io, const char *location, int depth, bool *empty_
 		ice__free(child);
 	}
 	ice_arena__free(&arena);
-	if (!rc && all_empty && ice_io__remove_dir(io, location) == 0)
-		*empty_out = true;
-	ice_error_clear();
+	if (!rc && all_empty) {
+		/* A directory that cannot be removed (filled meanwhile) is kept. */
+		if (ice_io__remove_dir(io, location) == 0)
+			*empty_out = true;
+		ice_error_clear();
+	}
 	return rc;
 }
 

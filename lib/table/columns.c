@@ -49,8 +49,10 @@ static int init(col_builder *b, const ice_type *t, const char *name);
 
 static int init_children(col_builder *b, size_t n)
 {
+	if (!(b->children = ice__calloc(n ? n : 1, sizeof(col_builder))))
+		return ICE_ERROR;
 	b->nchildren = n;
-	return (b->children = ice__calloc(n, sizeof(col_builder))) ? 0 : ICE_ERROR;
+	return 0;
 }
 
 /* Map entries: a struct type made on the fly would need storage, so the

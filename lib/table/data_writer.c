@@ -294,7 +294,7 @@ static int new_part(ice_data_writer *w, part **out)
 		url_escape(&path, human);
 		ice_free(human);
 	}
-	if (!rc && !(p->path = ice_arena__strdup(&w->arena, ice_buf__cstr(&path))))
+	if (!rc && (path.error || !(p->path = ice_arena__strdup(&w->arena, ice_buf__cstr(&path)))))
 		rc = ICE_ERROR;
 	ice_buf__free(&path);
 	if (!rc && (rc = ice_columns__init_struct(&p->cols, ice_schema_struct(w->schema))) == 0)
@@ -329,8 +329,10 @@ static int open_file(ice_data_writer *w, part *p)
 	}
 	ice_buf__putc(&loc, '/');
 	ice_buf__puts(&loc, name);
-	if (loc.error)
+	if (loc.error) {
+		ice_buf__free(&loc);
 		return ICE_ERROR;
+	}
 	char **wr = ice__reallocarray(w->written, w->nwritten + 1, sizeof(char *));
 	if (!wr) {
 		ice_buf__free(&loc);

@@ -193,17 +193,25 @@ static int write_manifests(ice_append *a, const ice_table_metadata *base)
 		opts.has_snapshot_id = true;
 		opts.snapshot_id = a->snapshot_id;
 		opts.spec = spec;
-		rc = ice_manifest_writer_open(&w, ice_table_io(a->table), loc, base, &opts);
-		ice__free(loc);
+		if ((rc = ice_manifest_writer_open(&w, ice_table_io(a->table), loc, base, &opts)) != 0) {
+			ice__free(loc);
+			break;
+		}
 		for (size_t i = 0; i < a->nfiles && !rc; i++)
 			if (a->files[i]->partition_spec_id == spec_ids[s])
 				rc = ice_manifest_writer_add(w, a->files[i], -1);
 		if (rc) {
 			ice_manifest_writer_abort(w);
+			ice__free(loc);
 			break;
 		}
-		if ((rc = ice_manifest_writer_close(w, &mf)) != 0)
+		if ((rc = ice_manifest_writer_close(w, &mf)) != 0) {
+			/* It may have failed after the file was complete. */
+			ice_table__delete_files(ice_table_io(a->table), (const char *const *)&loc, 1);
+			ice__free(loc);
 			break;
+		}
+		ice__free(loc);
 		ice_manifest_file **m = ice__reallocarray(a->manifests, a->nmanifests + 1, sizeof(*m));
 		if (!m) {
 			ice_io_delete(ice_table_io(a->table), mf->manifest_path);

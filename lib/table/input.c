@@ -445,6 +445,8 @@ static int append_csv(appender *ap, const char *input)
 		ice_buf__putc(&header, '\n');
 		ap->reject_header = header.ptr;
 		ap->reject_header_len = header.len;
+		if (!rc && header.error)
+			rc = ICE_ERROR;
 		if (rc)
 			goto done;
 	} else {
