@@ -116,6 +116,8 @@ CLI_COMMAND(alter);
 CLI_COMMAND(tag);
 CLI_COMMAND(branch);
 CLI_COMMAND(rollback);
+CLI_COMMAND(delete);
+CLI_COMMAND(overwrite);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);

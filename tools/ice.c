@@ -200,6 +200,24 @@ const cli_command cli_commands[] = {
 	 "current snapshot, or to the last ancestor committed at or before TIME (epoch\n"
 	 "milliseconds or ISO-8601; UTC without a zone). --set-current makes any snapshot\n"
 	 "current. No snapshot is written. Exit 3: another writer moved main meanwhile.\n"},
+	{"delete", cmd_delete, "delete the rows a filter matches (whole files, copy-on-write or delete files)",
+	 "Usage: ice delete TABLE --where EXPR [--mode copy-on-write|merge-on-read]\n"
+	 "                  [--isolation serializable|snapshot] [--case-insensitive] [--json]\n"
+	 "\n"
+	 "Delete the rows matching EXPR (the --where language of ice scan; 'true' for every\n"
+	 "row) in one snapshot. Files whose rows all match are dropped; other files with\n"
+	 "matching rows are rewritten without them (copy-on-write), or get position delete\n"
+	 "files (v2) or deletion vectors (v3) with --mode merge-on-read (default: the\n"
+	 "table's write.delete.mode). A concurrent commit that conflicts (serializable:\n"
+	 "data it added may match) makes the delete fail with exit 3; nothing is lost.\n"},
+	{"overwrite", cmd_overwrite, "replace rows (matching a filter, or whole partitions) with new input",
+	 "Usage: ice overwrite TABLE FILE...|- [--where EXPR | --dynamic] [--isolation serializable|snapshot]\n"
+	 "                     [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN] [--no-header] [--json]\n"
+	 "\n"
+	 "Write the input as new data files and remove, in the same snapshot, the rows\n"
+	 "matching EXPR (every row without --where), or with --dynamic every row of the\n"
+	 "partitions the input writes to. Input as for ice append. Exit 3: a concurrent\n"
+	 "commit conflicts (serializable: it added data the overwrite covers).\n"},
 	{NULL, NULL, NULL, NULL},
 };
 

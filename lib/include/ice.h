@@ -12,6 +12,7 @@
 #include "ice/arrow.h"
 #include "ice/catalog.h"
 #include "ice/common.h"
+#include "ice/delete.h"
 #include "ice/errors.h"
 #include "ice/expr.h"
 #include "ice/io.h"

@@ -326,7 +326,18 @@ static int filter_rows(ice_scan_reader *r, const struct ArrowArray *rb, int64_t 
 		view.buffers = no_buffers;
 		view.n_children = (int64_t)r->nres;
 		view.children = rb->children + r->res_start;
-		if ((rc = ice_expr_eval_batch(r->residual, r->res_type, &view, &r->res_arrow, r->keep)) != 0)
+		/* ice_expr_eval_batch takes one byte per row; keep is a bitmap. */
+		uint8_t *rows = ice__malloc((size_t)n);
+		if (!rows)
+			return ICE_ERROR;
+		for (int64_t i = 0; i < n; i++)
+			rows[i] = (r->keep[i >> 3] >> (i & 7)) & 1;
+		rc = ice_expr_eval_batch(r->residual, r->res_type, &view, &r->res_arrow, rows);
+		for (int64_t i = 0; i < n && !rc; i++)
+			if (!rows[i])
+				r->keep[i >> 3] &= (uint8_t)~(1u << (i & 7));
+		ice__free(rows);
+		if (rc)
 			return ice_error__prefix("%s", r->task->file->file_path);
 		int64_t after = popcount(r->keep, n);
 		ice_scan__count(&r->scan->stats.rows_filtered, kept - after);
@@ -388,4 +399,63 @@ int ice_scan_reader_next(ice_scan_reader *r, struct ArrowArray *out)
 		ice_scan__count(&r->scan->stats.rows_returned, kept);
 		return 0;
 	}
+}
+
+/* ---- every row with its position and liveness (row-level writers) ------------------------------- */
+
+int ice_scan_reader_next_all(ice_scan_reader *r, struct ArrowArray *out, int64_t *first_row_out, const uint8_t **live_out)
+{
+	struct ArrowArray fb, rb;
+	int64_t first_row = 0, kept;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (r->done)
+		return ICE_ITEROVER;
+	if (r->residual)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: reading every row needs a task without residual",
+		                      r->task->file->file_path);
+	if ((rc = ice_parquet_scan_next(r->ps, &fb, &first_row)) != 0) {
+		if (rc == ICE_ITEROVER)
+			r->done = true;
+		return rc;
+	}
+	ice_scan__count(&r->scan->stats.rows_read, fb.length);
+	if ((rc = ice_read__projection_apply(r->proj, &fb, &rb)) != 0)
+		return rc;
+	if (r->deletes && ice_read__deletes_any(r->deletes)) {
+		rc = filter_rows(r, &rb, first_row, &kept);
+	} else {
+		size_t bytes = (size_t)(rb.length + 7) / 8 + 1;
+		if (bytes > r->keep_cap) {
+			uint8_t *k = ice__realloc(r->keep, bytes);
+			if (!k)
+				rc = ICE_ERROR;
+			else
+				r->keep = k, r->keep_cap = bytes;
+		}
+		if (!rc)
+			memset(r->keep, 0xff, bytes);
+	}
+	if (rc) {
+		ice_arrow_array_release(&rb);
+		return rc;
+	}
+	/* Only the projected fields go out; the extra ones were for deletes. */
+	struct ArrowArray *kids = ice__calloc(r->nproj ? r->nproj : 1, sizeof(*kids));
+	void *none[1] = {NULL};
+	if (!kids) {
+		ice_arrow_array_release(&rb);
+		return ICE_ERROR;
+	}
+	for (size_t i = 0; i < r->nproj; i++)
+		ice_arrow_array_move(rb.children[i], &kids[i]);
+	int64_t n = rb.length;
+	ice_arrow_array_release(&rb);
+	rc = ice_read__array_make(out, n, 0, 0, 1, none, 0, (int)r->nproj, kids, NULL);
+	ice__free(kids);
+	if (rc)
+		return rc;
+	*first_row_out = first_row;
+	*live_out = r->keep;
+	return 0;
 }

@@ -680,20 +680,17 @@ static ice_input_format format_of(const char *input, ice_input_format f)
 	return ICE_INPUT_CSV;
 }
 
-int ice_table_append_files(ice_table *table, const char *const *inputs, size_t ninputs, const ice_write_options *opts,
-                           const ice_commit_options *commit_opts, ice_write_report *report, ice_commit_result *result)
+/*
+ * Decode every input and write it as data files, without committing (the
+ * append below; ice overwrite). On success *dw_out holds the files (close
+ * it for them); on failure everything written is deleted.
+ */
+int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs, const ice_write_options *opts,
+                     ice_data_writer **dw_out, int64_t *rows_out, int64_t *rejected_out)
 {
 	appender ap;
-	ice_write_options defaults;
-	ice_append *append = NULL;
-	const ice_data_file *const *files = NULL;
-	size_t nfiles = 0;
-	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
 	int rc;
-	if (!opts) {
-		ice_write_options_init(&defaults);
-		opts = &defaults;
-	}
+	*dw_out = NULL;
 	memset(&ap, 0, sizeof(ap));
 	ap.table = table;
 	ap.opts = opts;
@@ -718,8 +715,41 @@ int ice_table_append_files(ice_table *table, const char *const *inputs, size_t n
 		rc = ice_output__close(ap.reject);
 		ap.reject = NULL;
 	}
+done:
+	if (rc && ap.dw) {
+		ice_data_writer__delete_files(ap.dw);
+		ice_data_writer__free(ap.dw);
+		ap.dw = NULL;
+	}
+	if (ap.reject)
+		ice_output__close(ap.reject);
+	*dw_out = ap.dw;
+	*rows_out = ap.rows;
+	*rejected_out = ap.rejected;
+	ice__free(ap.values);
+	ice__free(ap.ptrs);
+	ice_arena__free(&ap.row_arena);
+	return rc;
+}
+
+int ice_table_append_files(ice_table *table, const char *const *inputs, size_t ninputs, const ice_write_options *opts,
+                           const ice_commit_options *commit_opts, ice_write_report *report, ice_commit_result *result)
+{
+	ice_write_options defaults;
+	ice_data_writer *dw = NULL;
+	ice_append *append = NULL;
+	const ice_data_file *const *files = NULL;
+	size_t nfiles = 0;
+	int64_t rows = 0, rejected = 0;
+	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
+	int rc;
+	if (!opts) {
+		ice_write_options_init(&defaults);
+		opts = &defaults;
+	}
+	rc = ice_input__write(table, inputs, ninputs, opts, &dw, &rows, &rejected);
 	if (!rc)
-		rc = ice_data_writer__close(ap.dw, &files, &nfiles);
+		rc = ice_data_writer__close(dw, &files, &nfiles);
 	if (!rc && (rc = ice_append_new(&append, table)) == 0 && (rc = ice_append_set_branch(append, opts->branch)) == 0)
 		for (size_t i = 0; i < nfiles && !rc; i++)
 			rc = ice_append_add_file(append, files[i]);
@@ -729,23 +759,17 @@ int ice_table_append_files(ice_table *table, const char *const *inputs, size_t n
 	if (report) {
 		memset(report, 0, sizeof(*report));
 		report->snapshot_id = append ? ice_append_snapshot_id(append) : 0;
-		report->rows = ap.rows;
-		report->rejected = ap.rejected;
+		report->rows = rows;
+		report->rejected = rejected;
 		report->files = (int64_t)nfiles;
 		for (size_t i = 0; i < nfiles; i++)
 			report->bytes += files[i]->file_size_in_bytes;
 	}
-done:
-	if (rc && res.state != ICE_COMMIT_UNKNOWN && ap.dw)
-		ice_data_writer__delete_files(ap.dw);
-	if (ap.reject)
-		ice_output__close(ap.reject);
+	if (rc && res.state != ICE_COMMIT_UNKNOWN && dw)
+		ice_data_writer__delete_files(dw);
 	if (result)
 		*result = res;
 	ice_append_free(append);
-	ice_data_writer__free(ap.dw);
-	ice__free(ap.values);
-	ice__free(ap.ptrs);
-	ice_arena__free(&ap.row_arena);
+	ice_data_writer__free(dw);
 	return rc;
 }

@@ -25,4 +25,11 @@ void ice_data_writer__delete_files(ice_data_writer *w);
 void ice_data_writer__free(ice_data_writer *w);
 int64_t ice_data_writer__rows(const ice_data_writer *w);
 
+/* Decode CSV, JSON Lines and Parquet inputs into a data writer without
+ * committing (input.c; ice_table_append_files, ice overwrite). On success
+ * *dw_out holds the written files (close it to get them); on failure
+ * nothing is left behind. */
+int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs, const ice_write_options *opts,
+                     ice_data_writer **dw_out, int64_t *rows_out, int64_t *rejected_out);
+
 #endif

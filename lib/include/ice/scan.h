@@ -153,6 +153,17 @@ ICE_EXTERN int ice_scan_task_open(ice_scan_reader **out, ice_scan *scan, const i
 /* The next batch (the caller owns and releases it); ICE_ITEROVER at the end.
  * Batches may hold zero rows only at the end. */
 ICE_EXTERN int ice_scan_reader_next(ice_scan_reader *r, struct ArrowArray *out);
+/*
+ * For writers that change rows in place (ice delete, ice overwrite): the
+ * next batch of every row of the data file, in file order, nothing
+ * removed; *first_row_out is the position in the data file of its first
+ * row, and *live_out a bitmap of out->length bits (LSB first; owned by the
+ * reader, valid until its next call) marking the rows the task's delete
+ * files leave alive. The task's residual must be NULL (no rows filtered,
+ * no row groups pruned). ICE_ITEROVER at the end.
+ */
+ICE_EXTERN int ice_scan_reader_next_all(ice_scan_reader *r, struct ArrowArray *out, int64_t *first_row_out,
+                                        const uint8_t **live_out);
 ICE_EXTERN void ice_scan_reader_free(ice_scan_reader *r);
 
 /* Plan and read everything as one Arrow C stream (which keeps the scan

@@ -1,0 +1,32 @@
+/*
+ * table/row_delete.h - finding and removing the rows a filter matches
+ * (row_delete.c), for ice delete and ice overwrite (row_overwrite.c).
+ */
+#ifndef ICE_TABLE_ROW_DELETE_H
+#define ICE_TABLE_ROW_DELETE_H
+
+#include "ice/delete.h"
+#include "ice/expr.h"
+#include "row_commit.h"
+
+/*
+ * Record on `change` the removal of every row of the table's current
+ * snapshot that `filter` (bound to the current schema; NULL: every row)
+ * matches: whole data files (with their deletion vectors) where every
+ * live row matches, and for the others rewritten files (copy-on-write) or
+ * delete files (merge-on-read: position deletes in v2, deletion vectors in
+ * v3). Counts go to `report`.
+ */
+int ice_rows__remove_matching(ice_table *table, ice_row_change *change, const ice_expr *filter,
+                              ice_delete_mode mode, ice_delete_report *report);
+
+/* Drop whole every live data file `select` chooses, with its deletion
+ * vectors (dynamic overwrites). */
+int ice_rows__remove_files(ice_table *table, ice_row_change *change, bool (*select)(const ice_data_file *, void *),
+                           void *payload, ice_delete_report *report);
+
+/* write.delete.isolation-level / write.update.isolation-level: true for
+ * serializable (the default). */
+bool ice_rows__serializable(const ice_table_metadata *md, const char *property, ice_isolation isolation);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * tools/cmd_delete.c - `ice delete TABLE --where EXPR` and `ice overwrite
+ * TABLE FILE... [--where EXPR | --dynamic]` (ice/delete.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+	OPT_WHERE = OPT_FIRST_COMMAND_OPTION,
+	OPT_MODE,
+	OPT_ISOLATION,
+	OPT_DYNAMIC,
+	OPT_FORMAT,
+	OPT_DELIMITER,
+	OPT_NULL,
+	OPT_NO_HEADER,
+	OPT_CASE_INSENSITIVE,
+};
+
+static int report(ice_cli *cli, const char *table, const ice_delete_report *r, const ice_commit_result *res)
+{
+	if (cli->json) {
+		ice_json_writer *w;
+		if (ice_json_writer_new(&w, ICE_JSON_PRETTY))
+			return cli_fail(ICE_ERROR);
+		ice_json_begin_object(w);
+		ice_json_key(w, "committed");
+		ice_json_bool(w, r->committed);
+		ice_json_key(w, "snapshot-id");
+		if (r->committed)
+			ice_json_int(w, r->snapshot_id);
+		else
+			ice_json_null(w);
+		ice_json_key(w, "operation");
+		ice_json_string(w, r->operation);
+		ice_json_key(w, "rows-deleted");
+		ice_json_int(w, r->rows_deleted);
+		ice_json_key(w, "rows-added");
+		ice_json_int(w, r->rows_added);
+		ice_json_key(w, "files-removed");
+		ice_json_int(w, r->files_removed);
+		ice_json_key(w, "files-rewritten");
+		ice_json_int(w, r->files_rewritten);
+		ice_json_key(w, "files-added");
+		ice_json_int(w, r->files_added);
+		ice_json_key(w, "delete-files-added");
+		ice_json_int(w, r->delete_files_added);
+		ice_json_key(w, "attempts");
+		ice_json_int(w, res->attempts);
+		ice_json_end_object(w);
+		int rc = cli_print_json(cli, w);
+		ice_json_writer_free(w);
+		return rc;
+	}
+	if (cli->quiet)
+		return EXIT_OK;
+	if (!r->committed) {
+		fprintf(cli->out, "%s: no rows matched, nothing changed\n", table);
+		return EXIT_OK;
+	}
+	fprintf(cli->out, "%s: %lld rows deleted", table, (long long)r->rows_deleted);
+	if (r->rows_added)
+		fprintf(cli->out, ", %lld rows added", (long long)r->rows_added);
+	fprintf(cli->out, " (%lld files removed, %lld rewritten, %lld added, %lld delete files) as %s snapshot %lld\n",
+	        (long long)r->files_removed, (long long)r->files_rewritten, (long long)r->files_added,
+	        (long long)r->delete_files_added, r->operation, (long long)r->snapshot_id);
+	return EXIT_OK;
+}
+
+static int parse_isolation(const cli_command *cmd, const char *arg, ice_isolation *out)
+{
+	if (!strcmp(arg, "serializable"))
+		*out = ICE_ISOLATION_SERIALIZABLE;
+	else if (!strcmp(arg, "snapshot"))
+		*out = ICE_ISOLATION_SNAPSHOT;
+	else
+		return cli_usage_error(cmd, "--isolation wants serializable or snapshot, got '%s'", arg);
+	return EXIT_OK;
+}
+
+static int common(ice_cli *cli, const cli_command *cmd, int opt)
+{
+	int rc = cli_common_option(cli, cmd, opt, optarg);
+	if (rc == -1) {
+		cli_print_usage(cmd, stdout);
+		return -1;
+	}
+	return rc;
+}
+
+CLI_COMMAND(delete)
+{
+	static const struct option options[] = {
+		{"where", required_argument, NULL, OPT_WHERE},
+		{"mode", required_argument, NULL, OPT_MODE},
+		{"isolation", required_argument, NULL, OPT_ISOLATION},
+		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
+		CLI_COMMON_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	const cli_command *cmd = cli_find_command("delete");
+	const char *where = NULL;
+	ice_delete_options o;
+	int opt, rc;
+	ice_delete_options_init(&o);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_WHERE: where = optarg; break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "copy-on-write"))
+				o.mode = ICE_DELETE_COPY_ON_WRITE;
+			else if (!strcmp(optarg, "merge-on-read"))
+				o.mode = ICE_DELETE_MERGE_ON_READ;
+			else
+				return cli_usage_error(cmd, "--mode wants copy-on-write or merge-on-read, got '%s'", optarg);
+			break;
+		case OPT_ISOLATION:
+			if ((rc = parse_isolation(cmd, optarg, &o.isolation)) != 0)
+				return rc;
+			break;
+		case OPT_CASE_INSENSITIVE: o.case_sensitive = false; break;
+		case '?': return cli_usage_error(cmd, "unknown option");
+		default:
+			if ((rc = common(cli, cmd, opt)) != 0)
+				return rc == -1 ? EXIT_OK : rc;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cmd, "expected one TABLE");
+	if (!where)
+		return cli_usage_error(cmd, "--where is required (--where true deletes every row)");
+	ice_table *table;
+	ice_catalog *catalog;
+	ice_delete_report r;
+	ice_commit_result res;
+	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
+		return rc;
+	int lrc = ice_table_delete_where(table, where, &o, NULL, &r, &res);
+	rc = lrc ? cli_fail(lrc) : report(cli, argv[optind], &r, &res);
+	ice_table_free(table);
+	ice_catalog_free(catalog);
+	return rc;
+}
+
+CLI_COMMAND(overwrite)
+{
+	static const struct option options[] = {
+		{"where", required_argument, NULL, OPT_WHERE},
+		{"dynamic", no_argument, NULL, OPT_DYNAMIC},
+		{"isolation", required_argument, NULL, OPT_ISOLATION},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"delimiter", required_argument, NULL, OPT_DELIMITER},
+		{"null", required_argument, NULL, OPT_NULL},
+		{"no-header", no_argument, NULL, OPT_NO_HEADER},
+		CLI_COMMON_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	const cli_command *cmd = cli_find_command("overwrite");
+	ice_overwrite_options o;
+	int opt, rc;
+	ice_overwrite_options_init(&o);
+	o.write.delimiter = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_WHERE: o.filter = optarg; break;
+		case OPT_DYNAMIC: o.dynamic = true; break;
+		case OPT_ISOLATION:
+			if ((rc = parse_isolation(cmd, optarg, &o.isolation)) != 0)
+				return rc;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "csv"))
+				o.write.format = ICE_INPUT_CSV;
+			else if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
+				o.write.format = ICE_INPUT_JSONL;
+			else if (!strcmp(optarg, "parquet"))
+				o.write.format = ICE_INPUT_PARQUET;
+			else
+				return cli_usage_error(cmd, "--format wants csv, jsonl or parquet, got '%s'", optarg);
+			break;
+		case OPT_DELIMITER:
+			if (!strcmp(optarg, "\\t") || !strcmp(optarg, "tab"))
+				o.write.delimiter = '\t';
+			else if (strlen(optarg) == 1)
+				o.write.delimiter = optarg[0];
+			else
+				return cli_usage_error(cmd, "--delimiter wants one character (or \\t)");
+			break;
+		case OPT_NULL: o.write.null_token = optarg; break;
+		case OPT_NO_HEADER: o.write.no_header = true; break;
+		case '?': return cli_usage_error(cmd, "unknown option");
+		default:
+			if ((rc = common(cli, cmd, opt)) != 0)
+				return rc == -1 ? EXIT_OK : rc;
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage_error(cmd, "expected TABLE and at least one FILE (or -)");
+	if (o.dynamic && o.filter)
+		return cli_usage_error(cmd, "--dynamic and --where exclude each other");
+	ice_table *table;
+	ice_catalog *catalog;
+	ice_delete_report r;
+	ice_commit_result res;
+	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
+		return rc;
+	int lrc = ice_table_overwrite_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &o,
+	                                    NULL, &r, &res);
+	rc = lrc ? cli_fail(lrc) : report(cli, argv[optind], &r, &res);
+	ice_table_free(table);
+	ice_catalog_free(catalog);
+	return rc;
+}
