@@ -135,12 +135,22 @@ static int fmt_timestamp(char *out, int64_t v, int64_t unit, bool zone)
 	return n;
 }
 
+/* Numbers that read back as floats: "1.0", "-0.0", not "1", "-0". */
+static int float_text(char *out, int n)
+{
+	if (!strpbrk(out, ".eE")) {
+		memcpy(out + n, ".0", 3);
+		n += 2;
+	}
+	return n;
+}
+
 static int fmt_double(char *out, double v)
 {
 	for (int p = 15; p <= 17; p++) {
 		int n = sprintf(out, "%.*g", p, v);
 		if (p == 17 || strtod(out, NULL) == v)
-			return n;
+			return float_text(out, n);
 	}
 	return 0;
 }
@@ -150,7 +160,7 @@ static int fmt_float(char *out, float v)
 	for (int p = 6; p <= 9; p++) {
 		int n = sprintf(out, "%.*g", p, (double)v);
 		if (p == 9 || strtof(out, NULL) == v)
-			return n;
+			return float_text(out, n);
 	}
 	return 0;
 }

@@ -240,9 +240,17 @@ static int bind_node(rd_projection *p, const walk *w, rd_bind *b, const ice_mapp
 		e->target = b->target->children[0];
 		e->file = b->file->children[0];
 		e->path = b->path;
-		/* A list has one element, whatever its id or name: some writers
-		 * give elements ids of their own (seen: 500 for element-id 13). */
-		(void)file_id(w, e->file, map, "element", &cm);
+		/* The element is matched by id like any field: a file whose element
+		 * has another id (seen: 500 for element-id 13) holds lists of
+		 * missing values, read as the element's default or null (as
+		 * DuckDB does). Without ids the list's only child is the element. */
+		int32_t id = file_id(w, e->file, map, "element", &cm);
+		if (id != e->field->id) {
+			e->src = -1;
+			e->constant = e->field->initial_default;
+			e->file = NULL;
+			return 0;
+		}
 		e->src = 0;
 		return bind_node(p, w, e, cm, ctx);
 	}
@@ -261,7 +269,13 @@ static int bind_node(rd_projection *p, const walk *w, rd_bind *b, const ice_mapp
 			kv[i].file = entries->children[i];
 			kv[i].path = b->path;
 			kv[i].src = i;
-			(void)file_id(w, kv[i].file, map, i == 0 ? "key" : "value", &cm);
+			if (file_id(w, kv[i].file, map, i == 0 ? "key" : "value", &cm) != kv[i].field->id) {
+				/* a key or value of another id is missing, as a list element */
+				kv[i].src = -1;
+				kv[i].constant = kv[i].field->initial_default;
+				kv[i].file = NULL;
+				continue;
+			}
 			if ((rc = bind_node(p, w, &kv[i], cm, ctx)) != 0)
 				return rc;
 		}
@@ -423,7 +437,10 @@ static int apply_node(rd_projection *p, const rd_bind *b, const struct ArrowArra
 		return rc;
 	case ICE_TYPE_LIST: {
 		struct ArrowArray e;
-		if ((rc = apply_node(p, &b->children[0], a->children[0], &e)) != 0)
+		const rd_bind *el = &b->children[0];
+		rc = el->src < 0 ? ice_read__array_const(&e, el->target, el->type, el->constant, a->children[0]->length)
+		                 : apply_node(p, el, a->children[0], &e);
+		if (rc)
 			return rc;
 		return ice_read__array_make(out, a->length, a->null_count, a->offset, 2, bufs, 0, 1, &e, p->holder);
 	}
@@ -433,11 +450,15 @@ static int apply_node(rd_projection *p, const rd_bind *b, const struct ArrowArra
 		void *ebufs[1] = {entries->n_buffers > 0 ? (void *)(uintptr_t)entries->buffers[0] : NULL};
 		if (entries->offset != 0)
 			return mismatch(p, b, "map entries with an offset are not supported");
-		if ((rc = apply_node(p, &b->children[0], entries->children[0], &kv[0])) != 0)
-			return rc;
-		if ((rc = apply_node(p, &b->children[1], entries->children[1], &kv[1])) != 0) {
-			ice_arrow_array_release(&kv[0]);
-			return rc;
+		for (int i = 0; i < 2; i++) {
+			const rd_bind *c = &b->children[i];
+			rc = c->src < 0 ? ice_read__array_const(&kv[i], c->target, c->type, c->constant, entries->length)
+			                : apply_node(p, c, entries->children[i], &kv[i]);
+			if (rc) {
+				if (i)
+					ice_arrow_array_release(&kv[0]);
+				return rc;
+			}
 		}
 		if ((rc = ice_read__array_make(&ent, entries->length, entries->null_count, 0, 1, ebufs, 0, 2, kv,
 		                               p->holder)) != 0)

@@ -30,6 +30,7 @@ struct ice_scan_reader {
 	uint8_t *keep;
 	size_t keep_cap;
 	bool done;
+	bool count_returned;
 };
 
 static bool is_format(const char *format, const char *name)
@@ -202,7 +203,8 @@ static int build_target(ice_scan_reader *r)
 
 /* ---- opening ------------------------------------------------------------------------------------- */
 
-int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_task *task, size_t decode_threads)
+int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_task *task, size_t decode_threads,
+                        bool count_returned)
 {
 	ice_scan_reader *r = ice__calloc(1, sizeof(*r));
 	int rc;
@@ -210,6 +212,7 @@ int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_ta
 	if (!r)
 		return ICE_ERROR;
 	r->scan = scan;
+	r->count_returned = count_returned;
 	ice_arena__init(&r->arena, 2048);
 	if ((rc = ice_scan_task_copy(&r->task, task)) != 0)
 		goto fail;
@@ -261,7 +264,7 @@ fail:
 
 int ice_scan_task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_task *task)
 {
-	return ice_scan__task_open(out, scan, task, scan->threads);
+	return ice_scan__task_open(out, scan, task, scan->threads, true);
 }
 
 void ice_scan_reader_free(ice_scan_reader *r)
@@ -396,7 +399,8 @@ int ice_scan_reader_next(ice_scan_reader *r, struct ArrowArray *out)
 		ice__free(kids);
 		if (rc)
 			return rc;
-		ice_scan__count(&r->scan->stats.rows_returned, kept);
+		if (r->count_returned)
+			ice_scan__count(&r->scan->stats.rows_returned, kept);
 		return 0;
 	}
 }

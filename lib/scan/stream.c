@@ -74,7 +74,7 @@ static int raise_kept(const slot *sl)
 static void read_task(stream_state *s, slot *sl, ice_scan_task *task)
 {
 	ice_scan_reader *r;
-	int rc = ice_scan__task_open(&r, s->scan, task, 1);
+	int rc = ice_scan__task_open(&r, s->scan, task, 1, false);
 	ice_scan_task_free(task);
 	while (!rc) {
 		struct ArrowArray b;
@@ -222,7 +222,7 @@ static int next_direct(stream_state *s, struct ArrowArray *out)
 		int rc = ice_scan_plan_next(s->planner, &task);
 		if (rc)
 			return rc;
-		if ((rc = ice_scan__task_open(&s->reader, s->scan, task, s->scan->threads)) != 0)
+		if ((rc = ice_scan__task_open(&s->reader, s->scan, task, s->scan->threads, false)) != 0)
 			return rc;
 	}
 }
@@ -270,7 +270,6 @@ static int stream_next(struct ArrowArrayStream *st, struct ArrowArray *out)
 			rc = ice_read__array_take(&cut, &schema, out, 0, keep, NULL);
 			ice_arrow_schema_release(&schema);
 		}
-		ice_scan__count(&s->scan->stats.rows_returned, keep - out->length);
 		ice_arrow_array_release(out);
 		if (rc) {
 			s->finished = true;
@@ -280,6 +279,7 @@ static int stream_next(struct ArrowArrayStream *st, struct ArrowArray *out)
 		ice_arrow_array_move(&cut, out);
 	}
 	s->returned += out->length;
+	ice_scan__count(&s->scan->stats.rows_returned, out->length);
 	if (limit >= 0 && s->returned >= limit)
 		stop_workers(s);
 	return 0;
