@@ -32,11 +32,12 @@ typedef struct plan_ctx {
 	ice_scan_delete_index *index;
 } plan_ctx;
 
-/* Tasks of one data manifest, with everything they own. */
+/* Tasks of one data manifest, with everything they own: the data files are
+ * copied into one arena (freed at once), residuals and delete lists apart. */
 typedef struct batch {
 	ice_scan_task *tasks;
 	size_t n, cap;
-	ice_data_file **files;
+	ice_arena arena;
 	ice_expr **residuals;
 	ice_scan_delete **deletes;
 } batch;
@@ -76,15 +77,89 @@ static void batch_free(void *p)
 	if (!b)
 		return;
 	for (size_t i = 0; i < b->n; i++) {
-		ice_data_file_free(b->files[i]);
 		ice_expr_free(b->residuals[i]);
 		ice__free(b->deletes[i]);
 	}
 	ice__free(b->tasks);
-	ice__free(b->files);
 	ice__free(b->residuals);
 	ice__free(b->deletes);
+	ice_arena__free(&b->arena);
 	ice__free(b);
+}
+
+/* ---- copying data files into a batch's arena ---------------------------------------------- */
+
+static bool has_payload(ice_type_id t)
+{
+	return t == ICE_TYPE_STRING || t == ICE_TYPE_BINARY || t == ICE_TYPE_FIXED || t == ICE_TYPE_UUID ||
+	       t == ICE_TYPE_GEOMETRY || t == ICE_TYPE_GEOGRAPHY;
+}
+
+static const void *dup_mem(ice_arena *a, const void *p, size_t n, bool *failed)
+{
+	void *q;
+	if (!p || n == 0)
+		return p;
+	if (!(q = ice_arena__memdup(a, p, n)))
+		*failed = true;
+	return q;
+}
+
+static const char *dup_str(ice_arena *a, const char *s, bool *failed)
+{
+	return s ? dup_mem(a, s, strlen(s) + 1, failed) : NULL;
+}
+
+static void dup_bounds(ice_arena *a, ice_metric_bounds *b, bool *failed)
+{
+	ice_metric_bound *items;
+	if (!b->n || *failed)
+		return;
+	if (!(items = (ice_metric_bound *)dup_mem(a, b->items, b->n * sizeof(*items), failed)))
+		return;
+	for (size_t i = 0; i < b->n && !*failed; i++) {
+		const uint8_t *old = items[i].bytes.data;
+		items[i].bytes.data = dup_mem(a, old, items[i].bytes.len, failed);
+		/* a decoded string or binary bound points into its bytes */
+		if (has_payload(items[i].value.type) && items[i].value.v.bytes.data && old &&
+		    items[i].value.v.bytes.data >= old && items[i].value.v.bytes.data <= old + items[i].bytes.len)
+			items[i].value.v.bytes.data = items[i].bytes.data + (items[i].value.v.bytes.data - old);
+		else if (has_payload(items[i].value.type) && items[i].value.v.bytes.len)
+			items[i].value.v.bytes.data = dup_mem(a, items[i].value.v.bytes.data, items[i].value.v.bytes.len, failed);
+	}
+	b->items = items;
+}
+
+/* A deep copy of a reader's data file in `a` (ice_data_file_copy, without an allocation per file). */
+static ice_data_file *copy_into(ice_arena *a, const ice_data_file *f)
+{
+	bool failed = false;
+	ice_data_file *df = ice_arena__alloc_raw(a, sizeof(*df));
+	if (!df)
+		return NULL;
+	*df = *f;
+	df->file_path = dup_str(a, f->file_path, &failed);
+	df->file_format = dup_str(a, f->file_format, &failed);
+	df->referenced_data_file = dup_str(a, f->referenced_data_file, &failed);
+	if (f->n_partition) {
+		ice_literal *p = (ice_literal *)dup_mem(a, f->partition, f->n_partition * sizeof(*p), &failed);
+		for (size_t i = 0; p && i < f->n_partition; i++)
+			if (!p[i].is_null && has_payload(p[i].type))
+				p[i].v.bytes.data = dup_mem(a, p[i].v.bytes.data, p[i].v.bytes.len, &failed);
+		df->partition = p;
+	}
+	df->column_sizes.items = dup_mem(a, f->column_sizes.items, f->column_sizes.n * sizeof(ice_metric_count), &failed);
+	df->value_counts.items = dup_mem(a, f->value_counts.items, f->value_counts.n * sizeof(ice_metric_count), &failed);
+	df->null_value_counts.items =
+		dup_mem(a, f->null_value_counts.items, f->null_value_counts.n * sizeof(ice_metric_count), &failed);
+	df->nan_value_counts.items =
+		dup_mem(a, f->nan_value_counts.items, f->nan_value_counts.n * sizeof(ice_metric_count), &failed);
+	dup_bounds(a, &df->lower_bounds, &failed);
+	dup_bounds(a, &df->upper_bounds, &failed);
+	df->key_metadata.data = dup_mem(a, f->key_metadata.data, f->key_metadata.len, &failed);
+	df->split_offsets.items = dup_mem(a, f->split_offsets.items, f->split_offsets.n * sizeof(int64_t), &failed);
+	df->equality_ids.items = dup_mem(a, f->equality_ids.items, f->equality_ids.n * sizeof(int32_t), &failed);
+	return failed ? NULL : df;
 }
 
 static void delete_batch_free(void *p)
@@ -322,10 +397,7 @@ static int batch_add(batch *b, const ice_manifest_entry *e, const ice_partition_
 		ice_scan_task *tasks = ice__reallocarray(b->tasks, cap, sizeof(*tasks));
 		if (tasks)
 			b->tasks = tasks;
-		ice_data_file **files = tasks ? ice__reallocarray(b->files, cap, sizeof(*files)) : NULL;
-		if (files)
-			b->files = files;
-		ice_expr **res = files ? ice__reallocarray(b->residuals, cap, sizeof(*res)) : NULL;
+		ice_expr **res = tasks ? ice__reallocarray(b->residuals, cap, sizeof(*res)) : NULL;
 		if (res)
 			b->residuals = res;
 		ice_scan_delete **dels = res ? ice__reallocarray(b->deletes, cap, sizeof(*dels)) : NULL;
@@ -340,16 +412,14 @@ static int batch_add(batch *b, const ice_manifest_entry *e, const ice_partition_
 	ice_scan_task *t = &b->tasks[k];
 	size_t nd = 0, capd = 0;
 	memset(t, 0, sizeof(*t));
-	b->files[k] = NULL;
 	b->residuals[k] = owned;
 	b->deletes[k] = NULL;
 	b->n++;
-	if ((rc = ice_data_file_copy(&b->files[k], &e->data_file)) != 0)
-		return rc;
+	if (!(t->file = copy_into(&b->arena, &e->data_file)))
+		return ICE_ERROR;
 	if ((rc = ice_scan__delete_index_match(ctx->index, ctx->scan, &e->data_file, seq_of(e), &b->deletes[k], &nd,
 	                                       &capd)) != 0)
 		return rc;
-	t->file = b->files[k];
 	t->data_sequence_number = seq_of(e);
 	t->file_sequence_number = file_seq_of(e);
 	t->spec = spec;
@@ -372,8 +442,9 @@ static int read_data_manifest(void *vctx, size_t i, void **result)
 	*result = NULL;
 	if (!(b = ice__calloc(1, sizeof(*b))))
 		return ICE_ERROR;
+	ice_arena__init(&b->arena, 64 * 1024);
 	if ((rc = open_manifest(scan, mf, &r, &spec)) != 0) {
-		ice__free(b);
+		batch_free(b);
 		return rc;
 	}
 	const ice_scan_spec_filter *sf = ice_scan__spec_filter(scan, spec->spec_id);
