@@ -757,3 +757,143 @@ TEST(test_expr_batch__rows_of_every_layout)
 	ice_expr_free(e);
 	ice_schema_free(schema);
 }
+
+TEST(test_expr_batch__more_layouts)
+{
+	static const char *SJ =
+		"{\"type\": \"struct\", \"schema-id\": 0, \"fields\": ["
+		"{\"id\": 1, \"name\": \"f\", \"required\": false, \"type\": \"float\"},"
+		"{\"id\": 2, \"name\": \"t\", \"required\": false, \"type\": \"time\"},"
+		"{\"id\": 3, \"name\": \"ts\", \"required\": false, \"type\": \"timestamp\"},"
+		"{\"id\": 4, \"name\": \"ns\", \"required\": false, \"type\": \"timestamp_ns\"},"
+		"{\"id\": 5, \"name\": \"ls\", \"required\": false, \"type\": \"string\"},"
+		"{\"id\": 6, \"name\": \"bin\", \"required\": false, \"type\": \"binary\"},"
+		"{\"id\": 7, \"name\": \"lbin\", \"required\": false, \"type\": \"binary\"},"
+		"{\"id\": 8, \"name\": \"u\", \"required\": false, \"type\": \"uuid\"},"
+		"{\"id\": 9, \"name\": \"fx\", \"required\": false, \"type\": \"fixed[2]\"},"
+		"{\"id\": 10, \"name\": \"small\", \"required\": false, \"type\": \"int\"},"
+		"{\"id\": 11, \"name\": \"big\", \"required\": false, \"type\": \"long\"},"
+		"{\"id\": 12, \"name\": \"ms\", \"required\": false, \"type\": \"timestamptz\"},"
+		"{\"id\": 13, \"name\": \"unk\", \"required\": false, \"type\": \"int\"},"
+		"{\"id\": 14, \"name\": \"g\", \"required\": false, \"type\": \"double\"}]}";
+	ice_schema *schema;
+	CHECK_OK(ice_schema_from_json(&schema, SJ, strlen(SJ), "s"));
+	/* 3 rows */
+	const float fl[] = {1.5f, NAN, -2.0f};
+	const int64_t times[] = {0, 36000000000, 86399999999};
+	const int64_t tss[] = {-1, 0, 1000000};
+	const int64_t nss[] = {1, 1000, -1};
+	const int64_t loffs[] = {0, 2, 2, 5};
+	const char lchars[] = "abxyz";
+	const uint8_t valid_ls = 0x05; /* row 1 null */
+	const int32_t boffs[] = {0, 1, 3, 3};
+	const uint8_t bbytes[] = {0x00, 0xff, 0x01};
+	const int64_t lboffs[] = {0, 0, 2, 3};
+	const uint8_t lbbytes[] = {0x0a, 0x0b, 0xff};
+	uint8_t uuids[48];
+	for (int i = 0; i < 48; i++)
+		uuids[i] = (uint8_t)(i / 16 * 17 + i % 16);
+	const uint8_t fxs[] = {1, 2, 1, 3, 9, 9};
+	const int8_t smalls[] = {-5, 0, 127};
+	const uint64_t bigs[] = {1, UINT64_MAX, 42};
+	const int64_t mss[] = {0, 86400000, -1}; /* tsm:UTC */
+	const float fdbl[] = {0.5f, 1.0f, 2.5f}; /* a float file column read as double */
+
+	struct ArrowArray a[14], batch;
+	const void *bufs[15][3];
+	arr(&a[0], 3, 0, NULL, fl, NULL, bufs[0]);
+	arr(&a[1], 3, 0, NULL, times, NULL, bufs[1]);
+	arr(&a[2], 3, 0, NULL, tss, NULL, bufs[2]);
+	arr(&a[3], 3, 0, NULL, nss, NULL, bufs[3]);
+	arr(&a[4], 3, 1, &valid_ls, loffs, lchars, bufs[4]);
+	arr(&a[5], 3, 0, NULL, boffs, bbytes, bufs[5]);
+	arr(&a[6], 3, 0, NULL, lboffs, lbbytes, bufs[6]);
+	arr(&a[7], 3, 0, NULL, uuids, NULL, bufs[7]);
+	arr(&a[8], 3, 0, NULL, fxs, NULL, bufs[8]);
+	arr(&a[9], 3, 0, NULL, smalls, NULL, bufs[9]);
+	arr(&a[10], 3, 0, NULL, bigs, NULL, bufs[10]);
+	arr(&a[11], 3, 0, NULL, mss, NULL, bufs[11]);
+	arr(&a[12], 3, 3, NULL, NULL, NULL, bufs[12]);
+	a[12].n_buffers = 0;
+	arr(&a[13], 3, 0, NULL, fdbl, NULL, bufs[13]);
+	struct ArrowArray *kids[14];
+	for (int i = 0; i < 14; i++)
+		kids[i] = &a[i];
+	arr(&batch, 3, 0, NULL, NULL, NULL, bufs[14]);
+	batch.n_buffers = 1;
+	batch.n_children = 14;
+	batch.children = kids;
+	static const char *formats[] = {"f", "ttu", "tsu:", "tsn:", "U", "z", "Z", "w:16", "w:2", "c", "L", "tsm:UTC", "n", "f"};
+	struct ArrowSchema s[14], s_batch = {.format = "+s"};
+	struct ArrowSchema *skids[14];
+	for (int i = 0; i < 14; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		s[i].format = formats[i];
+		skids[i] = &s[i];
+	}
+	s_batch.n_children = 14;
+	s_batch.children = skids;
+
+	static const struct {
+		const char *where;
+		const char *keep;
+	} cases[] = {
+		{"f > 0", "100"},
+		{"f is nan", "010"},
+		{"f != 1.5", "011"},
+		{"t >= '10:00:00'", "011"},
+		{"t < time '00:00:00.000001'", "100"},
+		{"ts < '1970-01-01'", "100"},
+		{"ts = '1970-01-01T00:00:01'", "001"},
+		{"ns > timestamp_ns '1970-01-01T00:00:00.000000001'", "010"},
+		{"ns >= '1970-01-01'", "110"},
+		{"ls = 'ab'", "100"},
+		{"ls starts with 'x'", "001"},
+		{"ls is null", "010"},
+		{"bin = X'00'", "100"},
+		{"bin > X'00'", "010"},
+		{"bin = X''", "001"},
+		{"lbin = X'0a0b'", "010"},
+		{"u = '11111111-1111-1111-1111-111111111111'", "000"},
+		{"u = '00010203-0405-0607-0809-0a0b0c0d0e0f'", "100"},
+		{"fx = X'0103'", "010"},
+		{"fx >= X'0103'", "011"},
+		{"small < 0", "100"},
+		{"small = 127", "001"},
+		{"big > 100", "010"},
+		{"ms >= '1970-01-02T00:00:00Z'", "010"},
+		{"ms < '1970-01-01'", "001"},
+		{"unk is null", "111"},
+		{"unk = 1", "000"},
+		{"g > 1", "001"},
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		ice_expr *e = NULL, *b = NULL;
+		uint8_t keep[3] = {1, 1, 1};
+		CHECK_OK(ice_expr_parse(&e, cases[c].where));
+		CHECK_MSG(ice_expr_bind(&b, e, ice_schema_struct(schema), true) == 0, "%s: %s", cases[c].where, LAST_ERROR());
+		int rc = ice_expr_eval_batch(b, ice_schema_struct(schema), &batch, &s_batch, keep);
+		ice_expr_free(b);
+		ice_expr_free(e);
+		CHECK_MSG(rc == 0, "%s: %s", cases[c].where, LAST_ERROR());
+		char got[4] = {0};
+		for (int r = 0; r < 3; r++)
+			got[r] = keep[r] ? '1' : '0';
+		CHECK_MSG(strcmp(got, cases[c].keep) == 0, "%s: kept %s, expected %s", cases[c].where, got, cases[c].keep);
+	}
+	/* dictionary-encoded and unknown layouts are refused, not misread */
+	ice_expr *e = NULL, *b = NULL;
+	uint8_t keep[3] = {1, 1, 1};
+	CHECK_OK(ice_expr_parse(&e, "f > 0"));
+	CHECK_OK(ice_expr_bind(&b, e, ice_schema_struct(schema), true));
+	s[0].format = "+l";
+	CHECK_RC(ice_expr_eval_batch(b, ice_schema_struct(schema), &batch, &s_batch, keep), ICE_EUNSUPPORTED);
+	s[0].format = "f";
+	struct ArrowArray dict = a[0];
+	a[0].dictionary = &dict;
+	CHECK_RC(ice_expr_eval_batch(b, ice_schema_struct(schema), &batch, &s_batch, keep), ICE_EUNSUPPORTED);
+	a[0].dictionary = NULL;
+	ice_expr_free(b);
+	ice_expr_free(e);
+	ice_schema_free(schema);
+}
