@@ -16,7 +16,31 @@ enum {
 	OPT_NO_HEADER,
 	OPT_REJECT_FILE,
 	OPT_BRANCH,
+	OPT_NO_SORT,
+	OPT_MEMORY,
 };
+
+/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024). */
+static bool parse_size(const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	int64_t mul = 1;
+	if (end == s || v <= 0)
+		return false;
+	if (*end == 'K' || *end == 'k')
+		mul = 1 << 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1 << 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		mul = (int64_t)1 << 30, end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v > INT64_MAX / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}
 
 static void progress(int64_t rows, int64_t bytes, void *payload)
 {
@@ -79,6 +103,8 @@ CLI_COMMAND(append)
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
 		{"reject-file", required_argument, NULL, OPT_REJECT_FILE},
 		{"branch", required_argument, NULL, OPT_BRANCH},
+		{"no-sort", no_argument, NULL, OPT_NO_SORT},
+		{"memory", required_argument, NULL, OPT_MEMORY},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -112,6 +138,11 @@ CLI_COMMAND(append)
 		case OPT_NO_HEADER: wo.no_header = true; break;
 		case OPT_REJECT_FILE: wo.reject_file = optarg; break;
 		case OPT_BRANCH: wo.branch = optarg; break;
+		case OPT_NO_SORT: wo.no_sort = true; break;
+		case OPT_MEMORY:
+			if (!parse_size(optarg, &wo.max_buffered_bytes))
+				return cli_usage_error(cmd, "--memory wants a size such as 256M, got '%s'", optarg);
+			break;
 		case '?': return cli_usage_error(cmd, "unknown option");
 		default:
 			if ((rc = parse_common(cli, cmd, opt)) != 0)

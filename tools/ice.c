@@ -124,7 +124,8 @@ const cli_command cli_commands[] = {
 	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"},
 	{"append", cmd_append, "append CSV, JSON Lines or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN]\n"
-	 "                  [--no-header] [--reject-file FILE] [--branch NAME] [--json]\n"
+	 "                  [--no-header] [--reject-file FILE] [--branch NAME] [--no-sort]\n"
+	 "                  [--memory SIZE] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
 	 "otherwise; else the format follows the extension) to the table's schema, write\n"
@@ -132,7 +133,9 @@ const cli_command cli_commands[] = {
 	 "have a header naming columns unless --no-header (schema order); an unquoted\n"
 	 "field equal to --null (default: empty) is null. A value that does not convert\n"
 	 "fails the append naming file, line and column, unless --reject-file takes the\n"
-	 "row. --branch commits to that branch instead of main.\n"
+	 "row. --branch commits to that branch instead of main. A table with a sort\n"
+	 "order gets sorted files (runs of half of --memory, default 256M, the bytes\n"
+	 "of rows buffered across partitions) unless --no-sort.\n"
 	 "Prints one summary line (--json: a report). Exit 3: conflict after\n"
 	 "retries; 4: commit state unknown.\n"},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",

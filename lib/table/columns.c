@@ -14,7 +14,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-static const char *format_of(const ice_type *t, char *buf, size_t cap)
+const char *ice_columns__format(const ice_type *t, char *buf, size_t cap)
 {
 	switch (t->id) {
 	case ICE_TYPE_BOOLEAN: return "b";
@@ -69,7 +69,7 @@ static int init(col_builder *b, const ice_type *t, const char *name)
 	ice_buf__init(&b->data, 0);
 	b->type = t;
 	b->name = name;
-	if (!(f = format_of(t, buf, sizeof(buf))))
+	if (!(f = ice_columns__format(t, buf, sizeof(buf))))
 		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "column %s: type %s cannot be written from text",
 		                      name, ice_type_id_name(t->id));
 	snprintf(b->format, sizeof(b->format), "%s", f);
@@ -466,4 +466,22 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 int ice_columns__finish(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema)
 {
 	return finish(b, array, schema, false);
+}
+
+int ice_columns__init(col_builder *b, const ice_type *t, const char *name)
+{
+	int rc = init(b, t, name);
+	if (rc)
+		ice_columns__free(b);
+	return rc;
+}
+
+int ice_columns__append_value(col_builder *b, const ice_literal *v)
+{
+	return append(b, v);
+}
+
+int ice_columns__finish_array(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema, bool nullable)
+{
+	return finish(b, array, schema, nullable);
 }

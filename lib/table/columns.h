@@ -37,4 +37,22 @@ size_t ice_columns__bytes(const col_builder *b);
  * builder is empty and reusable afterwards. */
 int ice_columns__finish(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema);
 
+/* The Arrow format the builders use for `t` (buf holds parameterised ones). */
+const char *ice_columns__format(const ice_type *t, char *buf, size_t cap);
+/* One column of type `t` rather than a struct of fields: init, append
+ * values (NULL or is_null: null), finish into an array of that type. */
+int ice_columns__init(col_builder *b, const ice_type *t, const char *name);
+int ice_columns__append_value(col_builder *b, const ice_literal *v);
+int ice_columns__finish_array(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema, bool nullable);
+
+/* take.c: appends rows `rows[0..n)` of `batch`, a struct array of the
+ * builder's fields laid out as columns.c and convert.c lay them out
+ * (`schema` tells 32- from 64-bit offsets; may be NULL for 32-bit). */
+int ice_columns__take(col_builder *b, const struct ArrowArray *batch, const struct ArrowSchema *schema,
+                      const int64_t *rows, size_t n);
+/* The primitive value of type `t` at `row` of array `a` (payloads borrowed
+ * from the array); ICE_EUNSUPPORTED for nested types. */
+int ice_columns__literal_at(ice_literal *out, const ice_type *t, const struct ArrowArray *a,
+                            const struct ArrowSchema *s, int64_t row);
+
 #endif

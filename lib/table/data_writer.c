@@ -4,20 +4,35 @@
  * source values; each partition buffers rows in column builders and hands
  * them to its own Parquet writer in batches (a fanout writer, as Java's
  * for unsorted input), rolling to a new file at write.target-file-size-bytes.
+ * Rows arrive one at a time as literals (CSV, JSON Lines) or as Arrow
+ * batches already in the table's types (Parquet input, convert.c); a batch
+ * of an unpartitioned, unsorted table goes to the Parquet writer as it is.
+ *
+ * Sorting. When the table has a sort order (and the caller did not turn
+ * sorting off), rows are written in that order, as Java's writers do for
+ * sorted tables: each partition buffers rows up to a run (half the memory
+ * budget, or less when the budget is shared), sorts the run (sort.c) and
+ * writes it; a file never spans two runs, so every file is sorted, and
+ * only such files record the order's id (sort_order_id). Files of an
+ * unsorted table record order 0; files written unsorted for a sorted table
+ * record none. The price of bounded memory is that a partition with more
+ * rows than a run gets several files, each sorted on its own.
  *
  * Memory is bounded, whatever the input size, by three limits: rows
- * buffered per partition (batch_rows), open files (max_open_files: the
- * least recently used file is closed when one more is needed, which costs
- * a smaller file, never correctness), and bytes of open row groups across
- * all files (max_buffered_bytes: the largest open row group is flushed
- * early, which costs a smaller row group). Files are named as Java names
- * them, under data/<partition path>/.
+ * buffered per partition (batch_rows; for sorted tables the run size),
+ * open files (max_open_files: the least recently used file is closed when
+ * one more is needed, which costs a smaller file, never correctness), and
+ * bytes buffered across all partitions, in builders and open row groups
+ * (max_buffered_bytes: the largest is flushed early, which costs a smaller
+ * row group, or a shorter sorted run). Files are named as Java names them,
+ * under data/<partition path>/.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "columns.h"
 #include "ice/parquet.h"
+#include "sort.h"
 #include "ice/transform.h"
 #include "util/alloc.h"
 #include "util/arena.h"
@@ -40,6 +55,8 @@ typedef struct part {
 	char *location;
 	int64_t last_used;
 	bool open;
+	int64_t *sel; /* rows of the batch being routed that go here */
+	size_t nsel, capsel;
 } part;
 
 typedef struct source_path {
@@ -71,7 +88,10 @@ struct ice_data_writer {
 	size_t nfiles;
 	char **written; /* every file location created, for deletion */
 	size_t nwritten;
+	const ice_sort_order *order; /* when sorting */
+	bool has_sort_order_id;      /* what the files record */
 	int32_t sort_order_id;
+	int64_t run_bytes;           /* sorted runs end at this size */
 };
 
 void ice_write_options_init(ice_write_options *o)
@@ -157,7 +177,15 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 			rc = find_source(w, f->source_id, &w->sources[i]);
 	}
 	const ice_sort_order *order = ice_table_metadata_default_sort_order(md);
-	w->sort_order_id = order ? order->order_id : 0;
+	if (!order || order->nfields == 0) {
+		w->has_sort_order_id = true; /* unsorted table: order 0 */
+		w->sort_order_id = 0;
+	} else if (!w->opts.no_sort && !rc && (rc = ice_sort__check(w->schema, order)) == 0) {
+		w->order = order;
+		w->has_sort_order_id = true;
+		w->sort_order_id = order->order_id;
+		w->run_bytes = w->opts.max_buffered_bytes / 2;
+	}
 	if (rc) {
 		ice_data_writer__free(w);
 		return rc;
@@ -173,6 +201,7 @@ static void free_part(part *p)
 	if (p->cols_ready)
 		ice_columns__free(&p->cols);
 	ice__free(p->location);
+	ice__free(p->sel);
 }
 
 void ice_data_writer__free(ice_data_writer *w)
@@ -401,10 +430,8 @@ static int add_data_file(ice_data_writer *w, part *p, const ice_parquet_file_met
 	if (m->nsplit_offsets)
 		memcpy(splits, m->split_offsets, m->nsplit_offsets * sizeof(int64_t));
 	df->split_offsets = (ice_int64_list){true, m->nsplit_offsets, splits};
-	if (w->sort_order_id == 0) {
-		df->has_sort_order_id = true;
-		df->sort_order_id = 0;
-	}
+	df->has_sort_order_id = w->has_sort_order_id;
+	df->sort_order_id = w->sort_order_id;
 	ice_data_file **files = ice__reallocarray(w->files, w->nfiles + 1, sizeof(ice_data_file *));
 	if (!files)
 		return ICE_ERROR;
@@ -413,6 +440,17 @@ static int add_data_file(ice_data_writer *w, part *p, const ice_parquet_file_met
 	return 0;
 }
 
+static int write_batch(ice_data_writer *w, part *p, const struct ArrowArray *batch, const struct ArrowSchema *schema)
+{
+	int rc = 0;
+	if (!p->open)
+		rc = open_file(w, p);
+	if (!rc)
+		rc = ice_parquet_writer_write(p->pw, batch, schema);
+	return rc;
+}
+
+/* Unsorted: the rows buffered in the builders go to the open file. */
 static int flush_rows(ice_data_writer *w, part *p)
 {
 	struct ArrowArray batch;
@@ -422,10 +460,7 @@ static int flush_rows(ice_data_writer *w, part *p)
 		return 0;
 	if ((rc = ice_columns__finish(&p->cols, &batch, &schema)) != 0)
 		return rc;
-	if (!p->open)
-		rc = open_file(w, p);
-	if (!rc)
-		rc = ice_parquet_writer_write(p->pw, &batch, &schema);
+	rc = write_batch(w, p, &batch, &schema);
 	batch.release(&batch);
 	schema.release(&schema);
 	return rc;
@@ -434,7 +469,7 @@ static int flush_rows(ice_data_writer *w, part *p)
 static int close_file(ice_data_writer *w, part *p)
 {
 	ice_parquet_file_metrics *m = NULL;
-	int rc = flush_rows(w, p);
+	int rc = w->order ? 0 : flush_rows(w, p);
 	if (rc || !p->open)
 		return rc;
 	rc = ice_parquet_writer_close(p->pw, &m);
@@ -446,6 +481,45 @@ static int close_file(ice_data_writer *w, part *p)
 	ice_parquet_file_metrics_free(m);
 	ice__free(p->location);
 	p->location = NULL;
+	return rc;
+}
+
+/*
+ * Sorted: the buffered rows are one run. Sorted, they are written in
+ * slices (the sorted copy of one slice at a time beside the run), rolling
+ * to a new file at the target size; the run's last file is closed with it,
+ * so every file holds one contiguous stretch of one sorted run.
+ */
+#define RUN_SLICE 65536
+
+static int write_run(ice_data_writer *w, part *p)
+{
+	struct ArrowArray run, slice;
+	struct ArrowSchema run_schema, slice_schema;
+	int64_t *perm = NULL;
+	int64_t n = ice_columns__rows(&p->cols);
+	int rc;
+	if (n == 0)
+		return 0;
+	if ((rc = ice_columns__finish(&p->cols, &run, &run_schema)) != 0)
+		return rc;
+	rc = ice_sort__permutation(&perm, w->schema, w->order, &run, &run_schema);
+	for (int64_t at = 0; at < n && !rc; at += RUN_SLICE) {
+		size_t k = (size_t)(n - at < RUN_SLICE ? n - at : RUN_SLICE);
+		if ((rc = ice_columns__take(&p->cols, &run, &run_schema, perm + at, k)) != 0 ||
+		    (rc = ice_columns__finish(&p->cols, &slice, &slice_schema)) != 0)
+			break;
+		rc = write_batch(w, p, &slice, &slice_schema);
+		slice.release(&slice);
+		slice_schema.release(&slice_schema);
+		if (!rc && at + (int64_t)k < n && ice_parquet_writer_should_roll(p->pw))
+			rc = close_file(w, p);
+	}
+	ice__free(perm);
+	run.release(&run);
+	run_schema.release(&run_schema);
+	if (!rc)
+		rc = close_file(w, p);
 	return rc;
 }
 
@@ -469,73 +543,182 @@ static int enforce_limits(ice_data_writer *w, part *current)
 	int64_t largest_bytes = 0;
 	for (size_t i = 0; i < w->nparts; i++) {
 		part *p = w->all[i];
-		if (!p->open)
-			continue;
-		int64_t b = ice_parquet_writer_buffered_bytes(p->pw);
+		int64_t b = (int64_t)ice_columns__bytes(&p->cols) + (p->open ? ice_parquet_writer_buffered_bytes(p->pw) : 0);
 		total += b;
 		if (b > largest_bytes) {
 			largest_bytes = b;
 			largest = p;
 		}
 	}
-	if (total > w->opts.max_buffered_bytes && largest)
+	if (total <= w->opts.max_buffered_bytes || !largest)
+		return 0;
+	if (w->order)
+		return write_run(w, largest);
+	if ((rc = flush_rows(w, largest)) == 0 && largest->open)
 		rc = ice_parquet_writer_flush_row_group(largest->pw);
 	return rc;
 }
 
-static int flush_part(ice_data_writer *w, part *p)
+/* After rows were added to `p`: flush, roll or end a run as the limits say. */
+static int after_rows(ice_data_writer *w, part *p, bool check_memory)
 {
-	int rc = flush_rows(w, p);
-	if (!rc && p->open && ice_parquet_writer_should_roll(p->pw))
-		rc = close_file(w, p);
-	if (!rc)
+	int rc = 0;
+	if (w->order) {
+		if ((int64_t)ice_columns__bytes(&p->cols) >= w->run_bytes)
+			rc = write_run(w, p);
+	} else if (ice_columns__rows(&p->cols) >= w->opts.batch_rows) {
+		rc = flush_rows(w, p);
+		if (!rc && p->open && ice_parquet_writer_should_roll(p->pw))
+			rc = close_file(w, p);
+		check_memory = true;
+	}
+	if (!rc && check_memory)
 		rc = enforce_limits(w, p);
 	return rc;
 }
 
-int ice_data_writer__write(ice_data_writer *w, const ice_literal *const *values)
+/* The part of the partition tuple in w->pvals (made when new). */
+static int find_part(ice_data_writer *w, part **out)
 {
-	part *p = NULL;
 	void *found = NULL;
 	int rc;
 	ice_buf__clear(&w->key);
 	for (size_t i = 0; i < w->spec->nfields; i++) {
-		const ice_literal *src = source_value(&w->sources[i], values);
-		ice_literal in = src ? *src : ice_literal_null(ice_schema_find_field(w->schema, w->spec->fields[i].source_id)->type->id);
-		if ((rc = ice_transform_apply(&w->spec->fields[i].transform, &in, &w->pvals[i])) != 0)
-			return ice_error__prefix("partition field %s", w->spec->fields[i].name);
 		uint8_t tag = w->pvals[i].is_null ? 0 : 1;
 		ice_buf__putc(&w->key, (char)tag);
 		if (!w->pvals[i].is_null) {
-			uint8_t tmp[64];
 			size_t len = 0;
 			if ((rc = ice_literal_to_bytes(&w->pvals[i], NULL, 0, &len)) != 0)
 				return rc;
 			uint32_t l32 = (uint32_t)len;
 			ice_buf__put(&w->key, &l32, 4);
-			if (len <= sizeof(tmp)) {
-				ice_literal_to_bytes(&w->pvals[i], tmp, len, &len);
-				ice_buf__put(&w->key, tmp, len);
-			} else {
-				uint8_t *dst = ice_buf__reserve(&w->key, len);
-				if (dst)
-					ice_literal_to_bytes(&w->pvals[i], dst, len, &len);
-			}
+			uint8_t *dst = ice_buf__reserve(&w->key, len);
+			if (dst)
+				ice_literal_to_bytes(&w->pvals[i], dst, len, &len);
 		}
 	}
 	if (w->key.error)
 		return ICE_ERROR;
-	if (ice_map__get_str(&w->parts, w->key.ptr ? w->key.ptr : "", w->key.len, &found))
-		p = found;
-	else if ((rc = new_part(w, &p)) != 0)
+	if (ice_map__get_str(&w->parts, w->key.ptr ? w->key.ptr : "", w->key.len, &found)) {
+		*out = found;
+		return 0;
+	}
+	return new_part(w, out);
+}
+
+static int partition_value(ice_data_writer *w, size_t i, const ice_literal *src)
+{
+	const ice_partition_field *f = &w->spec->fields[i];
+	ice_literal in = src ? *src : ice_literal_null(ice_schema_find_field(w->schema, f->source_id)->type->id);
+	int rc = ice_transform_apply(&f->transform, &in, &w->pvals[i]);
+	return rc ? ice_error__prefix("partition field %s", f->name) : 0;
+}
+
+int ice_data_writer__write(ice_data_writer *w, const ice_literal *const *values)
+{
+	part *p = NULL;
+	int rc;
+	for (size_t i = 0; i < w->spec->nfields; i++)
+		if ((rc = partition_value(w, i, source_value(&w->sources[i], values))) != 0)
+			return rc;
+	if ((rc = find_part(w, &p)) != 0)
 		return rc;
 	p->last_used = ++w->tick;
 	if ((rc = ice_columns__append_row(&p->cols, values)) != 0)
 		return rc;
 	w->rows++;
-	if (ice_columns__rows(&p->cols) >= w->opts.batch_rows)
-		return flush_part(w, p);
+	return after_rows(w, p, w->order && (w->rows & 1023) == 0);
+}
+
+/* The partition source `sp` of row `row` of a batch (null under a null struct). */
+static int batch_source(const ice_data_writer *w, const source_path *sp, const struct ArrowArray *batch,
+                        const struct ArrowSchema *schema, int64_t row, ice_literal *out)
+{
+	const struct ArrowArray *a = batch->children[sp->top];
+	const struct ArrowSchema *s = schema->children[sp->top];
+	const ice_type *t = ice_schema_field_at(w->schema, sp->top)->type;
+	int64_t i = row + batch->offset;
+	for (size_t d = 0; d < sp->depth; d++) {
+		const uint8_t *v = a->n_buffers > 0 ? a->buffers[0] : NULL;
+		int64_t j = i + a->offset;
+		size_t c;
+		for (c = 0; c < t->u.struct_.nfields && t->u.struct_.fields[c].id != sp->ids[d]; c++)
+			;
+		if ((v && a->null_count && !((v[j >> 3] >> (j & 7)) & 1)) || c == t->u.struct_.nfields) {
+			const ice_field *f = ice_schema_find_field(w->schema, sp->ids[sp->depth - 1]);
+			*out = ice_literal_null(f->type->id);
+			return 0;
+		}
+		i = j;
+		t = t->u.struct_.fields[c].type;
+		a = a->children[c];
+		s = s->children[c];
+	}
+	return ice_columns__literal_at(out, t, a, s, i);
+}
+
+static int select_row(part *p, int64_t row)
+{
+	if (p->nsel == p->capsel) {
+		size_t cap = p->capsel ? p->capsel * 2 : 256;
+		int64_t *sel = ice__reallocarray(p->sel, cap, sizeof(int64_t));
+		if (!sel)
+			return ICE_ERROR;
+		p->sel = sel;
+		p->capsel = cap;
+	}
+	p->sel[p->nsel++] = row;
 	return 0;
+}
+
+int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *batch, const struct ArrowSchema *schema)
+{
+	part *p = NULL;
+	int rc = 0;
+	if (batch->length == 0)
+		return 0;
+	if (w->spec->nfields == 0 && !w->order) {
+		/* Nothing to route or order: the batch is written as it is,
+		 * after whatever rows were buffered before it. */
+		if ((rc = find_part(w, &p)) != 0 || (rc = flush_rows(w, p)) != 0 ||
+		    (rc = write_batch(w, p, batch, schema)) != 0)
+			return rc;
+		p->last_used = ++w->tick;
+		w->rows += batch->length;
+		if (ice_parquet_writer_should_roll(p->pw))
+			rc = close_file(w, p);
+		return rc ? rc : enforce_limits(w, p);
+	}
+	/* Route each row to its part; consecutive rows of one partition
+	 * skip the lookup. */
+	part *prev = NULL;
+	for (int64_t row = 0; row < batch->length && !rc; row++) {
+		bool same = prev != NULL;
+		for (size_t i = 0; i < w->spec->nfields && !rc; i++) {
+			ice_literal src, before = w->pvals[i];
+			if ((rc = batch_source(w, &w->sources[i], batch, schema, row, &src)) == 0 &&
+			    (rc = partition_value(w, i, &src)) == 0 && same)
+				same = ice_literal_compare(&before, &w->pvals[i]) == 0 && before.is_null == w->pvals[i].is_null;
+		}
+		if (!rc && !same)
+			rc = find_part(w, &prev);
+		if (!rc)
+			rc = select_row(prev, row);
+	}
+	for (size_t i = 0; i < w->nparts && !rc; i++) {
+		p = w->all[i];
+		if (!p->nsel)
+			continue;
+		p->last_used = ++w->tick;
+		rc = ice_columns__take(&p->cols, batch, schema, p->sel, p->nsel);
+		w->rows += (int64_t)p->nsel;
+		p->nsel = 0;
+		if (!rc)
+			rc = after_rows(w, p, false);
+	}
+	for (size_t i = 0; i < w->nparts; i++)
+		w->all[i]->nsel = 0;
+	return rc ? rc : enforce_limits(w, NULL);
 }
 
 int ice_data_writer__close(ice_data_writer *w, const ice_data_file *const **files_out, size_t *n_out)
@@ -543,7 +726,9 @@ int ice_data_writer__close(ice_data_writer *w, const ice_data_file *const **file
 	int rc = 0;
 	for (size_t i = 0; i < w->nparts && !rc; i++) {
 		part *p = w->all[i];
-		if (ice_columns__rows(&p->cols) > 0 || p->open)
+		if (w->order)
+			rc = write_run(w, p);
+		else if (ice_columns__rows(&p->cols) > 0 || p->open)
 			rc = close_file(w, p);
 	}
 	if (rc)

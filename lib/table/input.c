@@ -9,21 +9,21 @@
  * the row. Nothing is committed after an error, and the files written are
  * deleted.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert.h"
 #include "csv.h"
 #include "ice/parquet.h"
 #include "internal.h"
 #include "io/io.h"
 #include "util/alloc.h"
 #include "util/arena.h"
-#include "util/datetime.h"
 #include "util/error.h"
 #include "util/json.h"
 #include "util/strutil.h"
+#include "values.h"
 #include "writer.h"
 
 typedef struct appender {
@@ -58,251 +58,6 @@ static int conv_error(const char *file, int64_t line, size_t col, const char *na
 		                      (long long)line, col, name, msg);
 	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld (%s): %s", file, (long long)line, name,
 	                      msg);
-}
-
-static int json_to_literal(ice_literal *out, const ice_type *t, const ice_json *j, ice_arena *a, int depth);
-
-/* Text to a value of `t` (no null handling). ICE_EINVALID on failure, with
- * a short reason in the error (the caller adds file, line and column). */
-static int text_to_literal(ice_literal *out, const ice_type *t, const char *s, size_t len, ice_arena *a)
-{
-	int64_t l;
-	double d;
-	bool zone;
-	switch (t->id) {
-	case ICE_TYPE_INT:
-		if (!ice_str__to_int64(s, len, &l) || l < INT32_MIN || l > INT32_MAX)
-			break;
-		*out = ice_literal_int((int32_t)l);
-		return 0;
-	case ICE_TYPE_LONG:
-		if (!ice_str__to_int64(s, len, &l))
-			break;
-		*out = ice_literal_long(l);
-		return 0;
-	case ICE_TYPE_DOUBLE:
-	case ICE_TYPE_FLOAT:
-		if (!ice_str__to_double(s, len, &d)) {
-			if (ice_str__ieq(s, len, "nan", 3))
-				d = NAN;
-			else if (ice_str__ieq(s, len, "inf", 3) || ice_str__ieq(s, len, "infinity", 8))
-				d = INFINITY;
-			else if (ice_str__ieq(s, len, "-inf", 4) || ice_str__ieq(s, len, "-infinity", 9))
-				d = -INFINITY;
-			else
-				break;
-		}
-		*out = ice_literal_null(t->id);
-		out->is_null = false;
-		if (t->id == ICE_TYPE_DOUBLE)
-			out->v.f64 = d;
-		else
-			out->v.f32 = (float)d;
-		return 0;
-	case ICE_TYPE_DATE: {
-		int32_t days;
-		if (!ice_dt__parse_date(s, len, &days))
-			break;
-		*out = ice_literal_null(ICE_TYPE_DATE);
-		out->is_null = false;
-		out->v.i32 = days;
-		return 0;
-	}
-	case ICE_TYPE_TIMESTAMP:
-	case ICE_TYPE_TIMESTAMPTZ:
-	case ICE_TYPE_TIMESTAMP_NS:
-	case ICE_TYPE_TIMESTAMPTZ_NS: {
-		bool ns = t->id == ICE_TYPE_TIMESTAMP_NS || t->id == ICE_TYPE_TIMESTAMPTZ_NS;
-		bool tz = t->id == ICE_TYPE_TIMESTAMPTZ || t->id == ICE_TYPE_TIMESTAMPTZ_NS;
-		int32_t days;
-		/* A timestamp without zone for a timestamptz column is taken as UTC;
-		 * a zone for a timestamp without zone is refused. */
-		if (ice_dt__parse_timestamp(s, len, ns, &l, &zone)) {
-			if (zone && !tz)
-				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-				                      "a time zone in a value for a timestamp without zone");
-		} else if (ice_dt__parse_date(s, len, &days)) {
-			l = (int64_t)days * ICE_MICROS_PER_DAY * (ns ? 1000 : 1);
-		} else {
-			break;
-		}
-		*out = ice_literal_null(t->id);
-		out->is_null = false;
-		out->v.i64 = l;
-		return 0;
-	}
-	case ICE_TYPE_STRING:
-		if (!ice_utf8__valid((const uint8_t *)s, len))
-			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "not valid UTF-8");
-		*out = ice_literal_string(s, len);
-		return 0;
-	case ICE_TYPE_STRUCT:
-	case ICE_TYPE_LIST:
-	case ICE_TYPE_MAP: {
-		ice_json *j;
-		int rc = ice_json__parse(&j, s, len, "value");
-		if (rc)
-			return rc;
-		rc = json_to_literal(out, t, j, a, 0);
-		if (!rc) {
-			/* The literal may borrow strings from the parsed document. */
-			rc = ICE_OK;
-		}
-		ice_json__free(j);
-		return rc;
-	}
-	default:
-		return ice_literal_from_string(out, t, s, len, a);
-	}
-	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "not a %s", ice_type_id_name(t->id));
-}
-
-static int json_to_literal(ice_literal *out, const ice_type *t, const ice_json *j, ice_arena *a, int depth)
-{
-	ice_json_type jt = ice_json__type(j);
-	int rc;
-	if (depth > 64)
-		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "nested too deeply");
-	if (jt == ICE_JSON_NULL) {
-		*out = ice_literal_null(t->id);
-		return 0;
-	}
-	switch (t->id) {
-	case ICE_TYPE_BOOLEAN:
-		if (!ice_json__is_bool(j))
-			break;
-		*out = ice_literal_bool(jt == ICE_JSON_TRUE);
-		return 0;
-	case ICE_TYPE_INT:
-	case ICE_TYPE_LONG:
-		if (jt != ICE_JSON_INT)
-			break;
-		if (t->id == ICE_TYPE_INT) {
-			int64_t v = ice_json__int(j);
-			if (v < INT32_MIN || v > INT32_MAX)
-				break;
-			*out = ice_literal_int((int32_t)v);
-		} else {
-			*out = ice_literal_long(ice_json__int(j));
-		}
-		return 0;
-	case ICE_TYPE_FLOAT:
-	case ICE_TYPE_DOUBLE:
-		if (!ice_json__is_number(j)) {
-			if (jt == ICE_JSON_STRING) {
-				size_t len;
-				const char *s = ice_json__str(j, &len);
-				return text_to_literal(out, t, s, len, a);
-			}
-			break;
-		}
-		*out = ice_literal_null(t->id);
-		out->is_null = false;
-		if (t->id == ICE_TYPE_DOUBLE)
-			out->v.f64 = ice_json__number(j);
-		else
-			out->v.f32 = (float)ice_json__number(j);
-		return 0;
-	case ICE_TYPE_DECIMAL:
-		if (jt == ICE_JSON_INT || jt == ICE_JSON_REAL) {
-			char num[48];
-			size_t n = jt == ICE_JSON_INT ? (size_t)snprintf(num, sizeof(num), "%lld", (long long)ice_json__int(j))
-			                              : ice_json__format_double(ice_json__number(j), num);
-			char *copy = ice_arena__strndup(a, num, n);
-			if (!copy)
-				return ICE_ERROR;
-			return ice_literal_from_string(out, t, copy, n, a);
-		}
-		if (jt != ICE_JSON_STRING)
-			break;
-		/* fall through */
-	default:
-		if (jt == ICE_JSON_STRING) {
-			size_t len;
-			const char *s = ice_json__str(j, &len);
-			char *copy = ice_arena__strndup(a, s, len);
-			if (!copy)
-				return ICE_ERROR;
-			return text_to_literal(out, t, copy, len, a);
-		}
-		break;
-	case ICE_TYPE_STRUCT: {
-		if (jt != ICE_JSON_OBJECT)
-			break;
-		size_t n = t->u.struct_.nfields;
-		ice_literal *items = ice_arena__allocarray(a, n ? n : 1, sizeof(ice_literal));
-		int32_t *ids = ice_arena__allocarray(a, n ? n : 1, sizeof(int32_t));
-		if (!items || !ids)
-			return ICE_ERROR;
-		for (size_t i = 0; i < n; i++) {
-			const ice_field *f = &t->u.struct_.fields[i];
-			const ice_json *m = ice_json__get(j, f->name);
-			ids[i] = f->id;
-			if (!m) {
-				items[i] = ice_literal_null(f->type->id);
-			} else if ((rc = json_to_literal(&items[i], f->type, m, a, depth + 1)) != 0) {
-				return ice_error__prefix("%s", f->name);
-			}
-			if (items[i].is_null && f->required)
-				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: null in a required field", f->name);
-		}
-		*out = ice_literal_null(ICE_TYPE_STRUCT);
-		out->is_null = false;
-		out->v.nested.n = n;
-		out->v.nested.items = items;
-		out->v.nested.field_ids = ids;
-		return 0;
-	}
-	case ICE_TYPE_LIST: {
-		if (jt != ICE_JSON_ARRAY)
-			break;
-		size_t n = ice_json__size(j);
-		ice_literal *items = ice_arena__allocarray(a, n ? n : 1, sizeof(ice_literal));
-		if (!items)
-			return ICE_ERROR;
-		for (size_t i = 0; i < n; i++) {
-			if ((rc = json_to_literal(&items[i], t->u.list.element.type, ice_json__at(j, i), a, depth + 1)) != 0)
-				return ice_error__prefix("[%zu]", i);
-			if (items[i].is_null && t->u.list.element.required)
-				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "[%zu]: null in a required element", i);
-		}
-		*out = ice_literal_null(ICE_TYPE_LIST);
-		out->is_null = false;
-		out->v.nested.n = n;
-		out->v.nested.items = items;
-		return 0;
-	}
-	case ICE_TYPE_MAP: {
-		if (jt != ICE_JSON_OBJECT)
-			break;
-		size_t n = ice_json__size(j), i = 0;
-		ice_literal *items = ice_arena__allocarray(a, n ? 2 * n : 1, sizeof(ice_literal));
-		ice_json_iter it;
-		const char *key;
-		ice_json *value;
-		if (!items)
-			return ICE_ERROR;
-		ice_json__iter_init(&it, j);
-		while (ice_json__iter_next(&it, &key, &value)) {
-			char *k = ice_arena__strdup(a, key);
-			if (!k)
-				return ICE_ERROR;
-			if ((rc = text_to_literal(&items[2 * i], t->u.map.key.type, k, strlen(k), a)) != 0 ||
-			    (rc = json_to_literal(&items[2 * i + 1], t->u.map.value.type, value, a, depth + 1)) != 0)
-				return ice_error__prefix("%s", key);
-			if (items[2 * i + 1].is_null && t->u.map.value.required)
-				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: null in a required value", key);
-			i++;
-		}
-		*out = ice_literal_null(ICE_TYPE_MAP);
-		out->is_null = false;
-		out->v.nested.n = i;
-		out->v.nested.items = items;
-		return 0;
-	}
-	}
-	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "a JSON %s is not a %s", ice_json__type_name(j),
-	                      ice_type_id_name(t->id));
 }
 
 /* ---- rows ---------------------------------------------------------------------------- */
@@ -473,7 +228,7 @@ static int append_csv(appender *ap, const char *input)
 				size_t len = rec.fields[c].len;
 				if (!rec.quoted[c] && len == null_len && memcmp(s, null_token, len) == 0)
 					continue;
-				if ((rc = text_to_literal(&ap->values[map[c]], f->type, s, len, &ap->row_arena)) != 0) {
+				if ((rc = ice_value__from_text(&ap->values[map[c]], f->type, s, len, &ap->row_arena)) != 0) {
 					char shown[80];
 					snprintf(shown, sizeof(shown), "%.*s%s", (int)(len > 64 ? 64 : len), s, len > 64 ? "..." : "");
 					char *tn = ice_type_to_string(f->type);
@@ -552,7 +307,7 @@ static int append_jsonl(appender *ap, const char *input)
 					break;
 				}
 				const ice_field *f = ice_schema_field_at(ap->schema, i);
-				if ((rc = json_to_literal(&ap->values[i], f->type, value, &ap->row_arena, 0)) != 0) {
+				if ((rc = ice_value__from_json(&ap->values[i], f->type, value, &ap->row_arena, 0)) != 0) {
 					char why[256];
 					snprintf(why, sizeof(why), "%s", ice_error_last() ? ice_error_last()->message : "");
 					rc = conv_error(name, rec.line, 0, f->name, "%s", why);
@@ -586,82 +341,43 @@ static int append_jsonl(appender *ap, const char *input)
 	return rc;
 }
 
+/* Parquet: batches converted to the table's types (convert.c) go to the
+ * data writer whole; no value passes through text unless it must. */
 static int append_parquet(appender *ap, const char *input)
 {
 	ice_parquet_reader *r;
 	ice_parquet_scan *scan = NULL;
 	ice_parquet_scan_options so;
+	ice_converter *conv = NULL;
 	struct ArrowSchema schema;
-	long *map = NULL;
 	int rc = ice_parquet_reader_open(&r, ice_table_io(ap->table), input);
 	if (rc)
 		return rc;
 	ice_parquet_scan_options_init(&so);
 	memset(&schema, 0, sizeof(schema));
-	if ((rc = ice_parquet_scan_open(&scan, r, &so)) != 0 || (rc = ice_parquet_scan_schema(scan, &schema)) != 0)
+	if ((rc = ice_parquet_scan_open(&scan, r, &so)) != 0 || (rc = ice_parquet_scan_schema(scan, &schema)) != 0 ||
+	    (rc = ice_convert__new(&conv, ap->schema, &schema, input)) != 0)
 		goto done;
-	if (!(map = ice__calloc((size_t)schema.n_children + 1, sizeof(long)))) {
-		rc = ICE_ERROR;
-		goto done;
-	}
-	for (int64_t c = 0; c < schema.n_children && !rc; c++) {
-		const char *col = schema.children[c]->name;
-		map[c] = -1;
-		for (size_t i = 0; i < ap->nfields; i++)
-			if (strcmp(ice_schema_field_at(ap->schema, i)->name, col) == 0)
-				map[c] = (long)i;
-		if (map[c] < 0)
-			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-			                    "%s: column '%s': unknown column (not in the table's schema)", input, col);
-	}
 	for (;;) {
-		struct ArrowArray batch;
+		struct ArrowArray batch, converted;
 		int64_t first;
-		if (rc)
-			break;
 		rc = ice_parquet_scan_next(scan, &batch, &first);
 		if (rc == ICE_ITEROVER) {
 			rc = 0;
 			break;
 		}
+		if (rc || (rc = ice_convert__batch(conv, &batch, first, &converted)) != 0)
+			break;
+		rc = ice_data_writer__write_batch(ap->dw, &converted, ice_convert__schema(conv));
+		ap->rows += converted.length;
+		converted.release(&converted);
 		if (rc)
 			break;
-		for (int64_t row = 0; row < batch.length && !rc; row++) {
-			char *texts[256];
-			int64_t nt = 0;
-			reset_row(ap);
-			ice_arena__free(&ap->row_arena);
-			for (int64_t c = 0; c < schema.n_children && !rc; c++) {
-				const ice_field *f = ice_schema_field_at(ap->schema, (size_t)map[c]);
-				char *text = NULL;
-				if ((rc = ice_arrow_value_to_string(&text, schema.children[c], batch.children[c], row)) != 0)
-					break;
-				if (!text)
-					continue;
-				if (nt < 256)
-					texts[nt++] = text;
-				if ((rc = text_to_literal(&ap->values[map[c]], f->type, text, strlen(text), &ap->row_arena)) != 0) {
-					char why[256];
-					snprintf(why, sizeof(why), "%s", ice_error_last() ? ice_error_last()->message : "");
-					rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: row %lld, column '%s': %s", input,
-					                    (long long)(first + row), f->name, why);
-				}
-				if (nt == 256) {
-					ice_free(text);
-					rc = rc ? rc : ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "%s: too many columns", input);
-				}
-			}
-			if (!rc)
-				rc = check_required(ap, input, first + row + 1);
-			if (!rc)
-				rc = emit_row(ap);
-			for (int64_t k = 0; k < nt; k++)
-				ice_free(texts[k]);
-		}
-		batch.release(&batch);
+		if (ap->opts->progress)
+			ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
 	}
 done:
-	ice__free(map);
+	ice_convert__free(conv);
 	ice_arrow_schema_release(&schema);
 	ice_parquet_scan_free(scan);
 	ice_parquet_reader_free(r);

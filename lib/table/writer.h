@@ -18,6 +18,10 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 /* One row: values[i] for top-level field i of the current schema (NULL or
  * is_null: null). Payloads are copied; they need not outlive the call. */
 int ice_data_writer__write(ice_data_writer *w, const ice_literal *const *values);
+/* A batch of rows already in the table's types: a struct array of the
+ * current schema's top-level fields, laid out as convert.c makes them.
+ * Borrowed: copied or written before the call returns. */
+int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *batch, const struct ArrowSchema *schema);
 /* Finish every open file. The data files stay owned by the writer. */
 int ice_data_writer__close(ice_data_writer *w, const ice_data_file *const **files_out, size_t *n_out);
 /* Delete every file written so far. */

@@ -85,6 +85,11 @@ typedef struct ice_write_options {
 	void *progress_payload;
 	/* The branch to commit to (NULL: main); see ice_append_set_branch. */
 	const char *branch;
+	/* Write rows in input order even when the table has a sort order
+	 * (faster; the files then record no sort order). By default the rows
+	 * of a sorted table are sorted in runs of up to half of
+	 * max_buffered_bytes, one run per file or more (every file sorted). */
+	bool no_sort;
 } ice_write_options;
 
 ICE_EXTERN void ice_write_options_init(ice_write_options *opts);

@@ -1,0 +1,264 @@
+/*
+ * table/values.c - values of the table's types from text (CSV fields,
+ * JSON strings, the text fallback of Parquet input) and from JSON (JSON
+ * Lines members, nested values written as JSON text in CSV): the same
+ * rules everywhere, so a value means the same whatever the input format.
+ * Numbers are parsed strictly; "NaN", "inf" and "-inf" are floats;
+ * timestamps without a zone for a timestamptz column are UTC, and a zone
+ * for a timestamp without zone is refused; a date alone is midnight;
+ * nested values come from JSON objects and arrays, map keys from their
+ * text. Errors are ICE_EINVALID with a short reason; the caller adds the
+ * file, line and column.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/datetime.h"
+#include "util/error.h"
+#include "util/strutil.h"
+#include "values.h"
+
+
+/* Text to a value of `t` (no null handling). ICE_EINVALID on failure, with
+ * a short reason in the error (the caller adds file, line and column). */
+int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, size_t len, ice_arena *a)
+{
+	int64_t l;
+	double d;
+	bool zone;
+	switch (t->id) {
+	case ICE_TYPE_INT:
+		if (!ice_str__to_int64(s, len, &l) || l < INT32_MIN || l > INT32_MAX)
+			break;
+		*out = ice_literal_int((int32_t)l);
+		return 0;
+	case ICE_TYPE_LONG:
+		if (!ice_str__to_int64(s, len, &l))
+			break;
+		*out = ice_literal_long(l);
+		return 0;
+	case ICE_TYPE_DOUBLE:
+	case ICE_TYPE_FLOAT:
+		if (!ice_str__to_double(s, len, &d)) {
+			if (ice_str__ieq(s, len, "nan", 3))
+				d = NAN;
+			else if (ice_str__ieq(s, len, "inf", 3) || ice_str__ieq(s, len, "infinity", 8))
+				d = INFINITY;
+			else if (ice_str__ieq(s, len, "-inf", 4) || ice_str__ieq(s, len, "-infinity", 9))
+				d = -INFINITY;
+			else
+				break;
+		}
+		*out = ice_literal_null(t->id);
+		out->is_null = false;
+		if (t->id == ICE_TYPE_DOUBLE)
+			out->v.f64 = d;
+		else
+			out->v.f32 = (float)d;
+		return 0;
+	case ICE_TYPE_DATE: {
+		int32_t days;
+		if (!ice_dt__parse_date(s, len, &days))
+			break;
+		*out = ice_literal_null(ICE_TYPE_DATE);
+		out->is_null = false;
+		out->v.i32 = days;
+		return 0;
+	}
+	case ICE_TYPE_TIMESTAMP:
+	case ICE_TYPE_TIMESTAMPTZ:
+	case ICE_TYPE_TIMESTAMP_NS:
+	case ICE_TYPE_TIMESTAMPTZ_NS: {
+		bool ns = t->id == ICE_TYPE_TIMESTAMP_NS || t->id == ICE_TYPE_TIMESTAMPTZ_NS;
+		bool tz = t->id == ICE_TYPE_TIMESTAMPTZ || t->id == ICE_TYPE_TIMESTAMPTZ_NS;
+		int32_t days;
+		/* A timestamp without zone for a timestamptz column is taken as UTC;
+		 * a zone for a timestamp without zone is refused. */
+		if (ice_dt__parse_timestamp(s, len, ns, &l, &zone)) {
+			if (zone && !tz)
+				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+				                      "a time zone in a value for a timestamp without zone");
+		} else if (ice_dt__parse_date(s, len, &days)) {
+			l = (int64_t)days * ICE_MICROS_PER_DAY * (ns ? 1000 : 1);
+		} else {
+			break;
+		}
+		*out = ice_literal_null(t->id);
+		out->is_null = false;
+		out->v.i64 = l;
+		return 0;
+	}
+	case ICE_TYPE_STRING:
+		if (!ice_utf8__valid((const uint8_t *)s, len))
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "not valid UTF-8");
+		*out = ice_literal_string(s, len);
+		return 0;
+	case ICE_TYPE_STRUCT:
+	case ICE_TYPE_LIST:
+	case ICE_TYPE_MAP: {
+		ice_json *j;
+		int rc = ice_json__parse(&j, s, len, "value");
+		if (rc)
+			return rc;
+		rc = ice_value__from_json(out, t, j, a, 0);
+		if (!rc) {
+			/* The literal may borrow strings from the parsed document. */
+			rc = ICE_OK;
+		}
+		ice_json__free(j);
+		return rc;
+	}
+	default:
+		return ice_literal_from_string(out, t, s, len, a);
+	}
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "not a %s", ice_type_id_name(t->id));
+}
+
+int ice_value__from_json(ice_literal *out, const ice_type *t, const ice_json *j, ice_arena *a, int depth)
+{
+	ice_json_type jt = ice_json__type(j);
+	int rc;
+	if (depth > 64)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "nested too deeply");
+	if (jt == ICE_JSON_NULL) {
+		*out = ice_literal_null(t->id);
+		return 0;
+	}
+	switch (t->id) {
+	case ICE_TYPE_BOOLEAN:
+		if (!ice_json__is_bool(j))
+			break;
+		*out = ice_literal_bool(jt == ICE_JSON_TRUE);
+		return 0;
+	case ICE_TYPE_INT:
+	case ICE_TYPE_LONG:
+		if (jt != ICE_JSON_INT)
+			break;
+		if (t->id == ICE_TYPE_INT) {
+			int64_t v = ice_json__int(j);
+			if (v < INT32_MIN || v > INT32_MAX)
+				break;
+			*out = ice_literal_int((int32_t)v);
+		} else {
+			*out = ice_literal_long(ice_json__int(j));
+		}
+		return 0;
+	case ICE_TYPE_FLOAT:
+	case ICE_TYPE_DOUBLE:
+		if (!ice_json__is_number(j)) {
+			if (jt == ICE_JSON_STRING) {
+				size_t len;
+				const char *s = ice_json__str(j, &len);
+				return ice_value__from_text(out, t, s, len, a);
+			}
+			break;
+		}
+		*out = ice_literal_null(t->id);
+		out->is_null = false;
+		if (t->id == ICE_TYPE_DOUBLE)
+			out->v.f64 = ice_json__number(j);
+		else
+			out->v.f32 = (float)ice_json__number(j);
+		return 0;
+	case ICE_TYPE_DECIMAL:
+		if (jt == ICE_JSON_INT || jt == ICE_JSON_REAL) {
+			char num[48];
+			size_t n = jt == ICE_JSON_INT ? (size_t)snprintf(num, sizeof(num), "%lld", (long long)ice_json__int(j))
+			                              : ice_json__format_double(ice_json__number(j), num);
+			char *copy = ice_arena__strndup(a, num, n);
+			if (!copy)
+				return ICE_ERROR;
+			return ice_literal_from_string(out, t, copy, n, a);
+		}
+		if (jt != ICE_JSON_STRING)
+			break;
+		/* fall through */
+	default:
+		if (jt == ICE_JSON_STRING) {
+			size_t len;
+			const char *s = ice_json__str(j, &len);
+			char *copy = ice_arena__strndup(a, s, len);
+			if (!copy)
+				return ICE_ERROR;
+			return ice_value__from_text(out, t, copy, len, a);
+		}
+		break;
+	case ICE_TYPE_STRUCT: {
+		if (jt != ICE_JSON_OBJECT)
+			break;
+		size_t n = t->u.struct_.nfields;
+		ice_literal *items = ice_arena__allocarray(a, n ? n : 1, sizeof(ice_literal));
+		int32_t *ids = ice_arena__allocarray(a, n ? n : 1, sizeof(int32_t));
+		if (!items || !ids)
+			return ICE_ERROR;
+		for (size_t i = 0; i < n; i++) {
+			const ice_field *f = &t->u.struct_.fields[i];
+			const ice_json *m = ice_json__get(j, f->name);
+			ids[i] = f->id;
+			if (!m) {
+				items[i] = ice_literal_null(f->type->id);
+			} else if ((rc = ice_value__from_json(&items[i], f->type, m, a, depth + 1)) != 0) {
+				return ice_error__prefix("%s", f->name);
+			}
+			if (items[i].is_null && f->required)
+				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: null in a required field", f->name);
+		}
+		*out = ice_literal_null(ICE_TYPE_STRUCT);
+		out->is_null = false;
+		out->v.nested.n = n;
+		out->v.nested.items = items;
+		out->v.nested.field_ids = ids;
+		return 0;
+	}
+	case ICE_TYPE_LIST: {
+		if (jt != ICE_JSON_ARRAY)
+			break;
+		size_t n = ice_json__size(j);
+		ice_literal *items = ice_arena__allocarray(a, n ? n : 1, sizeof(ice_literal));
+		if (!items)
+			return ICE_ERROR;
+		for (size_t i = 0; i < n; i++) {
+			if ((rc = ice_value__from_json(&items[i], t->u.list.element.type, ice_json__at(j, i), a, depth + 1)) != 0)
+				return ice_error__prefix("[%zu]", i);
+			if (items[i].is_null && t->u.list.element.required)
+				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "[%zu]: null in a required element", i);
+		}
+		*out = ice_literal_null(ICE_TYPE_LIST);
+		out->is_null = false;
+		out->v.nested.n = n;
+		out->v.nested.items = items;
+		return 0;
+	}
+	case ICE_TYPE_MAP: {
+		if (jt != ICE_JSON_OBJECT)
+			break;
+		size_t n = ice_json__size(j), i = 0;
+		ice_literal *items = ice_arena__allocarray(a, n ? 2 * n : 1, sizeof(ice_literal));
+		ice_json_iter it;
+		const char *key;
+		ice_json *value;
+		if (!items)
+			return ICE_ERROR;
+		ice_json__iter_init(&it, j);
+		while (ice_json__iter_next(&it, &key, &value)) {
+			char *k = ice_arena__strdup(a, key);
+			if (!k)
+				return ICE_ERROR;
+			if ((rc = ice_value__from_text(&items[2 * i], t->u.map.key.type, k, strlen(k), a)) != 0 ||
+			    (rc = ice_value__from_json(&items[2 * i + 1], t->u.map.value.type, value, a, depth + 1)) != 0)
+				return ice_error__prefix("%s", key);
+			if (items[2 * i + 1].is_null && t->u.map.value.required)
+				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: null in a required value", key);
+			i++;
+		}
+		*out = ice_literal_null(ICE_TYPE_MAP);
+		out->is_null = false;
+		out->v.nested.n = i;
+		out->v.nested.items = items;
+		return 0;
+	}
+	}
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "a JSON %s is not a %s", ice_json__type_name(j),
+	                      ice_type_id_name(t->id));
+}
