@@ -79,23 +79,35 @@ static int count_files(const char *dir, const char *suffix)
 	return n;
 }
 
+/* "PARTITION" or "PARTITION|SORT ORDER" (either may be empty). */
 static int create_table(ice_io *io, const char *dir, const char *schema_text, const char *partition)
 {
 	ice_schema *schema = NULL;
 	ice_partition_spec *spec = NULL;
+	ice_sort_order *order = NULL;
 	ice_table_create_options opts;
 	ice_table *t = NULL;
+	char part[256] = "", *sort = NULL;
 	int rc = ice_schema_parse_dsl(&schema, schema_text);
-	if (!rc && partition)
-		rc = ice_partition_spec_parse_dsl(&spec, partition, schema);
+	if (partition) {
+		snprintf(part, sizeof(part), "%s", partition);
+		if ((sort = strchr(part, '|')) != NULL)
+			*sort++ = '\0';
+	}
+	if (!rc)
+		rc = ice_partition_spec_parse_dsl(&spec, part, schema);
+	if (!rc && sort)
+		rc = ice_sort_order_parse_dsl(&order, sort, schema);
 	if (!rc) {
 		ice_table_create_options_init(&opts);
 		opts.schema = schema;
 		opts.spec = spec;
+		opts.sort_order = order;
 		opts.location = dir;
 		rc = ice_table_create(&t, NULL, io, dir, &opts);
 	}
 	ice_table_free(t);
+	ice_sort_order_free(order);
 	ice_partition_spec_free(spec);
 	ice_schema_free(schema);
 	return rc;
@@ -318,8 +330,8 @@ TEST(test_table_faults__append_parquet_and_add_files_every_allocation)
 	snprintf(table, sizeof(table), "%s/t", dir);
 	snprintf(input, sizeof(input), "%s/in.csv", dir);
 	/* a Parquet file to read: one the write path wrote */
-	CHECK_OK(create_table(io, src, "id long, s string, d date, dec decimal(12,2)", NULL));
-	write_text(input, "id,s,d,dec\n1,a,2024-01-01,1.25\n2,,2024-02-01,\n3,c,,-7.00\n");
+	CHECK_OK(create_table(io, src, "id int, s string, d date, dec decimal(12,2), n string", NULL));
+	write_text(input, "id,s,d,dec,n\n1,a,2024-01-01,1.25,7\n2,,2024-02-01,,\n3,c,,-7.00,-1\n");
 	ice_table *t;
 	ice_write_options_init(&wo);
 	CHECK_OK(ice_table_open(&t, io, src));
@@ -327,13 +339,19 @@ TEST(test_table_faults__append_parquet_and_add_files_every_allocation)
 	ice_table_free(t);
 	snprintf(data, sizeof(data), "%s/data", src);
 	CHECK(first_data_file(data, parquet, sizeof(parquet)));
-	/* read into a table whose types differ (promotions) */
-	CHECK_OK(create_table(io, table, "id long, s string, d date, dec decimal(14,2)", "month(d)"));
-	append_every_failure(io, table, "id long, s string, d date, dec decimal(14,2)", "month(d)", parquet, &wo, 3);
+	/* read into tables whose types differ (int widened, decimal relabelled,
+	 * n parsed from text, a column missing), partitioned, then sorted */
+	const char *types = "id long, s string, d timestamp, dec decimal(14,2), n int, extra double";
+	CHECK_OK(create_table(io, table, types, "month(d)"));
+	append_every_failure(io, table, types, "month(d)", parquet, &wo, 3);
+	char sorted[256];
+	snprintf(sorted, sizeof(sorted), "%s/sorted", dir);
+	CHECK_OK(create_table(io, sorted, types, "|s desc nulls last, id"));
+	append_every_failure(io, sorted, types, "|s desc nulls last, id", parquet, &wo, 3);
 	/* add-files of a file in one partition, into an unpartitioned table */
 	char added[256];
 	snprintf(added, sizeof(added), "%s/added", dir);
-	CHECK_OK(create_table(io, added, "id long, s string, d date, dec decimal(12,2)", NULL));
+	CHECK_OK(create_table(io, added, "id long, s string, d date, dec decimal(12,2), n string", NULL));
 	for (uint64_t n = 1;; n++) {
 		const char *files[] = {parquet};
 		int64_t before = ice_alloc_outstanding();
@@ -350,7 +368,7 @@ TEST(test_table_faults__append_parquet_and_add_files_every_allocation)
 		}
 		if (rc == 0) { /* a best-effort step failed: start again */
 			rm_tree(added);
-			CHECK_OK(create_table(io, added, "id long, s string, d date, dec decimal(12,2)", NULL));
+			CHECK_OK(create_table(io, added, "id long, s string, d date, dec decimal(12,2), n string", NULL));
 			continue;
 		}
 		CHECK_MSG(ice_error_last() != NULL, "allocation %llu: no error", (unsigned long long)n);
