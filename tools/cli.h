@@ -118,6 +118,7 @@ CLI_COMMAND(branch);
 CLI_COMMAND(rollback);
 CLI_COMMAND(delete);
 CLI_COMMAND(overwrite);
+CLI_COMMAND(rewrite_manifests);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);

@@ -221,6 +221,13 @@ const cli_command cli_commands[] = {
 	 "matching EXPR (every row without --where), or with --dynamic every row of the\n"
 	 "partitions the input writes to. Input as for ice append. Exit 3: a concurrent\n"
 	 "commit conflicts (serializable: it added data the overwrite covers).\n"},
+	{"rewrite-manifests", cmd_rewrite_manifests, "pack a table's manifests into few, full ones",
+	 "Usage: ice rewrite-manifests TABLE [--json]\n"
+	 "\n"
+	 "Rewrite the current snapshot's data and delete manifests, per partition spec,\n"
+	 "into manifests of up to commit.manifest.target-size-bytes (8 MiB), as one\n"
+	 "'replace' snapshot. Files keep their snapshot ids and sequence numbers; no data\n"
+	 "file is read or written. A table already packed commits nothing.\n"},
 	{NULL, NULL, NULL, NULL},
 };
 

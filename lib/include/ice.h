@@ -25,6 +25,7 @@
 #include "ice/partition_spec.h"
 #include "ice/puffin.h"
 #include "ice/refs.h"
+#include "ice/rewrite_manifests.h"
 #include "ice/scan.h"
 #include "ice/schema.h"
 #include "ice/snapshot.h"

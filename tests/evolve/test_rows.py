@@ -192,3 +192,23 @@ def test_delete_racing_four_appenders(tmp_path, mode, isolation):
     assert appended <= final
     assert not any(r[1] == 1 for r in final)
     assert canon(pyiceberg_rows(t)) == canon(duckdb_rows(t))
+
+
+def test_rewrite_manifests_read_by_peers(tmp_path):
+    t = str(tmp_path / "t")
+    ice_ok("create", t, "--schema", "id long required, cat string, v double", "--partition", "cat",
+           "--format-version", 3, "--property", "commit.manifest-merge.enabled=false",
+           "--property", "write.delete.mode=merge-on-read")
+    state = []
+    for k in range(6):
+        more = rows(10 * k, 10 * k + 10)
+        append_rows(t, more, tmp_path)
+        state += more
+    ice_ok("delete", t, "--where", "id < 5")
+    state = [r for r in state if r["id"] >= 5]
+    r = ice_ok("--json", "rewrite-manifests", t).json()
+    assert r["committed"] and r["manifests-before"] == 7 and r["manifests-after"] == 2  # data + deletes
+    summary = snapshot(metadata(t), r["snapshot-id"])["summary"]
+    assert summary["operation"] == "replace" and summary["manifests-replaced"] == "6"
+    peers_agree(t, r["snapshot-id"], state)
+    assert not ice_ok("--json", "rewrite-manifests", t).json()["committed"]

@@ -433,3 +433,44 @@ TEST(test_update_merge__disabled_keeps_every_manifest)
 	cleanup(io, dir);
 	ice_io_free(io);
 }
+
+TEST(test_update_merge__rewrite_manifests)
+{
+	ice_io *io;
+	ice_table *t;
+	ice_rewrite_manifests_report rep;
+	int64_t records, existing;
+	bool seq_ok, rows_ok;
+	const char *dir = tmp_dir("rewrite");
+	CHECK(dir);
+	CHECK_OK(ice_io_new(&io));
+	CHECK_OK(create(&t, io, dir, "id long", 3));
+	CHECK_OK(ice_table_rewrite_manifests(t, NULL, &rep, NULL));
+	CHECK(!rep.committed); /* no snapshot yet */
+	ice_property p[] = {{"commit.manifest-merge.enabled", "false"}};
+	ice_properties set = {1, p};
+	CHECK_OK(ice_table_update_properties(t, &set, NULL, 0, NULL));
+	for (int i = 0; i < 6; i++)
+		CHECK_OK(append(t, NULL, i + 1, NULL));
+	CHECK_INT(manifest_count(t, io), 6);
+	CHECK_OK(ice_table_rewrite_manifests(t, NULL, &rep, NULL));
+	CHECK(rep.committed);
+	CHECK_INT(rep.manifests_before, 6);
+	CHECK_INT(rep.manifests_replaced, 6);
+	CHECK_INT(rep.manifests_after, 1);
+	CHECK_INT(manifest_count(t, io), 1);
+	const ice_snapshot *s = ice_table_metadata_current_snapshot(ice_table_current(t));
+	CHECK_STR(s->operation, "replace");
+	CHECK_STR(ice_properties_get(&s->summary, "manifests-created"), "1");
+	CHECK_STR(ice_properties_get(&s->summary, "total-records"), "21");
+	CHECK_OK(live_entries(t, io, &records, &existing, &seq_ok, &rows_ok));
+	CHECK_INT(records, 21);
+	CHECK_INT(existing, 6);
+	CHECK(seq_ok && rows_ok);
+	/* packed already: nothing to commit */
+	CHECK_OK(ice_table_rewrite_manifests(t, NULL, &rep, NULL));
+	CHECK(!rep.committed);
+	ice_table_free(t);
+	cleanup(io, dir);
+	ice_io_free(io);
+}

@@ -1,0 +1,202 @@
+/*
+ * table/rewrite_manifests.c - ice rewrite-manifests (ice/rewrite_manifests.h):
+ * the current snapshot's manifests packed into full ones by the merge of
+ * manifest_merge.c with every bin of two or more merged, delete manifests
+ * included, committed as a "replace" snapshot. Each attempt rewrites the
+ * manifests of that attempt's base, so a concurrent commit is simply
+ * included; nothing to merge commits nothing.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ice/rewrite_manifests.h"
+#include "manifest_merge.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/uri.h"
+#include "util/uuid.h"
+
+typedef struct rewrite {
+	ice_table *table;
+	int64_t snapshot_id;
+	char uuid[ICE_UUID_STRLEN + 1];
+	int counter;
+	ice_rewrite_manifests_report *report;
+} rewrite;
+
+static const char *const totals[] = {"total-records", "total-files-size", "total-data-files",
+                                     "total-delete-files", "total-position-deletes", "total-equality-deletes"};
+
+static int apply_rewrite(ice_commit_ctx *ctx, const ice_table_metadata *base, ice_metadata_builder *b, void *payload)
+{
+	rewrite *rw = payload;
+	const ice_snapshot *parent = ice_table_metadata_current_snapshot(base);
+	int version = ice_table_metadata_format_version(base);
+	const ice_io *io = ice_table_io(rw->table);
+	ice_manifest_list *list = NULL;
+	ice_manifest_list_writer *lw = NULL;
+	ice_manifest_list_writer_options lo;
+	ice_merged_list merged;
+	ice_merge_config cfg;
+	ice_merge_stats stats = {0, 0, 0};
+	const ice_manifest_file **all = NULL;
+	int64_t first_row_id = 0, next_row_id = 0, entries = 0;
+	char name[160], values[4][32];
+	char *dir = NULL, *loc = NULL;
+	int rc;
+
+	memset(&merged, 0, sizeof(merged));
+	if (!parent)
+		return ICE_ITEROVER;
+	if ((rc = ice_manifest_list_read_snapshot(&list, io, base, parent)) != 0)
+		return rc;
+	if (!(all = ice__mallocarray(list->n + 1, sizeof(*all)))) {
+		rc = ICE_ERROR;
+		goto done;
+	}
+	for (size_t i = 0; i < list->n; i++) {
+		all[i] = &list->items[i];
+		if (list->items[i].added_files_count > 0)
+			entries += list->items[i].added_files_count;
+		if (list->items[i].existing_files_count > 0)
+			entries += list->items[i].existing_files_count;
+	}
+	ice_manifest_merge__config(base, &cfg);
+	ice_merge_target target = {ctx, base, io, rw->snapshot_id, rw->uuid, &rw->counter, &stats};
+	if ((rc = ice_manifest_merge__run(&merged, &target, &cfg, true, all, list->n)) != 0)
+		goto done;
+	if (stats.created == 0) {
+		rc = ICE_ITEROVER; /* already packed */
+		goto done;
+	}
+	snprintf(name, sizeof(name), "snap-%" PRId64 "-%d-%s.avro", rw->snapshot_id, ice_commit_attempt(ctx) + 1, rw->uuid);
+	if (!(dir = ice_uri__join(ice_table_metadata_location(base), "metadata")) || !(loc = ice_uri__join(dir, name))) {
+		rc = ICE_ERROR;
+		goto done;
+	}
+	ice_manifest_list_writer_options_init(&lo);
+	lo.format_version = version;
+	lo.snapshot_id = rw->snapshot_id;
+	lo.has_parent_snapshot_id = true;
+	lo.parent_snapshot_id = parent->snapshot_id;
+	lo.sequence_number = version >= 2 ? ice_table_metadata_last_sequence_number(base) + 1 : 0;
+	if (version >= 3) {
+		ice_table_metadata_next_row_id(base, &first_row_id);
+		lo.has_first_row_id = true;
+		lo.first_row_id = first_row_id;
+	}
+	if ((rc = ice_manifest_list_writer_open(&lw, io, loc, &lo)) != 0)
+		goto done;
+	if ((rc = ice_commit_track_file(ctx, loc)) != 0) {
+		ice_manifest_list_writer_abort(lw);
+		goto done;
+	}
+	for (size_t i = 0; i < merged.n && !rc; i++)
+		rc = ice_manifest_list_writer_add(lw, merged.items[i]);
+	if (rc) {
+		ice_manifest_list_writer_abort(lw);
+		goto done;
+	}
+	if ((rc = ice_manifest_list_writer_close(lw, &next_row_id)) != 0)
+		goto done;
+
+	ice_property items[12];
+	size_t n = 0;
+	items[n++] = (ice_property){"operation", "replace"};
+	snprintf(values[0], sizeof(values[0]), "%" PRId64, stats.created);
+	snprintf(values[1], sizeof(values[1]), "%" PRId64, stats.kept);
+	snprintf(values[2], sizeof(values[2]), "%" PRId64, stats.replaced);
+	snprintf(values[3], sizeof(values[3]), "%" PRId64, entries);
+	items[n++] = (ice_property){"manifests-created", values[0]};
+	items[n++] = (ice_property){"manifests-kept", values[1]};
+	items[n++] = (ice_property){"manifests-replaced", values[2]};
+	items[n++] = (ice_property){"entries-processed", values[3]};
+	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
+		const char *v = ice_properties_get(&parent->summary, totals[i]);
+		if (v)
+			items[n++] = (ice_property){totals[i], v};
+	}
+	ice_snapshot snap;
+	memset(&snap, 0, sizeof(snap));
+	snap.snapshot_id = rw->snapshot_id;
+	snap.has_parent = true;
+	snap.parent_snapshot_id = parent->snapshot_id;
+	snap.sequence_number = lo.sequence_number;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snap.timestamp_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (snap.timestamp_ms <= ice_table_metadata_last_updated_ms(base))
+		snap.timestamp_ms = ice_table_metadata_last_updated_ms(base) + 1;
+	snap.manifest_list = loc;
+	snap.summary.n = n;
+	snap.summary.items = items;
+	snap.operation = "replace";
+	snap.has_schema_id = true;
+	snap.schema_id = ice_schema_id(ice_table_metadata_current_schema(base));
+	if (version >= 3) {
+		snap.has_first_row_id = true;
+		snap.first_row_id = first_row_id;
+		snap.has_added_rows = true;
+		snap.added_rows = next_row_id - first_row_id;
+	}
+	ice_ref main_ref = *ice_table_metadata_ref(base, "main");
+	main_ref.name = "main";
+	main_ref.snapshot_id = rw->snapshot_id;
+	ice_requirement req = {ICE_REQUIRE_REF_SNAPSHOT_ID, "main", true, parent->snapshot_id};
+	if ((rc = ice_commit_require(ctx, &req)) == 0 && (rc = ice_metadata_builder_add_snapshot(b, &snap)) == 0)
+		rc = ice_metadata_builder_set_ref(b, "main", &main_ref);
+	if (!rc && rw->report) {
+		rw->report->manifests_before = (int64_t)list->n;
+		rw->report->manifests_after = (int64_t)merged.n;
+		rw->report->manifests_created = stats.created;
+		rw->report->manifests_replaced = stats.replaced;
+	}
+done:
+	ice_merged_list__free(&merged);
+	ice__free(all);
+	ice__free(loc);
+	ice__free(dir);
+	ice_manifest_list_free(list);
+	return rc;
+}
+
+int ice_table_rewrite_manifests(ice_table *table, const ice_commit_options *commit_opts,
+                                ice_rewrite_manifests_report *report, ice_commit_result *result)
+{
+	rewrite rw;
+	ice_rewrite_manifests_report rep;
+	ice_operation op = {"rewrite manifests", apply_rewrite, &rw};
+	ice_commit_result res;
+	uint8_t u[16];
+	uint64_t id;
+	int rc;
+	memset(&rw, 0, sizeof(rw));
+	memset(&rep, 0, sizeof(rep));
+	rw.table = table;
+	rw.report = &rep;
+	ice_uuid__random(u);
+	ice_uuid__format(u, rw.uuid);
+	do {
+		ice_uuid__random(u);
+		memcpy(&id, u, sizeof(id));
+		id &= INT64_MAX;
+	} while (id == 0);
+	rw.snapshot_id = (int64_t)id;
+	rc = ice_table_commit(table, &op, commit_opts, &res);
+	if (rc == ICE_ITEROVER) {
+		/* nothing to merge: nothing committed */
+		ice_error_clear();
+		rc = 0;
+		res.state = ICE_COMMIT_SUCCEEDED;
+	} else if (!rc) {
+		rep.committed = true;
+		rep.snapshot_id = rw.snapshot_id;
+	}
+	if (report)
+		*report = rep;
+	if (result)
+		*result = res;
+	return rc;
+}
