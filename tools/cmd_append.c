@@ -65,6 +65,8 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_int(w, r->files);
 		ice_json_key(w, "bytes");
 		ice_json_int(w, r->bytes);
+		ice_json_key(w, "partitions");
+		ice_json_int(w, r->partitions);
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
 		ice_json_key(w, "elapsed-ms");
@@ -78,8 +80,10 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		fprintf(cli->out, "%s %lld rows", what, (long long)r->rows);
 		if (r->rejected)
 			fprintf(cli->out, " (%lld rejected)", (long long)r->rejected);
-		fprintf(cli->out, " in %lld files (%lld bytes) as snapshot %lld\n", (long long)r->files, (long long)r->bytes,
-		        (long long)r->snapshot_id);
+		fprintf(cli->out, " in %lld files (%lld bytes", (long long)r->files, (long long)r->bytes);
+		if (r->partitions > 1)
+			fprintf(cli->out, ", %lld partitions", (long long)r->partitions);
+		fprintf(cli->out, ") as snapshot %lld\n", (long long)r->snapshot_id);
 	}
 	return EXIT_OK;
 }

@@ -412,7 +412,9 @@ int ice_table_add_files(ice_table *table, const char *const *files, size_t nfile
 		report->bytes = rc ? 0 : bytes;
 		const ice_snapshot *cur = ice_table_metadata_current_snapshot(ice_table_current(table));
 		const char *added = !rc && cur ? ice_properties_get(&cur->summary, "added-records") : NULL;
+		const char *parts = !rc && cur ? ice_properties_get(&cur->summary, "changed-partition-count") : NULL;
 		report->rows = added ? strtoll(added, NULL, 10) : 0;
+		report->partitions = parts ? strtoll(parts, NULL, 10) : 0;
 	}
 	if (result)
 		*result = res;

@@ -57,6 +57,7 @@ typedef struct part {
 	bool open;
 	int64_t *sel; /* rows of the batch being routed that go here */
 	size_t nsel, capsel;
+	int64_t nfiles; /* data files written */
 } part;
 
 typedef struct source_path {
@@ -437,7 +438,16 @@ static int add_data_file(ice_data_writer *w, part *p, const ice_parquet_file_met
 		return ICE_ERROR;
 	w->files = files;
 	files[w->nfiles++] = df;
+	p->nfiles++;
 	return 0;
+}
+
+int64_t ice_data_writer__partitions(const ice_data_writer *w)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < w->nparts; i++)
+		n += w->all[i]->nfiles > 0;
+	return n;
 }
 
 static int write_batch(ice_data_writer *w, part *p, const struct ArrowArray *batch, const struct ArrowSchema *schema)

@@ -9,9 +9,11 @@
  * the row. Nothing is committed after an error, and the files written are
  * deleted.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "convert.h"
 #include "csv.h"
@@ -34,6 +36,7 @@ typedef struct appender {
 	ice_arena row_arena;
 	size_t nfields;
 	ice_literal *values;
+	ice_literal *nulls; /* a row of nulls of each field's type */
 	const ice_literal **ptrs;
 	int64_t rows, rejected, bytes_read;
 	ice_output *reject;
@@ -92,10 +95,7 @@ static int emit_row(appender *ap)
 
 static void reset_row(appender *ap)
 {
-	for (size_t i = 0; i < ap->nfields; i++) {
-		ap->values[i] = ice_literal_null(ice_schema_field_at(ap->schema, i)->type->id);
-		ap->ptrs[i] = &ap->values[i];
-	}
+	memcpy(ap->values, ap->nulls, ap->nfields * sizeof(ice_literal));
 }
 
 static int check_required(appender *ap, const char *file, int64_t line)
@@ -343,6 +343,47 @@ static int append_jsonl(appender *ap, const char *input)
 
 /* Parquet: batches converted to the table's types (convert.c) go to the
  * data writer whole; no value passes through text unless it must. */
+/*
+ * Parquet needs random access: standard input is copied to a temporary
+ * file first ($TMPDIR, else /tmp), removed as soon as it is open.
+ */
+static int spool_stdin(char *path, size_t cap, int *fd_out)
+{
+	const char *dir = getenv("TMPDIR");
+	char buf[1 << 16];
+	snprintf(path, cap, "%s/ice-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return ice_error__os(path, "create a temporary file for standard input");
+	for (;;) {
+		ssize_t n = read(0, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = ice_error__os("<stdin>", "read");
+			close(fd);
+			unlink(path);
+			return rc;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				int rc = ice_error__os(path, "write");
+				close(fd);
+				unlink(path);
+				return rc;
+			}
+			off += w;
+		}
+	}
+	*fd_out = fd;
+	return 0;
+}
+
 static int append_parquet(appender *ap, const char *input)
 {
 	ice_parquet_reader *r;
@@ -350,9 +391,20 @@ static int append_parquet(appender *ap, const char *input)
 	ice_parquet_scan_options so;
 	ice_converter *conv = NULL;
 	struct ArrowSchema schema;
-	int rc = ice_parquet_reader_open(&r, ice_table_io(ap->table), input);
-	if (rc)
+	char spooled[4096];
+	int fd = -1, rc;
+	if (strcmp(input, "-") == 0 && (rc = spool_stdin(spooled, sizeof(spooled), &fd)) != 0)
 		return rc;
+	rc = ice_parquet_reader_open(&r, ice_table_io(ap->table), fd >= 0 ? spooled : input);
+	if (fd >= 0) {
+		/* the reader holds its own descriptor */
+		unlink(spooled);
+		close(fd);
+	}
+	if (rc)
+		return fd >= 0 ? ice_error__prefix("<stdin>") : rc;
+	if (fd >= 0)
+		input = "<stdin>";
 	ice_parquet_scan_options_init(&so);
 	memset(&schema, 0, sizeof(schema));
 	if ((rc = ice_parquet_scan_open(&scan, r, &so)) != 0 || (rc = ice_parquet_scan_schema(scan, &schema)) != 0 ||
@@ -414,9 +466,14 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 	ap.nfields = ice_schema_field_count(ap.schema);
 	ice_arena__init(&ap.row_arena, 4096);
 	if (!(ap.values = ice__calloc(ap.nfields + 1, sizeof(ice_literal))) ||
+	    !(ap.nulls = ice__calloc(ap.nfields + 1, sizeof(ice_literal))) ||
 	    !(ap.ptrs = ice__calloc(ap.nfields + 1, sizeof(ice_literal *)))) {
 		rc = ICE_ERROR;
 		goto done;
+	}
+	for (size_t i = 0; i < ap.nfields; i++) {
+		ap.nulls[i] = ice_literal_null(ice_schema_field_at(ap.schema, i)->type->id);
+		ap.ptrs[i] = &ap.values[i];
 	}
 	if ((rc = ice_data_writer__new(&ap.dw, ice_table_io(table), ice_table_current(table), opts)) != 0)
 		goto done;
@@ -443,6 +500,7 @@ done:
 	*rows_out = ap.rows;
 	*rejected_out = ap.rejected;
 	ice__free(ap.values);
+	ice__free(ap.nulls);
 	ice__free(ap.ptrs);
 	ice_arena__free(&ap.row_arena);
 	return rc;
@@ -478,6 +536,7 @@ int ice_table_append_files(ice_table *table, const char *const *inputs, size_t n
 		report->rows = rows;
 		report->rejected = rejected;
 		report->files = (int64_t)nfiles;
+		report->partitions = dw ? ice_data_writer__partitions(dw) : 0;
 		for (size_t i = 0; i < nfiles; i++)
 			report->bytes += files[i]->file_size_in_bytes;
 	}

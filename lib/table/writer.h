@@ -28,6 +28,8 @@ int ice_data_writer__close(ice_data_writer *w, const ice_data_file *const **file
 void ice_data_writer__delete_files(ice_data_writer *w);
 void ice_data_writer__free(ice_data_writer *w);
 int64_t ice_data_writer__rows(const ice_data_writer *w);
+/* Partitions that got at least one data file. */
+int64_t ice_data_writer__partitions(const ice_data_writer *w);
 
 /* Decode CSV, JSON Lines and Parquet inputs into a data writer without
  * committing (input.c; ice_table_append_files, ice overwrite). On success

@@ -116,3 +116,15 @@ def test_checked_conversions_name_row_and_column(tmp_path):
     # nothing was committed by any of these
     assert len(list((t / "metadata").glob("v*.metadata.json"))) == 1
     assert not list(t.rglob("*.parquet"))
+
+
+def test_parquet_from_standard_input(tmp_path):
+    t = tmp_path / "t"
+    ice_ok("create", t, "--schema", "id long, d date", "--partition", "month(d)")
+    f = write(tmp_path / "in.parquet", [{"id": i, "d": datetime.date(2024, 1 + i % 3, 1)} for i in range(9)],
+              [("id", pa.int32()), ("d", pa.date32())])
+    r = ice_ok("--json", "append", t, "--format", "parquet", "-", stdin=f.read_bytes()).json()
+    assert r["rows"] == 9 and r["files"] == 3 and r["partitions"] == 3
+    assert sorted(x["id"] for x in pyiceberg_rows(current_metadata(t))) == list(range(9))
+    e = ice_fails(1, "append", t, "--format", "parquet", "-", stdin=b"not parquet")
+    assert "<stdin>" in e.err
