@@ -11,7 +11,8 @@
  * Sorting. When the table has a sort order (and the caller did not turn
  * sorting off), rows are written in that order, as Java's writers do for
  * sorted tables: each partition buffers rows up to a run (half the memory
- * budget, or less when the budget is shared), sorts the run (sort.c) and
+ * budget, or less when the budget is shared; the keys and permutation the
+ * sort will need are counted in), sorts the run (sort.c) and
  * writes it; a file never spans two runs, so every file is sorted, and
  * only such files record the order's id (sort_order_id). Files of an
  * unsorted table record order 0; files written unsorted for a sorted table
@@ -533,6 +534,20 @@ static int write_run(ice_data_writer *w, part *p)
 	return rc;
 }
 
+/*
+ * What a part's buffered rows cost: their bytes, and for a sorted run what
+ * sorting it will take on top (a key per sort field and row, and the
+ * permutation with its scratch).
+ */
+static int64_t buffered_cost(const ice_data_writer *w, const part *p)
+{
+	int64_t cost = (int64_t)ice_columns__bytes(&p->cols);
+	if (w->order)
+		cost += ice_columns__rows(&p->cols) *
+		        (int64_t)(2 * sizeof(int64_t) + w->order->nfields * sizeof(ice_literal));
+	return cost;
+}
+
 /* Keep memory bounded: too many open files, or too many buffered bytes. */
 static int enforce_limits(ice_data_writer *w, part *current)
 {
@@ -553,7 +568,7 @@ static int enforce_limits(ice_data_writer *w, part *current)
 	int64_t largest_bytes = 0;
 	for (size_t i = 0; i < w->nparts; i++) {
 		part *p = w->all[i];
-		int64_t b = (int64_t)ice_columns__bytes(&p->cols) + (p->open ? ice_parquet_writer_buffered_bytes(p->pw) : 0);
+		int64_t b = buffered_cost(w, p) + (p->open ? ice_parquet_writer_buffered_bytes(p->pw) : 0);
 		total += b;
 		if (b > largest_bytes) {
 			largest_bytes = b;
@@ -574,7 +589,7 @@ static int after_rows(ice_data_writer *w, part *p, bool check_memory)
 {
 	int rc = 0;
 	if (w->order) {
-		if ((int64_t)ice_columns__bytes(&p->cols) >= w->run_bytes)
+		if (buffered_cost(w, p) >= w->run_bytes)
 			rc = write_run(w, p);
 	} else if (ice_columns__rows(&p->cols) >= w->opts.batch_rows) {
 		rc = flush_rows(w, p);
