@@ -61,7 +61,7 @@ void ice_parquet__pool_release(pq_pool *p)
 		pool_destroy(p);
 }
 
-static void pool_ref(pq_pool *p)
+void ice_parquet__pool_ref(pq_pool *p)
 {
 	pthread_mutex_lock(&p->mu);
 	p->refs++;
@@ -118,7 +118,7 @@ void ice_parquet__arrow_set_pool(struct ArrowArray *a, pq_pool *pool, const size
 	array_priv *p = a->private_data;
 	if (!pool)
 		return;
-	pool_ref(pool);
+	ice_parquet__pool_ref(pool);
 	p->pool = pool;
 	for (int i = 0; i < 3; i++)
 		p->caps[i] = caps[i];

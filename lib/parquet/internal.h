@@ -481,6 +481,7 @@ int ice_parquet__arrow_field_id_metadata(char **out, size_t *len_out, const ice_
 
 /* Reuse of batch buffers across batches (arrow.c). */
 pq_pool *ice_parquet__pool_new(void);
+void ice_parquet__pool_ref(pq_pool *p);
 void ice_parquet__pool_release(pq_pool *p);
 void *ice_parquet__pool_take(pq_pool *p, size_t min, size_t *cap_out);
 void ice_parquet__arrow_set_pool(struct ArrowArray *a, pq_pool *pool, const size_t caps[3]);
@@ -503,6 +504,11 @@ struct ice_parquet_reader {
 	pq_schema schema;
 	ice_parquet_row_group *row_groups;
 };
+
+/* Let a scan take its batch buffers from `pool` (shared with other scans,
+ * e.g. the files of one table scan, so buffers are reused across files). */
+struct ice_parquet_scan;
+void ice_parquet__scan_use_pool(struct ice_parquet_scan *s, pq_pool *pool);
 
 /* Open a reader over an already open input (taken over, closed on error):
  * the fuzz target reads from memory this way. */

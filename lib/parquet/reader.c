@@ -449,6 +449,15 @@ fail:
 	return rc ? rc : ICE_ERROR; /* allocation failures after a successful step */
 }
 
+void ice_parquet__scan_use_pool(ice_parquet_scan *s, pq_pool *pool)
+{
+	if (!pool || pool == s->pool)
+		return;
+	ice_parquet__pool_ref(pool);
+	ice_parquet__pool_release(s->pool);
+	s->pool = pool;
+}
+
 int ice_parquet_scan_schema(const ice_parquet_scan *s, struct ArrowSchema *out)
 {
 	return ice_parquet__anode_schema(out, &s->root, s->leaves);

@@ -464,8 +464,8 @@ int ice_read__array_convert(struct ArrowArray *out, bool *converted, const char 
                             const struct ArrowArray *a, rd_holder *holder)
 {
 	rd_layout lf = ice_read__layout(from), lt = ice_read__layout(to);
-	char kf, kt;
-	int uf, ut;
+	char kf = 0, kt = 0;
+	int uf = 0, ut = 0;
 	*converted = false;
 	if (!strcmp(from, to))
 		return 0;

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "parquet/internal.h"
 #include "read.h"
 
 struct ice_scan_reader {
@@ -204,7 +205,7 @@ static int build_target(ice_scan_reader *r)
 /* ---- opening ------------------------------------------------------------------------------------- */
 
 int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_task *task, size_t decode_threads,
-                        bool count_returned)
+                        bool count_returned, struct pq_pool *pool)
 {
 	ice_scan_reader *r = ice__calloc(1, sizeof(*r));
 	int rc;
@@ -254,6 +255,7 @@ int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_ta
 	opts.filter_payload = r;
 	if ((rc = ice_read__projection_open(&r->proj, &r->ps, r->pq, &r->target, &fctx, &opts)) != 0)
 		goto fail;
+	ice_parquet__scan_use_pool(r->ps, pool);
 	ice_scan__count(&scan->stats.row_groups, (int64_t)ice_parquet_reader_row_group_count(r->pq));
 	*out = r;
 	return 0;
@@ -264,7 +266,7 @@ fail:
 
 int ice_scan_task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_task *task)
 {
-	return ice_scan__task_open(out, scan, task, scan->threads, true);
+	return ice_scan__task_open(out, scan, task, scan->threads, true, NULL);
 }
 
 void ice_scan_reader_free(ice_scan_reader *r)

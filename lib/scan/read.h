@@ -155,9 +155,12 @@ bool ice_read__field_path(const ice_type *t, int32_t id, int *path, int *depth, 
 /* ice_scan_task_open with the number of threads that decode the columns of
  * a batch (the stream reads several tasks at once with 1 each); the stream
  * counts the rows it returns itself (`count_returned` false), since its
- * workers read ahead of what the consumer takes. */
+ * workers read ahead of what the consumer takes. Batch buffers come from
+ * `pool` (NULL: the file's own), which the stream shares across files so
+ * that released batches' memory is reused instead of faulted in again. */
+struct pq_pool;
 int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_task *task, size_t decode_threads,
-                        bool count_returned);
+                        bool count_returned, struct pq_pool *pool);
 
 /* ---- read_deletes.c: the rows of one data file that deletes remove ----------------- */
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "parquet/internal.h"
 #include "read.h"
 
 #define QUEUE 2
@@ -31,6 +32,7 @@ typedef struct slot {
 typedef struct stream_state {
 	ice_scan *scan;
 	ice_scan_planner *planner;
+	pq_pool *pool;          /* batch buffers, reused across files */
 	int64_t returned;
 	char *last_error;
 	bool finished;
@@ -74,7 +76,7 @@ static int raise_kept(const slot *sl)
 static void read_task(stream_state *s, slot *sl, ice_scan_task *task)
 {
 	ice_scan_reader *r;
-	int rc = ice_scan__task_open(&r, s->scan, task, 1, false);
+	int rc = ice_scan__task_open(&r, s->scan, task, 1, false, s->pool);
 	ice_scan_task_free(task);
 	while (!rc) {
 		struct ArrowArray b;
@@ -222,7 +224,7 @@ static int next_direct(stream_state *s, struct ArrowArray *out)
 		int rc = ice_scan_plan_next(s->planner, &task);
 		if (rc)
 			return rc;
-		if ((rc = ice_scan__task_open(&s->reader, s->scan, task, s->scan->threads, false)) != 0)
+		if ((rc = ice_scan__task_open(&s->reader, s->scan, task, s->scan->threads, false, s->pool)) != 0)
 			return rc;
 	}
 }
@@ -307,6 +309,7 @@ static void stream_release(struct ArrowArrayStream *st)
 	ice__free(s->ring);
 	ice_scan_reader_free(s->reader);
 	ice_scan_plan_free(s->planner);
+	ice_parquet__pool_release(s->pool);
 	ice__free(s->last_error);
 	ice__free(s);
 	st->release = NULL;
@@ -320,7 +323,12 @@ int ice_scan_to_stream(ice_scan *scan, struct ArrowArrayStream *out)
 	if (!s)
 		return ICE_ERROR;
 	s->scan = scan;
+	if (!(s->pool = ice_parquet__pool_new())) {
+		ice__free(s);
+		return ICE_ERROR;
+	}
 	if ((rc = ice_scan_plan_open(&s->planner, scan)) != 0) {
+		ice_parquet__pool_release(s->pool);
 		ice__free(s);
 		return rc;
 	}
@@ -332,6 +340,7 @@ int ice_scan_to_stream(ice_scan *scan, struct ArrowArrayStream *out)
 			ice__free(s->ring);
 			ice__free(s->threads);
 			ice_scan_plan_free(s->planner);
+			ice_parquet__pool_release(s->pool);
 			ice__free(s);
 			return ICE_ERROR;
 		}
