@@ -279,6 +279,86 @@ static bool find_path(const ice_type *st, const struct ArrowArray *a, const stru
 	return false;
 }
 
+/*
+ * Comparisons of a top-level column of plain integers or floating point with
+ * a literal of the column's own type and unit: a tight loop over the values
+ * (the general path builds a value per row). False when this does not apply.
+ */
+#define FAST_LOOP(T, VALUE)                                                                         \
+	do {                                                                                        \
+		const T *d = (const T *)data + off;                                                 \
+		for (int64_t r = 0; r < n; r++) {                                                  \
+			T x = d[r];                                                                 \
+			bool valid = !validity || bit(validity, off + r);                           \
+			bool m;                                                                     \
+			switch (p->op) {                                                            \
+			case ICE_OP_LT: m = x < (VALUE); break;                                     \
+			case ICE_OP_LT_EQ: m = x <= (VALUE); break;                                 \
+			case ICE_OP_GT: m = x > (VALUE); break;                                     \
+			case ICE_OP_GT_EQ: m = x >= (VALUE); break;                                 \
+			case ICE_OP_EQ: m = x == (VALUE); break;                                    \
+			default: m = !(x == (VALUE)); break; /* != holds for null and NaN */        \
+			}                                                                           \
+			res[r] = p->op == ICE_OP_NOT_EQ ? (!valid || m) : (valid && m);             \
+		}                                                                                   \
+	} while (0)
+
+static bool fast_compare(const ice_expr *p, const column *c, int64_t n, uint8_t *res)
+{
+	const struct ArrowArray *batch = c->path[0], *a = c->path[c->depth - 1];
+	if (c->depth != 2 || p->nlits != 1 || p->op < ICE_OP_LT || p->op > ICE_OP_NOT_EQ || batch->null_count != 0)
+		return false;
+	const ice_literal *lit = &p->lits[0];
+	const void *data = buffer(a, 1);
+	const void *validity = a->null_count != 0 ? buffer(a, 0) : NULL;
+	int64_t off = a->offset + batch->offset;
+	if (!data || lit->is_null || lit->type != c->type)
+		return false;
+	switch (c->layout) {
+	case L_INT32:
+		if (c->type != ICE_TYPE_INT && c->type != ICE_TYPE_DATE)
+			return false;
+		FAST_LOOP(int32_t, lit->v.i32);
+		return true;
+	case L_DATE32:
+		if (c->type != ICE_TYPE_DATE)
+			return false;
+		FAST_LOOP(int32_t, lit->v.i32);
+		return true;
+	case L_INT64:
+		if (c->type != ICE_TYPE_LONG)
+			return false;
+		FAST_LOOP(int64_t, lit->v.i64);
+		return true;
+	case L_TIME64_US:
+		if (c->type != ICE_TYPE_TIME)
+			return false;
+		FAST_LOOP(int64_t, lit->v.i64);
+		return true;
+	case L_TS_US:
+		if (c->type != ICE_TYPE_TIMESTAMP && c->type != ICE_TYPE_TIMESTAMPTZ)
+			return false;
+		FAST_LOOP(int64_t, lit->v.i64);
+		return true;
+	case L_TS_NS:
+		if (c->type != ICE_TYPE_TIMESTAMP_NS && c->type != ICE_TYPE_TIMESTAMPTZ_NS)
+			return false;
+		FAST_LOOP(int64_t, lit->v.i64);
+		return true;
+	case L_DOUBLE:
+		if (c->type != ICE_TYPE_DOUBLE)
+			return false;
+		FAST_LOOP(double, lit->v.f64); /* NaN compares false, and != true */
+		return true;
+	case L_FLOAT:
+		if (c->type != ICE_TYPE_FLOAT)
+			return false;
+		FAST_LOOP(float, lit->v.f32);
+		return true;
+	default: return false;
+	}
+}
+
 static int eval_pred(const ice_expr *p, const ice_type *bt, const struct ArrowArray *batch,
                      const struct ArrowSchema *schema, uint8_t *res)
 {
@@ -299,6 +379,8 @@ static int eval_pred(const ice_expr *p, const ice_type *bt, const struct ArrowAr
 		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_EXPR,
 		                      "where: column '%s': dictionary-encoded arrays cannot be filtered", p->column);
 	c.type = p->type.id;
+	if (fast_compare(p, &c, batch->length, res))
+		return 0;
 	for (int64_t r = 0; r < batch->length; r++) {
 		int64_t i = locate(&c, r);
 		if (i < 0) {
