@@ -85,18 +85,6 @@ const cli_command cli_commands[] = {
 	 "2024-01-31T10:00:00.000001[+00:00], decimals as exact text, binary as hex).\n"
 	 "--output FILE writes FILE (replaced only when the scan succeeds); --stats then\n"
 	 "prints the reading statistics to stderr (as JSON with --json).\n"},
-	{"scan", cmd_scan, "plan a scan: the file tasks of a snapshot with their deletes and residual filter",
-	 "Usage: ice scan TABLE [--snapshot ID | --as-of TS | --ref NAME] [--select A,B.C]\n"
-	 "                [--where EXPR] [--limit N] [--threads N] [--plan] [--stats] [--json]\n"
-	 "\n"
-	 "Scan the current snapshot, or snapshot ID, or the one current at TS (epoch\n"
-	 "milliseconds or ISO-8601, UTC without an offset), or branch/tag NAME. --where\n"
-	 "filters rows: \"ts >= '2024-01-01' and (id in (1, 2) or name starts with 'a')\"\n"
-	 "(=, !=, <, <=, >, >=, in, not in, is [not] null, is [not] nan, [not] starts with,\n"
-	 "and, or, not, typed literals such as date '2024-01-31' or decimal '1.50').\n"
-	 "--plan prints the planned tasks: each data file that may hold matching rows,\n"
-	 "the delete files that apply to it and the filter its rows must still pass.\n"
-	 "--limit N stops once N rows are certain. --stats adds planning statistics.\n"},
 	{"partitions", cmd_partitions, "list a snapshot's partitions: files, records, deletes, last update",
 	 "Usage: ice partitions TABLE [--snapshot ID] [--json]\n"
 	 "\n"
