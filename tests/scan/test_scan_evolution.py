@@ -5,6 +5,7 @@ every snapshot to exactly the rows PyIceberg and DuckDB read (values in the
 spec's JSON forms, rows sorted; see scan_support)."""
 import datetime
 import decimal
+import json
 import random
 
 import pyarrow as pa
@@ -150,9 +151,14 @@ def test_evolving_table(tmp_path):
     snapshots += 1
     tbl.delete("full_name = 'name-3-é'")
     tbl = cat.load_table(str(path))
+    # position delete files (ice delete, merge-on-read), read by both peers
+    S.ice_ok("-q", "delete", path, "--where", "id > 140 and id < 150", "--mode", "merge-on-read")
+    S.ice_ok("-q", "delete", path, "--where", "small < 0", "--mode", "merge-on-read")
     md = S.load_json(S.current_metadata(str(path)))
     check_every_snapshot(path, len(md["snapshots"]))
-    assert len(md["snapshots"]) >= 9
+    assert len(md["snapshots"]) >= 11
+    plan = json.loads(S.ice_ok("--json", "scan", "--plan", path).out)
+    assert any(d["content"] == "position deletes" for t in plan["tasks"] for d in t["deletes"]), "position deletes were read"
     assert len(md["partition-specs"]) == 3 and len(md["schemas"]) == 2
 
 
@@ -200,5 +206,14 @@ def test_v3_defaults_read_by_both_peers(tmp_path):
     S.ice_ok("-q", "append", path, src)
     check_every_snapshot(path, 2)
     rows = [json.loads(line) for line in S.ice_ok("scan", "--format", "jsonl", "--where", "id < 4", path).out.splitlines()]
+    # a deletion vector (v3 merge-on-read), read by both peers
+    S.ice_ok("-q", "delete", path, "--where", "id = 1 or id = 9", "--mode", "merge-on-read")
+    metadata = S.current_metadata(str(path))
+    md = S.load_json(metadata)
+    sid = md["current-snapshot-id"]
+    mine = S.canon_rows(S.ice_rows(metadata, sid), S.schema_for(md, sid))
+    assert len(mine) == 3
+    assert S.peer_rows("duckdb", metadata, [sid])[sid] == mine
+    assert S.peer_rows("pyiceberg", metadata, [sid])[sid] == mine
     assert len(rows) == 4 and all(r["n"] == 9 and r["s"] == "x y" and r["dec"] == "1.50" and r["dt"] == "2020-02-29"
                                   for r in rows)
