@@ -33,7 +33,11 @@ ninja -C "$build" bench/plan/bench-plan >/dev/null
 b="$build/bench/plan/bench-plan"
 py=.venv/bin/python
 md="$PWD/$out/t/metadata/v1.metadata.json"
-[ -f "$md" ] || "$b" gen "$PWD/$out/t" 1000 1000
+if [ ! -f "$out/t/.complete" ]; then
+  rm -rf "$out/t"
+  "$b" gen "$PWD/$out/t" 1000 1000
+  touch "$out/t/.complete"
+fi
 echo "table: $out/t ($(du -sh "$out/t/metadata" | cut -f1) of metadata), $(nproc) cores"
 
 full=""
@@ -43,18 +47,18 @@ range="id >= 500000000 and id < 505000000"
 
 run_all() { # name ice-filter pyiceberg-filter duckdb-filter pyiceberg-runs
   local ice1 icen pyi duck
-  ice1=$("$b" plan "$md" "$2" 1 5)
-  icen=$("$b" plan "$md" "$2" 0 5)
-  pyi=$($py bench/plan/peers.py pyiceberg "$md" "$3" "$5")
-  duck=$($py bench/plan/peers.py duckdb "$md" "$4" 3)
-  echo "$1|$ice1|$icen|$pyi|$duck"
+  ice1=$("$b" plan "$md" "$2" 1 5) || exit 1
+  icen=$("$b" plan "$md" "$2" 0 5) || exit 1
+  pyi=$($py bench/plan/peers.py pyiceberg "$md" "$3" "$5") || exit 1
+  duck=$($py bench/plan/peers.py duckdb "$md" "$4" 3) || exit 1
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$ice1" "$icen" "$pyi" "$duck"
 }
 
 results=$(
   run_all "no filter" "$full" "$full" "$full" 1
   run_all "one day" "$day" "$day_py" "$day" 3
   run_all "column range" "$range" "$range" "$range" 1
-)
+) || { echo "a run failed" >&2; exit 1; }
 rss=$( { /usr/bin/time -v "$b" plan "$md" "" 1 1 >/dev/null; } 2>&1 | awk '/Maximum resident/ {print $6}')
 
 $py - "$rss" <<PY
@@ -64,7 +68,7 @@ rows = """$results""".strip().splitlines()
 print(f"{'plan':<14}{'tasks':>9}{'ice 1 thr':>11}{'ice all':>10}{'PyIceberg':>11}{'DuckDB':>10}{'vs PyIceberg':>14}{'vs DuckDB':>11}")
 ok = True
 for line in rows:
-    name, i1, i_n, p, d = line.split("|")
+    name, i1, i_n, p, d = line.split("\t")
     i1, i_n, p, d = json.loads(i1), json.loads(i_n), json.loads(p), json.loads(d)
     ice = min(i1["best_s"], i_n["best_s"])
     assert p["tasks"] == i1["tasks"], f"{name}: PyIceberg planned {p['tasks']} tasks, ice {i1['tasks']}"

@@ -1,19 +1,27 @@
 """Write-path benchmark: ice against PyIceberg on the same input, in one run.
 
-1. Append a lineitem-shaped CSV (deterministic, generated here) into a table
-   partitioned by month(l_shipdate): `ice append` against PyIceberg
-   (pyarrow.csv.read_csv + table.append), both single-threaded
-   (OMP/ARROW thread pools set to 1, ice uses one thread), printing the
-   ratio and each side's peak RSS (/usr/bin/time -v).
-2. N small appends in a row with `ice append`: median commit latency and the
-   median of the first 100 against the last 100.
+1. Append a lineitem-shaped CSV (deterministic, generated here; 6,000,000
+   rows by default) into a table partitioned by month(l_shipdate): `ice
+   append` against PyIceberg (pyarrow.csv.read_csv + table.append, month()
+   through pyiceberg-core), both on one thread (pyarrow's CPU and I/O pools
+   set to 1, CSV read without threads; ice appends on one thread). Prints
+   each side's time and peak RSS (/usr/bin/time -v) and the ratio.
+2. N small appends in a row with `ice append` (fast append: manifest
+   merging off): the median commit latency (the commit's own elapsed time
+   as `ice --json append` reports it) and the medians of the first 100 and
+   the last 100, with their ratio (growth).
+3. With --big: ice alone appending a ~5 GB generated CSV into the same
+   partitioned table, for its peak RSS (memory must not grow with input).
 
-Usage: .venv/bin/python bench/write/run.py [--rows 6000000] [--small 1000] [--ice build-write-release/tools/ice]
+Usage: .venv/bin/python bench/write/run.py [--rows 6000000] [--small 1000]
+           [--ice build-write2-release/tools/ice] [--big] [--keep]
 """
 import argparse
 import datetime
+import json
 import os
 import pathlib
+import random
 import re
 import shutil
 import statistics
@@ -22,18 +30,20 @@ import sys
 import tempfile
 import time
 
-
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 SCHEMA = ("l_orderkey long, l_partkey long, l_suppkey long, l_linenumber int, l_quantity decimal(15,2), "
           "l_extendedprice decimal(15,2), l_discount decimal(15,2), l_tax decimal(15,2), l_returnflag string, "
           "l_linestatus string, l_shipdate date, l_commitdate date, l_receiptdate date, l_shipinstruct string, "
           "l_shipmode string, l_comment string")
+COLUMNS = ["l_orderkey", "l_partkey", "l_suppkey", "l_linenumber", "l_quantity", "l_extendedprice", "l_discount",
+           "l_tax", "l_returnflag", "l_linestatus", "l_shipdate", "l_commitdate", "l_receiptdate",
+           "l_shipinstruct", "l_shipmode", "l_comment"]
 
 
-def generate(path, rows):
-    """Deterministic lineitem-like rows (random.Random(42)), written as text."""
-    import random
+def generate(path, rows=None, min_bytes=None):
+    """Deterministic lineitem-like rows (random.Random(42)), written as text:
+    `rows` of them, or as many as make at least `min_bytes`."""
     rng = random.Random(42)
     base = datetime.date(1992, 1, 1).toordinal()
     dates = [datetime.date.fromordinal(base + d).isoformat() for d in range(2600)]
@@ -41,31 +51,31 @@ def generate(path, rows):
     instr = ["DELIVER IN PERSON", "COLLECT COD", "NONE", "TAKE BACK RETURN"]
     words = ["furiously", "quickly", "carefully", "blithely", "slyly", "ironic", "final", "pending",
              "deposits", "requests", "accounts", "packages"]
-    cols = ["l_orderkey", "l_partkey", "l_suppkey", "l_linenumber", "l_quantity", "l_extendedprice", "l_discount",
-            "l_tax", "l_returnflag", "l_linestatus", "l_shipdate", "l_commitdate", "l_receiptdate",
-            "l_shipinstruct", "l_shipmode", "l_comment"]
     r = rng.randrange
+    written, i = 0, 0
     with open(path, "w") as f:
-        f.write(",".join(cols) + "\n")
-        out = []
-        for i in range(rows):
-            d = r(2526)
-            out.append(f"{i // 4 + 1},{r(1, 200000)},{r(1, 10000)},{i % 4 + 1},{r(1, 51)}.00,"
-                       f"{r(90000, 10000000) / 100:.2f},0.0{r(10)},0.0{r(8)},{'ANR'[r(3)]},{'FO'[r(2)]},"
-                       f"{dates[d]},{dates[d + 30]},{dates[d + 15]},{instr[r(4)]},{modes[r(7)]},"
-                       f"{words[r(12)]} {words[r(12)]} {words[r(12)]}\n")
-            if len(out) == 100000:
-                f.write("".join(out))
-                out.clear()
-        f.write("".join(out))
+        f.write(",".join(COLUMNS) + "\n")
+        while (rows is not None and i < rows) or (min_bytes is not None and written < min_bytes):
+            out = []
+            for _ in range(min(100000, rows - i) if rows is not None else 100000):
+                d = r(2526)
+                out.append(f"{i // 4 + 1},{r(1, 200000)},{r(1, 10000)},{i % 4 + 1},{r(1, 51)}.00,"
+                           f"{r(90000, 10000000) / 100:.2f},0.0{r(10)},0.0{r(8)},{'ANR'[r(3)]},{'FO'[r(2)]},"
+                           f"{dates[d]},{dates[d + 30]},{dates[d + 15]},{instr[r(4)]},{modes[r(7)]},"
+                           f"{words[r(12)]} {words[r(12)]} {words[r(12)]}\n")
+                i += 1
+            chunk = "".join(out)
+            f.write(chunk)
+            written += len(chunk)
+    return i
 
 
 def timed(cmd, env=None):
     t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
+    p = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], capture_output=True, text=True, env=env)
     dt = time.perf_counter() - t0
     if p.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{p.stderr[-3000:]}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)) / 1024
     return dt, rss
 
@@ -73,6 +83,7 @@ def timed(cmd, env=None):
 PYICEBERG = r'''
 import sys, pyarrow as pa, pyarrow.csv as pcsv
 pa.set_cpu_count(1); pa.set_io_thread_count(1)
+import pyiceberg_core  # month() needs it: a missing package is an error, not a fallback
 sys.path.insert(0, sys.argv[3])
 from write_support import DirectoryCatalog
 t = DirectoryCatalog().load_table(sys.argv[1])
@@ -83,60 +94,80 @@ t.append(data.cast(schema))
 '''
 
 
+def create(ice, table, partition=True, props=()):
+    args = [ice, "create", table, "--schema", SCHEMA]
+    if partition:
+        args += ["--partition", "month(l_shipdate)"]
+    for p in props:
+        args += ["--property", p]
+    subprocess.run(list(map(str, args)), check=True, capture_output=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=6_000_000)
     ap.add_argument("--small", type=int, default=1000)
-    ap.add_argument("--ice", default=str(REPO / "build-write-release" / "tools" / "ice"))
+    ap.add_argument("--ice", default=str(REPO / "build" / "tools" / "ice"))
+    ap.add_argument("--big", action="store_true", help="also append a ~5 GB CSV with ice (peak RSS)")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     ice = a.ice
     work = pathlib.Path(tempfile.mkdtemp(prefix="ice-bench-write-"))
+    env = dict(os.environ, OMP_NUM_THREADS="1")
     try:
         csv = work / "lineitem.csv"
         t0 = time.perf_counter()
-        generate(csv, a.rows)
-        print(f"input: {a.rows} rows, {csv.stat().st_size / 1e6:.0f} MB CSV (generated in {time.perf_counter() - t0:.1f} s)")
-        env = dict(os.environ, OMP_NUM_THREADS="1")
+        generate(csv, rows=a.rows)
+        print(f"input: {a.rows} rows, {csv.stat().st_size / 1e6:.0f} MB CSV (generated in "
+              f"{time.perf_counter() - t0:.1f} s)")
         ti, pi = work / "ice_t", work / "py_t"
-        for t in (ti, pi):
-            subprocess.run([ice, "create", t, "--schema", SCHEMA, "--partition", "month(l_shipdate)"], check=True,
-                           capture_output=True)
-        # PyIceberg applies month() through pyiceberg-core when installed; without it, it cannot
-        # partition: then both sides write the unpartitioned spec, said so below.
-        dt_ice, rss_ice = timed([ice, "-q", "append", str(ti), str(csv)], env)
-        try:
-            dt_py, rss_py = timed([sys.executable, "-c", PYICEBERG, str(pi), str(csv), str(REPO / "tests" / "write")], env)
-            label = "month(l_shipdate)"
-        except SystemExit as e:
-            if "pyiceberg_core" not in str(e) and "pyiceberg-core" not in str(e):
-                raise
-            shutil.rmtree(pi)
-            shutil.rmtree(ti)
-            for t in (ti, pi):
-                subprocess.run([ice, "create", t, "--schema", SCHEMA], check=True, capture_output=True)
-            dt_ice, rss_ice = timed([ice, "-q", "append", str(ti), str(csv)], env)
-            dt_py, rss_py = timed([sys.executable, "-c", PYICEBERG, str(pi), str(csv), str(REPO / "tests" / "write")], env)
-            label = "unpartitioned (PyIceberg needs pyiceberg-core for month())"
-        print(f"append {a.rows} rows, {label}, 1 thread:")
+        create(ice, ti)
+        create(ice, pi)
+        dt_ice, rss_ice = timed([ice, "-q", "append", ti, csv], env)
+        dt_py, rss_py = timed([sys.executable, "-c", PYICEBERG, pi, csv, REPO / "tests" / "write"], env)
+        print(f"append {a.rows} rows into a table partitioned by month(l_shipdate), 1 thread each:")
         print(f"  ice        {dt_ice:8.2f} s   peak RSS {rss_ice:7.0f} MB")
         print(f"  PyIceberg  {dt_py:8.2f} s   peak RSS {rss_py:7.0f} MB")
-        print(f"  ratio (PyIceberg / ice): {dt_py / dt_ice:.2f}x")
+        print(f"  ratio (PyIceberg / ice): {dt_py / dt_ice:.2f}x time, {rss_py / rss_ice:.2f}x memory")
+        for t in (ti, pi):
+            md = json.loads(sorted((t / "metadata").glob("v*.metadata.json"),
+                                   key=lambda p: int(re.match(r"v(\d+)", p.name).group(1)))[-1].read_text())
+            s = md["snapshots"][-1]["summary"]
+            print(f"  {t.name}: {s['added-records']} records, {s['added-data-files']} files, "
+                  f"{int(s['added-files-size']) / 1e6:.0f} MB, {s['changed-partition-count']} partitions")
+        shutil.rmtree(ti)
+        shutil.rmtree(pi)
 
-        small = work / "small_t"
-        subprocess.run([ice, "create", small, "--schema", "id long, s string"], check=True, capture_output=True)
-        row = work / "row.csv"
-        lat = []
-        for k in range(a.small):
-            row.write_text(f"id,s\n{k},x\n")
-            p = subprocess.run([ice, "--json", "append", str(small), str(row)], capture_output=True, text=True)
-            if p.returncode:
-                sys.exit(p.stderr)
-            import json
-            lat.append(json.loads(p.stdout)["elapsed-ms"])
-        first, last = statistics.median(lat[:100]), statistics.median(lat[-100:])
-        print(f"{a.small} small appends (fast append, no merging): commit latency median {statistics.median(lat):.0f} ms, "
-              f"first 100 {first:.0f} ms, last 100 {last:.0f} ms, growth {last / max(first, 1):.2f}x")
+        if a.small:
+            small = work / "small_t"
+            subprocess.run([ice, "create", str(small), "--schema", "id long, s string",
+                            "--property", "commit.manifest-merge.enabled=false"], check=True, capture_output=True)
+            row = work / "row.csv"
+            lat, wall = [], []
+            for k in range(a.small):
+                row.write_text(f"id,s\n{k},x\n")
+                t0 = time.perf_counter()
+                p = subprocess.run([ice, "--json", "append", str(small), str(row)], capture_output=True, text=True)
+                wall.append((time.perf_counter() - t0) * 1000)
+                if p.returncode:
+                    sys.exit(p.stderr)
+                lat.append(json.loads(p.stdout)["elapsed-ms"])
+            first, last = statistics.median(lat[:100]), statistics.median(lat[-100:])
+            print(f"{a.small} small appends (fast append, no merging): commit latency median "
+                  f"{statistics.median(lat):.1f} ms, first 100 {first:.1f} ms, last 100 {last:.1f} ms, "
+                  f"growth {last / max(first, 0.5):.2f}x; whole `ice append` process median "
+                  f"{statistics.median(wall):.1f} ms")
+
+        if a.big:
+            big = work / "big.csv"
+            t0 = time.perf_counter()
+            n = generate(big, min_bytes=5_000_000_000)
+            print(f"big input: {n} rows, {big.stat().st_size / 1e9:.2f} GB CSV (generated in "
+                  f"{time.perf_counter() - t0:.0f} s)")
+            tb = work / "big_t"
+            create(ice, tb)
+            dt, rss = timed([ice, "-q", "append", tb, big], env)
+            print(f"  ice append of {big.stat().st_size / 1e9:.2f} GB: {dt:.1f} s, peak RSS {rss:.0f} MB")
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
