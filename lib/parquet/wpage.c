@@ -333,6 +333,44 @@ int64_t ice_parquet__w_buffered_bytes(const ice_parquet_writer *w, bool compress
 	return n;
 }
 
+/* Bytes the writer holds in memory: every buffer's capacity, the
+ * dictionaries' hash tables and the compressor's state. */
+int64_t ice_parquet__w_memory(const ice_parquet_writer *w)
+{
+	int64_t n = (int64_t)(w->page.cap + w->comp.cap + w->hdr.cap + w->scratch.cap + ice_codec__ctx_memory(w->codec_ctx));
+	for (size_t i = 0; i < w->ws.nleaves; i++) {
+		const colw *c = &w->cols[i];
+		n += (int64_t)(c->def.cap + c->rep.cap + c->plain.cap + c->idx.cap + c->dict_vals.cap + c->dict_offs.cap +
+		               c->chunk.cap + c->min.cap + c->max.cap + c->m_min.cap + c->m_max.cap +
+		               c->slot_cap * sizeof(*c->slots));
+	}
+	return n;
+}
+
+/* Frees what holds nothing now: empty buffers, the hash table of an empty
+ * dictionary, the scratch of page encoding and the compressor's state
+ * (each made again when next needed). */
+void ice_parquet__w_trim(ice_parquet_writer *w)
+{
+	ice_buf__free(&w->page);
+	ice_buf__free(&w->comp);
+	ice_buf__free(&w->hdr);
+	ice_buf__free(&w->scratch);
+	ice_codec__ctx_trim(w->codec_ctx);
+	for (size_t i = 0; i < w->ws.nleaves; i++) {
+		colw *c = &w->cols[i];
+		ice_buf *bufs[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs, &c->chunk, &c->min, &c->max};
+		for (size_t k = 0; k < sizeof(bufs) / sizeof(bufs[0]); k++)
+			if (bufs[k]->len == 0 && !bufs[k]->error)
+				ice_buf__free(bufs[k]);
+		if (c->dict_n == 0 && c->slots) {
+			ice__free(c->slots);
+			c->slots = NULL;
+			c->slot_cap = 0;
+		}
+	}
+}
+
 int64_t ice_parquet_writer_estimated_size(const ice_parquet_writer *w)
 {
 	return w->written + ice_parquet__w_buffered_bytes(w, true);

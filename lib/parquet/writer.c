@@ -555,7 +555,7 @@ fail:
 
 int64_t ice_parquet_writer_buffered_bytes(const ice_parquet_writer *w)
 {
-	return ice_parquet__w_buffered_bytes(w, true);
+	return ice_parquet__w_memory(w);
 }
 
 int ice_parquet_writer_flush_row_group(ice_parquet_writer *w)
@@ -563,9 +563,13 @@ int ice_parquet_writer_flush_row_group(ice_parquet_writer *w)
 	int rc;
 	if (w->failed)
 		return PQ_ERR(ICE_ERROR, "%s: the writer failed earlier", w->location);
-	if (w->rg_rows == 0)
+	if (w->rg_rows == 0) {
+		ice_parquet__w_trim(w);
 		return 0;
+	}
 	if ((rc = ice_parquet__w_flush_row_group(w)) != 0)
 		w->failed = true;
+	else
+		ice_parquet__w_trim(w);
 	return rc;
 }

@@ -129,5 +129,7 @@ int ice_parquet__w_after_record(ice_parquet_writer *w, colw *c);
 int ice_parquet__w_write_out(ice_parquet_writer *w, const void *data, size_t len);
 int ice_parquet__w_flush_row_group(ice_parquet_writer *w);
 int64_t ice_parquet__w_buffered_bytes(const ice_parquet_writer *w, bool compressed);
+int64_t ice_parquet__w_memory(const ice_parquet_writer *w);
+void ice_parquet__w_trim(ice_parquet_writer *w);
 
 #endif

@@ -321,7 +321,7 @@ int64_t ice_columns__rows(const col_builder *b)
 
 size_t ice_columns__bytes(const col_builder *b)
 {
-	size_t n = b->validity.len + b->values.len + b->offsets.len + b->data.len;
+	size_t n = b->validity.cap + b->values.cap + b->offsets.cap + b->data.cap;
 	for (size_t i = 0; i < b->nchildren; i++)
 		n += ice_columns__bytes(&b->children[i]);
 	return n;

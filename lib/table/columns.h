@@ -31,7 +31,7 @@ void ice_columns__free(col_builder *b);
  * values' types must be the fields' types (nested as nested literals). */
 int ice_columns__append_row(col_builder *b, const ice_literal *const *values);
 int64_t ice_columns__rows(const col_builder *b);
-/* Approximate bytes held. */
+/* Bytes held (the buffers' capacity). */
 size_t ice_columns__bytes(const col_builder *b);
 /* Moves what was appended into a struct array and its schema; the
  * builder is empty and reusable afterwards. */

@@ -563,25 +563,31 @@ static int enforce_limits(ice_data_writer *w, part *current)
 	}
 	if (rc)
 		return rc;
-	int64_t total = 0;
-	part *largest = NULL;
-	int64_t largest_bytes = 0;
-	for (size_t i = 0; i < w->nparts; i++) {
-		part *p = w->all[i];
-		int64_t b = buffered_cost(w, p) + (p->open ? ice_parquet_writer_buffered_bytes(p->pw) : 0);
-		total += b;
-		if (b > largest_bytes) {
-			largest_bytes = b;
-			largest = p;
+	/* Flush the largest holder until the total fits (each flush frees what
+	 * that part held, so this ends; at most once per part). */
+	for (size_t round = 0; round < w->nparts; round++) {
+		int64_t total = 0;
+		part *largest = NULL;
+		int64_t largest_bytes = 0;
+		for (size_t i = 0; i < w->nparts; i++) {
+			part *p = w->all[i];
+			int64_t b = buffered_cost(w, p) + (p->open ? ice_parquet_writer_buffered_bytes(p->pw) : 0);
+			total += b;
+			if (b > largest_bytes) {
+				largest_bytes = b;
+				largest = p;
+			}
 		}
+		if (total <= w->opts.max_buffered_bytes || !largest)
+			return 0;
+		if (w->order)
+			rc = write_run(w, largest);
+		else if ((rc = flush_rows(w, largest)) == 0 && largest->open)
+			rc = ice_parquet_writer_flush_row_group(largest->pw);
+		if (rc)
+			return rc;
 	}
-	if (total <= w->opts.max_buffered_bytes || !largest)
-		return 0;
-	if (w->order)
-		return write_run(w, largest);
-	if ((rc = flush_rows(w, largest)) == 0 && largest->open)
-		rc = ice_parquet_writer_flush_row_group(largest->pw);
-	return rc;
+	return 0;
 }
 
 /* After rows were added to `p`: flush, roll or end a run as the limits say. */
@@ -652,7 +658,7 @@ int ice_data_writer__write(ice_data_writer *w, const ice_literal *const *values)
 	if ((rc = ice_columns__append_row(&p->cols, values)) != 0)
 		return rc;
 	w->rows++;
-	return after_rows(w, p, w->order && (w->rows & 1023) == 0);
+	return after_rows(w, p, (w->rows & 1023) == 0);
 }
 
 /* The partition source `sp` of row `row` of a batch (null under a null struct). */

@@ -439,6 +439,21 @@ void ice_codec__ctx_free(ice_codec_ctx *ctx)
 	ice__free(ctx);
 }
 
+size_t ice_codec__ctx_memory(const ice_codec_ctx *ctx)
+{
+	return ctx ? ZSTD_sizeof_DCtx(ctx->dctx) + ZSTD_sizeof_CCtx(ctx->cctx) : 0;
+}
+
+void ice_codec__ctx_trim(ice_codec_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ZSTD_freeDCtx(ctx->dctx);
+	ZSTD_freeCCtx(ctx->cctx);
+	ctx->dctx = NULL;
+	ctx->cctx = NULL;
+}
+
 int ice_codec__decompress_ctx(ice_codec_ctx *ctx, ice_codec codec, const uint8_t *in, size_t in_len, size_t expected,
                               ice_buf *out)
 {

@@ -53,6 +53,10 @@ int ice_codec__compress(ice_codec codec, int level, const uint8_t *in, size_t in
 typedef struct ice_codec_ctx ice_codec_ctx;
 ice_codec_ctx *ice_codec__ctx_new(void);
 void ice_codec__ctx_free(ice_codec_ctx *ctx);
+/* Bytes the context's zstd state holds; trimming frees that state (it is
+ * made again on the next use). */
+size_t ice_codec__ctx_memory(const ice_codec_ctx *ctx);
+void ice_codec__ctx_trim(ice_codec_ctx *ctx);
 int ice_codec__decompress_ctx(ice_codec_ctx *ctx, ice_codec codec, const uint8_t *in, size_t in_len, size_t expected,
                               ice_buf *out);
 int ice_codec__compress_ctx(ice_codec_ctx *ctx, ice_codec codec, int level, const uint8_t *in, size_t in_len,

@@ -336,10 +336,13 @@ ICE_EXTERN int64_t ice_parquet_writer_estimated_size(const ice_parquet_writer *w
 ICE_EXTERN bool ice_parquet_writer_should_roll(const ice_parquet_writer *w);
 
 /*
- * Bytes of the open row group held in memory (compressed pages and
- * dictionaries), and ending that row group now rather than at
- * row_group_size_bytes: what a writer keeping many files open uses to bound
- * its memory. Flushing an empty row group does nothing.
+ * Bytes the writer holds in memory (the open row group's compressed pages,
+ * the page being built, dictionaries and their hash tables, the
+ * compressor's state: allocated capacity, not just what is used), and
+ * ending that row group now rather than at row_group_size_bytes, then
+ * freeing what the empty row group does not need (made again when rows
+ * come): what a writer keeping many files open uses to bound its memory.
+ * Flushing an empty row group only frees.
  */
 ICE_EXTERN int64_t ice_parquet_writer_buffered_bytes(const ice_parquet_writer *w);
 ICE_EXTERN int ice_parquet_writer_flush_row_group(ice_parquet_writer *w);
