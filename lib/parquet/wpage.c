@@ -88,6 +88,7 @@ int ice_parquet__w_flush_page(ice_parquet_writer *w, colw *c)
 				return rc;
 			/* bounds were taken from dictionary entries, which are all used */
 			c->dict_on = false;
+			c->dict_declined = true;
 			ice_parquet__w_reset_dict(c);
 		}
 	}
@@ -167,6 +168,7 @@ int ice_parquet__w_after_record(ice_parquet_writer *w, colw *c)
 		if ((rc = ice_parquet__w_flush_page(w, c)) != 0)
 			return rc;
 		c->dict_on = false;
+		c->dict_declined = true;
 		return 0;
 	}
 	if (ice_parquet__w_page_estimate(c) >= (size_t)w->opts.page_size_bytes || c->nlevels >= (size_t)w->opts.page_row_limit)
@@ -311,7 +313,7 @@ int ice_parquet__w_flush_row_group(ice_parquet_writer *w)
 		c->chunk_levels = c->chunk_uncompressed = c->chunk_nulls = 0;
 		c->enc_plain = c->enc_dict = c->dict_used = c->dict_checked = false;
 		c->has_minmax = false;
-		c->dict_on = c->dict_enabled;
+		c->dict_on = c->dict_enabled && !c->dict_declined;
 		ice_parquet__w_reset_dict(c);
 	}
 	w->nrow_groups++;
@@ -364,6 +366,7 @@ void ice_parquet__w_trim(ice_parquet_writer *w)
 			if (bufs[k]->len == 0 && !bufs[k]->error)
 				ice_buf__free(bufs[k]);
 		if (c->dict_n == 0 && c->slots) {
+			c->slot_hint = c->slot_cap; /* made at that size again: no rehashing on the way */
 			ice__free(c->slots);
 			c->slots = NULL;
 			c->slot_cap = 0;

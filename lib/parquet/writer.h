@@ -71,11 +71,13 @@ typedef struct colw {
 	size_t plain_equiv; /* bytes these values would take PLAIN */
 	/* dictionary of the chunk */
 	bool dict_on, dict_used, dict_checked;
+	bool dict_declined; /* a dictionary did not pay off or overflowed: PLAIN for the rest of the file */
 	ice_buf dict_vals; /* PLAIN-encoded entries */
 	ice_buf dict_offs; /* uint32 start of each entry in dict_vals (byte arrays) */
 	size_t dict_n;
 	struct dslot *slots;
 	size_t slot_cap;
+	size_t slot_hint; /* the table's size before a trim freed it */
 	/* chunk */
 	ice_buf chunk;
 	int64_t chunk_levels, chunk_uncompressed, chunk_nulls;
