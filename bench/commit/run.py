@@ -13,7 +13,7 @@ Aims (issue 6): ice median under 10 ms on local disk; growth under 2x with
 merge-append on.
 
 Usage: .venv/bin/python bench/commit/run.py [--n 1000] [--py-n 200]
-           [--bench build-evolve-release/bench/commit/bench-commit]
+           [--bench build/bench/commit/bench-commit] [--ice build/tools/ice]
 """
 import argparse
 import json
@@ -57,9 +57,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--py-n", type=int, default=200)
-    ap.add_argument("--bench", default=str(REPO / "build-evolve-release" / "bench" / "commit" / "bench-commit"))
-    ap.add_argument("--ice", default=str(REPO / "build-evolve-release" / "tools" / "ice"))
+    ap.add_argument("--bench", default=str(REPO / "build" / "bench" / "commit" / "bench-commit"))
+    ap.add_argument("--ice", default=str(REPO / "build" / "tools" / "ice"))
     a = ap.parse_args()
+    for target in (a.bench, a.ice):  # the default build tree's targets, made when missing or stale
+        t = pathlib.Path(target).resolve()
+        if t.is_relative_to(REPO / "build"):
+            subprocess.run(["ninja", "-C", str(REPO / "build"), str(t.relative_to(REPO / "build"))], check=True,
+                           stdout=subprocess.DEVNULL)
     work = pathlib.Path(tempfile.mkdtemp(prefix="ice-bench-commit-"))
     results = {}
     try:

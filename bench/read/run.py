@@ -3,7 +3,7 @@
 the same machine and the same thread count; prints times, ratios and peak
 RSS.
 
-    .venv/bin/python bench/read/run.py [--build build-read-release] [--threads 2] [--repeat 3]
+    .venv/bin/python bench/read/run.py [--build build] [--threads 2] [--repeat 3]
 
 The table: 6,000,000 lineitem-shaped rows (bench/parquet/gen_lineitem.py,
 splitmix64 values, so the same every time) in 60 Parquet files of 100,000
@@ -127,10 +127,12 @@ def duck(threads, sql):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build-read-release")
+    ap.add_argument("--build", default="build")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
+    subprocess.run(["ninja", "-C", str(REPO / args.build), "tools/ice", "bench/read/bench-read"], check=True,
+                   stdout=subprocess.DEVNULL)
     out = REPO / "bench" / "out" / "read"
     table = build_table(args.build, out)
     md = metadata_of(args.build, table)

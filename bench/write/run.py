@@ -14,7 +14,7 @@
    partitioned table, for its peak RSS (memory must not grow with input).
 
 Usage: .venv/bin/python bench/write/run.py [--rows 6000000] [--small 1000]
-           [--ice build-write2-release/tools/ice] [--big] [--keep]
+           [--ice build/tools/ice] [--big] [--keep]
 """
 import argparse
 import datetime

@@ -35,3 +35,22 @@ def test_readme_commands_are_what_ci_runs():
     setup, test = first[0].split("#")[0].strip(), first[1].split("#")[0].strip()
     assert setup == "bash scripts/setup.sh" and setup in ci
     assert test == "bash scripts/test.sh" and test in ci
+
+
+def test_readme_example_runs(tmp_path):
+    """The README's third command: the main job on a small example."""
+    import os
+    import subprocess
+    readme = (REPO / "README.md").read_text()
+    third = re.search(r"```sh\n(.*?)```", readme, re.S).group(1).splitlines()[2].split("#")[0].strip()
+    assert third == "bash scripts/example.sh"
+    env = dict(os.environ, ICE=os.environ.get("ICE_BIN", str(REPO / "build" / "tools" / "ice")))
+    p = subprocess.run(["bash", "scripts/example.sh", str(tmp_path / "ex")], cwd=REPO, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert out.count("(5 rows)") == 1 and out.count("(3 rows)") == 1, out
+    assert "2 rows deleted" in out and "3 snapshot(s)" in out
+    assert '"amount":"100.00","tags":["big","new"]' in out  # the first snapshot, as JSON Lines
+    assert "rows: 3 read, 0 deleted, 1 filtered, 2 returned" in p.stderr  # --stats
+    assert (tmp_path / "ex" / "events" / "metadata" / "v4.metadata.json").is_file()
