@@ -303,6 +303,22 @@ static bool find_path(const ice_type *st, const struct ArrowArray *a, const stru
 		}                                                                                   \
 	} while (0)
 
+/* Whether values of `layout` are in the unit of Iceberg type `t` as literals hold it. */
+static bool same_unit(layout l, ice_type_id t)
+{
+	switch (l) {
+	case L_INT32: return t == ICE_TYPE_INT || t == ICE_TYPE_DATE;
+	case L_DATE32: return t == ICE_TYPE_DATE;
+	case L_INT64: return t == ICE_TYPE_LONG;
+	case L_TIME64_US: return t == ICE_TYPE_TIME;
+	case L_TS_US: return t == ICE_TYPE_TIMESTAMP || t == ICE_TYPE_TIMESTAMPTZ;
+	case L_TS_NS: return t == ICE_TYPE_TIMESTAMP_NS || t == ICE_TYPE_TIMESTAMPTZ_NS;
+	case L_DOUBLE: return t == ICE_TYPE_DOUBLE;
+	case L_FLOAT: return t == ICE_TYPE_FLOAT;
+	default: return false;
+	}
+}
+
 static bool fast_compare(const ice_expr *p, const column *c, int64_t n, uint8_t *res)
 {
 	const struct ArrowArray *batch = c->path[0], *a = c->path[c->depth - 1];
@@ -312,51 +328,16 @@ static bool fast_compare(const ice_expr *p, const column *c, int64_t n, uint8_t 
 	const void *data = buffer(a, 1);
 	const void *validity = a->null_count != 0 ? buffer(a, 0) : NULL;
 	int64_t off = a->offset + batch->offset;
-	if (!data || lit->is_null || lit->type != c->type)
+	if (!data || lit->is_null || lit->type != c->type || !same_unit(c->layout, c->type))
 		return false;
 	switch (c->layout) {
 	case L_INT32:
-		if (c->type != ICE_TYPE_INT && c->type != ICE_TYPE_DATE)
-			return false;
-		FAST_LOOP(int32_t, lit->v.i32);
-		return true;
-	case L_DATE32:
-		if (c->type != ICE_TYPE_DATE)
-			return false;
-		FAST_LOOP(int32_t, lit->v.i32);
-		return true;
-	case L_INT64:
-		if (c->type != ICE_TYPE_LONG)
-			return false;
-		FAST_LOOP(int64_t, lit->v.i64);
-		return true;
-	case L_TIME64_US:
-		if (c->type != ICE_TYPE_TIME)
-			return false;
-		FAST_LOOP(int64_t, lit->v.i64);
-		return true;
-	case L_TS_US:
-		if (c->type != ICE_TYPE_TIMESTAMP && c->type != ICE_TYPE_TIMESTAMPTZ)
-			return false;
-		FAST_LOOP(int64_t, lit->v.i64);
-		return true;
-	case L_TS_NS:
-		if (c->type != ICE_TYPE_TIMESTAMP_NS && c->type != ICE_TYPE_TIMESTAMPTZ_NS)
-			return false;
-		FAST_LOOP(int64_t, lit->v.i64);
-		return true;
-	case L_DOUBLE:
-		if (c->type != ICE_TYPE_DOUBLE)
-			return false;
-		FAST_LOOP(double, lit->v.f64); /* NaN compares false, and != true */
-		return true;
-	case L_FLOAT:
-		if (c->type != ICE_TYPE_FLOAT)
-			return false;
-		FAST_LOOP(float, lit->v.f32);
-		return true;
-	default: return false;
+	case L_DATE32: FAST_LOOP(int32_t, lit->v.i32); break;
+	case L_DOUBLE: FAST_LOOP(double, lit->v.f64); break; /* NaN compares false, and != true */
+	case L_FLOAT: FAST_LOOP(float, lit->v.f32); break;
+	default: FAST_LOOP(int64_t, lit->v.i64); break;
 	}
+	return true;
 }
 
 static int eval_pred(const ice_expr *p, const ice_type *bt, const struct ArrowArray *batch,

@@ -563,13 +563,10 @@ int ice_parquet_writer_flush_row_group(ice_parquet_writer *w)
 	int rc;
 	if (w->failed)
 		return PQ_ERR(ICE_ERROR, "%s: the writer failed earlier", w->location);
-	if (w->rg_rows == 0) {
-		ice_parquet__w_trim(w);
-		return 0;
-	}
-	if ((rc = ice_parquet__w_flush_row_group(w)) != 0)
+	if (w->rg_rows > 0 && (rc = ice_parquet__w_flush_row_group(w)) != 0) {
 		w->failed = true;
-	else
-		ice_parquet__w_trim(w);
-	return rc;
+		return rc;
+	}
+	ice_parquet__w_trim(w);
+	return 0;
 }

@@ -23,9 +23,10 @@
  * buffered per partition (batch_rows; for sorted tables the run size),
  * open files (max_open_files: the least recently used file is closed when
  * one more is needed, which costs a smaller file, never correctness), and
- * bytes buffered across all partitions, in builders and open row groups
- * (max_buffered_bytes: the largest is flushed early, which costs a smaller
- * row group, or a shorter sorted run). Files are named as Java names them,
+ * bytes allocated across all partitions by builders and Parquet writers
+ * (max_buffered_bytes, checked every 1,024 rows: the largest holders are
+ * flushed early until the total fits, which costs smaller row groups, or
+ * shorter sorted runs). Files are named as Java names them,
  * under data/<partition path>/.
  */
 #include <stdio.h>
