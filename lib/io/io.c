@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -450,4 +451,24 @@ int ice_io__list(const ice_io *io, const char *location, ice_arena *arena, ice_d
 	*entries_out = entries;
 	*n_out = n;
 	return 0;
+}
+
+void ice_io__delete_files(const ice_io *io, const char *const *locations, size_t n)
+{
+	/* Deleting must not replace the error that made the attempt fail. */
+	const ice_error *e = ice_error_last();
+	int code = e ? e->code : 0, klass = e ? e->klass : 0;
+	bool had = e != NULL, oom = e && ice_error__is_oom();
+	char msg[1024];
+	if (!n)
+		return;
+	snprintf(msg, sizeof(msg), "%s", e ? e->message : "");
+	for (size_t i = 0; i < n; i++)
+		ice_io_delete(io, locations[i]);
+	if (oom)
+		ice_error__oom();
+	else if (had)
+		ice_error__set(code, klass, "%s", msg);
+	else
+		ice_error_clear();
 }

@@ -77,6 +77,9 @@ int ice_io__stat(const ice_io *io, const char *location, bool *exists_out, bool 
 
 /* Delete a file; ICE_ENOTFOUND if it does not exist. */
 int ice_io__delete(const ice_io *io, const char *location);
+/* Delete files after a failure without losing the error being reported
+ * (a file already gone is fine). */
+void ice_io__delete_files(const ice_io *io, const char *const *locations, size_t n);
 
 /* Names of the entries of a directory location (not recursive), allocated
  * in `arena`. */

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "ice/write.h"
-#include "internal.h"
+#include "io/io.h"
 #include "manifest_merge.h"
 #include "util/alloc.h"
 #include "util/arena.h"
@@ -89,7 +89,7 @@ int ice_append_add_file(ice_append *a, const ice_data_file *file)
 static void delete_manifests(ice_append *a)
 {
 	for (size_t i = 0; i < a->nmanifests; i++)
-		ice_table__delete_files(ice_table_io(a->table), &a->manifests[i]->manifest_path, 1);
+		ice_io__delete_files(ice_table_io(a->table), &a->manifests[i]->manifest_path, 1);
 }
 
 void ice_append_free(ice_append *a)
@@ -207,7 +207,7 @@ static int write_manifests(ice_append *a, const ice_table_metadata *base)
 		}
 		if ((rc = ice_manifest_writer_close(w, &mf)) != 0) {
 			/* It may have failed after the file was complete. */
-			ice_table__delete_files(ice_table_io(a->table), (const char *const *)&loc, 1);
+			ice_io__delete_files(ice_table_io(a->table), (const char *const *)&loc, 1);
 			ice__free(loc);
 			break;
 		}
@@ -504,7 +504,7 @@ int ice_append_commit(ice_append *a, const ice_commit_options *opts, ice_commit_
 		/* New manifests merged into others are listed nowhere. */
 		for (size_t i = 0; i < a->nmanifests; i++)
 			if (!a->new_listed[i])
-				ice_table__delete_files(ice_table_io(a->table), &a->manifests[i]->manifest_path, 1);
+				ice_io__delete_files(ice_table_io(a->table), &a->manifests[i]->manifest_path, 1);
 	if (result)
 		*result = res;
 	return rc;

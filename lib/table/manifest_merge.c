@@ -26,7 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "io/io.h"
 #include "manifest_merge.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -150,7 +150,7 @@ static int merge_bin(ice_merged_list *out, const ice_merge_target *t, int32_t sp
 		return rc;
 	if (mf->added_files_count + mf->existing_files_count + mf->deleted_files_count == 0) {
 		/* Everything in it was an old delete: nothing to list. */
-		ice_table__delete_files(t->io, &mf->manifest_path, 1);
+		ice_io__delete_files(t->io, &mf->manifest_path, 1);
 		ice_manifest_file_free(mf);
 		return 0;
 	}

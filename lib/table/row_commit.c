@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "io/io.h"
 #include "manifest_merge.h"
 #include "row_commit.h"
 #include "util/alloc.h"
@@ -159,7 +159,7 @@ static void list_free(file_list *l)
 static void delete_manifests(ice_row_change *c)
 {
 	for (size_t i = 0; i < c->nmanifests; i++)
-		ice_table__delete_files(ice_table_io(c->table), &c->manifests[i]->manifest_path, 1);
+		ice_io__delete_files(ice_table_io(c->table), &c->manifests[i]->manifest_path, 1);
 }
 
 void ice_row_change__free(ice_row_change *c)
@@ -288,7 +288,7 @@ int ice_row_change__track(ice_row_change *c, const char *location)
 
 void ice_row_change__abandon(ice_row_change *c)
 {
-	ice_table__delete_files(ice_table_io(c->table), (const char *const *)c->tracked, c->ntracked);
+	ice_io__delete_files(ice_table_io(c->table), (const char *const *)c->tracked, c->ntracked);
 }
 
 void ice_row_change__validate(ice_row_change *c, const ice_expr *filter, bool serializable)
@@ -449,7 +449,7 @@ static int keep_manifest(ice_row_change *c, ice_manifest_file *mf)
 {
 	ice_manifest_file **m = ice__reallocarray(c->manifests, c->nmanifests + 1, sizeof(*m));
 	if (!m) {
-		ice_table__delete_files(ice_table_io(c->table), &mf->manifest_path, 1);
+		ice_io__delete_files(ice_table_io(c->table), &mf->manifest_path, 1);
 		ice_manifest_file_free(mf);
 		return ICE_ERROR;
 	}
@@ -915,12 +915,12 @@ int ice_row_change__commit(ice_row_change *c, const ice_commit_options *opts, ic
 	int rc = ice_table_commit(c->table, &op, opts, &res);
 	if (rc && res.state == ICE_COMMIT_FAILED) {
 		delete_manifests(c);
-		ice_table__delete_files(ice_table_io(c->table), (const char *const *)c->tracked, c->ntracked);
+		ice_io__delete_files(ice_table_io(c->table), (const char *const *)c->tracked, c->ntracked);
 	}
 	if (!rc && c->listed)
 		for (size_t i = 0; i < c->nmanifests; i++)
 			if (!c->listed[i])
-				ice_table__delete_files(ice_table_io(c->table), &c->manifests[i]->manifest_path, 1);
+				ice_io__delete_files(ice_table_io(c->table), &c->manifests[i]->manifest_path, 1);
 	if (result)
 		*result = res;
 	return rc;

@@ -23,11 +23,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "columns.h"
+#include "write/columns.h"
 #include "ice/parquet.h"
 #include "ice/puffin.h"
 #include "ice/scan.h"
-#include "internal.h"
+#include "io/io.h"
 #include "row_delete.h"
 #include "scan/read.h"
 #include "util/alloc.h"

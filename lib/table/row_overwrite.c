@@ -11,11 +11,11 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "io/io.h"
 #include "row_delete.h"
 #include "util/alloc.h"
 #include "util/error.h"
-#include "writer.h"
+#include "ingest/ingest.h"
 
 void ice_overwrite_options_init(ice_overwrite_options *o)
 {

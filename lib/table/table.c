@@ -14,7 +14,7 @@
 
 #include "catalog/internal.h"
 #include "ice/table.h"
-#include "internal.h"
+#include "io/io.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/strutil.h"
@@ -242,30 +242,11 @@ const ice_table *ice_commit_table(const ice_commit_ctx *ctx)
 	return ctx->table;
 }
 
-void ice_table__delete_files(const ice_io *io, const char *const *locations, size_t n)
-{
-	/* Deleting must not replace the error that made the attempt fail. */
-	const ice_error *e = ice_error_last();
-	int code = e ? e->code : 0, klass = e ? e->klass : 0;
-	bool had = e != NULL, oom = e && ice_error__is_oom();
-	char msg[1024];
-	if (!n)
-		return;
-	snprintf(msg, sizeof(msg), "%s", e ? e->message : "");
-	for (size_t i = 0; i < n; i++)
-		ice_io_delete(io, locations[i]);
-	if (oom)
-		ice_error__oom();
-	else if (had)
-		ice_error__set(code, klass, "%s", msg);
-	else
-		ice_error_clear();
-}
 
 static void ctx_reset(ice_commit_ctx *ctx, bool delete_files)
 {
 	if (delete_files)
-		ice_table__delete_files(ctx->table->io, (const char *const *)ctx->files, ctx->nfiles);
+		ice_io__delete_files(ctx->table->io, (const char *const *)ctx->files, ctx->nfiles);
 	for (size_t i = 0; i < ctx->nfiles; i++)
 		ice__free(ctx->files[i]);
 	ice__free(ctx->files);

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "alter.h"
-#include "dsl.h"
+#include "dsl/dsl.h"
 #include "ice/table_dsl.h"
 #include "util/alloc.h"
 #include "util/arena.h"

@@ -14,8 +14,8 @@
 
 #include "fuzz.h"
 #include "ice.h"
-#include "table/csv.h"
-#include "table/values.h"
+#include "ingest/csv.h"
+#include "ingest/values.h"
 #include "util/arena.h"
 
 static const char *schema_text = "b boolean, i int, l long, f float, d double, dec decimal(9,3), dt date, "

@@ -11,7 +11,7 @@
 
 #include "fuzz.h"
 #include "ice.h"
-#include "table/values.h"
+#include "ingest/values.h"
 #include "util/arena.h"
 #include "util/json.h"
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "ice.h"
-#include "table/csv.h"
+#include "ingest/csv.h"
 #include "test.h"
 
 /* Fault loops write many small files: a memory file system when there is one. */

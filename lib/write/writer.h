@@ -1,12 +1,12 @@
 /*
- * table/writer.h - the data writer: rows of a table's schema in, Parquet
+ * write/writer.h - the data writer: rows of a table's schema in, Parquet
  * data files out, one open file per partition (fanout), rolled at the
- * target file size, with bounded memory (data_writer.c). And the row
- * decoders that feed it from CSV, JSON Lines and Parquet (input.c).
+ * target file size, with bounded memory (data_writer.c).
  */
-#ifndef ICE_TABLE_WRITER_H
-#define ICE_TABLE_WRITER_H
+#ifndef ICE_WRITE_WRITER_H
+#define ICE_WRITE_WRITER_H
 
+#include "ice/arrow.h"
 #include "ice/manifest.h"
 #include "ice/table.h"
 #include "ice/write.h"
@@ -30,12 +30,5 @@ void ice_data_writer__free(ice_data_writer *w);
 int64_t ice_data_writer__rows(const ice_data_writer *w);
 /* Partitions that got at least one data file. */
 int64_t ice_data_writer__partitions(const ice_data_writer *w);
-
-/* Decode CSV, JSON Lines and Parquet inputs into a data writer without
- * committing (input.c; ice_table_append_files, ice overwrite). On success
- * *dw_out holds the written files (close it to get them); on failure
- * nothing is left behind. */
-int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs, const ice_write_options *opts,
-                     ice_data_writer **dw_out, int64_t *rows_out, int64_t *rejected_out);
 
 #endif

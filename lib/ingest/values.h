@@ -1,8 +1,8 @@
 /*
- * table/values.h - values of the table's types from text and JSON (values.c).
+ * ingest/values.h - values of the table's types from text and JSON (values.c).
  */
-#ifndef ICE_TABLE_VALUES_H
-#define ICE_TABLE_VALUES_H
+#ifndef ICE_INGEST_VALUES_H
+#define ICE_INGEST_VALUES_H
 
 #include "ice/literal.h"
 #include "util/arena.h"

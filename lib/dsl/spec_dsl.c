@@ -1,5 +1,5 @@
 /*
- * table/spec_dsl.c - partition specs and sort orders from text:
+ * dsl/spec_dsl.c - partition specs and sort orders from text:
  *
  *   partition:  day(ts), bucket(16, id), truncate(4, name), identity(x) or x,
  *               year(ts), month(ts), hour(ts), void(x); `... as NAME` renames

@@ -1,5 +1,5 @@
 /*
- * table/data_writer.c - rows in, Parquet data files out. Each row is
+ * write/data_writer.c - rows in, Parquet data files out. Each row is
  * routed to its partition by applying the default spec's transforms to its
  * source values; each partition buffers rows in column builders and hands
  * them to its own Parquet writer in batches (a fanout writer, as Java's
@@ -43,7 +43,7 @@
 #include "util/hashmap.h"
 #include "util/uri.h"
 #include "util/uuid.h"
-#include "internal.h"
+#include "io/io.h"
 #include "writer.h"
 
 typedef struct part {
@@ -240,7 +240,7 @@ void ice_data_writer__delete_files(ice_data_writer *w)
 			ice_parquet_writer_abort(w->all[i]->pw);
 			w->all[i]->pw = NULL;
 		}
-	ice_table__delete_files(w->io, (const char *const *)w->written, w->nwritten);
+	ice_io__delete_files(w->io, (const char *const *)w->written, w->nwritten);
 }
 
 /* ---- partition values and paths ---------------------------------------------------- */

@@ -1,5 +1,5 @@
 /*
- * table/csv.c - streaming CSV records (RFC 4180) from a file or standard
+ * ingest/csv.c - streaming CSV records (RFC 4180) from a file or standard
  * input. The buffer holds at least one whole record; quoted fields are
  * unescaped in place (a doubled quote shrinks to one), so values are
  * slices of the buffer with no copy.

@@ -1,9 +1,9 @@
 /*
- * table/convert.h - Arrow batches of a Parquet input converted to the
+ * ingest/convert.h - Arrow batches of a Parquet input converted to the
  * table's schema (convert.c).
  */
-#ifndef ICE_TABLE_CONVERT_H
-#define ICE_TABLE_CONVERT_H
+#ifndef ICE_INGEST_CONVERT_H
+#define ICE_INGEST_CONVERT_H
 
 #include "ice/arrow.h"
 #include "ice/schema.h"

@@ -1,5 +1,5 @@
 /*
- * table/dsl.h - the tokenizer shared by the schema, partition and sort
+ * dsl/dsl.h - the tokenizer shared by the schema, partition and sort
  * expression parsers (schema_dsl.c, spec_dsl.c). Errors name the
  * expression and the column (1-based) where the problem starts.
  */

@@ -1,5 +1,5 @@
 /*
- * table/values.c - values of the table's types from text (CSV fields,
+ * ingest/values.c - values of the table's types from text (CSV fields,
  * JSON strings, the text fallback of Parquet input) and from JSON (JSON
  * Lines members, nested values written as JSON text in CSV): the same
  * rules everywhere, so a value means the same whatever the input format.

@@ -1,11 +1,11 @@
 /*
- * table/columns.h - building Arrow arrays of a table's types from values
+ * write/columns.h - building Arrow arrays of a table's types from values
  * (ice_literal), one value at a time: what the write path turns decoded
  * input rows into before the Parquet writer takes them. Arrays are owned by
  * whoever holds them (their release frees the buffers).
  */
-#ifndef ICE_TABLE_COLUMNS_H
-#define ICE_TABLE_COLUMNS_H
+#ifndef ICE_WRITE_COLUMNS_H
+#define ICE_WRITE_COLUMNS_H
 
 #include "ice/arrow.h"
 #include "ice/literal.h"

@@ -1,5 +1,5 @@
 /*
- * table/columns.c - Arrow arrays (C Data Interface layouts, as the Parquet
+ * write/columns.c - Arrow arrays (C Data Interface layouts, as the Parquet
  * writer takes them) built value by value from ice_literal values of the
  * table's types: validity bitmaps, fixed-width values, 32-bit offsets for
  * strings, binary and lists, children for structs, lists and maps (a map is

@@ -1,5 +1,5 @@
 /*
- * table/dsl.c - the tokenizer of the small text languages a user types on
+ * dsl/dsl.c - the tokenizer of the small text languages a user types on
  * the command line: schemas ("id long required, tags list<string>"),
  * partition expressions ("day(ts), bucket(16, id)") and sort orders
  * ("ts desc nulls last"). Names may be quoted with backquotes or double

@@ -1,8 +1,8 @@
 /*
- * table/sort.h - ordering a batch's rows by a sort order (sort.c).
+ * write/sort.h - ordering a batch's rows by a sort order (sort.c).
  */
-#ifndef ICE_TABLE_SORT_H
-#define ICE_TABLE_SORT_H
+#ifndef ICE_WRITE_SORT_H
+#define ICE_WRITE_SORT_H
 
 #include "ice/arrow.h"
 #include "ice/partition_spec.h"

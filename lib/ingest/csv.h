@@ -1,11 +1,11 @@
 /*
- * table/csv.h - a streaming CSV reader (RFC 4180): fields separated by a
+ * ingest/csv.h - a streaming CSV reader (RFC 4180): fields separated by a
  * delimiter, records by LF or CRLF, fields optionally quoted with '"'
  * (a quote inside doubled; delimiters and line breaks allowed inside).
  * Memory is one buffer that grows only to the longest record.
  */
-#ifndef ICE_TABLE_CSV_H
-#define ICE_TABLE_CSV_H
+#ifndef ICE_INGEST_CSV_H
+#define ICE_INGEST_CSV_H
 
 #include "ice/common.h"
 #include "ice/io.h"

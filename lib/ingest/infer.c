@@ -1,5 +1,5 @@
 /*
- * table/infer.c - a schema inferred from a sample file (ice create
+ * ingest/infer.c - a schema inferred from a sample file (ice create
  * --schema-from): a Parquet file's schema with fresh field ids, or a CSV
  * file's header and first rows, typed conservatively: a column is
  * boolean, long, double, date, timestamp (timestamptz when every value

@@ -1,5 +1,5 @@
 /*
- * table/sort.c - the order of a batch's rows under a sort order (spec
+ * write/sort.c - the order of a batch's rows under a sort order (spec
  * "Sorting"): each sort field's transform applied to its source column,
  * compared by the spec's total order of values (ice_literal_compare: NaN
  * after +Inf, strings by UTF-8 bytes), ascending or descending, with nulls

@@ -1,5 +1,5 @@
 /*
- * table/schema_dsl.c - schemas from the text a user types:
+ * dsl/schema_dsl.c - schemas from the text a user types:
  *
  *   id long required, ts timestamptz, name string comment 'who',
  *   tags list<string>, m map<string, int>, s struct<a: int, b: string required>,

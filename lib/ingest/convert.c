@@ -1,5 +1,5 @@
 /*
- * table/convert.c - Arrow batches read from a Parquet input, converted to
+ * ingest/convert.c - Arrow batches read from a Parquet input, converted to
  * the table's current schema without going through text: columns are
  * matched by name (struct fields too), and each column is
  *
@@ -25,7 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "columns.h"
+#include "write/columns.h"
 #include "convert.h"
 #include "util/alloc.h"
 #include "util/arena.h"

@@ -1,13 +1,12 @@
 /*
- * table/input.c - appending rows from CSV, JSON Lines and Parquet files:
- * each input is decoded row by row into values of the table's current
+ * ingest/input.c - rows from CSV, JSON Lines and Parquet files for an
+ * append or overwrite: each input is decoded into values of the table's current
  * schema (CSV and Parquet columns matched by name, CSV without header by
  * position; JSON objects by member name, nested types from JSON objects
- * and arrays), handed to the data writer, and the files it wrote are
- * committed as one fast-append snapshot. A value that does not convert is
- * an error naming the file, line and column, unless a reject file takes
- * the row. Nothing is committed after an error, and the files written are
- * deleted.
+ * and arrays), and handed to the data writer (table/append.c commits
+ * what it wrote). A value that does not convert is an error naming the
+ * file, line and column, unless a reject file takes the row. After an
+ * error the files written are deleted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,9 +15,9 @@
 #include <unistd.h>
 
 #include "convert.h"
+#include "ingest.h"
 #include "csv.h"
 #include "ice/parquet.h"
-#include "internal.h"
 #include "io/io.h"
 #include "util/alloc.h"
 #include "util/arena.h"
@@ -26,7 +25,7 @@
 #include "util/json.h"
 #include "util/strutil.h"
 #include "values.h"
-#include "writer.h"
+#include "write/writer.h"
 
 typedef struct appender {
 	ice_table *table;
@@ -503,48 +502,5 @@ done:
 	ice__free(ap.nulls);
 	ice__free(ap.ptrs);
 	ice_arena__free(&ap.row_arena);
-	return rc;
-}
-
-int ice_table_append_files(ice_table *table, const char *const *inputs, size_t ninputs, const ice_write_options *opts,
-                           const ice_commit_options *commit_opts, ice_write_report *report, ice_commit_result *result)
-{
-	ice_write_options defaults;
-	ice_data_writer *dw = NULL;
-	ice_append *append = NULL;
-	const ice_data_file *const *files = NULL;
-	size_t nfiles = 0;
-	int64_t rows = 0, rejected = 0;
-	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
-	int rc;
-	if (!opts) {
-		ice_write_options_init(&defaults);
-		opts = &defaults;
-	}
-	rc = ice_input__write(table, inputs, ninputs, opts, &dw, &rows, &rejected);
-	if (!rc)
-		rc = ice_data_writer__close(dw, &files, &nfiles);
-	if (!rc && (rc = ice_append_new(&append, table)) == 0 && (rc = ice_append_set_branch(append, opts->branch)) == 0)
-		for (size_t i = 0; i < nfiles && !rc; i++)
-			rc = ice_append_add_file(append, files[i]);
-	if (!rc) {
-		rc = ice_append_commit(append, commit_opts, &res);
-	}
-	if (report) {
-		memset(report, 0, sizeof(*report));
-		report->snapshot_id = append ? ice_append_snapshot_id(append) : 0;
-		report->rows = rows;
-		report->rejected = rejected;
-		report->files = (int64_t)nfiles;
-		report->partitions = dw ? ice_data_writer__partitions(dw) : 0;
-		for (size_t i = 0; i < nfiles; i++)
-			report->bytes += files[i]->file_size_in_bytes;
-	}
-	if (rc && res.state != ICE_COMMIT_UNKNOWN && dw)
-		ice_data_writer__delete_files(dw);
-	if (result)
-		*result = res;
-	ice_append_free(append);
-	ice_data_writer__free(dw);
 	return rc;
 }

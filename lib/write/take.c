@@ -1,5 +1,5 @@
 /*
- * table/take.c - rows of Arrow arrays copied into column builders by index,
+ * write/take.c - rows of Arrow arrays copied into column builders by index,
  * and single values read back as literals: what routes the rows of a
  * converted Parquet batch to their partitions and what puts a sorted run
  * in order (data_writer.c, sort.c). The arrays are those of the table's
