@@ -43,4 +43,10 @@ quiet ninja -C build
 [ -f build-asan/build.ninja ] || quiet $MESON setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined \
     -Darena_debug=true -Dwerror=true
 quiet ninja -C build-asan
+# JVM and other peers the tests drive: one script each in scripts/peers/
+# (each idempotent, installing into the gitignored .peers/).
+for peer in scripts/peers/*.sh; do
+  [ -e "$peer" ] || continue
+  quiet bash "$peer"
+done
 echo "setup: done (build/tools/ice)"
