@@ -178,12 +178,14 @@ int ice_metadata_builder_add_spec(ice_metadata_builder *b, const ice_partition_s
 	recorder r;
 	int rc;
 
-	if (!schema)
+	/* An unpartitioned spec binds to nothing: a create may add it before it
+	 * sets the current schema (DuckDB does; Java's builder accepts it). */
+	if (!schema && spec->nfields)
 		return ice_builder__fail(ICE_EINVALID, "add-spec: the table has no current schema");
 	for (size_t i = 0; i < spec->nfields; i++)
 		if (spec->fields[i].transform.kind == ICE_TRANSFORM_UNKNOWN)
 			return ice_builder__fail(ICE_EINVALID, "add-spec: unknown transform '%s'", spec->fields[i].transform.name);
-	if ((rc = ice_partition_spec_validate(spec, schema)) != 0)
+	if (spec->nfields && (rc = ice_partition_spec_validate(spec, schema)) != 0)
 		return ice_error__prefix("add-spec");
 	for (size_t i = 0; i < md->nspecs; i++) {
 		if (ice_partition_spec_equivalent(&md->specs[i], spec, false)) {
