@@ -177,6 +177,7 @@ CLI_COMMAND(serve)
 		ice_json_writer_free(w);
 		if (rc)
 			goto done;
+		fputc('\n', cli->out);
 	} else
 		fprintf(cli->out, "ice serve: listening on port %d (%s), catalog %s\n", ice_server_port(server),
 		        ice_server_config_listen(cfg), ice_catalog_uri(catalog));

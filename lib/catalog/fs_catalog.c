@@ -754,14 +754,24 @@ static int fs_drop_table(ice_catalog *base, const char *identifier, bool purge, 
 		return rc;
 	if ((rc = table_dir(c, identifier, &dir)) != 0)
 		goto done;
-	if (purge && (rc = ice_catalog__purge(base->io, dir, md, loc, report)) != 0)
+	/* A renamed or registered table keeps its files at its location, which
+	 * may be another directory of the warehouse: purge there (never outside
+	 * the warehouse). */
+	const char *where = dir, *location = ice_table_metadata_location(md);
+	if (!c->directory_mode && location && ice_uri__inside(location, base->uri))
+		where = location;
+	if (purge && (rc = ice_catalog__purge(base->io, where, md, loc, report)) != 0)
 		goto done;
 	if ((rc = delete_versions(base->io, dir, report)) != 0)
 		goto done;
 	if (purge) {
 		bool removed = false;
-		if ((rc = ice_catalog__count_files(base->io, dir, &report->files_left)) == 0)
-			rc = ice_io_remove_empty_dirs(base->io, dir, &removed);
+		if ((rc = ice_catalog__count_files(base->io, where, &report->files_left)) == 0)
+			rc = ice_io_remove_empty_dirs(base->io, where, &removed);
+		if (!rc && where != dir && (rc = ice_io_remove_empty_dirs(base->io, dir, &removed)) == ICE_ENOTFOUND) {
+			ice_error_clear();
+			rc = 0;
+		}
 	}
 done:
 	ice_table_metadata_free(md);

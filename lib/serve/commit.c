@@ -33,6 +33,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/strutil.h"
+#include "util/uri.h"
 
 #define MAX_TABLE_CHANGES 100
 
@@ -68,49 +69,9 @@ void serve_unlock_tables(ice_server *s, const int *held, size_t nheld)
 
 /* ---- containment -------------------------------------------------------------- */
 
-/* The path part to compare: file: URIs as paths, other schemes as they are. */
-static const char *comparable(const char *loc)
-{
-	if (!strncmp(loc, "file://", 7))
-		return loc + 7;
-	if (!strncmp(loc, "file:", 5))
-		return loc + 5;
-	return loc;
-}
-
-static bool has_dot_segment(const char *p)
-{
-	const char *s = strstr(p, "://");
-	s = s ? s + 3 : p;
-	while (*s) {
-		const char *slash = strchr(s, '/');
-		size_t len = slash ? (size_t)(slash - s) : strlen(s);
-		if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
-			return true;
-		if (!slash)
-			break;
-		s = slash + 1;
-	}
-	return false;
-}
-
 bool serve_location_inside(const char *location, const char *root)
 {
-	const char *l, *r;
-	size_t n;
-	if (!location || !root)
-		return false;
-	l = comparable(location);
-	r = comparable(root);
-	n = strlen(r);
-	while (n > 1 && r[n - 1] == '/')
-		n--;
-	if (has_dot_segment(l) || has_dot_segment(r) || strlen(l) <= n)
-		return false;
-	for (const char *p = l; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			return false;
-	return !strncmp(l, r, n) && l[n] == '/';
+	return ice_uri__inside(location, root);
 }
 
 /* ---- one table change ----------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 #include "util/alloc.h"
@@ -236,7 +237,8 @@ static int bad_part(serve_req *r, const char *what)
 	return 1;
 }
 
-int serve_new_table_metadata(serve_req *r, const ice_json *req, const char *location, ice_table_metadata **out)
+int serve_new_table_metadata(serve_req *r, const ice_json *req, const char *location, bool stage,
+                             ice_table_metadata **out)
 {
 	fresh f = {r, {0}, 0, false};
 	const ice_json *schema = ice_json__get(req, "schema"), *spec = ice_json__get(req, "partition-spec");
@@ -335,11 +337,33 @@ int serve_new_table_metadata(serve_req *r, const ice_json *req, const char *loca
 		if (ice_sort_order_from_json(&so, text, len, "write-order") != 0 && bad_part(r, "write-order"))
 			goto done;
 	}
-	if (!codec) {
-		if (!items && !(items = ice__calloc(1, sizeof(ice_property)))) {
+	/* A staged table records when it was staged, as the reference does. */
+	char created_at[64];
+	if (stage) {
+		struct timespec ts;
+		struct tm tm;
+		char when[32];
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(created_at, sizeof(created_at), "%s.%09ldZ", when, (long)ts.tv_nsec);
+		ice_property *grown = ice__reallocarray(items, nitems + 2, sizeof(ice_property));
+		if (!grown) {
 			serve_fail(r, ICE_ERROR, NULL);
 			goto done;
 		}
+		items = grown;
+		items[nitems].key = "created-at";
+		items[nitems].value = created_at;
+		nitems++;
+	}
+	if (!codec) {
+		ice_property *grown = ice__reallocarray(items, nitems + 1, sizeof(ice_property));
+		if (!grown) {
+			serve_fail(r, ICE_ERROR, NULL);
+			goto done;
+		}
+		items = grown;
 		items[nitems].key = "write.parquet.compression-codec";
 		items[nitems].value = "zstd";
 		nitems++;

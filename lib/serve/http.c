@@ -74,29 +74,37 @@ void serve_log(ice_server *s, const char *fmt, ...)
 	s->log(line, s->log_payload);
 }
 
-/* Query values whose names suggest a secret are replaced by "***". */
-static void redact_query(char *q)
+/* The request target for the log: query values whose names suggest a
+ * secret replaced by "***" (into out, truncated to cap). */
+static void loggable_uri(const char *uri, char *out, size_t cap)
 {
 	static const char *const words[] = {"token", "secret", "credential", "password", "key", "signature", "auth"};
-	while (q && *q) {
-		char *amp = strchr(q, '&'), *eq = strchr(q, '=');
-		if (eq && (!amp || eq < amp)) {
-			bool secret = false;
-			for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !secret; i++) {
-				size_t wl = strlen(words[i]);
-				for (char *k = q; k + wl <= eq && !secret; k++)
-					secret = !strncasecmp(k, words[i], wl);
-			}
-			if (secret) {
-				char *end = amp ? amp : eq + strlen(eq);
-				size_t tail = strlen(end);
-				memmove(eq + 4, end, tail + 1);
-				memcpy(eq + 1, "***", 3);
-				amp = amp ? eq + 4 : NULL;
-			}
+	ice_buf b;
+	const char *q = strchr(uri, '?');
+	ice_buf__init(&b, cap - 1);
+	ice_buf__put(&b, uri, q ? (size_t)(q + 1 - uri) : strlen(uri));
+	while (q && *++q) {
+		const char *amp = strchr(q, '&'), *eq = strchr(q, '=');
+		size_t len = amp ? (size_t)(amp - q) : strlen(q);
+		bool secret = false;
+		if (eq && (size_t)(eq - q) < len)
+			for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !secret; i++)
+				secret = memmem(q, (size_t)(eq - q), words[i], strlen(words[i])) != NULL ||
+				         strncasecmp(q, words[i], strlen(words[i])) == 0;
+		if (secret) {
+			ice_buf__put(&b, q, (size_t)(eq + 1 - q));
+			ice_buf__puts(&b, "***");
+		} else {
+			ice_buf__put(&b, q, len);
 		}
-		q = amp ? amp + 1 : NULL;
+		if (amp)
+			ice_buf__putc(&b, '&');
+		q = amp;
 	}
+	size_t n = b.len < cap - 1 ? b.len : cap - 1;
+	memcpy(out, b.ptr ? b.ptr : "", n);
+	out[n] = '\0';
+	ice_buf__free(&b);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -130,13 +138,10 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
 		return;
 	(void)conn;
 	if (s->log) {
-		char *uri = hr->uri ? ice__strdup(hr->uri) : NULL;
-		char *q = uri ? strchr(uri, '?') : NULL;
-		if (q)
-			redact_query(q + 1);
-		serve_log(s, "%s %s %d %.1fms %s", hr->method ? hr->method : "-", uri ? uri : "-", hr->status,
-		          ms_since(&hr->start), hr->principal ? hr->principal : "-");
-		ice__free(uri);
+		char uri[1024];
+		loggable_uri(hr->uri ? hr->uri : "-", uri, sizeof(uri));
+		serve_log(s, "%s %s %d %.1fms %s", hr->method ? hr->method : "-", uri, hr->status, ms_since(&hr->start),
+		          hr->principal ? hr->principal : "-");
 	}
 	ice_buf__free(&hr->body);
 	ice__free(hr->uri);

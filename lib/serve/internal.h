@@ -187,7 +187,8 @@ bool serve_location_inside(const char *location, const char *root);
  * fresh (the reference's order), the spec and sort order rebound to them by
  * name, format-version taken from the properties (default 2).
  */
-int serve_new_table_metadata(serve_req *r, const ice_json *req, const char *location, ice_table_metadata **out);
+int serve_new_table_metadata(serve_req *r, const ice_json *req, const char *location, bool stage,
+                             ice_table_metadata **out);
 
 /* ---- http.c ---------------------------------------------------------------- */
 

@@ -312,7 +312,7 @@ int serve_update_namespace(serve_req *r, const char *ns)
 			remove[i] = ice_json__str(e, NULL);
 			for (size_t j = 0; j < n; j++)
 				if (!strcmp(items[j].key, remove[i])) {
-					serve_error(r, 400, "IllegalArgumentException",
+					serve_error(r, 422, "UnprocessableEntityException",
 					            "Invalid namespace update, cannot simultaneously set and remove keys: [%s]",
 					            remove[i]);
 					goto done;

@@ -208,7 +208,7 @@ int serve_create_table(serve_req *r, const char *ns)
 		serve_error(r, 400, "BadRequestException", "location: %s is outside the warehouse", location);
 		goto done;
 	}
-	if (serve_new_table_metadata(r, r->body, location, &md) != 0)
+	if (serve_new_table_metadata(r, r->body, location, stage, &md) != 0)
 		goto done;
 	if (!stage) {
 		int slots[1];

@@ -365,8 +365,9 @@ int ice_metadata_builder_add_snapshot(ice_metadata_builder *b, const ice_snapsho
 		md->last_sequence_number = s->sequence_number;
 	if (md->format_version >= 3)
 		md->next_row_id = s->first_row_id + s->added_rows;
-	md->last_updated_ms = s->timestamp_ms;
-	b->last_updated_set = true;
+	/* last-updated-ms is the time of the commit (build), not the snapshot's
+	 * own timestamp, as the reference builder has it: a writer whose clock
+	 * runs behind must not make the metadata older than its log. */
 	ice_builder__rec_begin(&r, b, "add-snapshot");
 	ice_json_key(&r.w, "snapshot");
 	ice_snapshot__write(&snaps[md->nsnapshots - 1], &r.w, md->format_version);
@@ -432,10 +433,6 @@ int ice_metadata_builder_set_ref(ice_metadata_builder *b, const char *name, cons
 		md->nsnapshot_log++;
 		md->has_current_snapshot = true;
 		md->current_snapshot_id = snap->snapshot_id;
-		if (ice_builder__was_added(b, snap->snapshot_id)) {
-			md->last_updated_ms = ts;
-			b->last_updated_set = true;
-		}
 	}
 	ice_builder__rec_begin(&r, b, "set-snapshot-ref");
 	ice_json_key(&r.w, "ref-name");

@@ -25,5 +25,11 @@ char *ice_uri__join(const char *base, const char *rel);
 const char *ice_uri__basename(const char *s);
 /* Everything before the last '/', allocated; "" when there is none. */
 char *ice_uri__dirname(const char *s);
+/*
+ * Whether `location` lies strictly below `root`: file: URIs compared as their
+ * paths (file:/p, file:///p and /p alike), other schemes as written; false
+ * when either has a "." or ".." segment or a control character.
+ */
+bool ice_uri__inside(const char *location, const char *root);
 
 #endif
