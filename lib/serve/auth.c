@@ -272,6 +272,33 @@ static char *form_field(const serve_req *r, const char *name)
 	return v;
 }
 
+/* client_id and client_secret from "Authorization: Basic ..." (RFC 6749
+ * section 2.3.1: each form-encoded, then joined by ':' and base64-encoded). */
+static int basic_credentials(const serve_req *r, char **id, char **secret)
+{
+	const char *h = r->rq->authorization;
+	uint8_t *raw;
+	size_t n = 0, len;
+	if (!h || strncasecmp(h, "Basic ", 6) != 0)
+		return 0;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	len = strlen(h);
+	if (!(raw = ice__malloc(len + 1)))
+		return ICE_ERROR;
+	if (ice_base64__decode(h, len, raw, &n)) {
+		char *colon = memchr(raw, ':', n);
+		if (colon && !memchr(raw, '\0', n)) {
+			serve_decode((const char *)raw, (size_t)(colon - (char *)raw), true, id);
+			serve_decode(colon + 1, n - (size_t)(colon + 1 - (char *)raw), true, secret);
+		}
+	}
+	memset(raw, 0, len + 1);
+	ice__free(raw);
+	return 0;
+}
+
 static int oauth_error(serve_req *r, int status, const char *error, const char *description)
 {
 	ice_json_writer *w = serve_reply(r, status);
@@ -306,6 +333,10 @@ int serve_oauth_tokens(serve_req *r)
 	if (!strcmp(grant, "client_credentials")) {
 		id = form_field(r, "client_id");
 		secret = form_field(r, "client_secret");
+		if (!id && !secret && basic_credentials(r, &id, &secret) != 0) {
+			rc = ICE_ERROR;
+			goto done;
+		}
 		if (!id || !secret) {
 			rc = oauth_error(r, 400, "invalid_request", "client_id and client_secret are required");
 			goto done;

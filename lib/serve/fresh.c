@@ -276,11 +276,10 @@ int serve_new_table_metadata(serve_req *r, const ice_json *req, const char *loca
 		}
 		ice_json__iter_init(&it, props);
 		while (ice_json__iter_next(&it, &key, &v)) {
-			if (ice_json__type(v) != ICE_JSON_STRING) {
-				serve_error(r, 400, "BadRequestException", "properties.%s: expected a string", key);
+			const char *val;
+			if (!serve_string(r, v, "properties", &val))
 				goto done;
-			}
-			const char *val = ice_json__str(v, &len);
+			len = strlen(val);
 			if (!strcmp(key, "format-version")) {
 				int32_t fv;
 				if (!ice_str__to_int32(val, len, &fv) || fv < 1 || fv > 3) {

@@ -88,9 +88,11 @@ static void loggable_uri(const char *uri, char *out, size_t cap)
 		size_t len = amp ? (size_t)(amp - q) : strlen(q);
 		bool secret = false;
 		if (eq && (size_t)(eq - q) < len)
-			for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !secret; i++)
-				secret = memmem(q, (size_t)(eq - q), words[i], strlen(words[i])) != NULL ||
-				         strncasecmp(q, words[i], strlen(words[i])) == 0;
+			for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !secret; i++) {
+				size_t wl = strlen(words[i]);
+				for (const char *k = q; k + wl <= eq && !secret; k++)
+					secret = strncasecmp(k, words[i], wl) == 0;
+			}
 		if (secret) {
 			ice_buf__put(&b, q, (size_t)(eq + 1 - q));
 			ice_buf__puts(&b, "***");
@@ -343,12 +345,17 @@ int serve_http_start(ice_server *s)
 	s->http = h;
 	if (c->tls_cert)
 		flags |= MHD_USE_NO_LISTEN_SOCKET;
+	/* With TLS, connections come from tls.c (MHD_add_connection). */
+	struct MHD_OptionItem listen_opt[] = {
+		{c->tls_cert ? MHD_OPTION_END : MHD_OPTION_LISTEN_SOCKET, h->listen_fd, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	h->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_done, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)c->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_LISTEN_SOCKET,
-	    c->tls_cert ? MHD_INVALID_SOCKET : h->listen_fd, MHD_OPTION_END);
+	    (unsigned)c->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_ARRAY, listen_opt,
+	    MHD_OPTION_END);
 	if (!h->daemon) {
 		close(h->listen_fd);
 		ice__free(h);

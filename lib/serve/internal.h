@@ -126,6 +126,8 @@ bool serve_ns_from_json(serve_req *r, const ice_json *arr, const char *where, ch
 bool serve_ident_from_json(serve_req *r, const ice_json *obj, const char *where, char **out);
 /* A table name checked as one level; false (and a 400 reply) if bad. */
 bool serve_check_name(serve_req *r, const char *name, const char *what);
+/* A JSON string without NUL characters; false (and a 400 reply) if not. */
+bool serve_string(serve_req *r, const ice_json *j, const char *where, const char **out);
 /* Writes the dotted namespace as a JSON array of levels. */
 void serve_write_ns(ice_json_writer *w, const char *dotted, size_t len);
 

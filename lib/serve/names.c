@@ -219,3 +219,20 @@ void serve_write_ns(ice_json_writer *w, const char *dotted, size_t len)
 	}
 	ice_json_end_array(w);
 }
+
+bool serve_string(serve_req *r, const ice_json *j, const char *where, const char **out)
+{
+	size_t len = 0;
+	*out = NULL;
+	if (!j || ice_json__type(j) != ICE_JSON_STRING) {
+		serve_error(r, 400, "BadRequestException", "%s: expected a string", where);
+		return false;
+	}
+	*out = ice_json__str(j, &len);
+	if (memchr(*out, '\0', len)) {
+		*out = NULL;
+		serve_error(r, 400, "BadRequestException", "%s: a NUL character", where);
+		return false;
+	}
+	return true;
+}

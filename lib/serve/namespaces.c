@@ -304,12 +304,8 @@ int serve_update_namespace(serve_req *r, const char *ns)
 			goto done;
 		}
 		for (size_t i = 0; i < nremove; i++) {
-			const ice_json *e = ice_json__at(removals, i);
-			if (ice_json__type(e) != ICE_JSON_STRING) {
-				serve_error(r, 400, "BadRequestException", "removals[%zu]: expected a string", i);
+			if (!serve_string(r, ice_json__at(removals, i), "removals[]", &remove[i]))
 				goto done;
-			}
-			remove[i] = ice_json__str(e, NULL);
 			for (size_t j = 0; j < n; j++)
 				if (!strcmp(items[j].key, remove[i])) {
 					serve_error(r, 422, "UnprocessableEntityException",

@@ -160,12 +160,7 @@ int serve_create_table(serve_req *r, const char *ns)
 	if (!serve_allowed(r, ns, RIGHT_WRITE) || serve_parse_body(r))
 		goto done;
 	name_json = ice_json__get(r->body, "name");
-	if (!name_json || ice_json__type(name_json) != ICE_JSON_STRING) {
-		serve_error(r, 400, "BadRequestException", "name: expected a string");
-		goto done;
-	}
-	name = ice_json__str(name_json, NULL);
-	if (!serve_check_name(r, name, "table name"))
+	if (!serve_string(r, name_json, "name", &name) || !serve_check_name(r, name, "table name"))
 		goto done;
 	stage_json = ice_json__get(r->body, "stage-create");
 	if (stage_json && ice_json__type(stage_json) != ICE_JSON_NULL) {
@@ -191,11 +186,10 @@ int serve_create_table(serve_req *r, const char *ns)
 	}
 	loc_json = ice_json__get(r->body, "location");
 	if (loc_json && ice_json__type(loc_json) != ICE_JSON_NULL) {
-		if (ice_json__type(loc_json) != ICE_JSON_STRING) {
-			serve_error(r, 400, "BadRequestException", "location: expected a string");
+		const char *given;
+		if (!serve_string(r, loc_json, "location", &given))
 			goto done;
-		}
-		location = ice__strdup(ice_json__str(loc_json, NULL));
+		location = ice__strdup(given);
 	} else if ((rc = ice_catalog_default_location(r->s->catalog, ident, &location)) != 0) {
 		rc = serve_fail(r, rc, "table");
 		goto done;
@@ -359,11 +353,8 @@ int serve_register_table(serve_req *r, const char *ns)
 	name_json = ice_json__get(r->body, "name");
 	loc_json = ice_json__get(r->body, "metadata-location");
 	over_json = ice_json__get(r->body, "overwrite");
-	if (!name_json || ice_json__type(name_json) != ICE_JSON_STRING || !loc_json ||
-	    ice_json__type(loc_json) != ICE_JSON_STRING) {
-		serve_error(r, 400, "BadRequestException", "name and metadata-location are required strings");
+	if (!serve_string(r, name_json, "name", &name) || !serve_string(r, loc_json, "metadata-location", &src))
 		goto done;
-	}
 	if (over_json && ice_json__type(over_json) != ICE_JSON_NULL) {
 		if (!ice_json__is_bool(over_json)) {
 			serve_error(r, 400, "BadRequestException", "overwrite: expected a boolean");
@@ -371,8 +362,6 @@ int serve_register_table(serve_req *r, const char *ns)
 		}
 		overwrite = ice_json__type(over_json) == ICE_JSON_TRUE;
 	}
-	name = ice_json__str(name_json, NULL);
-	src = ice_json__str(loc_json, NULL);
 	if (!serve_check_name(r, name, "table name") || !serve_namespace_present(r, ns))
 		goto done;
 	if (!serve_location_inside(src, ice_catalog_uri(r->s->catalog))) {
@@ -457,9 +446,9 @@ int serve_report_metrics(serve_req *r, const char *ns, const char *name)
 	if (!serve_allowed(r, ns, RIGHT_READ) || serve_parse_body(r))
 		return 0;
 	type = ice_json__get(r->body, "report-type");
-	if (!type || ice_json__type(type) != ICE_JSON_STRING)
-		return serve_error(r, 400, "BadRequestException", "report-type: expected a string");
-	const char *t = ice_json__str(type, NULL);
+	const char *t;
+	if (!serve_string(r, type, "report-type", &t))
+		return 0;
 	if (!ice_utf8__valid((const uint8_t *)t, strlen(t)) || strlen(t) > 64)
 		return serve_error(r, 400, "BadRequestException", "report-type: not a report type");
 	serve_log(r->s, "metrics %s.%s %s", ns, name, t);
