@@ -32,8 +32,9 @@ def ice_bin() -> str:
     raise RuntimeError("the ice binary was not found: run scripts/setup.sh or set ICE_BIN")
 
 
-def ice(*args, check=True, timeout=300, env=None):
-    p = subprocess.run([ice_bin(), *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env)
+def ice(*args, check=True, timeout=300, env=None, binary=None):
+    p = subprocess.run([binary or ice_bin(), *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                       env=env)
     assert 0 <= p.returncode <= 4, f"ice {args} crashed ({p.returncode}): {p.stderr[-3000:]}"
     if check:
         assert p.returncode == 0, f"ice {args}: {p.returncode}\n{p.stderr}"
