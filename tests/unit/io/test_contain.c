@@ -49,7 +49,8 @@ static const char *at(const char *dir, const char *rel)
 	static char buf[4][PATH_MAX];
 	static int i;
 	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, rel);
+	if (snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, rel) >= (int)sizeof(buf[i]))
+		buf[i][0] = '\0';
 	return buf[i];
 }
 
@@ -116,8 +117,8 @@ TEST(test_io_contain__symlink_out_refused)
 	const char *dir = tmp_dir();
 	char root[PATH_MAX], out[PATH_MAX];
 	CHECK(dir);
-	snprintf(root, sizeof(root), "%s/t", dir);
-	snprintf(out, sizeof(out), "%s/elsewhere", dir);
+	CHECK(snprintf(root, sizeof(root), "%s/t", dir) < (int)sizeof(root));
+	CHECK(snprintf(out, sizeof(out), "%s/elsewhere", dir) < (int)sizeof(out));
 	CHECK(mkdir(root, 0777) == 0 && mkdir(out, 0777) == 0 && mkdir(at(root, "data"), 0777) == 0);
 	CHECK(put_file(at(out, "precious.txt")));
 	CHECK(symlink(out, at(root, "evil")) == 0);
@@ -137,7 +138,7 @@ TEST(test_io_contain__symlink_out_refused)
 	/* A relative path and a file: URI spell the same file. */
 	CHECK_RC(ice_io__delete_within(io, root, at(root, "data/../data/part/precious.txt")), ICE_EINVALID);
 	char uri[PATH_MAX + 64];
-	snprintf(uri, sizeof(uri), "file://%s/data/part/precious.txt", root);
+	CHECK(snprintf(uri, sizeof(uri), "file://%s/data/part/precious.txt", root) < (int)sizeof(uri));
 	CHECK_RC(ice_io__delete_within(io, root, uri), ICE_EINVALID);
 	CHECK(exists(at(out, "precious.txt")));
 	ice_io_free(io);
@@ -150,8 +151,8 @@ TEST(test_io_contain__symlink_inside_followed)
 	const char *dir = tmp_dir();
 	char root[PATH_MAX], link_root[PATH_MAX];
 	CHECK(dir);
-	snprintf(root, sizeof(root), "%s/t", dir);
-	snprintf(link_root, sizeof(link_root), "%s/t-link", dir);
+	CHECK(snprintf(root, sizeof(root), "%s/t", dir) < (int)sizeof(root));
+	CHECK(snprintf(link_root, sizeof(link_root), "%s/t-link", dir) < (int)sizeof(link_root));
 	CHECK(mkdir(root, 0777) == 0 && mkdir(at(root, "sub"), 0777) == 0);
 	CHECK(put_file(at(root, "sub/a")) && put_file(at(root, "sub/b")) && put_file(at(root, "sub/c")));
 	CHECK(symlink(at(root, "sub"), at(root, "alias")) == 0);
@@ -197,7 +198,7 @@ TEST(test_io_contain__relative_and_mapped)
 	CHECK(rc3 == ICE_EINVALID);
 	CHECK(!exists(at(dir, "t/data/f1")) && !exists(at(dir, "t/data/f2")));
 	/* Path maps apply to both. */
-	snprintf(mapped, sizeof(mapped), "%s/", dir);
+	CHECK(snprintf(mapped, sizeof(mapped), "%s/", dir) < (int)sizeof(mapped));
 	CHECK_OK(ice_io_add_path_map(io, "s3://wh/", mapped));
 	CHECK_OK(ice_io__check_within(io, "s3://wh/t", "s3://wh/t/data/f3"));
 	CHECK(symlink("/tmp", at(dir, "t/out")) == 0);
