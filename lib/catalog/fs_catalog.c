@@ -727,7 +727,8 @@ static int delete_versions(const ice_io *io, const char *dir, ice_drop_report *r
 				rc = ICE_ERROR;
 				break;
 			}
-			int drc = ice_io__delete(io, loc);
+			/* Inside the table only: metadata/ may be a link to elsewhere. */
+			int drc = ice_io__delete_within(io, dir, loc);
 			if (drc == 0) {
 				report->files_deleted++;
 				report->bytes_deleted += (int64_t)entries[i].size;
@@ -754,12 +755,17 @@ static int fs_drop_table(ice_catalog *base, const char *identifier, bool purge, 
 		return rc;
 	if ((rc = table_dir(c, identifier, &dir)) != 0)
 		goto done;
+	/* A metadata/ that leads out of the table (a symbolic link) is refused
+	 * before anything is deleted: its files are not the table's to delete. */
+	if ((rc = ice_io__check_within(base->io, dir, loc)) != 0)
+		goto done;
 	/* A renamed or registered table keeps its files at its location, which
 	 * may be another directory of the warehouse: purge there (never outside
 	 * the warehouse). */
 	const char *where = dir, *location = ice_table_metadata_location(md);
-	if (!c->directory_mode && location && ice_uri__inside(location, base->uri))
+	if (!c->directory_mode && location && ice_io__check_within(base->io, base->uri, location) == 0)
 		where = location;
+	ice_error_clear();
 	if (purge && (rc = ice_catalog__purge(base->io, where, md, loc, report)) != 0)
 		goto done;
 	if ((rc = delete_versions(base->io, dir, report)) != 0)

@@ -33,7 +33,8 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/strutil.h"
-#include "util/uri.h"
+#include "catalog/internal.h"
+#include "io/io.h"
 
 #define MAX_TABLE_CHANGES 100
 
@@ -69,9 +70,12 @@ void serve_unlock_tables(ice_server *s, const int *held, size_t nheld)
 
 /* ---- containment -------------------------------------------------------------- */
 
-bool serve_location_inside(const char *location, const char *root)
+bool serve_location_inside(const serve_req *r, const char *location, const char *root)
 {
-	return ice_uri__inside(location, root);
+	int rc = location && root ? ice_io__check_within(r->s->catalog->io, root, location) : ICE_EINVALID;
+	if (rc)
+		ice_error_clear();
+	return rc == 0;
 }
 
 /* ---- one table change ----------------------------------------------------------- */
@@ -188,7 +192,7 @@ static bool contained(serve_req *r, const change *c)
 	const ice_table_metadata *next = c->next;
 	const char *loc = ice_table_metadata_location(next);
 	const char *warehouse = ice_catalog_uri(r->s->catalog);
-	if (!serve_location_inside(loc, warehouse)) {
+	if (!serve_location_inside(r, loc, warehouse)) {
 		serve_error(r, 400, "ValidationException", "%s: the table location %s is outside the warehouse", c->ident,
 		            loc);
 		return false;
@@ -197,14 +201,14 @@ static bool contained(serve_req *r, const change *c)
 		const ice_snapshot *s = ice_table_metadata_snapshot_at(next, i);
 		if (snapshot_in(c->base, s->snapshot_id))
 			continue;
-		if (s->manifest_list && !serve_location_inside(s->manifest_list, loc)) {
+		if (s->manifest_list && !serve_location_inside(r, s->manifest_list, loc)) {
 			serve_error(r, 400, "ValidationException",
 			            "%s: add-snapshot %lld: the manifest list %s is outside the table location %s", c->ident,
 			            (long long)s->snapshot_id, s->manifest_list, loc);
 			return false;
 		}
 		for (size_t m = 0; m < s->n_manifests; m++)
-			if (!serve_location_inside(s->manifests[m], loc)) {
+			if (!serve_location_inside(r, s->manifests[m], loc)) {
 				serve_error(r, 400, "ValidationException", "%s: add-snapshot %lld: a manifest is outside %s",
 				            c->ident, (long long)s->snapshot_id, loc);
 				return false;
@@ -212,7 +216,7 @@ static bool contained(serve_req *r, const change *c)
 	}
 	for (size_t i = 0; i < ice_table_metadata_statistics_count(next); i++) {
 		const ice_statistics_file *f = ice_table_metadata_statistics_at(next, i);
-		if (!serve_location_inside(f->statistics_path, loc)) {
+		if (!serve_location_inside(r, f->statistics_path, loc)) {
 			serve_error(r, 400, "ValidationException", "%s: statistics file %s is outside the table location",
 			            c->ident, f->statistics_path);
 			return false;
@@ -220,7 +224,7 @@ static bool contained(serve_req *r, const change *c)
 	}
 	for (size_t i = 0; i < ice_table_metadata_partition_statistics_count(next); i++) {
 		const ice_partition_statistics_file *f = ice_table_metadata_partition_statistics_at(next, i);
-		if (!serve_location_inside(f->statistics_path, loc)) {
+		if (!serve_location_inside(r, f->statistics_path, loc)) {
 			serve_error(r, 400, "ValidationException",
 			            "%s: partition statistics file %s is outside the table location", c->ident,
 			            f->statistics_path);

@@ -17,7 +17,7 @@
  * Stopping: no new connections, requests being answered finish (a commit
  * lands or fails whole), then the threads stop. Every request ends in one
  * access log line: method, path (query values that could be secrets
- * redacted), status, time, principal; never a header or a body.
+ * redacted by ice_uri__redact), status, time, principal; never a header or a body.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +35,7 @@
 #include "internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/uri.h"
 
 struct serve_http {
 	struct MHD_Daemon *daemon;
@@ -74,41 +75,6 @@ void serve_log(ice_server *s, const char *fmt, ...)
 	s->log(line, s->log_payload);
 }
 
-/* The request target for the log: query values whose names suggest a
- * secret replaced by "***" (into out, truncated to cap). */
-static void loggable_uri(const char *uri, char *out, size_t cap)
-{
-	static const char *const words[] = {"token", "secret", "credential", "password", "key", "signature", "auth"};
-	ice_buf b;
-	const char *q = strchr(uri, '?');
-	ice_buf__init(&b, cap - 1);
-	ice_buf__put(&b, uri, q ? (size_t)(q + 1 - uri) : strlen(uri));
-	while (q && *++q) {
-		const char *amp = strchr(q, '&'), *eq = strchr(q, '=');
-		size_t len = amp ? (size_t)(amp - q) : strlen(q);
-		bool secret = false;
-		if (eq && (size_t)(eq - q) < len)
-			for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !secret; i++) {
-				size_t wl = strlen(words[i]);
-				for (const char *k = q; k + wl <= eq && !secret; k++)
-					secret = strncasecmp(k, words[i], wl) == 0;
-			}
-		if (secret) {
-			ice_buf__put(&b, q, (size_t)(eq + 1 - q));
-			ice_buf__puts(&b, "***");
-		} else {
-			ice_buf__put(&b, q, len);
-		}
-		if (amp)
-			ice_buf__putc(&b, '&');
-		q = amp;
-	}
-	size_t n = b.len < cap - 1 ? b.len : cap - 1;
-	memcpy(out, b.ptr ? b.ptr : "", n);
-	out[n] = '\0';
-	ice_buf__free(&b);
-}
-
 static double ms_since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -141,7 +107,8 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
 	(void)conn;
 	if (s->log) {
 		char uri[1024];
-		loggable_uri(hr->uri ? hr->uri : "-", uri, sizeof(uri));
+		/* Query values whose names look secret are masked (util/uri.c). */
+		ice_uri__redact(uri, sizeof(uri), hr->uri ? hr->uri : "-");
 		serve_log(s, "%s %s %d %.1fms %s", hr->method ? hr->method : "-", uri, hr->status, ms_since(&hr->start),
 		          hr->principal ? hr->principal : "-");
 	}
@@ -176,6 +143,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, http_req *hr, ice
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (resp->etag)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_ETAG, resp->etag);
+	/* Stopping: requests that got in are answered, then their connections close. */
+	if (atomic_load(&hr->s->stopping))
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
 	hr->status = resp->status;
 	hr->answered = true;
 	ok = MHD_queue_response(conn, (unsigned)resp->status, mr);

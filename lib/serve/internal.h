@@ -178,9 +178,9 @@ int serve_commit_transaction(serve_req *r);
 /* Per-table locks: the stripes of `n` identifiers, locked in order. */
 void serve_lock_tables(ice_server *s, const char *const *identifiers, size_t n, int *held, size_t *nheld);
 void serve_unlock_tables(ice_server *s, const int *held, size_t nheld);
-/* Whether `location` lies inside `root` (both after file: normalization,
- * with no "." or ".." segments). */
-bool serve_location_inside(const char *location, const char *root);
+/* Whether `location` lies inside `root` (the io layer's containment guard:
+ * normalized, no symbolic link leading out). */
+bool serve_location_inside(const serve_req *r, const char *location, const char *root);
 
 /* ---- fresh.c: a new table's metadata as the reference creates it ----------- */
 

@@ -359,8 +359,6 @@ int ice_server_handle(ice_server *s, const ice_server_request *rq, ice_server_re
 	ice_jw__init(&r.w, ICE_JSON_COMPACT);
 	if (!rq->method || !rq->path) {
 		rc = serve_error(&r, 400, "BadRequestException", "no method or path");
-	} else if (atomic_load(&s->stopping) && strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
-		rc = serve_error(&r, 503, "ServiceUnavailableException", "the server is shutting down");
 	} else {
 		rc = route(&r);
 	}

@@ -198,7 +198,7 @@ int serve_create_table(serve_req *r, const char *ns)
 		rc = ICE_ERROR;
 		goto done;
 	}
-	if (!serve_location_inside(location, ice_catalog_uri(r->s->catalog))) {
+	if (!serve_location_inside(r, location, ice_catalog_uri(r->s->catalog))) {
 		serve_error(r, 400, "BadRequestException", "location: %s is outside the warehouse", location);
 		goto done;
 	}
@@ -364,7 +364,7 @@ int serve_register_table(serve_req *r, const char *ns)
 	}
 	if (!serve_check_name(r, name, "table name") || !serve_namespace_present(r, ns))
 		goto done;
-	if (!serve_location_inside(src, ice_catalog_uri(r->s->catalog))) {
+	if (!serve_location_inside(r, src, ice_catalog_uri(r->s->catalog))) {
 		serve_error(r, 400, "BadRequestException", "metadata-location: %s is outside the warehouse", src);
 		goto done;
 	}
@@ -372,7 +372,7 @@ int serve_register_table(serve_req *r, const char *ns)
 		rc = serve_error(r, 400, "BadRequestException", "metadata-location: %s", ice_error_last()->message);
 		goto done;
 	}
-	if (!serve_location_inside(ice_table_metadata_location(md), ice_catalog_uri(r->s->catalog))) {
+	if (!serve_location_inside(r, ice_table_metadata_location(md), ice_catalog_uri(r->s->catalog))) {
 		serve_error(r, 400, "BadRequestException", "the table's location %s is outside the warehouse",
 		            ice_table_metadata_location(md));
 		goto done;
