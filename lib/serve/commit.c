@@ -68,6 +68,18 @@ void serve_unlock_tables(ice_server *s, const int *held, size_t nheld)
 		pthread_mutex_unlock(&s->stripes[held[i - 1]]);
 }
 
+int serve_lock_table(ice_server *s, const char *identifier)
+{
+	int stripe = (int)(ice_hash__bytes(identifier, strlen(identifier)) % SERVE_LOCK_STRIPES);
+	pthread_mutex_lock(&s->stripes[stripe]);
+	return stripe;
+}
+
+void serve_unlock_table(ice_server *s, int stripe)
+{
+	pthread_mutex_unlock(&s->stripes[stripe]);
+}
+
 /* ---- containment -------------------------------------------------------------- */
 
 bool serve_location_inside(const serve_req *r, const char *location, const char *root)
@@ -127,6 +139,18 @@ static char *text_of(const ice_json *j, size_t *len)
 	return out;
 }
 
+/* Whether a parse succeeded; replies 400 (or 503) when not. */
+static bool parsed(serve_req *r, int rc, const char *where)
+{
+	if (!rc)
+		return true;
+	if (ice_error__is_oom())
+		serve_fail(r, rc, NULL);
+	else
+		serve_error(r, 400, "BadRequestException", "%s%s", where, ice_error_last()->message);
+	return false;
+}
+
 /* Parses requirements and updates of a CommitTableRequest; replies 400. */
 static bool parse_change(serve_req *r, change *c, const char *where)
 {
@@ -159,25 +183,13 @@ static bool parse_change(serve_req *r, change *c, const char *where)
 		return serve_fail(r, ICE_ERROR, NULL), false;
 	rc = ice_table_requirements_from_json(&c->reqs, text, len, "requirements");
 	ice__free(text);
-	if (rc) {
-		if (ice_error__is_oom())
-			serve_fail(r, rc, NULL);
-		else
-			serve_error(r, 400, "BadRequestException", "%s%s", where, ice_error_last()->message);
+	if (!parsed(r, rc, where))
 		return false;
-	}
 	if (!(text = text_of(ups, &len)))
 		return serve_fail(r, ICE_ERROR, NULL), false;
 	rc = ice_table_updates_from_json(&c->updates, text, len, "updates");
 	ice__free(text);
-	if (rc) {
-		if (ice_error__is_oom())
-			serve_fail(r, rc, NULL);
-		else
-			serve_error(r, 400, "BadRequestException", "%s%s", where, ice_error_last()->message);
-		return false;
-	}
-	return true;
+	return parsed(r, rc, where);
 }
 
 static bool snapshot_in(const ice_table_metadata *md, int64_t id)
@@ -358,10 +370,7 @@ int serve_commit_table(serve_req *r, const char *ns, const char *name)
 		goto done;
 	if (c.create && !serve_namespace_present(r, ns))
 		goto done;
-	int slots[1];
-	size_t held = 0;
-	const char *one[1] = {c.ident};
-	serve_lock_tables(r->s, one, 1, slots, &held);
+	int stripe = serve_lock_table(r->s, c.ident);
 	for (int attempt = 0;; attempt++) {
 		if (prepare(r, &c) != 0)
 			break;
@@ -380,7 +389,7 @@ int serve_commit_table(serve_req *r, const char *ns, const char *name)
 		rc = publish_failed(r, &c, rc);
 		break;
 	}
-	serve_unlock_tables(r->s, slots, held);
+	serve_unlock_table(r->s, stripe);
 done:
 	change_free(&c);
 	return rc;

@@ -178,6 +178,9 @@ int serve_commit_transaction(serve_req *r);
 /* Per-table locks: the stripes of `n` identifiers, locked in order. */
 void serve_lock_tables(ice_server *s, const char *const *identifiers, size_t n, int *held, size_t *nheld);
 void serve_unlock_tables(ice_server *s, const int *held, size_t nheld);
+/* One table's lock; returns what to unlock. */
+int serve_lock_table(ice_server *s, const char *identifier);
+void serve_unlock_table(ice_server *s, int stripe);
 /* Whether `location` lies inside `root` (the io layer's containment guard:
  * normalized, no symbolic link leading out). */
 bool serve_location_inside(const serve_req *r, const char *location, const char *root);

@@ -16,17 +16,6 @@
 #define MAX_LEVEL 255
 #define MAX_LEVELS 32
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool serve_decode(const char *s, size_t len, bool plus_is_space, char **out)
 {
 	char *d = ice__malloc(len + 1);
@@ -38,7 +27,7 @@ bool serve_decode(const char *s, size_t len, bool plus_is_space, char **out)
 		char c = s[i];
 		if (c == '%') {
 			int hi, lo;
-			if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0) {
+			if (i + 2 >= len || (hi = ice_hex__value(s[i + 1])) < 0 || (lo = ice_hex__value(s[i + 2])) < 0) {
 				ice__free(d);
 				return false;
 			}

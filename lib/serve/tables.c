@@ -205,12 +205,9 @@ int serve_create_table(serve_req *r, const char *ns)
 	if (serve_new_table_metadata(r, r->body, location, stage, &md) != 0)
 		goto done;
 	if (!stage) {
-		int slots[1];
-		size_t held = 0;
-		const char *one[1] = {ident};
-		serve_lock_tables(r->s, one, 1, slots, &held);
+		int stripe = serve_lock_table(r->s, ident);
 		rc = ice_catalog_create_table(r->s->catalog, ident, md, &metadata_location);
-		serve_unlock_tables(r->s, slots, held);
+		serve_unlock_table(r->s, stripe);
 		if (rc) {
 			rc = rc == ICE_EEXISTS ? serve_error(r, 409, "AlreadyExistsException", "Table already exists: %s", ident)
 			                       : serve_fail(r, rc, "table");
@@ -320,12 +317,9 @@ int serve_drop_table(serve_req *r, const char *ns, const char *name)
 		rc = ICE_ERROR;
 		goto done;
 	}
-	int slots[1];
-	size_t held = 0;
-	const char *one[1] = {ident};
-	serve_lock_tables(r->s, one, 1, slots, &held);
+	int stripe = serve_lock_table(r->s, ident);
 	rc = ice_catalog_drop_table(r->s->catalog, ident, purge, NULL);
-	serve_unlock_tables(r->s, slots, held);
+	serve_unlock_table(r->s, stripe);
 	if (rc == ICE_ENOTFOUND || (rc == ICE_EINVALID && ice_error_last()->klass == ICE_ERRCLASS_CATALOG))
 		rc = serve_error(r, 404, "NoSuchTableException", "Table does not exist: %s", ident);
 	else if (rc)
@@ -381,12 +375,9 @@ int serve_register_table(serve_req *r, const char *ns)
 		rc = ICE_ERROR;
 		goto done;
 	}
-	int slots[1];
-	size_t held = 0;
-	const char *one[1] = {ident};
-	serve_lock_tables(r->s, one, 1, slots, &held);
+	int stripe = serve_lock_table(r->s, ident);
 	rc = ice_catalog_register_table(r->s->catalog, ident, md, overwrite, &loc);
-	serve_unlock_tables(r->s, slots, held);
+	serve_unlock_table(r->s, stripe);
 	if (rc == ICE_EEXISTS)
 		rc = serve_error(r, 409, "AlreadyExistsException", "Table already exists: %s", ident);
 	else if (rc)

@@ -109,7 +109,7 @@ void ice_hex__encode(const uint8_t *data, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int hexval(char c)
+int ice_hex__value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -125,7 +125,7 @@ bool ice_hex__decode(const char *s, size_t len, uint8_t *out)
 	if (len % 2)
 		return false;
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = ice_hex__value(s[i]), lo = ice_hex__value(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		out[i / 2] = (uint8_t)(hi << 4 | lo);

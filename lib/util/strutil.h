@@ -24,6 +24,8 @@ void ice_str__trim(const char **s, size_t *len);
 void ice_hex__encode(const uint8_t *data, size_t len, char *out);
 /* Decodes 2*n hex digits into out[n]; false on odd length or a bad digit. */
 bool ice_hex__decode(const char *s, size_t len, uint8_t *out);
+/* The value of one hex digit, or -1. */
+int ice_hex__value(char c);
 
 /* Validates UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool ice_utf8__valid(const uint8_t *s, size_t len);
