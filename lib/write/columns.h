@@ -50,6 +50,11 @@ int ice_columns__finish_array(col_builder *b, struct ArrowArray *array, struct A
  * (`schema` tells 32- from 64-bit offsets; may be NULL for 32-bit). */
 int ice_columns__take(col_builder *b, const struct ArrowArray *batch, const struct ArrowSchema *schema,
                       const int64_t *rows, size_t n);
+/* The same for child `c` alone (a batch without offset); the caller adds
+ * `n` to b->length once every child has its rows. Children are
+ * independent: different threads may take different children. */
+int ice_columns__take_column(col_builder *b, size_t c, const struct ArrowArray *batch,
+                             const struct ArrowSchema *schema, const int64_t *rows, size_t n);
 /* The primitive value of type `t` at `row` of array `a` (payloads borrowed
  * from the array); ICE_EUNSUPPORTED for nested types. */
 int ice_columns__literal_at(ice_literal *out, const ice_type *t, const struct ArrowArray *a,

@@ -361,3 +361,12 @@ int ice_columns__take(col_builder *b, const struct ArrowArray *batch, const stru
 		b->length += (int64_t)n;
 	return rc;
 }
+
+int ice_columns__take_column(col_builder *b, size_t c, const struct ArrowArray *batch,
+                             const struct ArrowSchema *schema, const int64_t *rows, size_t n)
+{
+	if (batch->offset)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "taking one column of a batch with an offset");
+	return take(&b->children[c], b->children[c].type, batch->children[c], schema ? schema->children[c] : NULL, rows,
+	            n);
+}
