@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 
@@ -248,6 +251,12 @@ int main(int argc, char **argv)
 	ice_cli cli;
 	int i, rc;
 
+#ifdef __GLIBC__
+	/* One malloc arena: ice's threads hand buffers to one another (rows
+	 * copied on one thread, encoded on another), and per-thread arenas
+	 * would each keep what the other freed, beyond what --memory bounds. */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	memset(&cli, 0, sizeof(cli));
 	cli.out = stdout;
 	cli.catalog = getenv("ICE_CATALOG");

@@ -427,12 +427,17 @@ int ice_csv__next_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_re
 		b->ncols = ncols;
 	}
 	b->n = 0;
-	/* No record complete in the buffer: read until one is (this may move
+	/* No whole line in the buffer: read until there is one (this may move
 	 * the buffer, which holds no record of the block yet). */
 	for (;;) {
 		if (r->start == r->end) {
 			if (r->eof)
 				return ICE_ITEROVER;
+			if ((rc = fill(r)) != 0)
+				return rc;
+			continue;
+		}
+		if (!r->eof && !memchr(r->buf + r->start, '\n', r->end - r->start)) {
 			if ((rc = fill(r)) != 0)
 				return rc;
 			continue;

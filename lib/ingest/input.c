@@ -168,8 +168,9 @@ static void block_record(const csv_block *b, size_t r, ice_slice *fields, bool *
 
 static int reset_batch(appender *ap, col_builder *batch)
 {
-	ice_columns__free(batch);
-	return ice_columns__init_struct(batch, ice_schema_struct(ap->schema));
+	(void)ap;
+	ice_columns__clear(batch);
+	return 0;
 }
 
 /*
@@ -294,11 +295,12 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 			struct ArrowArray arr;
 			struct ArrowSchema sch;
 			batch.length += (int64_t)kept;
-			if ((rc = ice_columns__finish(&batch, &arr, &sch)) != 0)
+			if ((rc = ice_columns__view(&batch, &arr, &sch)) != 0)
 				goto done;
 			rc = ice_data_writer__write_batch(ap->dw, &arr, &sch);
 			arr.release(&arr);
 			sch.release(&sch);
+			ice_columns__clear(&batch);
 			if (rc)
 				goto done;
 			ap->rows += (int64_t)kept;
@@ -502,6 +504,7 @@ static int jsonl_convert(void *ctx, size_t t, size_t worker)
 			goto done;
 		task->ready = true;
 	}
+	ice_columns__clear(&task->cols);
 	for (size_t r = from; r < to; r++) {
 		const csv_field *f = &b->fields[r];
 		const char *s = b->base + f->off;
@@ -514,9 +517,12 @@ static int jsonl_convert(void *ctx, size_t t, size_t worker)
 		ice_json *doc = NULL;
 		ice_arena__free(&arena);
 		rc = jsonl_row(j->ap->schema, j->name, b->lines[r], s, len, values, &arena, &doc);
-		/* strings of the row borrow from the document until appended */
-		if (!rc)
-			rc = ice_columns__append_row(&task->cols, ptrs);
+		/* strings of the row borrow from the document until appended (a
+		 * row that fails there leaves the builder unusable: no reject) */
+		if (!rc && (rc = ice_columns__append_row(&task->cols, ptrs)) != 0) {
+			ice_json__free(doc);
+			break;
+		}
 		ice_json__free(doc);
 		if (rc == ICE_EINVALID && !ice_error__is_oom()) {
 			if (task->rejected) {
@@ -586,11 +592,12 @@ static int append_jsonl(appender *ap, const char *input)
 			struct ArrowSchema sch;
 			if (tasks[t].rows == 0)
 				continue;
-			if ((rc = ice_columns__finish(&tasks[t].cols, &arr, &sch)) != 0)
+			if ((rc = ice_columns__view(&tasks[t].cols, &arr, &sch)) != 0)
 				goto done;
 			rc = ice_data_writer__write_batch(ap->dw, &arr, &sch);
 			arr.release(&arr);
 			sch.release(&sch);
+			ice_columns__clear(&tasks[t].cols);
 			if (rc)
 				goto done;
 			ap->rows += tasks[t].rows;

@@ -96,18 +96,15 @@ int ice_textcol__convert(col_builder *b, const ice_type *t, bool required, const
 			return ICE_ERROR;
 	} else if (fast) {
 		/* every slot is written below (nulls as zeros) */
-		if (ice_buf__grow(&b->values, w * n))
+		if (!(dst = ice_buf__extend(&b->values, w * n)))
 			return ICE_ERROR;
-		dst = (uint8_t *)b->values.ptr + b->values.len;
-		b->values.len += w * n;
-		b->values.ptr[b->values.len] = '\0';
 	} else if (is_string) {
 		if (b->length == 0) {
 			int32_t z = 0;
 			if (ice_buf__put(&b->offsets, &z, 4))
 				return ICE_ERROR;
 		}
-		if (!(offs = (int32_t *)(void *)ice_buf__reserve(&b->offsets, 4 * n)))
+		if (!(offs = (int32_t *)(void *)ice_buf__extend(&b->offsets, 4 * n)))
 			return ICE_ERROR;
 		/* the data of every row at once, copied below */
 		size_t bytes = 0;

@@ -37,6 +37,14 @@ size_t ice_columns__bytes(const col_builder *b);
  * builder is empty and reusable afterwards. */
 int ice_columns__finish(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema);
 
+/* The rows appended as a struct array that borrows the builder's buffers
+ * (valid until the builder changes; release it before); then
+ * ice_columns__clear empties the builder and keeps its memory for the next
+ * rows, ice_columns__trim frees what an empty builder holds. */
+int ice_columns__view(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema);
+void ice_columns__clear(col_builder *b);
+void ice_columns__trim(col_builder *b);
+
 /* The Arrow format the builders use for `t` (buf holds parameterised ones). */
 const char *ice_columns__format(const ice_type *t, char *buf, size_t cap);
 /* One column of type `t` rather than a struct of fields: init, append

@@ -69,7 +69,10 @@ typedef struct part {
 	int64_t *sel; /* rows of the batch being routed that go here */
 	size_t nsel, capsel;
 	int64_t nfiles; /* data files written */
+	int64_t pw_mem; /* what the open Parquet writer held after its last change */
 } part;
+
+#define ROUTE_ROWS 4096 /* rows routed between memory checks */
 
 typedef struct source_path {
 	size_t top;        /* index of the top-level field */
@@ -111,6 +114,8 @@ struct ice_data_writer {
 	bool int_route;
 	ice_map int_parts;
 	part *null_part;
+	int64_t *route_keys; /* ROUTE_ROWS each */
+	uint8_t *route_nulls;
 };
 
 void ice_write_options_init(ice_write_options *o)
@@ -201,6 +206,9 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 		int id = w->partition_types[0]->id;
 		w->int_route = id == ICE_TYPE_INT || id == ICE_TYPE_LONG || id == ICE_TYPE_DATE || id == ICE_TYPE_TIME ||
 		               id == ICE_TYPE_TIMESTAMP || id == ICE_TYPE_TIMESTAMPTZ;
+		if (w->int_route && (!(w->route_keys = ice__mallocarray(ROUTE_ROWS, sizeof(int64_t))) ||
+		                     !(w->route_nulls = ice__malloc(ROUTE_ROWS))))
+			rc = ICE_ERROR;
 	}
 	size_t threads = w->opts.threads > 0 ? (size_t)w->opts.threads : ice_workers__cpus();
 	if (!rc && threads > 1)
@@ -253,6 +261,8 @@ void ice_data_writer__free(ice_data_writer *w)
 	ice_buf__free(&w->key);
 	ice_map__free(&w->parts);
 	ice_map__free(&w->int_parts);
+	ice__free(w->route_keys);
+	ice__free(w->route_nulls);
 	ice_parquet__wpool_free(w->pool);
 	ice_workers__free(w->workers);
 	ice_arena__free(&w->arena);
@@ -400,6 +410,7 @@ static int open_file(ice_data_writer *w, part *p)
 	if ((rc = ice_parquet_writer_open(&p->pw, w->io, p->location, ice_schema_struct(w->schema), &w->pq)) != 0)
 		return rc;
 	ice_parquet__writer_use_pool(p->pw, w->pool);
+	p->pw_mem = ice_parquet_writer_buffered_bytes(p->pw);
 	p->open = true;
 	w->nopen++;
 	return 0;
@@ -483,23 +494,39 @@ static int write_batch(ice_data_writer *w, part *p, const struct ArrowArray *bat
 		rc = open_file(w, p);
 	if (!rc)
 		rc = ice_parquet_writer_write(p->pw, batch, schema);
+	if (!rc)
+		p->pw_mem = ice_parquet_writer_buffered_bytes(p->pw);
 	return rc;
 }
 
-/* Unsorted: the rows buffered in the builders go to the open file. */
-static int flush_rows(ice_data_writer *w, part *p)
+/* Unsorted: the rows buffered in the builders go to the open file. The
+ * builders keep their memory for the next rows (a partition that fills
+ * up once fills up again) unless `trim` (memory is short, or the file
+ * ends). */
+static int flush_rows_as(ice_data_writer *w, part *p, bool trim)
 {
 	struct ArrowArray batch;
 	struct ArrowSchema schema;
 	int rc;
-	if (ice_columns__rows(&p->cols) == 0)
+	if (ice_columns__rows(&p->cols) == 0) {
+		if (trim)
+			ice_columns__trim(&p->cols);
 		return 0;
-	if ((rc = ice_columns__finish(&p->cols, &batch, &schema)) != 0)
+	}
+	if ((rc = ice_columns__view(&p->cols, &batch, &schema)) != 0)
 		return rc;
 	rc = write_batch(w, p, &batch, &schema);
 	batch.release(&batch);
 	schema.release(&schema);
+	ice_columns__clear(&p->cols);
+	if (trim)
+		ice_columns__trim(&p->cols);
 	return rc;
+}
+
+static int flush_rows(ice_data_writer *w, part *p)
+{
+	return flush_rows_as(w, p, true);
 }
 
 static int close_file(ice_data_writer *w, part *p)
@@ -510,6 +537,7 @@ static int close_file(ice_data_writer *w, part *p)
 		return rc;
 	rc = ice_parquet_writer_close(p->pw, &m);
 	p->pw = NULL;
+	p->pw_mem = 0;
 	p->open = false;
 	w->nopen--;
 	if (!rc)
@@ -596,7 +624,7 @@ static int enforce_limits(ice_data_writer *w, part *current)
 		int64_t largest_bytes = 0;
 		for (size_t i = 0; i < w->nparts; i++) {
 			part *p = w->all[i];
-			int64_t b = buffered_cost(w, p) + (p->open ? ice_parquet_writer_buffered_bytes(p->pw) : 0);
+			int64_t b = buffered_cost(w, p) + (p->open ? p->pw_mem : 0);
 			total += b;
 			if (b > largest_bytes) {
 				largest_bytes = b;
@@ -607,8 +635,9 @@ static int enforce_limits(ice_data_writer *w, part *current)
 			return 0;
 		if (w->order)
 			rc = write_run(w, largest);
-		else if ((rc = flush_rows(w, largest)) == 0 && largest->open)
-			rc = ice_parquet_writer_flush_row_group(largest->pw);
+		else if ((rc = flush_rows(w, largest)) == 0 && largest->open &&
+		         (rc = ice_parquet_writer_flush_row_group(largest->pw)) == 0)
+			largest->pw_mem = ice_parquet_writer_buffered_bytes(largest->pw);
 		if (rc)
 			return rc;
 	}
@@ -623,7 +652,7 @@ static int after_rows(ice_data_writer *w, part *p, bool check_memory)
 		if (buffered_cost(w, p) >= w->run_bytes)
 			rc = write_run(w, p);
 	} else if (ice_columns__rows(&p->cols) >= w->opts.batch_rows) {
-		rc = flush_rows(w, p);
+		rc = flush_rows_as(w, p, false);
 		if (!rc && p->open && ice_parquet_writer_should_roll(p->pw))
 			rc = close_file(w, p);
 		check_memory = true;
@@ -759,8 +788,6 @@ static int take_selected(ice_data_writer *w, const struct ArrowArray *batch, con
 	return 0;
 }
 
-#define ROUTE_ROWS 4096
-
 static int select_row(part *p, int64_t row)
 {
 	if (p->nsel == p->capsel) {
@@ -774,6 +801,95 @@ static int select_row(part *p, int64_t row)
 	p->sel[p->nsel++] = row;
 	return 0;
 }
+
+/* Rows [from, to) of a batch to their parts, one at a time. */
+static int route_rows(ice_data_writer *w, const struct ArrowArray *batch, const struct ArrowSchema *schema,
+                      int64_t from, int64_t to)
+{
+	part *prev = NULL;
+	int rc = 0;
+	for (int64_t row = from; row < to && !rc; row++) {
+		bool same = prev != NULL;
+		for (size_t i = 0; i < w->spec->nfields && !rc; i++) {
+			ice_literal src, before = w->pvals[i];
+			if ((rc = batch_source(w, &w->sources[i], batch, schema, row, &src)) == 0 &&
+			    (rc = partition_value(w, i, &src)) == 0 && same)
+				same = ice_literal_compare(&before, &w->pvals[i]) == 0 && before.is_null == w->pvals[i].is_null;
+		}
+		if (!rc && !same)
+			rc = find_part(w, &prev);
+		if (!rc)
+			rc = select_row(prev, row);
+	}
+	return rc;
+}
+
+/* One integer partition value: the values of a slice are computed in
+ * parallel (the transform of each row's source), then each row finds its
+ * part by value. */
+#define ROUTE_TASK_ROWS 1024
+#define ROUTE_NULL INT64_MIN
+
+typedef struct route_job {
+	ice_data_writer *w;
+	const struct ArrowArray *batch;
+	const struct ArrowSchema *schema;
+	int64_t from;
+	int64_t *keys;   /* per row of the slice; ROUTE_NULL with is_null set */
+	uint8_t *nulls;
+	int64_t n;
+} route_job;
+
+static int route_keys(void *ctx, size_t task, size_t worker)
+{
+	route_job *j = ctx;
+	ice_data_writer *w = j->w;
+	const ice_partition_field *f = &w->spec->fields[0];
+	int64_t a = (int64_t)task * ROUTE_TASK_ROWS, b = a + ROUTE_TASK_ROWS < j->n ? a + ROUTE_TASK_ROWS : j->n;
+	(void)worker;
+	for (int64_t k = a; k < b; k++) {
+		ice_literal src, out;
+		int rc = batch_source(w, &w->sources[0], j->batch, j->schema, j->from + k, &src);
+		if (!rc && (rc = ice_transform_apply(&f->transform, &src, &out)) != 0)
+			ice_error__prefix("partition field %s", f->name);
+		if (rc)
+			return rc;
+		j->nulls[k] = out.is_null;
+		j->keys[k] = out.is_null ? 0 : out.type == ICE_TYPE_INT || out.type == ICE_TYPE_DATE ? out.v.i32 : out.v.i64;
+	}
+	return 0;
+}
+
+static int route_by_int(ice_data_writer *w, const struct ArrowArray *batch, const struct ArrowSchema *schema,
+                        int64_t from, int64_t to)
+{
+	route_job j = {w, batch, schema, from, w->route_keys, w->route_nulls, to - from};
+	part *prev = NULL;
+	int64_t prev_key = 0;
+	bool prev_null = false;
+	int rc = ice_workers__run(w->workers, (size_t)((j.n + ROUTE_TASK_ROWS - 1) / ROUTE_TASK_ROWS), route_keys, &j);
+	for (int64_t k = 0; k < j.n && !rc; k++) {
+		if (!prev || j.nulls[k] != prev_null || (!prev_null && j.keys[k] != prev_key)) {
+			void *found = NULL;
+			if (j.nulls[k] && w->null_part)
+				prev = w->null_part;
+			else if (!j.nulls[k] && ice_map__get_int(&w->int_parts, j.keys[k], &found))
+				prev = found;
+			else {
+				/* a new partition: its tuple as the row-at-a-time path makes it */
+				ice_literal src;
+				if ((rc = batch_source(w, &w->sources[0], batch, schema, from + k, &src)) != 0 ||
+				    (rc = partition_value(w, 0, &src)) != 0 || (rc = find_int_part(w, &prev)) != 0)
+					break;
+			}
+			prev_null = j.nulls[k];
+			prev_key = j.keys[k];
+		}
+		rc = select_row(prev, from + k);
+	}
+	return rc;
+}
+
 
 int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *batch, const struct ArrowSchema *schema)
 {
@@ -799,21 +915,10 @@ int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *ba
 	 * rows written one by one. */
 	for (int64_t from = 0; from < batch->length && !rc; from += ROUTE_ROWS) {
 		int64_t to = from + ROUTE_ROWS < batch->length ? from + ROUTE_ROWS : batch->length;
-		part *prev = NULL;
-		for (int64_t row = from; row < to && !rc; row++) {
-			bool same = prev != NULL;
-			for (size_t i = 0; i < w->spec->nfields && !rc; i++) {
-				ice_literal src, before = w->pvals[i];
-				if ((rc = batch_source(w, &w->sources[i], batch, schema, row, &src)) == 0 &&
-				    (rc = partition_value(w, i, &src)) == 0 && same)
-					same = ice_literal_compare(&before, &w->pvals[i]) == 0 &&
-					       before.is_null == w->pvals[i].is_null;
-			}
-			if (!rc && !same)
-				rc = w->int_route ? find_int_part(w, &prev) : find_part(w, &prev);
-			if (!rc)
-				rc = select_row(prev, row);
-		}
+		if (w->int_route)
+			rc = route_by_int(w, batch, schema, from, to);
+		else
+			rc = route_rows(w, batch, schema, from, to);
 		if (!rc)
 			rc = take_selected(w, batch, schema);
 		for (size_t i = 0; !rc && i < w->nparts; i++) {
