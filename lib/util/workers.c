@@ -60,7 +60,14 @@ static void run_tasks(ice_workers *w, size_t worker)
 		size_t i = atomic_fetch_add(&w->next, 1);
 		if (i >= w->n)
 			return;
+		/* A helper's allocation that failed inside a buffer (a sticky
+		 * error, found later on another thread) fails its task here, where
+		 * the out-of-memory error is still this thread's. */
+		if (worker)
+			ice_error_clear();
 		int rc = w->fn(w->ctx, i, worker);
+		if (!rc && worker && ice_error__is_oom())
+			rc = ICE_ERROR;
 		if (rc)
 			record_error(w, i, rc);
 	}
