@@ -19,6 +19,8 @@ enum {
 	OPT_NO_SORT,
 	OPT_MEMORY,
 	OPT_THREADS,
+	OPT_TRIM,
+	OPT_ROUND_DECIMALS,
 };
 
 /* "256M", "1G", "65536": bytes (K, M, G are powers of 1024). */
@@ -111,6 +113,8 @@ CLI_COMMAND(append)
 		{"no-sort", no_argument, NULL, OPT_NO_SORT},
 		{"memory", required_argument, NULL, OPT_MEMORY},
 		{"threads", required_argument, NULL, OPT_THREADS},
+		{"trim", no_argument, NULL, OPT_TRIM},
+		{"round-decimals", no_argument, NULL, OPT_ROUND_DECIMALS},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -127,6 +131,8 @@ CLI_COMMAND(append)
 				wo.format = ICE_INPUT_CSV;
 			else if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
 				wo.format = ICE_INPUT_JSONL;
+			else if (!strcmp(optarg, "pgtext") || !strcmp(optarg, "postgres"))
+				wo.format = ICE_INPUT_PGTEXT;
 			else if (!strcmp(optarg, "parquet"))
 				wo.format = ICE_INPUT_PARQUET;
 			else
@@ -149,6 +155,8 @@ CLI_COMMAND(append)
 			if (!parse_size(optarg, &wo.max_buffered_bytes))
 				return cli_usage_error(cmd, "--memory wants a size such as 256M, got '%s'", optarg);
 			break;
+		case OPT_TRIM: wo.trim = true; break;
+		case OPT_ROUND_DECIMALS: wo.round_decimals = true; break;
 		case OPT_THREADS: {
 			char *end;
 			long n = strtol(optarg, &end, 10);

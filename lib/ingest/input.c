@@ -38,6 +38,8 @@ typedef struct appender {
 	size_t nfields;
 	int64_t rows, rejected, bytes_read;
 	ice_output *reject;
+	ice_value_opts vo;
+	bool pgtext; /* the input being read is PostgreSQL text */
 	const char *reject_header; /* CSV header line to start a reject file with */
 	size_t reject_header_len;
 } appender;
@@ -108,6 +110,37 @@ static int reject_csv(appender *ap, const csv_record *rec, char delim)
 	return rc;
 }
 
+/* The name without a compression suffix (.gz, .zst) ends with `ext`. */
+static bool has_ext(const char *input, const char *ext)
+{
+	static const char *const comp[] = {"", ".gz", ".gzip", ".zst", ".zstd"};
+	size_t n = strlen(input), m = strlen(ext);
+	for (size_t i = 0; i < sizeof(comp) / sizeof(comp[0]); i++) {
+		size_t c = strlen(comp[i]);
+		if (n >= m + c && ice_str__ieq(input + n - c, c, comp[i], c) && ice_str__ieq(input + n - c - m, m, ext, m))
+			return true;
+	}
+	return false;
+}
+
+ice_input_format ice_input__format(const char *input, ice_input_format f)
+{
+	if (f != ICE_INPUT_AUTO)
+		return f;
+	if (has_ext(input, ".parquet"))
+		return ICE_INPUT_PARQUET;
+	if (has_ext(input, ".json") || has_ext(input, ".jsonl") || has_ext(input, ".ndjson"))
+		return ICE_INPUT_JSONL;
+	return ICE_INPUT_CSV;
+}
+
+char ice_input__delimiter(const char *input, const ice_write_options *o)
+{
+	if (o->delimiter)
+		return o->delimiter;
+	return o->format == ICE_INPUT_PGTEXT || has_ext(input, ".tsv") || has_ext(input, ".tab") ? '\t' : ',';
+}
+
 /* ---- CSV in blocks ------------------------------------------------------------------ */
 
 #define CSV_BLOCK_RECORDS 8192
@@ -142,9 +175,8 @@ static int value_error(const char *name, int64_t line, size_t col, const ice_fie
 	char shown[80];
 	snprintf(shown, sizeof(shown), "%.*s%s", (int)(len > 64 ? 64 : len), s, len > 64 ? "..." : "");
 	char *tn = ice_type_to_string(f->type);
-	bool why = reason[0] && !strstr(reason, "not a ");
-	int rc = conv_error(name, line, col + 1, f->name, "cannot convert '%s' to %s%s%s", shown, tn ? tn : "?",
-	                    why ? ": " : "", why ? reason : "");
+	int rc = conv_error(name, line, col + 1, f->name, "cannot convert '%s' to %s: %s", shown, tn ? tn : "?",
+	                    reason);
 	ice_free(tn);
 	return rc;
 }
@@ -212,8 +244,10 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 	job.batch = &batch;
 	job.field_col = field_col;
 	job.skip = skip;
-	job.o.null_token = o->null_token ? o->null_token : "";
+	job.o.null_token = ap->pgtext ? "\\N" : o->null_token ? o->null_token : "";
 	job.o.null_len = strlen(job.o.null_token);
+	job.o.trim = o->trim;
+	job.o.values = ap->vo;
 	job.errs = errs;
 	for (size_t i = 0; i < nf; i++)
 		errs[i].all = o->reject_file != NULL;
@@ -329,16 +363,17 @@ static int append_csv(appender *ap, const char *input)
 	csv_reader *r;
 	csv_record rec;
 	const ice_write_options *o = ap->opts;
-	char delim = o->delimiter ? o->delimiter : ',';
+	bool pg = ice_input__format(input, o->format) == ICE_INPUT_PGTEXT;
+	char delim = ice_input__delimiter(input, o);
 	size_t *map = NULL, ncols = 0; /* file column -> schema field */
 	ice_buf header = ICE_BUF_INIT;
 	int rc;
-	if (o->delimiter == 0 && ice_str__ends_with(input, ".tsv"))
-		delim = '\t';
-	if ((rc = ice_csv__open(&r, ice_table_io(ap->table), input, delim)) != 0)
+	ap->pgtext = pg;
+	if ((rc = pg ? ice_csv__open_pgtext(&r, ice_table_io(ap->table), input, delim)
+	             : ice_csv__open(&r, ice_table_io(ap->table), input, delim)) != 0)
 		return rc;
 	const char *name = ice_csv__name(r);
-	if (!o->no_header) {
+	if (!o->no_header && !(pg && !o->header)) {
 		rc = ice_csv__next(r, &rec);
 		if (rc == ICE_ITEROVER) {
 			ice_csv__free(r);
@@ -417,7 +452,7 @@ done:
 
 /* One object to the values of a row (ap-independent: runs on any thread). */
 static int jsonl_row(const ice_schema *schema, const char *name, int64_t line, const char *s, size_t len,
-                     ice_literal *values, ice_arena *arena, ice_json **doc)
+                     ice_literal *values, ice_arena *arena, ice_json **doc, const ice_value_opts *vo)
 {
 	ice_json *j = NULL;
 	char where[64];
@@ -446,7 +481,7 @@ static int jsonl_row(const ice_schema *schema, const char *name, int64_t line, c
 			                      "%s: line %lld: unknown column '%s' (not in the table's schema)", name,
 			                      (long long)line, key);
 		const ice_field *f = ice_schema_field_at(schema, i);
-		if ((rc = ice_value__from_json(&values[i], f->type, value, arena, 0)) != 0) {
+		if ((rc = ice_value__from_json(&values[i], f->type, value, arena, 0, vo)) != 0) {
 			if (ice_error__is_oom())
 				return rc;
 			char why[256];
@@ -516,7 +551,7 @@ static int jsonl_convert(void *ctx, size_t t, size_t worker)
 			continue;
 		ice_json *doc = NULL;
 		ice_arena__free(&arena);
-		rc = jsonl_row(j->ap->schema, j->name, b->lines[r], s, len, values, &arena, &doc);
+		rc = jsonl_row(j->ap->schema, j->name, b->lines[r], s, len, values, &arena, &doc, &j->ap->vo);
 		/* strings of the row borrow from the document until appended (a
 		 * row that fails there leaves the builder unusable: no reject) */
 		if (!rc && (rc = ice_columns__append_row(&task->cols, ptrs)) != 0) {
@@ -716,17 +751,6 @@ done:
 	return rc;
 }
 
-static ice_input_format format_of(const char *input, ice_input_format f)
-{
-	if (f != ICE_INPUT_AUTO)
-		return f;
-	if (ice_str__ends_with(input, ".parquet"))
-		return ICE_INPUT_PARQUET;
-	if (ice_str__ends_with(input, ".json") || ice_str__ends_with(input, ".jsonl") ||
-	    ice_str__ends_with(input, ".ndjson"))
-		return ICE_INPUT_JSONL;
-	return ICE_INPUT_CSV;
-}
 
 /*
  * Decode every input and write it as data files, without committing (the
@@ -744,10 +768,11 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 	ap.opts = opts;
 	ap.schema = ice_table_metadata_current_schema(ice_table_current(table));
 	ap.nfields = ice_schema_field_count(ap.schema);
+	ap.vo.round = opts->round_decimals;
 	if ((rc = ice_data_writer__new(&ap.dw, ice_table_io(table), ice_table_current(table), opts)) != 0)
 		goto done;
 	for (size_t i = 0; i < ninputs && !rc; i++) {
-		switch (format_of(inputs[i], opts->format)) {
+		switch (ice_input__format(inputs[i], opts->format)) {
 		case ICE_INPUT_JSONL: rc = append_jsonl(&ap, inputs[i]); break;
 		case ICE_INPUT_PARQUET: rc = append_parquet(&ap, inputs[i]); break;
 		default: rc = append_csv(&ap, inputs[i]); break;

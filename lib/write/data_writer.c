@@ -121,7 +121,7 @@ void ice_write_options_init(ice_write_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->format = ICE_INPUT_AUTO;
-	o->delimiter = ',';
+	o->delimiter = 0;
 	o->null_token = "";
 	o->batch_rows = 8192;
 	o->max_open_files = 128;

@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t c = 0; c < rec.n && c < 64; c++) {
 				const ice_type *t = ice_schema_field_at(schema, c % nfields)->type;
 				ice_literal v;
-				if (ice_value__from_text(&v, t, (const char *)rec.fields[c].data, rec.fields[c].len, &arena) == 0)
+				if (ice_value__from_text(&v, t, (const char *)rec.fields[c].data, rec.fields[c].len, &arena, NULL) == 0)
 					FUZZ_ASSERT(v.is_null || v.type == t->id);
 				else
 					FUZZ_ASSERT(ice_error_last() != NULL);
@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				const ice_field *fld = ice_schema_field_at(schema, c % ice_schema_field_count(schema));
 				col_builder b;
 				textcol_errors errs = {NULL, 0, 0, true};
-				textcol_opts o = {"", 0};
+				textcol_opts o = {"", 0, (data[0] & 0x40) != 0, {(data[0] & 0x20) != 0}};
 				FUZZ_ASSERT(ice_columns__init(&b, fld->type, fld->name) == 0);
 				int crc = ice_textcol__convert(&b, fld->type, false, &blk, c, skip, &o, &errs);
 				FUZZ_ASSERT(crc >= 0);

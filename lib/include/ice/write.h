@@ -62,15 +62,17 @@ typedef enum ice_input_format {
 	ICE_INPUT_CSV,
 	ICE_INPUT_JSONL,
 	ICE_INPUT_PARQUET,
+	ICE_INPUT_PGTEXT,  /* PostgreSQL's COPY text format (tab, \N, backslash escapes); no header */
 } ice_input_format;
 
 typedef void (*ice_write_progress_fn)(int64_t rows, int64_t bytes_read, void *payload);
 
 typedef struct ice_write_options {
 	ice_input_format format;
-	char delimiter;          /* CSV; default ',' (TSV files: '\t' by extension) */
+	char delimiter;          /* CSV; 0 (default): ',' ('\t' for .tsv files and PostgreSQL text) */
 	const char *null_token;  /* CSV: an unquoted field equal to this is null; default "" */
 	bool no_header;          /* CSV: columns in schema order */
+	bool header;             /* PostgreSQL text: the first line names the columns (else schema order) */
 	/* Rows that do not convert go to this file (as CSV lines or JSON
 	 * lines, as read) instead of failing the append; NULL: fail. */
 	const char *reject_file;
@@ -94,6 +96,11 @@ typedef struct ice_write_options {
 	 * caller's included (0: one per processor online; 1: only the
 	 * caller's). The files written are the same whatever the number. */
 	int threads;
+	/* Text values: spaces and tabs around unquoted fields dropped (else a
+	 * number with spaces is refused, saying so); decimals with more digits
+	 * after the point than the column rounded half up (else refused). */
+	bool trim;
+	bool round_decimals;
 } ice_write_options;
 
 ICE_EXTERN void ice_write_options_init(ice_write_options *opts);
