@@ -587,6 +587,8 @@ int ice_csv__next(csv_reader *r, csv_record *out)
 
 void ice_csv__block_free(csv_block *b)
 {
+	ice__free(b->extra);
+	ice__free(b->extra_at);
 	ice__free(b->fields);
 	ice__free(b->counts);
 	ice__free(b->lines);
@@ -613,7 +615,29 @@ static int block_grow(csv_block *b, size_t ncols)
 	if (!o)
 		return ICE_ERROR;
 	b->offsets = o;
+	uint32_t *x = ice__reallocarray(b->extra_at, cap, sizeof(uint32_t));
+	if (!x)
+		return ICE_ERROR;
+	b->extra_at = x;
 	b->cap = cap;
+	return 0;
+}
+
+static int push_extra(csv_block *b, size_t r, const char *p, size_t len, bool quoted)
+{
+	if (b->nextra == b->extra_cap) {
+		size_t cap = b->extra_cap ? b->extra_cap * 2 : 16;
+		csv_field *e = ice__reallocarray(b->extra, cap, sizeof(csv_field));
+		if (!e)
+			return ICE_ERROR;
+		b->extra = e;
+		b->extra_cap = cap;
+	}
+	if (b->extra_at[r] == UINT32_MAX)
+		b->extra_at[r] = (uint32_t)b->nextra;
+	b->extra[b->nextra].off = (uint32_t)(p - b->base);
+	b->extra[b->nextra].len = (uint32_t)len | (quoted ? ICE_CSV_QUOTED : 0);
+	b->nextra++;
 	return 0;
 }
 
@@ -745,6 +769,28 @@ static int fast_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_reco
 	split_job job = {r, b, 4096, last};
 	if ((rc = ice_workers__run(workers, (n + job.per_task - 1) / job.per_task, split_lines, &job)) != 0)
 		return rc;
+	b->nextra = 0;
+	for (size_t k = 0; k < n; k++) {
+		b->extra_at[k] = UINT32_MAX;
+		if (b->counts[k] <= ncols)
+			continue;
+		/* the fields past ncols, found again (a wrong record: rare) */
+		const char *first = r->buf + r->start_block;
+		const char *lp = first + (b->offsets[k] - b->offsets[0]);
+		const char *eol = k + 1 < n ? first + (b->offsets[k + 1] - b->offsets[0]) - 1 : last[-1] == '\n' ? last - 1 : last;
+		if (eol > lp && eol[-1] == '\r')
+			eol--;
+		size_t f = 0;
+		for (const char *fp = lp;; f++) {
+			const char *d = memchr(fp, r->delim, (size_t)(eol - fp));
+			const char *fe = d ? d : eol;
+			if (f >= ncols && (rc = push_extra(b, k, fp, (size_t)(fe - fp), r->pgtext)) != 0)
+				return rc;
+			if (!d)
+				break;
+			fp = d + 1;
+		}
+	}
 	r->offset += last - p;
 	r->line += (int64_t)n;
 	r->start = (size_t)(last - r->buf);
@@ -782,6 +828,7 @@ int ice_csv__next_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_re
 	if ((rc = fast_block(r, b, ncols, max_records, workers, &done)) != 0 || done)
 		return rc;
 	b->base = r->buf;
+	b->nextra = 0;
 	while (b->n < max_records) {
 		csv_record rec;
 		if (r->start == r->end)
@@ -815,6 +862,10 @@ int ice_csv__next_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_re
 			f[i].len = (uint32_t)rec.fields[i].len | (rec.quoted[i] ? ICE_CSV_QUOTED : 0);
 		}
 		b->counts[b->n] = (uint32_t)rec.n;
+		b->extra_at[b->n] = UINT32_MAX;
+		for (size_t i = ncols; i < rec.n; i++)
+			if ((rc = push_extra(b, b->n, (const char *)rec.fields[i].data, rec.fields[i].len, rec.quoted[i])) != 0)
+				return rc;
 		b->lines[b->n] = rec.line;
 		b->offsets[b->n] = rec.offset;
 		b->n++;

@@ -57,6 +57,12 @@ typedef struct csv_block {
 	int64_t *offsets;    /* and its byte offset in the input */
 	int64_t end_offset;  /* byte offset after the last record */
 	size_t cap;          /* records allocated */
+	/* the fields past ncols of records that have more (rare: they are
+	 * wrong), for writing them back whole: record r's are
+	 * extra[extra_at[r] ..] (counts[r] - ncols of them) */
+	csv_field *extra;
+	size_t nextra, extra_cap;
+	uint32_t *extra_at;
 } csv_block;
 
 /* Up to `max_records` records that are already in the buffer (reading

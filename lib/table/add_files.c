@@ -408,6 +408,7 @@ int ice_table_add_files(ice_table *table, const char *const *files, size_t nfile
 	if (report) {
 		memset(report, 0, sizeof(*report));
 		report->snapshot_id = append ? ice_append_snapshot_id(append) : 0;
+		report->committed = rc == 0;
 		report->files = rc ? 0 : (int64_t)nfiles;
 		report->bytes = rc ? 0 : bytes;
 		const ice_snapshot *cur = ice_table_metadata_current_snapshot(ice_table_current(table));

@@ -127,6 +127,7 @@ void ice_write_options_init(ice_write_options *o)
 	o->max_open_files = 128;
 	o->max_buffered_bytes = (int64_t)256 << 20;
 	o->threads = 0;
+	o->max_rejects = -1;
 }
 
 static int find_source(ice_data_writer *w, int32_t id, source_path *out)

@@ -76,6 +76,11 @@ typedef struct ice_write_options {
 	/* Rows that do not convert go to this file (as CSV lines or JSON
 	 * lines, as read) instead of failing the append; NULL: fail. */
 	const char *reject_file;
+	/* With a reject file: more rejected rows than this fail the append
+	 * (nothing committed); negative: no limit (the default). Beside the
+	 * reject file, <reject_file>.errors.jsonl says for each row its file,
+	 * line, column, column_name, reason and the row itself. */
+	int64_t max_rejects;
 	/* Memory: rows buffered per partition before they go to its Parquet
 	 * writer (default 8192), open files at most (default 128; the least
 	 * recently used is closed), and bytes of open row groups across all
@@ -112,6 +117,7 @@ typedef struct ice_write_report {
 	int64_t files;         /* data files added */
 	int64_t bytes;         /* their size */
 	int64_t partitions;    /* distinct partitions written */
+	bool committed;        /* false when the input had no row: no snapshot was made */
 } ice_write_report;
 
 /*
@@ -121,8 +127,10 @@ typedef struct ice_write_report {
  * data files under <location>/data/<partition path>/ (or
  * write.data.path), and commit them as one snapshot. Errors name the file,
  * line and column: "in.csv: line 12, column 3 (price): cannot convert
- * 'abc' to decimal(10, 2)". Nothing is committed after an error; files
- * written are deleted. `report` and `result` may be NULL.
+ * 'abc' to decimal(10, 2): not a number". Nothing is committed after an
+ * error; files written are deleted. Input without a row (empty files, a
+ * header alone, every row rejected) commits nothing: ICE_OK with
+ * report->committed false. `report` and `result` may be NULL.
  */
 ICE_EXTERN int ice_table_append_files(ice_table *table, const char *const *inputs, size_t ninputs,
                                       const ice_write_options *opts, const ice_commit_options *commit_opts,
