@@ -24,6 +24,7 @@ enum {
 	OPT_TRIM,
 	OPT_ROUND_DECIMALS,
 	OPT_MAX_REJECTS,
+	OPT_HEADER,
 	OPT_PROGRESS,
 };
 
@@ -158,6 +159,7 @@ CLI_COMMAND(append)
 		{"delimiter", required_argument, NULL, OPT_DELIMITER},
 		{"null", required_argument, NULL, OPT_NULL},
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
+		{"header", no_argument, NULL, OPT_HEADER},
 		{"reject-file", required_argument, NULL, OPT_REJECT_FILE},
 		{"branch", required_argument, NULL, OPT_BRANCH},
 		{"no-sort", no_argument, NULL, OPT_NO_SORT},
@@ -190,7 +192,7 @@ CLI_COMMAND(append)
 			else if (!strcmp(optarg, "parquet"))
 				wo.format = ICE_INPUT_PARQUET;
 			else
-				return cli_usage_error(cmd, "--format wants csv, jsonl or parquet, got '%s'", optarg);
+				return cli_usage_error(cmd, "--format wants csv, jsonl, pgtext or parquet, got '%s'", optarg);
 			break;
 		case OPT_DELIMITER:
 			if (!strcmp(optarg, "\\t") || !strcmp(optarg, "tab"))
@@ -202,6 +204,7 @@ CLI_COMMAND(append)
 			break;
 		case OPT_NULL: wo.null_token = optarg; break;
 		case OPT_NO_HEADER: wo.no_header = true; break;
+		case OPT_HEADER: wo.header = true; break;
 		case OPT_REJECT_FILE: wo.reject_file = optarg; break;
 		case OPT_BRANCH: wo.branch = optarg; break;
 		case OPT_NO_SORT: wo.no_sort = true; break;
