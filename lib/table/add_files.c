@@ -121,7 +121,7 @@ static int check_type(const add_ctx *c, const char *file, const char *path, cons
 	if (ice_type_is_primitive(ft))
 		return 0;
 	if (ft->id != tt->id)
-		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: column '%s': the file has a %s, the table a %s",
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: column '%s': the file has type %s, the table %s",
 		                      file, path, ice_type_id_name(ft->id), ice_type_id_name(tt->id));
 	switch (ft->id) {
 	case ICE_TYPE_STRUCT: return check_struct(c, file, path, ft, tt, map, has_ids, version);
