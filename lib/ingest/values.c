@@ -317,7 +317,7 @@ int ice_value__parse(ice_value_raw *out, const ice_type *t, const char *s, size_
 		ice_str__trim(&tr, &tl);
 		if (tl && parse_core(&v, t, tr, tl, o) == 0)
 			return refuse("spaces around the value (--trim drops them)");
-		return refuse("%s", ice_error_last()->message);
+		return ICE_EINVALID; /* the trimmed value's own reason stands */
 	}
 	return rc;
 }
