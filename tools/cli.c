@@ -1,6 +1,6 @@
 /*
  * tools/cli.c - shared helpers of the ice command line: common options,
- * error printing and exit codes, JSON output, table loading.
+ * error printing and exit codes, JSON output.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -45,6 +45,27 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 void cli_print_usage(const cli_command *cmd, FILE *f)
 {
 	fputs(cmd->usage, f);
+	/* The forms of TABLE, from the one rule (docs/commands/README.md). */
+	switch (cmd->table) {
+	case ICE_TABLE_USE_READ:
+		fputs("\nTABLE: a table name NS.TABLE in the catalog (--catalog, ICE_CATALOG or the\n"
+		      "  configuration file's default-catalog), a table directory or URI, or a\n"
+		      "  metadata file (read-only). Rules: docs/commands/README.md.\n",
+		      f);
+		break;
+	case ICE_TABLE_USE_WRITE:
+		fputs("\nTABLE: a table name NS.TABLE in the catalog (--catalog, ICE_CATALOG or the\n"
+		      "  configuration file's default-catalog), or a table directory or URI.\n"
+		      "  Rules: docs/commands/README.md.\n",
+		      f);
+		break;
+	case ICE_TABLE_USE_CREATE:
+		fputs("\nTABLE: the new table's name NS.TABLE in the catalog (--catalog, ICE_CATALOG or\n"
+		      "  the configuration file's default-catalog), or a path for a new table\n"
+		      "  directory (with a '/': ./events). Rules: docs/commands/README.md.\n",
+		      f);
+		break;
+	}
 	fputs("\nCommon options:\n"
 	      "  --json              machine-readable output\n"
 	      "  --path-map OLD=NEW  read locations starting with OLD from NEW instead\n"
@@ -96,12 +117,6 @@ int cli_print_json(ice_cli *cli, ice_json_writer *w)
 		return cli_fail(rc);
 	fwrite(text, 1, len, cli->out);
 	return EXIT_OK;
-}
-
-int cli_load_metadata(ice_cli *cli, const char *table, ice_table_metadata **out, char **location_out)
-{
-	int rc = ice_table_metadata_load(out, cli->io, table, location_out);
-	return rc ? cli_fail(rc) : EXIT_OK;
 }
 
 const char *cli_format_ms(int64_t ms, char *out)

@@ -1,7 +1,7 @@
 /*
- * tools/cmd_catalog.c - catalog housekeeping: `ice namespace
- * create|list|drop|properties`, `ice list [NS]` and `ice drop TABLE
- * [--purge]`.
+ * tools/cmd_catalog.c - catalog housekeeping: `ice catalog init|list`,
+ * `ice namespace create|list|drop|properties`, `ice list [NS]` and
+ * `ice drop TABLE [--purge]`.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -195,7 +195,6 @@ CLI_COMMAND(list)
 CLI_COMMAND(drop)
 {
 	const cli_command *cmd = cli_find_command("drop");
-	ice_catalog *c = NULL;
 	bool purge = false;
 	int rc = parse(cli, cmd, argc, argv, &purge, NULL, NULL, NULL, NULL);
 	if (rc)
@@ -203,13 +202,11 @@ CLI_COMMAND(drop)
 	if (optind + 1 != argc)
 		return cli_usage_error(cmd, "expected one TABLE");
 	const char *arg = argv[optind];
-	if ((rc = cli_table_target(cli, arg, &c)) != 0)
+	ice_resolved_table t;
+	if ((rc = cli_resolve_table(cli, arg, ICE_TABLE_USE_WRITE, &t)) != 0)
 		return rc;
-	ice_catalog *dir = NULL;
-	if (!c && (rc = ice_catalog_open_directory(&dir, cli->io)) != 0)
-		return cli_fail(rc);
 	ice_drop_report r;
-	rc = ice_catalog_drop_table(c ? c : dir, arg, purge, &r);
+	rc = ice_catalog_drop_table(t.catalog, t.identifier, purge, &r);
 	if (rc) {
 		rc = cli_fail(rc);
 	} else if (cli->json) {
@@ -239,7 +236,112 @@ CLI_COMMAND(drop)
 			fprintf(cli->out, ", %lld unreferenced files left", (long long)r.files_left);
 		fputc('\n', cli->out);
 	}
-	ice_catalog_free(dir);
-	ice_catalog_free(c);
+	ice_resolved_table_clear(&t);
 	return rc;
+}
+
+/* `ice catalog init PATH`: the one way a new warehouse is made on purpose;
+ * `ice catalog list`: the configured catalogs. */
+CLI_COMMAND(catalog)
+{
+	const cli_command *cmd = cli_find_command("catalog");
+	int rc = parse(cli, cmd, argc, argv, NULL, NULL, NULL, NULL, NULL);
+	if (rc)
+		return rc == -1 ? EXIT_OK : rc;
+	if (optind >= argc)
+		return cli_usage_error(cmd, "expected init or list");
+	const char *verb = argv[optind];
+	if (!strcmp(verb, "init")) {
+		ice_catalog *c = NULL;
+		if (optind + 2 != argc)
+			return cli_usage_error(cmd, "expected one PATH after init");
+		if ((rc = ice_catalog_init(&c, cli->io, argv[optind + 1])) != 0)
+			return cli_fail(rc);
+		if (cli->json) {
+			ice_json_writer *w;
+			if ((rc = ice_json_writer_new(&w, ICE_JSON_PRETTY)) == 0) {
+				ice_json_begin_object(w);
+				ice_json_key(w, "warehouse");
+				ice_json_string(w, ice_catalog_uri(c));
+				ice_json_end_object(w);
+				rc = cli_print_json(cli, w);
+				ice_json_writer_free(w);
+			} else {
+				rc = cli_fail(rc);
+			}
+		} else if (!cli->quiet) {
+			fprintf(cli->out, "warehouse %s\n", ice_catalog_uri(c));
+		}
+		ice_catalog_free(c);
+		return rc;
+	}
+	if (!strcmp(verb, "list")) {
+		ice_string_list names;
+		char *def = NULL, *path = ice_catalog_config_path();
+		if (optind + 1 != argc) {
+			ice_free(path);
+			return cli_usage_error(cmd, "list takes no arguments");
+		}
+		rc = ice_catalog_config_list(&names, &def);
+		if (rc == ICE_ENOTFOUND) {
+			ice_error_clear();
+			names.n = 0;
+			names.items = NULL;
+			rc = 0;
+		} else if (rc) {
+			ice_free(path);
+			return cli_fail(rc);
+		}
+		ice_json_writer *w = NULL;
+		if (cli->json) {
+			if ((rc = ice_json_writer_new(&w, ICE_JSON_PRETTY)) != 0)
+				goto list_done;
+			ice_json_begin_object(w);
+			ice_json_key(w, "config");
+			if (path)
+				ice_json_string(w, path);
+			else
+				ice_json_null(w);
+			ice_json_key(w, "default-catalog");
+			if (def)
+				ice_json_string(w, def);
+			else
+				ice_json_null(w);
+			ice_json_key(w, "catalogs");
+			ice_json_begin_array(w);
+		}
+		for (size_t i = 0; i < names.n && !rc; i++) {
+			char *uri = NULL;
+			if ((rc = ice_catalog_config_lookup(&uri, names.items[i])) != 0)
+				break;
+			if (w) {
+				ice_json_begin_object(w);
+				ice_json_key(w, "name");
+				ice_json_string(w, names.items[i]);
+				ice_json_key(w, "uri");
+				ice_json_string(w, uri);
+				ice_json_key(w, "default");
+				ice_json_bool(w, def && !strcmp(def, names.items[i]));
+				ice_json_end_object(w);
+			} else {
+				fprintf(cli->out, "%-16s  %s%s\n", names.items[i], uri,
+				        def && !strcmp(def, names.items[i]) ? "  (default)" : "");
+			}
+			ice_free(uri);
+		}
+		if (!rc && w) {
+			ice_json_end_array(w);
+			ice_json_end_object(w);
+			rc = cli_print_json(cli, w);
+		} else if (!rc && !cli->quiet && !names.n) {
+			fprintf(cli->out, "no catalogs configured%s%s\n", path ? " in " : "", path ? path : "");
+		}
+	list_done:
+		ice_json_writer_free(w);
+		ice_string_list_free(&names);
+		ice_free(def);
+		ice_free(path);
+		return rc < 0 ? cli_fail(rc) : rc;
+	}
+	return cli_usage_error(cmd, "unknown action '%s' (init, list)", verb);
 }

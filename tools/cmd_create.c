@@ -3,11 +3,8 @@
  * catalog or a directory, from a schema written in the schema language
  * (ice/table_dsl.h) or inferred from a CSV or Parquet file.
  */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -20,28 +17,6 @@ enum {
 	OPT_FORMAT_VERSION,
 	OPT_DELIMITER,
 };
-
-/* An absolute path for a directory that may not exist yet. */
-static char *absolute_dir(const char *arg)
-{
-	char cwd[PATH_MAX];
-	if (strncmp(arg, "file:", 5) == 0 || arg[0] == '/')
-		return strdup(arg);
-	if (!getcwd(cwd, sizeof(cwd)))
-		return NULL;
-	size_t n = strlen(cwd) + strlen(arg) + 2;
-	char *p = malloc(n);
-	if (!p)
-		return NULL;
-	const char *rel = arg;
-	while (rel[0] == '.' && rel[1] == '/')
-		rel += 2;
-	snprintf(p, n, "%s/%s", cwd, rel);
-	size_t len = strlen(p);
-	while (len > 1 && p[len - 1] == '/')
-		p[--len] = '\0';
-	return p;
-}
 
 CLI_COMMAND(create)
 {
@@ -67,7 +42,7 @@ CLI_COMMAND(create)
 	ice_sort_order *order = NULL;
 	ice_catalog *catalog = NULL;
 	ice_table *table = NULL;
-	char *location = NULL;
+	ice_resolved_table target = {0};
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
@@ -132,8 +107,10 @@ CLI_COMMAND(create)
 		rc = cli_fail(rc);
 		goto done;
 	}
-	if ((rc = cli_table_target(cli, arg, &catalog)) != 0)
+	if ((rc = cli_resolve_table(cli, arg, ICE_TABLE_USE_CREATE, &target)) != 0)
 		goto done;
+	catalog = target.catalog; /* the table borrows it */
+	target.catalog = NULL;
 	ice_table_create_options opts;
 	ice_properties properties = {nprops, props};
 	ice_table_create_options_init(&opts);
@@ -142,14 +119,7 @@ CLI_COMMAND(create)
 	opts.sort_order = order;
 	opts.properties = &properties;
 	opts.format_version = format_version;
-	if (!catalog) {
-		if (!(location = absolute_dir(arg))) {
-			rc = cli_error("out of memory");
-			goto done;
-		}
-		opts.location = location;
-	}
-	if ((rc = ice_table_create(&table, catalog, cli->io, catalog ? arg : location, &opts)) != 0) {
+	if ((rc = ice_table_create(&table, catalog, cli->io, target.identifier, &opts)) != 0) {
 		rc = cli_fail(rc);
 		goto done;
 	}
@@ -192,7 +162,7 @@ done:
 	ice_sort_order_free(order);
 	ice_partition_spec_free(spec);
 	ice_schema_free(schema);
-	free(location);
+	ice_resolved_table_clear(&target);
 	cli_free_properties(props, nprops);
 	return rc;
 }

@@ -1,11 +1,14 @@
 /*
- * tools/cmd_describe.c - `ice describe TABLE`: a one-screen summary of a
- * table.
+ * tools/cmd_describe.c - `ice describe TABLE [--snapshot ID | --as-of TS |
+ * --ref NAME]`: a one-screen summary of a table; with a snapshot selected,
+ * that snapshot too and the schema it is read with.
  */
 #include "print.h"
 
-static int describe_json(ice_cli *cli, const ice_table_metadata *md, const char *location)
+static int describe_json(ice_cli *cli, const cli_snapshot *t, bool selected)
 {
+	const ice_table_metadata *md = t->md;
+	const char *location = t->location;
 	ice_json_writer *w;
 	const ice_snapshot *cur = ice_table_metadata_current_snapshot(md);
 	const ice_properties *props = ice_table_metadata_properties(md);
@@ -37,10 +40,14 @@ static int describe_json(ice_cli *cli, const ice_table_metadata *md, const char 
 		ice_json_int(w, cur->snapshot_id);
 	else
 		ice_json_null(w);
+	if (selected) {
+		ice_json_key(w, "selected-snapshot-id");
+		ice_json_int(w, t->snapshot->snapshot_id);
+	}
 	ice_json_key(w, "snapshot-count");
 	ice_json_int(w, (int64_t)ice_table_metadata_snapshot_count(md));
 	ice_json_key(w, "schema");
-	ice_schema_write_json(ice_table_metadata_current_schema(md), w);
+	ice_schema_write_json(t->schema, w);
 	ice_json_key(w, "partition-spec");
 	ice_partition_spec_write_json(ice_table_metadata_default_spec(md), w);
 	ice_json_key(w, "sort-order");
@@ -66,11 +73,13 @@ static int describe_json(ice_cli *cli, const ice_table_metadata *md, const char 
 	return rc;
 }
 
-static void describe_text(ice_cli *cli, const ice_table_metadata *md, const char *location)
+static void describe_text(ice_cli *cli, const cli_snapshot *t, bool selected)
 {
 	FILE *f = cli->out;
 	char ts[40];
-	const ice_schema *schema = ice_table_metadata_current_schema(md);
+	const ice_table_metadata *md = t->md;
+	const char *location = t->location;
+	const ice_schema *schema = t->schema;
 	const ice_snapshot *cur = ice_table_metadata_current_snapshot(md);
 	const ice_properties *props = ice_table_metadata_properties(md);
 	const ice_partition_spec *spec = ice_table_metadata_default_spec(md);
@@ -91,6 +100,10 @@ static void describe_text(ice_cli *cli, const ice_table_metadata *md, const char
 		        cli_format_ms(cur->timestamp_ms, ts), cur->operation ? cur->operation : "no operation");
 	else
 		fprintf(f, "Current snapshot: none\n");
+	if (selected)
+		fprintf(f, "Selected:         %lld (%s, %s)\n", (long long)t->snapshot->snapshot_id,
+		        cli_format_ms(t->snapshot->timestamp_ms, ts),
+		        t->snapshot->operation ? t->snapshot->operation : "no operation");
 	fprintf(f, "Snapshots:        %zu\n", ice_table_metadata_snapshot_count(md));
 	if (ice_table_metadata_ref_count(md)) {
 		fprintf(f, "Refs:             ");
@@ -116,19 +129,20 @@ static void describe_text(ice_cli *cli, const ice_table_metadata *md, const char
 
 CLI_COMMAND(describe)
 {
+	const cli_command *cmd = cli_find_command("describe");
+	ice_snapshot_selector sel;
+	cli_snapshot t;
 	const char *table;
-	ice_table_metadata *md;
-	char *location = NULL;
-	int rc = parse_table_command(cli, "describe", argc, argv, &table);
+	int rc = cli_parse_args(cli, cmd, argc, argv, NULL, NULL, NULL, &sel, &table);
 	if (rc >= 0)
 		return rc;
-	if ((rc = cli_load_metadata(cli, table, &md, &location)) != 0)
+	if ((rc = cli_load_snapshot(cli, table, &sel, false, &t)) != 0)
 		return rc;
+	bool selected = t.snapshot && (sel.has_snapshot_id || sel.has_as_of_ms || sel.ref);
 	if (cli->json)
-		rc = describe_json(cli, md, location);
+		rc = describe_json(cli, &t, selected);
 	else
-		describe_text(cli, md, location);
-	ice_free(location);
-	ice_table_metadata_free(md);
+		describe_text(cli, &t, selected);
+	cli_snapshot_free(&t);
 	return rc;
 }

@@ -9,7 +9,7 @@ CLI_COMMAND(history)
 {
 	const char *table;
 	ice_table_metadata *md;
-	int rc = parse_table_command(cli, "history", argc, argv, &table);
+	int rc = cli_parse_args(cli, cli_find_command("history"), argc, argv, NULL, NULL, NULL, NULL, &table);
 	if (rc >= 0)
 		return rc;
 	if ((rc = cli_load_metadata(cli, table, &md, NULL)) != 0)

@@ -14,7 +14,6 @@
 
 #include "cli.h"
 
-enum { OPT_SNAPSHOT = OPT_FIRST_COMMAND_OPTION };
 
 typedef struct part {
 	int32_t spec_id;
@@ -346,51 +345,22 @@ static void write_json(ice_json_writer *w, const parts *ps)
 
 CLI_COMMAND(partitions)
 {
-	static const struct option opts[] = {
-		{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
-		CLI_COMMON_OPTIONS,
-		{NULL, 0, NULL, 0},
-	};
 	const cli_command *cmd = cli_find_command("partitions");
-	ice_table_metadata *md = NULL;
-	ice_manifest_list *list = NULL;
+	ice_snapshot_selector sel;
+	cli_snapshot t;
+	const ice_table_metadata *md;
+	const ice_manifest_list *list;
 	ice_json_writer *w = NULL;
-	const ice_snapshot *snap;
+	const char *table;
 	parts ps;
-	bool by_id = false;
-	int64_t id = 0;
-	int c, rc = 0;
-	char *end;
-
-	memset(&ps, 0, sizeof(ps));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if (c == OPT_SNAPSHOT) {
-			id = strtoll(optarg, &end, 10);
-			if (*end || !*optarg)
-				return cli_usage_error(cmd, "--snapshot wants a snapshot id, not '%s'", optarg);
-			by_id = true;
-		} else if ((rc = cli_common_option(cli, cmd, c, optarg)) != 0) {
-			if (rc < 0) {
-				cli_print_usage(cmd, stdout);
-				return EXIT_OK;
-			}
-			return rc;
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error(cmd, "expected one TABLE argument");
-	if ((rc = cli_load_metadata(cli, argv[optind], &md, NULL)) != 0)
+	int rc = cli_parse_args(cli, cmd, argc, argv, NULL, NULL, NULL, &sel, &table);
+	if (rc >= 0)
 		return rc;
-	snap = by_id ? ice_table_metadata_snapshot_by_id(md, id) : ice_table_metadata_current_snapshot(md);
-	if (by_id && !snap) {
-		ice_table_metadata_free(md);
-		return cli_error("%s: no snapshot %" PRId64, argv[optind], id);
-	}
-	if (snap && (rc = ice_manifest_list_read_snapshot(&list, cli->io, md, snap)) != 0) {
-		ice_table_metadata_free(md);
-		return cli_fail(rc);
-	}
+	memset(&ps, 0, sizeof(ps));
+	if ((rc = cli_load_snapshot(cli, table, &sel, true, &t)) != 0)
+		return rc;
+	md = t.md;
+	list = t.manifests;
 	for (size_t i = 0; list && i < list->n && rc == 0; i++)
 		rc = read_manifest(cli, md, &list->items[i], &ps);
 	if (rc == 0) {
@@ -407,7 +377,6 @@ CLI_COMMAND(partitions)
 	}
 	ice_json_writer_free(w);
 	parts_free(&ps);
-	ice_manifest_list_free(list);
-	ice_table_metadata_free(md);
+	cli_snapshot_free(&t);
 	return rc > 0 ? rc : rc < 0 ? cli_fail(rc) : EXIT_OK;
 }

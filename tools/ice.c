@@ -13,30 +13,37 @@
 
 const cli_command cli_commands[] = {
 	{"describe", cmd_describe, "summarize a table: schema, partitioning, snapshots, properties",
-	 "Usage: ice describe TABLE [--json]\n"
+	 "Usage: ice describe TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
 	 "\n"
 	 "Print a summary of a table: format version, uuid, location, current schema,\n"
-	 "partition spec, sort order, current snapshot and properties.\n"
-	 "TABLE is a table directory, its metadata/ directory, or a metadata file.\n"},
+	 "partition spec, sort order, current snapshot and properties. With a snapshot\n"
+	 "selected, also that snapshot, and the schema is the one it is read with.\n"
+	 "--snapshot ID, --as-of TS (epoch ms or ISO-8601; UTC without an offset) or --ref NAME\n"
+	 "(a branch or tag) choose another snapshot, as for ice scan.\n", ICE_TABLE_USE_READ},
 	{"schema", cmd_schema, "print a table's schema",
-	 "Usage: ice schema TABLE [--schema-id ID] [--all] [--json]\n"
+	 "Usage: ice schema TABLE [--schema-id ID | --all | --snapshot ID | --as-of TS | --ref NAME] [--json]\n"
 	 "\n"
-	 "Print the current schema (or schema ID, or every schema with --all) as an\n"
-	 "indented tree of fields with ids, types and requiredness.\n"},
+	 "Print the current schema (or schema ID, or every schema with --all, or the one\n"
+	 "a snapshot is read with: its own for an id, a time or a tag, the table's for a\n"
+	 "branch) as an indented tree of fields with ids, types and requiredness.\n"
+	 "--snapshot ID, --as-of TS (epoch ms or ISO-8601; UTC without an offset) or --ref NAME\n"
+	 "(a branch or tag) choose another snapshot, as for ice scan.\n", ICE_TABLE_USE_READ},
 	{"snapshots", cmd_snapshots, "list a table's snapshots",
-	 "Usage: ice snapshots TABLE [--json]\n"
+	 "Usage: ice snapshots TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
 	 "\n"
 	 "List every snapshot: commit time, id, parent, operation, summary counts and\n"
-	 "manifest list.\n"},
+	 "manifest list. With a snapshot selected, that snapshot and its ancestors.\n"
+	 "--snapshot ID, --as-of TS (epoch ms or ISO-8601; UTC without an offset) or --ref NAME\n"
+	 "(a branch or tag) choose another snapshot, as for ice scan.\n", ICE_TABLE_USE_READ},
 	{"history", cmd_history, "show when each snapshot became current",
 	 "Usage: ice history TABLE [--json]\n"
 	 "\n"
 	 "The snapshot log: when each snapshot was made current, its parent, and whether\n"
-	 "it is an ancestor of the current snapshot.\n"},
+	 "it is an ancestor of the current snapshot.\n", ICE_TABLE_USE_READ},
 	{"refs", cmd_refs, "list branches and tags",
 	 "Usage: ice refs TABLE [--json]\n"
 	 "\n"
-	 "List branches and tags with their snapshot and retention settings.\n"},
+	 "List branches and tags with their snapshot and retention settings.\n", ICE_TABLE_USE_READ},
 	{"metadata", cmd_metadata, "validate and print a table's metadata JSON",
 	 "Usage: ice metadata TABLE [--compact] [--upgrade 2|3]\n"
 	 "       ice metadata TABLE|--new --apply UPDATES.json [--requirements REQS.json]\n"
@@ -52,7 +59,7 @@ const cli_command cli_commands[] = {
 	 "and print the resulting metadata, or with --changes the effective updates.\n"
 	 "--new starts from no table (a create); --now fixes the clock;\n"
 	 "--previous-location records TABLE's metadata file in the metadata log.\n"
-	 "Nothing is ever written.\n"},
+	 "Nothing is ever written.\n", ICE_TABLE_USE_READ},
 	{"parquet", cmd_parquet, "inspect a Parquet file: schema, metadata, statistics or rows",
 	 "Usage: ice parquet FILE [--schema | --metadata | --rows [--columns A,B] [--format jsonl|csv]\n"
 	 "                         [--offset N] [--limit N]] [--json]\n"
@@ -61,9 +68,25 @@ const cli_command cli_commands[] = {
 	 "(field ids, Parquet physical and logical types, Iceberg types); --metadata the\n"
 	 "row groups and column chunks (codec, encodings, sizes, statistics); --rows the\n"
 	 "rows as JSON Lines (default) or CSV, optionally only some columns (dotted paths)\n"
-	 "and a range of rows. --verify-checksums checks page CRCs while reading rows.\n"},
-	{"manifests", cmd_manifests, "list a snapshot's manifests: counts, sequence numbers, partition summaries", "Usage: ice manifests TABLE [--snapshot ID] [--json]\n\nList the manifests in the manifest list of the current snapshot (or snapshot ID):\ncontent, partition spec, sequence numbers, added/existing/deleted file and row\ncounts, first row id, length and path, then each partition field's summary\n(contains_null, contains_nan, lower and upper bound as typed values).\n"},
-	{"files", cmd_files, "list a snapshot's live data and delete files with partitions and metrics", "Usage: ice files TABLE [--snapshot ID] [--content data|deletes|all] [--json]\n\nList the live data and delete files of the current snapshot (or snapshot ID):\ncontent, format, record count, size, spec, data sequence number, partition\nvalues and path, then per column the value, null and NaN counts, size and\nlower/upper bounds as typed values. --content keeps data or delete files only.\n"},
+	 "and a range of rows. --verify-checksums checks page CRCs while reading rows.\n", 0},
+	{"manifests", cmd_manifests, "list a snapshot's manifests: counts, sequence numbers, partition summaries", 
+	 "Usage: ice manifests TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
+	 "\n"
+	 "List the manifests in the manifest list of the current snapshot (or another):\n"
+	 "content, partition spec, sequence numbers, added/existing/deleted file and row\n"
+	 "counts, first row id, length and path, then each partition field's summary\n"
+	 "(contains_null, contains_nan, lower and upper bound as typed values).\n"
+	 "--snapshot ID, --as-of TS (epoch ms or ISO-8601; UTC without an offset) or --ref NAME\n"
+	 "(a branch or tag) choose another snapshot, as for ice scan.\n", ICE_TABLE_USE_READ},
+	{"files", cmd_files, "list a snapshot's live data and delete files with partitions and metrics", 
+	 "Usage: ice files TABLE [--snapshot ID | --as-of TS | --ref NAME] [--content data|deletes|all] [--json]\n"
+	 "\n"
+	 "List the live data and delete files of the current snapshot (or another):\n"
+	 "content, format, record count, size, spec, data sequence number, partition\n"
+	 "values and path, then per column the value, null and NaN counts, size and\n"
+	 "lower/upper bounds as typed values. --content keeps data or delete files only.\n"
+	 "--snapshot ID, --as-of TS (epoch ms or ISO-8601; UTC without an offset) or --ref NAME\n"
+	 "(a branch or tag) choose another snapshot, as for ice scan.\n", ICE_TABLE_USE_READ},
 	{"scan", cmd_scan, "read a table's rows (or plan the scan: file tasks, deletes, residual filters)",
 	 "Usage: ice scan TABLE [--snapshot ID | --as-of TS | --ref NAME] [--select A,B.C]\n"
 	 "                [--where EXPR] [--limit N] [--threads N] [--plan] [--stats] [--json]\n"
@@ -84,32 +107,35 @@ const cli_command cli_commands[] = {
 	 "file). Values take the Iceberg spec's JSON forms (dates 2024-01-31, timestamps\n"
 	 "2024-01-31T10:00:00.000001[+00:00], decimals as exact text, binary as hex).\n"
 	 "--output FILE writes FILE (replaced only when the scan succeeds); --stats then\n"
-	 "prints the reading statistics to stderr (as JSON with --json).\n"},
+	 "prints the reading statistics to stderr (as JSON with --json).\n", ICE_TABLE_USE_READ},
 	{"partitions", cmd_partitions, "list a snapshot's partitions: files, records, deletes, last update",
-	 "Usage: ice partitions TABLE [--snapshot ID] [--json]\n"
+	 "Usage: ice partitions TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
 	 "\n"
-	 "One row per partition of the current snapshot (or snapshot ID), for each partition\n"
+	 "One row per partition of the current snapshot (or another), for each partition\n"
 	 "spec the table's files were written with: records, data files and bytes, position\n"
 	 "delete files and records (deletion vectors included), equality delete files and\n"
-	 "records, and when and by which snapshot a live file was last added to it.\n"},
+	 "records, and when and by which snapshot a live file was last added to it.\n"
+	 "--snapshot ID, --as-of TS (epoch ms or ISO-8601; UTC without an offset) or --ref NAME\n"
+	 "(a branch or tag) choose another snapshot, as for ice scan.\n", ICE_TABLE_USE_READ},
 	{"entries", cmd_entries, "list a snapshot's manifest entries with their status",
-	 "Usage: ice entries TABLE [--snapshot ID] [--all] [--json]\n"
+	 "Usage: ice entries TABLE [--snapshot ID | --as-of TS | --ref NAME] [--all] [--json]\n"
 	 "\n"
-	 "The entries of every manifest of the current snapshot (or snapshot ID): status\n"
+	 "The entries of every manifest of the current snapshot (or another): status\n"
 	 "(added, existing), snapshot id, data and file sequence numbers, content, record\n"
 	 "count, spec, partition and path. --all also lists deleted entries. --json prints\n"
-	 "every field of each entry with the manifest it is in.\n"},
+	 "every field of each entry with the manifest it is in.\n"
+	 "--snapshot ID, --as-of TS (epoch ms or ISO-8601; UTC without an offset) or --ref NAME\n"
+	 "(a branch or tag) choose another snapshot, as for ice scan.\n", ICE_TABLE_USE_READ},
 	{"create", cmd_create, "create a table from a schema (typed, or inferred from a CSV/Parquet file)",
 	 "Usage: ice create TABLE (--schema SCHEMA | --schema-from FILE [--delimiter C])\n"
 	 "                  [--partition EXPRS] [--sort EXPRS] [--property K=V]... [--format-version 1|2|3]\n"
 	 "\n"
-	 "Create a table. TABLE is <namespace>.<table> in the catalog (--catalog, ICE_CATALOG\n"
-	 "or the configuration file), or a directory. SCHEMA is a list of columns:\n"
+	 "Create a table. SCHEMA is a list of columns:\n"
 	 "  'id long required, ts timestamptz, name string comment '\\''who'\\'', tags list<string>,\n"
 	 "   m map<string, int>, s struct<a: int, b: string>, d decimal(10,2), f fixed[16]'\n"
 	 "--schema-from infers one from a CSV header and sample rows, or a Parquet file.\n"
 	 "--partition: 'day(ts), bucket(16, id), truncate(4, name), x' (identity; year, month,\n"
-	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"},
+	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n", ICE_TABLE_USE_CREATE},
 	{"append", cmd_append, "append CSV, JSON Lines or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN]\n"
 	 "                  [--no-header] [--reject-file FILE] [--branch NAME] [--no-sort]\n"
@@ -125,13 +151,27 @@ const cli_command cli_commands[] = {
 	 "order gets sorted files (runs of half of --memory, default 256M, the bytes\n"
 	 "of rows buffered across partitions) unless --no-sort.\n"
 	 "Prints one summary line (--json: a report). Exit 3: conflict after\n"
-	 "retries; 4: commit state unknown.\n"},
+	 "retries; 4: commit state unknown.\n", ICE_TABLE_USE_WRITE},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
 	 "Usage: ice add-files TABLE FILE.parquet... [--json]\n"
 	 "\n"
 	 "Add Parquet files to the table as one snapshot, as they are: metrics come from\n"
 	 "their footers and partition values from their column statistics. A file whose\n"
-	 "schema does not fit the table, or whose rows span partitions, is refused.\n"},
+	 "schema does not fit the table, or whose rows span partitions, is refused.\n", ICE_TABLE_USE_WRITE},
+	{"catalog", cmd_catalog, "make a new warehouse; list the configured catalogs",
+	 "Usage: ice catalog init PATH\n"
+	 "       ice catalog list [--json]\n"
+	 "\n"
+	 "init creates the warehouse directory PATH (and its parents) for a file-system\n"
+	 "catalog, and does nothing when it exists. Other commands never create a\n"
+	 "warehouse for a --catalog given as a bare word: it must be a configured catalog\n"
+	 "or an existing directory. A warehouse given as a path (with a '/') is created by\n"
+	 "the first namespace or table made in it.\n"
+	 "list prints the catalogs of the configuration file ($ICE_CONFIG, else\n"
+	 "$XDG_CONFIG_HOME/ice/config or ~/.config/ice/config), lines such as\n"
+	 "  catalog.local.uri = /data/warehouse\n"
+	 "  default-catalog = local\n",
+	 0},
 	{"namespace", cmd_namespace, "create, list, drop namespaces; show and set their properties",
 	 "Usage: ice namespace create NS [--property K=V]...\n"
 	 "       ice namespace list [NS]\n"
@@ -139,17 +179,17 @@ const cli_command cli_commands[] = {
 	 "       ice namespace properties NS [--set K=V]... [--remove K]...\n"
 	 "\n"
 	 "Manage namespaces of the catalog (--catalog, ICE_CATALOG or the configuration\n"
-	 "file). A namespace is dropped only when it is empty.\n"},
+	 "file). A namespace is dropped only when it is empty.\n", 0},
 	{"list", cmd_list, "list namespaces, or the tables of a namespace",
 	 "Usage: ice list [NS]\n"
 	 "\n"
-	 "Without NS, the top-level namespaces of the catalog; with NS, its tables.\n"},
+	 "Without NS, the top-level namespaces of the catalog; with NS, its tables.\n", 0},
 	{"drop", cmd_drop, "drop a table (with --purge: and every file it references)",
 	 "Usage: ice drop TABLE [--purge]\n"
 	 "\n"
 	 "Remove the table's metadata files so the catalog no longer has it. With --purge,\n"
 	 "also delete every file its metadata references (data, delete, manifest, manifest\n"
-	 "list, statistics and old metadata files) that lies under the table location.\n"},
+	 "list, statistics and old metadata files) that lies under the table location.\n", ICE_TABLE_USE_WRITE},
 	{"alter", cmd_alter, "evolve a table: columns, partition fields, sort order, properties, format",
 	 "Usage: ice alter TABLE CHANGE... [--allow-incompatible] [--dry-run] [--json]\n"
 	 "\n"
@@ -166,7 +206,7 @@ const cli_command cli_commands[] = {
 	 "  --set KEY=VALUE   --unset KEY   --format-version 2|3\n"
 	 "Columns are named by their full dotted name ('s.x', 'points.element.x' or\n"
 	 "'points.x'). --dry-run prints the table updates instead of committing.\n"
-	 "Exit 3: a concurrent change conflicts after retries; 4: commit state unknown.\n"},
+	 "Exit 3: a concurrent change conflicts after retries; 4: commit state unknown.\n", ICE_TABLE_USE_WRITE},
 	{"tag", cmd_tag, "create, drop or list tags (named snapshots, with retention)",
 	 "Usage: ice tag create TABLE NAME [--snapshot ID] [--max-ref-age AGE] [--force]\n"
 	 "       ice tag drop TABLE NAME\n"
@@ -174,7 +214,7 @@ const cli_command cli_commands[] = {
 	 "\n"
 	 "Create a tag at the current snapshot (or snapshot ID), replace one with --force,\n"
 	 "drop one, or list them. AGE is milliseconds or a number with ms, s, m, h or d.\n"
-	 "Exit 3: another writer changed the tag meanwhile.\n"},
+	 "Exit 3: another writer changed the tag meanwhile.\n", ICE_TABLE_USE_WRITE},
 	{"branch", cmd_branch, "create, drop or list branches (with retention)",
 	 "Usage: ice branch create TABLE NAME [--snapshot ID] [--max-ref-age AGE]\n"
 	 "                         [--min-snapshots-to-keep N] [--max-snapshot-age AGE] [--force]\n"
@@ -183,14 +223,14 @@ const cli_command cli_commands[] = {
 	 "\n"
 	 "Create a branch at the current snapshot (or snapshot ID), replace one (moving it\n"
 	 "and setting its retention) with --force, drop one (never main), or list them.\n"
-	 "ice append --branch NAME writes to a branch. AGE as for ice tag.\n"},
+	 "ice append --branch NAME writes to a branch. AGE as for ice tag.\n", ICE_TABLE_USE_WRITE},
 	{"rollback", cmd_rollback, "make an earlier snapshot current again",
 	 "Usage: ice rollback TABLE (--to ID | --as-of TIME | --set-current ID) [--json]\n"
 	 "\n"
 	 "Point the main branch back to snapshot ID, which must be an ancestor of the\n"
 	 "current snapshot, or to the last ancestor committed at or before TIME (epoch\n"
 	 "milliseconds or ISO-8601; UTC without a zone). --set-current makes any snapshot\n"
-	 "current. No snapshot is written. Exit 3: another writer moved main meanwhile.\n"},
+	 "current. No snapshot is written. Exit 3: another writer moved main meanwhile.\n", ICE_TABLE_USE_WRITE},
 	{"delete", cmd_delete, "delete the rows a filter matches (whole files, copy-on-write or delete files)",
 	 "Usage: ice delete TABLE --where EXPR [--mode copy-on-write|merge-on-read]\n"
 	 "                  [--isolation serializable|snapshot] [--case-insensitive] [--json]\n"
@@ -200,7 +240,7 @@ const cli_command cli_commands[] = {
 	 "matching rows are rewritten without them (copy-on-write), or get position delete\n"
 	 "files (v2) or deletion vectors (v3) with --mode merge-on-read (default: the\n"
 	 "table's write.delete.mode). A concurrent commit that conflicts (serializable:\n"
-	 "data it added may match) makes the delete fail with exit 3; nothing is lost.\n"},
+	 "data it added may match) makes the delete fail with exit 3; nothing is lost.\n", ICE_TABLE_USE_WRITE},
 	{"overwrite", cmd_overwrite, "replace rows (matching a filter, or whole partitions) with new input",
 	 "Usage: ice overwrite TABLE FILE...|- [--where EXPR | --dynamic] [--isolation serializable|snapshot]\n"
 	 "                     [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN] [--no-header] [--json]\n"
@@ -208,15 +248,15 @@ const cli_command cli_commands[] = {
 	 "Write the input as new data files and remove, in the same snapshot, the rows\n"
 	 "matching EXPR (every row without --where), or with --dynamic every row of the\n"
 	 "partitions the input writes to. Input as for ice append. Exit 3: a concurrent\n"
-	 "commit conflicts (serializable: it added data the overwrite covers).\n"},
+	 "commit conflicts (serializable: it added data the overwrite covers).\n", ICE_TABLE_USE_WRITE},
 	{"rewrite-manifests", cmd_rewrite_manifests, "pack a table's manifests into few, full ones",
 	 "Usage: ice rewrite-manifests TABLE [--json]\n"
 	 "\n"
 	 "Rewrite the current snapshot's data and delete manifests, per partition spec,\n"
 	 "into manifests of up to commit.manifest.target-size-bytes (8 MiB), as one\n"
 	 "'replace' snapshot. Files keep their snapshot ids and sequence numbers; no data\n"
-	 "file is read or written. A table already packed commits nothing.\n"},
-	{NULL, NULL, NULL, NULL},
+	 "file is read or written. A table already packed commits nothing.\n", ICE_TABLE_USE_WRITE},
+	{NULL, NULL, NULL, NULL, 0},
 };
 
 const cli_command *cli_find_command(const char *name)

@@ -113,23 +113,16 @@ void print_sort_order(FILE *f, const ice_sort_order *order, const ice_schema *sc
 	}
 }
 
-int parse_table_command(ice_cli *cli, const char *name, int argc, char **argv, const char **table_out)
+void print_partition_values(FILE *f, const ice_partition_spec *spec, const ice_data_file *df)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
-	const cli_command *cmd = cli_find_command(name);
-	int c, rc;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if ((rc = cli_common_option(cli, cmd, c, optarg)) != 0) {
-			if (rc < 0) {
-				cli_print_usage(cmd, stdout);
-				return EXIT_OK;
-			}
-			return rc;
-		}
+	fputc('{', f);
+	for (size_t i = 0; i < df->n_partition; i++) {
+		const ice_partition_field *pf = spec && i < spec->nfields ? &spec->fields[i] : NULL;
+		char *v = pf && pf->transform.kind != ICE_TRANSFORM_UNKNOWN
+		              ? ice_transform_human_string(&pf->transform, &df->partition[i])
+		              : ice_literal_to_string(&df->partition[i]);
+		fprintf(f, "%s%s=%s", i ? ", " : "", pf ? pf->name : "?", v ? v : "?");
+		ice_free(v);
 	}
-	if (optind != argc - 1)
-		return cli_usage_error(cmd, "expected one TABLE argument");
-	*table_out = argv[optind];
-	return -1;
+	fputc('}', f);
 }

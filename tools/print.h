@@ -13,8 +13,7 @@ void print_partition_spec(FILE *f, const ice_partition_spec *spec, const ice_sch
 /* "ts DESC NULLS LAST, bucket[4](id) ASC NULLS FIRST" */
 void print_sort_order(FILE *f, const ice_sort_order *order, const ice_schema *schema);
 
-/* Parse the TABLE argument and common options of a read-only command that
- * takes no options of its own. Returns -1 to continue, else an exit code. */
-int parse_table_command(ice_cli *cli, const char *name, int argc, char **argv, const char **table_out);
+/* A data file's partition tuple: "{ts_day=2024-01-01, id_bucket=3}". */
+void print_partition_values(FILE *f, const ice_partition_spec *spec, const ice_data_file *df);
 
 #endif

@@ -1,74 +1,73 @@
 /*
- * tools/table_arg.c - what a TABLE argument of the write commands means:
- * a table directory (a path with '/', a file: URI, or an existing
- * directory) needs no catalog; otherwise it is <namespace>.<table> in the
- * catalog given by --catalog, ICE_CATALOG, or the configuration file's
- * default-catalog.
+ * tools/table_arg.c - the TABLE argument of every command, resolved by
+ * the library's one resolver (ice_catalog_resolve_table; the rules are in
+ * docs/commands/README.md): a name <namespace>.<table> in the catalog of
+ * --catalog, ICE_CATALOG or the configuration file's default-catalog, a
+ * table directory or URI, or (reading) a metadata file. With -v the form
+ * that matched is said on stderr. Also --property KEY=VALUE.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 
-bool cli_is_table_path(const char *arg)
+static const char *catalog_arg(const ice_cli *cli)
 {
-	struct stat st;
-	if (strchr(arg, '/') || strncmp(arg, "file:", 5) == 0 || arg[0] == '.')
-		return true;
-	return stat(arg, &st) == 0 && S_ISDIR(st.st_mode);
+	return cli->catalog && *cli->catalog ? cli->catalog : NULL;
 }
 
 int cli_open_catalog(ice_cli *cli, ice_catalog **out)
 {
-	char *uri = NULL;
-	int rc;
-	*out = NULL;
-	if (cli->catalog && *cli->catalog) {
-		rc = ice_catalog_open(out, cli->io, cli->catalog);
-	} else {
-		rc = ice_catalog_config_lookup(&uri, NULL);
-		if (rc == ICE_ENOTFOUND) {
-			ice_error_clear();
-			return cli_error("no catalog: give --catalog PATH, set ICE_CATALOG, or name the table by its directory");
-		}
-		if (!rc)
-			rc = ice_catalog_open(out, cli->io, uri);
-		ice_free(uri);
-	}
+	int rc = ice_catalog_open(out, cli->io, catalog_arg(cli));
 	return rc ? cli_fail(rc) : EXIT_OK;
 }
 
-int cli_table_target(ice_cli *cli, const char *arg, ice_catalog **catalog_out)
+int cli_resolve_table(ice_cli *cli, const char *arg, ice_table_use use, ice_resolved_table *out)
 {
-	*catalog_out = NULL;
-	if (cli_is_table_path(arg))
-		return EXIT_OK;
-	if (!cli->catalog || !*cli->catalog) {
-		/* No catalog anywhere: a plain name is a directory. */
-		char *uri = NULL;
-		int rc = ice_catalog_config_lookup(&uri, NULL);
-		ice_free(uri);
-		if (rc == ICE_ENOTFOUND) {
-			ice_error_clear();
-			return EXIT_OK;
-		}
-	}
-	return cli_open_catalog(cli, catalog_out);
+	int rc = ice_catalog_resolve_table(out, cli->io, arg, catalog_arg(cli), use);
+	if (rc)
+		return cli_fail(rc);
+	if (cli->verbose)
+		fprintf(stderr, "ice: %s: %s\n", arg, out->description);
+	return EXIT_OK;
+}
+
+int cli_load_metadata(ice_cli *cli, const char *table, ice_table_metadata **out, char **location_out)
+{
+	ice_resolved_table t;
+	char *location = NULL;
+	int rc;
+	*out = NULL;
+	if (location_out)
+		*location_out = NULL;
+	if ((rc = cli_resolve_table(cli, table, ICE_TABLE_USE_READ, &t)) != 0)
+		return rc;
+	rc = ice_catalog_load_metadata(t.catalog, t.identifier, out, &location);
+	ice_resolved_table_clear(&t);
+	if (rc)
+		return cli_fail(rc);
+	if (location_out)
+		*location_out = location;
+	else
+		ice_free(location);
+	return EXIT_OK;
 }
 
 int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out)
 {
-	int rc = cli_table_target(cli, arg, catalog_out);
+	ice_resolved_table t;
+	int rc;
 	*out = NULL;
-	if (rc)
+	*catalog_out = NULL;
+	if ((rc = cli_resolve_table(cli, arg, ICE_TABLE_USE_WRITE, &t)) != 0)
 		return rc;
-	rc = *catalog_out ? ice_table_load(out, *catalog_out, arg) : ice_table_open(out, cli->io, arg);
-	if (rc) {
-		ice_catalog_free(*catalog_out);
-		*catalog_out = NULL;
+	if ((rc = ice_table_load(out, t.catalog, t.identifier)) != 0) {
+		ice_resolved_table_clear(&t);
 		return cli_fail(rc);
 	}
+	*catalog_out = t.catalog; /* the table borrows it */
+	t.catalog = NULL;
+	ice_resolved_table_clear(&t);
 	return EXIT_OK;
 }
 

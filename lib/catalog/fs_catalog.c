@@ -335,8 +335,15 @@ static int fs_list_namespaces(ice_catalog *base, const char *parent, ice_string_
 	if (parent && *parent) {
 		if ((rc = ns_dir_checked(c, parent, &dir)) != 0)
 			return rc;
-	} else if (!(dir = ice__strdup(base->uri))) {
-		return ICE_ERROR;
+	} else {
+		bool there = false;
+		if ((rc = dir_exists(base->io, base->uri, &there)) != 0)
+			return rc;
+		if (!there)
+			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG,
+			                      "%s: no such warehouse (ice catalog init PATH makes one)", base->uri);
+		if (!(dir = ice__strdup(base->uri)))
+			return ICE_ERROR;
 	}
 	rc = list_children(c, dir, parent && *parent ? parent : NULL, false, out);
 	ice__free(dir);
@@ -786,29 +793,14 @@ int ice_fs_catalog__open(ice_catalog **out, const ice_io *io, const char *wareho
 {
 	fs_catalog *c;
 	char *absolute = NULL;
-	int rc;
 	*out = NULL;
 	if (!directory_mode) {
-		char *path = NULL;
-		if ((rc = ice_io__local_path(&path, io, warehouse)) != 0)
-			return rc;
-		rc = ice_io__make_dirs(path);
-		/* Tables record absolute locations, so a relative warehouse
-		 * path is made absolute (URIs are kept as they are). */
-		if (!rc && !ice_uri__has_scheme(warehouse) && warehouse[0] != '/') {
-			char *real = realpath(path, NULL);
-			if (!real)
-				rc = ice_error__os(warehouse, "resolve");
-			else if (!(absolute = ice__strdup(real)))
-				rc = ICE_ERROR;
-			free(real);
-			warehouse = absolute;
-		}
-		ice__free(path);
-		if (rc) {
-			ice__free(absolute);
-			return rc;
-		}
+		/* Tables record absolute locations, so a relative warehouse path
+		 * is made absolute (URIs are kept as they are). Nothing is
+		 * created here: the first namespace or table creates it. */
+		if (!(absolute = ice_uri__absolute(warehouse)))
+			return ice_error__code();
+		warehouse = absolute;
 	}
 	if (!(c = ice__calloc(1, sizeof(*c)))) {
 		ice__free(absolute);

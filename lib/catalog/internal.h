@@ -32,10 +32,20 @@ struct ice_catalog {
 	const ice_catalog_ops *ops;
 	const ice_io *io;
 	char *uri;
+	char *name; /* the configured name it was opened by, or NULL (freed by ice_catalog_free) */
 };
 
-/* fs_catalog.c */
+/* catalog.c: a catalog by warehouse URI (the backend follows the scheme);
+ * `name` (may be NULL) is the configured name it goes by. */
+int ice_catalog__open_uri(ice_catalog **out, const ice_io *io, const char *uri, const char *name);
+
+/* fs_catalog.c: a warehouse need not exist yet (its first namespace or
+ * table creates it); reads of a missing one say so. */
 int ice_fs_catalog__open(ice_catalog **out, const ice_io *io, const char *warehouse, bool directory_mode);
+
+/* static_catalog.c: a catalog of metadata files, each identifier one file,
+ * read-only (what a TABLE argument naming a metadata file uses). */
+int ice_static_catalog__open(ice_catalog **out, const ice_io *io);
 
 /* purge.c: delete what the metadata files of the table at `location`
  * reference, inside `location` only; `md` is the current metadata. */

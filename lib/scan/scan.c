@@ -23,39 +23,9 @@ void ice_scan_options_init(ice_scan_options *opts)
 
 static int choose_snapshot(ice_scan *scan, const ice_scan_options *o)
 {
-	const ice_table_metadata *md = scan->md;
-	int chosen = (int)o->has_snapshot_id + (int)o->has_as_of_ms + (o->ref != NULL);
-	if (chosen > 1)
-		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-		                      "scan: choose at most one of a snapshot id, a time and a ref");
-	scan->schema = ice_table_metadata_current_schema(md);
-	if (o->has_snapshot_id) {
-		if (!(scan->snapshot = ice_table_metadata_snapshot_by_id(md, o->snapshot_id)))
-			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID, "scan: no snapshot %lld",
-			                      (long long)o->snapshot_id);
-		scan->schema = ice_table_metadata_snapshot_schema(md, scan->snapshot);
-	} else if (o->has_as_of_ms) {
-		if (!(scan->snapshot = ice_table_metadata_snapshot_as_of(md, o->as_of_ms)))
-			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID,
-			                      "scan: no snapshot was current at %lld ms (before the first one)",
-			                      (long long)o->as_of_ms);
-		scan->schema = ice_table_metadata_snapshot_schema(md, scan->snapshot);
-	} else if (o->ref) {
-		const ice_ref *ref = ice_table_metadata_ref(md, o->ref);
-		if (!ref)
-			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID, "scan: no branch or tag '%s'", o->ref);
-		if (!(scan->snapshot = ice_table_metadata_snapshot_by_id(md, ref->snapshot_id)))
-			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID, "scan: %s '%s' names snapshot %lld, which is not in the table",
-			                      ref->type == ICE_REF_TAG ? "tag" : "branch", o->ref, (long long)ref->snapshot_id);
-		/* a tag reads as of its snapshot; a branch is read with the table's schema */
-		if (ref->type == ICE_REF_TAG)
-			scan->schema = ice_table_metadata_snapshot_schema(md, scan->snapshot);
-	} else {
-		scan->snapshot = ice_table_metadata_current_snapshot(md);
-	}
-	if (!scan->schema)
-		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_METADATA, "scan: the table has no schema");
-	return 0;
+	ice_snapshot_selector sel = {o->has_snapshot_id, o->snapshot_id, o->has_as_of_ms, o->as_of_ms, o->ref};
+	int rc = ice_table_metadata_select_snapshot(&scan->snapshot, &scan->schema, scan->md, &sel);
+	return rc ? ice_error__prefix("scan") : 0;
 }
 
 /* ---- projection ------------------------------------------------------------------------------ */

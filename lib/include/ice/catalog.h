@@ -41,16 +41,31 @@ ICE_BEGIN_DECL
 typedef struct ice_catalog ice_catalog;
 
 /*
- * Open a catalog. `uri` is a warehouse path or file: URI (the directory is
- * created if missing), or the name of a catalog in the configuration file
- * (see ice_catalog_config_path). `io` is borrowed and must outlive the
- * catalog. ICE_EUNSUPPORTED for schemes without a backend yet,
- * ICE_ENOTFOUND for an unknown catalog name.
+ * Open a catalog. `uri` is one of
+ *   - NULL or "": the configuration file's default-catalog. ICE_ENOTFOUND
+ *     when there is no configuration file where it is looked for by
+ *     default, or it names no default; ICE_EINVALID when $ICE_CONFIG names
+ *     a file that does not exist or the default it names is not configured;
+ *   - a word without '/' or scheme: the catalog of that name in the
+ *     configuration file, else an existing warehouse directory of that
+ *     name; else ICE_ENOTFOUND naming the configured catalogs (a typo
+ *     never creates anything);
+ *   - a warehouse path (with a '/') or URI: opened as it is. A warehouse
+ *     directory need not exist yet: creating its first namespace or table
+ *     creates it, reading a missing one reports it (ice_catalog_init
+ *     creates one explicitly).
+ * `io` is borrowed and must outlive the catalog. ICE_EUNSUPPORTED for
+ * schemes without a backend yet.
  */
 ICE_EXTERN int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri);
+/* Create the warehouse at `uri` (a directory, with its parents; nothing
+ * when it exists) and open it. */
+ICE_EXTERN int ice_catalog_init(ice_catalog **out, const ice_io *io, const char *uri);
 ICE_EXTERN void ice_catalog_free(ice_catalog *catalog);
 /* The warehouse URI the catalog was opened on (after name resolution). */
 ICE_EXTERN const char *ice_catalog_uri(const ice_catalog *catalog);
+/* The configured name it was opened by, or NULL. */
+ICE_EXTERN const char *ice_catalog_name(const ice_catalog *catalog);
 
 /*
  * The configuration file: $ICE_CONFIG, else $XDG_CONFIG_HOME/ice/config,
@@ -69,6 +84,63 @@ typedef struct ice_string_list {
 	char **items;
 } ice_string_list;
 ICE_EXTERN void ice_string_list_free(ice_string_list *list);
+
+/* The names of the configured catalogs in file order, and the
+ * default-catalog setting (NULL when none; `default_out` may be NULL).
+ * ICE_ENOTFOUND when there is no configuration file. */
+ICE_EXTERN int ice_catalog_config_list(ice_string_list *names_out, char **default_out);
+
+/* ---- naming a table (the TABLE argument) -------------------------------- */
+
+/*
+ * One resolver for whatever names a table, used by every command of the
+ * ice tool that takes a TABLE. The rules (docs/commands/README.md):
+ *
+ *   1. A word without '/', scheme or leading '.' is first a name
+ *      <namespace>.<table> in the catalog `catalog` (a configured name or a
+ *      warehouse, as ice_catalog_open takes it; NULL: the configuration
+ *      file's default-catalog, when there is one). A catalog that was given
+ *      but cannot be opened is an error, not a fall-through.
+ *   2. Otherwise, or when the catalog has no such table, the argument is a
+ *      location: a table directory or URI (one holding metadata/), or the
+ *      metadata/ directory itself; for ICE_TABLE_USE_READ also a metadata
+ *      file (read-only: one version of a table).
+ *   3. ICE_TABLE_USE_CREATE: a name in a catalog need not exist; a table
+ *      directory that does not exist yet must be named by a path (with a
+ *      '/', e.g. ./events) or URI, so a typo never creates anything.
+ *
+ * Every form ends as a catalog and an identifier in it: the catalog the
+ * name was found in; the directory catalog (ice_catalog_open_directory)
+ * with the absolute table location; or a read-only catalog of metadata
+ * files with the file's location. ice_catalog_load_metadata, ice_table_load
+ * (ice/table.h) and ice_table_create take them as they are. An error
+ * (ICE_ENOTFOUND, ICE_EINVALID) says which forms were tried:
+ * "db.t: no table 'db.t' in catalog /tmp/wh, and no directory 'db.t'".
+ * Nothing is created.
+ */
+typedef enum ice_table_use {
+	ICE_TABLE_USE_READ = 1, /* reading: a metadata file names a table too */
+	ICE_TABLE_USE_WRITE,    /* committing to an existing table */
+	ICE_TABLE_USE_CREATE,   /* creating a new table */
+} ice_table_use;
+
+typedef enum ice_table_form {
+	ICE_TABLE_FORM_NAME = 1,      /* <namespace>.<table> in a catalog */
+	ICE_TABLE_FORM_DIRECTORY,     /* a table directory or URI */
+	ICE_TABLE_FORM_METADATA_FILE, /* one metadata file (read-only) */
+} ice_table_form;
+
+typedef struct ice_resolved_table {
+	ice_table_form form;
+	ice_catalog *catalog; /* owned (take it and set NULL to keep it) */
+	char *identifier;     /* the table in `catalog` */
+	char *description;    /* "table 'db.t' in catalog /tmp/wh", "table directory /x/t", "metadata file /x/v3.metadata.json" */
+} ice_resolved_table;
+
+ICE_EXTERN int ice_catalog_resolve_table(ice_resolved_table *out, const ice_io *io, const char *arg,
+                                         const char *catalog, ice_table_use use);
+/* Frees what `t` holds (the catalog too, unless taken); NULL is fine. */
+ICE_EXTERN void ice_resolved_table_clear(ice_resolved_table *t);
 
 /* ---- namespaces -------------------------------------------------------- */
 
