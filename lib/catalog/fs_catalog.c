@@ -734,7 +734,8 @@ static int delete_versions(const ice_io *io, const char *dir, ice_drop_report *r
 				rc = ICE_ERROR;
 				break;
 			}
-			int drc = ice_io__delete(io, loc);
+			/* Inside the table only: metadata/ may be a link to elsewhere. */
+			int drc = ice_io__delete_within(io, dir, loc);
 			if (drc == 0) {
 				report->files_deleted++;
 				report->bytes_deleted += (int64_t)entries[i].size;
@@ -760,6 +761,10 @@ static int fs_drop_table(ice_catalog *base, const char *identifier, bool purge, 
 	if ((rc = fs_load_metadata(base, identifier, &md, &loc)) != 0)
 		return rc;
 	if ((rc = table_dir(c, identifier, &dir)) != 0)
+		goto done;
+	/* A metadata/ that leads out of the table (a symbolic link) is refused
+	 * before anything is deleted: its files are not the table's to delete. */
+	if ((rc = ice_io__check_within(base->io, dir, loc)) != 0)
 		goto done;
 	if (purge && (rc = ice_catalog__purge(base->io, dir, md, loc, report)) != 0)
 		goto done;

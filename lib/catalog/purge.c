@@ -4,9 +4,12 @@
  * inline manifests), the manifests, the data and delete files they list
  * in any status, statistics and partition statistics files, and the
  * metadata files of the metadata log - is deleted, data files first and
- * metadata last, but only when it lies under the table's location: a
- * file referenced from elsewhere (add-files of a file kept in place, a
- * table copied with its paths) is counted and kept. Nothing that is not
+ * metadata last, but only when it lies inside the table's directory as
+ * the containment guard sees it (io/contain.c: normalised, and no
+ * symbolic link on its path leading out): a file referenced from
+ * elsewhere (add-files of a file kept in place, a table copied with its
+ * paths, a manifest naming "../x" or a path through a link) is counted
+ * and kept. Nothing that is not
  * referenced is deleted; what remains under the location is counted.
  */
 #include <string.h>
@@ -24,7 +27,7 @@ enum { K_DATA, K_MANIFEST, K_LIST, K_STATS, K_METADATA, K_COUNT };
 
 typedef struct purge {
 	const ice_io *io;
-	char *root; /* local path of the table location, with a trailing '/' */
+	const char *root; /* the table's directory: nothing outside it is deleted */
 	ice_arena arena;
 	ice_map seen;
 	char **files[K_COUNT];
@@ -104,33 +107,29 @@ static int collect(purge *p, const ice_table_metadata *md, const char *metadata_
 	return rc;
 }
 
-/* Deletes `location` if its local path lies under the table's root. */
+/* Deletes `location` if it lies inside the table's root (io/contain.c). */
 static int delete_one(purge *p, const char *location)
 {
-	char *path = NULL;
-	int rc = ice_io__local_path(&path, p->io, location);
-	if (rc) {
-		/* Not a local location (another scheme): never ours to delete here. */
-		ice_error_clear();
-		p->report->files_outside++;
-		return 0;
-	}
-	bool inside = strncmp(path, p->root, strlen(p->root)) == 0 && !strstr(path, "/../");
-	ice__free(path);
-	if (!inside) {
-		p->report->files_outside++;
-		return 0;
-	}
-	ice_input *in = NULL;
 	uint64_t size = 0;
-	if (ice_io__open_input(&in, p->io, location) == 0) {
-		size = in->size;
-		ice_input__close(in);
-	}
-	rc = ice_io__delete(p->io, location);
-	if (rc == ICE_ENOTFOUND) {
+	int rc = ice_io__check_within(p->io, p->root, location);
+	if (rc == ICE_EINVALID || rc == ICE_EUNSUPPORTED) {
+		/* Outside the table, or a scheme with no file system here: never ours. */
 		ice_error_clear();
-		p->report->files_missing++;
+		p->report->files_outside++;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (ice_io__file_size(p->io, location, &size) != 0)
+		ice_error_clear(); /* a missing file is counted below */
+	rc = ice_io__delete_within(p->io, p->root, location);
+	if (rc == ICE_ENOTFOUND || rc == ICE_EINVALID) {
+		/* Gone meanwhile, or a link swapped in since the check. */
+		ice_error_clear();
+		if (rc == ICE_ENOTFOUND)
+			p->report->files_missing++;
+		else
+			p->report->files_outside++;
 		return 0;
 	}
 	if (rc)
@@ -163,24 +162,11 @@ int ice_catalog__purge(const ice_io *io, const char *location, const ice_table_m
                        const char *metadata_location, ice_drop_report *report)
 {
 	purge p;
-	char *root = NULL;
 	int rc;
 	memset(&p, 0, sizeof(p));
 	p.io = io;
 	p.report = report;
-	if ((rc = ice_io__local_path(&root, io, location)) != 0)
-		return rc;
-	size_t n = strlen(root);
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	if (!(p.root = ice__malloc(n + 2))) {
-		ice__free(root);
-		return ICE_ERROR;
-	}
-	memcpy(p.root, root, n);
-	p.root[n] = '/';
-	p.root[n + 1] = '\0';
-	ice__free(root);
+	p.root = location;
 	ice_arena__init(&p.arena, 1 << 16);
 	ice_map__init(&p.seen, true);
 	rc = collect(&p, md, metadata_location);
@@ -191,6 +177,5 @@ int ice_catalog__purge(const ice_io *io, const char *location, const ice_table_m
 		ice__free(p.files[k]);
 	ice_map__free(&p.seen);
 	ice_arena__free(&p.arena);
-	ice__free(p.root);
 	return rc;
 }

@@ -237,6 +237,22 @@ int ice_io__stat(const ice_io *io, const char *location, bool *exists_out, bool 
 	return 0;
 }
 
+int ice_io__file_size(const ice_io *io, const char *location, uint64_t *size_out)
+{
+	struct stat st;
+	char *path = local_path(io, location);
+	int rc = 0;
+	*size_out = 0;
+	if (!path)
+		return ice_error__code();
+	if (lstat(path, &st) != 0)
+		rc = ice_error__os(location, "stat");
+	else
+		*size_out = (uint64_t)st.st_size;
+	ice__free(path);
+	return rc;
+}
+
 int ice_io_exists(const ice_io *io, const char *location, bool *exists_out)
 {
 	return ice_io__stat(io, location, exists_out, NULL);

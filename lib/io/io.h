@@ -75,11 +75,35 @@ int ice_io__remove_dir(const ice_io *io, const char *location);
 /* Whether a location exists, and whether it is a directory. */
 int ice_io__stat(const ice_io *io, const char *location, bool *exists_out, bool *is_dir_out);
 
+/* The size of a file; a local symbolic link is not followed (its own size). */
+int ice_io__file_size(const ice_io *io, const char *location, uint64_t *size_out);
+
 /* Delete a file; ICE_ENOTFOUND if it does not exist. */
 int ice_io__delete(const ice_io *io, const char *location);
 /* Delete files after a failure without losing the error being reported
  * (a file already gone is fine). */
 void ice_io__delete_files(const ice_io *io, const char *const *locations, size_t n);
+
+/*
+ * The containment guard (io/contain.c), what everything that deletes files
+ * on a table's behalf uses. ICE_OK when `location`, normalised (no "..",
+ * "." or "//" games; the same scheme, s3/s3a/s3n being one), lies inside
+ * the directory `root` and, on a local file system, no symbolic link on
+ * its path leads out of root's real path (a link as the last segment is
+ * the file itself, never followed). Otherwise ICE_EINVALID "<location>:
+ * outside the table location <root>". Path maps apply to both. For other
+ * schemes the check is lexical.
+ */
+int ice_io__check_within(const ice_io *io, const char *root, const char *location);
+/*
+ * Delete `location` only if the check above holds at the moment of
+ * deletion: local files are reached from the root's real path with
+ * openat(O_NOFOLLOW | O_DIRECTORY) per segment and the last removed with
+ * unlinkat, so a link swapped in meanwhile cannot redirect it.
+ * ICE_ENOTFOUND if it is already gone; ICE_EINVALID (nothing deleted) when
+ * it lies outside.
+ */
+int ice_io__delete_within(const ice_io *io, const char *root, const char *location);
 
 /* Names of the entries of a directory location (not recursive), allocated
  * in `arena`. */

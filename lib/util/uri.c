@@ -1,11 +1,14 @@
 /*
- * util/uri.c - scheme detection, joining and local-path extraction.
+ * util/uri.c - scheme detection, joining and local-path extraction, and
+ * redaction: locations with their credentials masked, for every message
+ * that prints one.
  */
 #include <string.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
+#include "strutil.h"
 #include "uri.h"
 
 static bool is_alpha(char c)
@@ -118,4 +121,121 @@ char *ice_uri__absolute(const char *s)
 	memcpy(out + c + 1, s, n);
 	out[c + 1 + n] = '\0';
 	return out;
+}
+
+/* ---- redaction ------------------------------------------------------------ */
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool contains_ci(const char *s, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	for (size_t i = 0; i + m <= n; i++) {
+		size_t j = 0;
+		while (j < m && lower(s[i + j]) == needle[j])
+			j++;
+		if (j == m)
+			return true;
+	}
+	return false;
+}
+
+bool ice_uri__secret_name(const char *name, size_t n)
+{
+	/* Substrings that name a credential in the parameters of the usual
+	 * services (AWS presigned URLs, Azure SAS, OAuth2, API keys), and a
+	 * few short names that only match whole. */
+	static const char *const parts[] = {"token", "secret", "password", "passwd", "key", "signature",
+	                                    "credential", "auth", "session", "cookie", NULL};
+	static const char *const whole[] = {"sig", "pw", "pwd", "pass", "sas", "code", NULL};
+	for (size_t i = 0; parts[i]; i++)
+		if (contains_ci(name, n, parts[i]))
+			return true;
+	for (size_t i = 0; whole[i]; i++)
+		if (ice_str__ieq(name, n, whole[i], strlen(whole[i])))
+			return true;
+	return false;
+}
+
+typedef struct out_buf {
+	char *p;
+	size_t cap, len;
+} out_buf;
+
+static void put(out_buf *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++, o->len++)
+		if (o->len + 1 < o->cap)
+			o->p[o->len] = s[i];
+}
+
+static size_t redact_into(out_buf *o, const char *uri)
+{
+	static const char mask[] = "***";
+	size_t n = strlen(uri), i = 0, scheme = ice_uri__scheme_len(uri);
+	if (scheme && strncmp(uri + scheme, "://", 3) == 0) {
+		size_t start = scheme + 3, end = start, at = 0;
+		while (end < n && uri[end] != '/' && uri[end] != '?' && uri[end] != '#')
+			end++;
+		for (size_t k = start; k < end; k++)
+			if (uri[k] == '@')
+				at = k; /* the last one: a password may hold '@' */
+		put(o, uri, start);
+		if (at) {
+			put(o, mask, 3);
+			put(o, uri + at, end - at);
+		} else {
+			put(o, uri + start, end - start);
+		}
+		i = end;
+	}
+	const char *q = strchr(uri + i, '?');
+	size_t qpos = q ? (size_t)(q - uri) : n;
+	put(o, uri + i, qpos - i);
+	i = qpos;
+	while (i < n && uri[i] != '#') {
+		/* One parameter: separator, name, '=', value. */
+		put(o, uri + i, 1);
+		i++;
+		size_t name = i;
+		while (i < n && uri[i] != '=' && uri[i] != '&' && uri[i] != ';' && uri[i] != '#')
+			i++;
+		put(o, uri + name, i - name);
+		if (i < n && uri[i] == '=') {
+			bool secret = ice_uri__secret_name(uri + name, i - name);
+			put(o, "=", 1);
+			size_t value = ++i;
+			while (i < n && uri[i] != '&' && uri[i] != ';' && uri[i] != '#')
+				i++;
+			if (secret)
+				put(o, mask, 3);
+			else
+				put(o, uri + value, i - value);
+		}
+	}
+	put(o, uri + i, n - i);
+	return o->len;
+}
+
+const char *ice_uri__redact(char *dst, size_t cap, const char *uri)
+{
+	out_buf o = {dst, cap, 0};
+	if (!cap)
+		return dst;
+	redact_into(&o, uri ? uri : "");
+	dst[o.len < cap ? o.len : cap - 1] = '\0';
+	return dst;
+}
+
+char *ice_uri__redacted(const char *uri)
+{
+	out_buf o = {NULL, 0, 0};
+	size_t n = redact_into(&o, uri ? uri : "");
+	char *p = ice__malloc(n + 1);
+	if (!p)
+		return NULL;
+	return (char *)ice_uri__redact(p, n + 1, uri);
 }

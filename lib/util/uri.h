@@ -30,4 +30,21 @@ char *ice_uri__dirname(const char *s);
  * trailing slashes trimmed. Allocated. */
 char *ice_uri__absolute(const char *s);
 
+/*
+ * Redaction: what every message, log line or report that prints a location
+ * or URI prints instead of it. Masks the userinfo of an authority (the
+ * "user:pw" of https://user:pw@host/x becomes "***") and the values of
+ * query parameters whose names look secret ("?token=abc&x=1" ->
+ * "?token=***&x=1"; see ice_uri__secret_name). Writes at most `cap` bytes
+ * into `dst` (always terminated, cut short if needed) and returns dst;
+ * never allocates, so error messages can use it on the stack.
+ */
+const char *ice_uri__redact(char *dst, size_t cap, const char *uri);
+/* The same, allocated (NULL: out of memory). */
+char *ice_uri__redacted(const char *uri);
+/* Whether a parameter or configuration key names a credential: it contains
+ * token, secret, password, passwd, key, signature, credential, auth,
+ * session or cookie, or is sig, pw, pwd, pass, sas or code (any case). */
+bool ice_uri__secret_name(const char *name, size_t n);
+
 #endif

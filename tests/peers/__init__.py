@@ -1,0 +1,1 @@
+"""Drivers of the JVM peers the tests compare against (one module each)."""
