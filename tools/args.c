@@ -166,3 +166,23 @@ void cli_snapshot_free(cli_snapshot *s)
 	ice_free(s->location);
 	memset(s, 0, sizeof(*s));
 }
+
+int cli_each_entry(ice_cli *cli, const cli_snapshot *t, bool deleted, cli_entry_fn fn, void *ctx)
+{
+	int rc = 0;
+	for (size_t i = 0; t->manifests && i < t->manifests->n && !rc; i++) {
+		const ice_manifest_file *mf = &t->manifests->items[i];
+		ice_manifest_reader *r = NULL;
+		const ice_manifest_entry *e;
+		if ((rc = ice_manifest_open(&r, cli->io, t->md, mf)) != 0)
+			break;
+		while ((rc = ice_manifest_next(r, &e)) == 0)
+			if ((deleted || e->status != ICE_MANIFEST_ENTRY_DELETED) &&
+			    (rc = fn(ctx, mf, ice_manifest_reader_spec(r), e)) != 0)
+				break;
+		ice_manifest_reader_free(r);
+		if (rc == ICE_ITEROVER)
+			rc = 0;
+	}
+	return rc;
+}

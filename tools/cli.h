@@ -155,6 +155,12 @@ typedef struct cli_snapshot {
 int cli_load_snapshot(ice_cli *cli, const char *table, const ice_snapshot_selector *sel, bool with_manifests,
                       cli_snapshot *out);
 void cli_snapshot_free(cli_snapshot *s);
+/* Calls fn for each entry of each manifest of the snapshot, in list order
+ * (DELETED entries only with `deleted`); fn returns 0 to go on. A library
+ * code is returned as it is. */
+typedef int (*cli_entry_fn)(void *ctx, const ice_manifest_file *mf, const ice_partition_spec *spec,
+                            const ice_manifest_entry *e);
+int cli_each_entry(ice_cli *cli, const cli_snapshot *t, bool deleted, cli_entry_fn fn, void *ctx);
 
 /* --property KEY=VALUE into a growing array (strings malloc'ed). */
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n);

@@ -37,33 +37,30 @@ static void print_entry(FILE *f, const ice_partition_spec *spec, const ice_manif
 	fprintf(f, "  %s\n", df->file_path);
 }
 
-static int list_manifest(ice_cli *cli, const ice_table_metadata *md, const ice_manifest_file *mf, bool all,
-                         ice_json_writer *w, size_t *count)
+typedef struct listing {
+	ice_cli *cli;
+	ice_json_writer *w;
+	size_t count;
+} listing;
+
+static int list_entry(void *ctx, const ice_manifest_file *mf, const ice_partition_spec *spec,
+                      const ice_manifest_entry *e)
 {
-	ice_manifest_reader *r = NULL;
-	const ice_manifest_entry *e;
-	int rc;
-	if ((rc = ice_manifest_open(&r, cli->io, md, mf)) != 0)
-		return rc;
-	while ((rc = ice_manifest_next(r, &e)) == 0) {
-		if (e->status == ICE_MANIFEST_ENTRY_DELETED && !all)
-			continue;
-		if (w) {
-			ice_json_begin_object(w);
-			ice_json_key(w, "manifest_path");
-			ice_json_string(w, mf->manifest_path);
-			ice_json_key(w, "manifest_content");
-			ice_json_string(w, ice_manifest_content_name(mf->content));
-			ice_json_key(w, "entry");
-			ice_manifest_entry_write_json(e, ice_manifest_reader_spec(r), w);
-			ice_json_end_object(w);
-		} else {
-			print_entry(cli->out, ice_manifest_reader_spec(r), e);
-		}
-		(*count)++;
+	listing *l = ctx;
+	if (l->w) {
+		ice_json_begin_object(l->w);
+		ice_json_key(l->w, "manifest_path");
+		ice_json_string(l->w, mf->manifest_path);
+		ice_json_key(l->w, "manifest_content");
+		ice_json_string(l->w, ice_manifest_content_name(mf->content));
+		ice_json_key(l->w, "entry");
+		ice_manifest_entry_write_json(e, spec, l->w);
+		ice_json_end_object(l->w);
+	} else {
+		print_entry(l->cli->out, spec, e);
 	}
-	ice_manifest_reader_free(r);
-	return rc == ICE_ITEROVER ? 0 : rc;
+	l->count++;
+	return 0;
 }
 
 static int all_option(void *ctx, const cli_command *cmd, int opt, const char *arg)
@@ -84,36 +81,32 @@ CLI_COMMAND(entries)
 	const cli_command *cmd = cli_find_command("entries");
 	ice_snapshot_selector sel;
 	cli_snapshot t;
-	ice_json_writer *w = NULL;
-	const ice_manifest_list *list;
+	listing l = {cli, NULL, 0};
 	const char *table;
 	bool all = false;
-	size_t count = 0;
 	int rc = cli_parse_args(cli, cmd, argc, argv, opts, all_option, &all, &sel, &table);
 	if (rc >= 0)
 		return rc;
 	if ((rc = cli_load_snapshot(cli, table, &sel, true, &t)) != 0)
 		return rc;
-	list = t.manifests;
 	if (cli->json) {
-		if ((rc = ice_json_writer_new(&w, ICE_JSON_PRETTY)) != 0)
+		if ((rc = ice_json_writer_new(&l.w, ICE_JSON_PRETTY)) != 0)
 			goto done;
-		ice_json_begin_array(w);
+		ice_json_begin_array(l.w);
 	} else if (t.snapshot) {
 		fprintf(cli->out, "%-8s  %20s  %5s  %5s  %-16s  %8s  %4s  %s  %s\n", "status", "snapshot", "seq", "fseq",
 		        "content", "records", "spec", "partition", "path");
 	}
-	for (size_t i = 0; list && i < list->n && rc == 0; i++)
-		rc = list_manifest(cli, t.md, &list->items[i], all, w, &count);
-	if (rc == 0 && w) {
-		ice_json_end_array(w);
-		rc = cli_print_json(cli, w);
+	rc = cli_each_entry(cli, &t, all, list_entry, &l);
+	if (rc == 0 && l.w) {
+		ice_json_end_array(l.w);
+		rc = cli_print_json(cli, l.w);
 	} else if (rc == 0 && !cli->quiet) {
-		fprintf(cli->out, "%zu entr%s%s\n", count, count == 1 ? "y" : "ies",
+		fprintf(cli->out, "%zu entr%s%s\n", l.count, l.count == 1 ? "y" : "ies",
 		        t.snapshot ? "" : " (the table has no snapshot)");
 	}
 done:
-	ice_json_writer_free(w);
+	ice_json_writer_free(l.w);
 	cli_snapshot_free(&t);
 	return rc > 0 ? rc : rc < 0 ? cli_fail(rc) : EXIT_OK;
 }

@@ -101,40 +101,33 @@ static void print_file(FILE *f, const ice_schema *schema, const ice_partition_sp
 	}
 }
 
-static void entry_json(ice_json_writer *w, const char *manifest, const ice_partition_spec *spec,
-                       const ice_manifest_entry *e)
-{
-	ice_json_begin_object(w);
-	ice_json_key(w, "manifest_path");
-	ice_json_string(w, manifest);
-	ice_json_key(w, "entry");
-	ice_manifest_entry_write_json(e, spec, w);
-	ice_json_end_object(w);
-}
+typedef struct listing {
+	ice_cli *cli;
+	const ice_schema *schema;
+	int want;
+	ice_json_writer *w;
+	size_t count;
+} listing;
 
-/* Every live file of one manifest. */
-static int list_manifest(ice_cli *cli, const ice_table_metadata *md, const ice_schema *schema,
-                         const ice_manifest_file *mf, int want, ice_json_writer *w, size_t *count)
+/* A live file, of the content asked for. */
+static int list_file(void *ctx, const ice_manifest_file *mf, const ice_partition_spec *spec,
+                     const ice_manifest_entry *e)
 {
-	ice_manifest_reader *r = NULL;
-	const ice_manifest_entry *e;
-	int rc;
-	if (!(want & (mf->content == ICE_MANIFEST_CONTENT_DATA ? WANT_DATA : WANT_DELETES)))
+	listing *l = ctx;
+	if (!(l->want & (e->data_file.content == ICE_FILE_CONTENT_DATA ? WANT_DATA : WANT_DELETES)))
 		return 0;
-	if ((rc = ice_manifest_open(&r, cli->io, md, mf)) != 0)
-		return rc;
-	while ((rc = ice_manifest_next(r, &e)) == 0) {
-		bool data = e->data_file.content == ICE_FILE_CONTENT_DATA;
-		if (e->status == ICE_MANIFEST_ENTRY_DELETED || !(want & (data ? WANT_DATA : WANT_DELETES)))
-			continue;
-		if (w)
-			entry_json(w, mf->manifest_path, ice_manifest_reader_spec(r), e);
-		else
-			print_file(cli->out, schema, ice_manifest_reader_spec(r), e);
-		(*count)++;
+	if (l->w) {
+		ice_json_begin_object(l->w);
+		ice_json_key(l->w, "manifest_path");
+		ice_json_string(l->w, mf->manifest_path);
+		ice_json_key(l->w, "entry");
+		ice_manifest_entry_write_json(e, spec, l->w);
+		ice_json_end_object(l->w);
+	} else {
+		print_file(l->cli->out, l->schema, spec, e);
 	}
-	ice_manifest_reader_free(r);
-	return rc == ICE_ITEROVER ? 0 : rc;
+	l->count++;
+	return 0;
 }
 
 static int content_option(void *ctx, const cli_command *cmd, int opt, const char *arg)
@@ -161,35 +154,31 @@ CLI_COMMAND(files)
 	const cli_command *cmd = cli_find_command("files");
 	ice_snapshot_selector sel;
 	cli_snapshot t;
-	ice_json_writer *w = NULL;
-	const ice_manifest_list *list;
+	listing l = {cli, NULL, WANT_DATA | WANT_DELETES, NULL, 0};
 	const char *table;
-	int want = WANT_DATA | WANT_DELETES;
-	size_t count = 0;
-	int rc = cli_parse_args(cli, cmd, argc, argv, opts, content_option, &want, &sel, &table);
+	int rc = cli_parse_args(cli, cmd, argc, argv, opts, content_option, &l.want, &sel, &table);
 	if (rc >= 0)
 		return rc;
 	if ((rc = cli_load_snapshot(cli, table, &sel, true, &t)) != 0)
 		return rc;
-	list = t.manifests;
+	l.schema = t.schema;
 	if (cli->json) {
-		if ((rc = ice_json_writer_new(&w, ICE_JSON_PRETTY)) != 0)
+		if ((rc = ice_json_writer_new(&l.w, ICE_JSON_PRETTY)) != 0)
 			goto done;
-		ice_json_begin_array(w);
+		ice_json_begin_array(l.w);
 	} else if (t.snapshot) {
 		fprintf(cli->out, "%-16s  %-8s  %10s  %10s  %4s  %6s  %s  %s\n", "content", "format", "records", "size",
 		        "spec", "seq", "partition", "path");
 	}
-	for (size_t i = 0; list && i < list->n && rc == 0; i++)
-		rc = list_manifest(cli, t.md, t.schema, &list->items[i], want, w, &count);
-	if (rc == 0 && w) {
-		ice_json_end_array(w);
-		rc = cli_print_json(cli, w);
+	rc = cli_each_entry(cli, &t, false, list_file, &l);
+	if (rc == 0 && l.w) {
+		ice_json_end_array(l.w);
+		rc = cli_print_json(cli, l.w);
 	} else if (rc == 0 && !cli->quiet) {
-		fprintf(cli->out, "%zu file(s)%s\n", count, t.snapshot ? "" : " (the table has no snapshot)");
+		fprintf(cli->out, "%zu file(s)%s\n", l.count, t.snapshot ? "" : " (the table has no snapshot)");
 	}
 done:
-	ice_json_writer_free(w);
+	ice_json_writer_free(l.w);
 	cli_snapshot_free(&t);
 	return rc > 0 ? rc : rc < 0 ? cli_fail(rc) : EXIT_OK;
 }

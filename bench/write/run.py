@@ -10,11 +10,17 @@
    merging off): the median commit latency (the commit's own elapsed time
    as `ice --json append` reports it) and the medians of the first 100 and
    the last 100, with their ratio (growth).
-3. With --big: ice alone appending a ~5 GB generated CSV into the same
+3. Partition count: the same CSV appended by ice into month(l_shipdate)
+   (83 partitions) and into bucket(10000, l_orderkey) (10,000 partitions):
+   wall and CPU time per row of each and their ratio. The memory budget is
+   kept as a running total, so checking it costs what changed since the last
+   check, not the number of partitions; what 10,000 partitions still cost is
+   10,000 files (created, written, made durable).
+4. With --big: ice alone appending a ~5 GB generated CSV into the same
    partitioned table, for its peak RSS (memory must not grow with input).
 
 Usage: .venv/bin/python bench/write/run.py [--rows 6000000] [--small 1000]
-           [--ice build/tools/ice] [--big] [--keep]
+           [--ice build/tools/ice] [--no-partitions] [--big] [--keep]
 """
 import argparse
 import datetime
@@ -70,13 +76,17 @@ def generate(path, rows=None, min_bytes=None):
     return i
 
 
-def timed(cmd, env=None):
+def timed(cmd, env=None, cpu=False):
     t0 = time.perf_counter()
     p = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], capture_output=True, text=True, env=env)
     dt = time.perf_counter() - t0
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(map(str, cmd))}\n{p.stderr[-3000:]}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)) / 1024
+    if cpu:
+        user = float(re.search(r"User time \(seconds\): ([\d.]+)", p.stderr).group(1))
+        system = float(re.search(r"System time \(seconds\): ([\d.]+)", p.stderr).group(1))
+        return dt, rss, user + system
     return dt, rss
 
 
@@ -85,7 +95,7 @@ import sys, pyarrow as pa, pyarrow.csv as pcsv
 pa.set_cpu_count(1); pa.set_io_thread_count(1)
 import pyiceberg_core  # month() needs it: a missing package is an error, not a fallback
 sys.path.insert(0, sys.argv[3])
-from write_support import DirectoryCatalog
+from support import DirectoryCatalog
 t = DirectoryCatalog().load_table(sys.argv[1])
 schema = t.schema().as_arrow()
 data = pcsv.read_csv(sys.argv[2], read_options=pcsv.ReadOptions(use_threads=False),
@@ -94,10 +104,10 @@ t.append(data.cast(schema))
 '''
 
 
-def create(ice, table, partition=True, props=()):
+def create(ice, table, partition=True, props=(), spec="month(l_shipdate)"):
     args = [ice, "create", table, "--schema", SCHEMA]
     if partition:
-        args += ["--partition", "month(l_shipdate)"]
+        args += ["--partition", spec]
     for p in props:
         args += ["--property", p]
     subprocess.run(list(map(str, args)), check=True, capture_output=True)
@@ -108,6 +118,7 @@ def main():
     ap.add_argument("--rows", type=int, default=6_000_000)
     ap.add_argument("--small", type=int, default=1000)
     ap.add_argument("--ice", default=str(REPO / "build" / "tools" / "ice"))
+    ap.add_argument("--no-partitions", action="store_true", help="skip the 83 vs 10,000 partitions comparison")
     ap.add_argument("--big", action="store_true", help="also append a ~5 GB CSV with ice (peak RSS)")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
@@ -124,7 +135,7 @@ def main():
         create(ice, ti)
         create(ice, pi)
         dt_ice, rss_ice = timed([ice, "-q", "append", ti, csv], env)
-        dt_py, rss_py = timed([sys.executable, "-c", PYICEBERG, pi, csv, REPO / "tests" / "write"], env)
+        dt_py, rss_py = timed([sys.executable, "-c", PYICEBERG, pi, csv, REPO / "tests"], env)
         print(f"append {a.rows} rows into a table partitioned by month(l_shipdate), 1 thread each:")
         print(f"  ice        {dt_ice:8.2f} s   peak RSS {rss_ice:7.0f} MB")
         print(f"  PyIceberg  {dt_py:8.2f} s   peak RSS {rss_py:7.0f} MB")
@@ -137,6 +148,25 @@ def main():
                   f"{int(s['added-files-size']) / 1e6:.0f} MB, {s['changed-partition-count']} partitions")
         shutil.rmtree(ti)
         shutil.rmtree(pi)
+
+        if not a.no_partitions:
+            print(f"ice append of the same {a.rows} rows by partition count:")
+            figures = []
+            for label, spec in (("month(l_shipdate)", "month(l_shipdate)"),
+                                ("bucket(10000, l_orderkey)", "bucket(10000, l_orderkey)")):
+                tp = work / "parts_t"
+                create(ice, tp, spec=spec)
+                dt, rss, cpu = timed([ice, "--json", "append", tp, csv], env, cpu=True)
+                md = json.loads(sorted((tp / "metadata").glob("v*.metadata.json"),
+                                       key=lambda p: int(re.match(r"v(\d+)", p.name).group(1)))[-1].read_text())
+                nparts = int(md["snapshots"][-1]["summary"]["changed-partition-count"])
+                figures.append((dt, cpu))
+                print(f"  {label:27s} {nparts:6d} partitions  {dt:7.2f} s ({dt / a.rows * 1e6:5.2f} us/row)  "
+                      f"CPU {cpu:6.2f} s ({cpu / a.rows * 1e6:5.2f} us/row)  peak RSS {rss:5.0f} MB")
+                shutil.rmtree(tp)
+            (d83, c83), (d10k, c10k) = figures
+            print(f"  ratio (10,000 / 83 partitions): {d10k / d83:.2f}x wall time per row, "
+                  f"{c10k / c83:.2f}x CPU time per row")
 
         if a.small:
             small = work / "small_t"

@@ -197,7 +197,7 @@ static int build_target(ice_scan_reader *r)
 			ice__free(kids);
 			return rc;
 		}
-	rc = ice_read__schema_make(&r->target.arrow, "+s", "", NULL, 0, 0, (int)n, kids);
+	rc = ice_arrow__schema_make(&r->target.arrow, "+s", "", NULL, 0, 0, (int)n, kids);
 	ice__free(kids);
 	return rc;
 }
@@ -205,7 +205,7 @@ static int build_target(ice_scan_reader *r)
 /* ---- opening ------------------------------------------------------------------------------------- */
 
 int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_task *task, size_t decode_threads,
-                        bool count_returned, struct pq_pool *pool)
+                        bool count_returned, ice_arrow_pool *pool)
 {
 	ice_scan_reader *r = ice__calloc(1, sizeof(*r));
 	int rc;
@@ -397,7 +397,7 @@ int ice_scan_reader_next(ice_scan_reader *r, struct ArrowArray *out)
 		}
 		ice_arrow_array_release(&rb);
 		if (!rc)
-			rc = ice_read__array_make(out, kept, 0, 0, 1, none, 0, (int)r->nproj, kids, NULL);
+			rc = ice_arrow__array_make(out, kept, 0, 0, 1, none, 0, (int)r->nproj, kids, NULL);
 		ice__free(kids);
 		if (rc)
 			return rc;
@@ -457,7 +457,7 @@ int ice_scan_reader_next_all(ice_scan_reader *r, struct ArrowArray *out, int64_t
 		ice_arrow_array_move(rb.children[i], &kids[i]);
 	int64_t n = rb.length;
 	ice_arrow_array_release(&rb);
-	rc = ice_read__array_make(out, n, 0, 0, 1, none, 0, (int)r->nproj, kids, NULL);
+	rc = ice_arrow__array_make(out, n, 0, 0, 1, none, 0, (int)r->nproj, kids, NULL);
 	ice__free(kids);
 	if (rc)
 		return rc;

@@ -333,9 +333,9 @@ static int arrow_type(struct ArrowSchema *out, const ice_type *t, const char *na
 	case ICE_TYPE_UNKNOWN: strcpy(fmt, "n"); break;
 	case ICE_TYPE_VARIANT:
 		strcpy(fmt, "+s");
-		if ((rc = ice_parquet__arrow_schema_make(&kids[0], "z", "metadata", NULL, 0, 0, 0, NULL)) != 0)
+		if ((rc = ice_arrow__schema_make(&kids[0], "z", "metadata", NULL, 0, 0, 0, NULL)) != 0)
 			return rc;
-		if ((rc = ice_parquet__arrow_schema_make(&kids[1], "z", "value", NULL, 0, 0, 0, NULL)) != 0) {
+		if ((rc = ice_arrow__schema_make(&kids[1], "z", "value", NULL, 0, 0, 0, NULL)) != 0) {
 			ice_arrow_schema_release(&kids[0]);
 			return rc;
 		}
@@ -354,7 +354,7 @@ static int arrow_type(struct ArrowSchema *out, const ice_type *t, const char *na
 				return rc;
 			}
 		}
-		rc = ice_parquet__arrow_schema_make(out, "+s", name, meta, meta_len, flags, (int)n, children);
+		rc = ice_arrow__schema_make(out, "+s", name, meta, meta_len, flags, (int)n, children);
 		ice__free(children);
 		return rc;
 	}
@@ -375,7 +375,7 @@ static int arrow_type(struct ArrowSchema *out, const ice_type *t, const char *na
 			ice_arrow_schema_release(&kv[0]);
 			return rc;
 		}
-		if ((rc = ice_parquet__arrow_schema_make(&kids[0], "+s", "entries", NULL, 0, 0, 2, kv)) != 0)
+		if ((rc = ice_arrow__schema_make(&kids[0], "+s", "entries", NULL, 0, 0, 2, kv)) != 0)
 			return rc;
 		nk = 1;
 		break;
@@ -384,7 +384,7 @@ static int arrow_type(struct ArrowSchema *out, const ice_type *t, const char *na
 		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "scan: no Arrow type for %s",
 		                      ice_type_id_name(t->id));
 	}
-	return ice_parquet__arrow_schema_make(out, fmt, name, meta, meta_len, flags, nk, nk ? kids : NULL);
+	return ice_arrow__schema_make(out, fmt, name, meta, meta_len, flags, nk, nk ? kids : NULL);
 }
 
 static int arrow_field(struct ArrowSchema *out, const ice_field *f)

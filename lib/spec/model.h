@@ -131,6 +131,8 @@ bool ice_properties__equal(const ice_properties *a, const ice_properties *b);
 /* format_version 0: not known yet (a REST update): nothing version-specific
  * is required or dropped. */
 int ice_snapshot__parse(ice_snapshot *out, ice_arena *arena, ice_jr *r, const ice_json *obj, int format_version);
+/* format_version 0 here: for tools, the sequence number even when 0 (metadata
+ * of v2+ leaves 0 out, as Java does). */
 int ice_snapshot__write(const ice_snapshot *s, ice_json_writer *w, int format_version);
 int ice_snapshot__copy(ice_snapshot *out, ice_arena *arena, const ice_snapshot *src);
 bool ice_snapshot__equal(const ice_snapshot *a, const ice_snapshot *b);

@@ -214,9 +214,10 @@ int ice_snapshot__parse(ice_snapshot *s, ice_arena *arena, ice_jr *r, const ice_
 int ice_snapshot__write(const ice_snapshot *s, ice_json_writer *w, int format_version)
 {
 	ice_json_begin_object(w);
-	/* As Java writes it: only above the initial sequence number 0, so a
-	 * snapshot carried over from v1 keeps its shape. */
-	if (format_version >= 2 && s->sequence_number > 0) {
+	/* In metadata as Java writes it: only above the initial sequence
+	 * number 0, so a snapshot carried over from v1 keeps its shape; for
+	 * tools (format_version 0) always. */
+	if (format_version == 0 || (format_version >= 2 && s->sequence_number > 0)) {
 		ice_json_key(w, "sequence-number");
 		ice_json_int(w, s->sequence_number);
 	}
@@ -274,7 +275,7 @@ int ice_snapshot__write(const ice_snapshot *s, ice_json_writer *w, int format_ve
 
 int ice_snapshot_write_json(const ice_snapshot *s, ice_json_writer *w)
 {
-	return ice_snapshot__write(s, w, 3);
+	return ice_snapshot__write(s, w, 0);
 }
 
 int ice_snapshot__copy(ice_snapshot *out, ice_arena *arena, const ice_snapshot *src)

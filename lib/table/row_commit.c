@@ -26,6 +26,7 @@
 
 #include "io/io.h"
 #include "manifest_merge.h"
+#include "new_snapshot.h"
 #include "row_commit.h"
 #include "util/alloc.h"
 #include "util/arena.h"
@@ -437,14 +438,6 @@ static int validate(const ice_row_change *c, const ice_table_metadata *md, const
 
 /* ---- manifests -------------------------------------------------------------------------------- */
 
-static char *metadata_file(const ice_table_metadata *md, const char *name)
-{
-	char *dir = ice_uri__join(ice_table_metadata_location(md), "metadata");
-	char *loc = dir ? ice_uri__join(dir, name) : NULL;
-	ice__free(dir);
-	return loc;
-}
-
 static int keep_manifest(ice_row_change *c, ice_manifest_file *mf)
 {
 	ice_manifest_file **m = ice__reallocarray(c->manifests, c->nmanifests + 1, sizeof(*m));
@@ -486,7 +479,7 @@ static int write_new_manifests(ice_row_change *c, const ice_table_metadata *base
 				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "the table has no partition spec %d",
 				                      (int)spec_id);
 			snprintf(name, sizeof(name), "%s-m%d.avro", c->uuid, c->counter++);
-			char *loc = metadata_file(base, name);
+			char *loc = ice_table__metadata_file(base, name);
 			if (!loc)
 				return ICE_ERROR;
 			ice_manifest_writer_options_init(&opts);
@@ -575,7 +568,7 @@ static int filter_manifest(ice_row_change *c, ice_commit_ctx *ctx, const ice_tab
 		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "%s: partition spec %d is not in the table",
 		                      mf->manifest_path, (int)mf->partition_spec_id);
 	snprintf(name, sizeof(name), "%s-m%d.avro", c->uuid, c->counter++);
-	char *loc = metadata_file(base, name);
+	char *loc = ice_table__metadata_file(base, name);
 	if (!loc)
 		return ICE_ERROR;
 	ice_manifest_writer_options_init(&opts);
@@ -732,13 +725,6 @@ static int build_summary(ice_row_change *c, const ice_snapshot *parent, const ch
 
 /* ---- one attempt --------------------------------------------------------------------------------- */
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The list: new data manifests, the base's data manifests (filtered),
  * then new and the base's delete manifests; merged per the table. */
 static int write_list(ice_row_change *c, ice_commit_ctx *ctx, const ice_table_metadata *base,
@@ -818,13 +804,10 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	const ice_snapshot *parent = ice_table_metadata_current_snapshot(base);
 	int version = ice_table_metadata_format_version(base);
 	ice_manifest_list *parent_list = NULL;
-	ice_manifest_list_writer *lw = NULL;
-	ice_manifest_list_writer_options lo;
-	int64_t next_row_id = 0, first_row_id = 0;
+	ice_new_list nl = {0};
+	ice_snapshot snap;
 	const char *operation = c->add_data.n ? "overwrite" : "delete";
 	summary sum;
-	char name[160];
-	char *loc = NULL;
 	int rc;
 
 	if ((rc = validate(c, base, parent)) != 0)
@@ -845,52 +828,13 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	}
 	if (parent && (rc = ice_manifest_list_read_snapshot(&parent_list, ice_table_io(c->table), base, parent)) != 0)
 		return ice_error__prefix("reading the current snapshot's manifest list");
-	snprintf(name, sizeof(name), "snap-%" PRId64 "-%d-%s.avro", c->snapshot_id, ice_commit_attempt(ctx) + 1, c->uuid);
-	if (!(loc = metadata_file(base, name))) {
-		rc = ICE_ERROR;
+	if ((rc = ice_table__new_list_open(&nl, ctx, base, ice_table_io(c->table), c->snapshot_id, c->uuid, parent)) != 0 ||
+	    (rc = write_list(c, ctx, base, parent_list, nl.writer)) != 0 ||
+	    (rc = ice_table__new_list_close(&nl, base, &snap)) != 0 || (rc = build_summary(c, parent, operation, &sum)) != 0)
 		goto done;
-	}
-	ice_manifest_list_writer_options_init(&lo);
-	lo.format_version = version;
-	lo.snapshot_id = c->snapshot_id;
-	lo.has_parent_snapshot_id = parent != NULL;
-	lo.parent_snapshot_id = parent ? parent->snapshot_id : 0;
-	lo.sequence_number = version >= 2 ? ice_table_metadata_last_sequence_number(base) + 1 : 0;
-	if (version >= 3) {
-		ice_table_metadata_next_row_id(base, &first_row_id);
-		lo.has_first_row_id = true;
-		lo.first_row_id = first_row_id;
-	}
-	if ((rc = ice_manifest_list_writer_open(&lw, ice_table_io(c->table), loc, &lo)) != 0)
-		goto done;
-	if ((rc = ice_commit_track_file(ctx, loc)) != 0 || (rc = write_list(c, ctx, base, parent_list, lw)) != 0) {
-		ice_manifest_list_writer_abort(lw);
-		goto done;
-	}
-	if ((rc = ice_manifest_list_writer_close(lw, &next_row_id)) != 0 || (rc = build_summary(c, parent, operation, &sum)) != 0)
-		goto done;
-
-	ice_snapshot snap;
-	memset(&snap, 0, sizeof(snap));
-	snap.snapshot_id = c->snapshot_id;
-	snap.has_parent = parent != NULL;
-	snap.parent_snapshot_id = parent ? parent->snapshot_id : 0;
-	snap.sequence_number = lo.sequence_number;
-	snap.timestamp_ms = wall_ms();
-	if (snap.timestamp_ms <= ice_table_metadata_last_updated_ms(base))
-		snap.timestamp_ms = ice_table_metadata_last_updated_ms(base) + 1;
-	snap.manifest_list = loc;
 	snap.summary.n = sum.n;
 	snap.summary.items = sum.items;
 	snap.operation = operation;
-	snap.has_schema_id = true;
-	snap.schema_id = ice_schema_id(ice_table_metadata_current_schema(base));
-	if (version >= 3) {
-		snap.has_first_row_id = true;
-		snap.first_row_id = first_row_id;
-		snap.has_added_rows = true;
-		snap.added_rows = next_row_id - first_row_id;
-	}
 	ice_ref main_ref;
 	const ice_ref *cur_main = ice_table_metadata_ref(base, "main");
 	memset(&main_ref, 0, sizeof(main_ref));
@@ -903,7 +847,7 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	if ((rc = ice_commit_require(ctx, &req)) == 0 && (rc = ice_metadata_builder_add_snapshot(b, &snap)) == 0)
 		rc = ice_metadata_builder_set_ref(b, "main", &main_ref);
 done:
-	ice__free(loc);
+	ice_table__new_list_free(&nl);
 	ice_manifest_list_free(parent_list);
 	return rc;
 }

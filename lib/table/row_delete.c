@@ -227,7 +227,7 @@ static int take_rows(pass *p, const struct ArrowArray *b, int64_t kept, struct A
 			for (int64_t j = 0; j < i; j++)
 				ice_arrow_array_release(&kids[j]);
 	if (!rc)
-		rc = ice_read__array_make(out, kept, 0, 0, 1, none, 0, (int)nc, kids, NULL);
+		rc = ice_arrow__array_make(out, kept, 0, 0, 1, none, 0, (int)nc, kids, NULL);
 	ice__free(kids);
 	return rc;
 }

@@ -60,6 +60,8 @@ typedef struct part {
 	int64_t *sel; /* rows of the batch being routed that go here */
 	size_t nsel, capsel;
 	int64_t nfiles; /* data files written */
+	int64_t counted; /* its share of the writer's running total of buffered bytes */
+	bool dirty;      /* changed since last counted */
 } part;
 
 typedef struct source_path {
@@ -95,6 +97,12 @@ struct ice_data_writer {
 	bool has_sort_order_id;      /* what the files record */
 	int32_t sort_order_id;
 	int64_t run_bytes;           /* sorted runs end at this size */
+	/* Buffered bytes across parts, kept as a running total: parts changed
+	 * since the last check are recounted at the next one, so a check costs
+	 * what changed, not the number of partitions. */
+	int64_t buffered;
+	part **dirty;
+	size_t ndirty, capdirty;
 };
 
 void ice_write_options_init(ice_write_options *o)
@@ -214,6 +222,7 @@ void ice_data_writer__free(ice_data_writer *w)
 	for (size_t i = 0; i < w->nparts; i++)
 		free_part(w->all[i]);
 	ice__free(w->all);
+	ice__free(w->dirty);
 	for (size_t i = 0; i < w->nwritten; i++)
 		ice__free(w->written[i]);
 	ice__free(w->written);
@@ -452,6 +461,24 @@ int64_t ice_data_writer__partitions(const ice_data_writer *w)
 	return n;
 }
 
+/* `p` changed (rows added, flushed, a file closed): recount it at the next check. */
+static int touch(ice_data_writer *w, part *p)
+{
+	if (p->dirty)
+		return 0;
+	if (w->ndirty == w->capdirty) {
+		size_t cap = w->capdirty ? w->capdirty * 2 : 64;
+		part **d = ice__reallocarray(w->dirty, cap, sizeof(part *));
+		if (!d)
+			return ICE_ERROR;
+		w->dirty = d;
+		w->capdirty = cap;
+	}
+	w->dirty[w->ndirty++] = p;
+	p->dirty = true;
+	return 0;
+}
+
 static int write_batch(ice_data_writer *w, part *p, const struct ArrowArray *batch, const struct ArrowSchema *schema)
 {
 	int rc = 0;
@@ -459,7 +486,7 @@ static int write_batch(ice_data_writer *w, part *p, const struct ArrowArray *bat
 		rc = open_file(w, p);
 	if (!rc)
 		rc = ice_parquet_writer_write(p->pw, batch, schema);
-	return rc;
+	return rc ? rc : touch(w, p);
 }
 
 /* Unsorted: the rows buffered in the builders go to the open file. */
@@ -488,6 +515,8 @@ static int close_file(ice_data_writer *w, part *p)
 	p->pw = NULL;
 	p->open = false;
 	w->nopen--;
+	if (!rc)
+		rc = touch(w, p);
 	if (!rc)
 		rc = add_data_file(w, p, m);
 	ice_parquet_file_metrics_free(m);
@@ -532,7 +561,7 @@ static int write_run(ice_data_writer *w, part *p)
 	run_schema.release(&run_schema);
 	if (!rc)
 		rc = close_file(w, p);
-	return rc;
+	return rc ? rc : touch(w, p);
 }
 
 /*
@@ -547,6 +576,19 @@ static int64_t buffered_cost(const ice_data_writer *w, const part *p)
 		cost += ice_columns__rows(&p->cols) *
 		        (int64_t)(2 * sizeof(int64_t) + w->order->nfields * sizeof(ice_literal));
 	return cost;
+}
+
+/* Brings the running total up to date: recount the parts that changed. */
+static void settle(ice_data_writer *w)
+{
+	for (size_t i = 0; i < w->ndirty; i++) {
+		part *p = w->dirty[i];
+		int64_t now = buffered_cost(w, p) + (p->open ? ice_parquet_writer_buffered_bytes(p->pw) : 0);
+		w->buffered += now - p->counted;
+		p->counted = now;
+		p->dirty = false;
+	}
+	w->ndirty = 0;
 }
 
 /* Keep memory bounded: too many open files, or too many buffered bytes. */
@@ -567,24 +609,21 @@ static int enforce_limits(ice_data_writer *w, part *current)
 	/* Flush the largest holder until the total fits (each flush frees what
 	 * that part held, so this ends; at most once per part). */
 	for (size_t round = 0; round < w->nparts; round++) {
-		int64_t total = 0;
+		settle(w);
+		if (w->buffered <= w->opts.max_buffered_bytes)
+			return 0;
 		part *largest = NULL;
-		int64_t largest_bytes = 0;
-		for (size_t i = 0; i < w->nparts; i++) {
-			part *p = w->all[i];
-			int64_t b = buffered_cost(w, p) + (p->open ? ice_parquet_writer_buffered_bytes(p->pw) : 0);
-			total += b;
-			if (b > largest_bytes) {
-				largest_bytes = b;
-				largest = p;
-			}
-		}
-		if (total <= w->opts.max_buffered_bytes || !largest)
+		for (size_t i = 0; i < w->nparts; i++)
+			if (w->all[i]->counted > 0 && (!largest || w->all[i]->counted > largest->counted))
+				largest = w->all[i];
+		if (!largest)
 			return 0;
 		if (w->order)
 			rc = write_run(w, largest);
 		else if ((rc = flush_rows(w, largest)) == 0 && largest->open)
 			rc = ice_parquet_writer_flush_row_group(largest->pw);
+		if (!rc)
+			rc = touch(w, largest);
 		if (rc)
 			return rc;
 	}
@@ -656,7 +695,7 @@ int ice_data_writer__write(ice_data_writer *w, const ice_literal *const *values)
 	if ((rc = find_part(w, &p)) != 0)
 		return rc;
 	p->last_used = ++w->tick;
-	if ((rc = ice_columns__append_row(&p->cols, values)) != 0)
+	if ((rc = ice_columns__append_row(&p->cols, values)) != 0 || (rc = touch(w, p)) != 0)
 		return rc;
 	w->rows++;
 	return after_rows(w, p, (w->rows & 1023) == 0);
@@ -743,6 +782,8 @@ int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *ba
 			continue;
 		p->last_used = ++w->tick;
 		rc = ice_columns__take(&p->cols, batch, schema, p->sel, p->nsel);
+		if (!rc)
+			rc = touch(w, p);
 		w->rows += (int64_t)p->nsel;
 		p->nsel = 0;
 		if (!rc)

@@ -8,7 +8,7 @@ import decimal
 
 import pytest
 
-from evolve_support import append_rows, duckdb_rows, ice_ok, metadata, peers_agree, schema_of
+from support import append_rows, duckdb_rows, ice_ok, metadata, peers_agree, schema_of
 
 SCHEMA = ("id long required, name string, price decimal(9,2), score float, n int, "
           "s struct<a: int, b: string>, tags list<string>, k string required")

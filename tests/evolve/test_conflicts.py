@@ -4,7 +4,7 @@ unknown columns), renames of different columns all land, and appends to a
 branch race appends to main without losing either."""
 import subprocess
 
-from evolve_support import append_rows, canon, ice_bin, ice_ok, metadata, pyiceberg_rows
+from support import append_rows, canon, ice_bin, ice_ok, metadata, pyiceberg_rows
 
 
 def run_all(argvs):

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from evolve_support import (append_rows, canon, duckdb_rows, ice, ice_bin, ice_fails, ice_ok, metadata,
+from support import (append_rows, canon, duckdb_rows, ice, ice_bin, ice_fails, ice_ok, metadata,
                             peers_agree, pyiceberg_rows)
 
 

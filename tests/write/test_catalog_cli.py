@@ -3,7 +3,7 @@ name, the configuration file, drop and drop --purge (every referenced file
 under the location, nothing outside it)."""
 import json
 
-from write_support import ice_fails, ice_ok, pyiceberg_rows, current_metadata
+from support import ice_fails, ice_ok, pyiceberg_rows, current_metadata
 
 
 def test_namespaces_tables_and_purge(tmp_path):

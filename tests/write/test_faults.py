@@ -18,7 +18,7 @@ import signal
 import subprocess
 import time
 
-from write_support import (current_metadata, duckdb_rows, fault_env, ice_bin, ice_fails, ice_ok, metadata_files,
+from support import (current_metadata, duckdb_rows, fault_env, ice_bin, ice_fails, ice_ok, metadata_files,
                            pyiceberg_rows, table_files)
 
 

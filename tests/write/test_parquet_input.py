@@ -11,7 +11,7 @@ import decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from write_support import canon, current_metadata, duckdb_rows, ice_fails, ice_ok, pyiceberg_rows
+from support import canon, current_metadata, duckdb_rows, ice_fails, ice_ok, pyiceberg_rows
 
 UTC = datetime.timezone.utc
 
