@@ -61,6 +61,7 @@ static void catalog_label(ice_buf *b, const ice_catalog *c)
 		ice_buf__puts(b, c->uri);
 }
 
+/* Fills `out`, which takes `catalog` on success only. */
 static int found(ice_resolved_table *out, ice_table_form form, ice_catalog *catalog, const char *identifier)
 {
 	ice_buf d = ICE_BUF_INIT;
@@ -77,6 +78,7 @@ static int found(ice_resolved_table *out, ice_table_form form, ice_catalog *cata
 	out->identifier = ice__strdup(identifier);
 	out->description = ice_buf__detach(&d, NULL);
 	if (!out->identifier || !out->description) {
+		out->catalog = NULL; /* still the caller's */
 		ice_resolved_table_clear(out);
 		return ICE_ERROR;
 	}

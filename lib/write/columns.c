@@ -388,13 +388,16 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 		/* Both take the children in; on failure they release them. */
 		rc = ice_arrow__schema_make(s, b->format, b->name ? b->name : "", NULL, 0,
 		                            nullable ? ARROW_FLAG_NULLABLE : 0, (int)n, kid_schemas);
-		done = 0; /* the schemas are gone either way */
-		if (!rc && (rc = ice_arrow__array_owned(a, length, null_count, nb, bufs, (int)n, kids)) != 0)
-			ice_arrow_schema_release(s);
-		else if (rc)
+		if (rc) {
+			/* the schemas are gone; the arrays and buffers are still ours */
 			for (size_t i = 0; i < n; i++)
 				ice_arrow_array_release(&kids[i]);
-		nb = 0; /* the buffers are taken */
+		} else {
+			/* the array takes buffers and children whatever happens */
+			if ((rc = ice_arrow__array_owned(a, length, null_count, nb, bufs, (int)n, kids)) != 0)
+				ice_arrow_schema_release(s);
+			nb = 0;
+		}
 	} else {
 		for (size_t i = 0; i < done; i++) {
 			ice_arrow_array_release(&kids[i]);

@@ -24,9 +24,11 @@
  * open files (max_open_files: the least recently used file is closed when
  * one more is needed, which costs a smaller file, never correctness), and
  * bytes allocated across all partitions by builders and Parquet writers
- * (max_buffered_bytes, checked every 1,024 rows: the largest holders are
- * flushed early until the total fits, which costs smaller row groups, or
- * shorter sorted runs). Files are named as Java names them, where the
+ * (max_buffered_bytes, checked every 1,024 rows against a running total:
+ * only the parts that changed since the last check are recounted, so a
+ * check costs what changed, not the number of partitions; the largest
+ * holders are flushed early until the total fits, which costs smaller row
+ * groups, or shorter sorted runs). Files are named as Java names them, where the
  * table's location provider puts them (location.c).
  */
 #include <stdio.h>
