@@ -338,7 +338,25 @@ static void *detach(ice_buf *b)
 	return ice_buf__detach(b, &len);
 }
 
+/* A view: the array points at the builder's buffers (made non-NULL). */
+static void *borrow(ice_buf *b)
+{
+	if (!b->ptr && ice_buf__grow(b, 8))
+		return NULL;
+	return b->ptr;
+}
+
+static int finish_as(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, bool nullable, bool view);
+
 static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, bool nullable)
+{
+	return finish_as(b, a, s, nullable, false);
+}
+
+/* The builder's rows as an array: its buffers moved out (the builder
+ * starts again empty), or with `view` borrowed (the builder keeps them and
+ * the array is valid until the builder changes). */
+static int finish_as(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, bool nullable, bool view)
 {
 	void *bufs[3] = {NULL, NULL, NULL};
 	struct ArrowArray *kids = NULL;
@@ -353,7 +371,16 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 	if (var && b->length == 0)
 		rc = put_offset(b, 0);
 	int nb = b->format[0] == '+' ? (b->format[1] == 's' ? 1 : 2) : b->format[0] == 'n' ? 0 : var ? 3 : 2;
-	if (!rc && nb > 0) {
+	unsigned owned = view ? 0 : (1u << nb) - 1;
+	if (!rc && nb > 0 && view) {
+		bufs[0] = b->null_count ? borrow(&b->validity) : NULL;
+		if (nb == 2) {
+			bufs[1] = b->format[0] == '+' ? borrow(&b->offsets) : borrow(&b->values);
+		} else if (nb == 3) {
+			bufs[1] = borrow(&b->offsets);
+			bufs[2] = borrow(&b->data);
+		}
+	} else if (!rc && nb > 0) {
 		bufs[0] = b->null_count ? detach(&b->validity) : NULL;
 		ice_buf__clear(&b->validity);
 		if (nb == 2) {
@@ -362,10 +389,10 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 			bufs[1] = detach(&b->offsets);
 			bufs[2] = detach(&b->data);
 		}
-		for (int i = 1; i < nb; i++)
-			if (!bufs[i])
-				rc = ICE_ERROR;
 	}
+	for (int i = 1; !rc && i < nb; i++)
+		if (!bufs[i])
+			rc = ICE_ERROR;
 	if (!rc && n && (!(kids = ice__calloc(n, sizeof(*kids))) || !(kid_schemas = ice__calloc(n, sizeof(*kid_schemas)))))
 		rc = ICE_ERROR;
 	for (; !rc && done < n; done++) {
@@ -376,16 +403,17 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 			child_nullable = !b->type->u.list.element.required;
 		else if (!b->type && done == 0)
 			child_nullable = false; /* map keys */
-		if ((rc = finish(&b->children[done], &kids[done], &kid_schemas[done], child_nullable)) != 0)
+		if ((rc = finish_as(&b->children[done], &kids[done], &kid_schemas[done], child_nullable, view)) != 0)
 			break;
 	}
-	b->length = 0;
-	b->null_count = 0;
-	ice_buf__clear(&b->values);
-	ice_buf__clear(&b->offsets);
-	ice_buf__clear(&b->data);
+	if (!view) {
+		b->length = 0;
+		b->null_count = 0;
+		ice_buf__clear(&b->values);
+		ice_buf__clear(&b->offsets);
+		ice_buf__clear(&b->data);
+	}
 	if (!rc) {
-		/* Both take the children in; on failure they release them. */
 		rc = ice_arrow__schema_make(s, b->format, b->name ? b->name : "", NULL, 0,
 		                            nullable ? ARROW_FLAG_NULLABLE : 0, (int)n, kid_schemas);
 		if (rc) {
@@ -394,9 +422,9 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 				ice_arrow_array_release(&kids[i]);
 		} else {
 			/* the array takes buffers and children whatever happens */
-			if ((rc = ice_arrow__array_owned(a, length, null_count, nb, bufs, (int)n, kids)) != 0)
+			if ((rc = ice_arrow__array_make(a, length, null_count, 0, nb, bufs, owned, (int)n, kids, NULL)) != 0)
 				ice_arrow_schema_release(s);
-			nb = 0;
+			owned = 0;
 		}
 	} else {
 		for (size_t i = 0; i < done; i++) {
@@ -405,7 +433,8 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 		}
 	}
 	for (int i = 0; i < nb; i++)
-		ice__free(bufs[i]);
+		if (owned & (1u << i))
+			ice__free(bufs[i]);
 	ice__free(kids);
 	ice__free(kid_schemas);
 	return rc;
@@ -414,6 +443,35 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 int ice_columns__finish(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema)
 {
 	return finish(b, array, schema, false);
+}
+
+int ice_columns__view(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema)
+{
+	return finish_as(b, array, schema, false, true);
+}
+
+void ice_columns__clear(col_builder *b)
+{
+	for (size_t i = 0; i < b->nchildren; i++)
+		ice_columns__clear(&b->children[i]);
+	b->length = 0;
+	b->null_count = 0;
+	ice_buf__clear(&b->validity);
+	ice_buf__clear(&b->values);
+	ice_buf__clear(&b->offsets);
+	ice_buf__clear(&b->data);
+}
+
+void ice_columns__trim(col_builder *b)
+{
+	for (size_t i = 0; i < b->nchildren; i++)
+		ice_columns__trim(&b->children[i]);
+	if (b->length == 0) {
+		ice_buf__free(&b->validity);
+		ice_buf__free(&b->values);
+		ice_buf__free(&b->offsets);
+		ice_buf__free(&b->data);
+	}
 }
 
 int ice_columns__init(col_builder *b, const ice_type *t, const char *name)
