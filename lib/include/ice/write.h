@@ -99,7 +99,9 @@ typedef struct ice_write_options {
 	bool no_sort;
 	/* Threads parsing, routing, encoding and compressing in parallel, the
 	 * caller's included (0: one per processor online; 1: only the
-	 * caller's). The files written are the same whatever the number. */
+	 * caller's). The rows written are the same whatever the number; row
+	 * group boundaries may differ, since each thread's scratch counts
+	 * against max_buffered_bytes. */
 	int threads;
 	/* Text values: spaces and tabs around unquoted fields dropped (else a
 	 * number with spaces is refused, saying so); decimals with more digits
