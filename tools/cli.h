@@ -197,6 +197,7 @@ CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
 CLI_COMMAND(catalog);
+CLI_COMMAND(serve);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

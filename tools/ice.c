@@ -139,24 +139,30 @@ const cli_command cli_commands[] = {
 	 "--schema-from infers one from a CSV header and sample rows, or a Parquet file.\n"
 	 "--partition: 'day(ts), bucket(16, id), truncate(4, name), x' (identity; year, month,\n"
 	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n", ICE_TABLE_USE_CREATE},
-	{"append", cmd_append, "append CSV, JSON Lines or Parquet input as one snapshot",
-	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN]\n"
-	 "                  [--no-header] [--reject-file FILE] [--branch NAME] [--no-sort]\n"
-	 "                  [--memory SIZE] [--threads N] [--json]\n"
+	{"append", cmd_append, "append CSV, JSON, PostgreSQL text or Parquet input as one snapshot",
+	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|pgtext|parquet] [--delimiter C]\n"
+	 "                  [--null TOKEN] [--no-header] [--header] [--reject-file FILE]\n"
+	 "                  [--max-rejects N] [--trim] [--round-decimals] [--branch NAME] [--no-sort]\n"
+	 "                  [--memory SIZE] [--threads N] [--progress] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
-	 "otherwise; else the format follows the extension) to the table's schema, write\n"
-	 "them as Parquet data files per partition, and commit one snapshot. CSV files\n"
-	 "have a header naming columns unless --no-header (schema order); an unquoted\n"
-	 "field equal to --null (default: empty) is null. A value that does not convert\n"
-	 "fails the append naming file, line and column, unless --reject-file takes the\n"
-	 "row. --branch commits to that branch instead of main. A table with a sort\n"
-	 "order gets sorted files (runs of half of --memory, default 256M, the bytes\n"
-	 "of rows buffered across partitions) unless --no-sort. --threads: threads\n"
-	 "parsing, encoding and compressing (default 0: one per core; the files are\n"
-	 "the same whatever the number).\n"
-	 "Prints one summary line (--json: a report). Exit 3: conflict after\n"
-	 "retries; 4: commit state unknown.\n", ICE_TABLE_USE_WRITE},
+	 "otherwise; else the format follows the extension; .gz and .zst, or gzip/zstd\n"
+	 "data on standard input, are decompressed) to the table's schema, write them\n"
+	 "as Parquet data files per partition, and commit one snapshot. CSV files have\n"
+	 "a header naming columns unless --no-header (schema order); an unquoted field\n"
+	 "equal to --null (default: empty) is null. pgtext is PostgreSQL's COPY text\n"
+	 "format (tab, \\N, backslash escapes; no header unless --header). JSON input\n"
+	 "is one object per line or an array of objects. A value that does not convert\n"
+	 "fails the append naming file, line, column and why, unless --reject-file takes\n"
+	 "the row (reasons in FILE.errors.jsonl; --max-rejects N fails past N). --trim\n"
+	 "drops spaces around unquoted values; --round-decimals rounds extra decimal\n"
+	 "digits half up. --branch commits to that branch instead of main. A table with\n"
+	 "a sort order gets sorted files (runs of half of --memory, default 256M, the\n"
+	 "bytes held across partitions) unless --no-sort. --threads: threads parsing,\n"
+	 "encoding and compressing (default 0: one per core). Progress shows on a\n"
+	 "terminal; --progress writes a line every 5 s (for logs); -q silences it.\n"
+	 "Prints one summary line (--json: a report). No row: nothing committed, exit 0,\n"
+	 "said on stderr. Exit 3: conflict after retries; 4: commit state unknown.\n", ICE_TABLE_USE_WRITE},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
 	 "Usage: ice add-files TABLE FILE.parquet... [--json]\n"
 	 "\n"
@@ -261,6 +267,21 @@ const cli_command cli_commands[] = {
 	 "into manifests of up to commit.manifest.target-size-bytes (8 MiB), as one\n"
 	 "'replace' snapshot. Files keep their snapshot ids and sequence numbers; no data\n"
 	 "file is read or written. A table already packed commits nothing.\n", ICE_TABLE_USE_WRITE},
+	{"serve", cmd_serve, "serve the catalog to Spark, Trino, PyIceberg, DuckDB: an Iceberg REST catalog server",
+	 "Usage: ice serve [--catalog WAREHOUSE] [--listen HOST:PORT] [--config FILE] [--auth none|bearer]\n"
+	 "                 [--access-log FILE|-|none] [--grace SECONDS] [--set KEY=VALUE]... [--json]\n"
+	 "\n"
+	 "Serve the warehouse as an Iceberg REST catalog (the REST OpenAPI spec's catalog\n"
+	 "endpoints: config, OAuth2 tokens, namespaces, tables, commits, multi-table\n"
+	 "transactions, metrics). Commits are checked and applied by the metadata builder\n"
+	 "and published without replacing a file, so concurrent writers never both win.\n"
+	 "Listens on 127.0.0.1:8181 unless told otherwise; authentication may be off\n"
+	 "(--auth none) only on a loopback address. The configuration file (and --set)\n"
+	 "holds tokens, OAuth2 clients, grants, TLS certificate and key, vended\n"
+	 "credentials and limits: see docs/commands/serve.md. Prints the port it listens\n"
+	 "on, then one access log line per request to stderr (or --access-log FILE).\n"
+	 "SIGTERM or SIGINT: stop taking connections, let requests in flight finish (up\n"
+	 "to --grace seconds, 30), exit 0.\n", 0},
 	{NULL, NULL, NULL, NULL, 0},
 };
 
