@@ -273,7 +273,7 @@ int ice_pathset__add(ice_pathset *s, const char *key, size_t len, uint8_t tag, s
 	if (added_out)
 		*added_out = false;
 	if (s->sealed)
-		return ice_error__set(ICE_ERROR, ICE_ERRCLASS_INVALID, "path set: adding after sealing");
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "path set: adding after sealing");
 	if (len > ICE_PATHSET_MAX_KEY)
 		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%.200s...: path longer than %d bytes", key,
 		                      ICE_PATHSET_MAX_KEY);
