@@ -135,3 +135,126 @@ def peers_agree_everywhere(table_dir):
         assert a == b, f"snapshot {sid}: PyIceberg {a} != DuckDB {b}"
         out[sid] = a
     return out
+
+
+# ---- path-rewritten copies of a table ---------------------------------------------------
+
+
+def _read_avro(p):
+    with open(p, "rb") as f:
+        reader = fastavro.reader(f)
+        return reader.writer_schema, dict(reader.metadata), list(reader)
+
+
+def _write_avro(p, schema, meta, records):
+    keep = {k: v for k, v in meta.items() if not k.startswith("avro.")}
+    codec = meta.get("avro.codec", "null")
+    with open(p, "wb") as f:
+        fastavro.writer(f, fastavro.parse_schema(schema), records, metadata=keep,
+                        codec="deflate" if codec != "null" else "null")
+
+
+def copy_table(src, dst):
+    """Copy table directory `src` to `dst` so that the copy's metadata names
+    the copy's files: every string in metadata JSON, manifest lists and
+    manifests naming a path under `src` (plain or file:) is rewritten
+    (manifest lengths follow), and position delete files are written again
+    with the copy's data file paths (sizes and bounds follow). Other files,
+    hidden ones included, are copied as they are."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src, dst = str(pathlib.Path(src).resolve()), str(pathlib.Path(dst).resolve())
+
+    def loc(s):
+        if isinstance(s, str):
+            if s.endswith(src) and (len(s) == len(src) or s[-len(src) - 1] in ":/"):
+                return s[: len(s) - len(src)] + dst
+            return s.replace(src + "/", dst + "/")
+        return s
+
+    def deep(v):
+        if isinstance(v, str):
+            return loc(v)
+        if isinstance(v, list):
+            return [deep(x) for x in v]
+        if isinstance(v, dict):
+            return {k: deep(x) for k, x in v.items()}
+        return v
+
+    def drop_checksum(path):
+        """Hadoop's checksum of a file written again would no longer match."""
+        crc = pathlib.Path(path).parent / f".{pathlib.Path(path).name}.crc"
+        if crc.exists():
+            crc.unlink()
+
+    for p in sorted(pathlib.Path(src).rglob("*")):
+        if p.is_dir():
+            continue
+        out = pathlib.Path(dst) / p.relative_to(src)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if p.name.endswith(".metadata.json") and not p.name.startswith("."):
+            out.write_text(json.dumps(deep(json.loads(p.read_text())), indent=2))
+        else:
+            shutil.copyfile(p, out)
+    for p in pathlib.Path(dst).rglob("*.metadata.json"):
+        drop_checksum(p)
+    avros = [p for p in sorted(pathlib.Path(dst).rglob("*.avro")) if not p.name.startswith(".")]
+    parsed = {p: _read_avro(p) for p in avros}
+    # position delete files name data files: write them again
+    rewritten = {}
+    for p, (_, _, records) in parsed.items():
+        for r in records:
+            df = r.get("data_file")
+            if isinstance(df, dict) and df.get("content") == 1 and str(df.get("file_format", "")).lower() == "parquet":
+                path = local(loc(df["file_path"]))
+                if path in rewritten or not os.path.exists(path):
+                    continue
+                table = pq.read_table(path)
+                idx = next(i for i, f in enumerate(table.schema)
+                           if (f.metadata or {}).get(b"PARQUET:field_id") == b"2147483546" or f.name == "file_path")
+                paths = [loc(x) for x in table.column(idx).to_pylist()]
+                table = table.set_column(idx, table.schema.field(idx), pa.array(paths, pa.string()))
+                pq.write_table(table, path)
+                drop_checksum(path)
+                rewritten[path] = (os.path.getsize(path), min(paths, default=None), max(paths, default=None))
+    # deletion vector files name their data files in the Puffin footer
+    for p in sorted(pathlib.Path(dst).rglob("*.puffin")):
+        if p.name.startswith("."):
+            continue
+        data = p.read_bytes()
+        size, flags = int.from_bytes(data[-12:-8], "little"), int.from_bytes(data[-8:-4], "little")
+        assert flags & 1 == 0, "compressed Puffin footers are not rewritten here"
+        start = len(data) - 12 - size
+        footer = deep(json.loads(data[start:start + size]))
+        payload = json.dumps(footer).encode()
+        p.write_bytes(data[:start] + payload + len(payload).to_bytes(4, "little") + data[-8:])
+        drop_checksum(p)
+        rewritten[str(p)] = (p.stat().st_size, None, None)
+    # manifests, then manifest lists (with the manifests' new lengths)
+    for lists in (False, True):
+        for p, (schema, meta, records) in parsed.items():
+            if lists != any("manifest_path" in r for r in records):
+                continue
+            for r in records:
+                if "manifest_path" in r:
+                    r["manifest_path"] = loc(r["manifest_path"])
+                    if os.path.exists(local(r["manifest_path"])):
+                        r["manifest_length"] = os.path.getsize(local(r["manifest_path"]))
+                df = r.get("data_file")
+                if isinstance(df, dict):
+                    df["file_path"] = loc(df["file_path"])
+                    if df.get("referenced_data_file"):
+                        df["referenced_data_file"] = loc(df["referenced_data_file"])
+                    if local(df["file_path"]) in rewritten:
+                        size, lo, hi = rewritten[local(df["file_path"])]
+                        df["file_size_in_bytes"] = size
+                        for which, v in (("lower_bounds", lo), ("upper_bounds", hi)):
+                            for b in df.get(which) or []:
+                                if b["key"] == 2147483546 and v is not None:
+                                    b["value"] = v.encode()
+            _write_avro(p, schema, meta, records)
+            drop_checksum(p)
+    return dst
