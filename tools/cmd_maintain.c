@@ -25,7 +25,12 @@ enum {
 	OPT_FORCE,
 };
 
-/* ---- shared: times, progress, file lists ------------------------------------------- */
+/* ---- shared: options, times, progress, file lists ------------------------------------ */
+
+/* The options both commands take besides the common ones. */
+#define MAINTAIN_OPTIONS                                                                       \
+	{"older-than", required_argument, NULL, OPT_OLDER_THAN}, {"dry-run", no_argument, NULL, OPT_DRY_RUN}, \
+	    {"threads", required_argument, NULL, OPT_THREADS}
 
 /* --older-than: a duration before now (3d, 12h, 90m, 30s, 500ms) or a time
  * (epoch milliseconds or ISO-8601). */
@@ -151,6 +156,12 @@ static void print_counts(FILE *f, const ice_delete_counts *c)
 		fprintf(f, ", %lld could not be deleted", (long long)c->failed);
 }
 
+/* --older-than, --dry-run, --threads (both commands) and the common
+ * options: 1 when `opt` was one of them, with *rc an exit code to return
+ * now or 0 to go on. */
+static int shared_option(ice_cli *cli, const cli_command *cmd, int opt, bool *has_older_than, int64_t *older_than,
+                         bool *dry_run, int *threads, int *rc);
+
 static int common(ice_cli *cli, const cli_command *cmd, int opt, int *rc)
 {
 	*rc = cli_common_option(cli, cmd, opt, optarg);
@@ -160,6 +171,43 @@ static int common(ice_cli *cli, const cli_command *cmd, int opt, int *rc)
 		return 1;
 	}
 	return *rc != 0;
+}
+
+static int shared_option(ice_cli *cli, const cli_command *cmd, int opt, bool *has_older_than, int64_t *older_than,
+                         bool *dry_run, int *threads, int *rc)
+{
+	int64_t v = 0;
+	*rc = 0;
+	switch (opt) {
+	case OPT_OLDER_THAN:
+		if (!parse_older_than(optarg, now_ms(), older_than))
+			*rc = cli_usage_error(cmd, "--older-than wants a time (epoch ms or ISO-8601) or a duration (3d, 12h), not '%s'",
+			                      optarg);
+		*has_older_than = true;
+		return 1;
+	case OPT_DRY_RUN: *dry_run = true; return 1;
+	case OPT_THREADS:
+		if (!parse_count(optarg, 1, 256, &v))
+			*rc = cli_usage_error(cmd, "--threads wants a number from 1 to 256, not '%s'", optarg);
+		*threads = (int)v;
+		return 1;
+	case '?': *rc = cli_usage_error(cmd, "unknown option"); return 1;
+	default:
+		if (common(cli, cmd, opt, rc))
+			return 1;
+		return 0;
+	}
+}
+
+/* Progress on a terminal and the file list for --json / -v. */
+static void setup_output(ice_cli *cli, progress *prog, file_list *files, ice_maintain_progress_fn *progress_fn,
+                         void **progress_payload)
+{
+	if (!cli->quiet && isatty(STDERR_FILENO)) {
+		*progress_fn = show_progress;
+		*progress_payload = prog;
+	}
+	files->out = cli->out;
 }
 
 /* ---- expire-snapshots ------------------------------------------------------------ */
@@ -254,13 +302,11 @@ CLI_COMMAND(expire_snapshots)
 {
 	static const struct option options[] = {
 	    CLI_COMMON_OPTIONS,
-	    {"older-than", required_argument, NULL, OPT_OLDER_THAN},
+	    MAINTAIN_OPTIONS,
 	    {"retain-last", required_argument, NULL, OPT_RETAIN_LAST},
 	    {"snapshot-id", required_argument, NULL, OPT_SNAPSHOT_ID},
 	    {"keep-files", no_argument, NULL, OPT_KEEP_FILES},
 	    {"clean-metadata", no_argument, NULL, OPT_CLEAN_METADATA},
-	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	    {"threads", required_argument, NULL, OPT_THREADS},
 	    {NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("expire-snapshots");
@@ -271,13 +317,12 @@ CLI_COMMAND(expire_snapshots)
 	ice_expire_options_init(&o);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+		if (shared_option(cli, cmd, opt, &o.has_older_than_ms, &o.older_than_ms, &o.dry_run, &o.threads, &rc)) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (opt) {
-		case OPT_OLDER_THAN:
-			if (!parse_older_than(optarg, now_ms(), &o.older_than_ms))
-				return cli_usage_error(cmd, "--older-than wants a time (epoch ms or ISO-8601) or a duration (3d, 12h), not '%s'",
-				                       optarg);
-			o.has_older_than_ms = true;
-			break;
 		case OPT_RETAIN_LAST:
 			if (!parse_count(optarg, 1, INT32_MAX, &v))
 				return cli_usage_error(cmd, "--retain-last wants a number of at least 1, not '%s'", optarg);
@@ -296,16 +341,6 @@ CLI_COMMAND(expire_snapshots)
 			break;
 		case OPT_KEEP_FILES: o.keep_files = true; break;
 		case OPT_CLEAN_METADATA: o.clean_metadata = true; break;
-		case OPT_DRY_RUN: o.dry_run = true; break;
-		case OPT_THREADS:
-			if (!parse_count(optarg, 1, 256, &v))
-				return cli_usage_error(cmd, "--threads wants a number from 1 to 256, not '%s'", optarg);
-			o.threads = (int)v;
-			break;
-		case '?': return cli_usage_error(cmd, "unknown option");
-		default:
-			if (common(cli, cmd, opt, &rc))
-				return rc;
 		}
 	}
 	if (argc - optind != 1)
@@ -313,15 +348,11 @@ CLI_COMMAND(expire_snapshots)
 	o.snapshot_ids = ids;
 	o.n_snapshot_ids = nids;
 	progress prog = {"expire-snapshots", false};
-	if (!cli->quiet && isatty(STDERR_FILENO)) {
-		o.progress = show_progress;
-		o.progress_payload = &prog;
-	}
 	file_list files = {0};
+	setup_output(cli, &prog, &files, &o.progress, &o.progress_payload);
 	files.keep = cli->json && o.dry_run;
 	files.print = !cli->json && cli->verbose > 0;
 	files.verb = o.dry_run ? "would delete" : "deleted";
-	files.out = cli->out;
 	o.on_file = on_file;
 	o.file_payload = &files;
 
@@ -410,32 +441,28 @@ CLI_COMMAND(remove_orphan_files)
 {
 	static const struct option options[] = {
 	    CLI_COMMON_OPTIONS,
-	    {"older-than", required_argument, NULL, OPT_OLDER_THAN},
+	    MAINTAIN_OPTIONS,
 	    {"location", required_argument, NULL, OPT_LOCATION},
 	    {"prefix-mismatch", required_argument, NULL, OPT_PREFIX_MISMATCH},
 	    {"equal-schemes", required_argument, NULL, OPT_EQUAL_SCHEMES},
 	    {"equal-authorities", required_argument, NULL, OPT_EQUAL_AUTHORITIES},
 	    {"force", no_argument, NULL, OPT_FORCE},
-	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	    {"threads", required_argument, NULL, OPT_THREADS},
 	    {NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("remove-orphan-files");
 	ice_orphan_options o;
 	ice_name_alias schemes[64], authorities[64];
 	size_t nschemes = 0, nauthorities = 0;
-	int64_t v;
 	int opt, rc;
 	ice_orphan_options_init(&o);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+		if (shared_option(cli, cmd, opt, &o.has_older_than_ms, &o.older_than_ms, &o.dry_run, &o.threads, &rc)) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (opt) {
-		case OPT_OLDER_THAN:
-			if (!parse_older_than(optarg, now_ms(), &o.older_than_ms))
-				return cli_usage_error(cmd, "--older-than wants a time (epoch ms or ISO-8601) or a duration (3d, 12h), not '%s'",
-				                       optarg);
-			o.has_older_than_ms = true;
-			break;
 		case OPT_LOCATION: o.location = optarg; break;
 		case OPT_PREFIX_MISMATCH:
 			if (!strcmp(optarg, "error"))
@@ -456,16 +483,6 @@ CLI_COMMAND(remove_orphan_files)
 			break;
 		}
 		case OPT_FORCE: o.force = true; break;
-		case OPT_DRY_RUN: o.dry_run = true; break;
-		case OPT_THREADS:
-			if (!parse_count(optarg, 1, 256, &v))
-				return cli_usage_error(cmd, "--threads wants a number from 1 to 256, not '%s'", optarg);
-			o.threads = (int)v;
-			break;
-		case '?': return cli_usage_error(cmd, "unknown option");
-		default:
-			if (common(cli, cmd, opt, &rc))
-				return rc;
 		}
 	}
 	if (argc - optind != 1)
@@ -475,15 +492,11 @@ CLI_COMMAND(remove_orphan_files)
 	o.equal_authorities = authorities;
 	o.n_equal_authorities = nauthorities;
 	progress prog = {"remove-orphan-files", false};
-	if (!cli->quiet && isatty(STDERR_FILENO)) {
-		o.progress = show_progress;
-		o.progress_payload = &prog;
-	}
 	file_list files = {0};
+	setup_output(cli, &prog, &files, &o.progress, &o.progress_payload);
 	files.keep = cli->json;
 	files.print = !cli->json && (cli->verbose > 0 || o.dry_run) && !cli->quiet;
 	files.verb = o.dry_run ? "orphan" : "deleted";
-	files.out = cli->out;
 	o.on_file = on_file;
 	o.file_payload = &files;
 
@@ -517,59 +530,4 @@ CLI_COMMAND(remove_orphan_files)
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	return rc;
-}
-
-/* ---- until the shared argument parsers land ----------------------------------------- */
-
-bool cli_parse_duration(const char *s, int64_t *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	int64_t mult = 1;
-	if (end == s || v <= 0)
-		return false;
-	if (!*end || !strcmp(end, "ms"))
-		mult = 1;
-	else if (!strcmp(end, "s"))
-		mult = 1000;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		mult = 60000;
-	else if (!strcmp(end, "h"))
-		mult = 3600000;
-	else if (!strcmp(end, "d"))
-		mult = 86400000;
-	else
-		return false;
-	if (v > INT64_MAX / mult)
-		return false;
-	*out = (int64_t)v * mult;
-	return true;
-}
-
-bool cli_parse_time(const char *s, int64_t *ms)
-{
-	char *end;
-	ice_literal v;
-	ice_arena *arena = NULL;
-	bool ok = false;
-	if (*s) {
-		long long n = strtoll(s, &end, 10);
-		if (!*end) {
-			*ms = n;
-			return true;
-		}
-	}
-	static const ice_type_id tries[] = {ICE_TYPE_TIMESTAMPTZ, ICE_TYPE_TIMESTAMP, ICE_TYPE_DATE};
-	if (ice_arena_new(&arena) != 0)
-		return false;
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && !ok; i++) {
-		if (ice_literal_from_string(&v, ice_type_primitive(tries[i]), s, strlen(s), arena) != 0)
-			continue;
-		int64_t micros = tries[i] == ICE_TYPE_DATE ? (int64_t)v.v.i32 * INT64_C(86400000000) : v.v.i64;
-		*ms = micros / 1000 - (micros % 1000 < 0);
-		ok = true;
-	}
-	ice_arena_free(arena);
-	ice_error_clear();
-	return ok;
 }

@@ -67,6 +67,16 @@ bool ice_reach__seen(const ice_reach_walk *w, const char *path)
 	return ice_pathset__find(w->seen, path, strlen(path), NULL) == 0;
 }
 
+/* A file that is gone: skipped (counted as done) when that is allowed. */
+static bool skip_missing(ice_reach_walk *w, int rc, bool missing_ok)
+{
+	if (rc != ICE_ENOTFOUND || !missing_ok)
+		return false;
+	ice_error_clear();
+	ice_reach__progress_add(w->progress, 1);
+	return true;
+}
+
 /* ---- manifest lists ------------------------------------------------------------ */
 
 typedef struct lists_job {
@@ -115,11 +125,8 @@ static int read_one_list(void *ctx, size_t k)
 	const ice_snapshot *s = j->snapshots[j->todo[k]];
 	ice_manifest_list *list = NULL;
 	int rc = ice_manifest_list_read_snapshot(&list, w->io, w->md, s);
-	if (rc == ICE_ENOTFOUND && j->missing_ok) {
-		ice_error_clear();
-		ice_reach__progress_add(w->progress, 1);
+	if (skip_missing(w, rc, j->missing_ok))
 		return 0;
-	}
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&w->mu);
@@ -189,11 +196,8 @@ static int read_one_manifest(void *ctx, size_t k)
 	ice_manifest_reader *r;
 	const ice_manifest_entry *e;
 	int rc = ice_manifest_open(&r, w->io, w->md, mf);
-	if (rc == ICE_ENOTFOUND && j->missing_ok) {
-		ice_error_clear();
-		ice_reach__progress_add(w->progress, 1);
+	if (skip_missing(w, rc, j->missing_ok))
 		return 0;
-	}
 	if (rc)
 		return rc;
 	while ((rc = ice_manifest_next(r, &e)) == 0) {

@@ -9,8 +9,7 @@ import os
 import pathlib
 import shutil
 
-import fastavro
-from maintain_support import (age, age_tree, assert_whole, disk_files, history, ice, ice_fails, ice_ok, metadata,
+from maintain_support import (_read_avro, _write_avro, age, age_tree, assert_whole, disk_files, history, ice, ice_fails, ice_ok, metadata,
                               peers_agree_everywhere, reachable, write_csv)
 
 DAY = 86400
@@ -110,15 +109,10 @@ def test_location_inside_the_table_only(tmp_path):
 
 def _rewrite_manifest_paths(manifest, fn):
     """Rewrite the file_path of every entry of a manifest in place."""
-    with open(manifest, "rb") as f:
-        reader = fastavro.reader(f)
-        schema, meta, records = reader.writer_schema, dict(reader.metadata), list(reader)
+    schema, meta, records = _read_avro(manifest)
     for r in records:
         r["data_file"]["file_path"] = fn(r["data_file"]["file_path"])
-    meta.pop("avro.schema", None)
-    codec = meta.pop("avro.codec", "null")
-    with open(manifest, "wb") as f:
-        fastavro.writer(f, schema, records, codec=codec, metadata=meta)
+    _write_avro(manifest, schema, meta, records)
 
 
 def _set_location(t, location):

@@ -288,19 +288,6 @@ static bool errno_is_exist(void)
 	return errno == EEXIST;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static int count_cb(const ice_io_file_info *f, void *payload)
 {
 	(void)f;
@@ -333,7 +320,7 @@ static int make_table(ice_io *io, const char *dir)
 	ice_table *t = NULL;
 	char csv[300];
 	int rc;
-	rm_tree(dir);
+	ice_test_rm_tree(dir);
 	if ((rc = ice_schema_parse_dsl(&schema, "id long, name string")) != 0)
 		return rc;
 	ice_table_create_options_init(&co);
@@ -384,7 +371,7 @@ static int copy_tree(const char *from, const char *to)
 {
 	copy_from = from;
 	copy_to = to;
-	rm_tree(to);
+	ice_test_rm_tree(to);
 	return nftw(from, copy_entry, 16, FTW_PHYS);
 }
 
@@ -485,7 +472,7 @@ TEST(test_maintain_expire__end_to_end)
 	CHECK(orep.orphans == 1 && orep.files.deleted[ICE_FILE_OTHER] == 1 && orep.files_hidden == 1);
 	CHECK(all_reachable_exist(io, dir));
 	ice_table_free(t);
-	rm_tree(dir);
+	ice_test_rm_tree(dir);
 	ice_io_free(io);
 }
 
@@ -554,8 +541,8 @@ TEST(test_maintain_expire__every_allocation_failure)
 		ice_error_clear();
 		CHECK(n < 100000);
 	}
-	rm_tree(dir);
-	rm_tree(pristine);
+	ice_test_rm_tree(dir);
+	ice_test_rm_tree(pristine);
 	ice_io_free(io);
 }
 
@@ -594,6 +581,6 @@ TEST(test_maintain_orphans__every_allocation_failure)
 		}
 		CHECK(n < 100000);
 	}
-	rm_tree(dir);
+	ice_test_rm_tree(dir);
 	ice_io_free(io);
 }
