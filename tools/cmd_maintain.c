@@ -193,9 +193,9 @@ static int shared_option(ice_cli *cli, const cli_command *cmd, int opt, bool *ha
 		return 1;
 	case '?': *rc = cli_usage_error(cmd, "unknown option"); return 1;
 	default:
-		if (common(cli, cmd, opt, rc))
-			return 1;
-		return 0;
+		if (opt >= OPT_FIRST_COMMAND_OPTION)
+			return 0; /* the command's own */
+		return common(cli, cmd, opt, rc) ? 1 : 0;
 	}
 }
 

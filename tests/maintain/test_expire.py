@@ -204,3 +204,45 @@ def test_older_than_accepts_times_and_durations(tmp_path):
     ms = metadata(t)["snapshots"][1]["timestamp-ms"]
     # epoch milliseconds: strictly older goes
     assert expire(t, "--older-than", str(ms), "--dry-run")["expired-snapshot-ids"] == [ids[0]]
+
+
+def _stderr_on_a_terminal(*args):
+    """Run ice with standard error on a pseudo-terminal; (stdout, what the
+    terminal got)."""
+    import os
+    import pty
+    import subprocess
+
+    from maintain_support import ice_bin
+    master, slave = pty.openpty()
+    p = subprocess.Popen([ice_bin(), *map(str, args)], stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = p.stdout.read().decode()
+    assert p.wait() == 0, seen
+    os.close(master)
+    return out, seen.decode()
+
+
+def test_progress_on_a_terminal(tmp_path):
+    t = str(tmp_path / "t")
+    history(t, tmp_path, appends=4, delete_ids=(0,))
+    out, tty = _stderr_on_a_terminal("expire-snapshots", t, "--older-than", "0s")
+    for phase in ("reading manifest lists", "reading manifests", "deleting"):
+        assert f"\rexpire-snapshots: {phase}" in tty.replace("\x1b[K", ""), tty
+    assert tty.endswith("\r\x1b[K")  # the line is cleared before the summary
+    assert out.startswith(f"{t}: 4 snapshots expired, 1 kept")
+    age_tree(t, 4 * 86400)
+    out, tty = _stderr_on_a_terminal("remove-orphan-files", t)
+    assert "\rremove-orphan-files: listing" in tty.replace("\x1b[K", "") and tty.endswith("\r\x1b[K")
+    # quiet: no progress
+    out, tty = _stderr_on_a_terminal("remove-orphan-files", t, "-q")
+    assert tty == "" and out == ""
