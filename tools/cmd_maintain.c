@@ -157,8 +157,8 @@ static void print_counts(FILE *f, const ice_delete_counts *c)
 }
 
 /* --older-than, --dry-run, --threads (both commands) and the common
- * options: 1 when `opt` was one of them, with *rc an exit code to return
- * now or 0 to go on. */
+ * options: 0 when `opt` is none of them, 1 when handled, 2 when the
+ * command ends now with exit code *rc (a usage error, --help). */
 static int shared_option(ice_cli *cli, const cli_command *cmd, int opt, bool *has_older_than, int64_t *older_than,
                          bool *dry_run, int *threads, int *rc);
 
@@ -180,22 +180,27 @@ static int shared_option(ice_cli *cli, const cli_command *cmd, int opt, bool *ha
 	*rc = 0;
 	switch (opt) {
 	case OPT_OLDER_THAN:
-		if (!parse_older_than(optarg, now_ms(), older_than))
+		if (!parse_older_than(optarg, now_ms(), older_than)) {
 			*rc = cli_usage_error(cmd, "--older-than wants a time (epoch ms or ISO-8601) or a duration (3d, 12h), not '%s'",
 			                      optarg);
+			return 2;
+		}
 		*has_older_than = true;
 		return 1;
 	case OPT_DRY_RUN: *dry_run = true; return 1;
 	case OPT_THREADS:
-		if (!parse_count(optarg, 1, 256, &v))
+		if (!parse_count(optarg, 1, 256, &v)) {
 			*rc = cli_usage_error(cmd, "--threads wants a number from 1 to 256, not '%s'", optarg);
+			return 2;
+		}
 		*threads = (int)v;
 		return 1;
-	case '?': *rc = cli_usage_error(cmd, "unknown option"); return 1;
+	case '?': *rc = cli_usage_error(cmd, "unknown option"); return 2;
 	default:
 		if (opt >= OPT_FIRST_COMMAND_OPTION)
 			return 0; /* the command's own */
-		return common(cli, cmd, opt, rc) ? 1 : 0;
+		/* common options: handled (go on), or --help / a bad value (end) */
+		return common(cli, cmd, opt, rc) ? 2 : 1;
 	}
 }
 
@@ -317,11 +322,11 @@ CLI_COMMAND(expire_snapshots)
 	ice_expire_options_init(&o);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
-		if (shared_option(cli, cmd, opt, &o.has_older_than_ms, &o.older_than_ms, &o.dry_run, &o.threads, &rc)) {
-			if (rc)
-				return rc;
+		int shared = shared_option(cli, cmd, opt, &o.has_older_than_ms, &o.older_than_ms, &o.dry_run, &o.threads, &rc);
+		if (shared == 2)
+			return rc;
+		if (shared)
 			continue;
-		}
 		switch (opt) {
 		case OPT_RETAIN_LAST:
 			if (!parse_count(optarg, 1, INT32_MAX, &v))
@@ -457,11 +462,11 @@ CLI_COMMAND(remove_orphan_files)
 	ice_orphan_options_init(&o);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
-		if (shared_option(cli, cmd, opt, &o.has_older_than_ms, &o.older_than_ms, &o.dry_run, &o.threads, &rc)) {
-			if (rc)
-				return rc;
+		int shared = shared_option(cli, cmd, opt, &o.has_older_than_ms, &o.older_than_ms, &o.dry_run, &o.threads, &rc);
+		if (shared == 2)
+			return rc;
+		if (shared)
 			continue;
-		}
 		switch (opt) {
 		case OPT_LOCATION: o.location = optarg; break;
 		case OPT_PREFIX_MISMATCH:

@@ -115,8 +115,9 @@ def main():
     out = pathlib.Path(a.dir)
     shutil.rmtree(out, ignore_errors=True)
     wh = out / "wh"
-    print(f"tables under {out} ({sh('df', '-hT', str(REPO)).stdout.splitlines()[-1].split()[1]} file system "
-          f"for {REPO}; {os.cpu_count()} cores)")
+    wh.mkdir(parents=True)
+    print(f"tables under {out} ({sh('df', '-hT', str(wh)).stdout.splitlines()[-1].split()[1]} file system; "
+          f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f})")
 
     # ---- expire -----------------------------------------------------------------------------
     t = time.perf_counter()

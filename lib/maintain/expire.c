@@ -49,6 +49,7 @@ typedef struct expire_op {
 	const ice_io *io;
 	int64_t now;
 	ice_expiry_plan plan;
+	const ice_table_metadata *planned; /* the base the plan was made for */
 	int64_t snapshots_before;
 } expire_op;
 
@@ -56,10 +57,16 @@ static int apply(ice_commit_ctx *ctx, const ice_table_metadata *base, ice_metada
 {
 	expire_op *e = payload;
 	int rc;
-	ice_expiry__plan_free(&e->plan);
 	e->snapshots_before = (int64_t)ice_table_metadata_snapshot_count(base);
-	if ((rc = ice_expiry__plan(&e->plan, base, e->io, e->o, e->now)) != 0)
-		return rc;
+	/* The first attempt's base is the metadata the plan was made for (no
+	 * refresh comes between); a retry plans again on the new base. */
+	if (!(ctx && ice_commit_attempt(ctx) == 0 && e->planned == base)) {
+		ice_expiry__plan_free(&e->plan);
+		e->planned = NULL;
+		if ((rc = ice_expiry__plan(&e->plan, base, e->io, e->o, e->now)) != 0)
+			return rc;
+		e->planned = base;
+	}
 	/* The refs that stay must still point where they did: a concurrent
 	 * rollback or branch move is a conflict, not something to expire. */
 	for (size_t k = 0; ctx && k < e->plan.nkept_refs; k++) {
@@ -341,6 +348,7 @@ int ice_table_expire_snapshots(ice_table *table, const ice_expire_options *opts,
 	/* Nothing to change: no commit (and no new metadata version). */
 	if ((rc = ice_expiry__plan(&e.plan, md, e.io, opts, e.now)) != 0)
 		goto done;
+	e.planned = md;
 	if (ice_expiry__plan_empty(&e.plan)) {
 		e.snapshots_before = (int64_t)ice_table_metadata_snapshot_count(md);
 		rc = fill_report(report, &e, md);
