@@ -129,6 +129,7 @@ CLI_COMMAND(remove_orphan_files);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
+CLI_COMMAND(serve);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);
