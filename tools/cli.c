@@ -132,3 +132,4 @@ const char *cli_format_ms(int64_t ms, char *out)
 	         tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 	return out;
 }
+
