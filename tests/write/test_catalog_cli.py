@@ -33,7 +33,7 @@ def test_namespaces_tables_and_purge(tmp_path):
         pa.field("s", pa.string(), metadata={"PARQUET:field_id": "2"})])), ext)
     ice_ok(*c, "add-files", "db.events", ext)
     r = ice_ok(*c, "--json", "drop", "db.events", "--purge").json()
-    assert r["files-outside"] == 1 and r["files-left"] == 0 and r["files-deleted"] > 10
+    assert r["files_outside"] == 1 and r["files_left"] == 0 and r["files_deleted"] > 10
     assert ext.exists()
     assert not (wh / "db" / "events").exists()
     ice_fails(1, *c, "drop", "db.events")
