@@ -46,8 +46,8 @@ def test_deletes_read_by_peers(tmp_path, version, mode):
         if not gone:
             assert not r["committed"] and len(metadata(t)["snapshots"]) == before
             continue
-        expected[r["snapshot-id"]] = list(state)
-        summary = snapshot(metadata(t), r["snapshot-id"])["summary"]
+        expected[r["snapshot_id"]] = list(state)
+        summary = snapshot(metadata(t), r["snapshot_id"])["summary"]
         live = int(summary["total-records"]) - int(summary.get("total-position-deletes", 0))
         assert live == len(state), summary
         if r["files_rewritten"]:
@@ -83,8 +83,8 @@ def test_overwrites_read_by_peers(tmp_path):
         r = ice_ok("--json", "overwrite", t, new, *args).json()
         assert r["committed"] and r["rows_added"] == 2
         state = [x for x in state if keep(x)] + added
-        expected[r["snapshot-id"]] = list(state)
-        summary = snapshot(metadata(t), r["snapshot-id"])["summary"]
+        expected[r["snapshot_id"]] = list(state)
+        summary = snapshot(metadata(t), r["snapshot_id"])["summary"]
         assert summary["operation"] == "overwrite"
         assert summary.get("replace-partitions") == ("true" if args == ("--dynamic",) else None)
     for sid, want in expected.items():
@@ -208,7 +208,7 @@ def test_rewrite_manifests_read_by_peers(tmp_path):
     state = [r for r in state if r["id"] >= 5]
     r = ice_ok("--json", "rewrite-manifests", t).json()
     assert r["committed"] and r["manifests_before"] == 7 and r["manifests_after"] == 2  # data + deletes
-    summary = snapshot(metadata(t), r["snapshot-id"])["summary"]
-    assert summary["operation"] == "replace" and summary["manifests_replaced"] == "6"
-    peers_agree(t, r["snapshot-id"], state)
+    summary = snapshot(metadata(t), r["snapshot_id"])["summary"]
+    assert summary["operation"] == "replace" and summary["manifests-replaced"] == "6"
+    peers_agree(t, r["snapshot_id"], state)
     assert not ice_ok("--json", "rewrite-manifests", t).json()["committed"]

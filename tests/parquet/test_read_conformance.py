@@ -150,7 +150,7 @@ def test_schema_and_metadata(path):
         top = {f["name"]: f for f in schema["schema"]}
         for field in arrow_schema:
             fid = (field.metadata or {}).get(b"PARQUET:field_id")
-            assert top[field.name]["field-id"] == (int(fid) if fid else None), field.name
+            assert top[field.name]["field_id"] == (int(fid) if fid else None), field.name
 
 
 MULTI = [p for p in GOOD if p.name not in DUCKDB_REFERENCE | PYARROW_BATCHES and

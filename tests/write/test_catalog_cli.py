@@ -14,7 +14,7 @@ def test_namespaces_tables_and_purge(tmp_path):
     ice_ok(*c, "namespace", "create", "db.sub")
     assert ice_ok(*c, "--json", "namespace", "list").json() == {"namespaces": ["db"]}
     assert ice_ok(*c, "namespace", "list", "db").out == "db.sub\n"
-    props = ice_ok(*c, "--json", "namespace", "properties", "db", "--set", "k=v", "--remove", "owner").json()
+    props = ice_ok(*c, "--json", "namespace", "properties", "db", "--set", "k=v", "--remove", "owner").json()["properties"]
     assert props["k"] == "v" and "owner" not in props and props["location"].endswith("/wh/db")
     ice_ok(*c, "create", "db.events", "--schema", "id long, s string", "--partition", "s")
     (tmp_path / "a.csv").write_text("id,s\n1,a\n2,b\n")
