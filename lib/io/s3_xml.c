@@ -135,10 +135,14 @@ static int entity(xml_parser *x)
 static ice_s3_xml *new_node(xml_parser *x, const char *name, size_t n)
 {
 	ice_s3_xml *node;
-	const char *colon = memchr(name, ':', n);
+	const char *colon = memrchr(name, ':', n);
 	if (colon) {
 		n -= (size_t)(colon + 1 - name);
 		name = colon + 1;
+	}
+	if (!n) {
+		xml_fail(x, "element without a name");
+		return NULL;
 	}
 	if (++x->nodes > MAX_NODES) {
 		xml_fail(x, "too many elements");
