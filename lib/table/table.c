@@ -20,6 +20,7 @@
 #include "util/error.h"
 #include "util/strutil.h"
 #include "util/uuid.h"
+#include "write/location.h"
 
 struct ice_table {
 	const ice_io *io;          /* base_io, or the latest of owned_ios */
@@ -367,6 +368,10 @@ static int attempt_once(ice_table *t, const ice_operation *op, ice_commit_ctx *c
 	*next_out = NULL;
 	*loc_out = NULL;
 	*retryable_out = false;
+	/* Manifests and lists go under the location: a relative one would put
+	 * them wherever the writer runs. */
+	if ((rc = ice_write__check_table_location(t->md)) != 0)
+		return ice_error__prefix("%s", t->metadata_location);
 	if ((rc = ice_metadata_builder_new(&b, t->md)) != 0)
 		return rc;
 	if ((rc = ice_metadata_builder_set_previous_location(b, t->metadata_location)) != 0)
