@@ -452,32 +452,20 @@ typedef struct get_state {
 	s3_call call;
 	char range[64];
 	ice_s3_get *g;
-	uint64_t skip; /* a server that ignored Range: bytes before ours */
-	bool ranged;
 } get_state;
 
 static int get_sink(void *payload, uint64_t offset, const void *data, size_t len)
 {
 	get_state *st = payload;
 	ice_s3_get *g = st->g;
-	const uint8_t *p = data;
-	(void)offset;
+	/* A retried attempt starts again at 0. A server that ignores Range
+	 * (a 200 with the whole object) sends more than asked: an error. */
 	if (offset == 0)
 		g->got = 0;
-	/* Bytes before the range (a 200 where 206 was asked for) are dropped. */
-	uint64_t pos = offset;
-	if (pos < st->skip) {
-		uint64_t drop = st->skip - pos < len ? st->skip - pos : len;
-		p += drop;
-		len -= (size_t)drop;
-		pos += drop;
-	}
-	if (!len)
-		return 0;
 	if (g->got + len > g->len)
-		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: more bytes than the range asked for",
-		                      st->call.what);
-	memcpy((uint8_t *)g->dst + g->got, p, len);
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: more bytes than the range asked for (does the "
+		                      "server honour Range?)", st->call.what);
+	memcpy((uint8_t *)g->dst + g->got, data, len);
 	g->got += len;
 	return 0;
 }
@@ -541,7 +529,7 @@ int ice_s3__get_finish(ice_s3 *s3, ice_s3_get *g)
 				                    st->call.what, (unsigned long long)first, (unsigned long long)g->offset);
 		} else if (r.status == 200 && cl && ice_str__to_int64(cl, strlen(cl), &n) && n >= 0) {
 			g->size = (uint64_t)n;
-			if (st->skip == 0 && !g->suffix && g->offset > 0)
+			if (!g->suffix && g->offset > 0)
 				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: the server ignored the range",
 				                    st->call.what);
 		}

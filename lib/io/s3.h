@@ -63,6 +63,11 @@ typedef struct ice_s3_config {
  */
 int ice_s3_config__resolve(ice_s3_config *out, const ice_properties *props);
 void ice_s3_config__free(ice_s3_config *c);
+/* The same with a profile read from `text` (credentials-file syntax, or
+ * config-file syntax with `config_file`) instead of the profile files: for
+ * the fuzz target of the profile parser. */
+int ice_s3_config__from_profile_text(ice_s3_config *out, const char *text, size_t len, const char *name,
+                                     bool config_file);
 /* Whether a table's own properties may set `key` (tuning only: never where
  * requests go or with what credentials). */
 bool ice_s3_config__table_may_set(const char *key);

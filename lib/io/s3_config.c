@@ -155,8 +155,8 @@ static void profile_free(profile *p)
 
 static int take(char **dst, const char *v, size_t n)
 {
-	if (*dst)
-		return 0; /* the first setting in the section wins */
+	if (*dst || n == 0)
+		return 0; /* the first setting in the section wins; empty is unset */
 	return (*dst = ice__strndup(v, n)) ? 0 : ICE_ERROR;
 }
 
@@ -185,15 +185,12 @@ static bool section_is(const char *sec, size_t sn, const char *name, bool config
  * the config file; "key = value" lines; a "s3 =" line opens indented
  * sub-settings.
  */
-static int read_profile(profile *p, const char *path, const char *name, bool config_file)
+static int parse_profile(profile *p, const char *text, const char *name, bool config_file)
 {
-	char *text = read_small_file(path);
 	bool in = false, in_s3 = false;
 	int rc = 0;
-	if (!text)
-		return 0;
-	for (char *line = text; line && *line && !rc;) {
-		char *nl = strchr(line, '\n');
+	for (const char *line = text; line && *line && !rc;) {
+		const char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
 		const char *s = line;
 		bool indented = n && (line[0] == ' ' || line[0] == '\t');
@@ -240,10 +237,17 @@ static int read_profile(profile *p, const char *path, const char *name, bool con
 		KEY("ca_bundle", ca_bundle)
 #undef KEY
 	}
-	{
-		size_t len = strlen(text);
-		memset(text, 0, len); /* it may have held secrets */
-	}
+	return rc;
+}
+
+static int read_profile(profile *p, const char *path, const char *name, bool config_file)
+{
+	char *text = read_small_file(path);
+	int rc;
+	if (!text)
+		return 0;
+	rc = parse_profile(p, text, name, config_file);
+	memset(text, 0, strlen(text)); /* it may have held secrets */
 	ice__free(text);
 	return rc;
 }
@@ -298,7 +302,12 @@ static int set_endpoint(ice_s3_config *c, const char *v, const char *key)
 	}
 	if (!c->endpoint)
 		return ICE_ERROR;
-	if (strchr(c->endpoint + 8, '@'))
+	const char *sep = strstr(c->endpoint, "://");
+	const char *auth = sep ? sep + 3 : "";
+	size_t an = strcspn(auth, "/");
+	if (an == 0)
+		return bad(key, "no host in the endpoint URL");
+	if (memchr(auth, '@', an))
 		return bad(key, "credentials do not belong in the endpoint URL");
 	return 0;
 }
@@ -345,14 +354,48 @@ static int resolve_credentials(ice_s3_config *c, const ice_properties *props, co
 	return 0;
 }
 
+static int resolve_with(ice_s3_config *c, const ice_properties *props, profile *loaded);
+
 int ice_s3_config__resolve(ice_s3_config *c, const ice_properties *props)
 {
 	profile p;
-	int64_t n;
-	int b, rc;
-	const char *v;
+	int rc;
 	memset(c, 0, sizeof(*c));
 	memset(&p, 0, sizeof(p));
+	if ((rc = load_profile(&p)) != 0) {
+		profile_free(&p);
+		return rc;
+	}
+	return resolve_with(c, props, &p);
+}
+
+int ice_s3_config__from_profile_text(ice_s3_config *c, const char *text, size_t len, const char *name,
+                                     bool config_file)
+{
+	profile p;
+	char *copy = ice__strndup(text, len);
+	int rc;
+	memset(c, 0, sizeof(*c));
+	memset(&p, 0, sizeof(p));
+	if (!copy)
+		return ICE_ERROR;
+	rc = parse_profile(&p, copy, name, config_file);
+	ice__free(copy);
+	if (rc) {
+		profile_free(&p);
+		return rc;
+	}
+	return resolve_with(c, NULL, &p);
+}
+
+/* Resolves with the profile already read (freed here). */
+static int resolve_with(ice_s3_config *c, const ice_properties *props, profile *loaded)
+{
+	profile p = *loaded;
+	int64_t n;
+	int b, rc = 0;
+	const char *v;
+	memset(c, 0, sizeof(*c));
 	c->path_style = -1;
 	c->part_size = 32 * MIB;
 	c->threshold = 1.5;
@@ -361,8 +404,6 @@ int ice_s3_config__resolve(ice_s3_config *c, const ice_properties *props)
 	c->read_ahead = 64 * MIB;
 	c->conditional = ICE_S3_COND_AUTO;
 	c->http.retry = (ice_http_retry_policy)ICE_HTTP_RETRY_DEFAULT;
-	if ((rc = load_profile(&p)) != 0)
-		goto done;
 
 	/* Where. */
 	if ((v = prop(props, "s3.endpoint")) != NULL)
@@ -377,8 +418,8 @@ int ice_s3_config__resolve(ice_s3_config *c, const ice_properties *props)
 		rc = set_endpoint(c, p.endpoint, "aws profile endpoint_url");
 	if (rc)
 		goto done;
-	if (!(v = prop(props, "s3.region")) && !(v = prop(props, "client.region")) && !(v = env("AWS_REGION")) &&
-	    !(v = env("AWS_DEFAULT_REGION")) && !(v = p.region))
+	if ((!(v = prop(props, "s3.region")) || !*v) && (!(v = prop(props, "client.region")) || !*v) &&
+	    !(v = env("AWS_REGION")) && !(v = env("AWS_DEFAULT_REGION")) && !(v = p.region))
 		v = "us-east-1";
 	if ((rc = set_str(&c->region, v)) != 0)
 		goto done;

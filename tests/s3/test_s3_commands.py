@@ -152,3 +152,24 @@ def test_errors_name_location_operation_and_code(ice, moto, bucket):
     r = ice.run("scan", f"s3://{bucket}/x/metadata/v1.metadata.json",
                 env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
     assert r.code == 1 and "no AWS credentials" in r.err, r.err
+
+
+def test_table_properties_tune_but_never_redirect(ice, moto, bucket, tmp_path):
+    """A table's properties may tune its FileIO (retries, part size) but not
+    send its requests elsewhere or with other credentials."""
+    wh = f"s3://{bucket}/wh"
+    ice.ok("--catalog", wh, "create", "db.t", "--schema", "id long",
+           "--property", "s3.endpoint=http://127.0.0.1:1", "--property", "s3.access-key-id=AKIDFROMTABLE",
+           "--property", "s3.secret-access-key=FROMTABLE", "--property", "s3.retry.num-retries=0")
+    ice.ok("--catalog", wh, "append", "db.t", write_csv(tmp_path / "a.csv", ["id"], [(1,), (2,)]))
+    assert sorted_rows(ice.ok("scan", f"{wh}/db/t").out) == [["1"], ["2"]]
+
+
+def test_verbose_prints_requests_and_a_count(ice, moto, bucket, tmp_path):
+    wh = f"s3://{bucket}/wh"
+    ice.ok("--catalog", wh, "create", "db.t", "--schema", "id long")
+    r = ice.ok("-v", "scan", f"{wh}/db/t")
+    lines = r.err.splitlines()
+    assert any(ln.startswith(f"ice: {wh}/db/t/metadata/version-hint.text: GET: 200") for ln in lines), r.err
+    assert lines[-1].startswith("ice: object store: ") and " requests (0 retries)" in lines[-1], r.err
+    assert ice.ok("scan", f"{wh}/db/t").err == ""
