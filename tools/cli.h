@@ -122,6 +122,7 @@ CLI_COMMAND(rewrite_manifests);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
+CLI_COMMAND(serve);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 
@@ -113,7 +116,7 @@ const cli_command cli_commands[] = {
 	{"append", cmd_append, "append CSV, JSON Lines or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN]\n"
 	 "                  [--no-header] [--reject-file FILE] [--branch NAME] [--no-sort]\n"
-	 "                  [--memory SIZE] [--json]\n"
+	 "                  [--memory SIZE] [--threads N] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
 	 "otherwise; else the format follows the extension) to the table's schema, write\n"
@@ -123,7 +126,9 @@ const cli_command cli_commands[] = {
 	 "fails the append naming file, line and column, unless --reject-file takes the\n"
 	 "row. --branch commits to that branch instead of main. A table with a sort\n"
 	 "order gets sorted files (runs of half of --memory, default 256M, the bytes\n"
-	 "of rows buffered across partitions) unless --no-sort.\n"
+	 "of rows buffered across partitions) unless --no-sort. --threads: threads\n"
+	 "parsing, encoding and compressing (default 0: one per core; the files are\n"
+	 "the same whatever the number).\n"
 	 "Prints one summary line (--json: a report). Exit 3: conflict after\n"
 	 "retries; 4: commit state unknown.\n"},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
@@ -216,6 +221,21 @@ const cli_command cli_commands[] = {
 	 "into manifests of up to commit.manifest.target-size-bytes (8 MiB), as one\n"
 	 "'replace' snapshot. Files keep their snapshot ids and sequence numbers; no data\n"
 	 "file is read or written. A table already packed commits nothing.\n"},
+	{"serve", cmd_serve, "serve the catalog to Spark, Trino, PyIceberg, DuckDB: an Iceberg REST catalog server",
+	 "Usage: ice serve [--catalog WAREHOUSE] [--listen HOST:PORT] [--config FILE] [--auth none|bearer]\n"
+	 "                 [--access-log FILE|-|none] [--grace SECONDS] [--set KEY=VALUE]... [--json]\n"
+	 "\n"
+	 "Serve the warehouse as an Iceberg REST catalog (the REST OpenAPI spec's catalog\n"
+	 "endpoints: config, OAuth2 tokens, namespaces, tables, commits, multi-table\n"
+	 "transactions, metrics). Commits are checked and applied by the metadata builder\n"
+	 "and published without replacing a file, so concurrent writers never both win.\n"
+	 "Listens on 127.0.0.1:8181 unless told otherwise; authentication may be off\n"
+	 "(--auth none) only on a loopback address. The configuration file (and --set)\n"
+	 "holds tokens, OAuth2 clients, grants, TLS certificate and key, vended\n"
+	 "credentials and limits: see docs/commands/serve.md. Prints the port it listens\n"
+	 "on, then one access log line per request to stderr (or --access-log FILE).\n"
+	 "SIGTERM or SIGINT: stop taking connections, let requests in flight finish (up\n"
+	 "to --grace seconds, 30), exit 0.\n"},
 	{NULL, NULL, NULL, NULL},
 };
 
@@ -253,6 +273,12 @@ int main(int argc, char **argv)
 	ice_cli cli;
 	int i, rc;
 
+#ifdef __GLIBC__
+	/* One malloc arena: ice's threads hand buffers to one another (rows
+	 * copied on one thread, encoded on another), and per-thread arenas
+	 * would each keep what the other freed, beyond what --memory bounds. */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	memset(&cli, 0, sizeof(cli));
 	cli.out = stdout;
 	cli.catalog = getenv("ICE_CATALOG");
