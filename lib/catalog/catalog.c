@@ -85,17 +85,20 @@ char *ice_catalog_config_path(void)
 	return NULL;
 }
 
-/* The value of `key` in the config text, or NULL (allocated). */
-static int config_get(const char *text, size_t len, const char *path, const char *key, char **out)
+/* Calls fn(key, klen, value, vlen, payload) for each "key = value" line of
+ * the config text (blank lines and '#' comments skipped); stops at the first
+ * non-zero return. */
+typedef int (*config_fn)(const char *k, size_t klen, const char *v, size_t vlen, void *payload);
+
+static int config_foreach(const char *text, size_t len, const char *path, config_fn fn, void *payload)
 {
 	size_t line_no = 0;
 	const char *p = text, *end = text + len;
-	*out = NULL;
-	while (p < end) {
+	int rc = 0;
+	while (p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *line_end = nl ? nl : end;
 		const char *s = p;
-		size_t n = (size_t)(line_end - p);
+		size_t n = (size_t)((nl ? nl : end) - p);
 		line_no++;
 		p = nl ? nl + 1 : end;
 		ice_str__trim(&s, &n);
@@ -109,13 +112,36 @@ static int config_get(const char *text, size_t len, const char *path, const char
 		size_t klen = (size_t)(eq - s), vlen = n - klen - 1;
 		ice_str__trim(&k, &klen);
 		ice_str__trim(&v, &vlen);
-		if (klen == strlen(key) && memcmp(k, key, klen) == 0) {
-			ice__free(*out);
-			if (!(*out = ice__strndup(v, vlen)))
-				return ICE_ERROR;
-		}
+		rc = fn(k, klen, v, vlen, payload);
 	}
-	return 0;
+	return rc;
+}
+
+typedef struct get_state {
+	const char *key;
+	char *value;
+} get_state;
+
+static int get_one(const char *k, size_t klen, const char *v, size_t vlen, void *payload)
+{
+	get_state *g = payload;
+	if (klen != strlen(g->key) || memcmp(k, g->key, klen) != 0)
+		return 0;
+	ice__free(g->value); /* the last one wins */
+	return (g->value = ice__strndup(v, vlen)) ? 0 : ICE_ERROR;
+}
+
+/* The value of `key` in the config text, or NULL (allocated). */
+static int config_get(const char *text, size_t len, const char *path, const char *key, char **out)
+{
+	get_state g = {key, NULL};
+	int rc = config_foreach(text, len, path, get_one, &g);
+	if (rc) {
+		ice__free(g.value);
+		g.value = NULL;
+	}
+	*out = g.value;
+	return rc;
 }
 
 int ice_catalog_config_lookup(char **uri_out, const char *name)
@@ -178,51 +204,52 @@ static int config_read(char **path_out, uint8_t **data_out, size_t *len_out)
 	return rc;
 }
 
+typedef struct apply_state {
+	char prefix[512];
+	size_t plen;
+	ice_io *io;
+	const ice_io *compare;
+	size_t count;
+} apply_state;
+
+static int apply_one(const char *k, size_t klen, const char *v, size_t vlen, void *payload)
+{
+	apply_state *a = payload;
+	int rc = 0;
+	if (klen <= a->plen || memcmp(k, a->prefix, a->plen) != 0 ||
+	    (klen - a->plen == 3 && !memcmp(k + a->plen, "uri", 3)))
+		return 0;
+	char *key = ice__strndup(k + a->plen, klen - a->plen), *value = ice__strndup(v, vlen);
+	if (!key || !value) {
+		rc = ICE_ERROR;
+	} else if (strncmp(key, "s3.", 3) == 0 || strcmp(key, "client.region") == 0) {
+		const char *have = a->compare ? ice_io_property(a->compare, key) : NULL;
+		if (a->io)
+			rc = ice_io_set_property(a->io, key, value);
+		if (a->io || !have || strcmp(have, value) != 0)
+			a->count++;
+	}
+	if (value)
+		memset(value, 0, vlen); /* it may be a secret */
+	ice__free(key);
+	ice__free(value);
+	return rc;
+}
+
 /* Sets every FileIO property of catalog `name` on `io` (*count_out: how
  * many); with `io` NULL only counts those that `compare` does not have. */
 static int config_apply(const char *text, size_t len, const char *path, const char *name, ice_io *io,
                         const ice_io *compare, size_t *count_out)
 {
-	char prefix[512];
-	size_t plen, line_no = 0;
-	const char *p = text, *end = text + len;
-	int rc = 0;
-	*count_out = 0;
-	plen = (size_t)snprintf(prefix, sizeof(prefix), "catalog.%s.", name);
-	while (p < end && !rc) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *s = p;
-		size_t n = (size_t)((nl ? nl : end) - p);
-		line_no++;
-		p = nl ? nl + 1 : end;
-		ice_str__trim(&s, &n);
-		if (n == 0 || s[0] == '#')
-			continue;
-		const char *eq = memchr(s, '=', n);
-		if (!eq)
-			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "%s: line %zu: expected 'key = value'", path,
-			                      line_no);
-		const char *k = s, *v = eq + 1;
-		size_t klen = (size_t)(eq - s), vlen = n - klen - 1;
-		ice_str__trim(&k, &klen);
-		ice_str__trim(&v, &vlen);
-		if (klen <= plen || memcmp(k, prefix, plen) != 0 || (klen - plen == 3 && !memcmp(k + plen, "uri", 3)))
-			continue;
-		char *key = ice__strndup(k + plen, klen - plen), *value = ice__strndup(v, vlen);
-		if (!key || !value)
-			rc = ICE_ERROR;
-		else if (strncmp(key, "s3.", 3) == 0 || strcmp(key, "client.region") == 0) {
-			const char *have = compare ? ice_io_property(compare, key) : NULL;
-			if (io)
-				rc = ice_io_set_property(io, key, value);
-			if (io || !have || strcmp(have, value) != 0)
-				(*count_out)++;
-		}
-		if (value)
-			memset(value, 0, vlen);
-		ice__free(key);
-		ice__free(value);
-	}
+	apply_state a;
+	a.plen = (size_t)snprintf(a.prefix, sizeof(a.prefix), "catalog.%s.", name);
+	if (a.plen >= sizeof(a.prefix))
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "catalog name too long");
+	a.io = io;
+	a.compare = compare;
+	a.count = 0;
+	int rc = config_foreach(text, len, path, apply_one, &a);
+	*count_out = a.count;
 	return rc;
 }
 

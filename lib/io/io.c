@@ -755,20 +755,12 @@ int ice_io__list(const ice_io *io, const char *location, ice_arena *arena, ice_d
 void ice_io__delete_files(const ice_io *io, const char *const *locations, size_t n)
 {
 	/* Deleting must not replace the error that made the attempt fail. */
-	const ice_error *e = ice_error_last();
-	int code = e ? e->code : 0, klass = e ? e->klass : 0;
-	bool had = e != NULL, oom = e && ice_error__is_oom();
-	char msg[1024];
+	ice_error_saved saved;
 	if (!n)
 		return;
-	snprintf(msg, sizeof(msg), "%s", e ? e->message : "");
+	ice_error__save(&saved);
 	ice_io__delete_batch(io, locations, n);
-	if (oom)
-		ice_error__oom();
-	else if (had)
-		ice_error__set(code, klass, "%s", msg);
-	else
-		ice_error_clear();
+	ice_error__restore(&saved);
 }
 
 int ice_io__delete_batch(const ice_io *io, const char *const *locations, size_t n)

@@ -548,20 +548,12 @@ static void output_free(s3_output *o)
 static void s3_abort(ice_output *base)
 {
 	s3_output *o = (s3_output *)base;
-	const ice_error *e = ice_error_last();
-	int code = e ? e->code : 0, klass = e ? e->klass : 0;
-	bool had = e != NULL, oom = e && ice_error__is_oom();
-	char msg[1024];
-	snprintf(msg, sizeof(msg), "%s", e ? e->message : "");
+	ice_error_saved saved;
+	ice_error__save(&saved);
 	wait_parts(o, 0);
 	if (o->upload_id)
 		ice_s3__multipart_abort(o->s3, o->object, o->upload_id);
-	if (oom)
-		ice_error__oom();
-	else if (had)
-		ice_error__set(code, klass, "%s", msg);
-	else
-		ice_error_clear();
+	ice_error__restore(&saved);
 	output_free(o);
 }
 

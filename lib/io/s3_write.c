@@ -311,23 +311,12 @@ done:
 /* Runs `c` without replacing the error being reported. */
 void ice_s3__call_quietly(s3_call *c)
 {
-	const ice_error *e = ice_error_last();
-	int code = e ? e->code : 0, klass = e ? e->klass : 0;
-	bool had = e != NULL, oom = e && ice_error__is_oom();
-	char msg[1024];
+	ice_error_saved saved;
 	ice_http_response r;
-	snprintf(msg, sizeof(msg), "%s", e ? e->message : "");
-	c->req.retry = NULL;
-	if (ice_http__perform(c->s3->http, &c->req, &r) == 0)
-		ice_http_response__free(&r);
-	else
-		ice_http_response__free(&r);
-	if (oom)
-		ice_error__oom();
-	else if (had)
-		ice_error__set(code, klass, "%s", msg);
-	else
-		ice_error_clear();
+	ice_error__save(&saved);
+	ice_http__perform(c->s3->http, &c->req, &r);
+	ice_http_response__free(&r);
+	ice_error__restore(&saved);
 }
 
 void ice_s3__multipart_abort(ice_s3 *s3, const char *location, const char *upload_id)

@@ -2,12 +2,15 @@
 HTTP endpoint on 127.0.0.1, started and stopped here), a fresh bucket per
 test, and `ice` run with the AWS environment pointing at moto (or at the
 fault-injecting proxy in front of it)."""
+import glob
 import json
 import os
 import pathlib
 import subprocess
 import sys
 import uuid
+
+import site
 
 import pytest
 
@@ -114,3 +117,22 @@ def write_csv(path, header, rows):
 def rows_of_csv(text):
     lines = [ln for ln in text.splitlines() if ln]
     return [ln.split(",") for ln in lines[1:]]
+
+
+def duck(moto, attach=None):
+    """DuckDB with the avro, iceberg and httpfs extensions of their PyPI
+    packages and a secret for moto (optionally attached to a REST catalog)."""
+    import duckdb
+
+    con = duckdb.connect(config={"allow_unsigned_extensions": True})
+    for name in ("avro", "iceberg", "httpfs"):
+        found = []
+        for root in site.getsitepackages():
+            found += glob.glob(f"{root}/duckdb_extension_{name}/**/*.duckdb_extension", recursive=True)
+        assert found, f"the duckdb-extension-{name} package is missing (tests/requirements.txt)"
+        con.execute(f"LOAD '{found[0]}'")
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(moto.duckdb_secret_sql())
+    if attach:
+        con.execute(f"ATTACH 'wh' AS c (TYPE iceberg, ENDPOINT '{attach}', AUTHORIZATION_TYPE 'none')")
+    return con

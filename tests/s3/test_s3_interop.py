@@ -3,28 +3,11 @@ FileSystem, with s3.endpoint) and DuckDB (its httpfs extension from PyPI,
 loaded like the iceberg one) read every ice-written S3 table with the rows
 ice reads, at every snapshot; ice reads a table PyIceberg wrote to S3 and
 registers Parquet files DuckDB wrote there."""
-import glob
 import json
-import site
 
 import pytest
 
-from conftest import write_csv
-
-
-def duck(moto):
-    import duckdb
-
-    con = duckdb.connect(config={"allow_unsigned_extensions": True})
-    for name in ("avro", "iceberg", "httpfs"):
-        found = []
-        for root in site.getsitepackages():
-            found += glob.glob(f"{root}/duckdb_extension_{name}/**/*.duckdb_extension", recursive=True)
-        assert found, f"the duckdb-extension-{name} package is missing (tests/requirements.txt)"
-        con.execute(f"LOAD '{found[0]}'")
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(moto.duckdb_secret_sql())
-    return con
+from conftest import duck, write_csv
 
 
 def norm(rows):
