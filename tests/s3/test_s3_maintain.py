@@ -86,3 +86,36 @@ def test_remove_orphan_files_lists_guards_and_batches(ice_via_proxy, proxy, moto
     lists = [x for x in proxy.log if x.method == "GET" and "list-type=2" in x.target]
     assert lists and not [x for x in proxy.log if x.method == "HEAD"]
     assert ids(ice, table) == [1, 2]
+
+
+def test_deletes_that_fail_are_reported_and_left_for_orphan_removal(ice_via_proxy, proxy, moto, bucket, tmp_path):
+    """DeleteObjects answering 500 every time: the expiry commits (the
+    snapshots are gone), the command fails in one line naming the request,
+    nothing is counted as deleted, and remove-orphan-files later removes
+    the files left behind."""
+    from conftest import Fault
+
+    ice = ice_via_proxy
+    wh = f"s3://{bucket}/wh"
+    table = f"{wh}/db/t"
+    quick = tmp_path / "quick.config"
+    quick.write_text("\n".join([
+        "default-catalog = moto", f"catalog.moto.uri = {wh}", "catalog.moto.s3.retry.num-retries = 1",
+        "catalog.moto.s3.retry.min-wait-ms = 5", "catalog.moto.s3.retry.max-wait-ms = 20"]) + "\n")
+    env = {"ICE_CONFIG": str(quick)}
+    ice.ok("create", "db.t", "--schema", "id long", env=env)
+    for i in range(3):
+        ice.ok("append", "db.t", write_csv(tmp_path / f"a{i}.csv", ["id"], [(i,)]), env=env)
+    lists = {s["manifest-list"] for s in ice.ok("snapshots", table, "--json").json()[:-1]}
+    proxy.add(Fault("status", method="POST", path=r"\?delete=", status=500, code="InternalError", times=None))
+    r = ice.fails(1, "expire-snapshots", "db.t", "--older-than", "0s", "--retain-last", "1", env=env)
+    line = r.err.strip()
+    assert "\n" not in line and "could not be deleted" in line and "500 InternalError" in line, r.err
+    assert len(ice.ok("snapshots", table, "--json").json()) == 1
+    keys = moto.keys(bucket, "wh/db/t/")
+    assert all(loc.split(f"s3://{bucket}/", 1)[1] in keys for loc in lists)
+    proxy.clear()
+    ice.ok("remove-orphan-files", "db.t", "--older-than", "0s", "--force", env=env)
+    keys = moto.keys(bucket, "wh/db/t/")
+    assert not any(loc.split(f"s3://{bucket}/", 1)[1] in keys for loc in lists)
+    assert ids(ice, table) == [0, 1, 2]
