@@ -173,3 +173,23 @@ void ice__trace(const char *fmt, ...)
 	va_end(ap);
 	trace_fn(line, trace_payload);
 }
+
+void ice_error__save(ice_error_saved *saved)
+{
+	const ice_error *e = ice_error_last();
+	saved->had = e != NULL;
+	saved->oom = e && is_oom;
+	saved->code = e ? e->code : 0;
+	saved->klass = e ? e->klass : 0;
+	snprintf(saved->message, sizeof(saved->message), "%s", e ? e->message : "");
+}
+
+void ice_error__restore(const ice_error_saved *saved)
+{
+	if (saved->oom)
+		ice_error__oom();
+	else if (saved->had)
+		ice_error__set(saved->code, saved->klass, "%s", saved->message);
+	else
+		ice_error_clear();
+}
