@@ -34,29 +34,29 @@ static void error_prefix(const char **msg)
 	fprintf(stderr, "%s: %s: ", ctx_table, ctx_command);
 }
 
-/* A location under a scheme nothing here reads (s3a://... of a table
- * copied from elsewhere): say how to read it from where it is now. */
+/* A location this machine cannot read - a scheme nothing here reads, or
+ * s3:// without credentials (s3a://... of a table copied from elsewhere):
+ * say how to read it from where the copy is. */
 static void path_map_hint(const char *msg)
 {
-	const char *what = strstr(msg, ": no file system for scheme '");
-	const char *uri = msg, *p;
-	if (!what)
+	if (!strstr(msg, ": no file system for scheme '") && !strstr(msg, ": no AWS credentials"))
 		return;
-	/* the URI is the part of the message before `what` that has "://" */
-	for (p = msg; p < what; p++)
-		if (p[0] == ' ' && p + 1 < what)
-			uri = p + 1;
-	const char *sep = strstr(uri, "://");
-	if (!sep || sep > what)
+	const char *sep = strstr(msg, "://");
+	if (!sep)
 		return;
-	const char *cut = NULL;
-	for (p = uri; p < what; p++)
+	const char *uri = sep;
+	while (uri > msg && uri[-1] != ' ')
+		uri--;
+	const char *end = strstr(sep, ": ");
+	if (!end)
+		return;
+	for (const char *p = sep + 3; p < end; p++)
 		if (!strncmp(p, "/metadata/", 10) || !strncmp(p, "/data/", 6)) {
-			cut = p;
+			end = p;
 			break;
 		}
 	fprintf(stderr, " (a table copied from elsewhere? read its locations from the copy: --path-map %.*s=DIR)",
-	        (int)((cut ? cut : what) - uri), uri);
+	        (int)(end - uri), uri);
 }
 
 int cli_fail(int rc)
