@@ -187,7 +187,7 @@ def test_bad_arguments(tmp_path):
     history(t, tmp_path, appends=1)
     for args in (["--retain-last", "0"], ["--older-than", "yesterday-ish"], ["--snapshot-id", "x"], ["--threads", "0"]):
         r = ice("expire-snapshots", t, *args)
-        assert r.code == 2 and r.err.startswith("ice expire-snapshots: "), (args, r.err)
+        assert r.code == 2 and r.err.startswith("ice: expire-snapshots: "), (args, r.err)
     assert ice("expire-snapshots").code == 2
     r = ice_ok("expire-snapshots", "--help")
     assert r.out.startswith("Usage: ice expire-snapshots TABLE")
