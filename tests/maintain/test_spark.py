@@ -91,7 +91,7 @@ def twins(spark, name):
 def compare_expiry(spark, name, ice_args, call_args):
     a, b = twins(spark, name)
     before, before_ids = files(a), snapshots_and_refs(a)[0]
-    row = spark.rows(f"CALL cat.system.expire_snapshots(table => 'db.{name}_spark', {call_args})")[0]
+    row = spark.rows(f"CALL cat.system.expire_snapshots(table => 'db.{name}_spark'{', ' if call_args else ''}{call_args})")[0]
     got = ice_ok("--json", "expire-snapshots", b, *ice_args).json()
     # the same snapshots and refs remain
     assert snapshots_and_refs(a) == snapshots_and_refs(b)
@@ -209,7 +209,8 @@ def test_spark_table_named_snapshots_and_clean_metadata(spark, tmp_path):
 def test_spark_table_with_statistics(spark, tmp_path):
     """Table statistics (Puffin files of compute_table_stats) and partition
     statistics (compute_partition_stats) of old snapshots go with them, and
-    are counted as Spark counts them; those of kept snapshots stay."""
+    are counted as Spark counts them; those of kept snapshots stay. Neither
+    side is given arguments: both take history.expire.* from the table."""
     name = "sps"
     t = f"cat.db.{name}"
     spark.sql(f"""CREATE TABLE {t} (id BIGINT, x INT, name STRING) USING iceberg PARTITIONED BY (x)
@@ -220,10 +221,11 @@ def test_spark_table_with_statistics(spark, tmp_path):
         spark.sql(f"CALL cat.system.compute_partition_stats(table => 'db.{name}')")
     md = metadata(spark.table_dir(f"db.{name}"))
     assert len(md.get("statistics", [])) == 4 and len(md.get("partition-statistics", [])) == 4
+    # no arguments: the retention comes from the table's properties on both sides
+    spark.sql(f"""ALTER TABLE {t} SET TBLPROPERTIES ('history.expire.max-snapshot-age-ms'='1',
+                                                     'history.expire.min-snapshots-to-keep'='2')""")
     time.sleep(0.01)
-    now = int(time.time() * 1000) + 1000
-    a, b, row = compare_expiry(spark, name, ["--older-than", str(now), "--retain-last", "2"],
-                               f"older_than => {spark.ts_literal(now)}, retain_last => 2")
+    a, b, row = compare_expiry(spark, name, [], "")
     assert row[5] > 0  # statistics files went
     ma, mb = metadata(a), metadata(b)
     for key in ("statistics", "partition-statistics"):
