@@ -167,9 +167,112 @@ static bool looks_like_name(const char *s)
 	return *s != '\0';
 }
 
+/* Every catalog.<name>.<key> of the configuration file as <key> = value. */
+typedef struct config_props_arg {
+	const char *prefix;
+	ice_property *items;
+	size_t n;
+} config_props_arg;
+
+static int config_catalog_properties(const char *name, ice_properties *out)
+{
+	char *path = ice_catalog_config_path(), prefix[512];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	ice_io *io = NULL;
+	ice_property *items = NULL;
+	size_t n = 0;
+	int rc;
+	out->n = 0;
+	out->items = NULL;
+	if (!path)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "catalog.%s.", name);
+	if ((rc = ice_io_new(&io)) == 0)
+		rc = ice_io_read_all(io, path, 1 << 20, &data, &len);
+	ice_io_free(io);
+	ice__free(path);
+	if (rc == ICE_ENOTFOUND) {
+		ice_error_clear();
+		return 0;
+	}
+	if (rc)
+		return rc;
+	const char *p = (const char *)data, *end = p + len;
+	while (p < end && !rc) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *s = p, *eq;
+		size_t ln = (size_t)((nl ? nl : end) - p);
+		p = nl ? nl + 1 : end;
+		ice_str__trim(&s, &ln);
+		if (ln == 0 || s[0] == '#' || !(eq = memchr(s, '=', ln)))
+			continue;
+		const char *k = s, *v = eq + 1;
+		size_t kl = (size_t)(eq - s), vl = ln - kl - 1;
+		ice_str__trim(&k, &kl);
+		ice_str__trim(&v, &vl);
+		if (kl <= strlen(prefix) || strncmp(k, prefix, strlen(prefix)) != 0)
+			continue;
+		ice_property *ni = ice__reallocarray(items, n + 1, sizeof(*ni));
+		if (!ni) {
+			rc = ICE_ERROR;
+			break;
+		}
+		items = ni;
+		items[n].key = ice__strndup(k + strlen(prefix), kl - strlen(prefix));
+		items[n].value = ice__strndup(v, vl);
+		n++;
+		if (!items[n - 1].key || !items[n - 1].value)
+			rc = ICE_ERROR;
+	}
+	ice__free(data);
+	out->items = items;
+	out->n = n;
+	if (rc)
+		ice_catalog_properties_free(out);
+	return rc;
+}
+
+static bool is_http(const char *uri)
+{
+	return strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0;
+}
+
+/* Open `uri`: `name` is the configured name it came from (or NULL), `props`
+ * extra properties (may be NULL). */
+static int open_uri(ice_catalog **out, const ice_io *io, const char *uri, const char *name,
+                    const ice_properties *props)
+{
+	ice_properties configured = {0, NULL};
+	int rc;
+	if (ice_uri__is_local(uri))
+		return ice_fs_catalog__open(out, io, uri, false);
+	if (!is_http(uri))
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
+		                      "%s: catalog scheme not supported (a warehouse directory, or an http(s):// REST "
+		                      "catalog)",
+		                      uri);
+	if (props)
+		return ice_rest_catalog__open(out, io, uri, name, props);
+	if (name && (rc = config_catalog_properties(name, &configured)) != 0)
+		return rc;
+	rc = ice_rest_catalog__open(out, io, uri, name, &configured);
+	ice_catalog_properties_free(&configured);
+	return rc;
+}
+
+int ice_catalog_open_with(ice_catalog **out, const ice_io *io, const char *uri, const ice_properties *props)
+{
+	*out = NULL;
+	if (!uri || !*uri)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "no catalog given");
+	return open_uri(out, io, uri, NULL, props);
+}
+
 int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri)
 {
 	char *configured = NULL;
+	const char *name = NULL;
 	int rc;
 	*out = NULL;
 	if (!uri || !*uri)
@@ -180,19 +283,17 @@ int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri)
 		ice_io_exists(io, uri, &exists);
 		if (!exists) {
 			/* A configured name wins; otherwise it is a new warehouse directory. */
-			if ((rc = ice_catalog_config_lookup(&configured, uri)) == 0)
+			if ((rc = ice_catalog_config_lookup(&configured, uri)) == 0) {
+				name = uri;
 				uri = configured;
-			else if (rc == ICE_ENOTFOUND)
+			} else if (rc == ICE_ENOTFOUND) {
 				ice_error_clear();
-			else
+			} else {
 				return rc;
+			}
 		}
 	}
-	if (ice_uri__is_local(uri))
-		rc = ice_fs_catalog__open(out, io, uri, false);
-	else
-		rc = ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
-		                    "%s: catalog scheme not supported yet (use a warehouse directory)", uri);
+	rc = open_uri(out, io, uri, name, NULL);
 	ice__free(configured);
 	return rc;
 }
@@ -308,4 +409,119 @@ int ice_catalog_drop_table(ice_catalog *c, const char *identifier, bool purge, i
 	if (report)
 		*report = local;
 	return rc;
+}
+
+/* ---- the table layer's entry points ------------------------------------------------------ */
+
+void ice_catalog_table__free(ice_catalog_table *t)
+{
+	if (!t)
+		return;
+	ice_table_metadata_free(t->md);
+	ice__free(t->metadata_location);
+	for (size_t i = 0; i < t->io_props.n; i++) {
+		/* Vended credentials: wiped before they go. */
+		char *v = (char *)t->io_props.items[i].value;
+		if (v)
+			memset(v, 0, strlen(v));
+	}
+	ice_catalog_properties_free(&t->io_props);
+	memset(t, 0, sizeof(*t));
+}
+
+int ice_catalog__load_table(ice_catalog *c, const char *identifier, unsigned flags, ice_catalog_table *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->ops->load_table)
+		return c->ops->load_table(c, identifier, flags, out);
+	return c->ops->load_metadata(c, identifier, &out->md, &out->metadata_location);
+}
+
+int ice_catalog__create_table(ice_catalog *c, const char *identifier, const ice_table_metadata *md,
+                              bool location_given, ice_catalog_table *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->ops->create_table_ex)
+		return c->ops->create_table_ex(c, identifier, md, location_given, false, out);
+	/* out->md stays NULL: what was created is `md`. */
+	return c->ops->create_table(c, identifier, md, &out->metadata_location);
+}
+
+bool ice_catalog__stages_creates(const ice_catalog *c)
+{
+	return c->ops->create_table_ex != NULL && c->ops->commit_ex != NULL;
+}
+
+int ice_catalog__stage_create(ice_catalog *c, const char *identifier, const ice_table_metadata *md,
+                              bool location_given, ice_catalog_table *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!ice_catalog__stages_creates(c))
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: the catalog cannot stage a create",
+		                      c->uri);
+	return c->ops->create_table_ex(c, identifier, md, location_given, true, out);
+}
+
+int ice_catalog__commit(ice_catalog *c, const ice_catalog_change *ch, ice_catalog_table *out)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (c->ops->commit_ex)
+		return c->ops->commit_ex(c, ch, out);
+	if (ch->create)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: the catalog cannot stage a create",
+		                      c->uri);
+	if ((rc = c->ops->commit(c, ch->identifier, ch->base, ch->base_location, ch->requirements, ch->changes,
+	                         ch->next, &out->metadata_location)) != 0)
+		return rc;
+	/* The caller keeps `next`: what was committed. */
+	return 0;
+}
+
+int ice_catalog__commit_transaction(ice_catalog *c, const ice_catalog_change *changes, size_t n,
+                                    ice_catalog_table *outs)
+{
+	for (size_t i = 0; i < n; i++)
+		memset(&outs[i], 0, sizeof(outs[i]));
+	if (!c->ops->commit_transaction)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
+		                      "%s: this catalog cannot commit several tables at once", c->uri);
+	return c->ops->commit_transaction(c, changes, n, outs);
+}
+
+bool ice_catalog__takes_metrics(const ice_catalog *c)
+{
+	return c->ops->report_metrics != NULL;
+}
+
+int ice_catalog__report_metrics(ice_catalog *c, const char *identifier, const char *report, size_t len)
+{
+	if (!c->ops->report_metrics)
+		return 0;
+	return c->ops->report_metrics(c, identifier, report, len);
+}
+
+int ice_catalog_register_table(ice_catalog *c, const char *identifier, const char *metadata_location,
+                               bool overwrite, char **loc_out)
+{
+	ice_catalog_table t;
+	int rc;
+	*loc_out = NULL;
+	if (!c->ops->register_table_at)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
+		                      "%s: this catalog cannot register tables", c->uri);
+	if ((rc = c->ops->register_table_at(c, identifier, metadata_location, overwrite, &t)) != 0)
+		return rc;
+	*loc_out = t.metadata_location;
+	t.metadata_location = NULL;
+	ice_catalog_table__free(&t);
+	return 0;
+}
+
+int ice_catalog_rename_table(ice_catalog *c, const char *from, const char *to)
+{
+	if (!c->ops->rename_table_to)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: this catalog cannot rename tables",
+		                      c->uri);
+	return c->ops->rename_table_to(c, from, to);
 }

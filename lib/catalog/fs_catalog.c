@@ -782,9 +782,20 @@ static void fs_free(ice_catalog *base)
 }
 
 static const ice_catalog_ops fs_ops = {
-	fs_create_namespace, fs_list_namespaces, fs_namespace_exists, fs_drop_namespace,
-	fs_load_namespace_properties, fs_update_namespace_properties, fs_list_tables, fs_table_exists,
-	fs_default_location, fs_load_metadata, fs_create_table, fs_commit, fs_drop_table, fs_free,
+	.create_namespace = fs_create_namespace,
+	.list_namespaces = fs_list_namespaces,
+	.namespace_exists = fs_namespace_exists,
+	.drop_namespace = fs_drop_namespace,
+	.load_namespace_properties = fs_load_namespace_properties,
+	.update_namespace_properties = fs_update_namespace_properties,
+	.list_tables = fs_list_tables,
+	.table_exists = fs_table_exists,
+	.default_location = fs_default_location,
+	.load_metadata = fs_load_metadata,
+	.create_table = fs_create_table,
+	.commit = fs_commit,
+	.drop_table = fs_drop_table,
+	.free = fs_free,
 };
 
 int ice_fs_catalog__open(ice_catalog **out, const ice_io *io, const char *warehouse, bool directory_mode)

@@ -24,6 +24,10 @@ typedef struct path_map {
 struct ice_io {
 	path_map *maps;
 	size_t nmaps;
+	/* FileIO properties (s3.*, client.*, ...): settings backends read;
+	 * values may be secrets (vended credentials), wiped when freed. */
+	ice_property *props;
+	size_t nprops;
 };
 
 int ice_io_new(ice_io **out)
@@ -41,7 +45,77 @@ void ice_io_free(ice_io *io)
 		ice__free(io->maps[i].to);
 	}
 	ice__free(io->maps);
+	for (size_t i = 0; i < io->nprops; i++) {
+		char *v = (char *)io->props[i].value;
+		memset(v, 0, strlen(v));
+		ice__free((char *)io->props[i].key);
+		ice__free(v);
+	}
+	ice__free(io->props);
 	ice__free(io);
+}
+
+int ice_io_set_property(ice_io *io, const char *key, const char *value)
+{
+	char *v;
+	for (size_t i = 0; i < io->nprops; i++) {
+		if (strcmp(io->props[i].key, key) == 0) {
+			if (!(v = ice__strdup(value)))
+				return ICE_ERROR;
+			memset((char *)io->props[i].value, 0, strlen(io->props[i].value));
+			ice__free((char *)io->props[i].value);
+			io->props[i].value = v;
+			return 0;
+		}
+	}
+	ice_property *p = ice__reallocarray(io->props, io->nprops + 1, sizeof(*p));
+	if (!p)
+		return ICE_ERROR;
+	io->props = p;
+	p[io->nprops].key = ice__strdup(key);
+	p[io->nprops].value = ice__strdup(value);
+	if (!p[io->nprops].key || !p[io->nprops].value) {
+		ice__free((char *)p[io->nprops].key);
+		ice__free((char *)p[io->nprops].value);
+		return ICE_ERROR;
+	}
+	io->nprops++;
+	return 0;
+}
+
+const char *ice_io_property(const ice_io *io, const char *key)
+{
+	for (size_t i = 0; io && i < io->nprops; i++)
+		if (strcmp(io->props[i].key, key) == 0)
+			return io->props[i].value;
+	return NULL;
+}
+
+ice_properties ice_io__properties(const ice_io *io)
+{
+	ice_properties p = {io ? io->nprops : 0, io ? io->props : NULL};
+	return p;
+}
+
+int ice_io_new_derived(ice_io **out, const ice_io *base, const ice_properties *props)
+{
+	ice_io *io;
+	int rc = 0;
+	*out = NULL;
+	if ((rc = ice_io_new(&io)) != 0)
+		return rc;
+	for (size_t i = 0; base && i < base->nmaps && !rc; i++)
+		rc = ice_io_add_path_map(io, base->maps[i].from, base->maps[i].to);
+	for (size_t i = 0; base && i < base->nprops && !rc; i++)
+		rc = ice_io_set_property(io, base->props[i].key, base->props[i].value);
+	for (size_t i = 0; props && i < props->n && !rc; i++)
+		rc = ice_io_set_property(io, props->items[i].key, props->items[i].value);
+	if (rc) {
+		ice_io_free(io);
+		return rc;
+	}
+	*out = io;
+	return 0;
 }
 
 int ice_io_add_path_map(ice_io *io, const char *from, const char *to)

@@ -239,3 +239,41 @@ size_t ice_base64__encode(const uint8_t *data, size_t len, char *out)
 	out[o] = '\0';
 	return o;
 }
+
+static int base64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+bool ice_base64__decode(const char *s, size_t len, uint8_t *out, size_t *out_len)
+{
+	uint32_t acc = 0;
+	size_t o = 0, bits = 0;
+	while (len && s[len - 1] == '=')
+		len--;
+	if (len % 4 == 1)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		int v = base64_value((unsigned char)s[i]);
+		if (v < 0)
+			return false;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	*out_len = o;
+	return true;
+}

@@ -75,5 +75,8 @@ static inline size_t ice_json_plain_run(const uint8_t *s, size_t len, uint8_t *h
 
 /* Standard base64 (RFC 4648, with padding). out needs 4*ceil(len/3)+1. */
 size_t ice_base64__encode(const uint8_t *data, size_t len, char *out);
+/* Base64 in either alphabet (RFC 4648 standard or URL-safe), padding
+ * optional; `out` needs 3*len/4 bytes. False on any other character. */
+bool ice_base64__decode(const char *s, size_t len, uint8_t *out, size_t *out_len);
 
 #endif

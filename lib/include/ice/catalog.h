@@ -17,8 +17,23 @@
  * best effort; readers probe forward from it (ice_table_locate).
  * Namespace properties, which HadoopCatalog does not store, are kept in
  * `<namespace dir>/.ice-namespace.json` (a file, which HadoopCatalog's
- * listings skip). Other schemes (REST, s3://) report ICE_EUNSUPPORTED until
- * their backends exist; they will sit behind the same functions.
+ * listings skip).
+ *
+ * An http:// or https:// URI opens an Iceberg REST catalog (Polaris,
+ * Lakekeeper, Nessie, Unity, Gravitino, Glue's and S3 Tables' Iceberg
+ * endpoints, the Apache Iceberg REST fixture, `ice serve`): the same
+ * functions, answered by the server. Its settings use Java's and
+ * PyIceberg's names - uri, warehouse, prefix, credential (client_id:secret
+ * for OAuth2 client credentials), token, oauth2-server-uri, scope,
+ * audience, resource, header.<name>, rest.sigv4-enabled,
+ * rest.signing-region, rest.signing-name, ssl.ca-bundle,
+ * rest.client.connection-timeout-ms, rest.client.socket-timeout-ms,
+ * rest.client.max-retries, snapshot-loading-mode - and come from the
+ * configuration file (catalog.<name>.<key> = value), the environment
+ * (ICE_CATALOG__<NAME>__<KEY> for a configured name, ICE_REST_<KEY> for a
+ * URI; see docs/internals/rest.md) or ice_catalog_open_with(). Secrets
+ * never appear in messages. Other schemes (s3://) report ICE_EUNSUPPORTED
+ * until their backends exist.
  *
  * Names: a namespace is a dotted string ("db" or "a.b"), a table identifier
  * is "<namespace>.<table>". Levels must be non-empty and may not contain
@@ -48,6 +63,13 @@ typedef struct ice_catalog ice_catalog;
  * ICE_ENOTFOUND for an unknown catalog name.
  */
 ICE_EXTERN int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri);
+/*
+ * Open the catalog at `uri` with the properties `props` (for a REST
+ * catalog: its settings, as named above; the environment still applies).
+ * `props` is copied. ICE_EAUTH when the server refuses the credentials.
+ */
+ICE_EXTERN int ice_catalog_open_with(ice_catalog **out, const ice_io *io, const char *uri,
+                                     const ice_properties *props);
 ICE_EXTERN void ice_catalog_free(ice_catalog *catalog);
 /* The warehouse URI the catalog was opened on (after name resolution). */
 ICE_EXTERN const char *ice_catalog_uri(const ice_catalog *catalog);
@@ -148,6 +170,24 @@ typedef struct ice_drop_report {
  */
 ICE_EXTERN int ice_catalog_drop_table(ice_catalog *catalog, const char *identifier, bool purge,
                                       ice_drop_report *report);
+
+/*
+ * Register the table whose current metadata file is `metadata_location`
+ * (written by any Iceberg writer) as `identifier`, keeping its location and
+ * files. ICE_EEXISTS when the table exists, unless `overwrite`.
+ * *metadata_location_out: the metadata file the catalog now points at.
+ * ICE_EUNSUPPORTED for catalogs that cannot register.
+ */
+ICE_EXTERN int ice_catalog_register_table(ice_catalog *catalog, const char *identifier,
+                                          const char *metadata_location, bool overwrite,
+                                          char **metadata_location_out);
+
+/*
+ * Rename table `from` to `to` (the namespace may change; the server may
+ * refuse that). ICE_ENOTFOUND when `from` does not exist, ICE_EEXISTS
+ * when `to` does.
+ */
+ICE_EXTERN int ice_catalog_rename_table(ice_catalog *catalog, const char *from, const char *to);
 
 /*
  * A catalog whose identifiers are table directories (locations) rather

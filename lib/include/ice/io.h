@@ -28,6 +28,21 @@ ICE_EXTERN int ice_io_add_path_map(ice_io *io, const char *from, const char *to)
 /* The location after path mapping (allocated; free with ice_free()). */
 ICE_EXTERN char *ice_io_resolve(const ice_io *io, const char *location);
 
+/*
+ * FileIO properties: the settings a storage backend reads, by Iceberg's
+ * names (s3.endpoint, s3.access-key-id, s3.secret-access-key,
+ * s3.session-token, client.region, ...). A catalog that vends credentials
+ * for a table (a REST catalog's LoadTableResult `config` and
+ * `storage-credentials`) hands them to the table through a derived FileIO.
+ * Values may be secrets: they are never printed and are wiped when freed.
+ * ice_io_property's result is borrowed until the property is set again.
+ */
+ICE_EXTERN int ice_io_set_property(ice_io *io, const char *key, const char *value);
+ICE_EXTERN const char *ice_io_property(const ice_io *io, const char *key);
+/* A new FileIO that reads like `base` (its path maps and properties) with
+ * `props` (may be NULL) set over base's properties. */
+ICE_EXTERN int ice_io_new_derived(ice_io **out, const ice_io *base, const ice_properties *props);
+
 /* Read a whole file (allocated; free with ice_free()). ICE_ENOTFOUND if
  * missing. `max_len` caps the size (0: 1 GiB). */
 ICE_EXTERN int ice_io_read_all(const ice_io *io, const char *location, size_t max_len, uint8_t **data_out,
