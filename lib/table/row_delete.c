@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "write/columns.h"
+#include "write/location.h"
 #include "ice/parquet.h"
 #include "ice/puffin.h"
 #include "ice/scan.h"
@@ -91,18 +92,25 @@ static bool bit(const uint8_t *b, int64_t i)
 	return (b[i >> 3] >> (i & 7)) & 1;
 }
 
-/* "<dir of `data_path`>/<uuid>-<n><suffix>": new files go next to the data file they replace. */
-static char *sibling(pass *p, const char *data_path, const char *suffix)
+/*
+ * A new file "<uuid>-<n><suffix>" where the table's location provider puts
+ * it (write/location.c): in the partition of the data file `like` under its
+ * spec, or in no partition (a commit's Puffin file of deletion vectors) -
+ * never next to the file it replaces, which may lie anywhere.
+ */
+static int new_location(pass *p, char **out, const ice_data_file *like, const char *suffix)
 {
-	const char *slash = strrchr(data_path, '/');
+	const ice_partition_spec *spec = NULL;
 	char name[160];
 	snprintf(name, sizeof(name), "%s-%05d%s", ice_row_change__uuid(p->change), p->counter++, suffix);
-	if (!slash)
-		return ice__strdup(name);
-	char *dir = ice__strndup(data_path, (size_t)(slash - data_path));
-	char *loc = dir ? ice_uri__join(dir, name) : NULL;
-	ice__free(dir);
-	return loc;
+	if (like) {
+		spec = ice_table_metadata_spec_by_id(p->md, like->partition_spec_id);
+		if (!spec || spec->nfields != like->n_partition)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_METADATA,
+			                      "%s: partition spec %d with %zu fields is not in the table", like->file_path,
+			                      like->partition_spec_id, like->n_partition);
+	}
+	return ice_write__new_file_location(out, p->md, spec, like ? like->partition : NULL, name);
 }
 
 /* A data or delete file entry from a written Parquet file's metrics. */
@@ -239,10 +247,10 @@ static int write_position_deletes(pass *p, const ice_data_file *f, const ice_del
 	ice_parquet_writer *w = NULL;
 	ice_parquet_file_metrics *m = NULL;
 	col_builder cb;
-	char *loc = sibling(p, f->file_path, "-deletes.parquet");
+	char *loc = NULL;
 	int rc;
-	if (!loc)
-		return ICE_ERROR;
+	if ((rc = new_location(p, &loc, f, "-deletes.parquet")) != 0)
+		return rc;
 	pq.metrics_truncate_length = 1 << 20; /* whole paths: readers match them */
 	const ice_type *type = ice_schema_struct(p->pos_schema);
 	if ((rc = ice_columns__init_struct(&cb, type)) != 0) {
@@ -298,8 +306,8 @@ static int add_dv(pass *p, const ice_data_file *f, const ice_deletion_vector *dv
 {
 	int rc;
 	if (!p->puffin) {
-		if (!(p->puffin_loc = sibling(p, f->file_path, "-dv.puffin")))
-			return ICE_ERROR;
+		if ((rc = new_location(p, &p->puffin_loc, NULL, "-dv.puffin")) != 0)
+			return rc;
 		if ((rc = ice_puffin_writer_open(&p->puffin, p->io, p->puffin_loc)) != 0 ||
 		    (rc = ice_row_change__track(p->change, p->puffin_loc)) != 0)
 			return rc;
@@ -367,10 +375,8 @@ static int rewrite_file(pass *p, const ice_scan_task *t)
 		if ((rc = ice_deletion_vector_new(&dv)) != 0 || (p->version >= 3 && (rc = ice_deletion_vector_new(&dead)) != 0))
 			goto done;
 	} else {
-		if (!(loc = sibling(p, f->file_path, ".parquet"))) {
-			rc = ICE_ERROR;
+		if ((rc = new_location(p, &loc, f, ".parquet")) != 0)
 			goto done;
-		}
 		if ((rc = ice_parquet_writer_open(&w, p->io, loc, p->type, &p->pq)) != 0)
 			goto done;
 	}

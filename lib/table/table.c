@@ -21,6 +21,7 @@
 #include "util/strutil.h"
 #include "util/uri.h"
 #include "util/uuid.h"
+#include "write/location.h"
 
 struct ice_table {
 	const ice_io *io;           /* the catalog's, or owned_io */
@@ -413,6 +414,10 @@ static int prepare_attempt(ice_table *t, const ice_operation *op, ice_commit_ctx
 {
 	int rc;
 	memset(p, 0, sizeof(*p));
+	/* Manifests and lists go under the location: a relative one would put
+	 * them wherever the writer runs. */
+	if ((rc = ice_write__check_table_location(t->md)) != 0)
+		return ice_error__prefix("%s", t->metadata_location ? t->metadata_location : t->identifier);
 	if ((rc = ice_metadata_builder_new(&p->builder, t->md)) != 0)
 		return rc;
 	if (t->metadata_location && (rc = ice_metadata_builder_set_previous_location(p->builder, t->metadata_location)) != 0)

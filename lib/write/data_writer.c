@@ -26,8 +26,8 @@
  * bytes allocated across all partitions by builders and Parquet writers
  * (max_buffered_bytes, checked every 1,024 rows: the largest holders are
  * flushed early until the total fits, which costs smaller row groups, or
- * shorter sorted runs). Files are named as Java names them,
- * under data/<partition path>/.
+ * shorter sorted runs). Files are named as Java names them, where the
+ * table's location provider puts them (location.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -44,13 +44,13 @@
 #include "util/uri.h"
 #include "util/uuid.h"
 #include "io/io.h"
+#include "location.h"
 #include "writer.h"
 
 typedef struct part {
 	uint8_t *key;
 	size_t key_len;
 	ice_literal *values; /* the partition tuple (payloads in the writer's arena) */
-	char *path;          /* "a=1/b=x" or "" */
 	col_builder cols;
 	bool cols_ready;
 	ice_parquet_writer *pw;
@@ -77,7 +77,6 @@ struct ice_data_writer {
 	source_path *sources;
 	ice_write_options opts;
 	ice_parquet_write_options pq;
-	char *data_dir;
 	char uuid[ICE_UUID_STRLEN + 1];
 	ice_arena arena;
 	ice_map parts; /* key bytes -> part */
@@ -162,10 +161,6 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 	for (size_t i = 0; i < props->n && !rc; i++)
 		if ((rc = ice_parquet_write_options_set(&w->pq, props->items[i].key, props->items[i].value)) != 0)
 			ice_error__prefix("table property %s", props->items[i].key);
-	const char *data_path = ice_table_metadata_property(md, "write.data.path", NULL);
-	if (!rc && !(w->data_dir = data_path ? ice__strdup(data_path)
-	                                     : ice_uri__join(ice_table_metadata_location(md), "data")))
-		rc = ICE_ERROR;
 	size_t nf = w->spec->nfields;
 	if (!rc && nf &&
 	    (!(w->partition_types = ice__calloc(nf, sizeof(ice_type *))) ||
@@ -221,7 +216,6 @@ void ice_data_writer__free(ice_data_writer *w)
 	ice__free(w->partition_types);
 	ice__free(w->sources);
 	ice__free(w->pvals);
-	ice__free(w->data_dir);
 	ice_buf__free(&w->key);
 	ice_map__free(&w->parts);
 	ice_arena__free(&w->arena);
@@ -258,24 +252,6 @@ static const ice_literal *source_value(const source_path *sp, const ice_literal 
 	return v;
 }
 
-/* Java's URLEncoder form: unreserved bytes kept, ' ' as '+', the rest %XX. */
-static void url_escape(ice_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-		    *p == '_' || *p == '.' || *p == '*')
-			ice_buf__putc(b, (char)*p);
-		else if (*p == ' ')
-			ice_buf__putc(b, '+');
-		else {
-			ice_buf__putc(b, '%');
-			ice_buf__putc(b, hex[*p >> 4]);
-			ice_buf__putc(b, hex[*p & 15]);
-		}
-	}
-}
-
 static int copy_literal(ice_arena *a, ice_literal *dst, const ice_literal *src)
 {
 	*dst = *src;
@@ -302,7 +278,6 @@ static int new_part(ice_data_writer *w, part **out)
 {
 	part *p = ice_arena__alloc(&w->arena, sizeof(*p));
 	size_t nf = w->spec->nfields;
-	ice_buf path = ICE_BUF_INIT;
 	int rc = 0;
 	if (!p)
 		return ICE_ERROR;
@@ -311,24 +286,8 @@ static int new_part(ice_data_writer *w, part **out)
 	p->key_len = w->key.len;
 	if (nf && !(p->values = ice_arena__allocarray(&w->arena, nf, sizeof(ice_literal))))
 		return ICE_ERROR;
-	for (size_t i = 0; i < nf && !rc; i++) {
-		if ((rc = copy_literal(&w->arena, &p->values[i], &w->pvals[i])) != 0)
-			break;
-		char *human = ice_transform_human_string(&w->spec->fields[i].transform, &p->values[i]);
-		if (!human) {
-			rc = ICE_ERROR;
-			break;
-		}
-		if (i)
-			ice_buf__putc(&path, '/');
-		url_escape(&path, w->spec->fields[i].name);
-		ice_buf__putc(&path, '=');
-		url_escape(&path, human);
-		ice_free(human);
-	}
-	if (!rc && (path.error || !(p->path = ice_arena__strdup(&w->arena, ice_buf__cstr(&path)))))
-		rc = ICE_ERROR;
-	ice_buf__free(&path);
+	for (size_t i = 0; i < nf && !rc; i++)
+		rc = copy_literal(&w->arena, &p->values[i], &w->pvals[i]);
 	if (!rc && (rc = ice_columns__init_struct(&p->cols, ice_schema_struct(w->schema))) == 0)
 		p->cols_ready = true;
 	if (rc)
@@ -351,31 +310,23 @@ static int new_part(ice_data_writer *w, part **out)
 static int open_file(ice_data_writer *w, part *p)
 {
 	char name[128];
-	ice_buf loc = ICE_BUF_INIT;
 	int rc;
 	snprintf(name, sizeof(name), "00000-0-%s-%05lld.parquet", w->uuid, (long long)++w->file_seq);
-	ice_buf__puts(&loc, w->data_dir);
-	if (*p->path) {
-		ice_buf__putc(&loc, '/');
-		ice_buf__puts(&loc, p->path);
-	}
-	ice_buf__putc(&loc, '/');
-	ice_buf__puts(&loc, name);
-	if (loc.error) {
-		ice_buf__free(&loc);
-		return ICE_ERROR;
-	}
-	char **wr = ice__reallocarray(w->written, w->nwritten + 1, sizeof(char *));
-	if (!wr) {
-		ice_buf__free(&loc);
-		return ICE_ERROR;
-	}
-	w->written = wr;
-	if (!(p->location = ice_buf__detach(&loc, NULL)) || !(wr[w->nwritten] = ice__strdup(p->location)))
-		return ICE_ERROR;
-	w->nwritten++;
-	if ((rc = ice_parquet_writer_open(&p->pw, w->io, p->location, ice_schema_struct(w->schema), &w->pq)) != 0)
+	if ((rc = ice_write__new_file_location(&p->location, w->md, w->spec, p->values, name)) != 0)
 		return rc;
+	char **wr = ice__reallocarray(w->written, w->nwritten + 1, sizeof(char *));
+	if (!wr)
+		return ICE_ERROR;
+	w->written = wr;
+	if (!(wr[w->nwritten] = ice__strdup(p->location)))
+		return ICE_ERROR;
+	/* Recorded for deletion only once created: a name that was taken (an
+	 * existing file) is someone else's, never removed on cleanup. */
+	if ((rc = ice_parquet_writer_open(&p->pw, w->io, p->location, ice_schema_struct(w->schema), &w->pq)) != 0) {
+		ice__free(wr[w->nwritten]);
+		return rc;
+	}
+	w->nwritten++;
 	p->open = true;
 	w->nopen++;
 	return 0;

@@ -23,6 +23,9 @@
  *       unlink): an append's time is then spread over its I/O steps, so a
  *       SIGKILL at a uniformly random moment lands between any two of
  *       them, the commit's included, with a useful probability.
+ *   ICE_FAULT_UUID=1
+ *       every random UUID (libuuid's uuid_generate_random) is the same one,
+ *       so two writers collide on every file name they make up.
  */
 /* open and open64 are both defined below: no redirection of one to the other. */
 #undef _FILE_OFFSET_BITS
@@ -129,6 +132,23 @@ int unlink(const char *path)
 	NEXT(real, "unlink");
 	slow();
 	return real(path);
+}
+
+/* ---- uuid --------------------------------------------------------------- */
+
+void uuid_generate_random(unsigned char out[16]);
+void uuid_generate_random(unsigned char out[16])
+{
+	static void (*real)(unsigned char *);
+	if (env("ICE_FAULT_UUID")) {
+		for (int i = 0; i < 16; i++)
+			out[i] = (unsigned char)(0x10 + i);
+		out[6] = (unsigned char)((out[6] & 0x0f) | 0x40);
+		out[8] = (unsigned char)((out[8] & 0x3f) | 0x80);
+		return;
+	}
+	NEXT(real, "uuid_generate_random");
+	real(out);
 }
 
 /* ---- open, write, fsync ------------------------------------------------- */
