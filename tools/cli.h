@@ -122,6 +122,8 @@ CLI_COMMAND(rewrite_manifests);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
+CLI_COMMAND(register);
+CLI_COMMAND(rename);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

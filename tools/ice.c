@@ -150,6 +150,20 @@ const cli_command cli_commands[] = {
 	 "Remove the table's metadata files so the catalog no longer has it. With --purge,\n"
 	 "also delete every file its metadata references (data, delete, manifest, manifest\n"
 	 "list, statistics and old metadata files) that lies under the table location.\n"},
+	{"register", cmd_register, "add a table to the catalog by its metadata file",
+	 "Usage: ice register TABLE METADATA_LOCATION [--overwrite] [--json]\n"
+	 "\n"
+	 "Make the catalog's table TABLE (<namespace>.<table>) the table whose current\n"
+	 "metadata file is METADATA_LOCATION, written by any Iceberg writer: the table keeps\n"
+	 "its location and files. METADATA_LOCATION is a URI, a metadata file, or a local\n"
+	 "table directory (its current metadata file is found as for TABLE arguments).\n"
+	 "--overwrite points an existing TABLE at it instead of failing.\n"},
+	{"rename", cmd_rename, "rename a table in its catalog",
+	 "Usage: ice rename FROM TO [--json]\n"
+	 "\n"
+	 "Give the catalog's table FROM the name TO (both <namespace>.<table>; a REST\n"
+	 "server may refuse a move to another namespace). The table keeps its location\n"
+	 "and files.\n"},
 	{"alter", cmd_alter, "evolve a table: columns, partition fields, sort order, properties, format",
 	 "Usage: ice alter TABLE CHANGE... [--allow-incompatible] [--dry-run] [--json]\n"
 	 "\n"

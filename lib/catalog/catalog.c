@@ -269,14 +269,51 @@ int ice_catalog_open_with(ice_catalog **out, const ice_io *io, const char *uri, 
 	return open_uri(out, io, uri, NULL, props);
 }
 
+/* The configuration file's default-catalog name (NULL when none). */
+static int default_name(char **out)
+{
+	char *path = ice_catalog_config_path();
+	uint8_t *data = NULL;
+	size_t len = 0;
+	ice_io *io = NULL;
+	int rc;
+	*out = NULL;
+	if (!path)
+		return 0;
+	if ((rc = ice_io_new(&io)) == 0)
+		rc = ice_io_read_all(io, path, 1 << 20, &data, &len);
+	ice_io_free(io);
+	if (rc == ICE_ENOTFOUND) {
+		ice_error_clear();
+		rc = 0;
+	} else if (rc == 0) {
+		rc = config_get((const char *)data, len, path, "default-catalog", out);
+	}
+	ice__free(data);
+	ice__free(path);
+	return rc;
+}
+
 int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri)
 {
-	char *configured = NULL;
+	char *configured = NULL, *def = NULL;
 	const char *name = NULL;
 	int rc;
 	*out = NULL;
-	if (!uri || !*uri)
-		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "no catalog given");
+	if (!uri || !*uri) {
+		/* The configuration file's default catalog, by its name. */
+		if ((rc = default_name(&def)) != 0)
+			return rc;
+		if (!def)
+			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG,
+			                      "no catalog: give --catalog, set ICE_CATALOG, or set default-catalog in the "
+			                      "configuration file");
+		if ((rc = ice_catalog_config_lookup(&configured, def)) == 0)
+			rc = open_uri(out, io, configured, def, NULL);
+		ice__free(configured);
+		ice__free(def);
+		return rc;
+	}
 	/* A bare word that is not an existing directory names a configured catalog. */
 	if (!ice_uri__has_scheme(uri) && looks_like_name(uri)) {
 		bool exists = false;

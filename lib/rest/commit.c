@@ -16,6 +16,7 @@
  * failures: nothing committed. Also: scan and commit metrics reports
  * (POST .../metrics) where the server lists the endpoint.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -181,9 +182,10 @@ static int transport_outcome(ice_rest_catalog *c, const ice_rest_call *call, int
 {
 	if (rc == ICE_EUNSUPPORTED || rc == ICE_EAUTH || ice_error__is_oom() || !call->resp.may_have_landed)
 		return rc;
+	char why[512];
 	const ice_error *e = ice_error_last();
-	return ice_error__set(ICE_ECOMMITUNKNOWN, ICE_ERRCLASS_COMMIT, "%s (commit state unknown)",
-	                      e ? e->message : c->label);
+	snprintf(why, sizeof(why), "%s", e ? e->message : c->label);
+	return ice_error__set(ICE_ECOMMITUNKNOWN, ICE_ERRCLASS_COMMIT, "%s (commit state unknown)", why);
 }
 
 int ice_rest__commit(ice_catalog *base, const ice_catalog_change *change, ice_catalog_table *out)
@@ -216,11 +218,13 @@ int ice_rest__commit(ice_catalog *base, const ice_catalog_change *change, ice_ca
 	char *token = NULL, *token_type = NULL;
 	if ((rc = ice_rest__parse_load_table(out, &token, &token_type, call.resp.body.ptr, call.resp.body.len,
 	                                     call.what)) != 0) {
+		char why[512];
 		const ice_error *e = ice_error_last();
+		snprintf(why, sizeof(why), "%s", e ? e->message : "?");
 		rc = ice_error__set(ICE_ECOMMITUNKNOWN, ICE_ERRCLASS_COMMIT,
 		                    "%s: %s: the server accepted the commit (%ld) but its answer cannot be read (commit "
 		                    "state unknown): %s",
-		                    c->label, call.what, call.resp.status, e ? e->message : "?");
+		                    c->label, call.what, call.resp.status, why);
 	} else if (!out->metadata_location) {
 		ice_catalog_table__free(out);
 		rc = ice_error__set(ICE_ECOMMITUNKNOWN, ICE_ERRCLASS_COMMIT,

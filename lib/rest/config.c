@@ -296,9 +296,12 @@ static int make_http(ice_rest_catalog *c)
 	int64_t connect_ms, socket_ms, request_ms, retries;
 	int rc;
 	memset(&o, 0, sizeof(o));
+	/* A REST exchange is small: the socket timeout (Java's: no byte for
+	 * that long) also bounds each attempt as a whole, which catches a
+	 * server that takes the request and never answers. */
 	if ((rc = ice_rest__prop_int(c, "rest.client.connection-timeout-ms", 1, 3600000, 10000, &connect_ms)) ||
-	    (rc = ice_rest__prop_int(c, "rest.client.socket-timeout-ms", 1, 86400000, 60000, &socket_ms)) ||
-	    (rc = ice_rest__prop_int(c, "rest.client.request-timeout-ms", 0, 86400000, 0, &request_ms)) ||
+	    (rc = ice_rest__prop_int(c, "rest.client.socket-timeout-ms", 1, 86400000, 120000, &socket_ms)) ||
+	    (rc = ice_rest__prop_int(c, "rest.client.request-timeout-ms", 0, 86400000, socket_ms, &request_ms)) ||
 	    (rc = ice_rest__prop_int(c, "rest.client.max-retries", 0, 20, 5, &retries)))
 		return rc;
 	o.max_connections = 4;
@@ -356,7 +359,8 @@ static int apply_config(ice_rest_catalog *c, ice_rest_config_doc *doc)
 	doc->endpoints = NULL;
 	doc->n_endpoints = 0;
 	c->idempotency_lifetime_ms = doc->idempotency_lifetime_ms;
-	if ((v = ice_rest_props__get(&c->props, "uri")) && *v && (rc = set_base_url(c, v)) != 0)
+	/* The server may send its clients elsewhere. */
+	if ((v = ice_rest_props__get(&doc->overrides, "uri")) && *v && (rc = set_base_url(c, v)) != 0)
 		return rc;
 	ice__free(c->prefix);
 	c->prefix = NULL;
@@ -433,9 +437,11 @@ int ice_rest_catalog__open(ice_catalog **out, const ice_io *io, const char *uri,
 	}
 	if ((rc = ice_rest__client_props(&c->props, name, props)) != 0)
 		goto fail;
-	/* A configured uri wins over the one the catalog was named by only
-	 * when the name was a configured name (then they are the same). */
-	if ((rc = set_base_url(c, uri)) != 0 || (rc = collect_headers(c)) != 0 || (rc = make_http(c)) != 0 ||
+	/* A configured catalog's uri may come from the environment (which
+	 * wins over the file); a catalog opened by URL goes there. */
+	const char *named_uri = name ? ice_rest_props__get(&c->props, "uri") : NULL;
+	if ((rc = set_base_url(c, named_uri && *named_uri ? named_uri : uri)) != 0 || (rc = collect_headers(c)) != 0 ||
+	    (rc = make_http(c)) != 0 ||
 	    (rc = ice_rest_auth__init(c)) != 0 || (rc = ice_rest_auth__ensure(c)) != 0)
 		goto fail;
 	if ((rc = fetch_config(c, &doc)) != 0 || (rc = apply_config(c, &doc)) != 0)
