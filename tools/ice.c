@@ -102,6 +102,7 @@ const cli_command cli_commands[] = {
 	{"create", cmd_create, "create a table from a schema (typed, or inferred from a CSV/Parquet file)",
 	 "Usage: ice create TABLE (--schema SCHEMA | --schema-from FILE [--delimiter C])\n"
 	 "                  [--partition EXPRS] [--sort EXPRS] [--property K=V]... [--format-version 1|2|3]\n"
+	 "                  [--append FILE]...\n"
 	 "\n"
 	 "Create a table. TABLE is <namespace>.<table> in the catalog (--catalog, ICE_CATALOG\n"
 	 "or the configuration file), or a directory. SCHEMA is a list of columns:\n"
@@ -109,7 +110,9 @@ const cli_command cli_commands[] = {
 	 "   m map<string, int>, s struct<a: int, b: string>, d decimal(10,2), f fixed[16]'\n"
 	 "--schema-from infers one from a CSV header and sample rows, or a Parquet file.\n"
 	 "--partition: 'day(ts), bucket(16, id), truncate(4, name), x' (identity; year, month,\n"
-	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"},
+	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"
+	 "--append FILE (repeatable) makes the table appear with FILE's rows as its first\n"
+	 "snapshot, or not at all (a REST catalog stages the create and commits both).\n"},
 	{"append", cmd_append, "append CSV, JSON Lines or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN]\n"
 	 "                  [--no-header] [--reject-file FILE] [--branch NAME] [--no-sort]\n"

@@ -456,22 +456,50 @@ static int rest_create_table(ice_catalog *base, const char *identifier, const ic
 	return 0;
 }
 
+/*
+ * A drop asks the server to forget the table. A purge is done here, not by
+ * the server (purgeRequested stays false): ice deletes only what the
+ * table's metadata references inside the table's location, through the
+ * containment guard and the table's own FileIO (vended credentials), as it
+ * does for the file-system catalog - the Apache Iceberg REST fixture, for
+ * one, deletes every referenced file wherever it lies. The table is
+ * dropped first, so a purge cut short leaves orphans, never a table
+ * pointing at deleted files.
+ */
 static int rest_drop_table(ice_catalog *base, const char *identifier, bool purge, ice_drop_report *report)
 {
 	ice_rest_catalog *c = rest(base);
+	ice_catalog_table t;
+	ice_io *io = NULL;
 	ice_rest_call call;
 	int rc;
-	(void)report; /* the server does the deleting, and reports nothing */
-	ice_rest_call__init(&call, "DELETE", "DELETE " R_TABLE, "drop %s%s", identifier, purge ? " (purge)" : "");
+	memset(&t, 0, sizeof(t));
+	if (purge && (rc = rest_load_table(base, identifier, 0, &t)) != 0)
+		return rc;
+	ice_rest_call__init(&call, "DELETE", "DELETE " R_TABLE, "drop %s", identifier);
 	call.table = identifier;
 	call.mutation = true;
 	if ((rc = ice_rest__table_url(c, &call.url, identifier)) == 0) {
-		ice_buf__puts(&call.url, purge ? "?purgeRequested=true" : "?purgeRequested=false");
+		ice_buf__puts(&call.url, "?purgeRequested=false");
 		rc = ice_rest__exchange(c, &call, ICE_REST_TABLE);
 	}
+	ice_rest_call__free(&call);
 	if (!rc)
 		ice_rest_auth__forget_table(c, identifier);
-	ice_rest_call__free(&call);
+	if (!rc && purge && (rc = ice_io_new_derived(&io, base->io, &t.io_props)) == 0) {
+		/* The metadata file the server just forgot is the table's too. */
+		const char *location = ice_table_metadata_location(t.md);
+		if ((rc = ice_catalog__purge(io, location, t.md, t.metadata_location, report)) == 0 &&
+		    ice_uri__is_local(location)) {
+			bool removed = false;
+			if ((rc = ice_catalog__count_files(io, location, &report->files_left)) == 0)
+				rc = ice_io_remove_empty_dirs(io, location, &removed);
+		}
+		if (rc)
+			ice_error__prefix("%s: dropped, but purging its files failed", identifier);
+	}
+	ice_io_free(io);
+	ice_catalog_table__free(&t);
 	return rc;
 }
 

@@ -172,6 +172,7 @@ int ice_rest__send(ice_rest_catalog *c, ice_rest_call *call)
 		                      c->label, call->what, call->route);
 	if (call->url.error)
 		return call->url.error;
+	ice_rest__collect_report(c);
 	if (!call->no_token && (rc = ice_rest_auth__ensure(c)) != 0)
 		return rc;
 	if ((rc = build_headers(c, call, &h, &keyed)) != 0) {

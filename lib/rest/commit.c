@@ -298,22 +298,78 @@ done:
 	return rc;
 }
 
+/* A report in flight: the request and everything it points at. */
+struct ice_rest_report {
+	ice_rest_call call;
+	ice_http_headers headers;
+	ice_http_request req;
+	ice_rest_signing signing;
+	char *body;
+	ice_http_pending *pending;
+};
+
+void ice_rest__collect_report(ice_rest_catalog *c)
+{
+	struct ice_rest_report *r = c->report;
+	if (!r)
+		return;
+	c->report = NULL;
+	ice_http_response resp;
+	/* Best effort: whatever the answer, nothing depends on it. */
+	ice_http__wait(r->pending, &resp);
+	ice_http_response__free(&resp);
+	ice_error_clear();
+	ice_http_headers__free(&r->headers);
+	ice_rest_call__free(&r->call);
+	ice__free(r->body);
+	ice__free(r);
+}
+
 int ice_rest__report_metrics(ice_catalog *base, const char *identifier, const char *report, size_t len)
 {
 	ice_rest_catalog *c = (ice_rest_catalog *)base;
-	ice_rest_call call;
+	struct ice_rest_report *r;
 	int rc;
+	ice_rest__collect_report(c);
 	if (!c->metrics_enabled || !ice_rest__supports(c, "POST " R_TABLE "/metrics"))
 		return 0;
-	ice_rest_call__init(&call, "POST", "POST " R_TABLE "/metrics", "metrics report for %s", identifier);
-	call.table = identifier;
-	call.body = report;
-	call.body_len = len;
-	call.max_body = (size_t)64 << 10;
-	if ((rc = ice_rest__table_url(c, &call.url, identifier)) == 0) {
-		ice_buf__puts(&call.url, "/metrics");
-		rc = ice_rest__exchange(c, &call, ICE_REST_TABLE);
+	if (!(r = ice__calloc(1, sizeof(*r))))
+		return ICE_ERROR;
+	ice_rest_call__init(&r->call, "POST", "POST " R_TABLE "/metrics", "metrics report for %s", identifier);
+	r->call.table = identifier;
+	if (!(r->body = ice__memdup(report, len)) || (rc = ice_rest__table_url(c, &r->call.url, identifier)) != 0 ||
+	    (rc = ice_buf__puts(&r->call.url, "/metrics")) != 0 || (rc = ice_rest_auth__ensure(c)) != 0 ||
+	    (rc = ice_http_headers__add(&r->headers, "Content-Type", "application/json")) != 0) {
+		rc = ICE_ERROR;
+		goto fail;
 	}
-	ice_rest_call__free(&call);
-	return rc;
+	for (size_t i = 0; i < c->headers.n && !rc; i++)
+		rc = ice_http_headers__add(&r->headers, c->headers.items[i].name, c->headers.items[i].value);
+	if (rc)
+		goto fail;
+	r->signing.catalog = c;
+	r->signing.body = r->body;
+	r->signing.body_len = len;
+	/* The table's token may go away with the table: the catalog's is used. */
+	r->req.method = "POST";
+	r->req.url = r->call.url.ptr;
+	r->req.what = r->call.what;
+	r->req.headers = r->headers.items;
+	r->req.nheaders = r->headers.n;
+	r->req.body = r->body;
+	r->req.body_len = len;
+	r->req.max_body = (size_t)64 << 10;
+	r->req.prepare = ice_rest_auth__prepare;
+	r->req.prepare_payload = &r->signing;
+	if ((rc = ice_http__start(c->http, &r->req, &r->pending)) != 0)
+		goto fail;
+	c->report = r;
+	return 0;
+fail:
+	ice_http_headers__free(&r->headers);
+	ice_rest_call__free(&r->call);
+	ice__free(r->body);
+	ice__free(r);
+	ice_error_clear();
+	return 0;
 }

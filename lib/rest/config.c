@@ -398,6 +398,7 @@ static int apply_config(ice_rest_catalog *c, ice_rest_config_doc *doc)
 static void rest_free(ice_catalog *base)
 {
 	ice_rest_catalog *c = (ice_rest_catalog *)base;
+	ice_rest__collect_report(c);
 	ice_http_client__free(c->http);
 	ice_rest_auth__free(&c->auth);
 	ice_http_headers__free(&c->headers);

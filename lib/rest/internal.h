@@ -165,6 +165,7 @@ typedef struct ice_rest_catalog {
 	char *delegation;         /* X-Iceberg-Access-Delegation, or NULL */
 	bool refs_only;           /* snapshot-loading-mode=refs */
 	bool metrics_enabled;     /* rest-metrics-reporting-enabled */
+	struct ice_rest_report *report; /* a metrics report in flight */
 	ice_rest_auth auth;
 } ice_rest_catalog;
 
@@ -269,7 +270,10 @@ void ice_rest__free(ice_catalog *base); /* config.c */
 int ice_rest__commit(ice_catalog *base, const ice_catalog_change *change, ice_catalog_table *out);
 int ice_rest__commit_transaction(ice_catalog *base, const ice_catalog_change *changes, size_t n,
                                  ice_catalog_table *outs);
+/* Sends the report without waiting for the answer (best effort); the
+ * next request, or closing the catalog, collects it. */
 int ice_rest__report_metrics(ice_catalog *base, const char *identifier, const char *report, size_t len);
+void ice_rest__collect_report(ice_rest_catalog *c);
 /* A CommitTableRequest for `change` (with its identifier when `with_id`). */
 int ice_rest__write_commit(ice_json_writer *w, const ice_catalog_change *change, bool with_id);
 /* The identifier as a TableIdentifier object. */

@@ -33,6 +33,8 @@ struct ice_table {
 	ice_catalog *owned_catalog; /* directory mode */
 	char *identifier;
 	unsigned load_flags;
+	bool staged;                /* created by the first commit (ice_table_create_staged) */
+	bool location_given;        /* staged: the location was the caller's */
 	ice_table_metadata *md;
 	char *metadata_location;
 };
@@ -135,6 +137,9 @@ static int take_table(ice_table *t, ice_catalog_table *ct, ice_table_metadata *f
 int ice_table_refresh(ice_table *t)
 {
 	ice_catalog_table ct;
+	if (t->staged)
+		return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "%s: the table is staged, not created yet",
+		                      t->identifier);
 	int rc = ice_catalog__load_table(t->catalog, t->identifier, t->load_flags, &ct);
 	if (!rc && (rc = take_table(t, &ct, NULL)) != 0)
 		ice_catalog_table__free(&ct);
@@ -505,6 +510,8 @@ static int attempt_once(ice_table *t, const ice_operation *op, ice_commit_ctx *c
 	return rc;
 }
 
+static int commit_staged(ice_table *t, const ice_operation *op, ice_commit_ctx *ctx, int64_t *snapshot_out);
+
 int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_options *opts,
                      ice_commit_result *result)
 {
@@ -520,6 +527,13 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 		ice_commit_options_init(&o);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.table = t;
+	if (t->staged) {
+		res.attempts = 1;
+		rc = commit_staged(t, op, &ctx, &snapshot);
+		res.state = rc == 0 ? ICE_COMMIT_SUCCEEDED : rc == ICE_ECOMMITUNKNOWN ? ICE_COMMIT_UNKNOWN : ICE_COMMIT_FAILED;
+		ctx_reset(&ctx, rc != 0 && rc != ICE_ECOMMITUNKNOWN);
+		goto done;
+	}
 	for (int attempt = 0;; attempt++) {
 		/* Settings come from the table as it is now: a retry sees changes. */
 		int64_t retries = o.num_retries >= 0 ? o.num_retries : prop_int(t->md, "commit.retry.num-retries", 4);
@@ -555,6 +569,7 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 		if ((rc = ice_table_refresh(t)) != 0)
 			break;
 	}
+done:
 	res.elapsed_ms = now_ms() - start;
 	if (rc == 0 && snapshot >= 0)
 		ice_table__report_commit(t, snapshot, res.attempts, res.elapsed_ms);
@@ -563,79 +578,75 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 	return rc;
 }
 
-/* ---- create and commit in one step --------------------------------------------------------- */
+/* ---- staged creates --------------------------------------------------------------------------- */
 
-int ice_table_create_and_commit(ice_table **out, ice_catalog *catalog, const ice_io *io, const char *identifier,
-                                const ice_table_create_options *opts, const ice_operation *op,
-                                ice_commit_result *result)
+int ice_table_create_staged(ice_table **out, ice_catalog *catalog, const ice_io *io, const char *identifier,
+                            const ice_table_create_options *opts)
 {
 	ice_catalog *owned = NULL;
 	ice_table_metadata *md = NULL;
 	ice_catalog_table ct;
-	ice_commit_ctx ctx;
-	ice_commit_result res = {ICE_COMMIT_FAILED, 1, 0};
-	int64_t start = now_ms(), snapshot = -1;
 	ice_table *t = NULL;
-	bool staged, retryable;
 	int rc;
 	*out = NULL;
-	memset(&ctx, 0, sizeof(ctx));
 	if ((rc = prepare_create(&catalog, &owned, io, identifier, opts, &md)) != 0)
-		goto done;
-	staged = ice_catalog__stages_creates(catalog);
+		return rc;
 	if ((rc = table_new(&t, catalog, owned, catalog->io ? catalog->io : io, identifier)) != 0) {
 		ice_table_metadata_free(md);
-		goto done;
+		return rc;
 	}
-	ctx.table = t;
-	if (staged) {
+	t->staged = true;
+	if (ice_catalog__stages_creates(catalog)) {
 		/* The catalog makes the table's first metadata (its uuid, location,
-		 * ids) without creating it; one commit asserting that the table
-		 * still does not exist then creates it with the operation's changes. */
+		 * ids) without creating it. */
 		rc = ice_catalog__stage_create(catalog, identifier, md, opts->location != NULL, &ct);
 		ice_table_metadata_free(md);
 		if (rc || (rc = take_table(t, &ct, NULL)) != 0) {
 			ice_catalog_table__free(&ct);
-			goto done;
+			ice_table_free(t);
+			return rc;
 		}
-		rc = attempt_once(t, op, &ctx, true, &retryable, &snapshot);
+	} else {
+		t->md = md;
+		t->location_given = opts->location != NULL;
+	}
+	*out = t;
+	return 0;
+}
+
+/* The first commit of a staged table: it creates the table. */
+static int commit_staged(ice_table *t, const ice_operation *op, ice_commit_ctx *ctx, int64_t *snapshot_out)
+{
+	ice_catalog_table ct;
+	bool retryable;
+	int rc;
+	*snapshot_out = -1;
+	if (ice_catalog__stages_creates(t->catalog)) {
+		/* One commit asserting that the table still does not exist. */
+		rc = attempt_once(t, op, ctx, true, &retryable, snapshot_out);
 	} else {
 		/* The first version holds the operation's changes already. */
 		prepared p;
-		t->md = md;
-		if ((rc = prepare_attempt(t, op, &ctx, &p)) == 0) {
-			if ((rc = ice_catalog__create_table(catalog, identifier, p.next, opts->location != NULL, &ct)) == 0) {
-				snapshot = added_snapshot(NULL, p.next);
-				if ((rc = take_committed(t, &p, &ct)) != 0) {
-					ice_catalog_table__free(&ct);
-					rc = ice_error__set(ICE_ECOMMITUNKNOWN, ICE_ERRCLASS_COMMIT,
-					                    "%s: %s: created, but the new metadata could not be kept (out of memory)",
-					                    identifier, op->name);
-				}
+		if ((rc = prepare_attempt(t, op, ctx, &p)) != 0)
+			return rc;
+		if ((rc = ice_catalog__create_table(t->catalog, t->identifier, p.next, t->location_given, &ct)) == 0) {
+			*snapshot_out = added_snapshot(NULL, p.next);
+			if ((rc = take_committed(t, &p, &ct)) != 0) {
+				ice_catalog_table__free(&ct);
+				rc = ice_error__set(ICE_ECOMMITUNKNOWN, ICE_ERRCLASS_COMMIT,
+				                    "%s: %s: created, but the new metadata could not be kept (out of memory)",
+				                    t->identifier, op->name);
 			}
-			prepared_free(&p);
 		}
+		prepared_free(&p);
 	}
 	if (rc == ICE_ECONFLICT)
 		/* assert-create failed: the table appeared meanwhile. */
 		rc = ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: table already exists (created concurrently)",
-		                    identifier);
-	res.state = rc == 0 ? ICE_COMMIT_SUCCEEDED : rc == ICE_ECOMMITUNKNOWN ? ICE_COMMIT_UNKNOWN : ICE_COMMIT_FAILED;
-	ctx_reset(&ctx, rc != 0 && rc != ICE_ECOMMITUNKNOWN);
-done:
-	res.elapsed_ms = now_ms() - start;
-	if (rc == 0 && snapshot >= 0)
-		ice_table__report_commit(t, snapshot, res.attempts, res.elapsed_ms);
-	if (result)
-		*result = res;
-	if (rc) {
-		ice_table_free(t);
-		if (!t)
-			ice_catalog_free(owned);
-		return rc;
-	}
-	*out = t;
-	return 0;
+		                    t->identifier);
+	if (rc == 0)
+		t->staged = false;
+	return rc;
 }
 
 /* ---- several tables at once --------------------------------------------------------------------- */

@@ -196,17 +196,20 @@ ICE_EXTERN int ice_table_commit(ice_table *table, const ice_operation *op, const
                                 ice_commit_result *result);
 
 /*
- * Create a table and commit `op` to it in one step: the table appears with
- * the operation's changes (say, its first snapshot) or not at all. A REST
- * catalog stages the create (the server assigns uuid, location and ids)
- * and commits it with assert-create; the file-system catalog publishes the
- * changed metadata as version 1. ICE_EEXISTS when the table exists (also
- * when it was created meanwhile: the files the operation wrote are
- * deleted); ICE_ECOMMITUNKNOWN as for ice_table_commit.
+ * Start creating a table without creating it: the handle holds the metadata
+ * the table will have (from a REST catalog, what the server staged with
+ * stage-create: its uuid, location and ids), data can be written to its
+ * location, and the first commit (ice_table_commit, or any operation built
+ * on it such as ice_table_append_files) creates the table with that
+ * commit's changes in one step: the table appears with its first snapshot
+ * or not at all. A REST catalog commits with assert-create and the
+ * creation's updates first; the file-system catalog publishes the changed
+ * metadata as version 1. ICE_EEXISTS at that commit when the table was
+ * created meanwhile (the files it wrote are deleted). Freeing the handle
+ * before committing creates nothing. ice_table_refresh fails until then.
  */
-ICE_EXTERN int ice_table_create_and_commit(ice_table **out, ice_catalog *catalog, const ice_io *io,
-                                           const char *identifier, const ice_table_create_options *opts,
-                                           const ice_operation *op, ice_commit_result *result);
+ICE_EXTERN int ice_table_create_staged(ice_table **out, ice_catalog *catalog, const ice_io *io,
+                                       const char *identifier, const ice_table_create_options *opts);
 
 /*
  * Commit ops[i] to tables[i] for every i in one atomic step (a REST
