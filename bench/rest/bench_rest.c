@@ -1,7 +1,8 @@
 /*
  * bench/rest/bench_rest.c - REST catalog latency through the public API,
  * in-process: N loads of a table (ice_table_load, which is one GET and the
- * metadata parsed) and N small appends (3 rows: a CSV converted, a Parquet
+ * metadata parsed), N metadata-only commits (a property set: the commit
+ * exchange alone) and N small appends (3 rows: a CSV converted, a Parquet
  * file, a manifest and a manifest list written, one commit POST). Prints one
  * JSON object: per-operation latencies in milliseconds and the wall-clock
  * start of each (CLOCK_REALTIME, ms) so bench/rest/run.py can line them up
@@ -62,7 +63,8 @@ int main(int argc, char **argv)
 	char csv[4096], row[256];
 	double *load = calloc((size_t)n, sizeof(double)), *load_start = calloc((size_t)n, sizeof(double));
 	double *append = calloc((size_t)n, sizeof(double)), *append_start = calloc((size_t)n, sizeof(double));
-	if (!load || !load_start || !append || !append_start || ice_io_new(&io))
+	double *commit = calloc((size_t)n, sizeof(double)), *commit_start = calloc((size_t)n, sizeof(double));
+	if (!load || !load_start || !append || !append_start || !commit || !commit_start || ice_io_new(&io))
 		return die("setup");
 	if (ice_catalog_open(&cat, io, uri))
 		return die("open");
@@ -76,6 +78,17 @@ int main(int argc, char **argv)
 	}
 	if (ice_table_load(&t, cat, ident))
 		return die("load");
+	for (int k = 0; k < n; k++) {
+		char value[32];
+		snprintf(value, sizeof(value), "%d", k);
+		ice_property p = {"bench.counter", value};
+		ice_properties set = {1, &p};
+		commit_start[k] = wall_ms();
+		double t0 = mono_ms();
+		if (ice_table_update_properties(t, &set, NULL, 0, NULL))
+			return die("commit");
+		commit[k] = mono_ms() - t0;
+	}
 	snprintf(csv, sizeof(csv), "%s/rows.csv", work);
 	for (int k = 0; k < n; k++) {
 		FILE *f = fopen(csv, "w");
@@ -97,6 +110,7 @@ int main(int argc, char **argv)
 	remove(csv);
 	printf("{");
 	print_series("load", load, load_start, n, false);
+	print_series("commit", commit, commit_start, n, true);
 	print_series("append", append, append_start, n, true);
 	printf("}\n");
 	ice_table_free(t);
@@ -106,5 +120,7 @@ int main(int argc, char **argv)
 	free(load_start);
 	free(append);
 	free(append_start);
+	free(commit);
+	free(commit_start);
 	return 0;
 }
