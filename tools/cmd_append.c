@@ -18,6 +18,7 @@ enum {
 	OPT_BRANCH,
 	OPT_NO_SORT,
 	OPT_MEMORY,
+	OPT_THREADS,
 };
 
 /* "256M", "1G", "65536": bytes (K, M, G are powers of 1024). */
@@ -109,6 +110,7 @@ CLI_COMMAND(append)
 		{"branch", required_argument, NULL, OPT_BRANCH},
 		{"no-sort", no_argument, NULL, OPT_NO_SORT},
 		{"memory", required_argument, NULL, OPT_MEMORY},
+		{"threads", required_argument, NULL, OPT_THREADS},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -147,6 +149,15 @@ CLI_COMMAND(append)
 			if (!parse_size(optarg, &wo.max_buffered_bytes))
 				return cli_usage_error(cmd, "--memory wants a size such as 256M, got '%s'", optarg);
 			break;
+		case OPT_THREADS: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (end == optarg || *end || n < 0 || n > 64)
+				return cli_usage_error(cmd, "--threads wants a number from 0 (one per core) to 64, not '%s'",
+				                       optarg);
+			wo.threads = (int)n;
+			break;
+		}
 		case '?': return cli_usage_error(cmd, "unknown option");
 		default:
 			if ((rc = parse_common(cli, cmd, opt)) != 0)

@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 
@@ -116,7 +119,7 @@ const cli_command cli_commands[] = {
 	{"append", cmd_append, "append CSV, JSON Lines or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN]\n"
 	 "                  [--no-header] [--reject-file FILE] [--branch NAME] [--no-sort]\n"
-	 "                  [--memory SIZE] [--json]\n"
+	 "                  [--memory SIZE] [--threads N] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
 	 "otherwise; else the format follows the extension) to the table's schema, write\n"
@@ -126,7 +129,9 @@ const cli_command cli_commands[] = {
 	 "fails the append naming file, line and column, unless --reject-file takes the\n"
 	 "row. --branch commits to that branch instead of main. A table with a sort\n"
 	 "order gets sorted files (runs of half of --memory, default 256M, the bytes\n"
-	 "of rows buffered across partitions) unless --no-sort.\n"
+	 "of rows buffered across partitions) unless --no-sort. --threads: threads\n"
+	 "parsing, encoding and compressing (default 0: one per core; the files are\n"
+	 "the same whatever the number).\n"
 	 "Prints one summary line (--json: a report). Exit 3: conflict after\n"
 	 "retries; 4: commit state unknown.\n"},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
@@ -263,6 +268,12 @@ int main(int argc, char **argv)
 	ice_cli cli;
 	int i, rc;
 
+#ifdef __GLIBC__
+	/* One malloc arena: ice's threads hand buffers to one another (rows
+	 * copied on one thread, encoded on another), and per-thread arenas
+	 * would each keep what the other freed, beyond what --memory bounds. */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	memset(&cli, 0, sizeof(cli));
 	cli.out = stdout;
 	cli.catalog = getenv("ICE_CATALOG");

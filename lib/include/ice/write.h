@@ -90,6 +90,10 @@ typedef struct ice_write_options {
 	 * of a sorted table are sorted in runs of up to half of
 	 * max_buffered_bytes, one run per file or more (every file sorted). */
 	bool no_sort;
+	/* Threads parsing, routing, encoding and compressing in parallel, the
+	 * caller's included (0: one per processor online; 1: only the
+	 * caller's). The files written are the same whatever the number. */
+	int threads;
 } ice_write_options;
 
 ICE_EXTERN void ice_write_options_init(ice_write_options *opts);
