@@ -219,3 +219,34 @@ def test_sigv4_signed_requests_verify_with_botocore(tmp_path):
     assert {(m, p) for m, p, _ in checked} >= {("GET", "/v1/config"), ("GET", "/v1/namespaces/db/tables/t"),
                                                 ("POST", "/v1/namespaces/db/tables/t")}
     assert all(orig for _, _, orig in checked)  # the bearer token was signed along
+
+
+def test_table_token_exchange_when_the_server_asks(tmp_path):
+    """A LoadTableResult config key urn:ietf:params:oauth:token-type:<type>
+    is a token to exchange (RFC 8693) for the table's requests, with the
+    catalog's own token as the actor."""
+    t = tmp_path / "t"
+    ice_ok("create", t, "--schema", "id long")
+    with Hostile(tmp_path / "server") as h:
+        h.add_table("db.t", t)
+        h.auth = True
+        base = h.load_result
+
+        def ask(ident):
+            r = base(ident)
+            r["config"] = {"urn:ietf:params:oauth:token-type:jwt": "subject-jwt"}
+            return r
+
+        h.load_result = ask
+        (tmp_path / "a.csv").write_text("id\n1\n")
+        ice_ok("--catalog", h.uri, "append", "db.t", tmp_path / "a.csv",
+               env=clean_env(ICE_REST_CREDENTIAL="id:secret"))
+        forms = h.token_form
+        assert forms[0]["grant_type"] == "client_credentials"
+        exchange = [f for f in forms if f["grant_type"].endswith("token-exchange")][0]
+        assert exchange["subject_token"] == "subject-jwt"
+        assert exchange["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt"
+        assert exchange["actor_token"] == "tok-1"
+        assert exchange["actor_token_type"] == "urn:ietf:params:oauth:token-type:access_token"
+        commit = h.requests("POST", r"^/v1/namespaces/db/tables/t$")[0]
+        assert commit[2]["Authorization"] == "Bearer tok-2"  # the exchanged token
