@@ -124,6 +124,7 @@ CLI_COMMAND(list);
 CLI_COMMAND(drop);
 CLI_COMMAND(register);
 CLI_COMMAND(rename);
+CLI_COMMAND(serve);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

@@ -111,7 +111,7 @@ CLI_COMMAND(register)
 	if ((rc = metadata_location(cli, argv[optind + 1], &loc)) != 0)
 		return rc;
 	if ((rc = cli_open_catalog(cli, &c)) == 0) {
-		if ((rc = ice_catalog_register_table(c, table, loc, overwrite, &registered)) != 0)
+		if ((rc = ice_catalog_register_table(c, table, loc, NULL, overwrite, &registered)) != 0)
 			rc = cli_fail(rc);
 		else
 			rc = print_result(cli, "registered", table, "metadata-location", registered);

@@ -238,6 +238,21 @@ const cli_command cli_commands[] = {
 	 "into manifests of up to commit.manifest.target-size-bytes (8 MiB), as one\n"
 	 "'replace' snapshot. Files keep their snapshot ids and sequence numbers; no data\n"
 	 "file is read or written. A table already packed commits nothing.\n"},
+	{"serve", cmd_serve, "serve the catalog to Spark, Trino, PyIceberg, DuckDB: an Iceberg REST catalog server",
+	 "Usage: ice serve [--catalog WAREHOUSE] [--listen HOST:PORT] [--config FILE] [--auth none|bearer]\n"
+	 "                 [--access-log FILE|-|none] [--grace SECONDS] [--set KEY=VALUE]... [--json]\n"
+	 "\n"
+	 "Serve the warehouse as an Iceberg REST catalog (the REST OpenAPI spec's catalog\n"
+	 "endpoints: config, OAuth2 tokens, namespaces, tables, commits, multi-table\n"
+	 "transactions, metrics). Commits are checked and applied by the metadata builder\n"
+	 "and published without replacing a file, so concurrent writers never both win.\n"
+	 "Listens on 127.0.0.1:8181 unless told otherwise; authentication may be off\n"
+	 "(--auth none) only on a loopback address. The configuration file (and --set)\n"
+	 "holds tokens, OAuth2 clients, grants, TLS certificate and key, vended\n"
+	 "credentials and limits: see docs/commands/serve.md. Prints the port it listens\n"
+	 "on, then one access log line per request to stderr (or --access-log FILE).\n"
+	 "SIGTERM or SIGINT: stop taking connections, let requests in flight finish (up\n"
+	 "to --grace seconds, 30), exit 0.\n"},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -539,26 +539,19 @@ int ice_catalog__report_metrics(ice_catalog *c, const char *identifier, const ch
 }
 
 int ice_catalog_register_table(ice_catalog *c, const char *identifier, const char *metadata_location,
-                               bool overwrite, char **loc_out)
+                               const ice_table_metadata *md, bool overwrite, char **loc_out)
 {
-	ice_catalog_table t;
-	int rc;
 	*loc_out = NULL;
-	if (!c->ops->register_table_at)
-		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
-		                      "%s: this catalog cannot register tables", c->uri);
-	if ((rc = c->ops->register_table_at(c, identifier, metadata_location, overwrite, &t)) != 0)
-		return rc;
-	*loc_out = t.metadata_location;
-	t.metadata_location = NULL;
-	ice_catalog_table__free(&t);
-	return 0;
+	if (!c->ops->register_table)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: this catalog cannot register tables",
+		                      c->uri);
+	return c->ops->register_table(c, identifier, metadata_location, md, overwrite, loc_out);
 }
 
 int ice_catalog_rename_table(ice_catalog *c, const char *from, const char *to)
 {
-	if (!c->ops->rename_table_to)
+	if (!c->ops->rename_table)
 		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: this catalog cannot rename tables",
 		                      c->uri);
-	return c->ops->rename_table_to(c, from, to);
+	return c->ops->rename_table(c, from, to);
 }

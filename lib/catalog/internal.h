@@ -52,6 +52,10 @@ typedef struct ice_catalog_ops {
 	              const ice_table_requirements *reqs, const ice_metadata_builder *changes,
 	              const ice_table_metadata *next, char **loc_out);
 	int (*drop_table)(ice_catalog *c, const char *identifier, bool purge, ice_drop_report *report);
+	/* `md`: what metadata_location holds, when the caller read it (else NULL). */
+	int (*register_table)(ice_catalog *c, const char *identifier, const char *metadata_location,
+	                      const ice_table_metadata *md, bool overwrite, char **loc_out);
+	int (*rename_table)(ice_catalog *c, const char *from, const char *to);
 	void (*free)(ice_catalog *c);
 	/* Optional: NULL where a catalog has nothing more to say than the ops
 	 * above (catalog.c then uses those, or reports ICE_EUNSUPPORTED). */
@@ -63,9 +67,6 @@ typedef struct ice_catalog_ops {
 	                       bool location_given, bool stage, ice_catalog_table *out);
 	int (*commit_ex)(ice_catalog *c, const ice_catalog_change *change, ice_catalog_table *out);
 	int (*commit_transaction)(ice_catalog *c, const ice_catalog_change *changes, size_t n, ice_catalog_table *outs);
-	int (*register_table_at)(ice_catalog *c, const char *identifier, const char *metadata_location, bool overwrite,
-	                         ice_catalog_table *out);
-	int (*rename_table_to)(ice_catalog *c, const char *from, const char *to);
 	int (*report_metrics)(ice_catalog *c, const char *identifier, const char *report, size_t len);
 } ice_catalog_ops;
 

@@ -27,6 +27,7 @@
 #include "ice/refs.h"
 #include "ice/rewrite_manifests.h"
 #include "ice/scan.h"
+#include "ice/serve.h"
 #include "ice/schema.h"
 #include "ice/snapshot.h"
 #include "ice/table.h"

@@ -504,14 +504,17 @@ static int rest_drop_table(ice_catalog *base, const char *identifier, bool purge
 }
 
 static int rest_register_table(ice_catalog *base, const char *identifier, const char *metadata_location,
-                               bool overwrite, ice_catalog_table *out)
+                               const ice_table_metadata *md, bool overwrite, char **loc_out)
 {
 	ice_rest_catalog *c = rest(base);
+	ice_catalog_table t;
+	ice_catalog_table *out = &t;
 	ice_rest_call call;
 	ice_json_writer w;
 	char *ns;
 	const char *name;
 	int rc;
+	(void)md; /* the server reads the file */
 	memset(out, 0, sizeof(*out));
 	if ((rc = ice_rest__split_identifier(identifier, &ns, &name)) != 0)
 		return rc;
@@ -531,8 +534,11 @@ static int rest_register_table(ice_catalog *base, const char *identifier, const 
 	}
 	ice_json_end_object(&w);
 	if ((rc = finish_body(&w, &call)) == 0 && (rc = namespace_url(c, &call.url, ns, "/register")) == 0 &&
-	    (rc = ice_rest__exchange(c, &call, ICE_REST_TABLE)) == 0)
-		rc = take_table(c, &call, identifier, out);
+	    (rc = ice_rest__exchange(c, &call, ICE_REST_TABLE)) == 0 && (rc = take_table(c, &call, identifier, out)) == 0) {
+		*loc_out = t.metadata_location;
+		t.metadata_location = NULL;
+		ice_catalog_table__free(&t);
+	}
 	ice_jw__free(&w);
 	ice_rest_call__free(&call);
 	ice__free(ns);
@@ -618,7 +624,7 @@ const ice_catalog_ops ice_rest__ops = {
 	.create_table_ex = rest_create_table_ex,
 	.commit_ex = ice_rest__commit,
 	.commit_transaction = ice_rest__commit_transaction,
-	.register_table_at = rest_register_table,
-	.rename_table_to = rest_rename_table,
+	.register_table = rest_register_table,
+	.rename_table = rest_rename_table,
 	.report_metrics = ice_rest__report_metrics,
 };

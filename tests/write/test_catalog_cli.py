@@ -65,3 +65,22 @@ def test_named_catalog_from_config_file(tmp_path, catalog):
     if catalog.kind == "fs":
         assert not md.exists()
     assert ice_ok("--json", "list", ns, env=env).json() == {"tables": []}
+
+
+def test_register_and_rename(tmp_path, catalog):
+    c = catalog.args
+    db = catalog.ns("reg")
+    ice_ok(*c, "namespace", "create", db)
+    ice_ok(*c, "create", f"{db}.src", "--schema", "id long")
+    (tmp_path / "a.csv").write_text("id\n1\n2\n")
+    ice_ok(*c, "append", f"{db}.src", tmp_path / "a.csv")
+    r = ice_ok(*c, "--json", "register", f"{db}.copy", catalog.metadata_file(f"{db}.src")).json()
+    assert r["table"] == f"{db}.copy"
+    assert sorted(x["id"] for x in pyiceberg_rows(catalog.metadata_file(f"{db}.copy"))) == [1, 2]
+    e = ice_fails(1, *c, "register", f"{db}.copy", catalog.metadata_file(f"{db}.src"))
+    assert "exists" in e.err.lower()
+    ice_ok(*c, "rename", f"{db}.copy", f"{db}.moved")
+    assert ice_ok(*c, "--json", "list", db).json() == {"tables": ["moved", "src"]}
+    ice_ok(*c, "append", f"{db}.moved", tmp_path / "a.csv")
+    assert sorted(x["id"] for x in pyiceberg_rows(catalog.metadata_file(f"{db}.moved"))) == [1, 1, 2, 2]
+    ice_fails(1, *c, "rename", f"{db}.copy", f"{db}.other")

@@ -173,19 +173,25 @@ ICE_EXTERN int ice_catalog_drop_table(ice_catalog *catalog, const char *identifi
 
 /*
  * Register the table whose current metadata file is `metadata_location`
- * (written by any Iceberg writer) as `identifier`, keeping its location and
- * files. ICE_EEXISTS when the table exists, unless `overwrite`.
- * *metadata_location_out: the metadata file the catalog now points at.
+ * (written by any Iceberg writer) as `identifier`, keeping its location:
+ * the table's files stay where they are. `md` is what the file holds when
+ * the caller has read it already (NULL: the catalog reads it if it needs
+ * to; a REST catalog hands the location to its server). ICE_EEXISTS when
+ * the table exists, unless `overwrite`, which makes the file's metadata its
+ * next version. ICE_ENOTFOUND when the namespace does not exist;
  * ICE_EUNSUPPORTED for catalogs that cannot register.
+ * *metadata_location_out: the metadata file the catalog now points at.
  */
 ICE_EXTERN int ice_catalog_register_table(ice_catalog *catalog, const char *identifier,
-                                          const char *metadata_location, bool overwrite,
-                                          char **metadata_location_out);
+                                          const char *metadata_location, const ice_table_metadata *md,
+                                          bool overwrite, char **metadata_location_out);
 
 /*
- * Rename table `from` to `to` (the namespace may change; the server may
- * refuse that). ICE_ENOTFOUND when `from` does not exist, ICE_EEXISTS
- * when `to` does.
+ * Rename table `from` to `to` (the namespace may change; a server may
+ * refuse that). The table keeps its location and its files; in the
+ * file-system catalog the name `to` gets the current metadata as its first
+ * version and the name `from` loses its metadata files. ICE_ENOTFOUND when
+ * `from` or the namespace of `to` does not exist, ICE_EEXISTS when `to` does.
  */
 ICE_EXTERN int ice_catalog_rename_table(ice_catalog *catalog, const char *from, const char *to);
 
