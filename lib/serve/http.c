@@ -231,6 +231,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return ok;
 }
 
+/* libmicrohttpd's own messages: its format strings, its arguments. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	ice_server *s = cls;
@@ -241,6 +244,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 		line[--n] = '\0';
 	serve_log(s, "http: %s", line);
 }
+#pragma GCC diagnostic pop
 
 /* Binds and listens on "host:port"; the socket, or -1 after an error. */
 static int bind_listen(const char *listen_addr, int *port_out)

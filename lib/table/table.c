@@ -445,6 +445,32 @@ fail:
 	return rc;
 }
 
+/*
+ * After a commit, with write.metadata.delete-after-commit.enabled, the
+ * metadata files that left the metadata log (kept to
+ * write.metadata.previous-versions-max entries) are deleted, as Java's
+ * table operations do: those in the base's log and not in the new one.
+ * Best effort (a failure leaves a file, never fails the commit), and only
+ * inside the table location.
+ */
+static void delete_removed_metadata(const ice_table *t, const ice_table_metadata *base,
+                                    const ice_table_metadata *next)
+{
+	const char *on = ice_table_metadata_property(next, "write.metadata.delete-after-commit.enabled", "false");
+	if (!ice_str__ieq(on, strlen(on), "true", 4))
+		return;
+	size_t nb = ice_table_metadata_metadata_log_count(base), nn = ice_table_metadata_metadata_log_count(next);
+	for (size_t i = 0; i < nb; i++) {
+		const char *f = ice_table_metadata_metadata_log_at(base, i)->metadata_file;
+		bool kept = false;
+		for (size_t k = 0; k < nn && !kept; k++)
+			kept = strcmp(ice_table_metadata_metadata_log_at(next, k)->metadata_file, f) == 0;
+		if (!kept)
+			ice_io__delete_within(t->io, ice_table_metadata_location(next), f);
+	}
+	ice_error_clear();
+}
+
 static void change_of(ice_catalog_change *ch, const ice_table *t, const prepared *p, bool create)
 {
 	ch->identifier = t->identifier;
@@ -499,6 +525,9 @@ static int attempt_once(ice_table *t, const ice_operation *op, ice_commit_ctx *c
 	*retryable_out = rc == ICE_ECONFLICT;
 	if (!rc)
 		*snapshot_out = added_snapshot(create ? NULL : t->md, p.next);
+	/* Only where ice wrote the metadata itself (a REST server keeps its own). */
+	if (!rc && !create && !ct.md && p.next)
+		delete_removed_metadata(t, t->md, p.next);
 	if (!rc && (rc = take_committed(t, &p, &ct)) != 0) {
 		/* Committed, but the new state could not be kept here. */
 		ice_catalog_table__free(&ct);

@@ -498,3 +498,112 @@ uint32_t ice_crc32(uint32_t crc, const uint8_t *data, size_t len)
 {
 	return (uint32_t)crc32((uLong)crc, data, (uInt)len);
 }
+
+/* ---- streaming decompression (gzip, zstd) ----------------------------------------- */
+
+struct ice_codec_stream {
+	ice_codec codec;
+	z_stream z;
+	bool z_ready, z_member_done;
+	ZSTD_DCtx *zd;
+	size_t zd_hint; /* ZSTD_decompressStream's last answer: 0 at a frame's end */
+};
+
+const char *ice_codec__sniff_other(const uint8_t *d, size_t len)
+{
+	if (len >= 3 && d[0] == 'B' && d[1] == 'Z' && d[2] == 'h')
+		return "bzip2";
+	if (len >= 6 && d[0] == 0xfd && d[1] == '7' && d[2] == 'z' && d[3] == 'X' && d[4] == 'Z' && d[5] == 0)
+		return "xz";
+	if (len >= 4 && d[0] == 0x04 && d[1] == 0x22 && d[2] == 0x4d && d[3] == 0x18)
+		return "lz4";
+	if (len >= 4 && d[0] == 'P' && d[1] == 'K' && d[2] == 3 && d[3] == 4)
+		return "zip";
+	if (len >= 6 && d[0] == '7' && d[1] == 'z' && d[2] == 0xbc && d[3] == 0xaf && d[4] == 0x27 && d[5] == 0x1c)
+		return "7z";
+	if (len >= 2 && d[0] == 0x1f && d[1] == 0x9d)
+		return "compress (.Z)";
+	return NULL;
+}
+
+int ice_codec__stream_new(ice_codec_stream **out, ice_codec codec)
+{
+	ice_codec_stream *s;
+	*out = NULL;
+	if (codec != ICE_CODEC_GZIP && codec != ICE_CODEC_ZSTD)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO, "%s: no streaming decompression",
+		                      ice_codec__name(codec));
+	if (!(s = ice__calloc(1, sizeof(*s))))
+		return ICE_ERROR;
+	s->codec = codec;
+	if (codec == ICE_CODEC_ZSTD) {
+		if (!(s->zd = ZSTD_createDCtx())) {
+			ice__free(s);
+			return ice_error__oom();
+		}
+	} else {
+		if (inflateInit2(&s->z, 15 + 32) != Z_OK) {
+			ice__free(s);
+			return ice_error__oom();
+		}
+		s->z_ready = true;
+	}
+	*out = s;
+	return 0;
+}
+
+void ice_codec__stream_free(ice_codec_stream *s)
+{
+	if (!s)
+		return;
+	if (s->z_ready)
+		inflateEnd(&s->z);
+	ZSTD_freeDCtx(s->zd);
+	ice__free(s);
+}
+
+int ice_codec__stream_decompress(ice_codec_stream *s, const uint8_t *in, size_t in_len, size_t *in_used,
+                                 uint8_t *out, size_t cap, size_t *out_len)
+{
+	*in_used = 0;
+	*out_len = 0;
+	if (s->codec == ICE_CODEC_ZSTD) {
+		ZSTD_inBuffer ib = {in, in_len, 0};
+		ZSTD_outBuffer ob = {out, cap, 0};
+		size_t r = ZSTD_decompressStream(s->zd, &ob, &ib);
+		if (ZSTD_isError(r))
+			return corrupt(s->codec, ZSTD_getErrorName(r));
+		if (in_len > 0 || ob.pos > 0)
+			s->zd_hint = r; /* a call with nothing in and out says nothing of the frame */
+		*in_used = ib.pos;
+		*out_len = ob.pos;
+		return 0;
+	}
+	/* gzip: one member after another (as gzip -c a b > c makes) */
+	if (s->z_member_done) {
+		if (in_len == 0)
+			return 0;
+		if (inflateReset(&s->z) != Z_OK)
+			return corrupt(s->codec, "reset");
+		s->z_member_done = false;
+	}
+	s->z.next_in = (Bytef *)(uintptr_t)in;
+	s->z.avail_in = (uInt)(in_len > UINT32_MAX ? UINT32_MAX : in_len);
+	s->z.next_out = out;
+	s->z.avail_out = (uInt)(cap > UINT32_MAX ? UINT32_MAX : cap);
+	int zr = inflate(&s->z, Z_NO_FLUSH);
+	if (zr == Z_STREAM_END)
+		s->z_member_done = true;
+	else if (zr != Z_OK && zr != Z_BUF_ERROR)
+		return corrupt(s->codec, s->z.msg ? s->z.msg : "inflate failed");
+	*in_used = (size_t)(s->z.next_in - in);
+	*out_len = (size_t)(s->z.next_out - out);
+	return 0;
+}
+
+bool ice_codec__stream_finished(const ice_codec_stream *s)
+{
+	if (s->codec == ICE_CODEC_GZIP)
+		return s->z_member_done;
+	return s->zd_hint == 0;
+}

@@ -9,6 +9,7 @@
 #ifndef ICE_UTIL_COMPRESS_H
 #define ICE_UTIL_COMPRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,23 @@ int ice_codec__decompress_ctx(ice_codec_ctx *ctx, ice_codec codec, const uint8_t
                               ice_buf *out);
 int ice_codec__compress_ctx(ice_codec_ctx *ctx, ice_codec codec, int level, const uint8_t *in, size_t in_len,
                             ice_buf *out);
+
+/*
+ * Streaming decompression of gzip (one member or several in a row) and
+ * zstd (one frame or several), for inputs read a buffer at a time.
+ * Each call consumes some input (*in_used) and produces up to `cap`
+ * bytes (*out_len); call again with the rest. ICE_EINVALID on corrupt data.
+ */
+typedef struct ice_codec_stream ice_codec_stream;
+int ice_codec__stream_new(ice_codec_stream **out, ice_codec codec);
+void ice_codec__stream_free(ice_codec_stream *s);
+int ice_codec__stream_decompress(ice_codec_stream *s, const uint8_t *in, size_t in_len, size_t *in_used,
+                                 uint8_t *out, size_t cap, size_t *out_len);
+/* Whether the input so far ends a gzip member (a cut file does not). */
+bool ice_codec__stream_finished(const ice_codec_stream *s);
+/* The name of a compression ice does not read (bzip2, xz, lz4 frame, zip,
+ * 7z, compress) recognised by its magic bytes, or NULL. */
+const char *ice_codec__sniff_other(const uint8_t *data, size_t len);
 
 /* CRC-32 (zlib polynomial), used by Avro's snappy framing. */
 uint32_t ice_crc32(uint32_t crc, const uint8_t *data, size_t len);

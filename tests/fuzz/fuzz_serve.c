@@ -6,6 +6,7 @@
  * between 200 and 599 and, when there is a body, JSON of the ErrorModel for
  * errors.
  */
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,24 @@
 static ice_server *server;
 static ice_catalog *catalog;
 static ice_io *io;
+static char scratch[] = "/tmp/ice-fuzz-serve-XXXXXX";
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The scratch warehouse goes with the process. */
+static void cleanup(void)
+{
+	ice_server_free(server);
+	ice_catalog_free(catalog);
+	ice_io_free(io);
+	nftw(scratch, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static void handle(const char *method, const char *path, const char *query, const char *auth, const char *body,
                    size_t body_len)
@@ -40,9 +59,11 @@ static void handle(const char *method, const char *path, const char *query, cons
 
 static int setup(void)
 {
-	char dir[] = "/tmp/ice-fuzz-serve-XXXXXX";
 	ice_server_config *cfg;
-	if (!mkdtemp(dir) || ice_io_new(&io) || ice_catalog_open(&catalog, io, dir) || ice_server_config_new(&cfg))
+	if (!mkdtemp(scratch))
+		return -1;
+	atexit(cleanup);
+	if (ice_io_new(&io) || ice_catalog_open(&catalog, io, scratch) || ice_server_config_new(&cfg))
 		return -1;
 	/* Tokens and grants, so the auth paths are reached too. */
 	ice_server_config_set(cfg, "token.fuzz", "fuzz-token-1");
