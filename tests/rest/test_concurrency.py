@@ -1,6 +1,6 @@
 """Many writers, one table, one REST server (the Apache Iceberg REST
 fixture): 4 ice processes appending 25 times each while PyIceberg's
-RestCatalog appends 25 times. Every commit lands or fails cleanly (exit 3
+RestCatalog appends 25 times and Spark's REST catalog 10 times. Every commit lands or fails cleanly (exit 3
 after its retries, nothing left behind); every acknowledged row is in the
 table once, no other row is, and the snapshot chain is linear."""
 import re
@@ -12,9 +12,11 @@ from pyiceberg.catalog import load_catalog
 from pyiceberg.exceptions import CommitFailedException
 
 from rest_support import clean_env, get_json, ice_bin, ice_ok, local_path
+import spark as S  # tests/peers
 
 ICE_WRITERS = 4
 APPENDS = 25
+SPARK_APPENDS = 10
 
 
 def test_ice_and_pyiceberg_append_at_once(java_rest, ns, tmp_path):
@@ -56,19 +58,36 @@ def test_ice_and_pyiceberg_append_at_once(java_rest, ns, tmp_path):
                 with lock:
                     outcomes[rid] = 3
 
+    def spark_writer():
+        # Iceberg's Java client retries per the table's commit.retry.*; a
+        # commit that still loses raises (counted as failed, rows absent).
+        for i in range(SPARK_APPENDS):
+            rid = 8000 + i
+            try:
+                S.sql(f"INSERT INTO busy_rest.{ident} VALUES ({rid}, 'spark')")
+                code = 0
+            except Exception as e:  # noqa: BLE001  (py4j wraps CommitFailedException)
+                assert "CommitFailed" in str(e), str(e)[:2000]
+                code = 3
+            with lock:
+                outcomes[rid] = code
+
+    S.rest_catalog("busy_rest", java_rest.uri, cache_enabled="false")
+    S.sql(f"SELECT count(*) FROM busy_rest.{ident}")  # the session up before the race starts
     threads = [threading.Thread(target=ice_writer, args=(w,)) for w in range(ICE_WRITERS)]
     threads.append(threading.Thread(target=pyiceberg_writer))
+    threads.append(threading.Thread(target=spark_writer))
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(outcomes) == (ICE_WRITERS + 1) * APPENDS
+    assert len(outcomes) == (ICE_WRITERS + 1) * APPENDS + SPARK_APPENDS
 
     table = load_catalog("fixture", type="rest", uri=java_rest.uri).load_table(ident)
     got = sorted(r["id"] for r in table.scan().to_arrow().to_pylist())
     acknowledged = sorted(rid for rid, code in outcomes.items() if code == 0)
     assert got == acknowledged  # every acknowledged row once, nothing else
-    assert len(acknowledged) >= (ICE_WRITERS + 1) * APPENDS * 9 // 10
+    assert len(acknowledged) >= ((ICE_WRITERS + 1) * APPENDS + SPARK_APPENDS) * 9 // 10
 
     md = get_json(f"{java_rest.uri}/v1/namespaces/{ns}/tables/busy")["metadata"]
     snaps = {s["snapshot-id"]: s for s in md["snapshots"]}
