@@ -96,6 +96,30 @@ static int rest_create_namespace(ice_catalog *base, const char *ns, const ice_pr
 	return rc;
 }
 
+/* Paging (pageToken): a server that hands back the token it was given, or
+ * pages without end, is refused rather than followed forever. */
+static int next_page(const ice_rest_catalog *c, const char *what, const char *ns, int page, const char *next,
+                     const char *token)
+{
+	if (next && token && strcmp(next, token) == 0)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
+		                      "%s: %s%s: the server returned the same page token again", c->label, what, ns);
+	if (next && page >= 100000)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "%s: %s%s: too many pages", c->label, what, ns);
+	return 0;
+}
+
+/* After the last page: the names sorted, or nothing on failure. */
+static int pages_done(ice_string_list *out, char *token, int rc)
+{
+	ice__free(token);
+	if (rc)
+		ice_string_list_free(out);
+	else if (out->n > 1)
+		qsort(out->items, out->n, sizeof(char *), cmp_str);
+	return rc;
+}
+
 static int rest_list_namespaces(ice_catalog *base, const char *parent, ice_string_list *out)
 {
 	ice_rest_catalog *c = rest(base);
@@ -125,23 +149,14 @@ static int rest_list_namespaces(ice_catalog *base, const char *parent, ice_strin
 		    (rc = ice_rest__parse_namespaces(out, &next, call.resp.body.ptr, call.resp.body.len, call.what)) != 0)
 			ice_error__prefix("%s", c->label);
 		ice_rest_call__free(&call);
-		if (!rc && next && token && strcmp(next, token) == 0)
-			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
-			                    "%s: list namespaces: the server returned the same page token again", c->label);
-		if (!rc && next && page >= 100000)
-			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "%s: list namespaces: too many pages",
-			                    c->label);
+		if (!rc)
+			rc = next_page(c, "list namespaces", "", page, next, token);
 		ice__free(token);
 		token = next;
 		if (!token)
 			break;
 	}
-	ice__free(token);
-	if (rc)
-		ice_string_list_free(out);
-	else if (out->n > 1)
-		qsort(out->items, out->n, sizeof(char *), cmp_str);
-	return rc;
+	return pages_done(out, token, rc);
 }
 
 /* HEAD where the server offers it, else GET: *exists_out from 2xx or 404. */
@@ -249,23 +264,14 @@ static int rest_list_tables(ice_catalog *base, const char *ns, ice_string_list *
 		    (rc = ice_rest__parse_tables(out, &next, ns, call.resp.body.ptr, call.resp.body.len, call.what)) != 0)
 			ice_error__prefix("%s", c->label);
 		ice_rest_call__free(&call);
-		if (!rc && next && token && strcmp(next, token) == 0)
-			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
-			                    "%s: list tables in %s: the server returned the same page token again", c->label, ns);
-		if (!rc && next && page >= 100000)
-			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "%s: list tables in %s: too many pages",
-			                    c->label, ns);
+		if (!rc)
+			rc = next_page(c, "list tables in ", ns, page, next, token);
 		ice__free(token);
 		token = next;
 		if (!token)
 			break;
 	}
-	ice__free(token);
-	if (rc)
-		ice_string_list_free(out);
-	else if (out->n > 1)
-		qsort(out->items, out->n, sizeof(char *), cmp_str);
-	return rc;
+	return pages_done(out, token, rc);
 }
 
 static int rest_table_exists(ice_catalog *base, const char *identifier, bool *exists_out)

@@ -188,6 +188,19 @@ static int transport_outcome(ice_rest_catalog *c, const ice_rest_call *call, int
 	return ice_error__set(ICE_ECOMMITUNKNOWN, ICE_ERRCLASS_COMMIT, "%s (commit state unknown)", why);
 }
 
+/* Sends a commit (or transaction): a failure after the request may have
+ * reached the server is transport_outcome's; an answer other than 2xx is
+ * named by the error handler for commits. */
+static int send_commit(ice_rest_catalog *c, ice_rest_call *call)
+{
+	int rc = ice_rest__send(c, call);
+	if (rc)
+		return transport_outcome(c, call, rc);
+	if (call->resp.status < 200 || call->resp.status > 299)
+		return ice_rest__fail(c, call, ICE_REST_COMMIT);
+	return 0;
+}
+
 int ice_rest__commit(ice_catalog *base, const ice_catalog_change *change, ice_catalog_table *out)
 {
 	ice_rest_catalog *c = (ice_rest_catalog *)base;
@@ -207,14 +220,8 @@ int ice_rest__commit(ice_catalog *base, const ice_catalog_change *change, ice_ca
 	call.body_len = len;
 	if ((rc = ice_rest__table_url(c, &call.url, change->identifier)) != 0)
 		goto done;
-	if ((rc = ice_rest__send(c, &call)) != 0) {
-		rc = transport_outcome(c, &call, rc);
+	if ((rc = send_commit(c, &call)) != 0)
 		goto done;
-	}
-	if (call.resp.status < 200 || call.resp.status > 299) {
-		rc = ice_rest__fail(c, &call, ICE_REST_COMMIT);
-		goto done;
-	}
 	char *token = NULL, *token_type = NULL;
 	if ((rc = ice_rest__parse_load_table(out, &token, &token_type, call.resp.body.ptr, call.resp.body.len,
 	                                     call.what)) != 0) {
@@ -276,14 +283,8 @@ int ice_rest__commit_transaction(ice_catalog *base, const ice_catalog_change *ch
 	if ((rc = ice_rest__url(c, &call.url)) != 0)
 		goto done;
 	ice_buf__puts(&call.url, "transactions/commit");
-	if ((rc = ice_rest__send(c, &call)) != 0) {
-		rc = transport_outcome(c, &call, rc);
+	if ((rc = send_commit(c, &call)) != 0)
 		goto done;
-	}
-	if (call.resp.status < 200 || call.resp.status > 299) {
-		rc = ice_rest__fail(c, &call, ICE_REST_COMMIT);
-		goto done;
-	}
 	/* 204 carries nothing: each table's new state is loaded. A table that
 	 * cannot be loaded now keeps what was asked for (it was committed). */
 	for (size_t i = 0; i < n; i++) {

@@ -541,6 +541,32 @@ static int attempt_once(ice_table *t, const ice_operation *op, ice_commit_ctx *c
 
 static int commit_staged(ice_table *t, const ice_operation *op, ice_commit_ctx *ctx, int64_t *snapshot_out);
 
+/*
+ * A file the base reaches is gone (ICE_ENOTFOUND): when the catalog's table
+ * has moved on since it was read, an expiry may have deleted what only the
+ * older snapshots reached, and the attempt lost a race like a conflict. The
+ * error stays as it was when the table has not moved (or cannot be read).
+ */
+static bool moved_on(ice_table *t)
+{
+	const ice_error *e = ice_error_last();
+	ice_catalog_table ct;
+	bool moved = false;
+	int code = e ? e->code : ICE_ENOTFOUND, klass = e ? e->klass : ICE_ERRCLASS_IO;
+	char *msg = e ? ice__strdup(e->message) : NULL;
+	if (!msg || !t->metadata_location)
+		goto done;
+	if (ice_catalog__load_table(t->catalog, t->identifier, ICE_CATALOG_LOAD_REFS, &ct) == 0) {
+		moved = ct.metadata_location && strcmp(ct.metadata_location, t->metadata_location) != 0;
+		ice_catalog_table__free(&ct);
+	}
+	if (!moved)
+		ice_error__set(code, klass, "%s", msg);
+done:
+	ice__free(msg);
+	return moved;
+}
+
 int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_options *opts,
                      ice_commit_result *result)
 {
@@ -586,6 +612,8 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 			break;
 		}
 		ctx_reset(&ctx, true);
+		if (!retryable && rc == ICE_ENOTFOUND)
+			retryable = moved_on(t);
 		if (!retryable)
 			break;
 		/* Lost a race: refresh, wait, and run the operation again. */
