@@ -15,6 +15,7 @@
 #include "catalog/internal.h"
 #include "ice/table.h"
 #include "io/io.h"
+#include "io/s3.h"
 #include "report.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -24,11 +25,12 @@
 #include "write/location.h"
 
 struct ice_table {
-	const ice_io *io;           /* the catalog's, or owned_io */
-	const ice_io *base_io;      /* the catalog's */
-	ice_io *owned_io;           /* with the FileIO properties the catalog vends */
-	ice_io **retired_io;        /* earlier owned_io: callers may still hold them */
-	size_t n_retired_io;
+	const ice_io *io;          /* base_io, or the latest of owned_ios */
+	const ice_io *base_io;     /* the catalog's */
+	const ice_io *vended_io;   /* base_io with the FileIO properties the catalog vends (in owned_ios), or NULL */
+	ice_io **owned_ios;        /* copies (vended credentials, the table's own FileIO tuning); earlier
+	                            * ones stay alive with the table: callers may still read with them */
+	size_t nowned_ios;
 	ice_catalog *catalog;      /* borrowed, or owned_catalog */
 	ice_catalog *owned_catalog; /* directory mode */
 	char *identifier;
@@ -80,39 +82,80 @@ void ice_table_free(ice_table *t)
 	ice_table_metadata_free(t->md);
 	ice__free(t->metadata_location);
 	ice__free(t->identifier);
-	ice_io_free(t->owned_io);
-	for (size_t i = 0; i < t->n_retired_io; i++)
-		ice_io_free(t->retired_io[i]);
-	ice__free(t->retired_io);
 	ice_catalog_free(t->owned_catalog);
+	for (size_t i = 0; i < t->nowned_ios; i++)
+		ice_io_free(t->owned_ios[i]);
+	ice__free(t->owned_ios);
 	ice__free(t);
+}
+
+/*
+ * FileIO copies the table keeps (the latest becomes t->io).
+ */
+static int keep_io(ice_table *t, ice_io *io)
+{
+	ice_io **grown = ice__reallocarray(t->owned_ios, t->nowned_ios + 1, sizeof(ice_io *));
+	if (!grown) {
+		ice_io_free(io);
+		return ICE_ERROR;
+	}
+	t->owned_ios = grown;
+	t->owned_ios[t->nowned_ios++] = io;
+	t->io = io;
+	return 0;
 }
 
 /*
  * FileIO properties the catalog vends for the table (a REST catalog's
  * credentials) go to a FileIO of the table's own, derived from the
- * catalog's. An earlier one is kept until the table is freed: whoever
- * asked for ice_table_io() may still be reading with it.
+ * catalog's.
  */
 static int take_io(ice_table *t, const ice_properties *props)
 {
-	ice_io *io, **retired;
+	ice_io *io;
 	int rc;
 	if (!props || props->n == 0)
 		return 0;
 	if ((rc = ice_io_new_derived(&io, t->base_io, props)) != 0)
 		return rc;
-	if (t->owned_io) {
-		if (!(retired = ice__reallocarray(t->retired_io, t->n_retired_io + 1, sizeof(ice_io *)))) {
-			ice_io_free(io);
-			return ICE_ERROR;
-		}
-		t->retired_io = retired;
-		retired[t->n_retired_io++] = t->owned_io;
+	if ((rc = keep_io(t, io)) == 0)
+		t->vended_io = io;
+	return rc;
+}
+
+/*
+ * FileIO tuning a table's properties may carry (s3.multipart.part-size,
+ * s3.retry.*, ...: ice_s3_config__table_may_set; never endpoints or
+ * credentials, which would let a table send requests elsewhere): when
+ * they differ from the io's, the table uses a copy of it (the vended one,
+ * else the catalog's) with them set.
+ */
+static int apply_table_io(ice_table *t)
+{
+	const ice_properties *props = ice_table_metadata_properties(t->md);
+	size_t differ = 0;
+	ice_io *copy = NULL;
+	int rc = 0;
+	for (size_t i = 0; props && i < props->n; i++) {
+		const char *have;
+		if (!ice_s3_config__table_may_set(props->items[i].key))
+			continue;
+		have = ice_io_property(t->io, props->items[i].key);
+		if (!have || strcmp(have, props->items[i].value) != 0)
+			differ++;
 	}
-	t->owned_io = io;
-	t->io = io;
-	return 0;
+	if (!differ)
+		return 0;
+	if ((rc = ice_io_clone(&copy, t->vended_io ? t->vended_io : t->base_io)) != 0)
+		return rc;
+	for (size_t i = 0; props && i < props->n && !rc; i++)
+		if (ice_s3_config__table_may_set(props->items[i].key))
+			rc = ice_io_set_property(copy, props->items[i].key, props->items[i].value);
+	if (rc) {
+		ice_io_free(copy);
+		return rc;
+	}
+	return keep_io(t, copy);
 }
 
 /* What a catalog handed back becomes the table's state (`fallback`: the
@@ -143,6 +186,8 @@ int ice_table_refresh(ice_table *t)
 	int rc = ice_catalog__load_table(t->catalog, t->identifier, t->load_flags, &ct);
 	if (!rc && (rc = take_table(t, &ct, NULL)) != 0)
 		ice_catalog_table__free(&ct);
+	if (!rc)
+		rc = apply_table_io(t);
 	return rc;
 }
 
@@ -288,6 +333,10 @@ int ice_table_create(ice_table **out, ice_catalog *catalog, const ice_io *io, co
 	if ((rc = take_table(t, &ct, md)) != 0) {
 		ice_table_metadata_free(md);
 		ice_catalog_table__free(&ct);
+		ice_table_free(t);
+		return rc;
+	}
+	if ((rc = apply_table_io(t)) != 0) {
 		ice_table_free(t);
 		return rc;
 	}
@@ -604,6 +653,10 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 		if (rc == 0) {
 			ctx_reset(&ctx, false);
 			res.state = ICE_COMMIT_SUCCEEDED;
+			/* The commit stands; new tuning applies from the next request on,
+			 * or, when a copy cannot be made, not at all. */
+			if (apply_table_io(t) != 0)
+				ice_error_clear();
 			break;
 		}
 		if (rc == ICE_ECOMMITUNKNOWN) {
