@@ -34,8 +34,7 @@ def test_vended_credentials_write_and_read_s3(moto, bucket, tmp_path):
                     "credentials.s3.path-style-access = true\n"
                     f"credentials.client.region = {REGION}\n")
     env = dict(os.environ, **moto.env())
-    srv = serve_support.IceServe(tmp_path / "serve", config=conf, env=env)
-    srv.warehouse = f"s3://{bucket}/wh"  # served from S3 (the local directory only holds the access log)
+    srv = serve_support.IceServe(f"s3://{bucket}/wh", config=conf, env=env, log=tmp_path / "serve.log")
     home = tmp_path / "home"
     home.mkdir()
     with srv:
