@@ -129,6 +129,8 @@ CLI_COMMAND(remove_orphan_files);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
+CLI_COMMAND(register);
+CLI_COMMAND(rename);
 CLI_COMMAND(serve);
 
 extern const cli_command cli_commands[];
