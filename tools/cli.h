@@ -94,6 +94,10 @@ void cli_free_properties(ice_property *items, size_t n);
 
 /* "256M", "1G", "65536": bytes (K, M, G are powers of 1024; a B may follow). */
 bool cli_parse_size(const char *s, int64_t *out);
+/* Epoch milliseconds or ISO-8601 text (a timestamp with or without offset,
+ * or a date); a duration (ms, or a number with ms, s, m, h or d). */
+bool cli_parse_time(const char *s, int64_t *ms);
+bool cli_parse_duration(const char *s, int64_t *out);
 
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);
@@ -123,6 +127,8 @@ CLI_COMMAND(delete);
 CLI_COMMAND(overwrite);
 CLI_COMMAND(rewrite_manifests);
 CLI_COMMAND(compact);
+CLI_COMMAND(expire_snapshots);
+CLI_COMMAND(remove_orphan_files);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);

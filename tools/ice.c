@@ -251,6 +251,34 @@ const cli_command cli_commands[] = {
 	 "those whose data files are gone; v3: into deletion vectors), target\n"
 	 "write.delete.target-file-size-bytes (64M). Exit 3: a concurrent commit removed\n"
 	 "a file being rewritten or added position deletes for one.\n"},
+	{"expire-snapshots", cmd_expire_snapshots, "expire old snapshots and delete the files only they reach",
+	 "Usage: ice expire-snapshots TABLE [--older-than TIME|DURATION] [--retain-last N]\n"
+	 "                            [--snapshot-id ID[,ID...]]... [--keep-files] [--clean-metadata]\n"
+	 "                            [--dry-run] [--threads N] [--json] [-v]\n"
+	 "\n"
+	 "Expire snapshots older than --older-than (a time, or a duration before now such\n"
+	 "as 5d; default: history.expire.max-snapshot-age-ms, 5 days), keeping at least\n"
+	 "--retain-last ancestors of each branch (default history.expire.min-snapshots-\n"
+	 "to-keep, 1); branches and tags keep their own retention, refs older than their\n"
+	 "max-ref-age are removed (never main). --snapshot-id expires those snapshots too.\n"
+	 "After the commit, the data and delete files, manifests, manifest lists and\n"
+	 "statistics files only expired snapshots reached are deleted (never a file\n"
+	 "outside the table location), unless --keep-files. --clean-metadata also removes\n"
+	 "partition specs and schemas no remaining snapshot uses. --dry-run commits and\n"
+	 "deletes nothing and says what would go (-v or --json lists the files).\n"},
+	{"remove-orphan-files", cmd_remove_orphan_files, "delete files under the table location that no metadata reaches",
+	 "Usage: ice remove-orphan-files TABLE [--older-than TIME|DURATION] [--location PREFIX]\n"
+	 "                               [--prefix-mismatch error|ignore|delete]\n"
+	 "                               [--equal-schemes s3,s3a,...] [--equal-authorities a,b,...]\n"
+	 "                               [--force] [--dry-run] [--threads N] [--json] [-v]\n"
+	 "\n"
+	 "List every file under the table location (or PREFIX inside it), subtract what\n"
+	 "the metadata reaches (every snapshot of every branch and tag, the metadata log,\n"
+	 "version-hint.text, statistics files) and delete the rest that is older than\n"
+	 "--older-than (default 3 days: the guard keeps the files of commits in flight; a\n"
+	 "guard under one hour needs --force). Files referenced under another scheme or\n"
+	 "authority stop the run (error), are kept (ignore) or deleted (delete); s3a and\n"
+	 "s3n always mean s3. --dry-run lists the orphans and deletes nothing.\n"},
 	{"serve", cmd_serve, "serve the catalog to Spark, Trino, PyIceberg, DuckDB: an Iceberg REST catalog server",
 	 "Usage: ice serve [--catalog WAREHOUSE] [--listen HOST:PORT] [--config FILE] [--auth none|bearer]\n"
 	 "                 [--access-log FILE|-|none] [--grace SECONDS] [--set KEY=VALUE]... [--json]\n"

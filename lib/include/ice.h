@@ -19,6 +19,7 @@
 #include "ice/io.h"
 #include "ice/json.h"
 #include "ice/literal.h"
+#include "ice/maintain.h"
 #include "ice/manifest.h"
 #include "ice/metadata_builder.h"
 #include "ice/name_mapping.h"
