@@ -312,9 +312,9 @@ int ice_compact__pack(cp_plan *p, const cp_sizes *s, bool rewrite_all)
 				to++;
 			}
 			size_t n = to - from;
-			bool keep = (n > 1 && (int64_t)n >= s->min_input_files) || (n > 1 && bytes > s->target) ||
+			/* Spark: with rewrite-all every group is rewritten, one file alone too */
+			bool keep = rewrite_all || (n > 1 && (int64_t)n >= s->min_input_files) || (n > 1 && bytes > s->target) ||
 			            bytes > s->max || forced;
-			(void)rewrite_all; /* rewrite-all chooses every file, groups still must be worth it */
 			if (keep) {
 				cp_group *g = ice__reallocarray(p->groups, p->ngroups + 1, sizeof(*g));
 				if (!g) {
