@@ -267,9 +267,10 @@ def test_appends_and_deletes_racing_compaction(tmp_path):
 
     def compactor():
         for _ in range(4):
-            r = ice("compact", t, "--min-input-files", "2")
-            assert r.code in (0, 3), r.err
-            codes.append(r.code)
+            # partial progress: a partition whose files got new deletes
+            # meanwhile conflicts, the other one commits
+            r = ice("compact", t, "--min-input-files", "2", "--partial-progress")
+            codes.append((r.code, r.err))
 
     threads = [threading.Thread(target=appender, args=(w,)) for w in range(4)]
     threads += [threading.Thread(target=deleter), threading.Thread(target=compactor)]
@@ -281,7 +282,7 @@ def test_appends_and_deletes_racing_compaction(tmp_path):
     ids = {r["id"] for r in ice_rows(t)}
     assert set(acked) <= ids, f"lost {sorted(set(acked) - ids)[:10]}"
     assert not (set(deleted) & ids)
-    assert 0 in codes
+    assert all(c in (0, 3) for c, _ in codes) and len(codes) == 4, codes
     md_file = current_metadata(t)
     md = json.loads(md_file.read_text())
     by_id = {s["snapshot-id"]: s for s in md["snapshots"]}
