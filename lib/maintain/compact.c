@@ -22,6 +22,7 @@
 #include "compact_plan.h"
 #include "ice/scan.h"
 #include "ice/table_dsl.h"
+#include "io/io.h"
 #include "table/row_commit.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -638,6 +639,13 @@ static int rewrite_group(run_ctx *x, cp_result *res, const cp_group *g)
 	return rc;
 }
 
+/* The files a group wrote, deleted (the error that made it fail kept). */
+static void delete_written(const cp_plan *p, const cp_result *res)
+{
+	for (size_t i = 0; i < res->nfiles; i++)
+		ice_io__delete_files(p->io, &res->files[i]->file_path, 1);
+}
+
 static int run_one(void *ctx, size_t task, size_t worker)
 {
 	run_ctx *x = ctx;
@@ -646,8 +654,7 @@ static int run_one(void *ctx, size_t task, size_t worker)
 	int rc = rewrite_group(x, res, &x->p->groups[x->groups[task]]);
 	if (rc) {
 		ice_compact__result_fail(res, rc);
-		for (size_t i = 0; i < res->nfiles; i++)
-			ice_io_delete(x->p->io, res->files[i]->file_path);
+		delete_written(x->p, res);
 		if (!x->o->partial_progress)
 			x->stop = true;
 	}
@@ -736,7 +743,12 @@ static int commit_batch(ice_table *table, cp_plan *p, const size_t *groups, cp_r
 			r->snapshot_id = ice_row_change__snapshot_id(change);
 		}
 	} else if (rc) {
-		ice_row_change__abandon(change);
+		/* not committed: every file written for the batch goes (some were
+		 * never tracked when the change failed on the way) */
+		if (change)
+			ice_row_change__abandon(change);
+		for (size_t i = 0; i < n; i++)
+			delete_written(p, &results[i]);
 		cr->state = ICE_COMMIT_FAILED;
 	}
 	ice_compact__settle(p, ok && !rc, r);
@@ -904,8 +916,7 @@ int ice_table_compact(ice_table *table, const ice_compact_options *opts, const i
 			rc = ice_error__set(results[i].rc, ICE_ERRCLASS_INVALID, "%s",
 			                    results[i].error ? results[i].error : ice_error_code_name(results[i].rc));
 			for (size_t k = 0; k < n; k++) {
-				for (size_t f = 0; f < results[k].nfiles; f++)
-					ice_io_delete(p.io, results[k].files[f]->file_path);
+				delete_written(&p, &results[k]);
 				ice_compact__result_fail(&results[k], rc);
 				r.groups[x.groups[k]].error = results[k].error;
 				results[k].error = NULL;

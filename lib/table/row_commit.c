@@ -513,7 +513,6 @@ static int write_new_manifests(ice_row_change *c, const ice_table_metadata *base
 			opts.snapshot_id = c->snapshot_id;
 			opts.spec = spec;
 			rc = ice_manifest_writer_open(&w, ice_table_io(c->table), loc, base, &opts);
-			ice__free(loc);
 			for (size_t j = i; j < l->n && !rc; j++)
 				if (l->items[j]->partition_spec_id == spec_id)
 					rc = ice_manifest_writer_add(w, l->items[j],
@@ -523,10 +522,15 @@ static int write_new_manifests(ice_row_change *c, const ice_table_metadata *base
 					                                 : -1);
 			if (rc) {
 				ice_manifest_writer_abort(w);
+				ice__free(loc);
 				break;
 			}
+			/* a close that fails after the file was published leaves it: deleted */
 			if ((rc = ice_manifest_writer_close(w, &mf)) == 0)
 				rc = keep_manifest(c, mf);
+			else
+				ice_io__delete_files(ice_table_io(c->table), (const char *const *)&loc, 1);
+			ice__free(loc);
 		}
 	}
 	c->written = rc == 0;

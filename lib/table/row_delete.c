@@ -313,8 +313,8 @@ static int write_position_deletes(pass *p, const ice_data_file *f, const ice_del
 	int rc;
 	if ((rc = new_location(p, &loc, f, "-deletes.parquet")) != 0)
 		return rc;
-	if ((rc = ice_rows__write_positions(&m, p->io, loc, &p->pq, &f->file_path, &dv, 1)) == 0 &&
-	    (rc = ice_row_change__track(p->change, loc)) == 0) {
+	if ((rc = ice_row_change__track(p->change, loc)) == 0 &&
+	    (rc = ice_rows__write_positions(&m, p->io, loc, &p->pq, &f->file_path, &dv, 1)) == 0) {
 		ice_data_file df;
 		if ((rc = ice_rows__file_entry(&p->arena, &df, loc, f, m)) == 0) {
 			df.content = ICE_FILE_CONTENT_POSITION_DELETES;
