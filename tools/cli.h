@@ -129,6 +129,7 @@ CLI_COMMAND(rewrite_manifests);
 CLI_COMMAND(compact);
 CLI_COMMAND(expire_snapshots);
 CLI_COMMAND(remove_orphan_files);
+CLI_COMMAND(maintain);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);

@@ -279,6 +279,23 @@ const cli_command cli_commands[] = {
 	 "guard under one hour needs --force). Files referenced under another scheme or\n"
 	 "authority stop the run (error), are kept (ignore) or deleted (delete); s3a and\n"
 	 "s3n always mean s3. --dry-run lists the orphans and deletes nothing.\n"},
+	{"maintain", cmd_maintain, "the one cron entry: compact, rewrite manifests, expire snapshots, remove orphans",
+	 "Usage: ice maintain (TABLE... | --all) [--skip STEPS] [--only STEPS] [--older-than TIME|DURATION]\n"
+	 "                    [--retain-last N] [--orphan-older-than TIME|DURATION] [--min-input-files N]\n"
+	 "                    [--target-file-size SIZE] [--dry-run] [--threads N] [--json]\n"
+	 "\n"
+	 "The one cron entry: maintain each table (or --all: every table of the catalog)\n"
+	 "in four steps, each as its own command does it: compact (where a partition has\n"
+	 "--min-input-files small files, Spark's rules), rewrite-manifests (when at least\n"
+	 "commit.manifest.min-count-to-merge, 100, manifests are smaller than\n"
+	 "commit.manifest.target-size-bytes), expire-snapshots (history.expire.*;\n"
+	 "--older-than, --retain-last) and remove-orphan-files (older than\n"
+	 "--orphan-older-than, default 3 days). STEPS: a comma list of those names. Table\n"
+	 "properties ice.maintain.enabled and ice.maintain.<step> = false turn a table or\n"
+	 "a step off; gc.enabled=false skips expiry and orphan removal. A failed step or\n"
+	 "table does not stop the others; the report (--json: per table and step, files\n"
+	 "and bytes removed and written, time, errors) names it, and the exit code is\n"
+	 "1 (4 when a commit's outcome is unknown) when any table failed.\n"},
 	{"serve", cmd_serve, "serve the catalog to Spark, Trino, PyIceberg, DuckDB: an Iceberg REST catalog server",
 	 "Usage: ice serve [--catalog WAREHOUSE] [--listen HOST:PORT] [--config FILE] [--auth none|bearer]\n"
 	 "                 [--access-log FILE|-|none] [--grace SECONDS] [--set KEY=VALUE]... [--json]\n"

@@ -440,21 +440,9 @@ static int v3_finish(rewriter *w)
 	rc = ice_puffin_writer_close(w->puffin, false, &size);
 	w->puffin = NULL;
 	for (size_t i = 0; i < w->ndvs && !rc; i++) {
-		const ice_data_file *f = w->d->targets[w->dvs[i].target].file;
 		ice_data_file df;
-		memset(&df, 0, sizeof(df));
-		df.content = ICE_FILE_CONTENT_POSITION_DELETES;
-		df.file_path = w->puffin_loc;
-		df.file_format = "PUFFIN";
-		df.partition_spec_id = f->partition_spec_id;
-		df.n_partition = f->n_partition;
-		df.partition = f->partition;
-		df.record_count = w->dvs[i].cardinality;
-		df.file_size_in_bytes = (int64_t)size;
-		df.referenced_data_file = f->file_path;
-		df.has_content_offset = df.has_content_size_in_bytes = true;
-		df.content_offset = w->dvs[i].offset;
-		df.content_size_in_bytes = w->dvs[i].length;
+		ice_rows__dv_entry(&df, w->d->targets[w->dvs[i].target].file, w->puffin_loc, (int64_t)size,
+		                   w->dvs[i].cardinality, w->dvs[i].offset, w->dvs[i].length);
 		rc = ice_row_change__add_delete(w->change, &df);
 	}
 	if (!rc) {

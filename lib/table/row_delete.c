@@ -199,6 +199,24 @@ int ice_rows__file_entry(ice_arena *a, ice_data_file *df, const char *location, 
 	return rc;
 }
 
+void ice_rows__dv_entry(ice_data_file *df, const ice_data_file *f, const char *puffin, int64_t puffin_size,
+                        int64_t cardinality, int64_t offset, int64_t length)
+{
+	memset(df, 0, sizeof(*df));
+	df->content = ICE_FILE_CONTENT_POSITION_DELETES;
+	df->file_path = puffin;
+	df->file_format = "PUFFIN";
+	df->partition_spec_id = f->partition_spec_id;
+	df->n_partition = f->n_partition;
+	df->partition = f->partition;
+	df->record_count = cardinality;
+	df->file_size_in_bytes = puffin_size;
+	df->referenced_data_file = f->file_path;
+	df->has_content_offset = df->has_content_size_in_bytes = true;
+	df->content_offset = offset;
+	df->content_size_in_bytes = length;
+}
+
 /* Drops `f` and its deletion vectors. */
 static int remove_whole(pass *p, const ice_scan_task *t)
 {
@@ -365,21 +383,9 @@ static int finish_dvs(pass *p)
 	rc = ice_puffin_writer_close(p->puffin, false, &size);
 	p->puffin = NULL;
 	for (size_t i = 0; i < p->ndvs && !rc; i++) {
-		const ice_data_file *f = p->dvs[i].copy;
 		ice_data_file df;
-		memset(&df, 0, sizeof(df));
-		df.content = ICE_FILE_CONTENT_POSITION_DELETES;
-		df.file_path = p->puffin_loc;
-		df.file_format = "PUFFIN";
-		df.partition_spec_id = f->partition_spec_id;
-		df.n_partition = f->n_partition;
-		df.partition = f->partition;
-		df.record_count = p->dvs[i].cardinality;
-		df.file_size_in_bytes = (int64_t)size;
-		df.referenced_data_file = f->file_path;
-		df.has_content_offset = df.has_content_size_in_bytes = true;
-		df.content_offset = p->dvs[i].offset;
-		df.content_size_in_bytes = p->dvs[i].length;
+		ice_rows__dv_entry(&df, p->dvs[i].copy, p->puffin_loc, (int64_t)size, p->dvs[i].cardinality,
+		                   p->dvs[i].offset, p->dvs[i].length);
 		rc = ice_row_change__add_delete(p->change, &df);
 	}
 	return rc;

@@ -38,6 +38,11 @@ int ice_rows__write_positions(ice_parquet_file_metrics **out, const ice_io *io, 
 int ice_rows__file_entry(struct ice_arena *a, ice_data_file *df, const char *location, const ice_data_file *like,
                          const ice_parquet_file_metrics *m);
 
+/* The manifest entry of a deletion vector of data file `f`: `length`
+ * bytes at `offset` in the Puffin file `puffin` (values borrowed). */
+void ice_rows__dv_entry(ice_data_file *df, const ice_data_file *f, const char *puffin, int64_t puffin_size,
+                        int64_t cardinality, int64_t offset, int64_t length);
+
 /* write.delete.isolation-level / write.update.isolation-level: true for
  * serializable (the default). */
 bool ice_rows__serializable(const ice_table_metadata *md, const char *property, ice_isolation isolation);

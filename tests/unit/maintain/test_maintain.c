@@ -816,3 +816,52 @@ TEST(test_maintain_compact__every_allocation_failure)
 		ice_io_free(io);
 	}
 }
+
+/* ice_table_maintain: compaction, then expiry of what it replaced, then
+ * orphans; steps turned off by options and properties; a dry run. */
+TEST(test_maintain_cron__steps_in_order)
+{
+	ice_io *io;
+	ice_table *t;
+	ice_maintain_options mo;
+	ice_maintain_report r;
+	ice_expire_options eo;
+	ice_compact_options co;
+	char dir[128];
+	int64_t sum0, sum;
+	CHECK(scratch_dir(dir, sizeof(dir), "cron"));
+	CHECK_OK(ice_io_new(&io));
+	CHECK_OK(make_compact_table(io, dir, 2));
+	int64_t rows = scan_rows(io, dir, &sum0);
+	int before = count_files(io, dir);
+	CHECK_OK(ice_table_open(&t, io, dir));
+	ice_maintain_options_init(&mo);
+	ice_expire_options_init(&eo);
+	ice_compact_options_init(&co);
+	co.min_input_files = 2;
+	eo.has_older_than_ms = true;
+	eo.older_than_ms = ice_maintain__now_ms() + 1000;
+	mo.compact = &co;
+	mo.expire = &eo;
+	mo.dry_run = true;
+	CHECK_OK(ice_table_maintain(t, &mo, &r));
+	CHECK(r.failed == 0 && r.steps[ICE_MAINTAIN_COMPACT].ran && r.steps[ICE_MAINTAIN_COMPACT].files_removed == 10);
+	CHECK(!r.steps[ICE_MAINTAIN_COMPACT].changed && !r.steps[ICE_MAINTAIN_REWRITE_MANIFESTS].ran);
+	ice_maintain_report_free(&r);
+	CHECK(count_files(io, dir) == before);
+	mo.dry_run = false;
+	mo.steps[ICE_MAINTAIN_REMOVE_ORPHANS] = false;
+	CHECK_OK(ice_table_maintain(t, &mo, &r));
+	CHECK(r.steps[ICE_MAINTAIN_COMPACT].changed && r.steps[ICE_MAINTAIN_COMPACT].files_written == 2);
+	CHECK(r.steps[ICE_MAINTAIN_EXPIRE_SNAPSHOTS].changed && r.steps[ICE_MAINTAIN_EXPIRE_SNAPSHOTS].files_removed > 10);
+	CHECK(!r.steps[ICE_MAINTAIN_REMOVE_ORPHANS].ran);
+	CHECK_STR(r.steps[ICE_MAINTAIN_REMOVE_ORPHANS].skipped, "not asked for");
+	ice_maintain_report_free(&r);
+	CHECK_INT(ice_table_metadata_snapshot_count(ice_table_current(t)), 1);
+	CHECK_INT(scan_rows(io, dir, &sum), rows);
+	CHECK_INT(sum, sum0);
+	CHECK(all_reachable_exist(io, dir));
+	ice_table_free(t);
+	ice_test_rm_tree(dir);
+	ice_io_free(io);
+}
