@@ -634,9 +634,9 @@ TEST(test_maintain_compact__spark_size_rules)
 	ice_table_metadata_free(md);
 }
 
-/* A v2 table partitioned by bucket(2, id), merge-on-read: six appends of
- * four rows, a delete of two of them (position deletes). */
-static int make_compact_table(ice_io *io, const char *dir, int version)
+/* A table partitioned by bucket(2, id), merge-on-read: `appends` appends
+ * of four rows, a delete of two of them (position deletes). */
+static int make_compact_table(ice_io *io, const char *dir, int version, int appends)
 {
 	ice_schema *schema = NULL;
 	ice_partition_spec *spec = NULL;
@@ -662,7 +662,7 @@ static int make_compact_table(ice_io *io, const char *dir, int version)
 	ice_schema_free(schema);
 	ice_partition_spec_free(spec);
 	snprintf(csv, sizeof(csv), "%s.csv", dir);
-	for (int i = 0; i < 6 && !rc; i++) {
+	for (int i = 0; i < appends && !rc; i++) {
 		char text[128];
 		const char *in = csv;
 		snprintf(text, sizeof(text), "id,name\n%d,a\n%d,b\n%d,c\n%d,d\n", 10 * i, 10 * i + 1, 10 * i + 2, 10 * i + 3);
@@ -719,7 +719,7 @@ TEST(test_maintain_compact__end_to_end)
 		int64_t sum0, sum;
 		CHECK(scratch_dir(dir, sizeof(dir), "compact"));
 		CHECK_OK(ice_io_new(&io));
-		CHECK_OK(make_compact_table(io, dir, version));
+		CHECK_OK(make_compact_table(io, dir, version, 6));
 		int64_t rows = scan_rows(io, dir, &sum0);
 		CHECK_INT(rows, 22);
 		int before = count_files(io, dir);
@@ -768,7 +768,7 @@ TEST(test_maintain_compact__every_allocation_failure)
 		CHECK(scratch_dir(dir, sizeof(dir), "cfaults"));
 		snprintf(pristine, sizeof(pristine), "%s.pristine", dir);
 		CHECK_OK(ice_io_new(&io));
-		CHECK_OK(make_compact_table(io, dir, 2));
+		CHECK_OK(make_compact_table(io, dir, 2, 3));
 		CHECK(copy_tree(dir, pristine) == 0);
 		int64_t rows = scan_rows(io, dir, &sum0);
 		int before = count_files(io, dir);
@@ -780,6 +780,7 @@ TEST(test_maintain_compact__every_allocation_failure)
 			ice_compact_options_init(&o);
 			o.threads = 1 + (int)(n % 2);
 			o.min_input_files = 2;
+			o.rewrite_all = deletes; /* every position delete file */
 			int64_t outstanding = ice_alloc_outstanding();
 			CHECK_OK(ice_table_open(&t, io, dir));
 			ice_alloc_fail_at(n, false);
@@ -831,7 +832,7 @@ TEST(test_maintain_cron__steps_in_order)
 	int64_t sum0, sum;
 	CHECK(scratch_dir(dir, sizeof(dir), "cron"));
 	CHECK_OK(ice_io_new(&io));
-	CHECK_OK(make_compact_table(io, dir, 2));
+	CHECK_OK(make_compact_table(io, dir, 2, 6));
 	int64_t rows = scan_rows(io, dir, &sum0);
 	int before = count_files(io, dir);
 	CHECK_OK(ice_table_open(&t, io, dir));
