@@ -133,6 +133,8 @@ CLI_COMMAND(maintain);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
+CLI_COMMAND(register);
+CLI_COMMAND(rename);
 CLI_COMMAND(serve);
 
 extern const cli_command cli_commands[];

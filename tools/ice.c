@@ -105,6 +105,7 @@ const cli_command cli_commands[] = {
 	{"create", cmd_create, "create a table from a schema (typed, or inferred from a CSV/Parquet file)",
 	 "Usage: ice create TABLE (--schema SCHEMA | --schema-from FILE [--delimiter C])\n"
 	 "                  [--partition EXPRS] [--sort EXPRS] [--property K=V]... [--format-version 1|2|3]\n"
+	 "                  [--append FILE]...\n"
 	 "\n"
 	 "Create a table. TABLE is <namespace>.<table> in the catalog (--catalog, ICE_CATALOG\n"
 	 "or the configuration file), or a directory. SCHEMA is a list of columns:\n"
@@ -112,7 +113,9 @@ const cli_command cli_commands[] = {
 	 "   m map<string, int>, s struct<a: int, b: string>, d decimal(10,2), f fixed[16]'\n"
 	 "--schema-from infers one from a CSV header and sample rows, or a Parquet file.\n"
 	 "--partition: 'day(ts), bucket(16, id), truncate(4, name), x' (identity; year, month,\n"
-	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"},
+	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"
+	 "--append FILE (repeatable) makes the table appear with FILE's rows as its first\n"
+	 "snapshot, or not at all (a REST catalog stages the create and commits both).\n"},
 	{"append", cmd_append, "append CSV, JSON, PostgreSQL text or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|pgtext|parquet] [--delimiter C]\n"
 	 "                  [--null TOKEN] [--no-header] [--header] [--reject-file FILE]\n"
@@ -161,6 +164,20 @@ const cli_command cli_commands[] = {
 	 "Remove the table's metadata files so the catalog no longer has it. With --purge,\n"
 	 "also delete every file its metadata references (data, delete, manifest, manifest\n"
 	 "list, statistics and old metadata files) that lies under the table location.\n"},
+	{"register", cmd_register, "add a table to the catalog by its metadata file",
+	 "Usage: ice register TABLE METADATA_LOCATION [--overwrite] [--json]\n"
+	 "\n"
+	 "Make the catalog's table TABLE (<namespace>.<table>) the table whose current\n"
+	 "metadata file is METADATA_LOCATION, written by any Iceberg writer: the table keeps\n"
+	 "its location and files. METADATA_LOCATION is a URI, a metadata file, or a local\n"
+	 "table directory (its current metadata file is found as for TABLE arguments).\n"
+	 "--overwrite points an existing TABLE at it instead of failing.\n"},
+	{"rename", cmd_rename, "rename a table in its catalog",
+	 "Usage: ice rename FROM TO [--json]\n"
+	 "\n"
+	 "Give the catalog's table FROM the name TO (both <namespace>.<table>; a REST\n"
+	 "server may refuse a move to another namespace). The table keeps its location\n"
+	 "and files.\n"},
 	{"alter", cmd_alter, "evolve a table: columns, partition fields, sort order, properties, format",
 	 "Usage: ice alter TABLE CHANGE... [--allow-incompatible] [--dry-run] [--json]\n"
 	 "\n"

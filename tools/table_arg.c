@@ -32,9 +32,9 @@ int cli_open_catalog(ice_cli *cli, ice_catalog **out)
 			ice_error_clear();
 			return cli_error("no catalog: give --catalog PATH, set ICE_CATALOG, or name the table by its directory");
 		}
-		if (!rc)
-			rc = ice_catalog_open(out, cli->io, uri);
 		ice_free(uri);
+		if (!rc) /* the default catalog, by its name (its settings go with it) */
+			rc = ice_catalog_open(out, cli->io, NULL);
 	}
 	return rc ? cli_fail(rc) : EXIT_OK;
 }
