@@ -16,7 +16,6 @@ from test_compact import live_entries
 from test_spark import add_equality_delete, all_read_the_same, twins, write_csv_rows
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from peers.spark import spark  # noqa: E402,F401 (the session-scoped fixture)
 
 DATA_COUNTS = ("rewritten_data_files_count", "added_data_files_count", "rewritten_bytes_count",
                "failed_data_files_count", "removed_delete_files_count")
