@@ -169,6 +169,9 @@ int cli_each_entry(ice_cli *cli, const cli_snapshot *t, bool deleted, cli_entry_
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n);
 void cli_free_properties(ice_property *items, size_t n);
 
+/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024; a B may follow). */
+bool cli_parse_size(const char *s, int64_t *out);
+
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);
 
@@ -196,8 +199,10 @@ CLI_COMMAND(rollback);
 CLI_COMMAND(delete);
 CLI_COMMAND(overwrite);
 CLI_COMMAND(rewrite_manifests);
+CLI_COMMAND(compact);
 CLI_COMMAND(expire_snapshots);
 CLI_COMMAND(remove_orphan_files);
+CLI_COMMAND(maintain);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
