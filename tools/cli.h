@@ -128,6 +128,9 @@ int cli_resolve_table(ice_cli *cli, const char *arg, ice_table_use use, ice_reso
 int cli_load_metadata(ice_cli *cli, const char *table, ice_table_metadata **out, char **location_out);
 int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out);
 int cli_open_catalog(ice_cli *cli, ice_catalog **out);
+/* Whether `arg` is written as a path or URI (a '/', a scheme, a leading
+ * '.'), never a <namespace>.<table> name: what register and rename refuse. */
+bool cli_is_table_path(const char *arg);
 /*
  * The option loop every command can share (args.c). `options` (may be
  * NULL; without the common ones) are the command's own, handed to `fn`
@@ -180,6 +183,9 @@ int cli_each_entry(ice_cli *cli, const cli_snapshot *t, bool deleted, cli_entry_
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n);
 void cli_free_properties(ice_property *items, size_t n);
 
+/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024; a B may follow). */
+bool cli_parse_size(const char *s, int64_t *out);
+
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);
 
@@ -207,17 +213,20 @@ CLI_COMMAND(rollback);
 CLI_COMMAND(delete);
 CLI_COMMAND(overwrite);
 CLI_COMMAND(rewrite_manifests);
+CLI_COMMAND(compact);
 CLI_COMMAND(expire_snapshots);
 CLI_COMMAND(remove_orphan_files);
+CLI_COMMAND(maintain);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
 CLI_COMMAND(catalog);
+CLI_COMMAND(register);
+CLI_COMMAND(rename);
 CLI_COMMAND(serve);
 CLI_COMMAND(spec);
 CLI_COMMAND(uuid);
 CLI_COMMAND(location);
-CLI_COMMAND(rename);
 CLI_COMMAND(properties);
 
 /* A name the catalog knows as a namespace and not as a table (cmd_info.c);

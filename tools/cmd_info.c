@@ -1,7 +1,7 @@
 /*
  * tools/cmd_info.c - the PyIceberg CLI's everyday verbs: `ice spec`,
- * `ice uuid`, `ice location` (one fact of a table), `ice rename FROM TO`
- * and `ice properties get|set|remove TABLE|NAMESPACE`. Tables resolve
+ * `ice uuid`, `ice location` (one fact of a table) and `ice properties
+ * get|set|remove TABLE|NAMESPACE`. Tables resolve
  * through the one resolver (cli_resolve_table); a namespace is a name the
  * catalog knows as one and not as a table.
  */
@@ -122,43 +122,6 @@ static int parse_positional(ice_cli *cli, const cli_command *cmd, int argc, char
 		a->items[a->n++] = argv[i];
 	}
 	return -1;
-}
-
-CLI_COMMAND(rename)
-{
-	const cli_command *cmd = cli_find_command("rename");
-	arg_list a = {0};
-	ice_resolved_table t;
-	int rc = parse_positional(cli, cmd, argc, argv, NULL, &a);
-	if (rc >= 0)
-		return rc;
-	if (a.n != 2)
-		return cli_usage_error(cmd, "expected FROM and TO");
-	if ((rc = cli_resolve_table(cli, a.items[0], ICE_TABLE_USE_WRITE, &t)) != 0)
-		return rc;
-	if ((rc = ice_catalog_rename_table(t.catalog, t.identifier, a.items[1])) != 0) {
-		rc = cli_fail(rc);
-	} else if (cli->json) {
-		ice_json_writer *w;
-		if ((rc = ice_json_writer_new(&w, ICE_JSON_PRETTY)) != 0) {
-			rc = cli_fail(rc);
-		} else {
-			ice_json_begin_object(w);
-			ice_json_key(w, "from");
-			ice_json_string(w, t.identifier);
-			ice_json_key(w, "to");
-			ice_json_string(w, a.items[1]);
-			ice_json_key(w, "catalog");
-			ice_json_string(w, ice_catalog_uri(t.catalog));
-			ice_json_end_object(w);
-			rc = cli_print_json(cli, w);
-			ice_json_writer_free(w);
-		}
-	} else if (!cli->quiet) {
-		fprintf(cli->out, "renamed %s to %s\n", t.identifier, a.items[1]);
-	}
-	ice_resolved_table_clear(&t);
-	return rc;
 }
 
 /* ---- properties ------------------------------------------------------------------ */

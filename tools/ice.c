@@ -164,13 +164,16 @@ const cli_command cli_commands[] = {
 	{"create", cmd_create, "create a table from a schema (typed, or inferred from a CSV/Parquet file)",
 	 "Usage: ice create TABLE (--schema SCHEMA | --schema-from FILE [--delimiter C])\n"
 	 "                  [--partition EXPRS] [--sort EXPRS] [--property K=V]... [--format-version 1|2|3]\n"
+	 "                  [--append FILE]...\n"
 	 "\n"
 	 "Create a table. SCHEMA is a list of columns:\n"
 	 "  'id long required, ts timestamptz, name string comment '\\''who'\\'', tags list<string>,\n"
 	 "   m map<string, int>, s struct<a: int, b: string>, d decimal(10,2), f fixed[16]'\n"
 	 "--schema-from infers one from a CSV header and sample rows, or a Parquet file.\n"
 	 "--partition: 'day(ts), bucket(16, id), truncate(4, name), x' (identity; year, month,\n"
-	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n", ICE_TABLE_USE_CREATE},
+	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"
+	 "--append FILE (repeatable) makes the table appear with FILE's rows as its first\n"
+	 "snapshot, or not at all (a REST catalog stages the create and commits both).\n", ICE_TABLE_USE_CREATE},
 	{"append", cmd_append, "append CSV, JSON, PostgreSQL text or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|pgtext|parquet] [--delimiter C]\n"
 	 "                  [--null TOKEN] [--no-header] [--header] [--reject-file FILE]\n"
@@ -224,14 +227,6 @@ const cli_command cli_commands[] = {
 	 "\n"
 	 "Manage namespaces of the catalog (--catalog, ICE_CATALOG or the configuration\n"
 	 "file). A namespace is dropped only when it is empty.\n", 0},
-	{"rename", cmd_rename, "rename a table in its catalog",
-	 "Usage: ice rename FROM TO [--json]\n"
-	 "\n"
-	 "Give table FROM the name TO in the same catalog. The table keeps its location\n"
-	 "and files; TO must not exist. FROM is a name NS.TABLE in the catalog (--catalog,\n"
-	 "ICE_CATALOG or the configuration file's default-catalog) or a table directory\n"
-	 "of a file-system catalog, resolved as every command's table argument is\n"
-	 "(docs/commands/README.md); TO is a name NS.TABLE.\n", 0},
 	{"list", cmd_list, "list namespaces, or the tables of a namespace",
 	 "Usage: ice list [NS]\n"
 	 "\n"
@@ -242,6 +237,20 @@ const cli_command cli_commands[] = {
 	 "Remove the table's metadata files so the catalog no longer has it. With --purge,\n"
 	 "also delete every file its metadata references (data, delete, manifest, manifest\n"
 	 "list, statistics and old metadata files) that lies under the table location.\n", ICE_TABLE_USE_WRITE},
+	{"register", cmd_register, "add a table to the catalog by its metadata file",
+	 "Usage: ice register NAME METADATA_LOCATION [--overwrite] [--json]\n"
+	 "\n"
+	 "Make the catalog's table NAME (<namespace>.<table>) the table whose current\n"
+	 "metadata file is METADATA_LOCATION, written by any Iceberg writer: the table keeps\n"
+	 "its location and files. METADATA_LOCATION is a URI, a metadata file, or a local\n"
+	 "table directory (its current metadata file is found as for TABLE arguments).\n"
+	 "--overwrite points an existing NAME at it instead of failing.\n", 0},
+	{"rename", cmd_rename, "rename a table in its catalog",
+	 "Usage: ice rename FROM TO [--json]\n"
+	 "\n"
+	 "Give the catalog's table FROM the name TO (both <namespace>.<table>; a REST\n"
+	 "server may refuse a move to another namespace). The table keeps its location\n"
+	 "and files.\n", 0},
 	{"alter", cmd_alter, "evolve a table: columns, partition fields, sort order, properties, format",
 	 "Usage: ice alter TABLE CHANGE... [--allow-incompatible] [--dry-run] [--json]\n"
 	 "\n"
@@ -310,6 +319,30 @@ const cli_command cli_commands[] = {
 	 "into manifests of up to commit.manifest.target-size-bytes (8 MiB), as one\n"
 	 "'replace' snapshot. Files keep their snapshot ids and sequence numbers; no data\n"
 	 "file is read or written. A table already packed commits nothing.\n", ICE_TABLE_USE_WRITE},
+	{"compact", cmd_compact, "rewrite small data files into target-sized ones, deletes applied; or rewrite delete files",
+	 "Usage: ice compact TABLE [--where EXPR] [--target-file-size SIZE] [--min-file-size SIZE]\n"
+	 "                   [--max-file-size SIZE] [--min-input-files N] [--delete-file-threshold N]\n"
+	 "                   [--delete-ratio-threshold R] [--max-file-group-size SIZE] [--rewrite-all]\n"
+	 "                   [--sort[=ORDER]] [--partial-progress [--max-commits N]] [--threads N]\n"
+	 "                   [--memory SIZE] [--dry-run] [--json]\n"
+	 "       ice compact TABLE --deletes [--where EXPR] [size options] [--dry-run] [--json]\n"
+	 "\n"
+	 "Bin-pack the data files of each partition into files of the target size\n"
+	 "(write.target-file-size-bytes, 512M), with the options and defaults of Spark's\n"
+	 "rewrite_data_files: files below --min-file-size (75% of the target) or above\n"
+	 "--max-file-size (180%), with --delete-file-threshold delete files or more, with\n"
+	 "--delete-ratio-threshold (0.3) of their rows deleted, or written under an older\n"
+	 "partition spec are candidates; a partition's candidates are rewritten when they\n"
+	 "are at least --min-input-files (5), more than the target, or any is one of the\n"
+	 "last three kinds. --rewrite-all makes every file a candidate. Rows are read with\n"
+	 "every delete applied and written under the current partition spec, sorted with\n"
+	 "--sort (the table's order, or ORDER in the sort language). One 'replace'\n"
+	 "snapshot keeps the starting sequence number and removes dangling deletes;\n"
+	 "--partial-progress commits groups in up to --max-commits (10) snapshots.\n"
+	 "--deletes rewrites position delete files instead (v2: into fewer, dropping\n"
+	 "those whose data files are gone; v3: into deletion vectors), target\n"
+	 "write.delete.target-file-size-bytes (64M). Exit 3: a concurrent commit removed\n"
+	 "a file being rewritten or added position deletes for one.\n", ICE_TABLE_USE_WRITE},
 	{"expire-snapshots", cmd_expire_snapshots, "expire old snapshots and delete the files only they reach",
 	 "Usage: ice expire-snapshots TABLE [--older-than TIME|DURATION] [--retain-last N]\n"
 	 "                            [--snapshot-id ID[,ID...]]... [--keep-files] [--clean-metadata]\n"
@@ -338,6 +371,23 @@ const cli_command cli_commands[] = {
 	 "guard under one hour needs --force). Files referenced under another scheme or\n"
 	 "authority stop the run (error), are kept (ignore) or deleted (delete); s3a and\n"
 	 "s3n always mean s3. --dry-run lists the orphans and deletes nothing.\n", ICE_TABLE_USE_WRITE},
+	{"maintain", cmd_maintain, "the one cron entry: compact, rewrite manifests, expire snapshots, remove orphans",
+	 "Usage: ice maintain (TABLE... | --all) [--skip STEPS] [--only STEPS] [--older-than TIME|DURATION]\n"
+	 "                    [--retain-last N] [--orphan-older-than TIME|DURATION] [--min-input-files N]\n"
+	 "                    [--target-file-size SIZE] [--dry-run] [--threads N] [--json]\n"
+	 "\n"
+	 "The one cron entry: maintain each table (or --all: every table of the catalog)\n"
+	 "in four steps, each as its own command does it: compact (where a partition has\n"
+	 "--min-input-files small files, Spark's rules), rewrite-manifests (when at least\n"
+	 "commit.manifest.min-count-to-merge, 100, manifests are smaller than\n"
+	 "commit.manifest.target-size-bytes), expire-snapshots (history.expire.*;\n"
+	 "--older-than, --retain-last) and remove-orphan-files (older than\n"
+	 "--orphan-older-than, default 3 days). STEPS: a comma list of those names. Table\n"
+	 "properties ice.maintain.enabled and ice.maintain.<step> = false turn a table or\n"
+	 "a step off; gc.enabled=false skips expiry and orphan removal. A failed step or\n"
+	 "table does not stop the others; the report (--json: per table and step, files\n"
+	 "and bytes removed and written, time, errors) names it, and the exit code is\n"
+	 "1 (4 when a commit's outcome is unknown) when any table failed.\n", ICE_TABLE_USE_WRITE},
 	{"serve", cmd_serve, "serve the catalog to Spark, Trino, PyIceberg, DuckDB: an Iceberg REST catalog server",
 	 "Usage: ice serve [--catalog WAREHOUSE] [--listen HOST:PORT] [--config FILE] [--auth none|bearer]\n"
 	 "                 [--access-log FILE|-|none] [--grace SECONDS] [--set KEY=VALUE]... [--json]\n"

@@ -55,6 +55,7 @@ def wh(tmp_path_factory):
     ok("--catalog", w, "create", "db.t", "--schema", "id long, name string, m map<string, int>, f double",
        "--partition", "bucket(4, id)")
     ok("--catalog", w, "create", "db.e", "--schema", "id long")
+    ok("--catalog", w, "create", "db.r", "--schema", "id long")
     csv = d / "a.csv"
     csv.write_text("id,name,f\n1,a,17\n2,b,1.5\n3,c,2.25\n")
     for _ in range(3):
@@ -90,8 +91,9 @@ def invocations(d, w, csv, cmd, parquet):
         "catalog": [["list"], ["init", str(d / "wh2")]],
         "namespace": [["create", "ns2"], ["list"], ["properties", "ns2"], ["drop", "ns2"]],
         "list": [[], ["db"]],
-        "rename": [["db.n", "db.n2"]],
-        "drop": [["db.n2"]],
+        "rename": [["db.r", "db.r2"]],
+        "drop": [["db.n"]],
+        "register": [["db.reg", sorted((d / "wh" / "db" / "e" / "metadata").glob("v*.metadata.json"))[-1]]],
         "alter": [["db.t", "--set", "a=b"]],
         "tag": [["create", "db.t", "v2"], ["list", "db.t"], ["drop", "db.t", "v2"]],
         "branch": [["create", "db.t", "b1"], ["list", "db.t"], ["drop", "db.t", "b1"]],
@@ -99,6 +101,8 @@ def invocations(d, w, csv, cmd, parquet):
         "delete": [["db.t", "--where", "id = 3"]],
         "overwrite": [["db.t", csv, "--where", "id = 1"]],
         "rewrite-manifests": [["db.t"]],
+        "compact": [["db.t", "--dry-run"], ["db.t", "--rewrite-all"]],
+        "maintain": [["db.t", "--dry-run"]],
         "expire-snapshots": [["db.t", "--retain-last", "1", "--older-than", "1ms", "--dry-run"]],
         "remove-orphan-files": [["db.t", "--dry-run"]],
         "serve": "server",

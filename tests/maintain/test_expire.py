@@ -63,6 +63,9 @@ def test_deletes_exactly_what_only_expired_snapshots_reach(tmp_path):
     for k in ("deleted_data_files_count", "deleted_manifest_files_count", "deleted_manifest_lists_count"):
         assert dry[k] == r[k], k
     assert r["files_missing"] == r["files_outside"] == r["files_failed"] == 0
+    # each manifest list and manifest read at most once (before and after the commit together)
+    assert 0 < r["manifest_lists_read"] <= len(ids)
+    assert 0 < r["manifests_read"] <= sum(1 for k in before_reach.values() if k == "manifest")
     assert_whole(t)
     rows_after = peers_agree_everywhere(t)
     for sid, rows in rows_after.items():
