@@ -33,7 +33,6 @@ TABLES = [t["table"] for t in S.table_index()["tables"]]
 UNREADABLE = {"tables/duckdb-iceberg/equality_delete_cross_partition/warehouse/ns/t": "out of the 64-bit range"}
 
 # Metadata only, by design (fixtures/README.md): the data files are on s3://fake-bucket/.
-# its data file is on a bucket nobody has: no file system (or no S3 credentials) reads it
 NO_DATA = {"tables/duckdb-iceberg/generated_bounds": "s3://fake-bucket/d/0000000000/t.parquet: "}
 
 # What DuckDB 1.5.5's iceberg extension cannot read, and its error.
