@@ -222,7 +222,7 @@ def test_usage_and_errors(tmp_path):
     for args in (("--max-commits", "2"), ("--target-file-size", "lots"), ("--min-input-files", "0"),
                  ("--deletes", "--sort"), ("--delete-ratio-threshold", "2")):
         r = ice("compact", t, *args)
-        assert r.code == 2 and r.err.startswith("ice compact: "), (args, r.err)
+        assert r.code == 2 and r.err.startswith("ice: compact: "), (args, r.err)
     assert ice("compact").code == 2
     r = ice_fails(1, "compact", t, "--target-file-size", "1000", "--min-file-size", "2000")
     assert "min file size" in r.err

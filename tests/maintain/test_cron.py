@@ -109,7 +109,7 @@ def test_properties_and_step_selection(tmp_path):
 def test_usage(tmp_path):
     for args in ((), ("--all", "x"), ("x", "--skip", "nothing"), ("x", "--retain-last", "0")):
         r = ice("maintain", *args)
-        assert r.code == 2 and r.err.startswith("ice maintain: "), (args, r.err)
+        assert r.code == 2 and r.err.startswith("ice: maintain: "), (args, r.err)
     assert "cron" in ice_ok("maintain", "--help").out
     r = ice("maintain", str(tmp_path / "missing"))
     assert r.code == 1
