@@ -171,7 +171,9 @@ def test_verbose_prints_requests_and_a_count(ice, moto, bucket, tmp_path):
     r = ice.ok("-v", "scan", f"{wh}/db/t")
     lines = r.err.splitlines()
     assert any(ln.startswith(f"ice: {wh}/db/t/metadata/version-hint.text: GET: 200") for ln in lines), r.err
-    assert lines[-1].startswith("ice: object store: ") and " requests (0 retries)" in lines[-1], r.err
+    store = [ln for ln in lines if ln.startswith("ice: object store: ")]
+    assert len(store) == 1 and " requests (0 retries)" in store[0], r.err
+    assert lines[-1].startswith("ice: scan: exit 0 after "), r.err  # -v ends with the exit code and time
     assert ice.ok("scan", f"{wh}/db/t").err == ""
 
 
