@@ -26,29 +26,8 @@ enum {
 	OPT_MAX_REJECTS,
 	OPT_HEADER,
 	OPT_PROGRESS,
+	OPT_CASE_INSENSITIVE,
 };
-
-/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024). */
-static bool parse_size(const char *s, int64_t *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	int64_t mul = 1;
-	if (end == s || v <= 0)
-		return false;
-	if (*end == 'K' || *end == 'k')
-		mul = 1 << 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		mul = 1 << 20, end++;
-	else if (*end == 'G' || *end == 'g')
-		mul = (int64_t)1 << 30, end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v > INT64_MAX / mul)
-		return false;
-	*out = v * mul;
-	return true;
-}
 
 /*
  * Progress of a long append on stderr: on a terminal a line redrawn in
@@ -99,7 +78,7 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_begin_object(w);
 		ice_json_key(w, "committed");
 		ice_json_bool(w, r->committed);
-		ice_json_key(w, "snapshot-id");
+		ice_json_key(w, "snapshot_id");
 		if (r->committed)
 			ice_json_int(w, r->snapshot_id);
 		else
@@ -116,7 +95,7 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_int(w, r->partitions);
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
-		ice_json_key(w, "elapsed-ms");
+		ice_json_key(w, "elapsed_ms");
 		ice_json_int(w, res->elapsed_ms);
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
@@ -169,6 +148,7 @@ CLI_COMMAND(append)
 		{"round-decimals", no_argument, NULL, OPT_ROUND_DECIMALS},
 		{"max-rejects", required_argument, NULL, OPT_MAX_REJECTS},
 		{"progress", no_argument, NULL, OPT_PROGRESS},
+		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -180,7 +160,7 @@ CLI_COMMAND(append)
 	ice_write_options_init(&wo);
 	wo.delimiter = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "csv"))
@@ -209,10 +189,11 @@ CLI_COMMAND(append)
 		case OPT_BRANCH: wo.branch = optarg; break;
 		case OPT_NO_SORT: wo.no_sort = true; break;
 		case OPT_MEMORY:
-			if (!parse_size(optarg, &wo.max_buffered_bytes))
+			if (!cli_parse_size(optarg, &wo.max_buffered_bytes))
 				return cli_usage_error(cmd, "--memory wants a size such as 256M, got '%s'", optarg);
 			break;
 		case OPT_TRIM: wo.trim = true; break;
+		case OPT_CASE_INSENSITIVE: wo.case_insensitive = true; break;
 		case OPT_PROGRESS: log_progress = true; break;
 		case OPT_MAX_REJECTS: {
 			char *end;
@@ -232,7 +213,7 @@ CLI_COMMAND(append)
 			wo.threads = (int)n;
 			break;
 		}
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = parse_common(cli, cmd, opt)) != 0)
 				return rc == -1 ? EXIT_OK : rc;
@@ -290,7 +271,7 @@ CLI_COMMAND(add_files)
 	const cli_command *cmd = cli_find_command("add-files");
 	int opt, rc;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		if (opt == '?')
 			return cli_usage_error(cmd, "unknown option");
 		if ((rc = parse_common(cli, cmd, opt)) != 0)

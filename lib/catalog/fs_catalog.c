@@ -197,44 +197,24 @@ static int ns_dir_checked(fs_catalog *c, const char *ns, char **dir_out)
 
 static int write_properties(fs_catalog *c, const char *dir, const ice_properties *props)
 {
-	char *loc = ice_uri__join(dir, NS_PROPERTIES_FILE), *tmp = NULL, *path = NULL, *tmp_path = NULL;
+	char *loc = ice_uri__join(dir, NS_PROPERTIES_FILE);
 	ice_json_writer w;
 	const char *text;
 	size_t len;
-	uint8_t u[16];
-	char uuid[ICE_UUID_STRLEN + 1], tmp_name[64];
 	int rc;
 	if (!loc)
 		return ICE_ERROR;
 	ice_jw__init(&w, ICE_JSON_PRETTY);
 	ice_json_begin_object(&w);
-	for (size_t i = 0; i < props->n; i++) {
+	for (size_t i = 0; props && i < props->n; i++) {
 		ice_json_key(&w, props->items[i].key);
 		ice_json_string(&w, props->items[i].value);
 	}
 	ice_json_end_object(&w);
-	if ((rc = ice_json_writer_finish(&w, &text, &len)) != 0)
-		goto done;
-	/* Replace atomically: a temporary renamed over the old file. */
-	ice_uuid__random(u);
-	ice_uuid__format(u, uuid);
-	snprintf(tmp_name, sizeof(tmp_name), ".%s.tmp", uuid);
-	if (!(tmp = ice_uri__join(dir, tmp_name))) {
-		rc = ICE_ERROR;
-		goto done;
-	}
-	if ((rc = ice_io_write_new(c->base.io, tmp, text, len)) != 0)
-		goto done;
-	if ((rc = ice_io__local_path(&tmp_path, c->base.io, tmp)) == 0 &&
-	    (rc = ice_io__local_path(&path, c->base.io, loc)) == 0 && rename(tmp_path, path) != 0)
-		rc = ice_error__os(loc, "rename");
-	if (rc)
-		ice_io__delete(c->base.io, tmp);
-done:
+	/* Replaced atomically: readers see the old file or the new one. */
+	if ((rc = ice_json_writer_finish(&w, &text, &len)) == 0)
+		rc = ice_io__write_replace(c->base.io, loc, text, len);
 	ice_jw__free(&w);
-	ice__free(tmp_path);
-	ice__free(path);
-	ice__free(tmp);
 	ice__free(loc);
 	return rc;
 }
@@ -313,13 +293,10 @@ static int fs_create_namespace(ice_catalog *base, const char *ns, const ice_prop
 		          : ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: %s already exists", ns,
 		                           table ? "a table of that name" : "namespace");
 	}
-	{
-		char *path = NULL;
-		if ((rc = ice_io__local_path(&path, base->io, dir)) == 0)
-			rc = ice_io__make_dirs(path);
-		ice__free(path);
-	}
-	if (!rc && props && props->n)
+	rc = ice_io__make_dirs_at(base->io, dir);
+	/* On an object store a prefix exists only while something is under
+	 * it: the properties file (empty or not) is what makes the namespace. */
+	if (!rc && ((props && props->n) || ice_io__is_object_store(base->io, dir)))
 		rc = write_properties(c, dir, props);
 	ice__free(dir);
 	return rc;
@@ -335,8 +312,15 @@ static int fs_list_namespaces(ice_catalog *base, const char *parent, ice_string_
 	if (parent && *parent) {
 		if ((rc = ns_dir_checked(c, parent, &dir)) != 0)
 			return rc;
-	} else if (!(dir = ice__strdup(base->uri))) {
-		return ICE_ERROR;
+	} else {
+		bool there = false;
+		if ((rc = dir_exists(base->io, base->uri, &there)) != 0)
+			return rc;
+		if (!there)
+			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG,
+			                      "%s: no such warehouse (ice catalog init PATH makes one)", base->uri);
+		if (!(dir = ice__strdup(base->uri)))
+			return ICE_ERROR;
 	}
 	rc = list_children(c, dir, parent && *parent ? parent : NULL, false, out);
 	ice__free(dir);
@@ -543,22 +527,11 @@ static int64_t version_of(const char *location)
 /* version-hint.text := N, replaced atomically; best effort. */
 static void write_hint(const ice_io *io, const char *metadata_dir, int64_t version)
 {
-	char text[32], tmp_name[64], uuid[ICE_UUID_STRLEN + 1];
-	uint8_t u[16];
-	char *tmp = NULL, *hint = NULL, *tmp_path = NULL, *hint_path = NULL;
+	char text[32];
+	char *hint = ice_uri__join(metadata_dir, "version-hint.text");
 	int n = snprintf(text, sizeof(text), "%lld", (long long)version);
-	ice_uuid__random(u);
-	ice_uuid__format(u, uuid);
-	snprintf(tmp_name, sizeof(tmp_name), ".%s-version-hint.tmp", uuid);
-	if ((tmp = ice_uri__join(metadata_dir, tmp_name)) && (hint = ice_uri__join(metadata_dir, "version-hint.text")) &&
-	    ice_io_write_new(io, tmp, text, (size_t)n) == 0) {
-		if (ice_io__local_path(&tmp_path, io, tmp) != 0 || ice_io__local_path(&hint_path, io, hint) != 0 ||
-		    rename(tmp_path, hint_path) != 0)
-			ice_io__delete(io, tmp);
-	}
-	ice__free(tmp_path);
-	ice__free(hint_path);
-	ice__free(tmp);
+	if (hint)
+		ice_io__write_replace(io, hint, text, (size_t)n);
 	ice__free(hint);
 	ice_error_clear();
 }
@@ -637,8 +610,18 @@ static int fs_create_table(ice_catalog *base, const char *identifier, const ice_
 	if (!c->directory_mode) {
 		const char *loc = ice_table_metadata_location(md);
 		char *a = NULL, *b = NULL;
-		if ((rc = ice_io__local_path(&a, base->io, loc)) == 0 && (rc = ice_io__local_path(&b, base->io, dir)) == 0 &&
-		    strcmp(a, b) != 0)
+		if (ice_io__is_object_store(base->io, dir)) {
+			/* Locations compared as written, trailing slashes aside. */
+			size_t la = strlen(loc), lb = strlen(dir);
+			while (la && loc[la - 1] == '/')
+				la--;
+			while (lb && dir[lb - 1] == '/')
+				lb--;
+			if (la != lb || strncmp(loc, dir, la) != 0)
+				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
+				                    "%s: the file-system catalog keeps a table at %s, not %s", identifier, dir, loc);
+		} else if ((rc = ice_io__local_path(&a, base->io, loc)) == 0 &&
+		           (rc = ice_io__local_path(&b, base->io, dir)) == 0 && strcmp(a, b) != 0)
 			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
 			                    "%s: the file-system catalog keeps a table at %s, not %s", identifier, dir, loc);
 		ice__free(a);
@@ -805,8 +788,8 @@ static int check_table_namespace(fs_catalog *c, const char *identifier)
 	return rc;
 }
 
-static int fs_register_table(ice_catalog *base, const char *identifier, const ice_table_metadata *md, bool overwrite,
-                             char **loc_out)
+static int fs_register_md(ice_catalog *base, const char *identifier, const ice_table_metadata *md, bool overwrite,
+                          char **loc_out)
 {
 	fs_catalog *c = (fs_catalog *)base;
 	char *dir = NULL, *cur = NULL;
@@ -848,6 +831,23 @@ done:
 	return rc;
 }
 
+/* The metadata file's contents become the table's next version (`md`:
+ * read from metadata_location by the caller, or here when NULL). */
+static int fs_register_table(ice_catalog *base, const char *identifier, const char *metadata_location,
+                             const ice_table_metadata *md, bool overwrite, char **loc_out)
+{
+	ice_table_metadata *read = NULL;
+	int rc;
+	if (!md) {
+		if ((rc = ice_table_metadata_load(&read, base->io, metadata_location, NULL)) != 0)
+			return rc;
+		md = read;
+	}
+	rc = fs_register_md(base, identifier, md, overwrite, loc_out);
+	ice_table_metadata_free(read);
+	return rc;
+}
+
 /*
  * A rename moves the name, not the files: `to` gets the current metadata as
  * its version 1 (published without replace, so a table created there
@@ -864,7 +864,7 @@ static int fs_rename_table(ice_catalog *base, const char *from, const char *to)
 	memset(&report, 0, sizeof(report));
 	if ((rc = fs_load_metadata(base, from, &md, &loc)) != 0)
 		return rc;
-	if ((rc = table_dir(c, from, &from_dir)) == 0 && (rc = fs_register_table(base, to, md, false, &new_loc)) == 0)
+	if ((rc = table_dir(c, from, &from_dir)) == 0 && (rc = fs_register_md(base, to, md, false, &new_loc)) == 0)
 		rc = delete_versions(base->io, from_dir, &report);
 	ice_table_metadata_free(md);
 	ice__free(loc);
@@ -880,39 +880,36 @@ static void fs_free(ice_catalog *base)
 }
 
 static const ice_catalog_ops fs_ops = {
-	fs_create_namespace, fs_list_namespaces, fs_namespace_exists, fs_drop_namespace,
-	fs_load_namespace_properties, fs_update_namespace_properties, fs_list_tables, fs_table_exists,
-	fs_default_location, fs_load_metadata, fs_create_table, fs_commit, fs_drop_table, fs_register_table,
-	fs_rename_table, fs_free,
+	.create_namespace = fs_create_namespace,
+	.list_namespaces = fs_list_namespaces,
+	.namespace_exists = fs_namespace_exists,
+	.drop_namespace = fs_drop_namespace,
+	.load_namespace_properties = fs_load_namespace_properties,
+	.update_namespace_properties = fs_update_namespace_properties,
+	.list_tables = fs_list_tables,
+	.table_exists = fs_table_exists,
+	.default_location = fs_default_location,
+	.load_metadata = fs_load_metadata,
+	.create_table = fs_create_table,
+	.commit = fs_commit,
+	.drop_table = fs_drop_table,
+	.register_table = fs_register_table,
+	.rename_table = fs_rename_table,
+	.free = fs_free,
 };
 
 int ice_fs_catalog__open(ice_catalog **out, const ice_io *io, const char *warehouse, bool directory_mode)
 {
 	fs_catalog *c;
 	char *absolute = NULL;
-	int rc;
 	*out = NULL;
-	if (!directory_mode) {
-		char *path = NULL;
-		if ((rc = ice_io__local_path(&path, io, warehouse)) != 0)
-			return rc;
-		rc = ice_io__make_dirs(path);
-		/* Tables record absolute locations, so a relative warehouse
-		 * path is made absolute (URIs are kept as they are). */
-		if (!rc && !ice_uri__has_scheme(warehouse) && warehouse[0] != '/') {
-			char *real = realpath(path, NULL);
-			if (!real)
-				rc = ice_error__os(warehouse, "resolve");
-			else if (!(absolute = ice__strdup(real)))
-				rc = ICE_ERROR;
-			free(real);
-			warehouse = absolute;
-		}
-		ice__free(path);
-		if (rc) {
-			ice__free(absolute);
-			return rc;
-		}
+	if (!directory_mode && !ice_io__is_object_store(io, warehouse)) {
+		/* Tables record absolute locations, so a relative warehouse path
+		 * is made absolute (URIs are kept as they are). Nothing is
+		 * created here: the first namespace or table creates it. */
+		if (!(absolute = ice_uri__absolute(warehouse)))
+			return ice_error__code();
+		warehouse = absolute;
 	}
 	if (!(c = ice__calloc(1, sizeof(*c)))) {
 		ice__free(absolute);

@@ -26,6 +26,7 @@
 
 #include "io/io.h"
 #include "manifest_merge.h"
+#include "new_snapshot.h"
 #include "row_commit.h"
 #include "util/alloc.h"
 #include "util/arena.h"
@@ -58,6 +59,8 @@ struct ice_row_change {
 	size_t ntracked;
 	const ice_expr *filter;
 	bool serializable;
+	bool rewrite;                  /* "replace"; concurrent equality deletes are no conflict */
+	int64_t data_seq;              /* rewrite: the added data files' data sequence number (<0: inherit) */
 	ice_property extra[8];
 	size_t nextra;
 	/* new manifests, written at the first attempt */
@@ -145,6 +148,7 @@ int ice_row_change__new(ice_row_change **out, ice_table *table, const ice_snapsh
 	ice_map__init(&c->affected_parts, true);
 	ice_map__init(&c->conflict_parts, true);
 	c->counter = 0;
+	c->data_seq = -1;
 	*out = c;
 	return 0;
 }
@@ -258,14 +262,20 @@ int ice_row_change__remove_delete(ice_row_change *c, const ice_data_file *f)
 	return rc;
 }
 
-static bool removed_delete(const ice_row_change *c, const ice_data_file *f)
+/* *key_out (optional): the map's own copy of the key, alive with the change. */
+static bool removed_delete_key(const ice_row_change *c, const ice_data_file *f, void **key_out)
 {
 	ice_buf k = ICE_BUF_INIT;
 	bool found;
 	ice_buf__printf(&k, "%s|%s", f->file_path, f->referenced_data_file ? f->referenced_data_file : "");
-	found = !k.error && ice_map__get_str(&c->rm_del_paths, k.ptr, k.len, NULL);
+	found = !k.error && ice_map__get_str(&c->rm_del_paths, k.ptr, k.len, key_out);
 	ice_buf__free(&k);
 	return found;
+}
+
+static bool removed_delete(const ice_row_change *c, const ice_data_file *f)
+{
+	return removed_delete_key(c, f, NULL);
 }
 
 int ice_row_change__reference(ice_row_change *c, const ice_data_file *f)
@@ -295,6 +305,17 @@ void ice_row_change__validate(ice_row_change *c, const ice_expr *filter, bool se
 {
 	c->filter = filter;
 	c->serializable = serializable;
+}
+
+void ice_row_change__rewrite(ice_row_change *c, int64_t data_sequence_number)
+{
+	c->rewrite = true;
+	c->data_seq = data_sequence_number;
+}
+
+static const char *operation_of(const ice_row_change *c)
+{
+	return c->rewrite ? "replace" : c->add_data.n ? "overwrite" : "delete";
 }
 
 int ice_row_change__conflict_partition(ice_row_change *c, const ice_data_file *f)
@@ -392,6 +413,10 @@ static int check_entry(const ice_row_change *c, const ice_table_metadata *md, co
 			return conflict(c, s, "and deleted rows of %s, which this change rewrites", f->referenced_data_file);
 		return 0;
 	}
+	/* A rewrite's files keep the starting sequence number: equality
+	 * deletes committed since are newer and still apply to them. */
+	if (c->rewrite && f->content == ICE_FILE_CONTENT_EQUALITY_DELETES)
+		return 0;
 	const ice_partition_spec *spec = ice_table_metadata_spec_by_id(md, f->partition_spec_id);
 	if (f->content == ICE_FILE_CONTENT_EQUALITY_DELETES && spec && ice_partition_spec_is_unpartitioned(spec) &&
 	    c->affected_parts.count)
@@ -437,14 +462,6 @@ static int validate(const ice_row_change *c, const ice_table_metadata *md, const
 
 /* ---- manifests -------------------------------------------------------------------------------- */
 
-static char *metadata_file(const ice_table_metadata *md, const char *name)
-{
-	char *dir = ice_uri__join(ice_table_metadata_location(md), "metadata");
-	char *loc = dir ? ice_uri__join(dir, name) : NULL;
-	ice__free(dir);
-	return loc;
-}
-
 static int keep_manifest(ice_row_change *c, ice_manifest_file *mf)
 {
 	ice_manifest_file **m = ice__reallocarray(c->manifests, c->nmanifests + 1, sizeof(*m));
@@ -486,7 +503,7 @@ static int write_new_manifests(ice_row_change *c, const ice_table_metadata *base
 				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "the table has no partition spec %d",
 				                      (int)spec_id);
 			snprintf(name, sizeof(name), "%s-m%d.avro", c->uuid, c->counter++);
-			char *loc = metadata_file(base, name);
+			char *loc = ice_table__metadata_file(base, name);
 			if (!loc)
 				return ICE_ERROR;
 			ice_manifest_writer_options_init(&opts);
@@ -495,16 +512,24 @@ static int write_new_manifests(ice_row_change *c, const ice_table_metadata *base
 			opts.snapshot_id = c->snapshot_id;
 			opts.spec = spec;
 			rc = ice_manifest_writer_open(&w, ice_table_io(c->table), loc, base, &opts);
-			ice__free(loc);
 			for (size_t j = i; j < l->n && !rc; j++)
 				if (l->items[j]->partition_spec_id == spec_id)
-					rc = ice_manifest_writer_add(w, l->items[j], -1);
+					rc = ice_manifest_writer_add(w, l->items[j],
+					                             content == 0 && c->rewrite && c->data_seq >= 0 &&
+					                                     ice_table_metadata_format_version(base) >= 2
+					                                 ? c->data_seq
+					                                 : -1);
 			if (rc) {
 				ice_manifest_writer_abort(w);
+				ice__free(loc);
 				break;
 			}
+			/* a close that fails after the file was published leaves it: deleted */
 			if ((rc = ice_manifest_writer_close(w, &mf)) == 0)
 				rc = keep_manifest(c, mf);
+			else
+				ice_io__delete_files(ice_table_io(c->table), (const char *const *)&loc, 1);
+			ice__free(loc);
 		}
 	}
 	c->written = rc == 0;
@@ -541,10 +566,11 @@ static int may_hold_removed(const ice_row_change *c, const ice_table_metadata *m
  * Rewrites `mf` when it holds files this change removes: those entries
  * DELETED by this snapshot, other live entries EXISTING, earlier deletes
  * dropped. *out is the new manifest (owned, tracked) or NULL when `mf`
- * holds none; *found counts the removed entries.
+ * holds none; `found` gathers the removed files seen (a file the table
+ * lists twice is one file).
  */
 static int filter_manifest(ice_row_change *c, ice_commit_ctx *ctx, const ice_table_metadata *base,
-                           const ice_manifest_file *mf, ice_manifest_file **out, size_t *found)
+                           const ice_manifest_file *mf, ice_manifest_file **out, ice_map *found)
 {
 	const ice_io *io = ice_table_io(c->table);
 	bool data = mf->content == ICE_MANIFEST_CONTENT_DATA;
@@ -556,16 +582,22 @@ static int filter_manifest(ice_row_change *c, ice_commit_ctx *ctx, const ice_tab
 	/* First pass: does it hold any? */
 	if ((rc = ice_manifest_open(&r, io, base, mf)) != 0)
 		return rc;
-	while ((rc = ice_manifest_next(r, &e)) == 0)
-		if (e->status != ICE_MANIFEST_ENTRY_DELETED &&
-		    (data ? has_key(&c->rm_data_paths, e->data_file.file_path) : removed_delete(c, &e->data_file)))
-			hits++;
+	while ((rc = ice_manifest_next(r, &e)) == 0) {
+		void *key = NULL;
+		const char *path = e->data_file.file_path;
+		if (e->status == ICE_MANIFEST_ENTRY_DELETED ||
+		    !(data ? path && ice_map__get_str(&c->rm_data_paths, path, strlen(path), &key)
+		           : removed_delete_key(c, &e->data_file, &key)))
+			continue;
+		hits++;
+		if (!ice_map__get_str(found, key, strlen(key), NULL) && (rc = ice_map__put_str(found, key, strlen(key), key)) != 0)
+			break;
+	}
 	ice_manifest_reader_free(r);
 	if (rc != ICE_ITEROVER)
 		return rc;
 	if (!hits)
 		return 0;
-	*found += hits;
 
 	const ice_partition_spec *spec = ice_table_metadata_spec_by_id(base, mf->partition_spec_id);
 	ice_manifest_writer_options opts;
@@ -575,7 +607,7 @@ static int filter_manifest(ice_row_change *c, ice_commit_ctx *ctx, const ice_tab
 		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "%s: partition spec %d is not in the table",
 		                      mf->manifest_path, (int)mf->partition_spec_id);
 	snprintf(name, sizeof(name), "%s-m%d.avro", c->uuid, c->counter++);
-	char *loc = metadata_file(base, name);
+	char *loc = ice_table__metadata_file(base, name);
 	if (!loc)
 		return ICE_ERROR;
 	ice_manifest_writer_options_init(&opts);
@@ -732,19 +764,15 @@ static int build_summary(ice_row_change *c, const ice_snapshot *parent, const ch
 
 /* ---- one attempt --------------------------------------------------------------------------------- */
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The list: new data manifests, the base's data manifests (filtered),
  * then new and the base's delete manifests; merged per the table. */
 static int write_list(ice_row_change *c, ice_commit_ctx *ctx, const ice_table_metadata *base,
                       const ice_manifest_list *parent_list, ice_manifest_list_writer *lw)
 {
-	size_t nparent = parent_list ? parent_list->n : 0, n = 0, found_data = 0, found_del = 0;
+	size_t nparent = parent_list ? parent_list->n : 0, n = 0;
+	ice_map found_data, found_del;
+	ice_map__init(&found_data, true);
+	ice_map__init(&found_del, true);
 	const ice_manifest_file **all = ice__mallocarray(c->nmanifests + nparent + 1, sizeof(*all));
 	ice_manifest_file **rewritten = ice__calloc(nparent + 1, sizeof(*rewritten));
 	int rc = 0;
@@ -764,10 +792,13 @@ static int write_list(ice_row_change *c, ice_commit_ctx *ctx, const ice_table_me
 			rc = filter_manifest(c, ctx, base, mf, &rewritten[i],
 			                     mf->content == ICE_MANIFEST_CONTENT_DATA ? &found_data : &found_del);
 	}
-	if (!rc && (found_data != c->rm_data.n || found_del != c->rm_del.n))
+	size_t nfound = found_data.count + found_del.count;
+	ice_map__free(&found_data);
+	ice_map__free(&found_del);
+	if (!rc && nfound != c->rm_data.n + c->rm_del.n)
 		rc = ice_error__set(ICE_ECONFLICT, ICE_ERRCLASS_COMMIT,
 		                    "%s: %zu of the %zu files this change removes are no longer in the table",
-		                    ice_table_identifier(c->table), c->rm_data.n + c->rm_del.n - found_data - found_del,
+		                    ice_table_identifier(c->table), c->rm_data.n + c->rm_del.n - nfound,
 		                    c->rm_data.n + c->rm_del.n);
 	for (int content = 0; content < 2 && !rc; content++) {
 		for (size_t i = 0; i < c->nmanifests; i++)
@@ -818,13 +849,10 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	const ice_snapshot *parent = ice_table_metadata_current_snapshot(base);
 	int version = ice_table_metadata_format_version(base);
 	ice_manifest_list *parent_list = NULL;
-	ice_manifest_list_writer *lw = NULL;
-	ice_manifest_list_writer_options lo;
-	int64_t next_row_id = 0, first_row_id = 0;
-	const char *operation = c->add_data.n ? "overwrite" : "delete";
+	ice_new_list nl = {0};
+	ice_snapshot snap;
+	const char *operation = operation_of(c);
 	summary sum;
-	char name[160];
-	char *loc = NULL;
 	int rc;
 
 	if ((rc = validate(c, base, parent)) != 0)
@@ -845,52 +873,13 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	}
 	if (parent && (rc = ice_manifest_list_read_snapshot(&parent_list, ice_table_io(c->table), base, parent)) != 0)
 		return ice_error__prefix("reading the current snapshot's manifest list");
-	snprintf(name, sizeof(name), "snap-%" PRId64 "-%d-%s.avro", c->snapshot_id, ice_commit_attempt(ctx) + 1, c->uuid);
-	if (!(loc = metadata_file(base, name))) {
-		rc = ICE_ERROR;
+	if ((rc = ice_table__new_list_open(&nl, ctx, base, ice_table_io(c->table), c->snapshot_id, c->uuid, parent)) != 0 ||
+	    (rc = write_list(c, ctx, base, parent_list, nl.writer)) != 0 ||
+	    (rc = ice_table__new_list_close(&nl, base, &snap)) != 0 || (rc = build_summary(c, parent, operation, &sum)) != 0)
 		goto done;
-	}
-	ice_manifest_list_writer_options_init(&lo);
-	lo.format_version = version;
-	lo.snapshot_id = c->snapshot_id;
-	lo.has_parent_snapshot_id = parent != NULL;
-	lo.parent_snapshot_id = parent ? parent->snapshot_id : 0;
-	lo.sequence_number = version >= 2 ? ice_table_metadata_last_sequence_number(base) + 1 : 0;
-	if (version >= 3) {
-		ice_table_metadata_next_row_id(base, &first_row_id);
-		lo.has_first_row_id = true;
-		lo.first_row_id = first_row_id;
-	}
-	if ((rc = ice_manifest_list_writer_open(&lw, ice_table_io(c->table), loc, &lo)) != 0)
-		goto done;
-	if ((rc = ice_commit_track_file(ctx, loc)) != 0 || (rc = write_list(c, ctx, base, parent_list, lw)) != 0) {
-		ice_manifest_list_writer_abort(lw);
-		goto done;
-	}
-	if ((rc = ice_manifest_list_writer_close(lw, &next_row_id)) != 0 || (rc = build_summary(c, parent, operation, &sum)) != 0)
-		goto done;
-
-	ice_snapshot snap;
-	memset(&snap, 0, sizeof(snap));
-	snap.snapshot_id = c->snapshot_id;
-	snap.has_parent = parent != NULL;
-	snap.parent_snapshot_id = parent ? parent->snapshot_id : 0;
-	snap.sequence_number = lo.sequence_number;
-	snap.timestamp_ms = wall_ms();
-	if (snap.timestamp_ms <= ice_table_metadata_last_updated_ms(base))
-		snap.timestamp_ms = ice_table_metadata_last_updated_ms(base) + 1;
-	snap.manifest_list = loc;
 	snap.summary.n = sum.n;
 	snap.summary.items = sum.items;
 	snap.operation = operation;
-	snap.has_schema_id = true;
-	snap.schema_id = ice_schema_id(ice_table_metadata_current_schema(base));
-	if (version >= 3) {
-		snap.has_first_row_id = true;
-		snap.first_row_id = first_row_id;
-		snap.has_added_rows = true;
-		snap.added_rows = next_row_id - first_row_id;
-	}
 	ice_ref main_ref;
 	const ice_ref *cur_main = ice_table_metadata_ref(base, "main");
 	memset(&main_ref, 0, sizeof(main_ref));
@@ -903,14 +892,14 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	if ((rc = ice_commit_require(ctx, &req)) == 0 && (rc = ice_metadata_builder_add_snapshot(b, &snap)) == 0)
 		rc = ice_metadata_builder_set_ref(b, "main", &main_ref);
 done:
-	ice__free(loc);
+	ice_table__new_list_free(&nl);
 	ice_manifest_list_free(parent_list);
 	return rc;
 }
 
 int ice_row_change__commit(ice_row_change *c, const ice_commit_options *opts, ice_commit_result *result)
 {
-	ice_operation op = {c->add_data.n ? "overwrite" : "delete", apply_change, c};
+	ice_operation op = {operation_of(c), apply_change, c};
 	ice_commit_result res;
 	int rc = ice_table_commit(c->table, &op, opts, &res);
 	if (rc && res.state == ICE_COMMIT_FAILED) {

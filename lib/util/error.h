@@ -24,8 +24,24 @@ int ice_error__os(const char *path, const char *op);
  * is known). Leaves an out-of-memory error alone. Returns the current code.
  */
 int ice_error__prefix(const char *fmt, ...) ICE_PRINTF(1, 2);
+/* One line for the trace function (ice_set_trace), when one is set. */
+void ice__trace(const char *fmt, ...) ICE_PRINTF(1, 2);
+bool ice__tracing(void);
 /* The code of the last error, or ICE_ERROR if none is set. */
 int ice_error__code(void);
 bool ice_error__is_oom(void);
+
+/*
+ * Keeping the error being reported across clean-up work that may raise its
+ * own (deleting what a failure left, aborting an upload): save, clean up,
+ * restore. Restoring with no error saved clears whatever the clean-up raised.
+ */
+typedef struct ice_error_saved {
+	bool had, oom;
+	int code, klass;
+	char message[1024];
+} ice_error_saved;
+void ice_error__save(ice_error_saved *saved);
+void ice_error__restore(const ice_error_saved *saved);
 
 #endif

@@ -99,13 +99,25 @@ typedef struct ice_write_options {
 	bool no_sort;
 	/* Threads parsing, routing, encoding and compressing in parallel, the
 	 * caller's included (0: one per processor online; 1: only the
-	 * caller's). The files written are the same whatever the number. */
+	 * caller's). The rows written are the same whatever the number; row
+	 * group boundaries may differ, since each thread's scratch counts
+	 * against max_buffered_bytes. */
 	int threads;
 	/* Text values: spaces and tabs around unquoted fields dropped (else a
 	 * number with spaces is refused, saying so); decimals with more digits
 	 * after the point than the column rounded half up (else refused). */
 	bool trim;
 	bool round_decimals;
+	/* Input column names (CSV and PostgreSQL text headers, JSON keys,
+	 * Parquet fields) match the table's ignoring ASCII case; by default
+	 * they match exactly, as --select and --where do (one rule). */
+	bool case_insensitive;
+	/* Rewrites (compaction): files roll at this size instead of
+	 * write.target-file-size-bytes (0: the property), and rows are
+	 * sorted by this order instead of the table's (NULL: the table's;
+	 * borrowed; ignored with no_sort). */
+	int64_t target_file_size;
+	const ice_sort_order *sort_order;
 } ice_write_options;
 
 ICE_EXTERN void ice_write_options_init(ice_write_options *opts);
