@@ -237,6 +237,7 @@ static int scan_option(void *ctx, const cli_command *cmd, int opt, const char *a
 		if (*end || !*arg || n < 0 || n > 1024)
 			return cli_usage_error(cmd, "--threads wants a number (0: one per core), not '%s'", arg);
 		a->o.threads = (size_t)n;
+		a->out.threads = (size_t)n;
 		break;
 	}
 	case OPT_PLAN: a->plan = true; break;

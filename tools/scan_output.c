@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,18 @@ static int render_error(const struct ArrowSchema *sc)
 	return cli_error("scan: cannot render a column of Arrow format '%s'", sc->format);
 }
 
+static size_t cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (size_t)n : 1;
+}
+
+static int stream_failed(struct ArrowArrayStream *st)
+{
+	const char *msg = st->get_last_error ? st->get_last_error(st) : NULL;
+	return cli_error("%s", msg ? msg : "scan: reading rows failed");
+}
+
 /* ---- CSV and JSON Lines ------------------------------------------------------------------------ */
 
 static int csv_header(sink *s, const struct ArrowSchema *schema)
@@ -95,8 +108,10 @@ static int plan_columns(col_plan **out, const struct ArrowSchema *schema, const 
 	return 0;
 }
 
-static int write_rows(sink *s, scan_format fmt, const struct ArrowSchema *schema, const col_plan *plans,
-                      const struct ArrowArray *b)
+/* Render a batch's rows into `s`; -1 when done, else the column whose
+ * values cannot be rendered (nothing is printed: the caller says so). */
+static int64_t render_rows(sink *s, scan_format fmt, const struct ArrowSchema *schema, const col_plan *plans,
+                           const struct ArrowArray *b)
 {
 	for (int64_t r = 0; r < b->length; r++) {
 		int64_t row = b->offset + r;
@@ -115,16 +130,200 @@ static int write_rows(sink *s, scan_format fmt, const struct ArrowSchema *schema
 				ok = put_csv_cell(s, &plans[c], b->children[c], row);
 			}
 			if (!ok)
-				return render_error(schema->children[c]);
+				return c;
 		}
 		if (fmt == SCAN_FORMAT_JSONL)
 			sink_putc(s, '}');
 		sink_putc(s, '\n');
 		row_done(s);
 		if (s->failed)
-			return cli_error("scan: writing the output: %s", strerror(errno));
+			break;
 	}
+	return -1;
+}
+
+static int write_failed(void)
+{
+	return cli_error("scan: writing the output: %s", strerror(errno));
+}
+
+static int write_rows(sink *s, scan_format fmt, const struct ArrowSchema *schema, const col_plan *plans,
+                      const struct ArrowArray *b)
+{
+	int64_t bad = render_rows(s, fmt, schema, plans, b);
+	if (bad >= 0)
+		return render_error(schema->children[bad]);
+	return s->failed ? write_failed() : 0;
+}
+
+/*
+ * ---- CSV and JSON Lines on several threads ----------------------------------------------------
+ *
+ * The batches of the stream are numbered as they arrive and rendered by a
+ * few formatter threads, each into its own buffer; the calling thread
+ * writes the buffers out in batch order, so the output is the same byte
+ * for byte whatever the number of threads. At most WINDOW batches per
+ * thread are taken ahead of the one being written: memory is bounded by
+ * the batches and text in flight, not by the table.
+ */
+#define WINDOW 2
+
+typedef struct fmt_job {
+	struct ArrowArray b;   /* the batch, released once rendered */
+	sink text;             /* its rows as text */
+	int64_t bad;           /* -1, or the column that cannot be rendered */
+	bool queued, done;
+} fmt_job;
+
+typedef struct fmt_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv, done_cv;
+	fmt_job *ring;
+	size_t cap;
+	size_t head, next, tail;  /* next to write, next to render, next to fill */
+	bool stop;
+	scan_format fmt;
+	const struct ArrowSchema *schema;
+	const col_plan *plans;
+	pthread_t *threads;
+	size_t nthreads;
+} fmt_pool;
+
+static void *formatter(void *arg)
+{
+	fmt_pool *p = arg;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && p->next == p->tail)
+			pthread_cond_wait(&p->work_cv, &p->mu);
+		if (p->stop)
+			break;
+		fmt_job *j = &p->ring[p->next++ % p->cap];
+		pthread_mutex_unlock(&p->mu);
+		j->text.len = 0;
+		j->text.failed = false;
+		j->bad = render_rows(&j->text, p->fmt, p->schema, p->plans, &j->b);
+		j->b.release(&j->b);
+		pthread_mutex_lock(&p->mu);
+		j->done = true;
+		pthread_cond_broadcast(&p->done_cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void fmt_pool_stop(fmt_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work_cv);
+	pthread_mutex_unlock(&p->mu);
+	for (size_t t = 0; t < p->nthreads; t++)
+		pthread_join(p->threads[t], NULL);
+	for (size_t i = 0; i < p->cap; i++) {
+		fmt_job *j = &p->ring[i];
+		if (j->queued && !j->done && j->b.release)
+			j->b.release(&j->b);
+		free(j->text.buf);
+	}
+	free(p->ring);
+	free(p->threads);
+	pthread_cond_destroy(&p->work_cv);
+	pthread_cond_destroy(&p->done_cv);
+	pthread_mutex_destroy(&p->mu);
+}
+
+/* Wait for the oldest batch in flight and write its text to `s`. */
+static int fmt_pool_write_one(fmt_pool *p, sink *s)
+{
+	fmt_job *j = &p->ring[p->head % p->cap];
+	pthread_mutex_lock(&p->mu);
+	while (!j->done)
+		pthread_cond_wait(&p->done_cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	if (j->bad >= 0)
+		return render_error(p->schema->children[j->bad]);
+	if (j->text.failed)
+		return cli_error("scan: out of memory");
+	if (s->hold && s->len + j->text.len > s->hold)
+		s->hold = 0;
+	if (s->hold) {
+		sink_put(s, j->text.buf, j->text.len);
+	} else {
+		/* streaming: what is buffered goes first, then this text as it is,
+		 * in pieces of FLUSH_AT (one big write costs more in the kernel) */
+		sink_flush(s);
+		for (size_t at = 0; at < j->text.len && !s->failed; at += FLUSH_AT) {
+			size_t n = j->text.len - at < FLUSH_AT ? j->text.len - at : FLUSH_AT;
+			if (fwrite(j->text.buf + at, 1, n, s->f) != n)
+				s->failed = true;
+		}
+	}
+	if (s->failed)
+		return write_failed();
+	/* a big buffer is not kept for the next batch */
+	if (j->text.cap > ((size_t)64 << 20)) {
+		free(j->text.buf);
+		j->text = (sink){0};
+		j->text.hold = SIZE_MAX;
+	}
+	pthread_mutex_lock(&p->mu);
+	j->queued = j->done = false;
+	p->head++;
+	pthread_mutex_unlock(&p->mu);
 	return 0;
+}
+
+/* Read the stream to its end, rendering on `threads` formatter threads. */
+static int write_rows_parallel(sink *s, struct ArrowArrayStream *st, scan_format fmt, const struct ArrowSchema *schema,
+                               const col_plan *plans, size_t threads, int64_t *rows)
+{
+	fmt_pool p = {0};
+	int code = 0;
+	p.cap = WINDOW * threads;
+	p.fmt = fmt;
+	p.schema = schema;
+	p.plans = plans;
+	if (!(p.ring = calloc(p.cap, sizeof(fmt_job))) || !(p.threads = calloc(threads, sizeof(pthread_t)))) {
+		free(p.ring);
+		return cli_error("scan: out of memory");
+	}
+	for (size_t i = 0; i < p.cap; i++)
+		p.ring[i].text.hold = SIZE_MAX; /* never written out by row_done */
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.work_cv, NULL);
+	pthread_cond_init(&p.done_cv, NULL);
+	for (size_t t = 0; t < threads; t++) {
+		if (pthread_create(&p.threads[t], NULL, formatter, &p) != 0)
+			break; /* fewer threads still finish the work */
+		p.nthreads++;
+	}
+	if (!p.nthreads) {
+		fmt_pool_stop(&p);
+		return cli_error("scan: cannot start a formatter thread");
+	}
+	for (;;) {
+		if (p.tail - p.head == p.cap && (code = fmt_pool_write_one(&p, s)) != 0)
+			break;
+		fmt_job *j = &p.ring[p.tail % p.cap];
+		if (st->get_next(st, &j->b) != 0) {
+			code = stream_failed(st);
+			break;
+		}
+		if (!j->b.release)
+			break;
+		*rows += j->b.length;
+		pthread_mutex_lock(&p.mu);
+		j->queued = true;
+		j->done = false;
+		p.tail++;
+		pthread_cond_signal(&p.work_cv);
+		pthread_mutex_unlock(&p.mu);
+	}
+	while (!code && p.head < p.tail)
+		code = fmt_pool_write_one(&p, s);
+	fmt_pool_stop(&p);
+	return code;
 }
 
 /* ---- the table preview --------------------------------------------------------------------------- */
@@ -281,12 +480,6 @@ int scan_output_format_from_name(const char *path, scan_format *out)
 	return scan_output_parse_format(lower, out);
 }
 
-static int stream_failed(struct ArrowArrayStream *st)
-{
-	const char *msg = st->get_last_error ? st->get_last_error(st) : NULL;
-	return cli_error("%s", msg ? msg : "scan: reading rows failed");
-}
-
 /* Whether `path` is a regular file or does not exist (so a temporary file
  * beside it can replace it). */
 static bool regular_or_missing(const char *path)
@@ -317,7 +510,7 @@ static char *temp_beside(const char *path)
 }
 
 static int write_parquet(ice_cli *cli, struct ArrowArrayStream *st, const ice_type *type,
-                         const struct ArrowSchema *schema, const char *output, int64_t *rows)
+                         const struct ArrowSchema *schema, const char *output, size_t threads, int64_t *rows)
 {
 	if (output && !regular_or_missing(output))
 		return cli_error("%s: Parquet goes to a regular file (or stdout)", output);
@@ -329,6 +522,7 @@ static int write_parquet(ice_cli *cli, struct ArrowArrayStream *st, const ice_ty
 		return cli_error("scan: cannot create a temporary file: %s", strerror(errno));
 	unlink(tmp); /* the writer creates it exclusively */
 	ice_parquet_write_options_init(&wo);
+	wo.threads = threads; /* the columns of each batch encoded and compressed in parallel */
 	if ((rc = ice_parquet_writer_open(&w, cli->io, tmp, type, &wo)) != 0) {
 		free(tmp);
 		return cli_fail(rc);
@@ -389,7 +583,7 @@ int scan_output_run(ice_cli *cli, struct ArrowArrayStream *st, const ice_type *t
 	if (st->get_schema(st, &schema) != 0)
 		return stream_failed(st);
 	if (opts->format == SCAN_FORMAT_PARQUET) {
-		code = write_parquet(cli, st, type, &schema, opts->output, &rows);
+		code = write_parquet(cli, st, type, &schema, opts->output, opts->threads ? opts->threads : cores(), &rows);
 		schema.release(&schema);
 		if (rows_out)
 			*rows_out = rows;
@@ -428,6 +622,11 @@ int scan_output_run(ice_cli *cli, struct ArrowArrayStream *st, const ice_type *t
 	} else if (opts->format == SCAN_FORMAT_CSV) {
 		csv_header(&s, &schema);
 	}
+	size_t threads = opts->threads ? opts->threads : cores();
+	if (opts->format != SCAN_FORMAT_TABLE && threads > 1) {
+		code = write_rows_parallel(&s, st, opts->format, &schema, plans, threads > 64 ? 64 : threads, &rows);
+		goto written;
+	}
 	for (;;) {
 		struct ArrowArray b;
 		if (st->get_next(st, &b) != 0) {
@@ -451,6 +650,7 @@ int scan_output_run(ice_cli *cli, struct ArrowArrayStream *st, const ice_type *t
 	}
 	if (!code && opts->format == SCAN_FORMAT_TABLE)
 		table_print(&s, &tb, &schema, more);
+written:
 	if (!code) {
 		s.hold = 0;
 		sink_flush(&s);

@@ -19,6 +19,7 @@ typedef struct scan_output_options {
 	const char *output;   /* a file to write (replaced when complete), or NULL for stdout */
 	int64_t table_rows;   /* rows the table format shows (0: 100) */
 	size_t hold_bytes;    /* stdout: output held back until the scan ends, up to this (0: 64 MiB) */
+	size_t threads;       /* CSV and JSON Lines rendered on this many threads, in order (0: one per core) */
 } scan_output_options;
 
 /* "csv", "jsonl" (or "json"), "table", "parquet"; -1 for anything else. */

@@ -96,6 +96,8 @@ static void free_writer(ice_parquet_writer *w)
 			ice__free(c->slots);
 		}
 	ice__free(w->cols);
+	ice_parquet__wpool_free(w->own_pool);
+	ice_workers__free(w->own_workers);
 	ice_parquet__wscratch_free(&w->own);
 	ice__free(w->location);
 	ice_arena__free(&w->arena);
@@ -160,6 +162,16 @@ int ice_parquet_writer_open(ice_parquet_writer **out, const ice_io *io, const ch
 		c->dict_enabled = w->opts.dictionary_enabled && l->type != ICE_PARQUET_BOOLEAN;
 		c->dict_on = c->dict_enabled;
 		c->m_bounds_ok = !l->under_repeated;
+	}
+	if (w->opts.threads > 1) {
+		/* the writer's own pool: threads and one scratch set each */
+		if ((rc = ice_workers__new(&w->own_workers, w->opts.threads > 64 ? 64 : w->opts.threads)) != 0 ||
+		    (rc = ice_parquet__wpool_new(&w->own_pool, w->own_workers)) != 0) {
+			ice_error__prefix("%s", location);
+			free_writer(w);
+			return rc;
+		}
+		w->pool = w->own_pool;
 	}
 	if ((rc = ice_io__create_output(&w->out, io, location, true)) != 0) {
 		free_writer(w);

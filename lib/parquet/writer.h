@@ -111,6 +111,8 @@ struct ice_parquet_writer {
 	ice_codec codec;
 	pq_wscratch own;
 	struct ice_parquet_wpool *pool; /* shared threads and scratch, or NULL */
+	struct ice_parquet_wpool *own_pool; /* made for opts.threads > 1 (also in `pool` until replaced) */
+	struct ice_workers *own_workers;
 	int64_t rg_rows, total_rows;
 	size_t nrow_groups, rg_cap;
 	pq_row_group_meta *row_groups;

@@ -51,8 +51,9 @@ def test_missing_data_file(tmp_path):
     replace_link(victim)
     for fmt in ("csv", "jsonl", "table", "parquet"):
         failed_quietly(S.ice("scan", "--threads", "1", "--format", fmt, md), victim, "No such file")
-    # four threads: the same error, still nothing printed
-    failed_quietly(S.ice("scan", "--threads", "4", "--format", "csv", md), victim)
+    # four threads (reading and rendering): the same error, still nothing printed
+    for fmt in ("csv", "jsonl"):
+        failed_quietly(S.ice("scan", "--threads", "4", "--format", fmt, md), victim)
     out = tmp_path / "rows.csv"
     r = S.ice("scan", "--format", "csv", "--output", out, md)
     S.one_line_error(r, victim)

@@ -290,6 +290,10 @@ typedef struct ice_parquet_write_options {
 	int32_t metrics_truncate_length;
 	const ice_parquet_key_value *key_values; /* extra footer metadata */
 	size_t nkey_values;
+	/* Threads encoding and compressing the columns of each batch in
+	 * parallel (0 or 1: only the calling thread). The bytes written are the
+	 * same either way. */
+	size_t threads;
 } ice_parquet_write_options;
 
 ICE_EXTERN void ice_parquet_write_options_init(ice_parquet_write_options *opts);

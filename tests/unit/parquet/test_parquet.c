@@ -5,6 +5,7 @@
  * included), metrics, and allocation failures at every point.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -618,6 +619,46 @@ TEST(test_parquet_read__threads_give_the_same_batches)
 	ice_buf__free(&one);
 	ice_buf__free(&three);
 	ice_io_free(io);
+}
+
+static int slurp(const char *path, ice_buf *out)
+{
+	FILE *f = fopen(path, "rb");
+	char b[65536];
+	size_t n;
+	if (!f)
+		return ICE_ERROR;
+	while ((n = fread(b, 1, sizeof(b), f)) > 0)
+		if (ice_buf__put(out, b, n) != 0)
+			break;
+	fclose(f);
+	return 0;
+}
+
+TEST(test_parquet_write__threads_write_the_same_bytes)
+{
+	ice_buf one = ICE_BUF_INIT, three = ICE_BUF_INIT;
+	char path[] = "/tmp/ice-pq-threadsXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	for (size_t threads = 1; threads <= 3; threads += 2) {
+		ice_parquet_write_options opts;
+		ice_parquet_file_metrics *m;
+		ice_parquet_write_options_init(&opts);
+		opts.page_row_limit = 7;
+		opts.row_group_size_bytes = 2000;
+		opts.threads = threads;
+		unlink(path);
+		CHECK_OK(copy_file(seed_file("ice_all_types.parquet"), path, &opts, 5, &m));
+		CHECK_INT(m->record_count, 60);
+		ice_parquet_file_metrics_free(m);
+		CHECK_OK(slurp(path, threads == 1 ? &one : &three));
+	}
+	CHECK(one.len > 0 && one.len == three.len && !memcmp(one.ptr, three.ptr, one.len));
+	unlink(path);
+	ice_buf__free(&one);
+	ice_buf__free(&three);
 }
 
 TEST(test_parquet_write__geometry_variant_unknown)
