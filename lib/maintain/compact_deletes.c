@@ -14,7 +14,10 @@
  * in v2 as one position delete file (sorted by path and position, with
  * referenced_data_file when it serves one data file), in v3 as that data
  * file's deletion vector, merged with the vector it had (which is
- * removed), all vectors of the commit in one Puffin file.
+ * removed), all vectors of the commit in one Puffin file. What is written
+ * keeps the newest data sequence number of what it replaces, as Java's
+ * rewrite_position_delete_files: it applies to the same data files, never
+ * to data appended after the deletes.
  */
 #include <stdio.h>
 #include <stdlib.h>
