@@ -146,7 +146,7 @@ def test_row_lineage_kept_v3(tmp_path):
     assert len(seqs) == 7  # the appends' own data sequence numbers
     next_before = metadata(t)["next-row-id"]
     got = ice_ok("--json", "compact", t, "--min-input-files", "2").json()
-    assert got["committed"] and got["data-files-added"] == 2
+    assert got["committed"] and got["data_files_added"] == 2
     assert lineage_rows(t) == before
     # the files written carry both columns, every value explicit
     new = [e for e in live_entries(t) if e[0] == 0]
@@ -299,7 +299,7 @@ def test_rewritten_deletes_keep_their_data_sequence_number(tmp_path):
     assert len(late) == 2
     rows = ice_rows(t)
     got = ice_ok("--json", "compact", t, "--deletes").json()
-    assert got["committed"] and got["delete-files-added"] == 2
+    assert got["committed"] and got["delete_files_added"] == 2
     after = [e for e in live_entries(t) if e[0] == 1]
     assert len(after) == 2
     assert sorted((pathlib.Path(e[3]).parent.name, e[1]) for e in after) == sorted(newest.items()), (after, newest)
