@@ -32,6 +32,7 @@ int cli_resolve_table(ice_cli *cli, const char *arg, ice_table_use use, ice_reso
 	int rc = ice_catalog_resolve_table(out, cli->io, arg, catalog_arg(cli), use);
 	if (rc)
 		return cli_fail(rc);
+	cli_set_context(arg, cli->command);
 	if (cli->verbose)
 		fprintf(stderr, "ice: %s: %s\n", arg, out->description);
 	return EXIT_OK;
@@ -79,7 +80,10 @@ int cli_load_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog *
 int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out)
 {
 	int rc = cli_load_table(cli, arg, out, catalog_out);
-	return rc ? cli_fail(rc) : EXIT_OK;
+	if (rc)
+		return cli_fail(rc);
+	cli_set_context(arg, cli->command); /* later errors name the table, then the command */
+	return EXIT_OK;
 }
 
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n)

@@ -55,8 +55,10 @@ typedef struct ice_scan_options {
 	const char *filter;
 	const ice_expr *filter_expr;
 	bool case_sensitive;    /* column names in filter and select; default true */
-	/* Columns to return, by name ("a", "b.c"); NULL: every column. On v3
-	 * tables the row lineage metadata columns "_row_id" and
+	/* Columns to return, by name ("a", "b.c"); NULL: every column. The
+	 * top-level columns come in the order the names first reach them
+	 * ({"c", "a"}: c then a); nested fields keep their struct's order. On
+	 * v3 tables the row lineage metadata columns "_row_id" and
 	 * "_last_updated_sequence_number" may be named too (unless the schema
 	 * has columns of those names); they come after the others. */
 	const char *const *select;
