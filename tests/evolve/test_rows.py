@@ -90,15 +90,15 @@ def test_copy_on_write_keeps_row_lineage_v3(tmp_path):
     assert len({r[1] for r in before}) == 60 and {r[2] for r in before} == {1, 2}
     gone = ", ".join(str(i) for i in range(1, 60, 4))
     r = ice_ok("--json", "delete", t, "--where", f"id in ({gone})").json()
-    assert r["files-rewritten"] == 6, r
+    assert r["files_rewritten"] == 6, r
     assert lineage(t) == [x for x in before if x[0] % 4 != 1]
     added = [f["entry"]["data_file"]["file_path"] for f in ice_ok("--json", "files", t).json()
-             if f["entry"]["snapshot_id"] == r["snapshot-id"]]
+             if f["entry"]["snapshot_id"] == r["snapshot_id"]]
     assert len(added) == 6
     for f in added:
         tb = pq.read_table(f)
         assert tb.column("_row_id").null_count == 0 and tb.column("_last_updated_sequence_number").null_count == 0
-    peers_agree(t, r["snapshot-id"], [x for x in rows(0, 60) if x["id"] % 4 != 1])
+    peers_agree(t, r["snapshot_id"], [x for x in rows(0, 60) if x["id"] % 4 != 1])
 
 
 def test_overwrites_read_by_peers(tmp_path):
