@@ -102,3 +102,63 @@ def make_table(tmp_path, name="t", schema="id long, s string", partition=None, r
     if rows:
         ice_ok("append", t, csv_file(tmp_path / f"{name}-in.csv", "id,s", rows))
     return t
+
+
+def reblock(path, records_per_block=1):
+    """Rewrites an Avro container file (a manifest or manifest list) with
+    the same schema, metadata and records, in blocks of the given number of
+    records, so it can be cut at a block boundary."""
+    import fastavro
+
+    path = pathlib.Path(path)
+    with open(path, "rb") as f:
+        r = fastavro.reader(f)
+        schema, codec = r.writer_schema, r.codec
+        meta = {k: v.decode() if isinstance(v, bytes) else v for k, v in r.metadata.items()
+                if not k.startswith("avro.")}
+        records = list(r)
+    with open(path, "wb") as f:
+        w = fastavro.write.Writer(f, schema, codec=codec, metadata=meta, sync_interval=1 << 30)
+        for i, rec in enumerate(records):
+            w.write(rec)
+            if (i + 1) % records_per_block == 0:
+                w.flush()
+        w.flush()
+    return len(records)
+
+
+def cut_after_blocks(path, n):
+    """Truncates an Avro container file right after its n-th data block: a
+    file that is still well-formed, only shorter."""
+    data = pathlib.Path(path).read_bytes()
+    magic_end = 4
+
+    def varint(pos):
+        shift = result = 0
+        while True:
+            b = data[pos]
+            pos += 1
+            result |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return (result >> 1) ^ -(result & 1), pos
+
+    pos = magic_end
+    while True:  # the metadata map: blocks of key/value pairs
+        count, pos = varint(pos)
+        if count == 0:
+            break
+        if count < 0:
+            _, pos = varint(pos)
+            count = -count
+        for _ in range(count):
+            for _ in range(2):
+                length, pos = varint(pos)
+                pos += length
+    pos += 16  # the sync marker
+    for _ in range(n):
+        _, pos = varint(pos)
+        size, pos = varint(pos)
+        pos += size + 16
+    assert pos < len(data), "the file has no more blocks than that"
+    pathlib.Path(path).write_bytes(data[:pos])
