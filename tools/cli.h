@@ -89,6 +89,8 @@ int cli_open_catalog(ice_cli *cli, ice_catalog **out);
 int cli_table_target(ice_cli *cli, const char *arg, ice_catalog **catalog_out);
 int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out);
 /* --property KEY=VALUE into a growing array (strings malloc'ed). */
+/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024); false if not a size. */
+bool cli_parse_size(const char *s, int64_t *out);
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n);
 void cli_free_properties(ice_property *items, size_t n);
 

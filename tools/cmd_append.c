@@ -18,29 +18,8 @@ enum {
 	OPT_BRANCH,
 	OPT_NO_SORT,
 	OPT_MEMORY,
+	OPT_MAX_RECORD,
 };
-
-/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024). */
-static bool parse_size(const char *s, int64_t *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	int64_t mul = 1;
-	if (end == s || v <= 0)
-		return false;
-	if (*end == 'K' || *end == 'k')
-		mul = 1 << 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		mul = 1 << 20, end++;
-	else if (*end == 'G' || *end == 'g')
-		mul = (int64_t)1 << 30, end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v > INT64_MAX / mul)
-		return false;
-	*out = v * mul;
-	return true;
-}
 
 static void progress(int64_t rows, int64_t bytes, void *payload)
 {
@@ -109,6 +88,7 @@ CLI_COMMAND(append)
 		{"branch", required_argument, NULL, OPT_BRANCH},
 		{"no-sort", no_argument, NULL, OPT_NO_SORT},
 		{"memory", required_argument, NULL, OPT_MEMORY},
+		{"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -144,8 +124,12 @@ CLI_COMMAND(append)
 		case OPT_BRANCH: wo.branch = optarg; break;
 		case OPT_NO_SORT: wo.no_sort = true; break;
 		case OPT_MEMORY:
-			if (!parse_size(optarg, &wo.max_buffered_bytes))
+			if (!cli_parse_size(optarg, &wo.max_buffered_bytes))
 				return cli_usage_error(cmd, "--memory wants a size such as 256M, got '%s'", optarg);
+			break;
+		case OPT_MAX_RECORD:
+			if (!cli_parse_size(optarg, &wo.max_record_bytes) || wo.max_record_bytes > ((int64_t)1 << 30))
+				return cli_usage_error(cmd, "--max-record-size wants a size up to 1G, got '%s'", optarg);
 			break;
 		case '?': return cli_usage_error(cmd, "unknown option");
 		default:

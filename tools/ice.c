@@ -113,7 +113,7 @@ const cli_command cli_commands[] = {
 	{"append", cmd_append, "append CSV, JSON Lines or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN]\n"
 	 "                  [--no-header] [--reject-file FILE] [--branch NAME] [--no-sort]\n"
-	 "                  [--memory SIZE] [--json]\n"
+	 "                  [--memory SIZE] [--max-record-size SIZE] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
 	 "otherwise; else the format follows the extension) to the table's schema, write\n"
@@ -123,7 +123,8 @@ const cli_command cli_commands[] = {
 	 "fails the append naming file, line and column, unless --reject-file takes the\n"
 	 "row. --branch commits to that branch instead of main. A table with a sort\n"
 	 "order gets sorted files (runs of half of --memory, default 256M, the bytes\n"
-	 "of rows buffered across partitions) unless --no-sort.\n"
+	 "of rows buffered across partitions) unless --no-sort. A CSV record or JSON line\n"
+	 "longer than --max-record-size (default 16M, at most 1G) is an error.\n"
 	 "Prints one summary line (--json: a report). Exit 3: conflict after\n"
 	 "retries; 4: commit state unknown.\n"},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
@@ -203,7 +204,8 @@ const cli_command cli_commands[] = {
 	 "data it added may match) makes the delete fail with exit 3; nothing is lost.\n"},
 	{"overwrite", cmd_overwrite, "replace rows (matching a filter, or whole partitions) with new input",
 	 "Usage: ice overwrite TABLE FILE...|- [--where EXPR | --dynamic] [--isolation serializable|snapshot]\n"
-	 "                     [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN] [--no-header] [--json]\n"
+	 "                     [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN] [--no-header]\n"
+	 "                     [--max-record-size SIZE] [--json]\n"
 	 "\n"
 	 "Write the input as new data files and remove, in the same snapshot, the rows\n"
 	 "matching EXPR (every row without --where), or with --dynamic every row of the\n"

@@ -15,7 +15,8 @@
 #include "util/error.h"
 
 #define CSV_CHUNK ((size_t)1 << 20)
-#define CSV_MAX_RECORD ((size_t)1 << 30)
+#define CSV_MAX_RECORD ((size_t)1 << 30)     /* the most --max-record-size allows */
+#define CSV_DEFAULT_RECORD ((size_t)16 << 20) /* the default limit of one record */
 
 struct csv_reader {
 	int fd;
@@ -31,7 +32,20 @@ struct csv_reader {
 	ice_slice *fields;
 	bool *quoted;
 	size_t fcap;
+	size_t max_record; /* a record longer than this is an error */
 };
+
+void ice_csv__set_max_record(csv_reader *r, int64_t bytes)
+{
+	r->max_record = bytes <= 0 ? CSV_DEFAULT_RECORD : (uint64_t)bytes > CSV_MAX_RECORD ? CSV_MAX_RECORD : (size_t)bytes;
+}
+
+static int too_long(const csv_reader *r)
+{
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+	                      "%s: line %lld: record longer than %zu bytes (the limit; --max-record-size raises it)",
+	                      r->name, (long long)r->line, r->max_record);
+}
 
 int ice_csv__open_lines(csv_reader **out, const ice_io *io, const char *location)
 {
@@ -50,6 +64,7 @@ int ice_csv__open(csv_reader **out, const ice_io *io, const char *location, char
 		return ICE_ERROR;
 	r->delim = delimiter;
 	r->line = 1;
+	r->max_record = CSV_DEFAULT_RECORD;
 	if (!(r->name = ice__strdup(strcmp(location, "-") == 0 ? "<stdin>" : location)) ||
 	    !(r->buf = ice__malloc(CSV_CHUNK + 1))) {
 		ice_csv__free(r);
@@ -113,14 +128,16 @@ static int fill(csv_reader *r)
 		r->start = 0;
 	}
 	if (r->end == r->cap) {
-		if (r->cap >= CSV_MAX_RECORD)
-			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: record longer than %zu bytes",
-			                      r->name, (long long)r->line, CSV_MAX_RECORD);
-		char *nb = ice__realloc(r->buf, r->cap * 2 + 1);
+		/* One record fills the buffer: grow it, up to the record limit. */
+		if (r->cap >= r->max_record)
+			return too_long(r);
+		size_t ncap = r->cap * 2 < r->max_record ? r->cap * 2 : r->max_record;
+		char *nb = ice__realloc(r->buf, ncap + 1);
 		if (!nb)
-			return ICE_ERROR;
+			return ice_error__set(ICE_ERROR, ICE_ERRCLASS_NOMEMORY, "%s: line %lld: out of memory for a record of %zu bytes",
+			                      r->name, (long long)r->line, ncap);
 		r->buf = nb;
-		r->cap *= 2;
+		r->cap = ncap;
 	}
 	for (;;) {
 		ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
@@ -192,6 +209,8 @@ static int parse_record(csv_reader *r, csv_record *out)
 			}
 			q = nl + 1;
 		}
+		if ((size_t)(end - p) > r->max_record)
+			return too_long(r);
 	}
 	for (;;) {
 		if (r->lines) {

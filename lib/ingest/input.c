@@ -150,6 +150,7 @@ static int append_csv(appender *ap, const char *input)
 		delim = '\t';
 	if ((rc = ice_csv__open(&r, ice_table_io(ap->table), input, delim)) != 0)
 		return rc;
+	ice_csv__set_max_record(r, o->max_record_bytes);
 	const char *name = ice_csv__name(r);
 	if (!o->no_header) {
 		rc = ice_csv__next(r, &rec);
@@ -269,6 +270,7 @@ static int append_jsonl(appender *ap, const char *input)
 	int rc = ice_csv__open_lines(&r, ice_table_io(ap->table), input);
 	if (rc)
 		return rc;
+	ice_csv__set_max_record(r, ap->opts->max_record_bytes);
 	const char *name = ice_csv__name(r);
 	while ((rc = ice_csv__next(r, &rec)) == 0) {
 		ice_json *j = NULL;
@@ -481,6 +483,15 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 		case ICE_INPUT_JSONL: rc = append_jsonl(&ap, inputs[i]); break;
 		case ICE_INPUT_PARQUET: rc = append_parquet(&ap, inputs[i]); break;
 		default: rc = append_csv(&ap, inputs[i]); break;
+		}
+		if (rc) {
+			/* Every error of an input names it (out of memory, the writer's limits too). */
+			const char *shown = strcmp(inputs[i], "-") == 0 ? "<stdin>" : inputs[i];
+			const ice_error *e = ice_error_last();
+			if (ice_error__is_oom())
+				ice_error__oom_in("%s", shown);
+			else if (!e || !strstr(e->message, shown))
+				ice_error__prefix("%s", shown);
 		}
 	}
 	if (!rc && ap.reject) {

@@ -80,7 +80,9 @@ int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, siz
 				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
 				                      "a time zone in a value for a timestamp without zone");
 		} else if (ice_dt__parse_date(s, len, &days)) {
-			l = (int64_t)days * ICE_MICROS_PER_DAY * (ns ? 1000 : 1);
+			/* Midnight of that day, if the type can hold it. */
+			if (__builtin_mul_overflow((int64_t)days, ICE_MICROS_PER_DAY * (ns ? 1000 : 1), &l))
+				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "out of range");
 		} else {
 			break;
 		}

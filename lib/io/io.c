@@ -481,9 +481,13 @@ void ice_io__delete_files(const ice_io *io, const char *const *locations, size_t
 	snprintf(msg, sizeof(msg), "%s", e ? e->message : "");
 	for (size_t i = 0; i < n; i++)
 		ice_io_delete(io, locations[i]);
-	if (oom)
+	if (oom) {
+		/* Out of memory again, naming what it named ("<file>: out of memory"). */
+		size_t len = strlen(msg), tail = strlen(": out of memory");
 		ice_error__oom();
-	else if (had)
+		if (len > tail && strcmp(msg + len - tail, ": out of memory") == 0)
+			ice_error__oom_in("%.*s", (int)(len - tail), msg);
+	} else if (had)
 		ice_error__set(code, klass, "%s", msg);
 	else
 		ice_error_clear();

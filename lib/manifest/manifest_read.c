@@ -728,15 +728,12 @@ static int inherit(ice_manifest_reader *r, ice_manifest_entry *e)
 	return 0;
 }
 
-int ice_manifest_next(ice_manifest_reader *r, const ice_manifest_entry **out)
+/* One entry decoded from the cursor; the reader's verdict on it. */
+static int decode_entry(ice_manifest_reader *r)
 {
 	ice_manifest_entry *e = &r->entry;
 	ice_avro_cursor *c = &r->avro.cur;
 	bool status_null = true;
-	int rc;
-	*out = NULL;
-	if ((rc = ice_avro__reader_next(&r->avro)) != 0)
-		return rc == ICE_ITEROVER && (rc = check_counts(r)) == 0 ? ICE_ITEROVER : rc;
 	memset(e, 0, sizeof(*e) - sizeof(e->data_file));
 	for (size_t i = 0; i < r->n_entry_plan && !c->error; i++) {
 		const ice_manifest_field_plan *fp = &r->entry_plan[i];
@@ -767,8 +764,21 @@ int ice_manifest_next(ice_manifest_reader *r, const ice_manifest_entry **out)
 		ice_avro__fail(c, "status is null");
 	else if (!c->error && (e->status < 0 || e->status > 2))
 		ice_avro__fail(c, "status is not 0, 1 or 2");
-	if ((rc = ice_avro__reader_done(&r->avro)) != 0)
-		return rc;
+	return ice_avro__reader_done(&r->avro);
+}
+
+int ice_manifest_next(ice_manifest_reader *r, const ice_manifest_entry **out)
+{
+	ice_manifest_entry *e = &r->entry;
+	int rc;
+	*out = NULL;
+	if ((rc = ice_avro__reader_next(&r->avro)) != 0)
+		return rc == ICE_ITEROVER && (rc = check_counts(r)) == 0 ? ICE_ITEROVER : rc;
+	/* A record that runs past what has been decompressed is decoded again. */
+	while ((rc = decode_entry(r)) == ICE_AVRO__AGAIN)
+		;
+	if (rc)
+		return ice_error__oom_in("%s", r->avro.file), rc;
 	r->avro.record--; /* messages below name this record */
 	rc = inherit(r, e);
 	r->avro.record++;

@@ -15,6 +15,8 @@
  */
 #include "column.h"
 
+#define PAGE_MAX ((int32_t)3 << 29) /* 1.5 GiB */
+
 
 
 #define fail_page ice_parquet__col_fail
@@ -251,6 +253,11 @@ int ice_parquet__parse_page_header(pq_page_header *h, tc_reader *t)
 		return ice_parquet__tc_fail(t, "page header lacks its type or sizes");
 	if (h->compressed_size < 0 || h->uncompressed_size < 0)
 		return ice_parquet__tc_fail(t, "negative page size");
+	/* A page is held whole once decompressed: its stated size is what it
+	 * may cost, and it has a ceiling (the corpus's largest page is 1 GiB
+	 * and 16 bytes). */
+	if (h->uncompressed_size > PAGE_MAX)
+		return ice_parquet__tc_fail(t, "page of more than 1.5 GiB");
 	return 0;
 }
 

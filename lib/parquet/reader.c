@@ -115,7 +115,9 @@ int ice_parquet_reader_open(ice_parquet_reader **out, const ice_io *io, const ch
 	int rc = ice_io__open_input(&in, io, location);
 	if (rc)
 		return rc;
-	return ice_parquet__reader_open_input(out, in, location);
+	if ((rc = ice_parquet__reader_open_input(out, in, location)) != 0)
+		ice_error__oom_in("%s", location);
+	return rc;
 }
 
 int ice_parquet__reader_open_input(ice_parquet_reader **out, ice_input *in, const char *location)
@@ -515,8 +517,8 @@ static int open_row_group(ice_parquet_scan *s, bool *opened)
 		const pq_chunk_meta *cm = &r->meta.row_groups[g].columns[s->leaf_of[i]];
 		if (s->leaves[i]->out_width != 0 || cm->total_uncompressed_size <= 0)
 			continue;
-		int64_t per_row = cm->total_uncompressed_size / rg->num_rows + 1;
-		int64_t rows = (INT32_MAX / 4) / per_row;
+		int64_t per_row = cm->total_uncompressed_size / rg->num_rows; /* a declared size: may be huge */
+		int64_t rows = per_row >= INT32_MAX / 4 ? 1 : (INT32_MAX / 4) / (per_row + 1);
 		if (rows < 1)
 			rows = 1;
 		if ((size_t)rows < s->rg_batch)
@@ -652,6 +654,7 @@ int ice_parquet_scan_next(ice_parquet_scan *s, struct ArrowArray *out, int64_t *
 fail:
 	s->failed = true;
 	close_row_group(s);
+	ice_error__oom_in("%s", s->r->location);
 	return rc;
 }
 

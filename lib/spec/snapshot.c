@@ -167,6 +167,10 @@ int ice_snapshot__parse(ice_snapshot *s, ice_arena *arena, ice_jr *r, const ice_
 		return rc;
 	if (!has && format_version >= 2)
 		return ice_jr__error(r, ICE_EINVALID, "missing required field 'sequence-number'");
+	if (s->has_first_row_id && s->first_row_id < 0)
+		return ice_jr__error_at(r, "first-row-id", ICE_EINVALID, "negative row id %lld", (long long)s->first_row_id);
+	if (s->has_added_rows && s->added_rows < 0)
+		return ice_jr__error_at(r, "added-rows", ICE_EINVALID, "negative count %lld", (long long)s->added_rows);
 	if (format_version == 1)
 		s->sequence_number = 0; /* v1 snapshots read as sequence number 0 */
 	if (s->has_parent && s->parent_snapshot_id == -1)

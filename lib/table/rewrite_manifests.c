@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ice/rewrite_manifests.h"
+#include "internal.h"
 #include "manifest_merge.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -76,17 +77,9 @@ static int apply_rewrite(ice_commit_ctx *ctx, const ice_table_metadata *base, ic
 		rc = ICE_ERROR;
 		goto done;
 	}
-	ice_manifest_list_writer_options_init(&lo);
-	lo.format_version = version;
-	lo.snapshot_id = rw->snapshot_id;
-	lo.has_parent_snapshot_id = true;
-	lo.parent_snapshot_id = parent->snapshot_id;
-	lo.sequence_number = version >= 2 ? ice_table_metadata_last_sequence_number(base) + 1 : 0;
-	if (version >= 3) {
-		ice_table_metadata_next_row_id(base, &first_row_id);
-		lo.has_first_row_id = true;
-		lo.first_row_id = first_row_id;
-	}
+	if ((rc = ice_table__list_options(&lo, base, version, rw->snapshot_id, parent)) != 0)
+		goto done;
+	first_row_id = lo.first_row_id;
 	if ((rc = ice_manifest_list_writer_open(&lw, io, loc, &lo)) != 0)
 		goto done;
 	if ((rc = ice_commit_track_file(ctx, loc)) != 0) {

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "io/io.h"
+#include "internal.h"
 #include "manifest_merge.h"
 #include "row_commit.h"
 #include "util/alloc.h"
@@ -850,17 +851,9 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 		rc = ICE_ERROR;
 		goto done;
 	}
-	ice_manifest_list_writer_options_init(&lo);
-	lo.format_version = version;
-	lo.snapshot_id = c->snapshot_id;
-	lo.has_parent_snapshot_id = parent != NULL;
-	lo.parent_snapshot_id = parent ? parent->snapshot_id : 0;
-	lo.sequence_number = version >= 2 ? ice_table_metadata_last_sequence_number(base) + 1 : 0;
-	if (version >= 3) {
-		ice_table_metadata_next_row_id(base, &first_row_id);
-		lo.has_first_row_id = true;
-		lo.first_row_id = first_row_id;
-	}
+	if ((rc = ice_table__list_options(&lo, base, version, c->snapshot_id, parent)) != 0)
+		goto done;
+	first_row_id = lo.first_row_id;
 	if ((rc = ice_manifest_list_writer_open(&lw, ice_table_io(c->table), loc, &lo)) != 0)
 		goto done;
 	if ((rc = ice_commit_track_file(ctx, loc)) != 0 || (rc = write_list(c, ctx, base, parent_list, lw)) != 0) {

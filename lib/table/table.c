@@ -19,6 +19,7 @@
 #include "util/error.h"
 #include "util/strutil.h"
 #include "util/uuid.h"
+#include "internal.h"
 #include "write/location.h"
 
 struct ice_table {
@@ -410,7 +411,31 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 	res.elapsed_ms = now_ms() - start;
 	if (result)
 		*result = res;
+	if (rc)
+		ice_error__oom_in("%s: %s", t->identifier, op->name);
 	return rc;
+}
+
+/* ---- snapshot producers -------------------------------------------------------------- */
+
+int ice_table__list_options(ice_manifest_list_writer_options *out, const ice_table_metadata *base, int version,
+                            int64_t snapshot_id, const ice_snapshot *parent)
+{
+	int64_t last = ice_table_metadata_last_sequence_number(base);
+	ice_manifest_list_writer_options_init(out);
+	out->format_version = version;
+	out->snapshot_id = snapshot_id;
+	out->has_parent_snapshot_id = parent != NULL;
+	out->parent_snapshot_id = parent ? parent->snapshot_id : 0;
+	if (version >= 2 && __builtin_add_overflow(last, 1, &out->sequence_number))
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_METADATA,
+		                      "last-sequence-number is %lld: no sequence number is left for a new snapshot",
+		                      (long long)last);
+	if (version >= 3) {
+		out->has_first_row_id = true;
+		ice_table_metadata_next_row_id(base, &out->first_row_id);
+	}
+	return 0;
 }
 
 /* ---- properties ------------------------------------------------------------------------- */

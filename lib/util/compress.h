@@ -62,6 +62,22 @@ int ice_codec__decompress_ctx(ice_codec_ctx *ctx, ice_codec codec, const uint8_t
 int ice_codec__compress_ctx(ice_codec_ctx *ctx, ice_codec codec, int level, const uint8_t *in, size_t in_len,
                             ice_buf *out);
 
+/*
+ * A decompressor fed one input and drained a piece at a time, so a reader
+ * can decode what it needs from a bounded window instead of holding the
+ * whole output (Avro blocks, whose decompressed size nothing states).
+ * Raw deflate (data after the end of the stream is ignored, as Avro
+ * readers do) and zstd. reset starts on a new input (borrowed until the
+ * next reset); read writes up to `cap` bytes into dst and returns 0 with
+ * *produced set (0 only at the end), ICE_ITEROVER once the stream has
+ * ended and everything was delivered, or ICE_EINVALID for corrupt data.
+ */
+typedef struct ice_codec_stream ice_codec_stream;
+int ice_codec__stream_new(ice_codec_stream **out, ice_codec codec);
+void ice_codec__stream_free(ice_codec_stream *s);
+int ice_codec__stream_reset(ice_codec_stream *s, const uint8_t *in, size_t in_len);
+int ice_codec__stream_read(ice_codec_stream *s, uint8_t *dst, size_t cap, size_t *produced);
+
 /* CRC-32 (zlib polynomial), used by Avro's snappy framing. */
 uint32_t ice_crc32(uint32_t crc, const uint8_t *data, size_t len);
 

@@ -17,13 +17,20 @@ static _Thread_local char scratch[ERROR_MAX];
 static _Thread_local ice_error last;
 static _Thread_local bool has_error;
 
-static const ice_error oom_error = {ICE_ERROR, ICE_ERRCLASS_NOMEMORY, "out of memory"};
+/* Out of memory: a static message, or "<file>: out of memory" once the
+ * file being read or written when it happened is known. */
+static _Thread_local char oom_message[ERROR_MAX];
+static _Thread_local ice_error oom_error;
 static _Thread_local bool is_oom;
 
 const ice_error *ice_error_last(void)
 {
-	if (is_oom)
+	if (is_oom) {
+		oom_error.code = ICE_ERROR;
+		oom_error.klass = ICE_ERRCLASS_NOMEMORY;
+		oom_error.message = oom_message[0] ? oom_message : "out of memory";
 		return &oom_error;
+	}
 	return has_error ? &last : NULL;
 }
 
@@ -32,6 +39,7 @@ void ice_error_clear(void)
 	has_error = false;
 	is_oom = false;
 	message[0] = '\0';
+	oom_message[0] = '\0';
 }
 
 const char *ice_error_code_name(int code)
@@ -92,6 +100,39 @@ int ice_error_set(int code, const char *fmt, ...)
 int ice_error__oom(void)
 {
 	is_oom = true;
+	oom_message[0] = '\0';
+	return ICE_ERROR;
+}
+
+/* "<prefix>: <msg>" into msg (at most ERROR_MAX bytes), through scratch. */
+static void prepend(char *msg, const char *fmt, va_list ap) ICE_PRINTF(2, 0);
+static void prepend(char *msg, const char *fmt, va_list ap)
+{
+	size_t n;
+	vsnprintf(scratch, sizeof(scratch), fmt, ap);
+	n = strlen(scratch);
+	if (n + 2 < sizeof(scratch)) {
+		scratch[n++] = ':';
+		scratch[n++] = ' ';
+		size_t m = strlen(msg);
+		if (m > sizeof(scratch) - n - 1)
+			m = sizeof(scratch) - n - 1;
+		memcpy(scratch + n, msg, m);
+		scratch[n + m] = '\0';
+	}
+	memcpy(msg, scratch, ERROR_MAX);
+	one_line(msg);
+}
+
+int ice_error__oom_in(const char *fmt, ...)
+{
+	va_list ap;
+	if (!is_oom || oom_message[0])
+		return ICE_ERROR; /* not out of memory, or what failed is named already */
+	strcpy(oom_message, "out of memory");
+	va_start(ap, fmt);
+	prepend(oom_message, fmt, ap);
+	va_end(ap);
 	return ICE_ERROR;
 }
 
@@ -123,25 +164,19 @@ int ice_error__os(const char *path, const char *op)
 int ice_error__prefix(const char *fmt, ...)
 {
 	va_list ap;
-	size_t n;
-	if (is_oom)
+	if (is_oom) {
+		/* Out of memory too says where: the file, as other errors do. */
+		if (!oom_message[0])
+			strcpy(oom_message, "out of memory");
+		va_start(ap, fmt);
+		prepend(oom_message, fmt, ap);
+		va_end(ap);
 		return ICE_ERROR;
+	}
 	if (!has_error)
 		ice_error__set(ICE_ERROR, ICE_ERRCLASS_NONE, "unknown error");
 	va_start(ap, fmt);
-	vsnprintf(scratch, sizeof(scratch), fmt, ap);
+	prepend(message, fmt, ap);
 	va_end(ap);
-	n = strlen(scratch);
-	if (n + 2 < sizeof(scratch)) {
-		scratch[n++] = ':';
-		scratch[n++] = ' ';
-		size_t m = strlen(message);
-		if (m > sizeof(scratch) - n - 1)
-			m = sizeof(scratch) - n - 1;
-		memcpy(scratch + n, message, m);
-		scratch[n + m] = '\0';
-	}
-	memcpy(message, scratch, sizeof(message));
-	one_line(message);
 	return last.code;
 }

@@ -16,12 +16,20 @@ int ice_error__set(int code, int klass, const char *fmt, ...) ICE_PRINTF(3, 4);
 int ice_error__vset(int code, int klass, const char *fmt, va_list ap) ICE_PRINTF(3, 0);
 /* Raise the static out-of-memory error; returns ICE_ERROR. Never allocates. */
 int ice_error__oom(void);
+/*
+ * When the current error is out of memory and names nothing yet, name what
+ * was being read or written ("<file>: out of memory"): for the places that
+ * know the file but pass other errors up unchanged (their messages name it
+ * already). Still the out-of-memory error; never allocates. Returns ICE_ERROR.
+ */
+int ice_error__oom_in(const char *fmt, ...) ICE_PRINTF(1, 2);
 /* An OS error from errno, e.g. "<path>: open: No such file or directory".
  * ENOENT maps to ICE_ENOTFOUND, EEXIST to ICE_EEXISTS. */
 int ice_error__os(const char *path, const char *op);
 /*
  * Put "<prefix>: " in front of the current message (e.g. the file name once it
- * is known). Leaves an out-of-memory error alone. Returns the current code.
+ * is known); an out-of-memory error gets it too ("<file>: out of memory"),
+ * without allocating, and stays that error. Returns the current code.
  */
 int ice_error__prefix(const char *fmt, ...) ICE_PRINTF(1, 2);
 /* The code of the last error, or ICE_ERROR if none is set. */

@@ -94,6 +94,7 @@ struct ice_data_writer {
 	bool has_sort_order_id;      /* what the files record */
 	int32_t sort_order_id;
 	int64_t run_bytes;           /* sorted runs end at this size */
+	int64_t check_every;         /* rows between memory checks (1024, fewer for wide rows) */
 };
 
 void ice_write_options_init(ice_write_options *o)
@@ -126,6 +127,46 @@ static int find_source(ice_data_writer *w, int32_t id, source_path *out)
 			return 0;
 		}
 	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "partition source %d is not in the schema", id);
+}
+
+/*
+ * The bytes every row takes in the builders whatever its values (a fixed
+ * value, null or not, is its whole width), and the widest such column: a
+ * value wider than the memory budget cannot be written within it, and
+ * wide rows get the budget checked more often.
+ */
+static void fixed_widths(const ice_type *t, int64_t *sum, const ice_field **widest, const ice_field *f)
+{
+	if (t->id == ICE_TYPE_FIXED) {
+		*sum += t->u.fixed.length;
+		if (!*widest || t->u.fixed.length > (*widest)->type->u.fixed.length)
+			*widest = f;
+	} else if (t->id == ICE_TYPE_STRUCT) {
+		for (size_t i = 0; i < t->u.struct_.nfields; i++)
+			fixed_widths(t->u.struct_.fields[i].type, sum, widest, &t->u.struct_.fields[i]);
+	} else if (t->id == ICE_TYPE_LIST) {
+		fixed_widths(t->u.list.element.type, sum, widest, &t->u.list.element);
+	} else if (t->id == ICE_TYPE_MAP) {
+		fixed_widths(t->u.map.key.type, sum, widest, &t->u.map.key);
+		fixed_widths(t->u.map.value.type, sum, widest, &t->u.map.value);
+	}
+}
+
+static int plan_memory_checks(ice_data_writer *w)
+{
+	int64_t row = 0;
+	const ice_field *widest = NULL;
+	fixed_widths(ice_schema_struct(w->schema), &row, &widest, NULL);
+	if (widest && widest->type->u.fixed.length > w->opts.max_buffered_bytes)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+		                      "column '%s' is fixed[%d]: one value takes more than the memory budget of %lld "
+		                      "bytes (--memory)",
+		                      widest->name, widest->type->u.fixed.length, (long long)w->opts.max_buffered_bytes);
+	w->check_every = 1024;
+	/* Between two checks, rows may add an eighth of the budget at most. */
+	while (w->check_every > 1 && row > 0 && w->check_every * row > w->opts.max_buffered_bytes / 8)
+		w->check_every /= 2;
+	return 0;
 }
 
 int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_table_metadata *md,
@@ -174,6 +215,8 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 		else
 			rc = find_source(w, f->source_id, &w->sources[i]);
 	}
+	if (!rc)
+		rc = plan_memory_checks(w);
 	const ice_sort_order *order = ice_table_metadata_default_sort_order(md);
 	if (!order || order->nfields == 0) {
 		w->has_sort_order_id = true; /* unsorted table: order 0 */
@@ -610,7 +653,7 @@ int ice_data_writer__write(ice_data_writer *w, const ice_literal *const *values)
 	if ((rc = ice_columns__append_row(&p->cols, values)) != 0)
 		return rc;
 	w->rows++;
-	return after_rows(w, p, (w->rows & 1023) == 0);
+	return after_rows(w, p, w->rows % w->check_every == 0);
 }
 
 /* The partition source `sp` of row `row` of a batch (null under a null struct). */

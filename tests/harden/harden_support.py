@@ -36,6 +36,10 @@ def ice(*args, stdin=None, timeout=600, env=None, cwd=None) -> Result:
                        cwd=cwd)
     r = Result(p)
     assert 0 <= r.code <= 4, f"ice {' '.join(map(str, args))} crashed ({r.code}):\n{r.err[-3000:]}"
+    # A sanitizer report is a failure even when the run went on (UBSan
+    # without halt_on_error continues).
+    assert "runtime error:" not in r.err and "Sanitizer" not in r.err, \
+        f"ice {' '.join(map(str, args))}: sanitizer report:\n{r.err[-3000:]}"
     return r
 
 
@@ -91,16 +95,18 @@ def csv_file(path, header, rows) -> pathlib.Path:
 
 
 def make_table(tmp_path, name="t", schema="id long, s string", partition=None, rows=("1,a", "2,b"),
-               props=()) -> pathlib.Path:
+               props=(), version=None, header="id,s") -> pathlib.Path:
     t = tmp_path / name
     args = ["create", t, "--schema", schema]
+    if version:
+        args += ["--format-version", str(version)]
     if partition:
         args += ["--partition", partition]
     for p in props:
         args += ["--property", p]
     ice_ok(*args)
     if rows:
-        ice_ok("append", t, csv_file(tmp_path / f"{name}-in.csv", "id,s", rows))
+        ice_ok("append", t, csv_file(tmp_path / f"{name}-in.csv", header, rows))
     return t
 
 
@@ -162,3 +168,34 @@ def cut_after_blocks(path, n):
         pos += size + 16
     assert pos < len(data), "the file has no more blocks than that"
     pathlib.Path(path).write_bytes(data[:pos])
+
+
+def edit_metadata(table_dir, change):
+    """Publishes the table's current metadata changed by change(dict) as the
+    next version (a hostile or corrupt writer's commit)."""
+    md = load_metadata(table_dir)
+    change(md)
+    n = int(re.match(r"v(\d+)", current_metadata(table_dir).name).group(1)) + 1
+    (pathlib.Path(table_dir) / "metadata" / f"v{n}.metadata.json").write_text(json.dumps(md))
+    (pathlib.Path(table_dir) / "metadata" / "version-hint.text").write_text(str(n))
+    return md
+
+
+def peak_rss_mb(*args, env=None, cwd=None):
+    """Runs ice in a fresh child of a small Python process and returns
+    (Result, peak RSS of ice in MB). ASan's quarantine of freed memory is
+    kept small so the figure is what ice holds, not what ASan keeps."""
+    import sys
+    env = dict(env if env is not None else os.environ)
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=8"
+    code = ("import json, resource, subprocess, sys\n"
+            "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+            "print(json.dumps([p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace'),"
+            " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n")
+    p = subprocess.run([sys.executable, "-c", code, ice_bin(), *map(str, args)], capture_output=True, env=env,
+                       cwd=cwd, timeout=600)
+    rc, out, err, kb = json.loads(p.stdout)
+    r = Result.__new__(Result)
+    r.code, r.out, r.err = rc, out, err
+    assert 0 <= r.code <= 4, f"ice {' '.join(map(str, args))} crashed ({r.code}):\n{r.err[-3000:]}"
+    return r, kb / 1024

@@ -90,6 +90,10 @@ typedef struct ice_write_options {
 	 * of a sorted table are sorted in runs of up to half of
 	 * max_buffered_bytes, one run per file or more (every file sorted). */
 	bool no_sort;
+	/* The longest CSV record or JSON line accepted, in bytes (0: 16 MiB; at
+	 * most 1 GiB): memory while appending grows with the longest record,
+	 * so a longer one is an error naming the file and line. */
+	int64_t max_record_bytes;
 } ice_write_options;
 
 ICE_EXTERN void ice_write_options_init(ice_write_options *opts);
