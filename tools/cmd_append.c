@@ -19,6 +19,7 @@ enum {
 	OPT_NO_SORT,
 	OPT_MEMORY,
 	OPT_MAX_RECORD,
+	OPT_THREADS,
 };
 
 static void progress(int64_t rows, int64_t bytes, void *payload)
@@ -89,6 +90,7 @@ CLI_COMMAND(append)
 		{"no-sort", no_argument, NULL, OPT_NO_SORT},
 		{"memory", required_argument, NULL, OPT_MEMORY},
 		{"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
+		{"threads", required_argument, NULL, OPT_THREADS},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -131,6 +133,15 @@ CLI_COMMAND(append)
 			if (!cli_parse_size(optarg, &wo.max_record_bytes) || wo.max_record_bytes > ((int64_t)1 << 30))
 				return cli_usage_error(cmd, "--max-record-size wants a size up to 1G, got '%s'", optarg);
 			break;
+		case OPT_THREADS: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (end == optarg || *end || n < 0 || n > 64)
+				return cli_usage_error(cmd, "--threads wants a number from 0 (one per core) to 64, not '%s'",
+				                       optarg);
+			wo.threads = (int)n;
+			break;
+		}
 		case '?': return cli_usage_error(cmd, "unknown option");
 		default:
 			if ((rc = parse_common(cli, cmd, opt)) != 0)

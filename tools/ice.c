@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 
@@ -113,7 +116,7 @@ const cli_command cli_commands[] = {
 	{"append", cmd_append, "append CSV, JSON Lines or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN]\n"
 	 "                  [--no-header] [--reject-file FILE] [--branch NAME] [--no-sort]\n"
-	 "                  [--memory SIZE] [--max-record-size SIZE] [--json]\n"
+	 "                  [--memory SIZE] [--threads N] [--max-record-size SIZE] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
 	 "otherwise; else the format follows the extension) to the table's schema, write\n"
@@ -123,8 +126,10 @@ const cli_command cli_commands[] = {
 	 "fails the append naming file, line and column, unless --reject-file takes the\n"
 	 "row. --branch commits to that branch instead of main. A table with a sort\n"
 	 "order gets sorted files (runs of half of --memory, default 256M, the bytes\n"
-	 "of rows buffered across partitions) unless --no-sort. A CSV record or JSON line\n"
-	 "longer than --max-record-size (default 16M, at most 1G) is an error.\n"
+	 "of rows buffered across partitions) unless --no-sort. --threads: threads\n"
+	 "parsing, encoding and compressing (default 0: one per core; the files are\n"
+	 "the same whatever the number). A CSV record or JSON line longer than\n"
+	 "--max-record-size (default 16M, at most 1G) is an error.\n"
 	 "Prints one summary line (--json: a report). Exit 3: conflict after\n"
 	 "retries; 4: commit state unknown.\n"},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
@@ -248,6 +253,12 @@ int main(int argc, char **argv)
 	ice_cli cli;
 	int i, rc;
 
+#ifdef __GLIBC__
+	/* One malloc arena: ice's threads hand buffers to one another (rows
+	 * copied on one thread, encoded on another), and per-thread arenas
+	 * would each keep what the other freed, beyond what --memory bounds. */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	memset(&cli, 0, sizeof(cli));
 	cli.out = stdout;
 	cli.catalog = getenv("ICE_CATALOG");

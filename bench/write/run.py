@@ -2,10 +2,15 @@
 
 1. Append a lineitem-shaped CSV (deterministic, generated here; 6,000,000
    rows by default) into a table partitioned by month(l_shipdate): `ice
-   append` against PyIceberg (pyarrow.csv.read_csv + table.append, month()
-   through pyiceberg-core), both on one thread (pyarrow's CPU and I/O pools
-   set to 1, CSV read without threads; ice appends on one thread). Prints
-   each side's time and peak RSS (/usr/bin/time -v) and the ratio.
+   append --threads N` against DuckDB's partitioned COPY of the same CSV
+   (`COPY (SELECT *, month FROM read_csv(...)) TO dir (FORMAT parquet,
+   PARTITION_BY (month), COMPRESSION zstd)`, `SET threads = N`, the same
+   codec and level, DuckDB's default row groups of 122,880 rows; ice's row
+   groups end at 128 MiB or earlier under its memory budget) at
+   N = 1 and 2, and against PyIceberg (pyarrow.csv.read_csv + table.append,
+   month() through pyiceberg-core) on one thread (pyarrow's CPU and I/O
+   pools set to 1). Prints each side's time and peak RSS (/usr/bin/time
+   -v), the ratios, and the data files' total size on each side.
 2. N small appends in a row with `ice append` (fast append: manifest
    merging off): the median commit latency (the commit's own elapsed time
    as `ice --json append` reports it) and the medians of the first 100 and
@@ -14,7 +19,7 @@
    partitioned table, for its peak RSS (memory must not grow with input).
 
 Usage: .venv/bin/python bench/write/run.py [--rows 6000000] [--small 1000]
-           [--ice build/tools/ice] [--big] [--keep]
+           [--ice build/tools/ice] [--big] [--keep] [--csv lineitem.csv]
 """
 import argparse
 import datetime
@@ -94,6 +99,32 @@ t.append(data.cast(schema))
 '''
 
 
+DUCKDB = r'''
+import sys, duckdb
+con = duckdb.connect()
+con.execute(f"SET threads = {int(sys.argv[3])}")
+cols = {"l_orderkey": "BIGINT", "l_partkey": "BIGINT", "l_suppkey": "BIGINT", "l_linenumber": "INTEGER",
+        "l_quantity": "DECIMAL(15,2)", "l_extendedprice": "DECIMAL(15,2)", "l_discount": "DECIMAL(15,2)",
+        "l_tax": "DECIMAL(15,2)", "l_returnflag": "VARCHAR", "l_linestatus": "VARCHAR", "l_shipdate": "DATE",
+        "l_commitdate": "DATE", "l_receiptdate": "DATE", "l_shipinstruct": "VARCHAR", "l_shipmode": "VARCHAR",
+        "l_comment": "VARCHAR"}
+spec = ", ".join(f"'{k}': '{v}'" for k, v in cols.items())
+con.execute(f"""COPY (SELECT *, strftime(l_shipdate, '%Y-%m') AS l_shipdate_month
+                      FROM read_csv('{sys.argv[1]}', header = true, columns = {{{spec}}}))
+                TO '{sys.argv[2]}' (FORMAT parquet, PARTITION_BY (l_shipdate_month), COMPRESSION zstd,
+                                    COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 122880)""")
+'''
+
+
+def dir_bytes(d):
+    return sum(p.stat().st_size for p in pathlib.Path(d).rglob("*.parquet"))
+
+
+def row_groups(d):
+    import pyarrow.parquet as pq
+    return sum(pq.ParquetFile(p).metadata.num_row_groups for p in pathlib.Path(d).rglob("*.parquet"))
+
+
 def create(ice, table, partition=True, props=()):
     args = [ice, "create", table, "--schema", SCHEMA]
     if partition:
@@ -110,6 +141,7 @@ def main():
     ap.add_argument("--ice", default=str(REPO / "build" / "tools" / "ice"))
     ap.add_argument("--big", action="store_true", help="also append a ~5 GB CSV with ice (peak RSS)")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--csv", help="use this lineitem CSV (as generate() writes it) instead of generating one")
     a = ap.parse_args()
     ice = a.ice
     work = pathlib.Path(tempfile.mkdtemp(prefix="ice-bench-write-"))
@@ -117,25 +149,49 @@ def main():
     try:
         csv = work / "lineitem.csv"
         t0 = time.perf_counter()
-        generate(csv, rows=a.rows)
-        print(f"input: {a.rows} rows, {csv.stat().st_size / 1e6:.0f} MB CSV (generated in "
-              f"{time.perf_counter() - t0:.1f} s)")
+        if a.csv:
+            csv = pathlib.Path(a.csv).resolve()
+            with open(csv) as f:
+                a.rows = sum(1 for _ in f) - 1
+            print(f"input: {a.rows} rows, {csv.stat().st_size / 1e6:.0f} MB CSV ({csv})")
+        else:
+            generate(csv, rows=a.rows)
+            print(f"input: {a.rows} rows, {csv.stat().st_size / 1e6:.0f} MB CSV (generated in "
+                  f"{time.perf_counter() - t0:.1f} s)")
         ti, pi = work / "ice_t", work / "py_t"
-        create(ice, ti)
+        res = {}
+        for n in (1, 2):
+            create(ice, ti)
+            res[("ice", n)] = timed([ice, "-q", "append", "--threads", n, ti, csv], env) + (dir_bytes(ti / "data"),)
+            files_ice = len(list((ti / "data").rglob("*.parquet")))
+            rg_ice = row_groups(ti / "data")
+            shutil.rmtree(ti)
+            dd = work / "duck_out"
+            res[("duck", n)] = timed([sys.executable, "-c", DUCKDB, csv, dd, n], env) + (dir_bytes(dd),)
+            files_duck = len(list(dd.rglob("*.parquet")))
+            rg_duck = row_groups(dd)
+            shutil.rmtree(dd)
         create(ice, pi)
-        dt_ice, rss_ice = timed([ice, "-q", "append", ti, csv], env)
         dt_py, rss_py = timed([sys.executable, "-c", PYICEBERG, pi, csv, REPO / "tests" / "write"], env)
-        print(f"append {a.rows} rows into a table partitioned by month(l_shipdate), 1 thread each:")
-        print(f"  ice        {dt_ice:8.2f} s   peak RSS {rss_ice:7.0f} MB")
-        print(f"  PyIceberg  {dt_py:8.2f} s   peak RSS {rss_py:7.0f} MB")
-        print(f"  ratio (PyIceberg / ice): {dt_py / dt_ice:.2f}x time, {rss_py / rss_ice:.2f}x memory")
-        for t in (ti, pi):
-            md = json.loads(sorted((t / "metadata").glob("v*.metadata.json"),
-                                   key=lambda p: int(re.match(r"v(\d+)", p.name).group(1)))[-1].read_text())
-            s = md["snapshots"][-1]["summary"]
-            print(f"  {t.name}: {s['added-records']} records, {s['added-data-files']} files, "
-                  f"{int(s['added-files-size']) / 1e6:.0f} MB, {s['changed-partition-count']} partitions")
-        shutil.rmtree(ti)
+        py_bytes = dir_bytes(pi / "data")
+        print(f"append {a.rows} rows into a table partitioned by month(l_shipdate) (zstd level 3):")
+        for n in (1, 2):
+            (ti_, ri_, bi_), (td_, rd_, bd_) = res[("ice", n)], res[("duck", n)]
+            print(f"  {n} thread{'s' if n > 1 else ' '}: ice    {ti_:7.2f} s   peak RSS {ri_:6.0f} MB   "
+                  f"{bi_ / 1e6:6.1f} MB of data files")
+            print(f"             DuckDB {td_:7.2f} s   peak RSS {rd_:6.0f} MB   {bd_ / 1e6:6.1f} MB of data files")
+            print(f"             ratio (DuckDB / ice): {td_ / ti_:.2f}x time, {rd_ / ri_:.2f}x memory, "
+                  f"data files {bi_ / bd_:.3f}x DuckDB's")
+        print(f"  PyIceberg (1 thread) {dt_py:7.2f} s   peak RSS {rss_py:6.0f} MB   {py_bytes / 1e6:6.1f} MB of data files")
+        print(f"  ratio (PyIceberg / ice): {dt_py / res[('ice', 1)][0]:.2f}x time at 1 thread, "
+              f"{dt_py / res[('ice', 2)][0]:.2f}x at 2 threads")
+        print(f"  at 2 threads: ice {files_ice} files, {rg_ice} row groups; DuckDB {files_duck} files, "
+              f"{rg_duck} row groups")
+        md = json.loads(sorted((pi / "metadata").glob("v*.metadata.json"),
+                               key=lambda p: int(re.match(r"v(\d+)", p.name).group(1)))[-1].read_text())
+        s = md["snapshots"][-1]["summary"]
+        print(f"  {pi.name}: {s['added-records']} records, {s['added-data-files']} files, "
+              f"{int(s['added-files-size']) / 1e6:.0f} MB, {s['changed-partition-count']} partitions")
         shutil.rmtree(pi)
 
         if a.small:

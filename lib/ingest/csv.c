@@ -29,6 +29,7 @@ struct csv_reader {
 	bool eof;
 	int64_t line;    /* line number at buf[start] */
 	int64_t offset;  /* input offset of buf[start] */
+	size_t start_block; /* buf[start] when the current fast block began */
 	ice_slice *fields;
 	bool *quoted;
 	size_t fcap;
@@ -320,4 +321,189 @@ int ice_csv__next(csv_reader *r, csv_record *out)
 		if ((rc = fill(r)) != 0)
 			return rc;
 	}
+}
+
+/* ---- blocks ------------------------------------------------------------------------ */
+
+void ice_csv__block_free(csv_block *b)
+{
+	ice__free(b->fields);
+	ice__free(b->counts);
+	ice__free(b->lines);
+	ice__free(b->offsets);
+	memset(b, 0, sizeof(*b));
+}
+
+static int block_grow(csv_block *b, size_t ncols)
+{
+	size_t cap = b->cap ? b->cap * 2 : 1024;
+	csv_field *f = ice__reallocarray(b->fields, cap * (ncols ? ncols : 1), sizeof(csv_field));
+	if (!f)
+		return ICE_ERROR;
+	b->fields = f;
+	uint32_t *c = ice__reallocarray(b->counts, cap, sizeof(uint32_t));
+	if (!c)
+		return ICE_ERROR;
+	b->counts = c;
+	int64_t *l = ice__reallocarray(b->lines, cap, sizeof(int64_t));
+	if (!l)
+		return ICE_ERROR;
+	b->lines = l;
+	int64_t *o = ice__reallocarray(b->offsets, cap, sizeof(int64_t));
+	if (!o)
+		return ICE_ERROR;
+	b->offsets = o;
+	b->cap = cap;
+	return 0;
+}
+
+/* Without quotes every line is a record: split on the delimiter alone. */
+typedef struct split_job {
+	const csv_reader *r;
+	csv_block *b;
+	size_t per_task;
+	const char *end; /* after the last line's newline */
+} split_job;
+
+static int split_lines(void *ctx, size_t task, size_t worker)
+{
+	split_job *j = ctx;
+	csv_block *b = j->b;
+	size_t ncols = b->ncols, from = task * j->per_task, to = from + j->per_task;
+	char delim = j->r->delim;
+	(void)worker;
+	if (to > b->n)
+		to = b->n;
+	for (size_t k = from; k < to; k++) {
+		const char *first = b->base + j->r->start_block;
+		const char *p = first + (b->offsets[k] - b->offsets[0]);
+		const char *eol = k + 1 < b->n ? first + (b->offsets[k + 1] - b->offsets[0]) - 1 : j->end - 1;
+		/* eol points at the record's '\n' */
+		const char *stop = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
+		csv_field *f = b->fields + k * ncols;
+		uint32_t n = 0;
+		for (;;) {
+			const char *d = memchr(p, delim, (size_t)(stop - p));
+			const char *fe = d ? d : stop;
+			if (n < ncols) {
+				f[n].off = (uint32_t)(p - b->base);
+				f[n].len = (uint32_t)(fe - p);
+			}
+			n++;
+			if (!d)
+				break;
+			p = d + 1;
+		}
+		b->counts[k] = n;
+	}
+	return 0;
+}
+
+static int fast_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_records, ice_workers *workers,
+                      bool *done)
+{
+	int rc;
+	const char *p = r->buf + r->start, *end = r->buf + r->end;
+	*done = false;
+	if (r->lines || r->delim == '\n' || r->delim == '"')
+		return 0;
+	/* the whole lines in the buffer, without a quote among them */
+	const char *last = end;
+	while (last > p && last[-1] != '\n')
+		last--;
+	if (last == p || memchr(p, '"', (size_t)(last - p)))
+		return 0;
+	size_t n = 0;
+	const char *q = p;
+	r->start_block = r->start;
+	while (q < last && n < max_records) {
+		if (n == b->cap && (rc = block_grow(b, ncols)) != 0)
+			return rc;
+		b->offsets[n] = r->offset + (q - p);
+		b->lines[n] = r->line + (int64_t)n;
+		const char *next = (const char *)memchr(q, '\n', (size_t)(last - q)) + 1;
+		if ((size_t)(next - q) > r->max_record) {
+			r->line += (int64_t)n; /* the message names this record's line */
+			return too_long(r);
+		}
+		q = next;
+		n++;
+	}
+	last = q;
+	b->n = n;
+	b->base = r->buf;
+	split_job job = {r, b, 4096, last};
+	if ((rc = ice_workers__run(workers, (n + job.per_task - 1) / job.per_task, split_lines, &job)) != 0)
+		return rc;
+	r->offset += last - p;
+	r->line += (int64_t)n;
+	r->start = (size_t)(last - r->buf);
+	b->end_offset = r->offset;
+	*done = true;
+	return 0;
+}
+
+int ice_csv__next_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_records, ice_workers *workers)
+{
+	int rc;
+	if (b->ncols != ncols) {
+		ice_csv__block_free(b);
+		b->ncols = ncols;
+	}
+	b->n = 0;
+	/* No whole line in the buffer: read until there is one (this may move
+	 * the buffer, which holds no record of the block yet). */
+	for (;;) {
+		if (r->start == r->end) {
+			if (r->eof)
+				return ICE_ITEROVER;
+			if ((rc = fill(r)) != 0)
+				return rc;
+			continue;
+		}
+		if (!r->eof && !memchr(r->buf + r->start, '\n', r->end - r->start)) {
+			if ((rc = fill(r)) != 0)
+				return rc;
+			continue;
+		}
+		break;
+	}
+	bool done;
+	if ((rc = fast_block(r, b, ncols, max_records, workers, &done)) != 0 || done)
+		return rc;
+	b->base = r->buf;
+	while (b->n < max_records) {
+		csv_record rec;
+		if (r->start == r->end)
+			break;
+		rc = parse_record(r, &rec);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			if (b->n > 0)
+				break;
+			/* not even one whole record: read more (nothing is kept yet) */
+			if (r->eof)
+				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: incomplete record",
+				                      r->name, (long long)r->line);
+			if ((rc = fill(r)) != 0)
+				return rc;
+			b->base = r->buf;
+			continue;
+		}
+		if (b->n == b->cap && (rc = block_grow(b, ncols)) != 0)
+			return rc;
+		csv_field *f = b->fields + b->n * ncols;
+		size_t k = rec.n < ncols ? rec.n : ncols;
+		for (size_t i = 0; i < k; i++) {
+			f[i].off = (uint32_t)((const char *)rec.fields[i].data - b->base);
+			f[i].len = (uint32_t)rec.fields[i].len | (rec.quoted[i] ? ICE_CSV_QUOTED : 0);
+		}
+		b->counts[b->n] = (uint32_t)rec.n;
+		b->lines[b->n] = rec.line;
+		b->offsets[b->n] = rec.offset;
+		b->n++;
+	}
+	b->end_offset = r->offset;
+	return 0;
 }

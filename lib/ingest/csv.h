@@ -10,6 +10,7 @@
 
 #include "ice/common.h"
 #include "ice/io.h"
+#include "util/workers.h"
 
 typedef struct csv_reader csv_reader;
 
@@ -31,6 +32,37 @@ int ice_csv__open_lines(csv_reader **out, const ice_io *io, const char *location
 void ice_csv__set_max_record(csv_reader *r, int64_t bytes);
 /* 0 and *out, ICE_ITEROVER at the end, or ICE_EINVALID naming file and line. */
 int ice_csv__next(csv_reader *r, csv_record *out);
+/*
+ * A block of whole records read at once: the fields of record r are
+ * fields[r * ncols .. r * ncols + counts[r]) (at most ncols are kept; a
+ * record with more has counts[r] > ncols and its extra fields are
+ * dropped), offsets and lengths from `base`, the top bit of a length set
+ * when the field was quoted. Valid until the next call on the reader.
+ */
+#define ICE_CSV_QUOTED 0x80000000u
+
+typedef struct csv_field {
+	uint32_t off, len;
+} csv_field;
+
+typedef struct csv_block {
+	const char *base;
+	size_t ncols;        /* fields kept per record */
+	size_t n;            /* records */
+	csv_field *fields;   /* n * ncols */
+	uint32_t *counts;    /* fields each record had */
+	int64_t *lines;      /* where each record starts (1-based) */
+	int64_t *offsets;    /* and its byte offset in the input */
+	int64_t end_offset;  /* byte offset after the last record */
+	size_t cap;          /* records allocated */
+} csv_block;
+
+/* Up to `max_records` records that are already in the buffer (reading
+ * more only when none is complete); ICE_ITEROVER at the end. Lines
+ * without a quote are split on `workers` (may be NULL). */
+int ice_csv__next_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_records, ice_workers *workers);
+void ice_csv__block_free(csv_block *b);
+
 /* Bytes consumed so far. */
 int64_t ice_csv__position(const csv_reader *r);
 void ice_csv__free(csv_reader *r);

@@ -24,7 +24,10 @@
 #include "util/error.h"
 #include "util/json.h"
 #include "util/strutil.h"
+#include "textcols.h"
+#include "util/workers.h"
 #include "values.h"
+#include "write/columns.h"
 #include "write/writer.h"
 
 typedef struct appender {
@@ -32,11 +35,7 @@ typedef struct appender {
 	const ice_schema *schema;
 	const ice_write_options *opts;
 	ice_data_writer *dw;
-	ice_arena row_arena;
 	size_t nfields;
-	ice_literal *values;
-	ice_literal *nulls; /* a row of nulls of each field's type */
-	const ice_literal **ptrs;
 	int64_t rows, rejected, bytes_read;
 	ice_output *reject;
 	const char *reject_header; /* CSV header line to start a reject file with */
@@ -81,32 +80,6 @@ static int reject_row(appender *ap, const char *data, size_t len)
 	return 0;
 }
 
-static int emit_row(appender *ap)
-{
-	int rc = ice_data_writer__write(ap->dw, ap->ptrs);
-	if (rc)
-		return rc;
-	ap->rows++;
-	if (ap->opts->progress && (ap->rows & 0xffff) == 0)
-		ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
-	return 0;
-}
-
-static void reset_row(appender *ap)
-{
-	memcpy(ap->values, ap->nulls, ap->nfields * sizeof(ice_literal));
-}
-
-static int check_required(appender *ap, const char *file, int64_t line)
-{
-	for (size_t i = 0; i < ap->nfields; i++) {
-		const ice_field *f = ice_schema_field_at(ap->schema, i);
-		if (f->required && ap->values[i].is_null)
-			return conv_error(file, line, 0, f->name, "null in required column '%s'", f->name);
-	}
-	return 0;
-}
-
 /* CSV: a rejected record is written back as CSV. */
 static int reject_csv(appender *ap, const csv_record *rec, char delim)
 {
@@ -135,6 +108,224 @@ static int reject_csv(appender *ap, const csv_record *rec, char delim)
 	return rc;
 }
 
+/* ---- CSV in blocks ------------------------------------------------------------------ */
+
+#define CSV_BLOCK_RECORDS 8192
+
+typedef struct csv_job {
+	appender *ap;
+	const csv_block *blk;
+	col_builder *batch;       /* one child per schema field */
+	const size_t *field_col;  /* schema field -> file column (SIZE_MAX: absent) */
+	const uint8_t *skip;      /* rows left out (blank lines, rejected rows) */
+	textcol_opts o;
+	textcol_errors *errs;     /* per schema field */
+} csv_job;
+
+static int convert_field(void *ctx, size_t i, size_t worker)
+{
+	csv_job *j = ctx;
+	const ice_field *f = ice_schema_field_at(j->ap->schema, i);
+	(void)worker;
+	int rc = ice_textcol__convert(&j->batch->children[i], f->type, f->required, j->blk, j->field_col[i], j->skip,
+	                              &j->o, &j->errs[i]);
+	return rc < 0 ? rc : 0;
+}
+
+/* The message of a value that did not convert (as the row-at-a-time
+ * reader gave it). */
+static int value_error(const char *name, int64_t line, size_t col, const ice_field *f, const char *s, size_t len,
+                       const char *reason)
+{
+	if (strncmp(reason, "null in required column", 23) == 0)
+		return conv_error(name, line, 0, f->name, "%s", reason);
+	char shown[80];
+	snprintf(shown, sizeof(shown), "%.*s%s", (int)(len > 64 ? 64 : len), s, len > 64 ? "..." : "");
+	char *tn = ice_type_to_string(f->type);
+	bool why = reason[0] && !strstr(reason, "not a ");
+	int rc = conv_error(name, line, col + 1, f->name, "cannot convert '%s' to %s%s%s", shown, tn ? tn : "?",
+	                    why ? ": " : "", why ? reason : "");
+	ice_free(tn);
+	return rc;
+}
+
+/* Record r of a block as a csv_record (for the reject file). */
+static void block_record(const csv_block *b, size_t r, ice_slice *fields, bool *quoted, csv_record *rec)
+{
+	size_t n = b->counts[r] < b->ncols ? b->counts[r] : b->ncols;
+	for (size_t i = 0; i < n; i++) {
+		const csv_field *f = &b->fields[r * b->ncols + i];
+		fields[i].data = (const uint8_t *)b->base + f->off;
+		fields[i].len = f->len & ~ICE_CSV_QUOTED;
+		quoted[i] = (f->len & ICE_CSV_QUOTED) != 0;
+	}
+	rec->n = n;
+	rec->fields = fields;
+	rec->quoted = quoted;
+	rec->line = b->lines[r];
+	rec->offset = b->offsets[r];
+}
+
+static int reset_batch(appender *ap, col_builder *batch)
+{
+	(void)ap;
+	ice_columns__clear(batch);
+	return 0;
+}
+
+/*
+ * Every record of the input after the header, a block at a time: field
+ * counts checked, each column converted on its own (in parallel on the
+ * data writer's threads), the block written as one batch. A block with a
+ * bad row fails at the first one in input order, or, with a reject file,
+ * sends its bad rows there and is converted again without them.
+ */
+static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t ncols, char delim)
+{
+	const ice_write_options *o = ap->opts;
+	const char *name = ice_csv__name(r);
+	csv_block blk;
+	col_builder batch;
+	size_t nf = ap->nfields;
+	size_t *field_col = ice__mallocarray(nf ? nf : 1, sizeof(size_t));
+	textcol_errors *errs = ice__calloc(nf ? nf : 1, sizeof(textcol_errors));
+	uint8_t *skip = NULL;
+	ice_slice *rec_fields = ice__calloc(ncols ? ncols : 1, sizeof(ice_slice));
+	bool *rec_quoted = ice__calloc(ncols ? ncols : 1, sizeof(bool));
+	int rc;
+	memset(&blk, 0, sizeof(blk));
+	memset(&batch, 0, sizeof(batch));
+	if (!field_col || !errs || !rec_fields || !rec_quoted ||
+	    !(skip = ice__malloc(CSV_BLOCK_RECORDS))) {
+		rc = ICE_ERROR;
+		goto done;
+	}
+	if ((rc = ice_columns__init_struct(&batch, ice_schema_struct(ap->schema))) != 0)
+		goto done;
+	for (size_t i = 0; i < nf; i++)
+		field_col[i] = SIZE_MAX;
+	for (size_t c = 0; c < ncols; c++)
+		field_col[map[c]] = c;
+	csv_job job;
+	job.ap = ap;
+	job.blk = &blk;
+	job.batch = &batch;
+	job.field_col = field_col;
+	job.skip = skip;
+	job.o.null_token = o->null_token ? o->null_token : "";
+	job.o.null_len = strlen(job.o.null_token);
+	job.errs = errs;
+	for (size_t i = 0; i < nf; i++)
+		errs[i].all = o->reject_file != NULL;
+	size_t block = ice_data_writer__max_batch_rows(ap->dw) < CSV_BLOCK_RECORDS ? ice_data_writer__max_batch_rows(ap->dw)
+	                                                                               : CSV_BLOCK_RECORDS;
+	while ((rc = ice_csv__next_block(r, &blk, ncols, block, ice_data_writer__workers(ap->dw))) == 0) {
+		/* Field counts; blank lines are skipped (unless a record has one
+		 * field, when a blank line is an empty value). */
+		size_t first_bad = SIZE_MAX, kept = 0;
+		for (size_t k = 0; k < blk.n; k++) {
+			const csv_field *f0 = &blk.fields[k * ncols];
+			skip[k] = 0;
+			if (blk.counts[k] == 1 && ncols != 1 && f0->len == 0) {
+				skip[k] = 1;
+			} else if (blk.counts[k] != ncols && !(blk.counts[k] == 1 && f0->len == 0)) {
+				skip[k] = 2;
+				if (first_bad == SIZE_MAX)
+					first_bad = k;
+			}
+			kept += !skip[k];
+		}
+		for (;;) {
+			for (size_t i = 0; i < nf; i++)
+				ice_textcol__errors_clear(&errs[i]);
+			if ((rc = ice_workers__run(ice_data_writer__workers(ap->dw), nf, convert_field, &job)) != 0)
+				goto done;
+			/* the first bad value in input order (row, then file column) */
+			size_t bad_row = SIZE_MAX, bad_field = 0;
+			bool any = false;
+			for (size_t i = 0; i < nf; i++)
+				if (errs[i].n) {
+					any = true;
+					size_t row = errs[i].items[0].row;
+					if (row < bad_row || (row == bad_row && field_col[i] < field_col[bad_field])) {
+						bad_row = row;
+						bad_field = i;
+					}
+				}
+			if (!o->reject_file) {
+				if (first_bad != SIZE_MAX && first_bad <= bad_row) {
+					rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: %u fields, expected %zu",
+					                    name, (long long)blk.lines[first_bad], blk.counts[first_bad], ncols);
+					goto done;
+				}
+				if (any) {
+					const ice_field *f = ice_schema_field_at(ap->schema, bad_field);
+					size_t c = field_col[bad_field];
+					const char *v = "";
+					size_t len = 0;
+					if (c != SIZE_MAX) {
+						const csv_field *cf = &blk.fields[bad_row * ncols + c];
+						v = blk.base + cf->off;
+						len = cf->len & ~ICE_CSV_QUOTED;
+					}
+					rc = value_error(name, blk.lines[bad_row], c == SIZE_MAX ? 0 : c, f, v, len,
+					                 errs[bad_field].items[0].reason);
+					goto done;
+				}
+			}
+			if (!any && first_bad == SIZE_MAX)
+				break;
+			/* Rejected rows go to the reject file in input order, and the
+			 * block is converted again without them. */
+			for (size_t i = 0; i < nf; i++)
+				for (size_t e = 0; e < errs[i].n; e++)
+					skip[errs[i].items[e].row] = 2;
+			for (size_t k = 0; k < blk.n; k++)
+				if (skip[k] == 2) {
+					csv_record rec;
+					block_record(&blk, k, rec_fields, rec_quoted, &rec);
+					if ((rc = reject_csv(ap, &rec, delim)) != 0)
+						goto done;
+					skip[k] = 1;
+					kept--;
+				}
+			first_bad = SIZE_MAX;
+			if ((rc = reset_batch(ap, &batch)) != 0)
+				goto done;
+		}
+		if (kept) {
+			struct ArrowArray arr;
+			struct ArrowSchema sch;
+			batch.length += (int64_t)kept;
+			if ((rc = ice_columns__view(&batch, &arr, &sch)) != 0)
+				goto done;
+			rc = ice_data_writer__write_batch(ap->dw, &arr, &sch);
+			arr.release(&arr);
+			sch.release(&sch);
+			ice_columns__clear(&batch);
+			if (rc)
+				goto done;
+			ap->rows += (int64_t)kept;
+		}
+		ap->bytes_read = blk.end_offset;
+		if (ap->opts->progress)
+			ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
+	}
+	if (rc == ICE_ITEROVER)
+		rc = 0;
+done:
+	for (size_t i = 0; errs && i < nf; i++)
+		ice_textcol__errors_free(&errs[i]);
+	ice__free(errs);
+	ice__free(field_col);
+	ice__free(skip);
+	ice__free(rec_fields);
+	ice__free(rec_quoted);
+	ice_columns__free(&batch);
+	ice_csv__block_free(&blk);
+	return rc;
+}
+
 static int append_csv(appender *ap, const char *input)
 {
 	csv_reader *r;
@@ -142,8 +333,6 @@ static int append_csv(appender *ap, const char *input)
 	const ice_write_options *o = ap->opts;
 	char delim = o->delimiter ? o->delimiter : ',';
 	size_t *map = NULL, ncols = 0; /* file column -> schema field */
-	const char *null_token = o->null_token ? o->null_token : "";
-	size_t null_len = strlen(null_token);
 	ice_buf header = ICE_BUF_INIT;
 	int rc;
 	if (o->delimiter == 0 && ice_str__ends_with(input, ".tsv"))
@@ -213,45 +402,7 @@ static int append_csv(appender *ap, const char *input)
 		for (size_t c = 0; c < ncols; c++)
 			map[c] = c;
 	}
-	while ((rc = ice_csv__next(r, &rec)) == 0) {
-		reset_row(ap);
-		ice_arena__free(&ap->row_arena);
-		if (rec.n != ncols && !(rec.n == 1 && rec.fields[0].len == 0 && !rec.quoted[0])) {
-			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: %zu fields, expected %zu", name,
-			                    (long long)rec.line, rec.n, ncols);
-		} else if (rec.n == 1 && rec.fields[0].len == 0 && ncols != 1) {
-			continue; /* a blank line */
-		} else {
-			for (size_t c = 0; c < ncols && !rc; c++) {
-				const ice_field *f = ice_schema_field_at(ap->schema, map[c]);
-				const char *s = (const char *)rec.fields[c].data;
-				size_t len = rec.fields[c].len;
-				if (!rec.quoted[c] && len == null_len && memcmp(s, null_token, len) == 0)
-					continue;
-				if ((rc = ice_value__from_text(&ap->values[map[c]], f->type, s, len, &ap->row_arena)) != 0) {
-					char shown[80];
-					snprintf(shown, sizeof(shown), "%.*s%s", (int)(len > 64 ? 64 : len), s, len > 64 ? "..." : "");
-					char *tn = ice_type_to_string(f->type);
-					char why[256];
-					snprintf(why, sizeof(why), "%s", ice_error_last() ? ice_error_last()->message : "");
-					rc = conv_error(name, rec.line, c + 1, f->name, "cannot convert '%s' to %s%s%s", shown,
-					                tn ? tn : "?", why[0] && !strstr(why, "not a ") ? ": " : "",
-					                why[0] && !strstr(why, "not a ") ? why : "");
-					ice_free(tn);
-				}
-			}
-			if (!rc)
-				rc = check_required(ap, name, rec.line);
-		}
-		if (rc == ICE_EINVALID && o->reject_file) {
-			if ((rc = reject_csv(ap, &rec, delim)) != 0)
-				break;
-			continue;
-		}
-		if (rc || (rc = emit_row(ap)) != 0)
-			break;
-		ap->bytes_read = ice_csv__position(r);
-	}
+	rc = csv_blocks(ap, r, map, ncols, delim);
 	if (rc == ICE_ITEROVER)
 		rc = 0;
 done:
@@ -263,81 +414,215 @@ done:
 	return rc;
 }
 
+/* ---- JSON Lines in blocks ------------------------------------------------------------ */
+
+#define JSONL_TASK_LINES 1024
+
+/* One object to the values of a row (ap-independent: runs on any thread). */
+static int jsonl_row(const ice_schema *schema, const char *name, int64_t line, const char *s, size_t len,
+                     ice_literal *values, ice_arena *arena, ice_json **doc)
+{
+	ice_json *j = NULL;
+	char where[64];
+	int rc;
+	size_t nf = ice_schema_field_count(schema);
+	for (size_t i = 0; i < nf; i++)
+		values[i] = ice_literal_null(ice_schema_field_at(schema, i)->type->id);
+	snprintf(where, sizeof(where), "line %lld", (long long)line);
+	if ((rc = ice_json__parse(&j, s, len, where)) != 0)
+		return ice_error__prefix("%s", name);
+	*doc = j;
+	if (ice_json__type(j) != ICE_JSON_OBJECT)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: expected a JSON object", name,
+		                      (long long)line);
+	ice_json_iter it;
+	const char *key;
+	ice_json *value;
+	ice_json__iter_init(&it, j);
+	while (ice_json__iter_next(&it, &key, &value)) {
+		size_t i;
+		for (i = 0; i < nf; i++)
+			if (strcmp(ice_schema_field_at(schema, i)->name, key) == 0)
+				break;
+		if (i == nf)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+			                      "%s: line %lld: unknown column '%s' (not in the table's schema)", name,
+			                      (long long)line, key);
+		const ice_field *f = ice_schema_field_at(schema, i);
+		if ((rc = ice_value__from_json(&values[i], f->type, value, arena, 0)) != 0) {
+			if (ice_error__is_oom())
+				return rc;
+			char why[256];
+			snprintf(why, sizeof(why), "%s", ice_error_last() ? ice_error_last()->message : "");
+			return conv_error(name, line, 0, f->name, "%s", why);
+		}
+	}
+	for (size_t i = 0; i < nf; i++) {
+		const ice_field *f = ice_schema_field_at(schema, i);
+		if (f->required && values[i].is_null)
+			return conv_error(name, line, 0, f->name, "null in required column '%s'", f->name);
+	}
+	return 0;
+}
+
+typedef struct jsonl_task {
+	col_builder cols;
+	bool ready;
+	size_t bad_row;     /* first row that failed (SIZE_MAX: none) */
+	char *bad_message;  /* its message */
+	uint8_t *rejected;  /* with a reject file: rows that failed */
+	int64_t rows;
+} jsonl_task;
+
+typedef struct jsonl_job {
+	appender *ap;
+	const char *name;
+	const csv_block *blk;
+	jsonl_task *tasks;
+} jsonl_job;
+
+static int jsonl_convert(void *ctx, size_t t, size_t worker)
+{
+	jsonl_job *j = ctx;
+	jsonl_task *task = &j->tasks[t];
+	const csv_block *b = j->blk;
+	size_t nf = j->ap->nfields;
+	size_t from = t * JSONL_TASK_LINES, to = from + JSONL_TASK_LINES < b->n ? from + JSONL_TASK_LINES : b->n;
+	ice_literal *values = ice__calloc(nf + 1, sizeof(ice_literal));
+	const ice_literal **ptrs = ice__calloc(nf + 1, sizeof(ice_literal *));
+	ice_arena arena;
+	int rc = 0;
+	(void)worker;
+	task->bad_row = SIZE_MAX;
+	task->rows = 0;
+	ice_arena__init(&arena, 4096);
+	if (!values || !ptrs) {
+		rc = ICE_ERROR;
+		goto done;
+	}
+	for (size_t i = 0; i < nf; i++)
+		ptrs[i] = &values[i];
+	if (!task->ready) {
+		if ((rc = ice_columns__init_struct(&task->cols, ice_schema_struct(j->ap->schema))) != 0)
+			goto done;
+		task->ready = true;
+	}
+	ice_columns__clear(&task->cols);
+	for (size_t r = from; r < to; r++) {
+		const csv_field *f = &b->fields[r];
+		const char *s = b->base + f->off;
+		size_t len = f->len & ~ICE_CSV_QUOTED;
+		const char *tr = s;
+		size_t tl = len;
+		ice_str__trim(&tr, &tl);
+		if (tl == 0)
+			continue;
+		ice_json *doc = NULL;
+		ice_arena__free(&arena);
+		rc = jsonl_row(j->ap->schema, j->name, b->lines[r], s, len, values, &arena, &doc);
+		/* strings of the row borrow from the document until appended (a
+		 * row that fails there leaves the builder unusable: no reject) */
+		if (!rc && (rc = ice_columns__append_row(&task->cols, ptrs)) != 0) {
+			ice_json__free(doc);
+			break;
+		}
+		ice_json__free(doc);
+		if (rc == ICE_EINVALID && !ice_error__is_oom()) {
+			if (task->rejected) {
+				task->rejected[r] = 1;
+				rc = 0;
+				continue;
+			}
+			task->bad_row = r;
+			task->bad_message = ice__strdup(ice_error_last()->message);
+			rc = task->bad_message ? 0 : ICE_ERROR;
+			break;
+		}
+		if (rc)
+			break;
+		task->rows++;
+	}
+done:
+	ice_arena__free(&arena);
+	ice__free(values);
+	ice__free(ptrs);
+	return rc;
+}
+
 static int append_jsonl(appender *ap, const char *input)
 {
 	csv_reader *r;
-	csv_record rec;
+	csv_block blk;
+	jsonl_task *tasks = NULL;
+	size_t ntasks = CSV_BLOCK_RECORDS / JSONL_TASK_LINES;
+	uint8_t *rejected = NULL;
 	int rc = ice_csv__open_lines(&r, ice_table_io(ap->table), input);
 	if (rc)
 		return rc;
 	ice_csv__set_max_record(r, ap->opts->max_record_bytes);
+	memset(&blk, 0, sizeof(blk));
 	const char *name = ice_csv__name(r);
-	while ((rc = ice_csv__next(r, &rec)) == 0) {
-		ice_json *j = NULL;
-		const char *s = (const char *)rec.fields[0].data;
-		size_t len = rec.fields[0].len;
-		const char *t = s;
-		size_t tl = len;
-		ice_str__trim(&t, &tl);
-		if (tl == 0)
-			continue;
-		reset_row(ap);
-		ice_arena__free(&ap->row_arena);
-		char where[64];
-		snprintf(where, sizeof(where), "line %lld", (long long)rec.line);
-		rc = ice_json__parse(&j, s, len, where);
-		if (rc) {
-			ice_error__prefix("%s", name);
-		} else if (ice_json__type(j) != ICE_JSON_OBJECT) {
-			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: expected a JSON object", name,
-			                    (long long)rec.line);
-		} else {
-			ice_json_iter it;
-			const char *key;
-			ice_json *value;
-			ice_json__iter_init(&it, j);
-			while (!rc && ice_json__iter_next(&it, &key, &value)) {
-				size_t i;
-				for (i = 0; i < ap->nfields; i++)
-					if (strcmp(ice_schema_field_at(ap->schema, i)->name, key) == 0)
-						break;
-				if (i == ap->nfields) {
-					rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-					                    "%s: line %lld: unknown column '%s' (not in the table's schema)", name,
-					                    (long long)rec.line, key);
-					break;
-				}
-				const ice_field *f = ice_schema_field_at(ap->schema, i);
-				if ((rc = ice_value__from_json(&ap->values[i], f->type, value, &ap->row_arena, 0)) != 0) {
-					char why[256];
-					snprintf(why, sizeof(why), "%s", ice_error_last() ? ice_error_last()->message : "");
-					rc = conv_error(name, rec.line, 0, f->name, "%s", why);
-				}
+	if (!(tasks = ice__calloc(ntasks, sizeof(jsonl_task))) ||
+	    (ap->opts->reject_file && !(rejected = ice__calloc(CSV_BLOCK_RECORDS, 1)))) {
+		rc = ICE_ERROR;
+		goto done;
+	}
+	jsonl_job job = {ap, name, &blk, tasks};
+	size_t block = ice_data_writer__max_batch_rows(ap->dw) < CSV_BLOCK_RECORDS ? ice_data_writer__max_batch_rows(ap->dw)
+	                                                                               : CSV_BLOCK_RECORDS;
+	while ((rc = ice_csv__next_block(r, &blk, 1, block, NULL)) == 0) {
+		size_t n = (blk.n + JSONL_TASK_LINES - 1) / JSONL_TASK_LINES;
+		for (size_t t = 0; t < n; t++)
+			tasks[t].rejected = rejected;
+		if (rejected)
+			memset(rejected, 0, blk.n);
+		if ((rc = ice_workers__run(ice_data_writer__workers(ap->dw), n, jsonl_convert, &job)) != 0)
+			goto done;
+		for (size_t t = 0; t < n; t++)
+			if (tasks[t].bad_row != SIZE_MAX) {
+				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s", tasks[t].bad_message);
+				goto done;
 			}
-			if (!rc)
-				rc = check_required(ap, name, rec.line);
-			/* Strings of the row borrow from the document until written. */
-			if (!rc && (rc = emit_row(ap)) == 0) {
-				ice_json__free(j);
-				ap->bytes_read = ice_csv__position(r);
+		for (size_t k = 0; rejected && k < blk.n; k++)
+			if (rejected[k]) {
+				ice_buf b = ICE_BUF_INIT;
+				ice_buf__put(&b, blk.base + blk.fields[k].off, blk.fields[k].len & ~ICE_CSV_QUOTED);
+				ice_buf__putc(&b, '\n');
+				rc = b.error ? ICE_ERROR : reject_row(ap, b.ptr, b.len);
+				ice_buf__free(&b);
+				if (rc)
+					goto done;
+			}
+		for (size_t t = 0; t < n; t++) {
+			struct ArrowArray arr;
+			struct ArrowSchema sch;
+			if (tasks[t].rows == 0)
 				continue;
-			}
-		}
-		ice_json__free(j);
-		if (rc == ICE_EINVALID && ap->opts->reject_file) {
-			ice_buf b = ICE_BUF_INIT;
-			ice_buf__put(&b, s, len);
-			ice_buf__putc(&b, '\n');
-			rc = b.error ? ICE_ERROR : reject_row(ap, b.ptr, b.len);
-			ice_buf__free(&b);
+			if ((rc = ice_columns__view(&tasks[t].cols, &arr, &sch)) != 0)
+				goto done;
+			rc = ice_data_writer__write_batch(ap->dw, &arr, &sch);
+			arr.release(&arr);
+			sch.release(&sch);
+			ice_columns__clear(&tasks[t].cols);
 			if (rc)
-				break;
-			continue;
+				goto done;
+			ap->rows += tasks[t].rows;
 		}
-		break;
+		ap->bytes_read = blk.end_offset;
+		if (ap->opts->progress)
+			ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
 	}
 	if (rc == ICE_ITEROVER)
 		rc = 0;
+done:
+	for (size_t t = 0; tasks && t < ntasks; t++) {
+		if (tasks[t].ready)
+			ice_columns__free(&tasks[t].cols);
+		ice__free(tasks[t].bad_message);
+	}
+	ice__free(tasks);
+	ice__free(rejected);
+	ice_csv__block_free(&blk);
 	ice_csv__free(r);
 	return rc;
 }
@@ -465,17 +750,6 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 	ap.opts = opts;
 	ap.schema = ice_table_metadata_current_schema(ice_table_current(table));
 	ap.nfields = ice_schema_field_count(ap.schema);
-	ice_arena__init(&ap.row_arena, 4096);
-	if (!(ap.values = ice__calloc(ap.nfields + 1, sizeof(ice_literal))) ||
-	    !(ap.nulls = ice__calloc(ap.nfields + 1, sizeof(ice_literal))) ||
-	    !(ap.ptrs = ice__calloc(ap.nfields + 1, sizeof(ice_literal *)))) {
-		rc = ICE_ERROR;
-		goto done;
-	}
-	for (size_t i = 0; i < ap.nfields; i++) {
-		ap.nulls[i] = ice_literal_null(ice_schema_field_at(ap.schema, i)->type->id);
-		ap.ptrs[i] = &ap.values[i];
-	}
 	if ((rc = ice_data_writer__new(&ap.dw, ice_table_io(table), ice_table_current(table), opts)) != 0)
 		goto done;
 	for (size_t i = 0; i < ninputs && !rc; i++) {
@@ -509,9 +783,5 @@ done:
 	*dw_out = ap.dw;
 	*rows_out = ap.rows;
 	*rejected_out = ap.rejected;
-	ice__free(ap.values);
-	ice__free(ap.nulls);
-	ice__free(ap.ptrs);
-	ice_arena__free(&ap.row_arena);
 	return rc;
 }

@@ -20,23 +20,145 @@
 #include "values.h"
 
 
-/* Text to a value of `t` (no null handling). ICE_EINVALID on failure, with
- * a short reason in the error (the caller adds file, line and column). */
-int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, size_t len, ice_arena *a)
+static const uint64_t P10[20] = {1ULL,
+                                 10ULL,
+                                 100ULL,
+                                 1000ULL,
+                                 10000ULL,
+                                 100000ULL,
+                                 1000000ULL,
+                                 10000000ULL,
+                                 100000000ULL,
+                                 1000000000ULL,
+                                 10000000000ULL,
+                                 100000000000ULL,
+                                 1000000000000ULL,
+                                 10000000000000ULL,
+                                 100000000000000ULL,
+                                 1000000000000000ULL,
+                                 10000000000000000ULL,
+                                 100000000000000000ULL,
+                                 1000000000000000000ULL,
+                                 10000000000000000000ULL};
+
+/* 10^n for n in [0, 38] */
+static ice_i128 pow10_i128(int n)
+{
+	return n <= 19 ? (ice_i128)P10[n] : (ice_i128)P10[19] * (ice_i128)P10[n - 19];
+}
+
+/* Decimal text (sign, digits, a point, digits, an exponent) at the
+ * column's scale: fractional digits beyond it must be zeros. */
+static int parse_decimal(const ice_type *t, const char *s, size_t len, ice_i128 *out)
+{
+	int32_t precision = t->u.decimal.precision, scale = t->u.decimal.scale;
+	size_t i = 0;
+	bool neg = false, any = false;
+	ice_i128 v = 0;
+	int digits = 0, frac = 0, exp = 0;
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (digits > 0 || s[i] != '0')
+			digits++;
+		if (digits > 38)
+			goto too_many;
+		v = v * 10 + (s[i] - '0');
+		any = true;
+	}
+	if (i < len && s[i] == '.') {
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (digits > 0 || s[i] != '0')
+				digits++;
+			if (digits > 38)
+				goto too_many;
+			v = v * 10 + (s[i] - '0');
+			frac++;
+			any = true;
+		}
+	}
+	if (!any)
+		goto bad;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		int32_t e;
+		i++;
+		if (i < len && s[i] == '+')
+			i++;
+		if (!ice_str__to_int32(s + i, len - i, &e) || e < -100 || e > 100)
+			goto bad;
+		exp = e;
+		i = len;
+	}
+	if (i != len)
+		goto bad;
+	/* value = v * 10^(exp - frac); the column holds value * 10^scale */
+	int shift = scale + exp - frac;
+	if (shift > 0) {
+		if (v != 0 && digits + shift > 38)
+			goto too_many;
+		v *= pow10_i128(shift);
+	} else if (shift < 0) {
+		if (-shift > 38) {
+			if (v != 0)
+				goto bad;
+			v = 0;
+		} else {
+			ice_i128 p = pow10_i128(-shift);
+			if (v % p != 0)
+				goto bad;
+			v /= p;
+		}
+	}
+	if (precision < 38 && v >= pow10_i128(precision))
+		goto too_many;
+	*out = neg ? -v : v;
+	return 0;
+too_many:
+bad:
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "not a %s", ice_type_id_name(t->id));
+}
+
+bool ice_value__parses(const ice_type *t)
+{
+	switch (t->id) {
+	case ICE_TYPE_BOOLEAN:
+	case ICE_TYPE_INT:
+	case ICE_TYPE_LONG:
+	case ICE_TYPE_FLOAT:
+	case ICE_TYPE_DOUBLE:
+	case ICE_TYPE_DECIMAL:
+	case ICE_TYPE_DATE:
+	case ICE_TYPE_TIME:
+	case ICE_TYPE_TIMESTAMP:
+	case ICE_TYPE_TIMESTAMPTZ:
+	case ICE_TYPE_TIMESTAMP_NS:
+	case ICE_TYPE_TIMESTAMPTZ_NS: return true;
+	default: return false;
+	}
+}
+
+int ice_value__parse(ice_value_raw *out, const ice_type *t, const char *s, size_t len)
 {
 	int64_t l;
 	double d;
 	bool zone;
 	switch (t->id) {
+	case ICE_TYPE_BOOLEAN:
+		if (ice_str__ieq(s, len, "true", 4))
+			out->b = true;
+		else if (ice_str__ieq(s, len, "false", 5))
+			out->b = false;
+		else
+			break;
+		return 0;
 	case ICE_TYPE_INT:
 		if (!ice_str__to_int64(s, len, &l) || l < INT32_MIN || l > INT32_MAX)
 			break;
-		*out = ice_literal_int((int32_t)l);
+		out->i32 = (int32_t)l;
 		return 0;
 	case ICE_TYPE_LONG:
-		if (!ice_str__to_int64(s, len, &l))
+		if (!ice_str__to_int64(s, len, &out->i64))
 			break;
-		*out = ice_literal_long(l);
 		return 0;
 	case ICE_TYPE_DOUBLE:
 	case ICE_TYPE_FLOAT:
@@ -50,22 +172,20 @@ int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, siz
 			else
 				break;
 		}
-		*out = ice_literal_null(t->id);
-		out->is_null = false;
 		if (t->id == ICE_TYPE_DOUBLE)
-			out->v.f64 = d;
+			out->f64 = d;
 		else
-			out->v.f32 = (float)d;
+			out->f32 = (float)d;
 		return 0;
-	case ICE_TYPE_DATE: {
-		int32_t days;
-		if (!ice_dt__parse_date(s, len, &days))
+	case ICE_TYPE_DECIMAL: return parse_decimal(t, s, len, &out->dec);
+	case ICE_TYPE_DATE:
+		if (!ice_dt__parse_date(s, len, &out->i32))
 			break;
-		*out = ice_literal_null(ICE_TYPE_DATE);
-		out->is_null = false;
-		out->v.i32 = days;
 		return 0;
-	}
+	case ICE_TYPE_TIME:
+		if (!ice_dt__parse_time(s, len, false, &out->i64))
+			break;
+		return 0;
 	case ICE_TYPE_TIMESTAMP:
 	case ICE_TYPE_TIMESTAMPTZ:
 	case ICE_TYPE_TIMESTAMP_NS:
@@ -86,11 +206,43 @@ int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, siz
 		} else {
 			break;
 		}
-		*out = ice_literal_null(t->id);
-		out->is_null = false;
-		out->v.i64 = l;
+		out->i64 = l;
 		return 0;
 	}
+	default:
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "%s values are not parsed here",
+		                      ice_type_id_name(t->id));
+	}
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "not a %s", ice_type_id_name(t->id));
+}
+
+/* Text to a value of `t` (no null handling). ICE_EINVALID on failure, with
+ * a short reason in the error (the caller adds file, line and column). */
+int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, size_t len, ice_arena *a)
+{
+	if (ice_value__parses(t)) {
+		ice_value_raw v;
+		int rc = ice_value__parse(&v, t, s, len);
+		if (rc)
+			return rc;
+		*out = ice_literal_null(t->id);
+		out->is_null = false;
+		switch (t->id) {
+		case ICE_TYPE_BOOLEAN: out->v.b = v.b; break;
+		case ICE_TYPE_INT:
+		case ICE_TYPE_DATE: out->v.i32 = v.i32; break;
+		case ICE_TYPE_FLOAT: out->v.f32 = v.f32; break;
+		case ICE_TYPE_DOUBLE: out->v.f64 = v.f64; break;
+		case ICE_TYPE_DECIMAL:
+			out->v.dec.lo = (uint64_t)((ice_u128)v.dec & 0xffffffffffffffffULL);
+			out->v.dec.hi = (int64_t)(v.dec >> 64);
+			out->scale = t->u.decimal.scale;
+			break;
+		default: out->v.i64 = v.i64; break;
+		}
+		return 0;
+	}
+	switch (t->id) {
 	case ICE_TYPE_STRING:
 		if (!ice_utf8__valid((const uint8_t *)s, len))
 			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "not valid UTF-8");
@@ -104,17 +256,12 @@ int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, siz
 		if (rc)
 			return rc;
 		rc = ice_value__from_json(out, t, j, a, 0);
-		if (!rc) {
-			/* The literal may borrow strings from the parsed document. */
-			rc = ICE_OK;
-		}
 		ice_json__free(j);
 		return rc;
 	}
 	default:
 		return ice_literal_from_string(out, t, s, len, a);
 	}
-	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "not a %s", ice_type_id_name(t->id));
 }
 
 int ice_value__from_json(ice_literal *out, const ice_type *t, const ice_json *j, ice_arena *a, int depth)

@@ -6,7 +6,24 @@
 
 #include "ice/literal.h"
 #include "util/arena.h"
+#include "util/int128.h"
 #include "util/json.h"
+
+/* A primitive value parsed from text, as the column converters store it. */
+typedef union ice_value_raw {
+	bool b;
+	int32_t i32;
+	int64_t i64;
+	float f32;
+	double f64;
+	ice_i128 dec;
+} ice_value_raw;
+
+/* Whether ice_value__parse takes type `t` (the rest go through literals). */
+bool ice_value__parses(const ice_type *t);
+/* Text to a primitive value of `t` (one ice_value__parses takes): 0, or
+ * ICE_EINVALID with the reason raised (the caller adds where). */
+int ice_value__parse(ice_value_raw *out, const ice_type *t, const char *s, size_t len);
 
 /* Text to a value of `t` (no null handling; nested types from JSON text).
  * Payloads may borrow `s` or live in `a`. */

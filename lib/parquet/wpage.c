@@ -51,10 +51,10 @@ void ice_parquet__w_reset_dict(colw *c)
 		memset(c->slots, 0, c->slot_cap * sizeof(dslot));
 }
 
-static int compress_into(ice_parquet_writer *w, const ice_buf *in, ice_buf *out)
+static int compress_into(ice_parquet_writer *w, pq_wscratch *sc, const ice_buf *in, ice_buf *out)
 {
 	ice_buf__clear(out);
-	int rc = ice_codec__compress_ctx(w->codec_ctx, w->codec, w->opts.compression_level, (const uint8_t *)in->ptr,
+	int rc = ice_codec__compress_ctx(sc->codec_ctx, w->codec, w->opts.compression_level, (const uint8_t *)in->ptr,
 	                                 in->len, out);
 	if (rc)
 		ice_error__prefix("%s: column chunk", w->location);
@@ -92,12 +92,13 @@ int ice_parquet__w_flush_page(ice_parquet_writer *w, colw *c)
 			ice_parquet__w_reset_dict(c);
 		}
 	}
-	ice_buf *p = &w->page;
+	pq_wscratch *sc = c->sc;
+	ice_buf *p = &sc->page;
 	ice_buf__clear(p);
 	if (l->max_rep > 0)
-		encode_levels(p, &c->rep, c->nlevels, l->max_rep, &w->scratch);
+		encode_levels(p, &c->rep, c->nlevels, l->max_rep, &sc->scratch);
 	if (l->max_def > 0)
-		encode_levels(p, &c->def, c->nlevels, l->max_def, &w->scratch);
+		encode_levels(p, &c->def, c->nlevels, l->max_def, &sc->scratch);
 	int encoding;
 	if (c->dict_on) {
 		int bw = pq_bit_width(c->dict_n ? c->dict_n - 1 : 0);
@@ -123,24 +124,24 @@ int ice_parquet__w_flush_page(ice_parquet_writer *w, colw *c)
 		return p->error;
 	if (p->len > INT32_MAX)
 		return PQ_ERR(ICE_EINVALID, "%s: %s: page of %zu bytes is too large", w->location, l->dotted, p->len);
-	if ((rc = compress_into(w, p, &w->comp)) != 0)
+	if ((rc = compress_into(w, sc, p, &sc->comp)) != 0)
 		return rc;
 	pq_page_header h;
 	memset(&h, 0, sizeof(h));
 	h.type = PAGE_DATA;
 	h.uncompressed_size = (int32_t)p->len;
-	h.compressed_size = (int32_t)w->comp.len;
+	h.compressed_size = (int32_t)sc->comp.len;
 	h.num_values = (int32_t)c->nlevels;
 	h.encoding = encoding;
 	h.def_encoding = ICE_PARQUET_ENC_RLE;
 	h.rep_encoding = ICE_PARQUET_ENC_RLE;
-	ice_buf__clear(&w->hdr);
-	ice_parquet__write_page_header(&w->hdr, &h, NULL);
-	pq_buf_append(&c->chunk, &w->hdr);
-	pq_buf_append(&c->chunk, &w->comp);
+	ice_buf__clear(&sc->hdr);
+	ice_parquet__write_page_header(&sc->hdr, &h, NULL);
+	pq_buf_append(&c->chunk, &sc->hdr);
+	pq_buf_append(&c->chunk, &sc->comp);
 	if (c->chunk.error)
 		return c->chunk.error;
-	c->chunk_uncompressed += (int64_t)(w->hdr.len + p->len);
+	c->chunk_uncompressed += (int64_t)(sc->hdr.len + p->len);
 	c->chunk_levels += (int64_t)c->nlevels;
 	c->chunk_nulls += (int64_t)c->nnulls_page;
 	c->m_values += (int64_t)c->nlevels;
@@ -212,14 +213,52 @@ int ice_parquet__w_write_out(ice_parquet_writer *w, const void *data, size_t len
 	return 0;
 }
 
+/* A column's last page, and its dictionary page compressed into c->dpage
+ * (on whichever thread runs it: columns are independent). */
+static int finish_chunk(ice_parquet_writer *w, colw *c)
+{
+	int rc;
+	if ((rc = ice_parquet__w_flush_page(w, c)) != 0)
+		return rc;
+	if (!c->dict_used)
+		return 0;
+	pq_wscratch *sc = c->sc;
+	ice_buf *p = &sc->page;
+	ice_buf__clear(p);
+	if (c->pw == 1 && c->leaf->type == ICE_PARQUET_BOOLEAN)
+		return PQ_ERR(ICE_ERROR, "boolean dictionary");
+	pq_buf_append(p, &c->dict_vals);
+	if ((rc = compress_into(w, sc, p, &sc->comp)) != 0)
+		return rc;
+	pq_page_header h;
+	memset(&h, 0, sizeof(h));
+	h.type = PAGE_DICTIONARY;
+	h.uncompressed_size = (int32_t)p->len;
+	h.compressed_size = (int32_t)sc->comp.len;
+	h.num_values = (int32_t)c->dict_n;
+	h.encoding = ICE_PARQUET_ENC_PLAIN;
+	ice_buf__clear(&c->dpage);
+	ice_parquet__write_page_header(&c->dpage, &h, NULL);
+	c->chunk_uncompressed += (int64_t)(c->dpage.len + p->len);
+	pq_buf_append(&c->dpage, &sc->comp);
+	return c->dpage.error;
+}
+
+static int finish_task(void *ctx, size_t task, size_t worker)
+{
+	ice_parquet_writer *w = ctx;
+	colw *c = &w->cols[task];
+	c->sc = w->pool ? &w->pool->sc[worker] : &w->own;
+	return finish_chunk(w, c);
+}
+
 int ice_parquet__w_flush_row_group(ice_parquet_writer *w)
 {
 	int rc;
 	if (w->rg_rows == 0)
 		return 0;
-	for (size_t i = 0; i < w->ws.nleaves; i++)
-		if ((rc = ice_parquet__w_flush_page(w, &w->cols[i])) != 0)
-			return rc;
+	if ((rc = ice_workers__run(w->pool ? w->pool->workers : NULL, w->ws.nleaves, finish_task, w)) != 0)
+		return rc;
 	if (w->nrow_groups == w->rg_cap) {
 		size_t cap = w->rg_cap ? w->rg_cap * 2 : 8;
 		pq_row_group_meta *g = ice_arena__allocarray(&w->arena, cap, sizeof(*g));
@@ -247,29 +286,11 @@ int ice_parquet__w_flush_row_group(ice_parquet_writer *w)
 		m->path = c->leaf->path;
 		m->npath = c->leaf->npath;
 		if (c->dict_used) {
-			ice_buf *p = &w->page;
-			ice_buf__clear(p);
-			if (c->pw == 1 && c->leaf->type == ICE_PARQUET_BOOLEAN)
-				return PQ_ERR(ICE_ERROR, "boolean dictionary");
-			pq_buf_append(p, &c->dict_vals);
-			if ((rc = compress_into(w, p, &w->comp)) != 0)
-				return rc;
-			pq_page_header h;
-			memset(&h, 0, sizeof(h));
-			h.type = PAGE_DICTIONARY;
-			h.uncompressed_size = (int32_t)p->len;
-			h.compressed_size = (int32_t)w->comp.len;
-			h.num_values = (int32_t)c->dict_n;
-			h.encoding = ICE_PARQUET_ENC_PLAIN;
-			ice_buf__clear(&w->hdr);
-			ice_parquet__write_page_header(&w->hdr, &h, NULL);
-			if (w->hdr.error)
-				return w->hdr.error;
 			m->has_dictionary_page_offset = true;
 			m->dictionary_page_offset = w->written;
-			c->chunk_uncompressed += (int64_t)(w->hdr.len + p->len);
-			if ((rc = ice_parquet__w_write_out(w, w->hdr.ptr, w->hdr.len)) != 0 ||
-			    (rc = ice_parquet__w_write_out(w, w->comp.ptr, w->comp.len)) != 0)
+			rc = ice_parquet__w_write_out(w, c->dpage.ptr, c->dpage.len);
+			ice_buf__free(&c->dpage);
+			if (rc)
 				return rc;
 		}
 		m->data_page_offset = w->written;
@@ -339,7 +360,7 @@ int64_t ice_parquet__w_buffered_bytes(const ice_parquet_writer *w, bool compress
  * dictionaries' hash tables and the compressor's state. */
 int64_t ice_parquet__w_memory(const ice_parquet_writer *w)
 {
-	int64_t n = (int64_t)(w->page.cap + w->comp.cap + w->hdr.cap + w->scratch.cap + ice_codec__ctx_memory(w->codec_ctx));
+	int64_t n = ice_parquet__wscratch_memory(&w->own);
 	for (size_t i = 0; i < w->ws.nleaves; i++) {
 		const colw *c = &w->cols[i];
 		n += (int64_t)(c->def.cap + c->rep.cap + c->plain.cap + c->idx.cap + c->dict_vals.cap + c->dict_offs.cap +
@@ -354,14 +375,10 @@ int64_t ice_parquet__w_memory(const ice_parquet_writer *w)
  * (each made again when next needed). */
 void ice_parquet__w_trim(ice_parquet_writer *w)
 {
-	ice_buf__free(&w->page);
-	ice_buf__free(&w->comp);
-	ice_buf__free(&w->hdr);
-	ice_buf__free(&w->scratch);
-	ice_codec__ctx_trim(w->codec_ctx);
+	ice_parquet__wscratch_trim(&w->own);
 	for (size_t i = 0; i < w->ws.nleaves; i++) {
 		colw *c = &w->cols[i];
-		ice_buf *bufs[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs, &c->chunk, &c->min, &c->max};
+		ice_buf *bufs[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs, &c->chunk, &c->min, &c->max, &c->dpage};
 		for (size_t k = 0; k < sizeof(bufs) / sizeof(bufs[0]); k++)
 			if (bufs[k]->len == 0 && !bufs[k]->error)
 				ice_buf__free(bufs[k]);
@@ -384,3 +401,38 @@ bool ice_parquet_writer_should_roll(const ice_parquet_writer *w)
 	return ice_parquet_writer_estimated_size(w) >= w->opts.target_file_size_bytes;
 }
 
+
+/* ---- scratch ---------------------------------------------------------------------- */
+
+int ice_parquet__wscratch_init(pq_wscratch *s)
+{
+	ice_buf__init(&s->page, 0);
+	ice_buf__init(&s->comp, 0);
+	ice_buf__init(&s->hdr, 0);
+	ice_buf__init(&s->scratch, 0);
+	return (s->codec_ctx = ice_codec__ctx_new()) ? 0 : ICE_ERROR;
+}
+
+void ice_parquet__wscratch_free(pq_wscratch *s)
+{
+	ice_buf__free(&s->page);
+	ice_buf__free(&s->comp);
+	ice_buf__free(&s->hdr);
+	ice_buf__free(&s->scratch);
+	ice_codec__ctx_free(s->codec_ctx);
+	s->codec_ctx = NULL;
+}
+
+int64_t ice_parquet__wscratch_memory(const pq_wscratch *s)
+{
+	return (int64_t)(s->page.cap + s->comp.cap + s->hdr.cap + s->scratch.cap + ice_codec__ctx_memory(s->codec_ctx));
+}
+
+void ice_parquet__wscratch_trim(pq_wscratch *s)
+{
+	ice_buf__free(&s->page);
+	ice_buf__free(&s->comp);
+	ice_buf__free(&s->hdr);
+	ice_buf__free(&s->scratch);
+	ice_codec__ctx_trim(s->codec_ctx);
+}

@@ -90,18 +90,14 @@ static void free_writer(ice_parquet_writer *w)
 		for (size_t i = 0; i < w->ws.nleaves; i++) {
 			colw *c = &w->cols[i];
 			ice_buf *bufs[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs,
-			                   &c->chunk, &c->min, &c->max, &c->m_min, &c->m_max};
+			                   &c->chunk, &c->min, &c->max, &c->m_min, &c->m_max, &c->dpage};
 			for (size_t k = 0; k < sizeof(bufs) / sizeof(bufs[0]); k++)
 				ice_buf__free(bufs[k]);
 			ice__free(c->slots);
 		}
 	ice__free(w->cols);
-	ice_buf__free(&w->page);
-	ice_buf__free(&w->comp);
-	ice_buf__free(&w->hdr);
-	ice_buf__free(&w->scratch);
+	ice_parquet__wscratch_free(&w->own);
 	ice__free(w->location);
-	ice_codec__ctx_free(w->codec_ctx);
 	ice_arena__free(&w->arena);
 	ice__free(w);
 }
@@ -128,16 +124,12 @@ int ice_parquet_writer_open(ice_parquet_writer **out, const ice_io *io, const ch
 	if (!(w = ice__calloc(1, sizeof(*w))))
 		return ICE_ERROR;
 	ice_arena__init(&w->arena, 16384);
-	ice_buf__init(&w->page, 0);
-	ice_buf__init(&w->comp, 0);
-	ice_buf__init(&w->hdr, 0);
-	ice_buf__init(&w->scratch, 0);
 	w->schema = schema;
 	if (opts)
 		w->opts = *opts;
 	else
 		ice_parquet_write_options_init(&w->opts);
-	if (!(w->location = ice__strdup(location)) || !(w->codec_ctx = ice_codec__ctx_new())) {
+	if (ice_parquet__wscratch_init(&w->own) != 0 || !(w->location = ice__strdup(location))) {
 		free_writer(w);
 		return ICE_ERROR;
 	}
@@ -155,10 +147,11 @@ int ice_parquet_writer_open(ice_parquet_writer **out, const ice_io *io, const ch
 		colw *c = &w->cols[i];
 		const pq_wleaf *l = &w->ws.leaves[i];
 		ice_buf *bufs[] = {&c->def, &c->rep, &c->plain, &c->idx, &c->dict_vals, &c->dict_offs,
-		                   &c->chunk, &c->min, &c->max, &c->m_min, &c->m_max};
+		                   &c->chunk, &c->min, &c->max, &c->m_min, &c->m_max, &c->dpage};
 		for (size_t k = 0; k < sizeof(bufs) / sizeof(bufs[0]); k++)
 			ice_buf__init(bufs[k], 0);
 		c->leaf = l;
+		c->sc = &w->own;
 		c->pw = l->type == ICE_PARQUET_BOOLEAN ? 1
 		        : l->type == ICE_PARQUET_INT32 || l->type == ICE_PARQUET_FLOAT ? 4
 		        : l->type == ICE_PARQUET_INT64 || l->type == ICE_PARQUET_DOUBLE ? 8
@@ -283,6 +276,39 @@ static int layout_of(const char *f)
 	return -1;
 }
 
+/* Rows [from, to) of a batch, one column per task (columns are independent:
+ * each has its own buffers, and the thread's scratch for pages). */
+typedef struct write_job {
+	ice_parquet_writer *w;
+	const struct ArrowArray *batch;
+	int64_t from, to;
+} write_job;
+
+static int write_column(void *ctx, size_t i, size_t worker)
+{
+	write_job *j = ctx;
+	ice_parquet_writer *w = j->w;
+	colw *c = &w->cols[i];
+	const pq_wleaf *l = c->leaf;
+	int rc = 0;
+	c->sc = w->pool ? &w->pool->sc[worker] : &w->own;
+	if (l->depth == 1) {
+		const struct ArrowArray *a = j->batch->children[l->steps[0].child];
+		rc = ice_parquet__w_write_flat(w, c, a, j->from + j->batch->offset, j->to + j->batch->offset);
+	} else {
+		for (int64_t r = j->from; r < j->to && !rc; r++) {
+			rc = ice_parquet__w_shred(c, 0, j->batch, r, 0, 0);
+			if (!rc && (c->nlevels >= (size_t)w->opts.page_row_limit || (r & 255) == 0))
+				rc = ice_parquet__w_after_record(w, c);
+		}
+	}
+	if (!rc)
+		rc = ice_parquet__w_after_record(w, c);
+	if (!rc)
+		rc = ice_parquet__w_col_error(c);
+	return rc;
+}
+
 int ice_parquet_writer_write(ice_parquet_writer *w, const struct ArrowArray *batch,
                              const struct ArrowSchema *schema)
 {
@@ -299,32 +325,15 @@ int ice_parquet_writer_write(ice_parquet_writer *w, const struct ArrowArray *bat
 	for (size_t i = 0; i < w->ws.nleaves; i++)
 		w->cols[i].vfmt = layout_of(leaf_schema(&w->ws.leaves[i], schema)->format);
 	const int64_t slice = 8192;
+	write_job job = {w, batch, 0, 0};
 	for (int64_t from = 0; from < batch->length; from += slice) {
-		int64_t to = from + slice < batch->length ? from + slice : batch->length;
-		for (size_t i = 0; i < w->ws.nleaves; i++) {
-			colw *c = &w->cols[i];
-			const pq_wleaf *l = c->leaf;
-			if (l->depth == 1) {
-				const struct ArrowArray *a = batch->children[l->steps[0].child];
-				rc = ice_parquet__w_write_flat(w, c, a, from + batch->offset, to + batch->offset);
-			} else {
-				rc = 0;
-				for (int64_t r = from; r < to && !rc; r++) {
-					rc = ice_parquet__w_shred(c, 0, batch, r, 0, 0);
-					if (!rc && (c->nlevels >= (size_t)w->opts.page_row_limit || (r & 255) == 0))
-						rc = ice_parquet__w_after_record(w, c);
-				}
-			}
-			if (!rc)
-				rc = ice_parquet__w_after_record(w, c);
-			if (!rc)
-				rc = ice_parquet__w_col_error(c);
-			if (rc) {
-				w->failed = true;
-				return rc;
-			}
+		job.from = from;
+		job.to = from + slice < batch->length ? from + slice : batch->length;
+		if ((rc = ice_workers__run(w->pool ? w->pool->workers : NULL, w->ws.nleaves, write_column, &job)) != 0) {
+			w->failed = true;
+			return rc;
 		}
-		w->rg_rows += to - from;
+		w->rg_rows += job.to - from;
 		if (ice_parquet__w_buffered_bytes(w, false) >= w->opts.row_group_size_bytes && (rc = ice_parquet__w_flush_row_group(w)) != 0) {
 			w->failed = true;
 			return rc;
@@ -523,14 +532,15 @@ int ice_parquet_writer_close(ice_parquet_writer *w, ice_parquet_file_metrics **m
 	}
 	for (size_t i = 0; i < w->ws.nleaves; i++)
 		fm.column_orders[i] = 1;
-	ice_buf__clear(&w->page);
-	ice_parquet__write_file_meta(&w->page, &fm);
-	if (w->page.error) {
-		rc = w->page.error;
+	ice_buf *page = &w->own.page;
+	ice_buf__clear(page);
+	ice_parquet__write_file_meta(page, &fm);
+	if (page->error) {
+		rc = page->error;
 		goto fail;
 	}
-	uint32_t flen = (uint32_t)w->page.len;
-	if ((rc = ice_parquet__w_write_out(w, w->page.ptr, w->page.len)) != 0 || (rc = ice_parquet__w_write_out(w, &flen, 4)) != 0 ||
+	uint32_t flen = (uint32_t)page->len;
+	if ((rc = ice_parquet__w_write_out(w, page->ptr, page->len)) != 0 || (rc = ice_parquet__w_write_out(w, &flen, 4)) != 0 ||
 	    (rc = ice_parquet__w_write_out(w, "PAR1", 4)) != 0)
 		goto fail;
 	if (metrics_out && (rc = build_metrics(w, metrics_out)) != 0)
@@ -569,4 +579,58 @@ int ice_parquet_writer_flush_row_group(ice_parquet_writer *w)
 	}
 	ice_parquet__w_trim(w);
 	return 0;
+}
+
+/* ---- the shared pool (wpool.h) ------------------------------------------------------ */
+
+int ice_parquet__wpool_new(ice_parquet_wpool **out, ice_workers *workers)
+{
+	ice_parquet_wpool *p = ice__calloc(1, sizeof(*p));
+	*out = NULL;
+	if (!p)
+		return ICE_ERROR;
+	p->workers = workers;
+	p->n = ice_workers__count(workers);
+	if (!(p->sc = ice__calloc(p->n, sizeof(pq_wscratch)))) {
+		ice__free(p);
+		return ICE_ERROR;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (ice_parquet__wscratch_init(&p->sc[i]) != 0) {
+			p->n = i + 1;
+			ice_parquet__wpool_free(p);
+			return ICE_ERROR;
+		}
+	*out = p;
+	return 0;
+}
+
+void ice_parquet__wpool_free(ice_parquet_wpool *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		ice_parquet__wscratch_free(&p->sc[i]);
+	ice__free(p->sc);
+	ice__free(p);
+}
+
+int64_t ice_parquet__wpool_memory(const ice_parquet_wpool *p)
+{
+	int64_t n = 0;
+	for (size_t i = 0; p && i < p->n; i++)
+		n += ice_parquet__wscratch_memory(&p->sc[i]);
+	return n;
+}
+
+void ice_parquet__wpool_trim(ice_parquet_wpool *p)
+{
+	for (size_t i = 0; p && i < p->n; i++)
+		ice_parquet__wscratch_trim(&p->sc[i]);
+}
+
+void ice_parquet__writer_use_pool(ice_parquet_writer *w, ice_parquet_wpool *p)
+{
+	w->pool = p;
+	ice_parquet__wscratch_trim(&w->own);
 }

@@ -6,6 +6,7 @@
 #define ICE_PARQUET_WRITER_H
 
 #include "internal.h"
+#include "wpool.h"
 
 #define PQ_MAX_DEPTH 64
 
@@ -56,10 +57,19 @@ typedef struct dslot {
 	uint32_t idx1;
 } dslot;
 
+/* What encoding a page needs besides its column: one set per thread that
+ * writes pages (the writer's own, or each worker's in a shared pool). */
+typedef struct pq_wscratch {
+	ice_buf page, comp, hdr, scratch;
+	ice_codec_ctx *codec_ctx;
+} pq_wscratch;
+
 enum { V_BOOL, V_I32, V_I64, V_F32, V_F64, V_DEC, V_BYTES32, V_BYTES64, V_FLBA };
 
 typedef struct colw {
 	const pq_wleaf *leaf;
+	pq_wscratch *sc;   /* the scratch of the thread writing this column now */
+	ice_buf dpage;     /* the row group's dictionary page (header and body) while the row group is written */
 	int vfmt;          /* Arrow layout of the current batch */
 	int pw;            /* physical width; 0 for BYTE_ARRAY */
 	bool dict_enabled;
@@ -99,8 +109,8 @@ struct ice_parquet_writer {
 	pq_wschema ws;
 	colw *cols;
 	ice_codec codec;
-	ice_buf page, comp, hdr, scratch;
-	ice_codec_ctx *codec_ctx;
+	pq_wscratch own;
+	struct ice_parquet_wpool *pool; /* shared threads and scratch, or NULL */
 	int64_t rg_rows, total_rows;
 	size_t nrow_groups, rg_cap;
 	pq_row_group_meta *row_groups;
@@ -108,6 +118,18 @@ struct ice_parquet_writer {
 	bool failed;
 };
 
+
+/* A pool of threads with a scratch set each, shared by writers that
+ * encode the columns of a batch in parallel (writer.c). */
+struct ice_parquet_wpool {
+	ice_workers *workers;
+	pq_wscratch *sc; /* one per worker */
+	size_t n;
+};
+int ice_parquet__wscratch_init(pq_wscratch *s);
+void ice_parquet__wscratch_free(pq_wscratch *s);
+int64_t ice_parquet__wscratch_memory(const pq_wscratch *s);
+void ice_parquet__wscratch_trim(pq_wscratch *s);
 
 /* wcolumn.c */
 int ice_parquet__w_value_cmp(const colw *c, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);

@@ -99,6 +99,17 @@ int ice_buf__printf(ice_buf *buf, const char *fmt, ...)
 	return rc;
 }
 
+uint8_t *ice_buf__extend(ice_buf *buf, size_t n)
+{
+	uint8_t *p;
+	if (ice_buf__grow(buf, n))
+		return NULL;
+	p = (uint8_t *)buf->ptr + buf->len;
+	buf->len += n;
+	buf->ptr[buf->len] = '\0';
+	return p;
+}
+
 uint8_t *ice_buf__reserve(ice_buf *buf, size_t n)
 {
 	uint8_t *p;

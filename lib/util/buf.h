@@ -58,6 +58,8 @@ static inline int ice_buf__putc(ice_buf *buf, char c)
 }
 int ice_buf__printf(ice_buf *buf, const char *fmt, ...) ICE_PRINTF(2, 3);
 int ice_buf__vprintf(ice_buf *buf, const char *fmt, va_list ap) ICE_PRINTF(2, 0);
+/* Appends `n` bytes the caller fills at once (not zeroed); NULL on error. */
+uint8_t *ice_buf__extend(ice_buf *buf, size_t n);
 /* Appends `n` bytes of zero and returns a pointer to them (NULL on error). */
 uint8_t *ice_buf__reserve(ice_buf *buf, size_t n);
 void ice_buf__clear(ice_buf *buf);

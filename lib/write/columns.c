@@ -380,7 +380,22 @@ static void *detach(ice_buf *b)
 	return ice_buf__detach(b, &len);
 }
 
+/* A view: the array points at the builder's buffers (made non-NULL). */
+static void *borrow(ice_buf *b)
+{
+	if (!b->ptr && ice_buf__grow(b, 8))
+		return NULL;
+	return b->ptr;
+}
+
+static int finish_as(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, bool nullable, bool view);
+
 static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, bool nullable)
+{
+	return finish_as(b, a, s, nullable, false);
+}
+
+static int finish_as(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, bool nullable, bool view)
 {
 	owned_array *oa = ice__calloc(1, sizeof(*oa));
 	owned_schema *os = ice__calloc(1, sizeof(*os));
@@ -410,7 +425,21 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 	int nb = b->format[0] == '+' ? (b->format[1] == 's' ? 1 : 2) : b->format[0] == 'n' ? 0 : var ? 3 : 2;
 	a->n_buffers = nb;
 	a->buffers = oa->buffers;
-	if (!rc && nb > 0) {
+	if (!rc && nb > 0 && view) {
+		/* borrowed: the array's release frees none of them */
+		const void *bv[3] = {b->null_count ? borrow(&b->validity) : NULL, NULL, NULL};
+		if (nb == 2)
+			bv[1] = b->format[0] == '+' ? borrow(&b->offsets) : borrow(&b->values);
+		else if (nb == 3) {
+			bv[1] = borrow(&b->offsets);
+			bv[2] = borrow(&b->data);
+		}
+		for (int i = 1; i < nb; i++)
+			if (!bv[i])
+				rc = ICE_ERROR;
+		for (int i = 0; i < nb; i++)
+			oa->buffers[i] = bv[i];
+	} else if (!rc && nb > 0) {
 		oa->bufs[0] = b->null_count ? detach(&b->validity) : NULL;
 		ice_buf__clear(&b->validity);
 		if (nb == 2)
@@ -444,18 +473,21 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 					child_nullable = false; /* map keys */
 				oa->children[i] = &oa->child_storage[i];
 				os->children[i] = &os->child_storage[i];
-				rc = finish(&b->children[i], &oa->child_storage[i], &os->child_storage[i], child_nullable);
+				rc = finish_as(&b->children[i], &oa->child_storage[i], &os->child_storage[i], child_nullable,
+				               view);
 			}
 			a->n_children = s->n_children = n;
 			a->children = oa->children;
 			s->children = os->children;
 		}
 	}
-	b->length = 0;
-	b->null_count = 0;
-	ice_buf__clear(&b->values);
-	ice_buf__clear(&b->offsets);
-	ice_buf__clear(&b->data);
+	if (!view) {
+		b->length = 0;
+		b->null_count = 0;
+		ice_buf__clear(&b->values);
+		ice_buf__clear(&b->offsets);
+		ice_buf__clear(&b->data);
+	}
 	if (rc) {
 		release_array(a);
 		release_schema(s);
@@ -466,6 +498,35 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 int ice_columns__finish(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema)
 {
 	return finish(b, array, schema, false);
+}
+
+int ice_columns__view(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema)
+{
+	return finish_as(b, array, schema, false, true);
+}
+
+void ice_columns__clear(col_builder *b)
+{
+	for (size_t i = 0; i < b->nchildren; i++)
+		ice_columns__clear(&b->children[i]);
+	b->length = 0;
+	b->null_count = 0;
+	ice_buf__clear(&b->validity);
+	ice_buf__clear(&b->values);
+	ice_buf__clear(&b->offsets);
+	ice_buf__clear(&b->data);
+}
+
+void ice_columns__trim(col_builder *b)
+{
+	for (size_t i = 0; i < b->nchildren; i++)
+		ice_columns__trim(&b->children[i]);
+	if (b->length == 0) {
+		ice_buf__free(&b->validity);
+		ice_buf__free(&b->values);
+		ice_buf__free(&b->offsets);
+		ice_buf__free(&b->data);
+	}
 }
 
 int ice_columns__init(col_builder *b, const ice_type *t, const char *name)

@@ -37,6 +37,14 @@ size_t ice_columns__bytes(const col_builder *b);
  * builder is empty and reusable afterwards. */
 int ice_columns__finish(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema);
 
+/* The rows appended as a struct array that borrows the builder's buffers
+ * (valid until the builder changes; release it before); then
+ * ice_columns__clear empties the builder and keeps its memory for the next
+ * rows, ice_columns__trim frees what an empty builder holds. */
+int ice_columns__view(col_builder *b, struct ArrowArray *array, struct ArrowSchema *schema);
+void ice_columns__clear(col_builder *b);
+void ice_columns__trim(col_builder *b);
+
 /* The Arrow format the builders use for `t` (buf holds parameterised ones). */
 const char *ice_columns__format(const ice_type *t, char *buf, size_t cap);
 /* One column of type `t` rather than a struct of fields: init, append
@@ -50,6 +58,11 @@ int ice_columns__finish_array(col_builder *b, struct ArrowArray *array, struct A
  * (`schema` tells 32- from 64-bit offsets; may be NULL for 32-bit). */
 int ice_columns__take(col_builder *b, const struct ArrowArray *batch, const struct ArrowSchema *schema,
                       const int64_t *rows, size_t n);
+/* The same for child `c` alone (a batch without offset); the caller adds
+ * `n` to b->length once every child has its rows. Children are
+ * independent: different threads may take different children. */
+int ice_columns__take_column(col_builder *b, size_t c, const struct ArrowArray *batch,
+                             const struct ArrowSchema *schema, const int64_t *rows, size_t n);
 /* The primitive value of type `t` at `row` of array `a` (payloads borrowed
  * from the array); ICE_EUNSUPPORTED for nested types. */
 int ice_columns__literal_at(ice_literal *out, const ice_type *t, const struct ArrowArray *a,

@@ -4,9 +4,16 @@
  * source values; each partition buffers rows in column builders and hands
  * them to its own Parquet writer in batches (a fanout writer, as Java's
  * for unsorted input), rolling to a new file at write.target-file-size-bytes.
- * Rows arrive one at a time as literals (CSV, JSON Lines) or as Arrow
- * batches already in the table's types (Parquet input, convert.c); a batch
+ * Rows arrive as Arrow batches already in the table's types (CSV and JSON
+ * Lines blocks from ingest/input.c, Parquet input from convert.c); a batch
  * of an unpartitioned, unsorted table goes to the Parquet writer as it is.
+ *
+ * Threads. With opts.threads other than 1 the writer owns a fork-join pool
+ * (util/workers.c) that the input side borrows between calls: copying a
+ * batch's rows into the partitions' builders runs one column per task, and
+ * every Parquet writer encodes and compresses one column per task on the
+ * same pool, with the pool's scratch (one page buffer and compressor per
+ * thread, shared by all open files). Routing stays on the caller.
  *
  * Sorting. When the table has a sort order (and the caller did not turn
  * sorting off), rows are written in that order, as Java's writers do for
@@ -45,6 +52,8 @@
 #include "util/uuid.h"
 #include "io/io.h"
 #include "location.h"
+#include "parquet/wpool.h"
+#include "util/workers.h"
 #include "writer.h"
 
 typedef struct part {
@@ -60,7 +69,10 @@ typedef struct part {
 	int64_t *sel; /* rows of the batch being routed that go here */
 	size_t nsel, capsel;
 	int64_t nfiles; /* data files written */
+	int64_t pw_mem; /* what the open Parquet writer held after its last change */
 } part;
+
+#define ROUTE_ROWS 4096 /* rows routed between memory checks */
 
 typedef struct source_path {
 	size_t top;        /* index of the top-level field */
@@ -94,7 +106,16 @@ struct ice_data_writer {
 	bool has_sort_order_id;      /* what the files record */
 	int32_t sort_order_id;
 	int64_t run_bytes;           /* sorted runs end at this size */
-	int64_t check_every;         /* rows between memory checks (1024, fewer for wide rows) */
+	ice_workers *workers;        /* the threads of every parallel step (NULL: one) */
+	ice_parquet_wpool *pool;     /* the Parquet writers' shared threads and scratch */
+	/* Routing by one integer partition value (the common case: one field
+	 * whose transform gives an int or long): its parts by value. */
+	bool int_route;
+	ice_map int_parts;
+	part *null_part;
+	int64_t *route_keys; /* ROUTE_ROWS each */
+	int64_t slice_rows;  /* rows routed between memory checks: ROUTE_ROWS, fewer for wide rows */
+	uint8_t *route_nulls;
 };
 
 void ice_write_options_init(ice_write_options *o)
@@ -106,6 +127,7 @@ void ice_write_options_init(ice_write_options *o)
 	o->batch_rows = 8192;
 	o->max_open_files = 128;
 	o->max_buffered_bytes = (int64_t)256 << 20;
+	o->threads = 0;
 }
 
 static int find_source(ice_data_writer *w, int32_t id, source_path *out)
@@ -133,7 +155,8 @@ static int find_source(ice_data_writer *w, int32_t id, source_path *out)
  * The bytes every row takes in the builders whatever its values (a fixed
  * value, null or not, is its whole width), and the widest such column: a
  * value wider than the memory budget cannot be written within it, and
- * wide rows get the budget checked more often.
+ * wide rows are routed (and read by the ingest) fewer at a time, so the
+ * budget is checked before they add up.
  */
 static void fixed_widths(const ice_type *t, int64_t *sum, const ice_field **widest, const ice_field *f)
 {
@@ -162,11 +185,16 @@ static int plan_memory_checks(ice_data_writer *w)
 		                      "column '%s' is fixed[%d]: one value takes more than the memory budget of %lld "
 		                      "bytes (--memory)",
 		                      widest->name, widest->type->u.fixed.length, (long long)w->opts.max_buffered_bytes);
-	w->check_every = 1024;
 	/* Between two checks, rows may add an eighth of the budget at most. */
-	while (w->check_every > 1 && row > 0 && w->check_every * row > w->opts.max_buffered_bytes / 8)
-		w->check_every /= 2;
+	w->slice_rows = ROUTE_ROWS;
+	while (w->slice_rows > 1 && row > 0 && w->slice_rows * row > w->opts.max_buffered_bytes / 8)
+		w->slice_rows /= 2;
 	return 0;
+}
+
+size_t ice_data_writer__max_batch_rows(const ice_data_writer *w)
+{
+	return w->slice_rows < ROUTE_ROWS ? (size_t)w->slice_rows : SIZE_MAX;
 }
 
 int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_table_metadata *md,
@@ -195,6 +223,7 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 		w->opts.max_buffered_bytes = (int64_t)256 << 20;
 	ice_arena__init(&w->arena, 1 << 16);
 	ice_map__init(&w->parts, true);
+	ice_map__init(&w->int_parts, false);
 	ice_buf__init(&w->key, 0);
 	ice_uuid__random(u);
 	ice_uuid__format(u, w->uuid);
@@ -215,6 +244,19 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 		else
 			rc = find_source(w, f->source_id, &w->sources[i]);
 	}
+	if (!rc && nf == 1) {
+		int id = w->partition_types[0]->id;
+		w->int_route = id == ICE_TYPE_INT || id == ICE_TYPE_LONG || id == ICE_TYPE_DATE || id == ICE_TYPE_TIME ||
+		               id == ICE_TYPE_TIMESTAMP || id == ICE_TYPE_TIMESTAMPTZ;
+		if (w->int_route && (!(w->route_keys = ice__mallocarray(ROUTE_ROWS, sizeof(int64_t))) ||
+		                     !(w->route_nulls = ice__malloc(ROUTE_ROWS))))
+			rc = ICE_ERROR;
+	}
+	size_t threads = w->opts.threads > 0 ? (size_t)w->opts.threads : ice_workers__cpus();
+	if (!rc && threads > 1)
+		rc = ice_workers__new(&w->workers, threads);
+	if (!rc)
+		rc = ice_parquet__wpool_new(&w->pool, w->workers);
 	if (!rc)
 		rc = plan_memory_checks(w);
 	const ice_sort_order *order = ice_table_metadata_default_sort_order(md);
@@ -261,8 +303,18 @@ void ice_data_writer__free(ice_data_writer *w)
 	ice__free(w->pvals);
 	ice_buf__free(&w->key);
 	ice_map__free(&w->parts);
+	ice_map__free(&w->int_parts);
+	ice__free(w->route_keys);
+	ice__free(w->route_nulls);
+	ice_parquet__wpool_free(w->pool);
+	ice_workers__free(w->workers);
 	ice_arena__free(&w->arena);
 	ice__free(w);
+}
+
+ice_workers *ice_data_writer__workers(const ice_data_writer *w)
+{
+	return w->workers;
 }
 
 int64_t ice_data_writer__rows(const ice_data_writer *w)
@@ -281,19 +333,6 @@ void ice_data_writer__delete_files(ice_data_writer *w)
 }
 
 /* ---- partition values and paths ---------------------------------------------------- */
-
-static const ice_literal *source_value(const source_path *sp, const ice_literal *const *values)
-{
-	const ice_literal *v = values[sp->top];
-	for (size_t d = 0; d < sp->depth && v && !v->is_null; d++) {
-		const ice_literal *next = NULL;
-		for (size_t k = 0; k < v->v.nested.n; k++)
-			if (v->v.nested.field_ids && v->v.nested.field_ids[k] == sp->ids[d])
-				next = &v->v.nested.items[k];
-		v = next;
-	}
-	return v;
-}
 
 static int copy_literal(ice_arena *a, ice_literal *dst, const ice_literal *src)
 {
@@ -370,6 +409,8 @@ static int open_file(ice_data_writer *w, part *p)
 		return rc;
 	}
 	w->nwritten++;
+	ice_parquet__writer_use_pool(p->pw, w->pool);
+	p->pw_mem = ice_parquet_writer_buffered_bytes(p->pw);
 	p->open = true;
 	w->nopen++;
 	return 0;
@@ -453,23 +494,39 @@ static int write_batch(ice_data_writer *w, part *p, const struct ArrowArray *bat
 		rc = open_file(w, p);
 	if (!rc)
 		rc = ice_parquet_writer_write(p->pw, batch, schema);
+	if (!rc)
+		p->pw_mem = ice_parquet_writer_buffered_bytes(p->pw);
 	return rc;
 }
 
-/* Unsorted: the rows buffered in the builders go to the open file. */
-static int flush_rows(ice_data_writer *w, part *p)
+/* Unsorted: the rows buffered in the builders go to the open file. The
+ * builders keep their memory for the next rows (a partition that fills
+ * up once fills up again) unless `trim` (memory is short, or the file
+ * ends). */
+static int flush_rows_as(ice_data_writer *w, part *p, bool trim)
 {
 	struct ArrowArray batch;
 	struct ArrowSchema schema;
 	int rc;
-	if (ice_columns__rows(&p->cols) == 0)
+	if (ice_columns__rows(&p->cols) == 0) {
+		if (trim)
+			ice_columns__trim(&p->cols);
 		return 0;
-	if ((rc = ice_columns__finish(&p->cols, &batch, &schema)) != 0)
+	}
+	if ((rc = ice_columns__view(&p->cols, &batch, &schema)) != 0)
 		return rc;
 	rc = write_batch(w, p, &batch, &schema);
 	batch.release(&batch);
 	schema.release(&schema);
+	ice_columns__clear(&p->cols);
+	if (trim)
+		ice_columns__trim(&p->cols);
 	return rc;
+}
+
+static int flush_rows(ice_data_writer *w, part *p)
+{
+	return flush_rows_as(w, p, true);
 }
 
 static int close_file(ice_data_writer *w, part *p)
@@ -480,6 +537,7 @@ static int close_file(ice_data_writer *w, part *p)
 		return rc;
 	rc = ice_parquet_writer_close(p->pw, &m);
 	p->pw = NULL;
+	p->pw_mem = 0;
 	p->open = false;
 	w->nopen--;
 	if (!rc)
@@ -561,12 +619,12 @@ static int enforce_limits(ice_data_writer *w, part *current)
 	/* Flush the largest holder until the total fits (each flush frees what
 	 * that part held, so this ends; at most once per part). */
 	for (size_t round = 0; round < w->nparts; round++) {
-		int64_t total = 0;
+		int64_t total = ice_parquet__wpool_memory(w->pool);
 		part *largest = NULL;
 		int64_t largest_bytes = 0;
 		for (size_t i = 0; i < w->nparts; i++) {
 			part *p = w->all[i];
-			int64_t b = buffered_cost(w, p) + (p->open ? ice_parquet_writer_buffered_bytes(p->pw) : 0);
+			int64_t b = buffered_cost(w, p) + (p->open ? p->pw_mem : 0);
 			total += b;
 			if (b > largest_bytes) {
 				largest_bytes = b;
@@ -577,8 +635,9 @@ static int enforce_limits(ice_data_writer *w, part *current)
 			return 0;
 		if (w->order)
 			rc = write_run(w, largest);
-		else if ((rc = flush_rows(w, largest)) == 0 && largest->open)
-			rc = ice_parquet_writer_flush_row_group(largest->pw);
+		else if ((rc = flush_rows(w, largest)) == 0 && largest->open &&
+		         (rc = ice_parquet_writer_flush_row_group(largest->pw)) == 0)
+			largest->pw_mem = ice_parquet_writer_buffered_bytes(largest->pw);
 		if (rc)
 			return rc;
 	}
@@ -593,7 +652,7 @@ static int after_rows(ice_data_writer *w, part *p, bool check_memory)
 		if (buffered_cost(w, p) >= w->run_bytes)
 			rc = write_run(w, p);
 	} else if (ice_columns__rows(&p->cols) >= w->opts.batch_rows) {
-		rc = flush_rows(w, p);
+		rc = flush_rows_as(w, p, false);
 		if (!rc && p->open && ice_parquet_writer_should_roll(p->pw))
 			rc = close_file(w, p);
 		check_memory = true;
@@ -640,22 +699,6 @@ static int partition_value(ice_data_writer *w, size_t i, const ice_literal *src)
 	return rc ? ice_error__prefix("partition field %s", f->name) : 0;
 }
 
-int ice_data_writer__write(ice_data_writer *w, const ice_literal *const *values)
-{
-	part *p = NULL;
-	int rc;
-	for (size_t i = 0; i < w->spec->nfields; i++)
-		if ((rc = partition_value(w, i, source_value(&w->sources[i], values))) != 0)
-			return rc;
-	if ((rc = find_part(w, &p)) != 0)
-		return rc;
-	p->last_used = ++w->tick;
-	if ((rc = ice_columns__append_row(&p->cols, values)) != 0)
-		return rc;
-	w->rows++;
-	return after_rows(w, p, w->rows % w->check_every == 0);
-}
-
 /* The partition source `sp` of row `row` of a batch (null under a null struct). */
 static int batch_source(const ice_data_writer *w, const source_path *sp, const struct ArrowArray *batch,
                         const struct ArrowSchema *schema, int64_t row, ice_literal *out)
@@ -683,6 +726,68 @@ static int batch_source(const ice_data_writer *w, const source_path *sp, const s
 	return ice_columns__literal_at(out, t, a, s, i);
 }
 
+/* The part of a one-field partition tuple with an integer value (w->pvals[0]). */
+static int find_int_part(ice_data_writer *w, part **out)
+{
+	const ice_literal *v = &w->pvals[0];
+	void *found = NULL;
+	int rc;
+	if (v->is_null) {
+		if (!w->null_part && (rc = find_part(w, &w->null_part)) != 0)
+			return rc;
+		*out = w->null_part;
+		return 0;
+	}
+	int64_t key = v->type == ICE_TYPE_INT || v->type == ICE_TYPE_DATE ? v->v.i32 : v->v.i64;
+	if (ice_map__get_int(&w->int_parts, key, &found)) {
+		*out = found;
+		return 0;
+	}
+	if ((rc = find_part(w, out)) != 0)
+		return rc;
+	return ice_map__put_int(&w->int_parts, key, *out);
+}
+
+/* The rows each part selected, copied into its builders: one task per
+ * column over every part (columns are independent). */
+typedef struct take_job {
+	ice_data_writer *w;
+	const struct ArrowArray *batch;
+	const struct ArrowSchema *schema;
+} take_job;
+
+static int take_column(void *ctx, size_t c, size_t worker)
+{
+	take_job *j = ctx;
+	(void)worker;
+	for (size_t i = 0; i < j->w->nparts; i++) {
+		part *p = j->w->all[i];
+		int rc;
+		if (p->nsel && (rc = ice_columns__take_column(&p->cols, c, j->batch, j->schema, p->sel, p->nsel)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int take_selected(ice_data_writer *w, const struct ArrowArray *batch, const struct ArrowSchema *schema)
+{
+	int rc;
+	if (batch->offset) {
+		for (size_t i = 0; i < w->nparts; i++) {
+			part *p = w->all[i];
+			if (p->nsel && (rc = ice_columns__take(&p->cols, batch, schema, p->sel, p->nsel)) != 0)
+				return rc;
+		}
+		return 0;
+	}
+	take_job job = {w, batch, schema};
+	if ((rc = ice_workers__run(w->workers, ice_schema_field_count(w->schema), take_column, &job)) != 0)
+		return rc;
+	for (size_t i = 0; i < w->nparts; i++)
+		w->all[i]->cols.length += (int64_t)w->all[i]->nsel;
+	return 0;
+}
+
 static int select_row(part *p, int64_t row)
 {
 	if (p->nsel == p->capsel) {
@@ -696,6 +801,95 @@ static int select_row(part *p, int64_t row)
 	p->sel[p->nsel++] = row;
 	return 0;
 }
+
+/* Rows [from, to) of a batch to their parts, one at a time. */
+static int route_rows(ice_data_writer *w, const struct ArrowArray *batch, const struct ArrowSchema *schema,
+                      int64_t from, int64_t to)
+{
+	part *prev = NULL;
+	int rc = 0;
+	for (int64_t row = from; row < to && !rc; row++) {
+		bool same = prev != NULL;
+		for (size_t i = 0; i < w->spec->nfields && !rc; i++) {
+			ice_literal src, before = w->pvals[i];
+			if ((rc = batch_source(w, &w->sources[i], batch, schema, row, &src)) == 0 &&
+			    (rc = partition_value(w, i, &src)) == 0 && same)
+				same = ice_literal_compare(&before, &w->pvals[i]) == 0 && before.is_null == w->pvals[i].is_null;
+		}
+		if (!rc && !same)
+			rc = find_part(w, &prev);
+		if (!rc)
+			rc = select_row(prev, row);
+	}
+	return rc;
+}
+
+/* One integer partition value: the values of a slice are computed in
+ * parallel (the transform of each row's source), then each row finds its
+ * part by value. */
+#define ROUTE_TASK_ROWS 1024
+#define ROUTE_NULL INT64_MIN
+
+typedef struct route_job {
+	ice_data_writer *w;
+	const struct ArrowArray *batch;
+	const struct ArrowSchema *schema;
+	int64_t from;
+	int64_t *keys;   /* per row of the slice; ROUTE_NULL with is_null set */
+	uint8_t *nulls;
+	int64_t n;
+} route_job;
+
+static int route_keys(void *ctx, size_t task, size_t worker)
+{
+	route_job *j = ctx;
+	ice_data_writer *w = j->w;
+	const ice_partition_field *f = &w->spec->fields[0];
+	int64_t a = (int64_t)task * ROUTE_TASK_ROWS, b = a + ROUTE_TASK_ROWS < j->n ? a + ROUTE_TASK_ROWS : j->n;
+	(void)worker;
+	for (int64_t k = a; k < b; k++) {
+		ice_literal src, out;
+		int rc = batch_source(w, &w->sources[0], j->batch, j->schema, j->from + k, &src);
+		if (!rc && (rc = ice_transform_apply(&f->transform, &src, &out)) != 0)
+			ice_error__prefix("partition field %s", f->name);
+		if (rc)
+			return rc;
+		j->nulls[k] = out.is_null;
+		j->keys[k] = out.is_null ? 0 : out.type == ICE_TYPE_INT || out.type == ICE_TYPE_DATE ? out.v.i32 : out.v.i64;
+	}
+	return 0;
+}
+
+static int route_by_int(ice_data_writer *w, const struct ArrowArray *batch, const struct ArrowSchema *schema,
+                        int64_t from, int64_t to)
+{
+	route_job j = {w, batch, schema, from, w->route_keys, w->route_nulls, to - from};
+	part *prev = NULL;
+	int64_t prev_key = 0;
+	bool prev_null = false;
+	int rc = ice_workers__run(w->workers, (size_t)((j.n + ROUTE_TASK_ROWS - 1) / ROUTE_TASK_ROWS), route_keys, &j);
+	for (int64_t k = 0; k < j.n && !rc; k++) {
+		if (!prev || j.nulls[k] != prev_null || (!prev_null && j.keys[k] != prev_key)) {
+			void *found = NULL;
+			if (j.nulls[k] && w->null_part)
+				prev = w->null_part;
+			else if (!j.nulls[k] && ice_map__get_int(&w->int_parts, j.keys[k], &found))
+				prev = found;
+			else {
+				/* a new partition: its tuple as the row-at-a-time path makes it */
+				ice_literal src;
+				if ((rc = batch_source(w, &w->sources[0], batch, schema, from + k, &src)) != 0 ||
+				    (rc = partition_value(w, 0, &src)) != 0 || (rc = find_int_part(w, &prev)) != 0)
+					break;
+			}
+			prev_null = j.nulls[k];
+			prev_key = j.keys[k];
+		}
+		rc = select_row(prev, from + k);
+	}
+	return rc;
+}
+
 
 int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *batch, const struct ArrowSchema *schema)
 {
@@ -715,36 +909,33 @@ int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *ba
 			rc = close_file(w, p);
 		return rc ? rc : enforce_limits(w, p);
 	}
-	/* Route each row to its part; consecutive rows of one partition
-	 * skip the lookup. */
-	part *prev = NULL;
-	for (int64_t row = 0; row < batch->length && !rc; row++) {
-		bool same = prev != NULL;
-		for (size_t i = 0; i < w->spec->nfields && !rc; i++) {
-			ice_literal src, before = w->pvals[i];
-			if ((rc = batch_source(w, &w->sources[i], batch, schema, row, &src)) == 0 &&
-			    (rc = partition_value(w, i, &src)) == 0 && same)
-				same = ice_literal_compare(&before, &w->pvals[i]) == 0 && before.is_null == w->pvals[i].is_null;
-		}
-		if (!rc && !same)
-			rc = find_part(w, &prev);
+	/* Route each row to its part (consecutive rows of one partition skip
+	 * the lookup) and copy the rows each part got into its builders, a
+	 * slice at a time so that the memory check comes as often as for
+	 * rows written one by one. */
+	for (int64_t from = 0; from < batch->length && !rc; from += w->slice_rows) {
+		int64_t to = from + w->slice_rows < batch->length ? from + w->slice_rows : batch->length;
+		if (w->int_route)
+			rc = route_by_int(w, batch, schema, from, to);
+		else
+			rc = route_rows(w, batch, schema, from, to);
 		if (!rc)
-			rc = select_row(prev, row);
-	}
-	for (size_t i = 0; i < w->nparts && !rc; i++) {
-		p = w->all[i];
-		if (!p->nsel)
-			continue;
-		p->last_used = ++w->tick;
-		rc = ice_columns__take(&p->cols, batch, schema, p->sel, p->nsel);
-		w->rows += (int64_t)p->nsel;
-		p->nsel = 0;
-		if (!rc)
+			rc = take_selected(w, batch, schema);
+		for (size_t i = 0; !rc && i < w->nparts; i++) {
+			p = w->all[i];
+			if (!p->nsel)
+				continue;
+			p->last_used = ++w->tick;
+			w->rows += (int64_t)p->nsel;
+			p->nsel = 0;
 			rc = after_rows(w, p, false);
+		}
+		for (size_t i = 0; i < w->nparts; i++)
+			w->all[i]->nsel = 0;
+		if (!rc)
+			rc = enforce_limits(w, NULL);
 	}
-	for (size_t i = 0; i < w->nparts; i++)
-		w->all[i]->nsel = 0;
-	return rc ? rc : enforce_limits(w, NULL);
+	return rc;
 }
 
 int ice_data_writer__close(ice_data_writer *w, const ice_data_file *const **files_out, size_t *n_out)

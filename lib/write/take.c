@@ -146,7 +146,14 @@ static int put_bits(col_builder *b, const struct ArrowArray *a, const int64_t *r
 	uint8_t *bits = (uint8_t *)b->validity.ptr;
 	const uint8_t *v = a->n_buffers > 0 ? a->buffers[0] : NULL;
 	if (!v || a->null_count == 0) {
-		for (int64_t i = b->length; i < end; i++)
+		int64_t i = b->length;
+		for (; i < end && (i & 7); i++)
+			bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+		if (end - i >= 8) {
+			memset(bits + (i >> 3), 0xff, (size_t)((end - i) >> 3));
+			i += (end - i) & ~(int64_t)7;
+		}
+		for (; i < end; i++)
 			bits[i >> 3] |= (uint8_t)(1u << (i & 7));
 		return 0;
 	}
@@ -248,8 +255,8 @@ static int take(col_builder *b, const ice_type *t, const struct ArrowArray *a, c
 			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "column %s: more than 2 GiB in one batch",
 			                      b->name);
 		size_t at = b->data.len;
-		uint8_t *dst = ice_buf__reserve(&b->data, bytes);
-		int32_t *offsets = (int32_t *)(void *)ice_buf__reserve(&b->offsets, 4 * n);
+		uint8_t *dst = ice_buf__extend(&b->data, bytes);
+		int32_t *offsets = (int32_t *)(void *)ice_buf__extend(&b->offsets, 4 * n);
 		if ((bytes && !dst) || (n && !offsets) || (rc = put_bits(b, a, rows, n)) != 0)
 			return ICE_ERROR;
 		dst = (uint8_t *)b->data.ptr;
@@ -311,7 +318,7 @@ static int take(col_builder *b, const ice_type *t, const struct ArrowArray *a, c
 		if (!w)
 			return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "column %s: %s values cannot be copied",
 			                      b->name, ice_type_id_name(t->id));
-		uint8_t *dst = ice_buf__reserve(&b->values, w * n);
+		uint8_t *dst = ice_buf__extend(&b->values, w * n);
 		if (!dst || (rc = put_bits(b, a, rows, n)) != 0)
 			return ICE_ERROR;
 		const uint8_t *src = (const uint8_t *)a->buffers[1] + w * (size_t)a->offset;
@@ -360,4 +367,13 @@ int ice_columns__take(col_builder *b, const struct ArrowArray *batch, const stru
 	if (!rc)
 		b->length += (int64_t)n;
 	return rc;
+}
+
+int ice_columns__take_column(col_builder *b, size_t c, const struct ArrowArray *batch,
+                             const struct ArrowSchema *schema, const int64_t *rows, size_t n)
+{
+	if (batch->offset)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "taking one column of a batch with an offset");
+	return take(&b->children[c], b->children[c].type, batch->children[c], schema ? schema->children[c] : NULL, rows,
+	            n);
 }

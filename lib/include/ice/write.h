@@ -94,6 +94,10 @@ typedef struct ice_write_options {
 	 * most 1 GiB): memory while appending grows with the longest record,
 	 * so a longer one is an error naming the file and line. */
 	int64_t max_record_bytes;
+	/* Threads parsing, routing, encoding and compressing in parallel, the
+	 * caller's included (0: one per processor online; 1: only the
+	 * caller's). The files written are the same whatever the number. */
+	int threads;
 } ice_write_options;
 
 ICE_EXTERN void ice_write_options_init(ice_write_options *opts);
