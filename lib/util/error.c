@@ -126,13 +126,17 @@ static void prepend(char *msg, const char *fmt, va_list ap)
 
 int ice_error__oom_in(const char *fmt, ...)
 {
+	char name[512];
 	va_list ap;
-	if (!is_oom || oom_message[0])
-		return ICE_ERROR; /* not out of memory, or what failed is named already */
-	strcpy(oom_message, "out of memory");
+	if (!is_oom)
+		return ICE_ERROR;
 	va_start(ap, fmt);
-	prepend(oom_message, fmt, ap);
+	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
+	if (!oom_message[0])
+		strcpy(oom_message, "out of memory");
+	if (!strstr(oom_message, name)) /* named already by an inner prefix */
+		ice_error__prefix("%s", name);
 	return ICE_ERROR;
 }
 

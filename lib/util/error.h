@@ -17,10 +17,11 @@ int ice_error__vset(int code, int klass, const char *fmt, va_list ap) ICE_PRINTF
 /* Raise the static out-of-memory error; returns ICE_ERROR. Never allocates. */
 int ice_error__oom(void);
 /*
- * When the current error is out of memory and names nothing yet, name what
- * was being read or written ("<file>: out of memory"): for the places that
- * know the file but pass other errors up unchanged (their messages name it
- * already). Still the out-of-memory error; never allocates. Returns ICE_ERROR.
+ * When the current error is out of memory and does not name it yet, name
+ * what was being read or written ("<file>: out of memory"): for the places
+ * that know the file but pass other errors up unchanged (their messages name
+ * it already). Still the out-of-memory error; never allocates. Returns
+ * ICE_ERROR.
  */
 int ice_error__oom_in(const char *fmt, ...) ICE_PRINTF(1, 2);
 /* An OS error from errno, e.g. "<path>: open: No such file or directory".
