@@ -72,13 +72,16 @@ static int infer_csv(ice_schema **out, const ice_io *io, const char *location, c
 	bool *seen = NULL;
 	size_t ncols = 0;
 	ice_json_writer w;
+	ice_map by_name; /* duplicate names found by hash: wide headers stay linear */
 	int rc;
 	if ((rc = ice_csv__open(&r, io, location, delimiter)) != 0)
 		return rc;
+	ice_map__init(&by_name, true);
 	if ((rc = ice_csv__next(r, &rec)) != 0) {
 		if (rc == ICE_ITEROVER)
 			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: empty file: no header", location);
 		ice_csv__free(r);
+		ice_map__free(&by_name);
 		return rc;
 	}
 	ncols = rec.n;
@@ -96,11 +99,11 @@ static int infer_csv(ice_schema **out, const ice_io *io, const char *location, c
 		}
 		if (!(names[i] = ice__strndup(s, len)))
 			rc = ICE_ERROR;
-		for (size_t j = 0; j < i && !rc; j++)
-			if (strcmp(names[i], names[j]) == 0)
-				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-				                    "%s: line 1, column %zu: column name '%s' appears twice", location, i + 1,
-				                    names[i]);
+		else if (ice_map__get_str(&by_name, names[i], len, NULL))
+			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+			                    "%s: line 1, column %zu: column name '%s' appears twice", location, i + 1, names[i]);
+		else
+			rc = ice_map__put_str(&by_name, names[i], len, names[i]);
 		cand[i] = C_BOOL | C_LONG | C_DOUBLE | C_DATE | C_TS | C_TSTZ;
 	}
 	for (int row = 0; row < SAMPLE_ROWS && !rc; row++) {
@@ -146,6 +149,7 @@ static int infer_csv(ice_schema **out, const ice_io *io, const char *location, c
 			rc = ice_schema_from_json(out, json, len, location);
 		ice_jw__free(&w);
 	}
+	ice_map__free(&by_name);
 	for (size_t i = 0; names && i < ncols; i++)
 		ice__free(names[i]);
 	ice__free(names);

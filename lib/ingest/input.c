@@ -22,6 +22,7 @@
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/error.h"
+#include "util/hashmap.h"
 #include "util/json.h"
 #include "util/strutil.h"
 #include "textcols.h"
@@ -40,7 +41,53 @@ typedef struct appender {
 	ice_output *reject;
 	const char *reject_header; /* CSV header line to start a reject file with */
 	size_t reject_header_len;
+	/* top-level field names -> index + 1, as written and ASCII-lowercased:
+	 * columns found by name in constant time, so 200,000 columns stay linear
+	 * (read-only once built: shared by the threads) */
+	ice_map by_name, by_lower;
+	ice_arena names;
 } appender;
+
+static int index_names(appender *ap)
+{
+	ice_map__init(&ap->by_name, true);
+	ice_map__init(&ap->by_lower, true);
+	ice_arena__init(&ap->names, 4096);
+	for (size_t i = 0; i < ap->nfields; i++) {
+		const char *n = ice_schema_field_at(ap->schema, i)->name;
+		size_t len = strlen(n);
+		char *lower = ice_arena__strndup(&ap->names, n, len);
+		int rc;
+		if (!lower)
+			return ICE_ERROR;
+		for (size_t k = 0; k < len; k++)
+			if (lower[k] >= 'A' && lower[k] <= 'Z')
+				lower[k] = (char)(lower[k] - 'A' + 'a');
+		if ((rc = ice_map__put_str(&ap->by_name, n, len, (void *)(uintptr_t)(i + 1))) != 0 ||
+		    (!ice_map__get_str(&ap->by_lower, lower, len, NULL) &&
+		     (rc = ice_map__put_str(&ap->by_lower, lower, len, (void *)(uintptr_t)(i + 1))) != 0))
+			return rc;
+	}
+	return 0;
+}
+
+/* The index of the top-level field named `name` (exactly, else ignoring
+ * ASCII case when `any_case`), or `nf` when there is none. */
+static size_t field_index(const ice_map *by_name, const ice_map *by_lower, size_t nf, const char *name, size_t len,
+                          bool any_case)
+{
+	void *v = NULL;
+	if (ice_map__get_str(by_name, name, len, &v))
+		return (size_t)(uintptr_t)v - 1;
+	if (any_case && len < 512) {
+		char lower[512];
+		for (size_t k = 0; k < len; k++)
+			lower[k] = name[k] >= 'A' && name[k] <= 'Z' ? (char)(name[k] - 'A' + 'a') : name[k];
+		if (ice_map__get_str(by_lower, lower, len, &v))
+			return (size_t)(uintptr_t)v - 1;
+	}
+	return nf;
+}
 
 /* ---- converting values ------------------------------------------------------------- */
 
@@ -333,6 +380,7 @@ static int append_csv(appender *ap, const char *input)
 	const ice_write_options *o = ap->opts;
 	char delim = o->delimiter ? o->delimiter : ',';
 	size_t *map = NULL, ncols = 0; /* file column -> schema field */
+	bool *used = NULL;             /* schema fields a column maps to */
 	ice_buf header = ICE_BUF_INIT;
 	int rc;
 	if (o->delimiter == 0 && ice_str__ends_with(input, ".tsv"))
@@ -350,7 +398,7 @@ static int append_csv(appender *ap, const char *input)
 		if (rc)
 			goto done;
 		ncols = rec.n;
-		if (!(map = ice__calloc(ncols, sizeof(size_t)))) {
+		if (!(map = ice__calloc(ncols, sizeof(size_t))) || !(used = ice__calloc(ap->nfields + 1, sizeof(bool)))) {
 			rc = ICE_ERROR;
 			goto done;
 		}
@@ -361,15 +409,7 @@ static int append_csv(appender *ap, const char *input)
 			ice_str__trim(&s, &len);
 			snprintf(col, sizeof(col), "%.*s", (int)len, s);
 			const ice_field *f = NULL;
-			size_t i;
-			for (i = 0; i < ap->nfields; i++)
-				if (strcmp(ice_schema_field_at(ap->schema, i)->name, col) == 0)
-					break;
-			if (i == ap->nfields)
-				for (i = 0; i < ap->nfields; i++)
-					if (ice_str__ieq(ice_schema_field_at(ap->schema, i)->name,
-					                 strlen(ice_schema_field_at(ap->schema, i)->name), col, strlen(col)))
-						break;
+			size_t i = field_index(&ap->by_name, &ap->by_lower, ap->nfields, col, strlen(col), true);
 			if (i == ap->nfields) {
 				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
 				                    "%s: line 1, column %zu: unknown column '%s' (not in the table's schema)", name,
@@ -377,10 +417,10 @@ static int append_csv(appender *ap, const char *input)
 				break;
 			}
 			f = ice_schema_field_at(ap->schema, i);
-			for (size_t k = 0; k < c; k++)
-				if (map[k] == i)
-					rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-					                    "%s: line 1, column %zu: column '%s' appears twice", name, c + 1, f->name);
+			if (used[i])
+				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+				                    "%s: line 1, column %zu: column '%s' appears twice", name, c + 1, f->name);
+			used[i] = true;
 			map[c] = i;
 			if (c)
 				ice_buf__putc(&header, delim);
@@ -410,6 +450,7 @@ done:
 	ap->reject_header_len = 0;
 	ice_buf__free(&header);
 	ice__free(map);
+	ice__free(used);
 	ice_csv__free(r);
 	return rc;
 }
@@ -418,10 +459,11 @@ done:
 
 #define JSONL_TASK_LINES 1024
 
-/* One object to the values of a row (ap-independent: runs on any thread). */
-static int jsonl_row(const ice_schema *schema, const char *name, int64_t line, const char *s, size_t len,
+/* One object to the values of a row (reads `ap` only: runs on any thread). */
+static int jsonl_row(const appender *ap, const char *name, int64_t line, const char *s, size_t len,
                      ice_literal *values, ice_arena *arena, ice_json **doc)
 {
+	const ice_schema *schema = ap->schema;
 	ice_json *j = NULL;
 	char where[64];
 	int rc;
@@ -440,10 +482,7 @@ static int jsonl_row(const ice_schema *schema, const char *name, int64_t line, c
 	ice_json *value;
 	ice_json__iter_init(&it, j);
 	while (ice_json__iter_next(&it, &key, &value)) {
-		size_t i;
-		for (i = 0; i < nf; i++)
-			if (strcmp(ice_schema_field_at(schema, i)->name, key) == 0)
-				break;
+		size_t i = field_index(&ap->by_name, &ap->by_lower, nf, key, strlen(key), false);
 		if (i == nf)
 			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
 			                      "%s: line %lld: unknown column '%s' (not in the table's schema)", name,
@@ -519,7 +558,7 @@ static int jsonl_convert(void *ctx, size_t t, size_t worker)
 			continue;
 		ice_json *doc = NULL;
 		ice_arena__free(&arena);
-		rc = jsonl_row(j->ap->schema, j->name, b->lines[r], s, len, values, &arena, &doc);
+		rc = jsonl_row(j->ap, j->name, b->lines[r], s, len, values, &arena, &doc);
 		/* strings of the row borrow from the document until appended (a
 		 * row that fails there leaves the builder unusable: no reject) */
 		if (!rc && (rc = ice_columns__append_row(&task->cols, ptrs)) != 0) {
@@ -750,6 +789,8 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 	ap.opts = opts;
 	ap.schema = ice_table_metadata_current_schema(ice_table_current(table));
 	ap.nfields = ice_schema_field_count(ap.schema);
+	if ((rc = index_names(&ap)) != 0)
+		goto done;
 	if ((rc = ice_data_writer__new(&ap.dw, ice_table_io(table), ice_table_current(table), opts)) != 0)
 		goto done;
 	for (size_t i = 0; i < ninputs && !rc; i++) {
@@ -780,6 +821,9 @@ done:
 	}
 	if (ap.reject)
 		ice_output__close(ap.reject);
+	ice_map__free(&ap.by_name);
+	ice_map__free(&ap.by_lower);
+	ice_arena__free(&ap.names);
 	*dw_out = ap.dw;
 	*rows_out = ap.rows;
 	*rejected_out = ap.rejected;

@@ -127,7 +127,8 @@ const uint8_t *ice_parquet__w_dict_entry(const colw *c, size_t i, size_t *len)
 
 static int dict_grow(colw *c)
 {
-	size_t cap = c->slot_cap ? c->slot_cap * 2 : c->slot_hint > 4096 ? c->slot_hint : 4096;
+	/* Small to start: a table of 200,000 columns holds 200,000 tables. */
+	size_t cap = c->slot_cap ? c->slot_cap * 2 : c->slot_hint > 64 ? c->slot_hint : 64;
 	dslot *s = ice__calloc(cap, sizeof(dslot));
 	if (!s)
 		return ICE_ERROR;

@@ -199,3 +199,31 @@ def peak_rss_mb(*args, env=None, cwd=None):
     r.code, r.out, r.err = rc, out, err
     assert 0 <= r.code <= 4, f"ice {' '.join(map(str, args))} crashed ({r.code}):\n{r.err[-3000:]}"
     return r, kb / 1024
+
+
+def many_snapshots(table_dir, n, branch_every=0):
+    """Publishes the table's metadata with n snapshots in one parent chain
+    (every branch_every-th one off the chain) and a snapshot log of all of
+    them. Manifest lists are not written: history and snapshots read none."""
+    md = load_metadata(table_dir)
+    base = md["last-updated-ms"]
+    snaps, log = [], []
+    parent = None
+    for i in range(n):
+        sid = 1_000_000 + i
+        s = {"snapshot-id": sid, "sequence-number": i + 1, "timestamp-ms": base + i,
+             "manifest-list": f"{md['location']}/metadata/snap-{sid}.avro",
+             "summary": {"operation": "append"}, "schema-id": 0}
+        if parent is not None:
+            s["parent-snapshot-id"] = parent
+        snaps.append(s)
+        log.append({"snapshot-id": sid, "timestamp-ms": base + i})
+        if not branch_every or i % branch_every:
+            parent = sid
+    md["snapshots"] = snaps
+    md["snapshot-log"] = log
+    md["current-snapshot-id"] = parent
+    md["last-sequence-number"] = n
+    md["refs"] = {"main": {"snapshot-id": parent, "type": "branch"}}
+    md["last-updated-ms"] = base + n
+    edit_metadata(table_dir, lambda m: m.update(md))
