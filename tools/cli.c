@@ -138,3 +138,58 @@ bool cli_parse_size(const char *s, int64_t *out)
 	*out = v * mul;
 	return true;
 }
+
+/* ---- times and durations in options ---------------------------------------------- */
+
+bool cli_parse_duration(const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	int64_t mult = 1;
+	if (end == s || v <= 0)
+		return false;
+	if (!*end || !strcmp(end, "ms"))
+		mult = 1;
+	else if (!strcmp(end, "s"))
+		mult = 1000;
+	else if (!strcmp(end, "m") || !strcmp(end, "min"))
+		mult = 60000;
+	else if (!strcmp(end, "h"))
+		mult = 3600000;
+	else if (!strcmp(end, "d"))
+		mult = 86400000;
+	else
+		return false;
+	if (v > INT64_MAX / mult)
+		return false;
+	*out = (int64_t)v * mult;
+	return true;
+}
+
+bool cli_parse_time(const char *s, int64_t *ms)
+{
+	char *end;
+	ice_literal v;
+	ice_arena *arena = NULL;
+	bool ok = false;
+	if (*s) {
+		long long n = strtoll(s, &end, 10);
+		if (!*end) {
+			*ms = n;
+			return true;
+		}
+	}
+	static const ice_type_id tries[] = {ICE_TYPE_TIMESTAMPTZ, ICE_TYPE_TIMESTAMP, ICE_TYPE_DATE};
+	if (ice_arena_new(&arena) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && !ok; i++) {
+		if (ice_literal_from_string(&v, ice_type_primitive(tries[i]), s, strlen(s), arena) != 0)
+			continue;
+		int64_t micros = tries[i] == ICE_TYPE_DATE ? (int64_t)v.v.i32 * INT64_C(86400000000) : v.v.i64;
+		*ms = micros / 1000 - (micros % 1000 < 0);
+		ok = true;
+	}
+	ice_arena_free(arena);
+	ice_error_clear();
+	return ok;
+}

@@ -88,11 +88,16 @@ bool cli_is_table_path(const char *arg);
 int cli_open_catalog(ice_cli *cli, ice_catalog **out);
 int cli_table_target(ice_cli *cli, const char *arg, ice_catalog **catalog_out);
 int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out);
-/* --property KEY=VALUE into a growing array (strings malloc'ed). */
 /* "256M", "1G", "65536": bytes (K, M, G are powers of 1024); false if not a size. */
 bool cli_parse_size(const char *s, int64_t *out);
+/* --property KEY=VALUE into a growing array (strings malloc'ed). */
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n);
 void cli_free_properties(ice_property *items, size_t n);
+
+/* Epoch milliseconds or ISO-8601 text (a timestamp with or without offset,
+ * or a date); a duration (ms, or a number with ms, s, m, h or d). */
+bool cli_parse_time(const char *s, int64_t *ms);
+bool cli_parse_duration(const char *s, int64_t *out);
 
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);
@@ -121,9 +126,12 @@ CLI_COMMAND(rollback);
 CLI_COMMAND(delete);
 CLI_COMMAND(overwrite);
 CLI_COMMAND(rewrite_manifests);
+CLI_COMMAND(expire_snapshots);
+CLI_COMMAND(remove_orphan_files);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
+CLI_COMMAND(serve);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

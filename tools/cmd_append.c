@@ -5,6 +5,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -20,12 +22,51 @@ enum {
 	OPT_MEMORY,
 	OPT_MAX_RECORD,
 	OPT_THREADS,
+	OPT_TRIM,
+	OPT_ROUND_DECIMALS,
+	OPT_MAX_REJECTS,
+	OPT_HEADER,
+	OPT_PROGRESS,
 };
+
+/*
+ * Progress of a long append on stderr: on a terminal a line redrawn in
+ * place (rows, bytes read, and with the input's size known the share done
+ * and the time left); with --progress one line every 5 seconds, for logs.
+ */
+typedef struct progress_state {
+	bool log;          /* whole lines (--progress) rather than one redrawn line */
+	int64_t total;     /* bytes of the inputs (0: unknown, e.g. standard input) */
+	struct timespec start, last;
+} progress_state;
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
 
 static void progress(int64_t rows, int64_t bytes, void *payload)
 {
-	(void)payload;
-	fprintf(stderr, "\r%lld rows, %.1f MB read", (long long)rows, (double)bytes / 1e6);
+	progress_state *p = payload;
+	if (seconds_since(&p->last) < (p->log ? 5.0 : 0.2))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &p->last);
+	char line[256];
+	int n = snprintf(line, sizeof(line), "%lld rows, %.1f MB", (long long)rows, (double)bytes / 1e6);
+	if (p->total > 0 && bytes > 0 && n > 0 && (size_t)n < sizeof(line)) {
+		double done = (double)bytes / (double)p->total, elapsed = seconds_since(&p->start);
+		if (done > 1)
+			done = 1;
+		long left = (long)(elapsed * (1 - done) / done + 0.5);
+		snprintf(line + n, sizeof(line) - (size_t)n, " of %.1f MB (%.0f%%), %ld:%02ld left", (double)p->total / 1e6,
+		         done * 100, left / 60, left % 60);
+	}
+	if (p->log)
+		fprintf(stderr, "ice: append: %s\n", line);
+	else
+		fprintf(stderr, "\r\033[K%s", line);
 }
 
 static int report(ice_cli *cli, const char *what, const ice_write_report *r, const ice_commit_result *res)
@@ -35,8 +76,13 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		if (ice_json_writer_new(&w, ICE_JSON_PRETTY))
 			return cli_fail(ICE_ERROR);
 		ice_json_begin_object(w);
+		ice_json_key(w, "committed");
+		ice_json_bool(w, r->committed);
 		ice_json_key(w, "snapshot-id");
-		ice_json_int(w, r->snapshot_id);
+		if (r->committed)
+			ice_json_int(w, r->snapshot_id);
+		else
+			ice_json_null(w);
 		ice_json_key(w, "rows");
 		ice_json_int(w, r->rows);
 		ice_json_key(w, "rejected");
@@ -55,6 +101,13 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		int rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);
 		return rc;
+	}
+	if (!r->committed) {
+		/* exit 0: nothing failed; a script tells by this line or --json */
+		if (!cli->quiet)
+			fprintf(stderr, "ice: nothing appended: the input has no rows%s; no snapshot committed\n",
+			        r->rejected ? " that convert" : "");
+		return EXIT_OK;
 	}
 	if (!cli->quiet) {
 		fprintf(cli->out, "%s %lld rows", what, (long long)r->rows);
@@ -85,18 +138,25 @@ CLI_COMMAND(append)
 		{"delimiter", required_argument, NULL, OPT_DELIMITER},
 		{"null", required_argument, NULL, OPT_NULL},
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
+		{"header", no_argument, NULL, OPT_HEADER},
 		{"reject-file", required_argument, NULL, OPT_REJECT_FILE},
 		{"branch", required_argument, NULL, OPT_BRANCH},
 		{"no-sort", no_argument, NULL, OPT_NO_SORT},
 		{"memory", required_argument, NULL, OPT_MEMORY},
 		{"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
 		{"threads", required_argument, NULL, OPT_THREADS},
+		{"trim", no_argument, NULL, OPT_TRIM},
+		{"round-decimals", no_argument, NULL, OPT_ROUND_DECIMALS},
+		{"max-rejects", required_argument, NULL, OPT_MAX_REJECTS},
+		{"progress", no_argument, NULL, OPT_PROGRESS},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("append");
 	ice_write_options wo;
 	int opt, rc;
+	bool log_progress = false;
+	progress_state ps;
 	ice_write_options_init(&wo);
 	wo.delimiter = 0;
 	optind = 1;
@@ -107,10 +167,12 @@ CLI_COMMAND(append)
 				wo.format = ICE_INPUT_CSV;
 			else if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
 				wo.format = ICE_INPUT_JSONL;
+			else if (!strcmp(optarg, "pgtext") || !strcmp(optarg, "postgres"))
+				wo.format = ICE_INPUT_PGTEXT;
 			else if (!strcmp(optarg, "parquet"))
 				wo.format = ICE_INPUT_PARQUET;
 			else
-				return cli_usage_error(cmd, "--format wants csv, jsonl or parquet, got '%s'", optarg);
+				return cli_usage_error(cmd, "--format wants csv, jsonl, pgtext or parquet, got '%s'", optarg);
 			break;
 		case OPT_DELIMITER:
 			if (!strcmp(optarg, "\\t") || !strcmp(optarg, "tab"))
@@ -122,6 +184,7 @@ CLI_COMMAND(append)
 			break;
 		case OPT_NULL: wo.null_token = optarg; break;
 		case OPT_NO_HEADER: wo.no_header = true; break;
+		case OPT_HEADER: wo.header = true; break;
 		case OPT_REJECT_FILE: wo.reject_file = optarg; break;
 		case OPT_BRANCH: wo.branch = optarg; break;
 		case OPT_NO_SORT: wo.no_sort = true; break;
@@ -133,6 +196,17 @@ CLI_COMMAND(append)
 			if (!cli_parse_size(optarg, &wo.max_record_bytes) || wo.max_record_bytes > ((int64_t)1 << 30))
 				return cli_usage_error(cmd, "--max-record-size wants a size up to 1G, got '%s'", optarg);
 			break;
+		case OPT_TRIM: wo.trim = true; break;
+		case OPT_PROGRESS: log_progress = true; break;
+		case OPT_MAX_REJECTS: {
+			char *end;
+			long long n = strtoll(optarg, &end, 10);
+			if (end == optarg || *end || n < 0)
+				return cli_usage_error(cmd, "--max-rejects wants a number of rows, not '%s'", optarg);
+			wo.max_rejects = n;
+			break;
+		}
+		case OPT_ROUND_DECIMALS: wo.round_decimals = true; break;
 		case OPT_THREADS: {
 			char *end;
 			long n = strtol(optarg, &end, 10);
@@ -150,22 +224,42 @@ CLI_COMMAND(append)
 	}
 	if (argc - optind < 2)
 		return cli_usage_error(cmd, "expected TABLE and at least one FILE (or -)");
+	if (wo.max_rejects >= 0 && !wo.reject_file)
+		return cli_usage_error(cmd, "--max-rejects goes with --reject-file (where the rejected rows go)");
 	ice_table *table;
 	ice_catalog *catalog;
 	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
 		return rc;
-	if (isatty(2) && !cli->quiet && !cli->json)
+	memset(&ps, 0, sizeof(ps));
+	ps.log = log_progress;
+	clock_gettime(CLOCK_MONOTONIC, &ps.start);
+	ps.last = ps.start;
+	for (int i = optind + 1; i < argc; i++) {
+		struct stat st;
+		if (strcmp(argv[i], "-") == 0 || stat(argv[i], &st) != 0 || !S_ISREG(st.st_mode)) {
+			ps.total = 0;
+			break;
+		}
+		ps.total += st.st_size;
+	}
+	if (!cli->quiet && (log_progress || (isatty(2) && !cli->json))) {
 		wo.progress = progress;
+		wo.progress_payload = &ps;
+	}
 	ice_write_report r;
 	ice_commit_result res;
 	rc = ice_table_append_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &wo, NULL,
 	                            &r, &res);
-	if (wo.progress)
+	if (wo.progress && !ps.log)
 		fputs("\r\033[K", stderr);
 	if (rc)
 		rc = cli_fail(rc);
-	else
+	else {
+		if (r.rejected && !cli->quiet)
+			fprintf(stderr, "ice: %lld rows rejected: in %s, why in %s.errors.jsonl\n", (long long)r.rejected,
+			        wo.reject_file, wo.reject_file);
 		rc = report(cli, "appended", &r, &res);
+	}
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	return rc;

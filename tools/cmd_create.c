@@ -58,7 +58,7 @@ CLI_COMMAND(create)
 	};
 	const cli_command *cmd = cli_find_command("create");
 	const char *schema_text = NULL, *schema_from = NULL, *partition = NULL, *sort = NULL;
-	char delimiter = ',';
+	char delimiter = 0; /* by extension: tab for .tsv */
 	ice_property *props = NULL;
 	size_t nprops = 0;
 	int format_version = 2, opt, rc = EXIT_OK;

@@ -29,36 +29,6 @@ enum {
 	OPT_OUTPUT,
 };
 
-/* Epoch millis, or ISO-8601 text (a timestamp with or without offset, or a date). */
-static bool parse_time(const char *s, int64_t *ms)
-{
-	char *end;
-	ice_literal v;
-	ice_arena *arena = NULL;
-	bool ok = false;
-	if (*s) {
-		long long n = strtoll(s, &end, 10);
-		if (!*end) {
-			*ms = n;
-			return true;
-		}
-	}
-	static const ice_type_id tries[] = {ICE_TYPE_TIMESTAMPTZ, ICE_TYPE_TIMESTAMP, ICE_TYPE_DATE};
-	if (ice_arena_new(&arena) != 0)
-		return false;
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && !ok; i++) {
-		if (ice_literal_from_string(&v, ice_type_primitive(tries[i]), s, strlen(s), arena) != 0)
-			continue;
-		int64_t micros = tries[i] == ICE_TYPE_DATE ? (int64_t)v.v.i32 * INT64_C(86400000000) : v.v.i64;
-		/* floor to milliseconds */
-		*ms = micros / 1000 - (micros % 1000 < 0);
-		ok = true;
-	}
-	ice_arena_free(arena);
-	ice_error_clear();
-	return ok;
-}
-
 /* "a,b.c" -> a NULL-free array of names (pointers into the copy). */
 static int split_select(char *s, const char ***names, size_t *n)
 {
@@ -284,7 +254,7 @@ CLI_COMMAND(scan)
 			o.has_snapshot_id = true;
 			break;
 		case OPT_AS_OF:
-			if (!parse_time(optarg, &o.as_of_ms))
+			if (!cli_parse_time(optarg, &o.as_of_ms))
 				return cli_usage_error(cmd, "--as-of wants epoch milliseconds or an ISO-8601 time, not '%s'",
 				                       optarg);
 			o.has_as_of_ms = true;

@@ -18,32 +18,6 @@ enum {
 	OPT_SET_CURRENT,
 };
 
-/* A duration: milliseconds, or a number with ms, s, m, h or d. */
-static bool parse_duration(const char *s, int64_t *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	int64_t mult = 1;
-	if (end == s || v <= 0)
-		return false;
-	if (!*end || !strcmp(end, "ms"))
-		mult = 1;
-	else if (!strcmp(end, "s"))
-		mult = 1000;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		mult = 60000;
-	else if (!strcmp(end, "h"))
-		mult = 3600000;
-	else if (!strcmp(end, "d"))
-		mult = 86400000;
-	else
-		return false;
-	if (v > INT64_MAX / mult)
-		return false;
-	*out = (int64_t)v * mult;
-	return true;
-}
-
 static bool parse_id(const char *s, int64_t *out)
 {
 	char *end;
@@ -52,26 +26,6 @@ static bool parse_id(const char *s, int64_t *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-/* Epoch milliseconds, or an ISO-8601 timestamp (UTC when it has no zone). */
-static bool parse_time(const char *s, int64_t *out)
-{
-	ice_literal lit;
-	ice_arena *arena;
-	bool ok = false;
-	if (parse_id(s, out))
-		return true;
-	if (ice_arena_new(&arena) != 0)
-		return false;
-	if (ice_literal_from_string(&lit, ice_type_primitive(ICE_TYPE_TIMESTAMPTZ), s, strlen(s), arena) == 0 ||
-	    ice_literal_from_string(&lit, ice_type_primitive(ICE_TYPE_TIMESTAMP), s, strlen(s), arena) == 0) {
-		*out = lit.v.i64 / 1000;
-		ok = true;
-	}
-	ice_error_clear();
-	ice_arena_free(arena);
-	return ok;
 }
 
 static int list_refs(ice_cli *cli, ice_table *table, ice_ref_type type)
@@ -169,12 +123,12 @@ static int ref_command(ice_cli *cli, int argc, char **argv, ice_ref_type type)
 			break;
 		case OPT_FORCE: ro.replace = true; break;
 		case OPT_MAX_REF_AGE:
-			if (!parse_duration(optarg, &ro.max_ref_age_ms))
+			if (!cli_parse_duration(optarg, &ro.max_ref_age_ms))
 				return cli_usage_error(cmd, "--max-ref-age wants a duration (ms, or 90s, 30m, 12h, 7d), got '%s'", optarg);
 			ro.has_max_ref_age_ms = true;
 			break;
 		case OPT_MAX_SNAPSHOT_AGE:
-			if (!parse_duration(optarg, &ro.max_snapshot_age_ms))
+			if (!cli_parse_duration(optarg, &ro.max_snapshot_age_ms))
 				return cli_usage_error(cmd, "--max-snapshot-age wants a duration (ms, or 90s, 30m, 12h, 7d), got '%s'",
 				                       optarg);
 			ro.has_max_snapshot_age_ms = true;
@@ -261,7 +215,7 @@ CLI_COMMAND(rollback)
 			mode = opt;
 			break;
 		case OPT_AS_OF:
-			if (!parse_time(optarg, &value))
+			if (!cli_parse_time(optarg, &value))
 				return cli_usage_error(cmd, "--as-of wants epoch milliseconds or an ISO-8601 time, got '%s'", optarg);
 			if (mode)
 				return cli_usage_error(cmd, "give one of --to, --as-of and --set-current");

@@ -309,3 +309,15 @@ int ice_catalog_drop_table(ice_catalog *c, const char *identifier, bool purge, i
 		*report = local;
 	return rc;
 }
+
+int ice_catalog_register_table(ice_catalog *c, const char *identifier, const ice_table_metadata *md, bool overwrite,
+                               char **loc_out)
+{
+	*loc_out = NULL;
+	return c->ops->register_table(c, identifier, md, overwrite, loc_out);
+}
+
+int ice_catalog_rename_table(ice_catalog *c, const char *from, const char *to)
+{
+	return c->ops->rename_table(c, from, to);
+}

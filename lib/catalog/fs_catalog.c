@@ -759,19 +759,117 @@ static int fs_drop_table(ice_catalog *base, const char *identifier, bool purge, 
 	 * before anything is deleted: its files are not the table's to delete. */
 	if ((rc = ice_io__check_within(base->io, dir, loc)) != 0)
 		goto done;
-	if (purge && (rc = ice_catalog__purge(base->io, dir, md, loc, report)) != 0)
+	/* A renamed or registered table keeps its files at its location, which
+	 * may be another directory of the warehouse: purge there (never outside
+	 * the warehouse). */
+	const char *where = dir, *location = ice_table_metadata_location(md);
+	if (!c->directory_mode && location && ice_io__check_within(base->io, base->uri, location) == 0)
+		where = location;
+	ice_error_clear();
+	if (purge && (rc = ice_catalog__purge(base->io, where, md, loc, report)) != 0)
 		goto done;
 	if ((rc = delete_versions(base->io, dir, report)) != 0)
 		goto done;
 	if (purge) {
 		bool removed = false;
-		if ((rc = ice_catalog__count_files(base->io, dir, &report->files_left)) == 0)
-			rc = ice_io_remove_empty_dirs(base->io, dir, &removed);
+		if ((rc = ice_catalog__count_files(base->io, where, &report->files_left)) == 0)
+			rc = ice_io_remove_empty_dirs(base->io, where, &removed);
+		if (!rc && where != dir && (rc = ice_io_remove_empty_dirs(base->io, dir, &removed)) == ICE_ENOTFOUND) {
+			ice_error_clear();
+			rc = 0;
+		}
 	}
 done:
 	ice_table_metadata_free(md);
 	ice__free(loc);
 	ice__free(dir);
+	return rc;
+}
+
+/* The namespace directory of a table identifier must exist. */
+static int check_table_namespace(fs_catalog *c, const char *identifier)
+{
+	const char *dot = strrchr(identifier, '.');
+	char *ns, *dir = NULL;
+	int rc;
+	if (c->directory_mode)
+		return unsupported_in_directory_mode();
+	if (!dot)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
+		                      "'%s': a table identifier is <namespace>.<table>", identifier);
+	if (!(ns = ice__strndup(identifier, (size_t)(dot - identifier))))
+		return ICE_ERROR;
+	rc = ns_dir_checked(c, ns, &dir);
+	ice__free(dir);
+	ice__free(ns);
+	return rc;
+}
+
+static int fs_register_table(ice_catalog *base, const char *identifier, const ice_table_metadata *md, bool overwrite,
+                             char **loc_out)
+{
+	fs_catalog *c = (fs_catalog *)base;
+	char *dir = NULL, *cur = NULL;
+	bool table = false, leftover = false, there = false;
+	int64_t version = 1;
+	int rc;
+	if ((rc = check_table_namespace(c, identifier)) != 0 || (rc = table_dir(c, identifier, &dir)) != 0)
+		return rc;
+	if ((rc = is_table_dir(base->io, dir, &table)) != 0)
+		goto done;
+	if (table && !overwrite) {
+		rc = ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: table already exists", identifier);
+		goto done;
+	}
+	if (table) {
+		if ((rc = ice_table_locate(&cur, base->io, dir)) != 0)
+			goto done;
+		if ((version = version_of(cur)) < 0) {
+			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
+			                    "%s: cannot tell the version of the metadata file name", cur);
+			goto done;
+		}
+		version++;
+	} else if ((rc = dir_exists(base->io, dir, &there)) == 0 && there &&
+	           (rc = has_metadata_dir(base->io, dir, &leftover)) == 0 && !leftover) {
+		rc = ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: a namespace of that name exists", identifier);
+	}
+	if (rc)
+		goto done;
+	rc = publish(base->io, dir, md, version, loc_out);
+	if (rc == ICE_EEXISTS)
+		rc = table ? ice_error__set(ICE_ECONFLICT, ICE_ERRCLASS_COMMIT,
+		                            "%s: commit conflict: version %lld was committed by another writer", identifier,
+		                            (long long)version)
+		           : ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: table already exists", identifier);
+done:
+	ice__free(cur);
+	ice__free(dir);
+	return rc;
+}
+
+/*
+ * A rename moves the name, not the files: `to` gets the current metadata as
+ * its version 1 (published without replace, so a table created there
+ * meanwhile wins), then `from` loses its metadata files. The table keeps its
+ * location (the directory of `from`, which holds its data and manifests).
+ */
+static int fs_rename_table(ice_catalog *base, const char *from, const char *to)
+{
+	fs_catalog *c = (fs_catalog *)base;
+	ice_table_metadata *md = NULL;
+	char *loc = NULL, *new_loc = NULL, *from_dir = NULL;
+	ice_drop_report report;
+	int rc;
+	memset(&report, 0, sizeof(report));
+	if ((rc = fs_load_metadata(base, from, &md, &loc)) != 0)
+		return rc;
+	if ((rc = table_dir(c, from, &from_dir)) == 0 && (rc = fs_register_table(base, to, md, false, &new_loc)) == 0)
+		rc = delete_versions(base->io, from_dir, &report);
+	ice_table_metadata_free(md);
+	ice__free(loc);
+	ice__free(new_loc);
+	ice__free(from_dir);
 	return rc;
 }
 
@@ -784,7 +882,8 @@ static void fs_free(ice_catalog *base)
 static const ice_catalog_ops fs_ops = {
 	fs_create_namespace, fs_list_namespaces, fs_namespace_exists, fs_drop_namespace,
 	fs_load_namespace_properties, fs_update_namespace_properties, fs_list_tables, fs_table_exists,
-	fs_default_location, fs_load_metadata, fs_create_table, fs_commit, fs_drop_table, fs_free,
+	fs_default_location, fs_load_metadata, fs_create_table, fs_commit, fs_drop_table, fs_register_table,
+	fs_rename_table, fs_free,
 };
 
 int ice_fs_catalog__open(ice_catalog **out, const ice_io *io, const char *warehouse, bool directory_mode)

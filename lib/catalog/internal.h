@@ -25,6 +25,9 @@ typedef struct ice_catalog_ops {
 	              const ice_table_requirements *reqs, const ice_metadata_builder *changes,
 	              const ice_table_metadata *next, char **loc_out);
 	int (*drop_table)(ice_catalog *c, const char *identifier, bool purge, ice_drop_report *report);
+	int (*register_table)(ice_catalog *c, const char *identifier, const ice_table_metadata *md, bool overwrite,
+	                      char **loc_out);
+	int (*rename_table)(ice_catalog *c, const char *from, const char *to);
 	void (*free)(ice_catalog *c);
 } ice_catalog_ops;
 

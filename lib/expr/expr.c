@@ -146,7 +146,7 @@ int ice_expr__pred(ice_expr **out, const char *column, ice_op op, const ice_lite
 				                      ice_expr__op_name(op), column);
 			if (lits[i].type == ICE_TYPE_INVALID || lits[i].type >= ICE_TYPE_UNKNOWN)
 				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_EXPR,
-				                      "where: '%s' on '%s': a %s value cannot be a literal",
+				                      "where: '%s' on '%s': %s values cannot be literals",
 				                      ice_expr__op_name(op), column, ice_type_id_name(lits[i].type));
 		}
 	} else if (nlits != 0) {

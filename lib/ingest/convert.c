@@ -588,7 +588,7 @@ static int convert_text(ice_converter *c, const cv_node *n, struct ArrowArray *i
 		ice_literal v = ice_literal_null(n->type->id);
 		if (in && i >= in->offset && (rc = ice_arrow_value_to_string(&text, n->src_schema, in, i - in->offset)) != 0)
 			break;
-		if (text && (rc = ice_value__from_text(&v, n->type, text, strlen(text), &c->arena)) != 0) {
+		if (text && (rc = ice_value__from_text(&v, n->type, text, strlen(text), &c->arena, NULL)) != 0) {
 			char why[256];
 			snprintf(why, sizeof(why), "%s", ice_error_last() ? ice_error_last()->message : "");
 			rc = row_error(c, n, first_row + i - in->offset, "%s", why);

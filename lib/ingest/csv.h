@@ -24,12 +24,19 @@ typedef struct csv_record {
 
 /* `location` "-" reads standard input. `name` is used in messages. */
 int ice_csv__open(csv_reader **out, const ice_io *io, const char *location, char delimiter);
-/* The same reader over whole lines (one field each, no quoting). */
+/* The same reader over whole lines (one field each, no quoting), or over
+ * the elements of a JSON array when the input starts with '['. */
 int ice_csv__open_lines(csv_reader **out, const ice_io *io, const char *location);
 /* The longest record accepted, in bytes (<= 0: the default, 16 MiB; at
  * most 1 GiB): a longer one is ICE_EINVALID naming the file and line, and
  * the buffer never grows beyond it. */
 void ice_csv__set_max_record(csv_reader *r, int64_t bytes);
+/* PostgreSQL's COPY text format: a record per line, fields split on
+ * `delimiter` (tab), backslash escapes decoded (\b \f \n \r \t \v \\,
+ * octal \NNN, hex \xHH, any other character as itself). \N is null: its
+ * field is left as the two characters "\N" without the quoted flag, every
+ * other field has the flag (an empty field is an empty string). */
+int ice_csv__open_pgtext(csv_reader **out, const ice_io *io, const char *location, char delimiter);
 /* 0 and *out, ICE_ITEROVER at the end, or ICE_EINVALID naming file and line. */
 int ice_csv__next(csv_reader *r, csv_record *out);
 /*
@@ -55,6 +62,12 @@ typedef struct csv_block {
 	int64_t *offsets;    /* and its byte offset in the input */
 	int64_t end_offset;  /* byte offset after the last record */
 	size_t cap;          /* records allocated */
+	/* the fields past ncols of records that have more (rare: they are
+	 * wrong), for writing them back whole: record r's are
+	 * extra[extra_at[r] ..] (counts[r] - ncols of them) */
+	csv_field *extra;
+	size_t nextra, extra_cap;
+	uint32_t *extra_at;
 } csv_block;
 
 /* Up to `max_records` records that are already in the buffer (reading
@@ -63,6 +76,9 @@ typedef struct csv_block {
 int ice_csv__next_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_records, ice_workers *workers);
 void ice_csv__block_free(csv_block *b);
 
+/* Bytes of the file read so far (compressed bytes for compressed input):
+ * what progress compares with the file's size. */
+int64_t ice_csv__bytes_read(const csv_reader *r);
 /* Bytes consumed so far. */
 int64_t ice_csv__position(const csv_reader *r);
 void ice_csv__free(csv_reader *r);

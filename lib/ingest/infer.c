@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "ingest.h"
 #include "ice/parquet.h"
 #include "ice/table_dsl.h"
 #include "util/alloc.h"
@@ -63,6 +64,211 @@ static const char *type_name(unsigned c, bool seen)
 	return "string";
 }
 
+/* Columns named `names`, typed by their candidates (a list of them when
+ * list_cand[i] is set: JSON arrays), ids in order, element ids after. */
+static int write_schema(ice_schema **out, const char *location, char **names, const unsigned *cand,
+                        const bool *seen, const unsigned *list_cand, size_t ncols)
+{
+	ice_json_writer w;
+	const char *json;
+	size_t len;
+	int rc;
+	int64_t next_id = (int64_t)ncols;
+	ice_jw__init(&w, ICE_JSON_COMPACT);
+	ice_json_begin_object(&w);
+	ice_json_key(&w, "type");
+	ice_json_string(&w, "struct");
+	ice_json_key(&w, "schema-id");
+	ice_json_int(&w, 0);
+	ice_json_key(&w, "fields");
+	ice_json_begin_array(&w);
+	for (size_t i = 0; i < ncols; i++) {
+		ice_json_begin_object(&w);
+		ice_json_key(&w, "id");
+		ice_json_int(&w, (int64_t)i + 1);
+		ice_json_key(&w, "name");
+		ice_json_string(&w, names[i]);
+		ice_json_key(&w, "required");
+		ice_json_bool(&w, false);
+		ice_json_key(&w, "type");
+		if (list_cand && list_cand[i]) {
+			ice_json_begin_object(&w);
+			ice_json_key(&w, "type");
+			ice_json_string(&w, "list");
+			ice_json_key(&w, "element-id");
+			ice_json_int(&w, ++next_id);
+			ice_json_key(&w, "element");
+			ice_json_string(&w, type_name(cand[i], seen[i]));
+			ice_json_key(&w, "element-required");
+			ice_json_bool(&w, false);
+			ice_json_end_object(&w);
+		} else {
+			ice_json_string(&w, type_name(cand[i], seen[i]));
+		}
+		ice_json_end_object(&w);
+	}
+	ice_json_end_array(&w);
+	ice_json_end_object(&w);
+	if ((rc = ice_json_writer_finish(&w, &json, &len)) == 0)
+		rc = ice_schema_from_json(out, json, len, location);
+	ice_jw__free(&w);
+	return rc;
+}
+
+/* What a JSON value can be read into, as ice append reads JSON: numbers
+ * into numbers, true/false into booleans, strings into strings, dates and
+ * timestamps (a string that is one). */
+static unsigned json_candidates(const ice_json *v)
+{
+	switch (ice_json__type(v)) {
+	case ICE_JSON_TRUE:
+	case ICE_JSON_FALSE: return C_BOOL;
+	case ICE_JSON_INT: return C_LONG | C_DOUBLE;
+	case ICE_JSON_REAL: return C_DOUBLE;
+	case ICE_JSON_STRING: {
+		size_t len;
+		const char *t = ice_json__str(v, &len);
+		return candidates(t, len) & (C_DATE | C_TS | C_TSTZ);
+	}
+	default: return 0;
+	}
+}
+
+/* JSON Lines (or a JSON array of objects): members named in order of first
+ * appearance, typed from up to SAMPLE_ROWS objects; arrays of scalars are
+ * lists; nested objects are refused (a schema by hand says what they are). */
+static int infer_jsonl(ice_schema **out, const ice_io *io, const char *location)
+{
+	csv_reader *r;
+	csv_record rec;
+	char **names = NULL;
+	unsigned *cand = NULL, *list_cand = NULL;
+	bool *seen = NULL;
+	size_t ncols = 0, cap = 0;
+	ice_map by_name; /* member name -> index + 1: wide objects stay linear */
+	int rc, rows = 0;
+	if ((rc = ice_csv__open_lines(&r, io, location)) != 0)
+		return rc;
+	ice_map__init(&by_name, true);
+	while (rows < SAMPLE_ROWS && (rc = ice_csv__next(r, &rec)) == 0) {
+		const char *s = (const char *)rec.fields[0].data;
+		size_t len = rec.fields[0].len;
+		ice_json *j = NULL;
+		char where[64];
+		const char *t = s;
+		size_t tl = len;
+		ice_str__trim(&t, &tl);
+		if (!tl)
+			continue;
+		rows++;
+		snprintf(where, sizeof(where), "line %lld", (long long)rec.line);
+		if ((rc = ice_json__parse(&j, s, len, where)) != 0) {
+			ice_error__prefix("%s", location);
+			break;
+		}
+		if (ice_json__type(j) != ICE_JSON_OBJECT) {
+			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: expected a JSON object", location,
+			                    (long long)rec.line);
+			ice_json__free(j);
+			break;
+		}
+		ice_json_iter it;
+		const char *key;
+		ice_json *v;
+		ice_json__iter_init(&it, j);
+		while (!rc && ice_json__iter_next(&it, &key, &v)) {
+			size_t i = ncols, klen = strlen(key);
+			void *found;
+			if (ice_map__get_str(&by_name, key, klen, &found))
+				i = (size_t)(uintptr_t)found - 1;
+			if (i == ncols) {
+				if (ncols == cap) {
+					size_t nc = cap ? cap * 2 : 16;
+					char **nn = ice__reallocarray(names, nc, sizeof(char *));
+					if (nn)
+						names = nn;
+					unsigned *c1 = nn ? ice__reallocarray(cand, nc, sizeof(unsigned)) : NULL;
+					if (c1)
+						cand = c1;
+					unsigned *c2 = c1 ? ice__reallocarray(list_cand, nc, sizeof(unsigned)) : NULL;
+					if (c2)
+						list_cand = c2;
+					bool *sn = c2 ? ice__reallocarray(seen, nc, sizeof(bool)) : NULL;
+					if (!sn) {
+						rc = ICE_ERROR;
+						break;
+					}
+					seen = sn;
+					cap = nc;
+				}
+				if (!(names[i] = ice__strdup(key)) ||
+				    (rc = ice_map__put_str(&by_name, names[i], klen, (void *)(uintptr_t)(i + 1))) != 0) {
+					rc = rc ? rc : ICE_ERROR;
+					break;
+				}
+				cand[i] = C_BOOL | C_LONG | C_DOUBLE | C_DATE | C_TS | C_TSTZ;
+				list_cand[i] = 0;
+				seen[i] = false;
+				ncols++;
+			}
+			ice_json_type jt = ice_json__type(v);
+			if (jt == ICE_JSON_NULL)
+				continue;
+			if (jt == ICE_JSON_OBJECT) {
+				rc = ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID,
+				                    "%s: line %lld: column '%s' holds a JSON object: give the schema with --schema",
+				                    location, (long long)rec.line, key);
+				break;
+			}
+			bool is_list = jt == ICE_JSON_ARRAY;
+			if (seen[i] && (list_cand[i] != 0) != is_list) {
+				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+				                    "%s: line %lld: column '%s' holds both arrays and single values", location,
+				                    (long long)rec.line, key);
+				break;
+			}
+			if (is_list) {
+				list_cand[i] = 1;
+				for (size_t k = 0; k < ice_json__size(v); k++) {
+					const ice_json *e = ice_json__at(v, k);
+					if (ice_json__type(e) == ICE_JSON_NULL)
+						continue;
+					if (ice_json__type(e) == ICE_JSON_OBJECT || ice_json__type(e) == ICE_JSON_ARRAY) {
+						rc = ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID,
+						                    "%s: line %lld: column '%s' holds nested arrays or objects: give the "
+						                    "schema with --schema",
+						                    location, (long long)rec.line, key);
+						break;
+					}
+					cand[i] &= json_candidates(e);
+				}
+			} else {
+				cand[i] &= json_candidates(v);
+			}
+			seen[i] = true;
+		}
+		ice_json__free(j);
+		if (rc)
+			break;
+	}
+	if (rc == ICE_ITEROVER)
+		rc = 0;
+	ice_csv__free(r);
+	if (!rc && ncols == 0)
+		rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: no JSON object with a member to infer from",
+		                    location);
+	if (!rc)
+		rc = write_schema(out, location, names, cand, seen, list_cand, ncols);
+	ice_map__free(&by_name);
+	for (size_t i = 0; names && i < ncols; i++)
+		ice__free(names[i]);
+	ice__free(names);
+	ice__free(cand);
+	ice__free(list_cand);
+	ice__free(seen);
+	return rc;
+}
+
 static int infer_csv(ice_schema **out, const ice_io *io, const char *location, char delimiter)
 {
 	csv_reader *r;
@@ -71,7 +277,6 @@ static int infer_csv(ice_schema **out, const ice_io *io, const char *location, c
 	unsigned *cand = NULL;
 	bool *seen = NULL;
 	size_t ncols = 0;
-	ice_json_writer w;
 	ice_map by_name; /* duplicate names found by hash: wide headers stay linear */
 	int rc;
 	if ((rc = ice_csv__open(&r, io, location, delimiter)) != 0)
@@ -120,35 +325,8 @@ static int infer_csv(ice_schema **out, const ice_io *io, const char *location, c
 		}
 	}
 	ice_csv__free(r);
-	if (!rc) {
-		const char *json;
-		size_t len;
-		ice_jw__init(&w, ICE_JSON_COMPACT);
-		ice_json_begin_object(&w);
-		ice_json_key(&w, "type");
-		ice_json_string(&w, "struct");
-		ice_json_key(&w, "schema-id");
-		ice_json_int(&w, 0);
-		ice_json_key(&w, "fields");
-		ice_json_begin_array(&w);
-		for (size_t i = 0; i < ncols; i++) {
-			ice_json_begin_object(&w);
-			ice_json_key(&w, "id");
-			ice_json_int(&w, (int64_t)i + 1);
-			ice_json_key(&w, "name");
-			ice_json_string(&w, names[i]);
-			ice_json_key(&w, "required");
-			ice_json_bool(&w, false);
-			ice_json_key(&w, "type");
-			ice_json_string(&w, type_name(cand[i], seen[i]));
-			ice_json_end_object(&w);
-		}
-		ice_json_end_array(&w);
-		ice_json_end_object(&w);
-		if ((rc = ice_json_writer_finish(&w, &json, &len)) == 0)
-			rc = ice_schema_from_json(out, json, len, location);
-		ice_jw__free(&w);
-	}
+	if (!rc)
+		rc = write_schema(out, location, names, cand, seen, NULL, ncols);
 	ice_map__free(&by_name);
 	for (size_t i = 0; names && i < ncols; i++)
 		ice__free(names[i]);
@@ -315,8 +493,14 @@ static int infer_parquet(ice_schema **out, const ice_io *io, const char *locatio
 
 int ice_schema_infer(ice_schema **out, const ice_io *io, const char *location, char delimiter)
 {
+	ice_write_options o;
 	*out = NULL;
+	ice_write_options_init(&o);
+	o.delimiter = delimiter;
 	if (ice_str__ends_with(location, ".parquet") || ice_str__ends_with(location, ".PARQUET"))
 		return infer_parquet(out, io, location);
-	return infer_csv(out, io, location, delimiter ? delimiter : ',');
+	/* the format as ice append would read the file */
+	if (ice_input__format(location, ICE_INPUT_AUTO) == ICE_INPUT_JSONL)
+		return infer_jsonl(out, io, location);
+	return infer_csv(out, io, location, ice_input__delimiter(location, &o));
 }

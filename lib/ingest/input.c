@@ -38,7 +38,10 @@ typedef struct appender {
 	ice_data_writer *dw;
 	size_t nfields;
 	int64_t rows, rejected, bytes_read;
-	ice_output *reject;
+	int64_t bytes_before; /* bytes of the inputs read before this one */
+	ice_output *reject, *reject_errors;
+	ice_value_opts vo;
+	bool pgtext; /* the input being read is PostgreSQL text */
 	const char *reject_header; /* CSV header line to start a reject file with */
 	size_t reject_header_len;
 	/* top-level field names -> index + 1, as written and ASCII-lowercased:
@@ -110,11 +113,28 @@ static int conv_error(const char *file, int64_t line, size_t col, const char *na
 
 /* ---- rows ---------------------------------------------------------------------------- */
 
-static int reject_row(appender *ap, const char *data, size_t len)
+/*
+ * A rejected row: its raw text to the reject file (re-appendable once
+ * fixed) and, to <reject file>.errors.jsonl beside it, one JSON object
+ * saying where it came from and why: file, line, column (1-based; null
+ * when the row as a whole is wrong), column_name, reason, row (the raw
+ * text). Past opts->max_rejects the append fails.
+ */
+static int reject_row(appender *ap, const char *file, int64_t line, size_t column, const char *column_name,
+                      const char *reason, const char *data, size_t len)
 {
 	int rc;
+	ice_json_writer w;
+	const char *json;
+	size_t jlen;
+	char why[1024];
+	snprintf(why, sizeof(why), "%s", reason ? reason : "");
 	if (!ap->reject) {
+		char path[4096];
 		if ((rc = ice_io__create_output(&ap->reject, ice_table_io(ap->table), ap->opts->reject_file, false)) != 0)
+			return rc;
+		snprintf(path, sizeof(path), "%s.errors.jsonl", ap->opts->reject_file);
+		if ((rc = ice_io__create_output(&ap->reject_errors, ice_table_io(ap->table), path, false)) != 0)
 			return rc;
 		if (ap->reject_header_len &&
 		    (rc = ice_output__write(ap->reject, ap->reject_header, ap->reject_header_len)) != 0)
@@ -122,13 +142,45 @@ static int reject_row(appender *ap, const char *data, size_t len)
 	}
 	if ((rc = ice_output__write(ap->reject, data, len)) != 0)
 		return rc;
+	ice_jw__init(&w, ICE_JSON_COMPACT);
+	ice_json_begin_object(&w);
+	ice_json_key(&w, "file");
+	ice_json_string(&w, file);
+	ice_json_key(&w, "line");
+	ice_json_int(&w, line);
+	ice_json_key(&w, "column");
+	if (column)
+		ice_json_int(&w, (int64_t)column);
+	else
+		ice_json_null(&w);
+	ice_json_key(&w, "column_name");
+	if (column_name)
+		ice_json_string(&w, column_name);
+	else
+		ice_json_null(&w);
+	ice_json_key(&w, "reason");
+	ice_json_string(&w, why);
+	ice_json_key(&w, "row");
+	ice_json_string_n(&w, data, len && data[len - 1] == '\n' ? len - 1 : len);
+	ice_json_end_object(&w);
+	if ((rc = ice_json_writer_finish(&w, &json, &jlen)) == 0 &&
+	    (rc = ice_output__write(ap->reject_errors, json, jlen)) == 0)
+		rc = ice_output__write(ap->reject_errors, "\n", 1);
+	ice_jw__free(&w);
+	if (rc)
+		return rc;
 	ap->rejected++;
 	ice_error_clear();
+	if (ap->opts->max_rejects >= 0 && ap->rejected > ap->opts->max_rejects)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+		                      "%s: line %lld: more than %lld rows rejected (--max-rejects); nothing appended (the last: %s)",
+		                      file, (long long)line, (long long)ap->opts->max_rejects, why);
 	return 0;
 }
 
 /* CSV: a rejected record is written back as CSV. */
-static int reject_csv(appender *ap, const csv_record *rec, char delim)
+static int reject_csv(appender *ap, const csv_record *rec, char delim, const char *file, size_t column,
+                      const char *column_name, const char *reason)
 {
 	ice_buf b = ICE_BUF_INIT;
 	for (size_t i = 0; i < rec->n; i++) {
@@ -150,9 +202,40 @@ static int reject_csv(appender *ap, const csv_record *rec, char delim)
 		}
 	}
 	ice_buf__putc(&b, '\n');
-	int rc = b.error ? ICE_ERROR : reject_row(ap, b.ptr, b.len);
+	int rc = b.error ? ICE_ERROR : reject_row(ap, file, rec->line, column, column_name, reason, b.ptr, b.len);
 	ice_buf__free(&b);
 	return rc;
+}
+
+/* The name without a compression suffix (.gz, .zst) ends with `ext`. */
+static bool has_ext(const char *input, const char *ext)
+{
+	static const char *const comp[] = {"", ".gz", ".gzip", ".zst", ".zstd"};
+	size_t n = strlen(input), m = strlen(ext);
+	for (size_t i = 0; i < sizeof(comp) / sizeof(comp[0]); i++) {
+		size_t c = strlen(comp[i]);
+		if (n >= m + c && ice_str__ieq(input + n - c, c, comp[i], c) && ice_str__ieq(input + n - c - m, m, ext, m))
+			return true;
+	}
+	return false;
+}
+
+ice_input_format ice_input__format(const char *input, ice_input_format f)
+{
+	if (f != ICE_INPUT_AUTO)
+		return f;
+	if (has_ext(input, ".parquet"))
+		return ICE_INPUT_PARQUET;
+	if (has_ext(input, ".json") || has_ext(input, ".jsonl") || has_ext(input, ".ndjson"))
+		return ICE_INPUT_JSONL;
+	return ICE_INPUT_CSV;
+}
+
+char ice_input__delimiter(const char *input, const ice_write_options *o)
+{
+	if (o->delimiter)
+		return o->delimiter;
+	return o->format == ICE_INPUT_PGTEXT || has_ext(input, ".tsv") || has_ext(input, ".tab") ? '\t' : ',';
 }
 
 /* ---- CSV in blocks ------------------------------------------------------------------ */
@@ -189,19 +272,19 @@ static int value_error(const char *name, int64_t line, size_t col, const ice_fie
 	char shown[80];
 	snprintf(shown, sizeof(shown), "%.*s%s", (int)(len > 64 ? 64 : len), s, len > 64 ? "..." : "");
 	char *tn = ice_type_to_string(f->type);
-	bool why = reason[0] && !strstr(reason, "not a ");
-	int rc = conv_error(name, line, col + 1, f->name, "cannot convert '%s' to %s%s%s", shown, tn ? tn : "?",
-	                    why ? ": " : "", why ? reason : "");
+	int rc = conv_error(name, line, col + 1, f->name, "cannot convert '%s' to %s: %s", shown, tn ? tn : "?",
+	                    reason);
 	ice_free(tn);
 	return rc;
 }
 
-/* Record r of a block as a csv_record (for the reject file). */
+/* Record r of a block as a csv_record, every field (for the reject file;
+ * `fields` and `quoted` hold counts[r]). */
 static void block_record(const csv_block *b, size_t r, ice_slice *fields, bool *quoted, csv_record *rec)
 {
-	size_t n = b->counts[r] < b->ncols ? b->counts[r] : b->ncols;
+	size_t n = b->counts[r];
 	for (size_t i = 0; i < n; i++) {
-		const csv_field *f = &b->fields[r * b->ncols + i];
+		const csv_field *f = i < b->ncols ? &b->fields[r * b->ncols + i] : &b->extra[b->extra_at[r] + i - b->ncols];
 		fields[i].data = (const uint8_t *)b->base + f->off;
 		fields[i].len = f->len & ~ICE_CSV_QUOTED;
 		quoted[i] = (f->len & ICE_CSV_QUOTED) != 0;
@@ -237,8 +320,9 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 	size_t *field_col = ice__mallocarray(nf ? nf : 1, sizeof(size_t));
 	textcol_errors *errs = ice__calloc(nf ? nf : 1, sizeof(textcol_errors));
 	uint8_t *skip = NULL;
-	ice_slice *rec_fields = ice__calloc(ncols ? ncols : 1, sizeof(ice_slice));
-	bool *rec_quoted = ice__calloc(ncols ? ncols : 1, sizeof(bool));
+	size_t rec_cap = ncols ? ncols : 1;
+	ice_slice *rec_fields = ice__calloc(rec_cap, sizeof(ice_slice));
+	bool *rec_quoted = ice__calloc(rec_cap, sizeof(bool));
 	int rc;
 	memset(&blk, 0, sizeof(blk));
 	memset(&batch, 0, sizeof(batch));
@@ -259,8 +343,10 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 	job.batch = &batch;
 	job.field_col = field_col;
 	job.skip = skip;
-	job.o.null_token = o->null_token ? o->null_token : "";
+	job.o.null_token = ap->pgtext ? "\\N" : o->null_token ? o->null_token : "";
 	job.o.null_len = strlen(job.o.null_token);
+	job.o.trim = o->trim;
+	job.o.values = ap->vo;
 	job.errs = errs;
 	for (size_t i = 0; i < nf; i++)
 		errs[i].all = o->reject_file != NULL;
@@ -324,17 +410,43 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 				break;
 			/* Rejected rows go to the reject file in input order, and the
 			 * block is converted again without them. */
+			/* 2: a wrong field count (never counted in kept); 3: a bad value */
 			for (size_t i = 0; i < nf; i++)
 				for (size_t e = 0; e < errs[i].n; e++)
-					skip[errs[i].items[e].row] = 2;
+					skip[errs[i].items[e].row] = 3;
 			for (size_t k = 0; k < blk.n; k++)
-				if (skip[k] == 2) {
+				if (skip[k] >= 2) {
 					csv_record rec;
+					char count[96];
+					const char *reason = count;
+					size_t col = 0;
+					const char *cname = NULL;
+					snprintf(count, sizeof(count), "%u fields, expected %zu", blk.counts[k], ncols);
+					/* the first bad value of the row, in file column order */
+					for (size_t i = 0; i < nf; i++)
+						for (size_t e = 0; e < errs[i].n; e++)
+							if (errs[i].items[e].row == k &&
+							    (!col || (field_col[i] != SIZE_MAX && field_col[i] + 1 < col))) {
+								col = field_col[i] == SIZE_MAX ? 0 : field_col[i] + 1;
+								cname = ice_schema_field_at(ap->schema, i)->name;
+								reason = errs[i].items[e].reason;
+							}
+					if (blk.counts[k] > rec_cap) {
+						ice__free(rec_fields);
+						ice__free(rec_quoted);
+						rec_cap = blk.counts[k];
+						rec_fields = ice__calloc(rec_cap, sizeof(ice_slice));
+						rec_quoted = ice__calloc(rec_cap, sizeof(bool));
+						if (!rec_fields || !rec_quoted) {
+							rc = ICE_ERROR;
+							goto done;
+						}
+					}
 					block_record(&blk, k, rec_fields, rec_quoted, &rec);
-					if ((rc = reject_csv(ap, &rec, delim)) != 0)
+					if ((rc = reject_csv(ap, &rec, delim, name, col, cname, reason)) != 0)
 						goto done;
+					kept -= skip[k] == 3;
 					skip[k] = 1;
-					kept--;
 				}
 			first_bad = SIZE_MAX;
 			if ((rc = reset_batch(ap, &batch)) != 0)
@@ -354,7 +466,7 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 				goto done;
 			ap->rows += (int64_t)kept;
 		}
-		ap->bytes_read = blk.end_offset;
+		ap->bytes_read = ap->bytes_before + ice_csv__bytes_read(r);
 		if (ap->opts->progress)
 			ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
 	}
@@ -378,18 +490,19 @@ static int append_csv(appender *ap, const char *input)
 	csv_reader *r;
 	csv_record rec;
 	const ice_write_options *o = ap->opts;
-	char delim = o->delimiter ? o->delimiter : ',';
+	bool pg = ice_input__format(input, o->format) == ICE_INPUT_PGTEXT;
+	char delim = ice_input__delimiter(input, o);
 	size_t *map = NULL, ncols = 0; /* file column -> schema field */
 	bool *used = NULL;             /* schema fields a column maps to */
 	ice_buf header = ICE_BUF_INIT;
 	int rc;
-	if (o->delimiter == 0 && ice_str__ends_with(input, ".tsv"))
-		delim = '\t';
-	if ((rc = ice_csv__open(&r, ice_table_io(ap->table), input, delim)) != 0)
+	ap->pgtext = pg;
+	if ((rc = pg ? ice_csv__open_pgtext(&r, ice_table_io(ap->table), input, delim)
+	             : ice_csv__open(&r, ice_table_io(ap->table), input, delim)) != 0)
 		return rc;
 	ice_csv__set_max_record(r, o->max_record_bytes);
 	const char *name = ice_csv__name(r);
-	if (!o->no_header) {
+	if (!o->no_header && !(pg && !o->header)) {
 		rc = ice_csv__next(r, &rec);
 		if (rc == ICE_ITEROVER) {
 			ice_csv__free(r);
@@ -461,7 +574,7 @@ done:
 
 /* One object to the values of a row (reads `ap` only: runs on any thread). */
 static int jsonl_row(const appender *ap, const char *name, int64_t line, const char *s, size_t len,
-                     ice_literal *values, ice_arena *arena, ice_json **doc)
+                     ice_literal *values, ice_arena *arena, ice_json **doc, const ice_value_opts *vo)
 {
 	const ice_schema *schema = ap->schema;
 	ice_json *j = NULL;
@@ -488,7 +601,7 @@ static int jsonl_row(const appender *ap, const char *name, int64_t line, const c
 			                      "%s: line %lld: unknown column '%s' (not in the table's schema)", name,
 			                      (long long)line, key);
 		const ice_field *f = ice_schema_field_at(schema, i);
-		if ((rc = ice_value__from_json(&values[i], f->type, value, arena, 0)) != 0) {
+		if ((rc = ice_value__from_json(&values[i], f->type, value, arena, 0, vo)) != 0) {
 			if (ice_error__is_oom())
 				return rc;
 			char why[256];
@@ -510,6 +623,7 @@ typedef struct jsonl_task {
 	size_t bad_row;     /* first row that failed (SIZE_MAX: none) */
 	char *bad_message;  /* its message */
 	uint8_t *rejected;  /* with a reject file: rows that failed */
+	char **reasons;     /* and why (allocated), by row of the block */
 	int64_t rows;
 } jsonl_task;
 
@@ -558,7 +672,7 @@ static int jsonl_convert(void *ctx, size_t t, size_t worker)
 			continue;
 		ice_json *doc = NULL;
 		ice_arena__free(&arena);
-		rc = jsonl_row(j->ap, j->name, b->lines[r], s, len, values, &arena, &doc);
+		rc = jsonl_row(j->ap, j->name, b->lines[r], s, len, values, &arena, &doc, &j->ap->vo);
 		/* strings of the row borrow from the document until appended (a
 		 * row that fails there leaves the builder unusable: no reject) */
 		if (!rc && (rc = ice_columns__append_row(&task->cols, ptrs)) != 0) {
@@ -569,6 +683,11 @@ static int jsonl_convert(void *ctx, size_t t, size_t worker)
 		if (rc == ICE_EINVALID && !ice_error__is_oom()) {
 			if (task->rejected) {
 				task->rejected[r] = 1;
+				ice__free(task->reasons[r]);
+				if (!(task->reasons[r] = ice__strdup(ice_error_last()->message))) {
+					rc = ICE_ERROR;
+					break;
+				}
 				rc = 0;
 				continue;
 			}
@@ -595,6 +714,7 @@ static int append_jsonl(appender *ap, const char *input)
 	jsonl_task *tasks = NULL;
 	size_t ntasks = CSV_BLOCK_RECORDS / JSONL_TASK_LINES;
 	uint8_t *rejected = NULL;
+	char **reasons = NULL;
 	int rc = ice_csv__open_lines(&r, ice_table_io(ap->table), input);
 	if (rc)
 		return rc;
@@ -602,7 +722,8 @@ static int append_jsonl(appender *ap, const char *input)
 	memset(&blk, 0, sizeof(blk));
 	const char *name = ice_csv__name(r);
 	if (!(tasks = ice__calloc(ntasks, sizeof(jsonl_task))) ||
-	    (ap->opts->reject_file && !(rejected = ice__calloc(CSV_BLOCK_RECORDS, 1)))) {
+	    (ap->opts->reject_file && (!(rejected = ice__calloc(CSV_BLOCK_RECORDS, 1)) ||
+	                               !(reasons = ice__calloc(CSV_BLOCK_RECORDS, sizeof(char *)))))) {
 		rc = ICE_ERROR;
 		goto done;
 	}
@@ -611,8 +732,10 @@ static int append_jsonl(appender *ap, const char *input)
 	                                                                               : CSV_BLOCK_RECORDS;
 	while ((rc = ice_csv__next_block(r, &blk, 1, block, NULL)) == 0) {
 		size_t n = (blk.n + JSONL_TASK_LINES - 1) / JSONL_TASK_LINES;
-		for (size_t t = 0; t < n; t++)
+		for (size_t t = 0; t < n; t++) {
 			tasks[t].rejected = rejected;
+			tasks[t].reasons = reasons;
+		}
 		if (rejected)
 			memset(rejected, 0, blk.n);
 		if ((rc = ice_workers__run(ice_data_writer__workers(ap->dw), n, jsonl_convert, &job)) != 0)
@@ -627,7 +750,8 @@ static int append_jsonl(appender *ap, const char *input)
 				ice_buf b = ICE_BUF_INIT;
 				ice_buf__put(&b, blk.base + blk.fields[k].off, blk.fields[k].len & ~ICE_CSV_QUOTED);
 				ice_buf__putc(&b, '\n');
-				rc = b.error ? ICE_ERROR : reject_row(ap, b.ptr, b.len);
+				rc = b.error ? ICE_ERROR
+				             : reject_row(ap, name, blk.lines[k], 0, NULL, reasons[k], b.ptr, b.len);
 				ice_buf__free(&b);
 				if (rc)
 					goto done;
@@ -647,7 +771,7 @@ static int append_jsonl(appender *ap, const char *input)
 				goto done;
 			ap->rows += tasks[t].rows;
 		}
-		ap->bytes_read = blk.end_offset;
+		ap->bytes_read = ap->bytes_before + ice_csv__bytes_read(r);
 		if (ap->opts->progress)
 			ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
 	}
@@ -661,6 +785,9 @@ done:
 	}
 	ice__free(tasks);
 	ice__free(rejected);
+	for (size_t k = 0; reasons && k < CSV_BLOCK_RECORDS; k++)
+		ice__free(reasons[k]);
+	ice__free(reasons);
 	ice_csv__block_free(&blk);
 	ice_csv__free(r);
 	return rc;
@@ -761,17 +888,6 @@ done:
 	return rc;
 }
 
-static ice_input_format format_of(const char *input, ice_input_format f)
-{
-	if (f != ICE_INPUT_AUTO)
-		return f;
-	if (ice_str__ends_with(input, ".parquet"))
-		return ICE_INPUT_PARQUET;
-	if (ice_str__ends_with(input, ".json") || ice_str__ends_with(input, ".jsonl") ||
-	    ice_str__ends_with(input, ".ndjson"))
-		return ICE_INPUT_JSONL;
-	return ICE_INPUT_CSV;
-}
 
 /*
  * Decode every input and write it as data files, without committing (the
@@ -789,12 +905,13 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 	ap.opts = opts;
 	ap.schema = ice_table_metadata_current_schema(ice_table_current(table));
 	ap.nfields = ice_schema_field_count(ap.schema);
+	ap.vo.round = opts->round_decimals;
 	if ((rc = index_names(&ap)) != 0)
 		goto done;
 	if ((rc = ice_data_writer__new(&ap.dw, ice_table_io(table), ice_table_current(table), opts)) != 0)
 		goto done;
 	for (size_t i = 0; i < ninputs && !rc; i++) {
-		switch (format_of(inputs[i], opts->format)) {
+		switch (ice_input__format(inputs[i], opts->format)) {
 		case ICE_INPUT_JSONL: rc = append_jsonl(&ap, inputs[i]); break;
 		case ICE_INPUT_PARQUET: rc = append_parquet(&ap, inputs[i]); break;
 		default: rc = append_csv(&ap, inputs[i]); break;
@@ -808,10 +925,15 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 			else if (!e || !strstr(e->message, shown))
 				ice_error__prefix("%s", shown);
 		}
+		ap.bytes_before = ap.bytes_read;
 	}
 	if (!rc && ap.reject) {
 		rc = ice_output__close(ap.reject);
 		ap.reject = NULL;
+		int rc2 = ice_output__close(ap.reject_errors);
+		ap.reject_errors = NULL;
+		if (!rc)
+			rc = rc2;
 	}
 done:
 	if (rc && ap.dw) {
@@ -824,6 +946,8 @@ done:
 	ice_map__free(&ap.by_name);
 	ice_map__free(&ap.by_lower);
 	ice_arena__free(&ap.names);
+	if (ap.reject_errors)
+		ice_output__close(ap.reject_errors);
 	*dw_out = ap.dw;
 	*rows_out = ap.rows;
 	*rejected_out = ap.rejected;

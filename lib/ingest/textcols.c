@@ -133,6 +133,8 @@ int ice_textcol__convert(col_builder *b, const ice_type *t, bool required, const
 			const csv_field *f = &blk->fields[r * blk->ncols + col];
 			s = blk->base + f->off;
 			len = f->len & ~ICE_CSV_QUOTED;
+			if (o->trim && !(f->len & ICE_CSV_QUOTED))
+				ice_str__trim(&s, &len);
 			is_null = !(f->len & ICE_CSV_QUOTED) && len == o->null_len && memcmp(s, o->null_token, len) == 0;
 		}
 		if (is_null && required) {
@@ -164,7 +166,7 @@ int ice_textcol__convert(col_builder *b, const ice_type *t, bool required, const
 		int rc = 0;
 		if (fast) {
 			ice_value_raw v;
-			if ((rc = ice_value__parse(&v, t, s, len)) == 0) {
+			if ((rc = ice_value__parse(&v, t, s, len, &o->values)) == 0) {
 				switch (t->id) {
 				case ICE_TYPE_BOOLEAN:
 					if (v.b)
@@ -190,7 +192,7 @@ int ice_textcol__convert(col_builder *b, const ice_type *t, bool required, const
 			ice_literal lit;
 			ice_arena__free(&arena);
 			b->length = at;
-			if ((rc = ice_value__from_text(&lit, t, s, len, &arena)) == 0 &&
+			if ((rc = ice_value__from_text(&lit, t, s, len, &arena, &o->values)) == 0 &&
 			    (rc = ice_columns__append_value(b, &lit)) != 0 && ice_error__is_oom()) {
 				bad = ICE_ERROR;
 				break;

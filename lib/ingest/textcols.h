@@ -9,11 +9,14 @@
 #define ICE_INGEST_TEXTCOLS_H
 
 #include "csv.h"
+#include "values.h"
 #include "write/columns.h"
 
 typedef struct textcol_opts {
 	const char *null_token; /* an unquoted field equal to this is null */
 	size_t null_len;
+	bool trim;              /* spaces and tabs around unquoted fields dropped */
+	ice_value_opts values;
 } textcol_opts;
 
 /* A value that did not convert: its row in the block and why. */

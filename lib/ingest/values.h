@@ -19,18 +19,25 @@ typedef union ice_value_raw {
 	ice_i128 dec;
 } ice_value_raw;
 
+/* How text becomes values beyond the fixed rules. */
+typedef struct ice_value_opts {
+	bool round; /* decimals with more digits after the point than the column: rounded half up (else refused) */
+} ice_value_opts;
+
 /* Whether ice_value__parse takes type `t` (the rest go through literals). */
 bool ice_value__parses(const ice_type *t);
 /* Text to a primitive value of `t` (one ice_value__parses takes): 0, or
  * ICE_EINVALID with the reason raised (the caller adds where). */
-int ice_value__parse(ice_value_raw *out, const ice_type *t, const char *s, size_t len);
+int ice_value__parse(ice_value_raw *out, const ice_type *t, const char *s, size_t len, const ice_value_opts *o);
 
 /* Text to a value of `t` (no null handling; nested types from JSON text).
  * Payloads may borrow `s` or live in `a`. */
-int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, size_t len, ice_arena *a);
+int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, size_t len, ice_arena *a,
+                         const ice_value_opts *o);
 
 /* A JSON value to a value of `t` (null for JSON null); `depth` starts at 0.
  * Payloads live in `a` or in the document. */
-int ice_value__from_json(ice_literal *out, const ice_type *t, const ice_json *j, ice_arena *a, int depth);
+int ice_value__from_json(ice_literal *out, const ice_type *t, const ice_json *j, ice_arena *a, int depth,
+                         const ice_value_opts *o);
 
 #endif

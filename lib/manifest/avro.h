@@ -355,6 +355,8 @@ typedef struct ice_avro_reader {
 	ice_avro_cursor cur;
 	ice_codec_ctx *codec_ctx;
 	ice_codec_stream *stream;   /* deflate and zstandard blocks, decompressed as read */
+	const uint8_t *zin;         /* the compressed block being streamed */
+	size_t zin_len, zin_pos;
 	bool streaming;             /* the current block comes from `stream` */
 	bool stream_end;            /* ... and all of it has been decompressed */
 	size_t inflated, inflate_limit;

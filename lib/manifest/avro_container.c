@@ -259,6 +259,28 @@ static int codec_error(ice_avro_reader *r, uint64_t off, int rc)
 	return block_error(r, off, rc == ICE_ERROR ? ICE_EINVALID : rc, "%s", e ? e->message : "decompression failed");
 }
 
+/* The next piece of the streamed block: ICE_ITEROVER once it has ended. */
+static int stream_read(ice_avro_reader *r, uint8_t *dst, size_t cap, size_t *produced)
+{
+	*produced = 0;
+	for (;;) {
+		size_t used = 0;
+		int rc = ice_codec__stream_decompress(r->stream, r->zin + r->zin_pos, r->zin_len - r->zin_pos, &used, dst,
+		                                      cap, produced);
+		if (rc)
+			return rc;
+		r->zin_pos += used;
+		if (*produced)
+			return 0;
+		/* zstd goes on with a next frame in the block; deflate ignores what follows */
+		if (ice_codec__stream_finished(r->stream) && (r->codec != ICE_CODEC_ZSTD || r->zin_pos == r->zin_len))
+			return ICE_ITEROVER;
+		if (used == 0)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: truncated stream",
+			                      ice_codec__name(r->codec));
+	}
+}
+
 /*
  * Decompress more of a streamed block until `data` holds `want` bytes or
  * the block has ended. The total is capped: deflate expands at most about
@@ -277,7 +299,7 @@ static int fill(ice_avro_reader *r, size_t want)
 			step = r->inflate_limit - r->inflated + 1;
 		if ((rc = ice_buf__grow(&r->data, step)) != 0)
 			return rc;
-		rc = ice_codec__stream_read(r->stream, (uint8_t *)r->data.ptr + r->data.len, step, &produced);
+		rc = stream_read(r, (uint8_t *)r->data.ptr + r->data.len, step, &produced);
 		if (rc == ICE_ITEROVER) {
 			r->stream_end = true;
 			break;
@@ -295,8 +317,11 @@ static int start_stream(ice_avro_reader *r, const uint8_t *p, size_t n)
 	int rc;
 	if (!r->stream && (rc = ice_codec__stream_new(&r->stream, r->codec)) != 0)
 		return rc;
-	if ((rc = ice_codec__stream_reset(r->stream, p, n)) != 0)
+	if ((rc = ice_codec__stream_reset(r->stream)) != 0)
 		return codec_error(r, r->block_off, rc);
+	r->zin = p;
+	r->zin_len = n;
+	r->zin_pos = 0;
 	r->data.len = 0;
 	r->data.error = 0;
 	r->data.limit = 2 * RECORD_MAX + WINDOW_MIN;

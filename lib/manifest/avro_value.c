@@ -316,7 +316,7 @@ int ice_avro__put_literal(ice_buf *b, const ice_literal *v, const ice_type *type
 		return 0;
 	}
 	default:
-		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_AVRO, "cannot write a %s value to Avro",
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_AVRO, "cannot write %s values to Avro",
 		                      ice_type_id_name(type->id));
 	}
 }

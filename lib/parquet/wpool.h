@@ -3,7 +3,8 @@
  * pool, a writer encodes and compresses the columns of each batch in
  * parallel, and every writer of the pool uses the pool's scratch (page
  * buffers, compressor state: one set per thread) instead of its own. The
- * files written are the same with or without a pool.
+ * bytes a writer produces for the same batches are the same with or without
+ * a pool.
  */
 #ifndef ICE_PARQUET_WPOOL_H
 #define ICE_PARQUET_WPOOL_H

@@ -97,7 +97,7 @@ static int encode_fixed(uint8_t *dst, int width, const ice_literal *v)
 	default:
 		break;
 	}
-	return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "a %s value cannot fill a %d-byte column",
+	return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "%s values cannot fill a %d-byte column",
 	                      ice_type_id_name(v->type), width);
 }
 

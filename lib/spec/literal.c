@@ -229,7 +229,7 @@ int ice_literal_to_bytes(const ice_literal *v, uint8_t *out, size_t cap, size_t 
 
 static int bad_len(const ice_type *t, size_t len)
 {
-	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%zu bytes cannot hold a %s value", len,
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%zu bytes cannot hold a value of type %s", len,
 	                      ice_type_id_name(t->id));
 }
 
@@ -362,7 +362,7 @@ int ice_literal_promote(ice_literal *out, const ice_literal *in, const ice_type 
 		break;
 	}
 bad:
-	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "cannot promote a %s value to %s",
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "cannot promote %s values to %s",
 	                      ice_type_id_name(in->type), ice_type_id_name(to->id));
 }
 

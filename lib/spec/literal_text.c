@@ -200,10 +200,10 @@ static int from_text(ice_literal *out, const ice_type *type, const char *s, size
 		if (!ice_dt__parse_timestamp(s, len, ns, &out->v.i64, &zone))
 			return text_mismatch(r, type, s, len);
 		if (zone && !tz)
-			return ice_jr__error(r, ICE_EINVALID, "'%.*s': a %s value must not have a zone offset", (int)len,
+			return ice_jr__error(r, ICE_EINVALID, "'%.*s': %s values must not have a zone offset", (int)len,
 			                     s, ice_type_id_name(type->id));
 		if (!zone && tz && !json_form)
-			return ice_jr__error(r, ICE_EINVALID, "'%.*s': a %s value needs a zone offset (e.g. +00:00)",
+			return ice_jr__error(r, ICE_EINVALID, "'%.*s': %s values need a zone offset (e.g. +00:00)",
 			                     (int)len, s, ice_type_id_name(type->id));
 		return 0;
 	}

@@ -367,6 +367,18 @@ int ice_metadata_builder_build(ice_table_metadata **out, ice_metadata_builder *b
 			md->next_row_id = 0;
 		}
 	}
+	if (b->nchanges > 0 || b->creating) {
+		/* The default spec and sort order must bind to the current schema
+		 * (a schema change cannot drop what they use), as the reference
+		 * checks on build. */
+		const ice_schema *schema = ice_table_metadata_current_schema(md);
+		const ice_partition_spec *spec = ice_table_metadata_default_spec(md);
+		const ice_sort_order *order = ice_table_metadata_default_sort_order(md);
+		if (schema && spec && spec->nfields && (rc = ice_partition_spec_validate(spec, schema)) != 0)
+			return ice_error__prefix("the default partition spec does not fit the current schema");
+		if (schema && order && order->nfields && (rc = ice_sort_order_validate(order, schema)) != 0)
+			return ice_error__prefix("the default sort order does not fit the current schema");
+	}
 	if (b->removed_snapshots)
 		trim_snapshot_log(md);
 	if (b->nchanges > 0 || b->creating) {

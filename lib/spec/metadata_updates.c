@@ -178,12 +178,14 @@ int ice_metadata_builder_add_spec(ice_metadata_builder *b, const ice_partition_s
 	recorder r;
 	int rc;
 
-	if (!schema)
+	/* An unpartitioned spec binds to nothing: a create may add it before it
+	 * sets the current schema (DuckDB does; Java's builder accepts it). */
+	if (!schema && spec->nfields)
 		return ice_builder__fail(ICE_EINVALID, "add-spec: the table has no current schema");
 	for (size_t i = 0; i < spec->nfields; i++)
 		if (spec->fields[i].transform.kind == ICE_TRANSFORM_UNKNOWN)
 			return ice_builder__fail(ICE_EINVALID, "add-spec: unknown transform '%s'", spec->fields[i].transform.name);
-	if ((rc = ice_partition_spec_validate(spec, schema)) != 0)
+	if (spec->nfields && (rc = ice_partition_spec_validate(spec, schema)) != 0)
 		return ice_error__prefix("add-spec");
 	for (size_t i = 0; i < md->nspecs; i++) {
 		if (ice_partition_spec_equivalent(&md->specs[i], spec, false)) {
@@ -363,8 +365,9 @@ int ice_metadata_builder_add_snapshot(ice_metadata_builder *b, const ice_snapsho
 		md->last_sequence_number = s->sequence_number;
 	if (md->format_version >= 3)
 		md->next_row_id = s->first_row_id + s->added_rows;
-	md->last_updated_ms = s->timestamp_ms;
-	b->last_updated_set = true;
+	/* last-updated-ms is the time of the commit (build), not the snapshot's
+	 * own timestamp, as the reference builder has it: a writer whose clock
+	 * runs behind must not make the metadata older than its log. */
 	ice_builder__rec_begin(&r, b, "add-snapshot");
 	ice_json_key(&r.w, "snapshot");
 	ice_snapshot__write(&snaps[md->nsnapshots - 1], &r.w, md->format_version);
@@ -430,10 +433,6 @@ int ice_metadata_builder_set_ref(ice_metadata_builder *b, const char *name, cons
 		md->nsnapshot_log++;
 		md->has_current_snapshot = true;
 		md->current_snapshot_id = snap->snapshot_id;
-		if (ice_builder__was_added(b, snap->snapshot_id)) {
-			md->last_updated_ms = ts;
-			b->last_updated_set = true;
-		}
 	}
 	ice_builder__rec_begin(&r, b, "set-snapshot-ref");
 	ice_json_key(&r.w, "ref-name");

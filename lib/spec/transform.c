@@ -220,7 +220,7 @@ static int cannot_apply(const ice_transform *t, const ice_literal *in)
 {
 	char name[64];
 	ice_transform_to_string(t, name, sizeof(name));
-	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "transform %s cannot be applied to a %s value",
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "transform %s cannot be applied to %s values",
 	                      name, ice_type_id_name(in->type));
 }
 

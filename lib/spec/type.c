@@ -375,7 +375,7 @@ static int check_default(ice_jr *r, const char *key, const ice_field *f, const i
 	case ICE_TYPE_VARIANT:
 	case ICE_TYPE_GEOMETRY:
 	case ICE_TYPE_GEOGRAPHY:
-		return ice_jr__error_at(r, key, ICE_EINVALID, "a %s field cannot have a non-null default",
+		return ice_jr__error_at(r, key, ICE_EINVALID, "%s fields cannot have a non-null default",
 		                        ice_type_id_name(f->type->id));
 	case ICE_TYPE_STRUCT:
 		if (v->v.nested.n != 0)

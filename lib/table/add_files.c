@@ -121,7 +121,7 @@ static int check_type(const add_ctx *c, const char *file, const char *path, cons
 	if (ice_type_is_primitive(ft))
 		return 0;
 	if (ft->id != tt->id)
-		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: column '%s': the file has a %s, the table a %s",
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: column '%s': the file has type %s, the table %s",
 		                      file, path, ice_type_id_name(ft->id), ice_type_id_name(tt->id));
 	switch (ft->id) {
 	case ICE_TYPE_STRUCT: return check_struct(c, file, path, ft, tt, map, has_ids, version);
@@ -408,6 +408,7 @@ int ice_table_add_files(ice_table *table, const char *const *files, size_t nfile
 	if (report) {
 		memset(report, 0, sizeof(*report));
 		report->snapshot_id = append ? ice_append_snapshot_id(append) : 0;
+		report->committed = rc == 0;
 		report->files = rc ? 0 : (int64_t)nfiles;
 		report->bytes = rc ? 0 : bytes;
 		const ice_snapshot *cur = ice_table_metadata_current_snapshot(ice_table_current(table));

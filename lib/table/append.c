@@ -30,12 +30,13 @@ int ice_table_append_files(ice_table *table, const char *const *inputs, size_t n
 	if (!rc && (rc = ice_append_new(&append, table)) == 0 && (rc = ice_append_set_branch(append, opts->branch)) == 0)
 		for (size_t i = 0; i < nfiles && !rc; i++)
 			rc = ice_append_add_file(append, files[i]);
-	if (!rc) {
+	/* No row: no snapshot (an empty commit would only add noise). */
+	if (!rc && nfiles > 0)
 		rc = ice_append_commit(append, commit_opts, &res);
-	}
 	if (report) {
 		memset(report, 0, sizeof(*report));
-		report->snapshot_id = append ? ice_append_snapshot_id(append) : 0;
+		report->committed = !rc && nfiles > 0;
+		report->snapshot_id = report->committed ? ice_append_snapshot_id(append) : 0;
 		report->rows = rows;
 		report->rejected = rejected;
 		report->files = (int64_t)nfiles;

@@ -352,6 +352,32 @@ done:
 	return rc;
 }
 
+/*
+ * After a commit, with write.metadata.delete-after-commit.enabled, the
+ * metadata files that left the metadata log (kept to
+ * write.metadata.previous-versions-max entries) are deleted, as Java's
+ * table operations do: those in the base's log and not in the new one.
+ * Best effort (a failure leaves a file, never fails the commit), and only
+ * inside the table location.
+ */
+static void delete_removed_metadata(const ice_table *t, const ice_table_metadata *base,
+                                    const ice_table_metadata *next)
+{
+	const char *on = ice_table_metadata_property(next, "write.metadata.delete-after-commit.enabled", "false");
+	if (!ice_str__ieq(on, strlen(on), "true", 4))
+		return;
+	size_t nb = ice_table_metadata_metadata_log_count(base), nn = ice_table_metadata_metadata_log_count(next);
+	for (size_t i = 0; i < nb; i++) {
+		const char *f = ice_table_metadata_metadata_log_at(base, i)->metadata_file;
+		bool kept = false;
+		for (size_t k = 0; k < nn && !kept; k++)
+			kept = strcmp(ice_table_metadata_metadata_log_at(next, k)->metadata_file, f) == 0;
+		if (!kept)
+			ice_io__delete_within(t->io, ice_table_metadata_location(next), f);
+	}
+	ice_error_clear();
+}
+
 int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_options *opts,
                      ice_commit_result *result)
 {
@@ -382,6 +408,7 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 		bool retryable = false;
 		rc = attempt_once(t, op, &ctx, &next, &loc, &retryable);
 		if (rc == 0) {
+			delete_removed_metadata(t, t->md, next);
 			ice_table_metadata_free(t->md);
 			ice__free(t->metadata_location);
 			t->md = next;

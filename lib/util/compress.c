@@ -476,122 +476,6 @@ int ice_codec__compress(ice_codec codec, int level, const uint8_t *in, size_t in
 	                      ice_codec__name(codec));
 }
 
-/* ---- streaming decompression ------------------------------------------------- */
-
-struct ice_codec_stream {
-	ice_codec codec;
-	z_stream zs;
-	ZSTD_DStream *zds;
-	ZSTD_inBuffer zin;
-	bool ended;
-};
-
-static voidpf stream_alloc(voidpf opaque, uInt items, uInt size)
-{
-	(void)opaque;
-	return ice__mallocarray(items, size);
-}
-
-static void stream_free(voidpf opaque, voidpf p)
-{
-	(void)opaque;
-	ice__free(p);
-}
-
-int ice_codec__stream_new(ice_codec_stream **out, ice_codec codec)
-{
-	ice_codec_stream *s;
-	*out = NULL;
-	if (codec != ICE_CODEC_DEFLATE && codec != ICE_CODEC_ZSTD)
-		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO, "%s: no streaming decompression",
-		                      ice_codec__name(codec));
-	if (!(s = ice__calloc(1, sizeof(*s))))
-		return ICE_ERROR;
-	s->codec = codec;
-	if (codec == ICE_CODEC_DEFLATE) {
-		s->zs.zalloc = stream_alloc;
-		s->zs.zfree = stream_free;
-		if (inflateInit2(&s->zs, -15) != Z_OK) {
-			ice__free(s);
-			return ice_error__oom();
-		}
-	} else if (!(s->zds = ZSTD_createDStream())) {
-		ice__free(s);
-		return ice_error__oom();
-	}
-	*out = s;
-	return 0;
-}
-
-void ice_codec__stream_free(ice_codec_stream *s)
-{
-	if (!s)
-		return;
-	if (s->codec == ICE_CODEC_DEFLATE)
-		inflateEnd(&s->zs);
-	else
-		ZSTD_freeDStream(s->zds);
-	ice__free(s);
-}
-
-int ice_codec__stream_reset(ice_codec_stream *s, const uint8_t *in, size_t in_len)
-{
-	s->ended = false;
-	if (s->codec == ICE_CODEC_DEFLATE) {
-		if (inflateReset(&s->zs) != Z_OK)
-			return corrupt(s->codec, "cannot reset the stream");
-		if (in_len > UINT32_MAX)
-			return corrupt(s->codec, "input too large");
-		s->zs.next_in = (Bytef *)in;
-		s->zs.avail_in = (uInt)in_len;
-		return 0;
-	}
-	if (ZSTD_isError(ZSTD_DCtx_reset(s->zds, ZSTD_reset_session_only)))
-		return corrupt(s->codec, "cannot reset the stream");
-	s->zin = (ZSTD_inBuffer){in, in_len, 0};
-	return 0;
-}
-
-int ice_codec__stream_read(ice_codec_stream *s, uint8_t *dst, size_t cap, size_t *produced)
-{
-	*produced = 0;
-	if (s->ended)
-		return ICE_ITEROVER;
-	if (cap > UINT32_MAX)
-		cap = UINT32_MAX;
-	while (*produced == 0 && cap > 0) {
-		if (s->codec == ICE_CODEC_DEFLATE) {
-			s->zs.next_out = dst;
-			s->zs.avail_out = (uInt)cap;
-			int zrc = inflate(&s->zs, Z_NO_FLUSH);
-			*produced = cap - s->zs.avail_out;
-			if (zrc == Z_STREAM_END) {
-				s->ended = true;
-				return *produced ? 0 : ICE_ITEROVER;
-			}
-			if (zrc == Z_MEM_ERROR)
-				return ice_error__oom();
-			if (zrc == Z_BUF_ERROR && s->zs.avail_in == 0)
-				return corrupt(s->codec, "truncated stream");
-			if (zrc != Z_OK && zrc != Z_BUF_ERROR)
-				return corrupt(s->codec, s->zs.msg ? s->zs.msg : "corrupt data");
-		} else {
-			ZSTD_outBuffer ob = {dst, cap, 0};
-			size_t zr = ZSTD_decompressStream(s->zds, &ob, &s->zin);
-			if (ZSTD_isError(zr))
-				return corrupt(s->codec, ZSTD_getErrorName(zr));
-			*produced = ob.pos;
-			if (zr == 0 && s->zin.pos == s->zin.size) {
-				s->ended = true;
-				return *produced ? 0 : ICE_ITEROVER;
-			}
-			if (ob.pos == 0 && s->zin.pos == s->zin.size)
-				return corrupt(s->codec, "truncated stream");
-		}
-	}
-	return 0;
-}
-
 struct ice_codec_ctx {
 	ZSTD_DCtx *dctx;
 	ZSTD_CCtx *cctx;
@@ -671,4 +555,147 @@ int ice_codec__compress_ctx(ice_codec_ctx *ctx, ice_codec codec, int level, cons
 uint32_t ice_crc32(uint32_t crc, const uint8_t *data, size_t len)
 {
 	return (uint32_t)crc32((uLong)crc, data, (uInt)len);
+}
+
+/* ---- streaming decompression (gzip, zstd) ----------------------------------------- */
+
+struct ice_codec_stream {
+	ice_codec codec;
+	z_stream z;
+	bool z_ready, z_member_done;
+	ZSTD_DCtx *zd;
+	size_t zd_hint; /* ZSTD_decompressStream's last answer: 0 at a frame's end */
+};
+
+static voidpf stream_alloc(voidpf opaque, uInt items, uInt size)
+{
+	(void)opaque;
+	return ice__mallocarray(items, size);
+}
+
+static void stream_free(voidpf opaque, voidpf p)
+{
+	(void)opaque;
+	ice__free(p);
+}
+
+
+const char *ice_codec__sniff_other(const uint8_t *d, size_t len)
+{
+	if (len >= 3 && d[0] == 'B' && d[1] == 'Z' && d[2] == 'h')
+		return "bzip2";
+	if (len >= 6 && d[0] == 0xfd && d[1] == '7' && d[2] == 'z' && d[3] == 'X' && d[4] == 'Z' && d[5] == 0)
+		return "xz";
+	if (len >= 4 && d[0] == 0x04 && d[1] == 0x22 && d[2] == 0x4d && d[3] == 0x18)
+		return "lz4";
+	if (len >= 4 && d[0] == 'P' && d[1] == 'K' && d[2] == 3 && d[3] == 4)
+		return "zip";
+	if (len >= 6 && d[0] == '7' && d[1] == 'z' && d[2] == 0xbc && d[3] == 0xaf && d[4] == 0x27 && d[5] == 0x1c)
+		return "7z";
+	if (len >= 2 && d[0] == 0x1f && d[1] == 0x9d)
+		return "compress (.Z)";
+	return NULL;
+}
+
+int ice_codec__stream_new(ice_codec_stream **out, ice_codec codec)
+{
+	ice_codec_stream *s;
+	*out = NULL;
+	if (codec != ICE_CODEC_GZIP && codec != ICE_CODEC_DEFLATE && codec != ICE_CODEC_ZSTD)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO, "%s: no streaming decompression",
+		                      ice_codec__name(codec));
+	if (!(s = ice__calloc(1, sizeof(*s))))
+		return ICE_ERROR;
+	s->codec = codec;
+	s->zd_hint = 1;
+	if (codec == ICE_CODEC_ZSTD) {
+		if (!(s->zd = ZSTD_createDCtx())) {
+			ice__free(s);
+			return ice_error__oom();
+		}
+	} else {
+		s->z.zalloc = stream_alloc;
+		s->z.zfree = stream_free;
+		/* gzip (or zlib) detected by its header; Avro's deflate is raw */
+		if (inflateInit2(&s->z, codec == ICE_CODEC_DEFLATE ? -15 : 15 + 32) != Z_OK) {
+			ice__free(s);
+			return ice_error__oom();
+		}
+		s->z_ready = true;
+	}
+	*out = s;
+	return 0;
+}
+
+void ice_codec__stream_free(ice_codec_stream *s)
+{
+	if (!s)
+		return;
+	if (s->z_ready)
+		inflateEnd(&s->z);
+	ZSTD_freeDCtx(s->zd);
+	ice__free(s);
+}
+
+int ice_codec__stream_decompress(ice_codec_stream *s, const uint8_t *in, size_t in_len, size_t *in_used,
+                                 uint8_t *out, size_t cap, size_t *out_len)
+{
+	*in_used = 0;
+	*out_len = 0;
+	if (s->codec == ICE_CODEC_ZSTD) {
+		ZSTD_inBuffer ib = {in, in_len, 0};
+		ZSTD_outBuffer ob = {out, cap, 0};
+		size_t r = ZSTD_decompressStream(s->zd, &ob, &ib);
+		if (ZSTD_isError(r))
+			return corrupt(s->codec, ZSTD_getErrorName(r));
+		if (in_len > 0 || ob.pos > 0)
+			s->zd_hint = r; /* a call with nothing in and out says nothing of the frame */
+		*in_used = ib.pos;
+		*out_len = ob.pos;
+		return 0;
+	}
+	/* gzip: one member after another (as gzip -c a b > c makes); raw
+	 * deflate is one stream, what follows it ignored (as Avro readers do) */
+	if (s->z_member_done) {
+		if (in_len == 0 || s->codec == ICE_CODEC_DEFLATE)
+			return 0;
+		if (inflateReset(&s->z) != Z_OK)
+			return corrupt(s->codec, "reset");
+		s->z_member_done = false;
+	}
+	s->z.next_in = (Bytef *)(uintptr_t)in;
+	s->z.avail_in = (uInt)(in_len > UINT32_MAX ? UINT32_MAX : in_len);
+	s->z.next_out = out;
+	s->z.avail_out = (uInt)(cap > UINT32_MAX ? UINT32_MAX : cap);
+	int zr = inflate(&s->z, Z_NO_FLUSH);
+	if (zr == Z_STREAM_END)
+		s->z_member_done = true;
+	else if (zr == Z_MEM_ERROR)
+		return ice_error__oom();
+	else if (zr != Z_OK && zr != Z_BUF_ERROR)
+		return corrupt(s->codec, s->z.msg ? s->z.msg : "inflate failed");
+	*in_used = (size_t)(s->z.next_in - in);
+	*out_len = (size_t)(s->z.next_out - out);
+	return 0;
+}
+
+bool ice_codec__stream_finished(const ice_codec_stream *s)
+{
+	if (s->codec != ICE_CODEC_ZSTD)
+		return s->z_member_done;
+	return s->zd_hint == 0;
+}
+
+int ice_codec__stream_reset(ice_codec_stream *s)
+{
+	if (s->codec == ICE_CODEC_ZSTD) {
+		if (ZSTD_isError(ZSTD_DCtx_reset(s->zd, ZSTD_reset_session_only)))
+			return corrupt(s->codec, "cannot reset the stream");
+		s->zd_hint = 1;
+		return 0;
+	}
+	if (inflateReset(&s->z) != Z_OK)
+		return corrupt(s->codec, "cannot reset the stream");
+	s->z_member_done = false;
+	return 0;
 }

@@ -109,7 +109,7 @@ void ice_hex__encode(const uint8_t *data, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int hexval(char c)
+int ice_hex__value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -125,7 +125,7 @@ bool ice_hex__decode(const char *s, size_t len, uint8_t *out)
 	if (len % 2)
 		return false;
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = ice_hex__value(s[i]), lo = ice_hex__value(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		out[i / 2] = (uint8_t)(hi << 4 | lo);
@@ -238,4 +238,45 @@ size_t ice_base64__encode(const uint8_t *data, size_t len, char *out)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+static int base64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+bool ice_base64__decode(const char *s, size_t len, uint8_t *out, size_t *out_len)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0, pad = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '=') {
+			pad++;
+			continue;
+		}
+		int v = base64_value(s[i]);
+		if (v < 0 || pad)
+			return false;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if (pad > 2 || (bits >= 6))
+		return false;
+	*out_len = o;
+	return true;
 }

@@ -24,6 +24,8 @@ void ice_str__trim(const char **s, size_t *len);
 void ice_hex__encode(const uint8_t *data, size_t len, char *out);
 /* Decodes 2*n hex digits into out[n]; false on odd length or a bad digit. */
 bool ice_hex__decode(const char *s, size_t len, uint8_t *out);
+/* The value of one hex digit, or -1. */
+int ice_hex__value(char c);
 
 /* Validates UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool ice_utf8__valid(const uint8_t *s, size_t len);
@@ -75,5 +77,8 @@ static inline size_t ice_json_plain_run(const uint8_t *s, size_t len, uint8_t *h
 
 /* Standard base64 (RFC 4648, with padding). out needs 4*ceil(len/3)+1. */
 size_t ice_base64__encode(const uint8_t *data, size_t len, char *out);
+/* Standard or URL-safe base64 (padding optional) into out (room for len*3/4
+ * bytes); false for a character outside the alphabet. */
+bool ice_base64__decode(const char *s, size_t len, uint8_t *out, size_t *out_len);
 
 #endif

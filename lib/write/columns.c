@@ -201,7 +201,7 @@ static int append_null(col_builder *b)
 
 static int mismatch(col_builder *b, const ice_literal *v)
 {
-	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "column %s: a %s value for a %s column", b->name,
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "column %s: a value of type %s for a column of type %s", b->name,
 	                      ice_type_id_name(v->type), ice_type_id_name(b->type->id));
 }
 

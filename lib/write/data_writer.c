@@ -122,12 +122,13 @@ void ice_write_options_init(ice_write_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->format = ICE_INPUT_AUTO;
-	o->delimiter = ',';
+	o->delimiter = 0;
 	o->null_token = "";
 	o->batch_rows = 8192;
 	o->max_open_files = 128;
 	o->max_buffered_bytes = (int64_t)256 << 20;
 	o->threads = 0;
+	o->max_rejects = -1;
 }
 
 static int find_source(ice_data_writer *w, int32_t id, source_path *out)

@@ -111,7 +111,7 @@ int ice_columns__literal_at(ice_literal *out, const ice_type *t, const struct Ar
 	}
 	default:
 		*out = ice_literal_null(t->id);
-		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "a %s value cannot be read as one literal",
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "%s values cannot be read as one literal",
 		                      ice_type_id_name(t->id));
 	}
 }

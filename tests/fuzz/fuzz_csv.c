@@ -46,8 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	csv_reader *r = NULL;
-	bool lines = data[0] & 0x80;
-	int rc = lines ? ice_csv__open_lines(&r, io, path) : ice_csv__open(&r, io, path, delims[data[0] & 3]);
+	bool lines = data[0] & 0x80, pg = (data[0] & 0x10) && !lines;
+	int rc = lines ? ice_csv__open_lines(&r, io, path)
+	         : pg  ? ice_csv__open_pgtext(&r, io, path, delims[data[0] & 3])
+	               : ice_csv__open(&r, io, path, delims[data[0] & 3]);
 	int64_t nrecords = -1;
 	if (rc == 0) {
 		csv_record rec;
@@ -62,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t c = 0; c < rec.n && c < 64; c++) {
 				const ice_type *t = ice_schema_field_at(schema, c % nfields)->type;
 				ice_literal v;
-				if (ice_value__from_text(&v, t, (const char *)rec.fields[c].data, rec.fields[c].len, &arena) == 0)
+				if (ice_value__from_text(&v, t, (const char *)rec.fields[c].data, rec.fields[c].len, &arena, NULL) == 0)
 					FUZZ_ASSERT(v.is_null || v.type == t->id);
 				else
 					FUZZ_ASSERT(ice_error_last() != NULL);
@@ -78,11 +80,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ice_csv__free(r);
 	r = NULL;
 	ice_error_clear();
-	rc = lines ? ice_csv__open_lines(&r, io, path) : ice_csv__open(&r, io, path, delims[data[0] & 3]);
-	if (rc == 0) {
+	rc = lines ? ice_csv__open_lines(&r, io, path)
+	     : pg  ? ice_csv__open_pgtext(&r, io, path, delims[data[0] & 3])
+	           : ice_csv__open(&r, io, path, delims[data[0] & 3]);
+	if (rc == 0 && !pg) {
 		csv_reader *r2 = NULL;
 		csv_block blk;
-		size_t ncols = 1 + (data[0] >> 2 & 7);
+		size_t ncols = 1 + (data[0] >> 2 & 3);
 		memset(&blk, 0, sizeof(blk));
 		FUZZ_ASSERT((lines ? ice_csv__open_lines(&r2, io, path) : ice_csv__open(&r2, io, path, delims[data[0] & 3])) == 0);
 		while ((rc = ice_csv__next_block(r, &blk, ncols, 7, NULL)) == 0) {
@@ -104,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				const ice_field *fld = ice_schema_field_at(schema, c % ice_schema_field_count(schema));
 				col_builder b;
 				textcol_errors errs = {NULL, 0, 0, true};
-				textcol_opts o = {"", 0};
+				textcol_opts o = {"", 0, (data[0] & 0x40) != 0, {(data[0] & 0x20) != 0}};
 				FUZZ_ASSERT(ice_columns__init(&b, fld->type, fld->name) == 0);
 				int crc = ice_textcol__convert(&b, fld->type, false, &blk, c, skip, &o, &errs);
 				FUZZ_ASSERT(crc >= 0);
@@ -129,6 +133,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		ice_csv__block_free(&blk);
 		ice_csv__free(r2);
+	} else if (rc == 0) {
+		/* PostgreSQL text: read in blocks only; every column converts or names a row */
+		csv_block blk;
+		size_t ncols = 1 + (data[0] >> 2 & 3);
+		memset(&blk, 0, sizeof(blk));
+		int64_t last = 0;
+		while ((rc = ice_csv__next_block(r, &blk, ncols, 5, NULL)) == 0) {
+			uint8_t skip[5];
+			for (size_t k = 0; k < blk.n; k++) {
+				FUZZ_ASSERT(blk.lines[k] > last);
+				last = blk.lines[k];
+				skip[k] = blk.counts[k] < ncols;
+			}
+			for (size_t c = 0; c < ncols; c++) {
+				const ice_field *fld = ice_schema_field_at(schema, (c * 5 + (size_t)data[0]) % ice_schema_field_count(schema));
+				col_builder b;
+				textcol_errors errs = {NULL, 0, 0, true};
+				textcol_opts o = {"\\N", 2, false, {false}};
+				FUZZ_ASSERT(ice_columns__init(&b, fld->type, fld->name) == 0);
+				int crc = ice_textcol__convert(&b, fld->type, false, &blk, c, skip, &o, &errs);
+				FUZZ_ASSERT(crc >= 0 && (crc == 1) == (errs.n > 0));
+				ice_textcol__errors_free(&errs);
+				ice_columns__free(&b);
+			}
+		}
+		FUZZ_ASSERT(rc == ICE_ITEROVER || ice_error_last() != NULL);
+		ice_csv__block_free(&blk);
 	}
 	ice_csv__free(r);
 	ice_io_free(io);

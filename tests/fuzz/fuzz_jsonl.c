@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					ice_literal v;
 					if (!m)
 						continue;
-					if (ice_value__from_json(&v, f->type, m, &arena, 0) == 0)
+					if (ice_value__from_json(&v, f->type, m, &arena, 0, NULL) == 0)
 						FUZZ_ASSERT(v.is_null || v.type == f->type->id);
 					else
 						FUZZ_ASSERT(ice_error_last() != NULL);

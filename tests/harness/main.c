@@ -3,6 +3,7 @@
  * every registered test whose name starts with one of the prefixes (all when
  * none is given) and exits non-zero if any failed.
  */
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,19 @@ const char *ice_test_fixture(const char *rel)
 	static char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", ice_test_fixtures(), rel);
 	return path;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void ice_test_rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 char *ice_test_read_file(const char *path, size_t *len_out)

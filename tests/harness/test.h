@@ -28,6 +28,8 @@ const char *ice_test_fixtures(void);
 const char *ice_test_source_root(void);
 /* "<fixtures>/<rel>" in a static buffer (valid until the next call). */
 const char *ice_test_fixture(const char *rel);
+/* Remove a directory tree (links are removed, never followed). */
+void ice_test_rm_tree(const char *dir);
 /* Read a whole file; NULL on failure. Free with free(). */
 char *ice_test_read_file(const char *path, size_t *len_out);
 

@@ -20,7 +20,7 @@
  *   ICE_FAULT_SLOW_US=N
  *       sleep N microseconds before every call that changes the file
  *       system (open with O_CREAT, write, fsync, link, rename, renameat2,
- *       unlink): an append's time is then spread over its I/O steps, so a
+ *       unlink, unlinkat): an append's time is then spread over its I/O steps, so a
  *       SIGKILL at a uniformly random moment lands between any two of
  *       them, the commit's included, with a useful probability.
  *   ICE_FAULT_UUID=1
@@ -132,6 +132,15 @@ int unlink(const char *path)
 	NEXT(real, "unlink");
 	slow();
 	return real(path);
+}
+
+/* The containment guard deletes with unlinkat (maintenance, drop --purge). */
+int unlinkat(int dirfd, const char *path, int flags)
+{
+	static int (*real)(int, const char *, int);
+	NEXT(real, "unlinkat");
+	slow();
+	return real(dirfd, path, flags);
 }
 
 /* ---- uuid --------------------------------------------------------------- */

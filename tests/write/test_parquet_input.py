@@ -112,7 +112,7 @@ def test_checked_conversions_name_row_and_column(tmp_path):
     assert "column 'zz': unknown column" in e.err
     f = write(tmp_path / "f.parquet", [{"id": 1, "n": "12"}, {"id": 2, "n": "x"}], [("id", pa.int64()), ("n", pa.string())])
     e = ice_fails(1, "append", t, f)  # through text, as CSV: the message says why
-    assert f"{f}: row 1, column 'n': not a int" in e.err
+    assert f"{f}: row 1, column 'n': not a whole number" in e.err
     # nothing was committed by any of these
     assert len(list((t / "metadata").glob("v*.metadata.json"))) == 1
     assert not list(t.rglob("*.parquet"))

@@ -150,6 +150,25 @@ ICE_EXTERN int ice_catalog_drop_table(ice_catalog *catalog, const char *identifi
                                       ice_drop_report *report);
 
 /*
+ * Register `md` (metadata read from an existing table's metadata file) as
+ * table `identifier`, keeping its location: the table's files stay where
+ * they are. ICE_EEXISTS when the table exists, unless `overwrite`, which
+ * makes `md` its next version. ICE_ENOTFOUND when the namespace does not
+ * exist.
+ */
+ICE_EXTERN int ice_catalog_register_table(ice_catalog *catalog, const char *identifier, const ice_table_metadata *md,
+                                          bool overwrite, char **metadata_location_out);
+
+/*
+ * Rename table `from` to `to` (the namespace may change). The table keeps
+ * its location and its files; in the file-system catalog the name `to`
+ * gets the current metadata as its first version and the name `from` loses
+ * its metadata files. ICE_ENOTFOUND when `from` or the namespace of `to`
+ * does not exist, ICE_EEXISTS when `to` does.
+ */
+ICE_EXTERN int ice_catalog_rename_table(ice_catalog *catalog, const char *from, const char *to);
+
+/*
  * A catalog whose identifiers are table directories (locations) rather
  * than names: what a TABLE argument that is a directory uses. Namespace
  * functions report ICE_EUNSUPPORTED.

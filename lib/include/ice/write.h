@@ -62,18 +62,25 @@ typedef enum ice_input_format {
 	ICE_INPUT_CSV,
 	ICE_INPUT_JSONL,
 	ICE_INPUT_PARQUET,
+	ICE_INPUT_PGTEXT,  /* PostgreSQL's COPY text format (tab, \N, backslash escapes); no header */
 } ice_input_format;
 
 typedef void (*ice_write_progress_fn)(int64_t rows, int64_t bytes_read, void *payload);
 
 typedef struct ice_write_options {
 	ice_input_format format;
-	char delimiter;          /* CSV; default ',' (TSV files: '\t' by extension) */
+	char delimiter;          /* CSV; 0 (default): ',' ('\t' for .tsv files and PostgreSQL text) */
 	const char *null_token;  /* CSV: an unquoted field equal to this is null; default "" */
 	bool no_header;          /* CSV: columns in schema order */
+	bool header;             /* PostgreSQL text: the first line names the columns (else schema order) */
 	/* Rows that do not convert go to this file (as CSV lines or JSON
 	 * lines, as read) instead of failing the append; NULL: fail. */
 	const char *reject_file;
+	/* With a reject file: more rejected rows than this fail the append
+	 * (nothing committed); negative: no limit (the default). Beside the
+	 * reject file, <reject_file>.errors.jsonl says for each row its file,
+	 * line, column, column_name, reason and the row itself. */
+	int64_t max_rejects;
 	/* Memory: rows buffered per partition before they go to its Parquet
 	 * writer (default 8192), open files at most (default 128; the least
 	 * recently used is closed), and bytes of open row groups across all
@@ -96,8 +103,15 @@ typedef struct ice_write_options {
 	int64_t max_record_bytes;
 	/* Threads parsing, routing, encoding and compressing in parallel, the
 	 * caller's included (0: one per processor online; 1: only the
-	 * caller's). The files written are the same whatever the number. */
+	 * caller's). The rows written are the same whatever the number; row
+	 * group boundaries may differ, since each thread's scratch counts
+	 * against max_buffered_bytes. */
 	int threads;
+	/* Text values: spaces and tabs around unquoted fields dropped (else a
+	 * number with spaces is refused, saying so); decimals with more digits
+	 * after the point than the column rounded half up (else refused). */
+	bool trim;
+	bool round_decimals;
 } ice_write_options;
 
 ICE_EXTERN void ice_write_options_init(ice_write_options *opts);
@@ -109,6 +123,7 @@ typedef struct ice_write_report {
 	int64_t files;         /* data files added */
 	int64_t bytes;         /* their size */
 	int64_t partitions;    /* distinct partitions written */
+	bool committed;        /* false when the input had no row: no snapshot was made */
 } ice_write_report;
 
 /*
@@ -118,8 +133,10 @@ typedef struct ice_write_report {
  * data files under <location>/data/<partition path>/ (or
  * write.data.path), and commit them as one snapshot. Errors name the file,
  * line and column: "in.csv: line 12, column 3 (price): cannot convert
- * 'abc' to decimal(10, 2)". Nothing is committed after an error; files
- * written are deleted. `report` and `result` may be NULL.
+ * 'abc' to decimal(10, 2): not a number". Nothing is committed after an
+ * error; files written are deleted. Input without a row (empty files, a
+ * header alone, every row rejected) commits nothing: ICE_OK with
+ * report->committed false. `report` and `result` may be NULL.
  */
 ICE_EXTERN int ice_table_append_files(ice_table *table, const char *const *inputs, size_t ninputs,
                                       const ice_write_options *opts, const ice_commit_options *commit_opts,

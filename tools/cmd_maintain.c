@@ -1,0 +1,538 @@
+/*
+ * tools/cmd_maintain.c - `ice expire-snapshots` and `ice remove-orphan-files`
+ * (ice/maintain.h): options in, the library's report out as one summary
+ * line or JSON, progress on a terminal. The library decides and deletes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum {
+	OPT_OLDER_THAN = OPT_FIRST_COMMAND_OPTION,
+	OPT_RETAIN_LAST,
+	OPT_SNAPSHOT_ID,
+	OPT_KEEP_FILES,
+	OPT_CLEAN_METADATA,
+	OPT_DRY_RUN,
+	OPT_THREADS,
+	OPT_LOCATION,
+	OPT_PREFIX_MISMATCH,
+	OPT_EQUAL_SCHEMES,
+	OPT_EQUAL_AUTHORITIES,
+	OPT_FORCE,
+};
+
+/* ---- shared: options, times, progress, file lists ------------------------------------ */
+
+/* The options both commands take besides the common ones. */
+#define MAINTAIN_OPTIONS                                                                       \
+	{"older-than", required_argument, NULL, OPT_OLDER_THAN}, {"dry-run", no_argument, NULL, OPT_DRY_RUN}, \
+	    {"threads", required_argument, NULL, OPT_THREADS}
+
+/* --older-than: a duration before now (3d, 12h, 90m, 30s, 500ms) or a time
+ * (epoch milliseconds or ISO-8601). */
+static bool parse_older_than(const char *s, int64_t now, int64_t *out)
+{
+	int64_t d;
+	size_t n = strlen(s);
+	if (n && (s[n - 1] < '0' || s[n - 1] > '9')) {
+		/* "0s" is now; cli_parse_duration wants more than zero. */
+		char one[16];
+		bool zero = s[0] == '0' && (s[1] < '0' || s[1] > '9') && snprintf(one, sizeof(one), "1%s", s + 1) < 16 &&
+		            cli_parse_duration(one, &d);
+		if (zero || cli_parse_duration(s, &d)) {
+			*out = zero ? now : now - d;
+			return true;
+		}
+	}
+	return cli_parse_time(s, out);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool parse_count(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+typedef struct progress {
+	const char *command;
+	bool shown;
+} progress;
+
+/* On a terminal: one line, rewritten in place. */
+static void show_progress(const char *phase, int64_t done, int64_t total, void *payload)
+{
+	progress *p = payload;
+	if (total >= 0)
+		fprintf(stderr, "\r\033[K%s: %s %lld/%lld", p->command, phase, (long long)done, (long long)total);
+	else
+		fprintf(stderr, "\r\033[K%s: %s %lld", p->command, phase, (long long)done);
+	fflush(stderr);
+	p->shown = true;
+}
+
+static void end_progress(progress *p)
+{
+	if (p->shown)
+		fprintf(stderr, "\r\033[K");
+	p->shown = false;
+}
+
+/* The files a run deletes (or would), kept for --json and -v. */
+typedef struct file_list {
+	char **locations;
+	ice_file_kind *kinds;
+	size_t n, cap;
+	bool keep;       /* collect them */
+	bool print;      /* print each as it goes (text, -v) */
+	const char *verb;
+	FILE *out;
+} file_list;
+
+static int on_file(const char *location, ice_file_kind kind, void *payload)
+{
+	file_list *l = payload;
+	if (l->print)
+		fprintf(l->out, "%s %s %s\n", l->verb, ice_file_kind_name(kind), location);
+	if (!l->keep)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **loc = realloc(l->locations, cap * sizeof(char *));
+		if (!loc)
+			return ICE_ERROR;
+		l->locations = loc;
+		ice_file_kind *k = realloc(l->kinds, cap * sizeof(ice_file_kind));
+		if (!k)
+			return ICE_ERROR;
+		l->kinds = k;
+		l->cap = cap;
+	}
+	if (!(l->locations[l->n] = strdup(location)))
+		return ICE_ERROR;
+	l->kinds[l->n++] = kind;
+	return 0;
+}
+
+static void file_list_free(file_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->locations[i]);
+	free(l->locations);
+	free(l->kinds);
+}
+
+static void json_counts(ice_json_writer *w, const ice_delete_counts *c)
+{
+	ice_json_key(w, "files-missing");
+	ice_json_int(w, c->missing);
+	ice_json_key(w, "files-outside");
+	ice_json_int(w, c->outside);
+	ice_json_key(w, "files-failed");
+	ice_json_int(w, c->failed);
+}
+
+static void print_counts(FILE *f, const ice_delete_counts *c)
+{
+	if (c->missing)
+		fprintf(f, ", %lld already gone", (long long)c->missing);
+	if (c->outside)
+		fprintf(f, ", %lld outside the table location kept", (long long)c->outside);
+	if (c->failed)
+		fprintf(f, ", %lld could not be deleted", (long long)c->failed);
+}
+
+/* --older-than, --dry-run, --threads (both commands) and the common
+ * options: 0 when `opt` is none of them, 1 when handled, 2 when the
+ * command ends now with exit code *rc (a usage error, --help). */
+static int shared_option(ice_cli *cli, const cli_command *cmd, int opt, bool *has_older_than, int64_t *older_than,
+                         bool *dry_run, int *threads, int *rc);
+
+static int common(ice_cli *cli, const cli_command *cmd, int opt, int *rc)
+{
+	*rc = cli_common_option(cli, cmd, opt, optarg);
+	if (*rc == -1) {
+		cli_print_usage(cmd, stdout);
+		*rc = EXIT_OK;
+		return 1;
+	}
+	return *rc != 0;
+}
+
+static int shared_option(ice_cli *cli, const cli_command *cmd, int opt, bool *has_older_than, int64_t *older_than,
+                         bool *dry_run, int *threads, int *rc)
+{
+	int64_t v = 0;
+	*rc = 0;
+	switch (opt) {
+	case OPT_OLDER_THAN:
+		if (!parse_older_than(optarg, now_ms(), older_than)) {
+			*rc = cli_usage_error(cmd, "--older-than wants a time (epoch ms or ISO-8601) or a duration (3d, 12h), not '%s'",
+			                      optarg);
+			return 2;
+		}
+		*has_older_than = true;
+		return 1;
+	case OPT_DRY_RUN: *dry_run = true; return 1;
+	case OPT_THREADS:
+		if (!parse_count(optarg, 1, 256, &v)) {
+			*rc = cli_usage_error(cmd, "--threads wants a number from 1 to 256, not '%s'", optarg);
+			return 2;
+		}
+		*threads = (int)v;
+		return 1;
+	case '?': *rc = cli_usage_error(cmd, "unknown option"); return 2;
+	default:
+		if (opt >= OPT_FIRST_COMMAND_OPTION)
+			return 0; /* the command's own */
+		/* common options: handled (go on), or --help / a bad value (end) */
+		return common(cli, cmd, opt, rc) ? 2 : 1;
+	}
+}
+
+/* Progress on a terminal and the file list for --json / -v. */
+static void setup_output(ice_cli *cli, progress *prog, file_list *files, ice_maintain_progress_fn *progress_fn,
+                         void **progress_payload)
+{
+	if (!cli->quiet && isatty(STDERR_FILENO)) {
+		*progress_fn = show_progress;
+		*progress_payload = prog;
+	}
+	files->out = cli->out;
+}
+
+/* ---- expire-snapshots ------------------------------------------------------------ */
+
+static void expire_json(ice_cli *cli, const ice_expire_options *o, const ice_expire_report *r, const file_list *files)
+{
+	ice_json_writer *w;
+	static const char *const keys[] = {
+	    "deleted-data-files-count",     "deleted-position-delete-files-count", "deleted-equality-delete-files-count",
+	    "deleted-manifest-files-count", "deleted-manifest-lists-count",        "deleted-statistics-files-count",
+	};
+	if (ice_json_writer_new(&w, ICE_JSON_PRETTY))
+		return;
+	ice_json_begin_object(w);
+	ice_json_key(w, "dry-run");
+	ice_json_bool(w, o->dry_run);
+	ice_json_key(w, "committed");
+	ice_json_bool(w, r->committed);
+	ice_json_key(w, "snapshots-before");
+	ice_json_int(w, r->snapshots_before);
+	ice_json_key(w, "snapshots-expired");
+	ice_json_int(w, r->snapshots_expired);
+	ice_json_key(w, "snapshots-after");
+	ice_json_int(w, r->snapshots_after);
+	ice_json_key(w, "expired-snapshot-ids");
+	ice_json_begin_array(w);
+	for (int64_t i = 0; i < r->snapshots_expired && r->expired_ids; i++)
+		ice_json_int(w, r->expired_ids[i]);
+	ice_json_end_array(w);
+	ice_json_key(w, "refs-removed");
+	ice_json_int(w, r->refs_removed);
+	ice_json_key(w, "specs-removed");
+	ice_json_int(w, r->specs_removed);
+	ice_json_key(w, "schemas-removed");
+	ice_json_int(w, r->schemas_removed);
+	for (int k = 0; k <= ICE_FILE_STATISTICS; k++) {
+		ice_json_key(w, keys[k]);
+		ice_json_int(w, r->files.deleted[k]);
+	}
+	json_counts(w, &r->files);
+	ice_json_key(w, "manifest-lists-read");
+	ice_json_int(w, r->manifest_lists_read);
+	ice_json_key(w, "manifests-read");
+	ice_json_int(w, r->manifests_read);
+	if (files->keep) {
+		ice_json_key(w, "files");
+		ice_json_begin_array(w);
+		for (size_t i = 0; i < files->n; i++) {
+			ice_json_begin_object(w);
+			ice_json_key(w, "kind");
+			ice_json_string(w, ice_file_kind_name(files->kinds[i]));
+			ice_json_key(w, "location");
+			ice_json_string(w, files->locations[i]);
+			ice_json_end_object(w);
+		}
+		ice_json_end_array(w);
+	}
+	ice_json_end_object(w);
+	cli_print_json(cli, w);
+	ice_json_writer_free(w);
+}
+
+static void expire_summary(ice_cli *cli, const char *table, const ice_expire_options *o, const ice_expire_report *r)
+{
+	const ice_delete_counts *c = &r->files;
+	FILE *f = cli->out;
+	if (!r->snapshots_expired && !r->refs_removed && !r->specs_removed && !r->schemas_removed) {
+		fprintf(f, "%s: nothing to expire (%lld snapshots kept)\n", table, (long long)r->snapshots_before);
+		return;
+	}
+	fprintf(f, "%s: %s%lld snapshot%s expired, %lld kept", table, o->dry_run ? "dry run: " : "",
+	        (long long)r->snapshots_expired, r->snapshots_expired == 1 ? "" : "s", (long long)r->snapshots_after);
+	if (r->refs_removed)
+		fprintf(f, ", %lld ref%s removed", (long long)r->refs_removed, r->refs_removed == 1 ? "" : "s");
+	if (r->specs_removed || r->schemas_removed)
+		fprintf(f, ", %lld specs and %lld schemas removed", (long long)r->specs_removed, (long long)r->schemas_removed);
+	if (o->keep_files) {
+		fprintf(f, "; files kept\n");
+		return;
+	}
+	fprintf(f, "; %s %lld data, %lld position delete, %lld equality delete files, %lld manifests, %lld manifest lists, "
+	           "%lld statistics files",
+	        o->dry_run ? "would delete" : "deleted", (long long)c->deleted[ICE_FILE_DATA],
+	        (long long)c->deleted[ICE_FILE_POSITION_DELETES], (long long)c->deleted[ICE_FILE_EQUALITY_DELETES],
+	        (long long)c->deleted[ICE_FILE_MANIFEST], (long long)c->deleted[ICE_FILE_MANIFEST_LIST],
+	        (long long)c->deleted[ICE_FILE_STATISTICS]);
+	print_counts(f, c);
+	fprintf(f, "\n");
+}
+
+CLI_COMMAND(expire_snapshots)
+{
+	static const struct option options[] = {
+	    CLI_COMMON_OPTIONS,
+	    MAINTAIN_OPTIONS,
+	    {"retain-last", required_argument, NULL, OPT_RETAIN_LAST},
+	    {"snapshot-id", required_argument, NULL, OPT_SNAPSHOT_ID},
+	    {"keep-files", no_argument, NULL, OPT_KEEP_FILES},
+	    {"clean-metadata", no_argument, NULL, OPT_CLEAN_METADATA},
+	    {NULL, 0, NULL, 0},
+	};
+	const cli_command *cmd = cli_find_command("expire-snapshots");
+	ice_expire_options o;
+	int64_t ids[1024], v;
+	size_t nids = 0;
+	int opt, rc;
+	ice_expire_options_init(&o);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+		int shared = shared_option(cli, cmd, opt, &o.has_older_than_ms, &o.older_than_ms, &o.dry_run, &o.threads, &rc);
+		if (shared == 2)
+			return rc;
+		if (shared)
+			continue;
+		switch (opt) {
+		case OPT_RETAIN_LAST:
+			if (!parse_count(optarg, 1, INT32_MAX, &v))
+				return cli_usage_error(cmd, "--retain-last wants a number of at least 1, not '%s'", optarg);
+			o.has_retain_last = true;
+			o.retain_last = (int32_t)v;
+			break;
+		case OPT_SNAPSHOT_ID:
+			for (char *s = optarg, *comma; s; s = comma ? comma + 1 : NULL) {
+				comma = strchr(s, ',');
+				if (comma)
+					*comma = '\0';
+				if (nids == sizeof(ids) / sizeof(ids[0]) || !parse_count(s, INT64_MIN, INT64_MAX, &ids[nids]))
+					return cli_usage_error(cmd, "--snapshot-id wants snapshot ids (at most 1024), not '%s'", s);
+				nids++;
+			}
+			break;
+		case OPT_KEEP_FILES: o.keep_files = true; break;
+		case OPT_CLEAN_METADATA: o.clean_metadata = true; break;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cmd, "expected one TABLE");
+	o.snapshot_ids = ids;
+	o.n_snapshot_ids = nids;
+	progress prog = {"expire-snapshots", false};
+	file_list files = {0};
+	setup_output(cli, &prog, &files, &o.progress, &o.progress_payload);
+	files.keep = cli->json && o.dry_run;
+	files.print = !cli->json && cli->verbose > 0;
+	files.verb = o.dry_run ? "would delete" : "deleted";
+	o.on_file = on_file;
+	o.file_payload = &files;
+
+	ice_table *table;
+	ice_catalog *catalog;
+	ice_expire_report r;
+	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
+		return rc;
+	int lrc = ice_table_expire_snapshots(table, &o, &r);
+	end_progress(&prog);
+	/* What happened is reported even when the cleanup after a commit failed. */
+	if (!lrc || r.committed) {
+		if (cli->json)
+			expire_json(cli, &o, &r, &files);
+		else if (!cli->quiet)
+			expire_summary(cli, argv[optind], &o, &r);
+	}
+	rc = lrc ? cli_fail(lrc) : EXIT_OK;
+	ice_expire_report_free(&r);
+	file_list_free(&files);
+	ice_table_free(table);
+	ice_catalog_free(catalog);
+	return rc;
+}
+
+/* ---- remove-orphan-files ------------------------------------------------------------- */
+
+/* "s3,s3a,s3n": every name after the first means the first. */
+static int add_aliases(char *arg, ice_name_alias *out, size_t *n, size_t cap)
+{
+	char *first = arg, *comma = strchr(arg, ',');
+	if (!comma || !*first || first == comma)
+		return -1;
+	*comma = '\0';
+	for (char *s = comma + 1; s; s = comma ? comma + 1 : NULL) {
+		comma = strchr(s, ',');
+		if (comma)
+			*comma = '\0';
+		if (!*s || *n == cap)
+			return -1;
+		out[(*n)++] = (ice_name_alias){s, first};
+	}
+	return 0;
+}
+
+static void orphans_json(ice_cli *cli, const ice_orphan_options *o, const ice_orphan_report *r, const file_list *files)
+{
+	ice_json_writer *w;
+	if (ice_json_writer_new(&w, ICE_JSON_PRETTY))
+		return;
+	ice_json_begin_object(w);
+	ice_json_key(w, "dry-run");
+	ice_json_bool(w, o->dry_run);
+	ice_json_key(w, "orphan-file-locations");
+	ice_json_begin_array(w);
+	for (size_t i = 0; i < files->n; i++)
+		ice_json_string(w, files->locations[i]);
+	ice_json_end_array(w);
+	ice_json_key(w, "orphans");
+	ice_json_int(w, r->orphans);
+	ice_json_key(w, "deleted");
+	ice_json_int(w, r->files.deleted[ICE_FILE_OTHER]);
+	ice_json_key(w, "files-listed");
+	ice_json_int(w, r->files_listed);
+	ice_json_key(w, "files-too-new");
+	ice_json_int(w, r->files_too_new);
+	ice_json_key(w, "files-hidden");
+	ice_json_int(w, r->files_hidden);
+	ice_json_key(w, "files-reachable");
+	ice_json_int(w, r->files_reachable);
+	ice_json_key(w, "prefix-conflicts");
+	ice_json_int(w, r->prefix_conflicts);
+	json_counts(w, &r->files);
+	ice_json_key(w, "metadata-versions");
+	ice_json_int(w, r->metadata_versions);
+	ice_json_key(w, "manifest-lists-read");
+	ice_json_int(w, r->manifest_lists_read);
+	ice_json_key(w, "manifests-read");
+	ice_json_int(w, r->manifests_read);
+	ice_json_end_object(w);
+	cli_print_json(cli, w);
+	ice_json_writer_free(w);
+}
+
+CLI_COMMAND(remove_orphan_files)
+{
+	static const struct option options[] = {
+	    CLI_COMMON_OPTIONS,
+	    MAINTAIN_OPTIONS,
+	    {"location", required_argument, NULL, OPT_LOCATION},
+	    {"prefix-mismatch", required_argument, NULL, OPT_PREFIX_MISMATCH},
+	    {"equal-schemes", required_argument, NULL, OPT_EQUAL_SCHEMES},
+	    {"equal-authorities", required_argument, NULL, OPT_EQUAL_AUTHORITIES},
+	    {"force", no_argument, NULL, OPT_FORCE},
+	    {NULL, 0, NULL, 0},
+	};
+	const cli_command *cmd = cli_find_command("remove-orphan-files");
+	ice_orphan_options o;
+	ice_name_alias schemes[64], authorities[64];
+	size_t nschemes = 0, nauthorities = 0;
+	int opt, rc;
+	ice_orphan_options_init(&o);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+		int shared = shared_option(cli, cmd, opt, &o.has_older_than_ms, &o.older_than_ms, &o.dry_run, &o.threads, &rc);
+		if (shared == 2)
+			return rc;
+		if (shared)
+			continue;
+		switch (opt) {
+		case OPT_LOCATION: o.location = optarg; break;
+		case OPT_PREFIX_MISMATCH:
+			if (!strcmp(optarg, "error"))
+				o.prefix_mismatch = ICE_PREFIX_MISMATCH_ERROR;
+			else if (!strcmp(optarg, "ignore"))
+				o.prefix_mismatch = ICE_PREFIX_MISMATCH_IGNORE;
+			else if (!strcmp(optarg, "delete"))
+				o.prefix_mismatch = ICE_PREFIX_MISMATCH_DELETE;
+			else
+				return cli_usage_error(cmd, "--prefix-mismatch wants error, ignore or delete, not '%s'", optarg);
+			break;
+		case OPT_EQUAL_SCHEMES:
+		case OPT_EQUAL_AUTHORITIES: {
+			bool s = opt == OPT_EQUAL_SCHEMES;
+			if (add_aliases(optarg, s ? schemes : authorities, s ? &nschemes : &nauthorities, 64) != 0)
+				return cli_usage_error(cmd, "%s wants two or more names separated by commas (s3,s3a,s3n)",
+				                       s ? "--equal-schemes" : "--equal-authorities");
+			break;
+		}
+		case OPT_FORCE: o.force = true; break;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cmd, "expected one TABLE");
+	o.equal_schemes = schemes;
+	o.n_equal_schemes = nschemes;
+	o.equal_authorities = authorities;
+	o.n_equal_authorities = nauthorities;
+	progress prog = {"remove-orphan-files", false};
+	file_list files = {0};
+	setup_output(cli, &prog, &files, &o.progress, &o.progress_payload);
+	files.keep = cli->json;
+	files.print = !cli->json && (cli->verbose > 0 || o.dry_run) && !cli->quiet;
+	files.verb = o.dry_run ? "orphan" : "deleted";
+	o.on_file = on_file;
+	o.file_payload = &files;
+
+	ice_table *table;
+	ice_catalog *catalog;
+	ice_orphan_report r;
+	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
+		return rc;
+	int lrc = ice_table_remove_orphan_files(table, &o, &r);
+	end_progress(&prog);
+	if (lrc) {
+		rc = cli_fail(lrc);
+	} else if (cli->json) {
+		orphans_json(cli, &o, &r, &files);
+		rc = EXIT_OK;
+	} else {
+		if (!cli->quiet) {
+			fprintf(cli->out, "%s: %s%lld orphan file%s %s of %lld listed (%lld reachable, %lld newer than the guard, %lld hidden",
+			        argv[optind], o.dry_run ? "dry run: " : "", (long long)r.orphans, r.orphans == 1 ? "" : "s",
+			        o.dry_run ? "found" : "deleted", (long long)r.files_listed, (long long)r.files_reachable,
+			        (long long)r.files_too_new, (long long)r.files_hidden);
+			if (r.prefix_conflicts)
+				fprintf(cli->out, ", %lld under another prefix", (long long)r.prefix_conflicts);
+			fprintf(cli->out, ")");
+			print_counts(cli->out, &r.files);
+			fprintf(cli->out, "\n");
+		}
+		rc = EXIT_OK;
+	}
+	file_list_free(&files);
+	ice_table_free(table);
+	ice_catalog_free(catalog);
+	return rc;
+}
