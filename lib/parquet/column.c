@@ -290,6 +290,10 @@ static int ensure(pq_colreader *c, uint64_t off, size_t n, const uint8_t **out)
 static int decompress(pq_colreader *c, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
 {
 	int rc = ice_codec__decompress_ctx(c->ctx, c->codec, in, in_len, expected, out);
+	/* The chunk's last page: its decompressor is not needed again (a scan
+	 * of 200,000 columns held 200,000 zstd contexts of ~100 KB each). */
+	if (c->pos >= c->end)
+		ice_codec__ctx_trim(c->ctx);
 	if (rc && c->lz4_legacy && !ice_error__is_oom()) {
 		/* Some writers put a bare LZ4 block where Hadoop framing belongs. */
 		ice_buf__clear(out);

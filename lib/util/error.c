@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "uri.h"
 
 #define ERROR_MAX 2048
 
@@ -59,12 +60,19 @@ const char *ice_error_code_name(int code)
 	}
 }
 
-/* Replace control characters so the message stays on one line. */
+static _Thread_local char redact_scratch[2 * ERROR_MAX];
+
+/* Replace control characters so the message stays on one line, and mask
+ * credentials in any URI it names (userinfo, secret query parameters):
+ * a message never carries a secret, whoever formatted it. */
 static void one_line(char *s)
 {
+	char *m = s;
 	for (; *s; s++)
 		if (*s == '\n' || *s == '\r' || *s == '\t')
 			*s = ' ';
+	if (strstr(m, "://"))
+		ice_uri__redact_text(m, ERROR_MAX, redact_scratch);
 }
 
 int ice_error__vset(int code, int klass, const char *fmt, va_list ap)
