@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "io/io.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/strutil.h"
@@ -84,17 +85,20 @@ char *ice_catalog_config_path(void)
 	return NULL;
 }
 
-/* The value of `key` in the config text, or NULL (allocated). */
-static int config_get(const char *text, size_t len, const char *path, const char *key, char **out)
+/* Calls fn(key, klen, value, vlen, payload) for each "key = value" line of
+ * the config text (blank lines and '#' comments skipped); stops at the first
+ * non-zero return. */
+typedef int (*config_fn)(const char *k, size_t klen, const char *v, size_t vlen, void *payload);
+
+static int config_foreach(const char *text, size_t len, const char *path, config_fn fn, void *payload)
 {
 	size_t line_no = 0;
 	const char *p = text, *end = text + len;
-	*out = NULL;
-	while (p < end) {
+	int rc = 0;
+	while (p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *line_end = nl ? nl : end;
 		const char *s = p;
-		size_t n = (size_t)(line_end - p);
+		size_t n = (size_t)((nl ? nl : end) - p);
 		line_no++;
 		p = nl ? nl + 1 : end;
 		ice_str__trim(&s, &n);
@@ -108,13 +112,36 @@ static int config_get(const char *text, size_t len, const char *path, const char
 		size_t klen = (size_t)(eq - s), vlen = n - klen - 1;
 		ice_str__trim(&k, &klen);
 		ice_str__trim(&v, &vlen);
-		if (klen == strlen(key) && memcmp(k, key, klen) == 0) {
-			ice__free(*out);
-			if (!(*out = ice__strndup(v, vlen)))
-				return ICE_ERROR;
-		}
+		rc = fn(k, klen, v, vlen, payload);
 	}
-	return 0;
+	return rc;
+}
+
+typedef struct get_state {
+	const char *key;
+	char *value;
+} get_state;
+
+static int get_one(const char *k, size_t klen, const char *v, size_t vlen, void *payload)
+{
+	get_state *g = payload;
+	if (klen != strlen(g->key) || memcmp(k, g->key, klen) != 0)
+		return 0;
+	ice__free(g->value); /* the last one wins */
+	return (g->value = ice__strndup(v, vlen)) ? 0 : ICE_ERROR;
+}
+
+/* The value of `key` in the config text, or NULL (allocated). */
+static int config_get(const char *text, size_t len, const char *path, const char *key, char **out)
+{
+	get_state g = {key, NULL};
+	int rc = config_foreach(text, len, path, get_one, &g);
+	if (rc) {
+		ice__free(g.value);
+		g.value = NULL;
+	}
+	*out = g.value;
+	return rc;
 }
 
 int ice_catalog_config_lookup(char **uri_out, const char *name)
@@ -156,6 +183,100 @@ done:
 	return rc;
 }
 
+/* Reads the configuration file (NULL text and 0 when there is none). */
+static int config_read(char **path_out, uint8_t **data_out, size_t *len_out)
+{
+	char *path = ice_catalog_config_path();
+	ice_io *io = NULL;
+	int rc;
+	*path_out = path;
+	*data_out = NULL;
+	*len_out = 0;
+	if (!path)
+		return 0;
+	if ((rc = ice_io_new(&io)) == 0)
+		rc = ice_io_read_all(io, path, 1 << 20, data_out, len_out);
+	ice_io_free(io);
+	if (rc == ICE_ENOTFOUND) {
+		ice_error_clear();
+		rc = 0;
+	}
+	return rc;
+}
+
+typedef struct apply_state {
+	char prefix[512];
+	size_t plen;
+	ice_io *io;
+	const ice_io *compare;
+	size_t count;
+} apply_state;
+
+static int apply_one(const char *k, size_t klen, const char *v, size_t vlen, void *payload)
+{
+	apply_state *a = payload;
+	int rc = 0;
+	if (klen <= a->plen || memcmp(k, a->prefix, a->plen) != 0 ||
+	    (klen - a->plen == 3 && !memcmp(k + a->plen, "uri", 3)))
+		return 0;
+	char *key = ice__strndup(k + a->plen, klen - a->plen), *value = ice__strndup(v, vlen);
+	if (!key || !value) {
+		rc = ICE_ERROR;
+	} else if (strncmp(key, "s3.", 3) == 0 || strcmp(key, "client.region") == 0) {
+		const char *have = a->compare ? ice_io_property(a->compare, key) : NULL;
+		if (a->io)
+			rc = ice_io_set_property(a->io, key, value);
+		if (a->io || !have || strcmp(have, value) != 0)
+			a->count++;
+	}
+	if (value)
+		memset(value, 0, vlen); /* it may be a secret */
+	ice__free(key);
+	ice__free(value);
+	return rc;
+}
+
+/* Sets every FileIO property of catalog `name` on `io` (*count_out: how
+ * many); with `io` NULL only counts those that `compare` does not have. */
+static int config_apply(const char *text, size_t len, const char *path, const char *name, ice_io *io,
+                        const ice_io *compare, size_t *count_out)
+{
+	apply_state a;
+	a.plen = (size_t)snprintf(a.prefix, sizeof(a.prefix), "catalog.%s.", name);
+	if (a.plen >= sizeof(a.prefix))
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "catalog name too long");
+	a.io = io;
+	a.compare = compare;
+	a.count = 0;
+	int rc = config_foreach(text, len, path, apply_one, &a);
+	*count_out = a.count;
+	return rc;
+}
+
+/* The default catalog's name (allocated), or NULL. */
+static int config_default(const char *text, size_t len, const char *path, char **out)
+{
+	return config_get(text, len, path, "default-catalog", out);
+}
+
+int ice_catalog_config_apply(ice_io *io, const char *name)
+{
+	char *path = NULL, *def = NULL;
+	uint8_t *data = NULL;
+	size_t len = 0, count = 0;
+	int rc = config_read(&path, &data, &len);
+	if (!rc && data && !name && (rc = config_default((const char *)data, len, path, &def)) == 0)
+		name = def;
+	if (!rc && data && name)
+		rc = config_apply((const char *)data, len, path, name, io, NULL, &count);
+	if (data)
+		memset(data, 0, len);
+	ice__free(data);
+	ice__free(def);
+	ice__free(path);
+	return rc;
+}
+
 /* ---- opening ------------------------------------------------------------ */
 
 static bool looks_like_name(const char *s)
@@ -169,7 +290,8 @@ static bool looks_like_name(const char *s)
 
 int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri)
 {
-	char *configured = NULL;
+	char *configured = NULL, *name = NULL;
+	ice_io *owned = NULL;
 	int rc;
 	*out = NULL;
 	if (!uri || !*uri)
@@ -180,19 +302,51 @@ int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri)
 		ice_io_exists(io, uri, &exists);
 		if (!exists) {
 			/* A configured name wins; otherwise it is a new warehouse directory. */
-			if ((rc = ice_catalog_config_lookup(&configured, uri)) == 0)
+			if ((rc = ice_catalog_config_lookup(&configured, uri)) == 0) {
+				if (!(name = ice__strdup(uri))) {
+					ice__free(configured);
+					return ICE_ERROR;
+				}
 				uri = configured;
-			else if (rc == ICE_ENOTFOUND)
+			} else if (rc == ICE_ENOTFOUND) {
 				ice_error_clear();
-			else
+			} else {
 				return rc;
+			}
 		}
 	}
-	if (ice_uri__is_local(uri))
+	if (name) {
+		/* The configured catalog's FileIO properties, on a copy of `io`. */
+		char *path = NULL;
+		uint8_t *data = NULL;
+		size_t len = 0, count = 0;
+		rc = config_read(&path, &data, &len);
+		/* A copy only when `io` lacks some of them (the tool applied them). */
+		if (!rc && data && (rc = config_apply((const char *)data, len, path, name, NULL, io, &count)) == 0 &&
+		    count > 0 && (rc = ice_io_clone(&owned, io)) == 0)
+			rc = config_apply((const char *)data, len, path, name, owned, NULL, &count);
+		if (data)
+			memset(data, 0, len);
+		ice__free(data);
+		ice__free(path);
+		ice__free(name);
+		if (rc) {
+			ice_io_free(owned);
+			ice__free(configured);
+			return rc;
+		}
+		if (owned)
+			io = owned;
+	}
+	if (ice_uri__is_local(uri) || ice_io__is_object_store(io, uri))
 		rc = ice_fs_catalog__open(out, io, uri, false);
 	else
 		rc = ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
-		                    "%s: catalog scheme not supported yet (use a warehouse directory)", uri);
+		                    "%s: catalog scheme not supported yet (use a warehouse directory or s3:// location)", uri);
+	if (!rc)
+		(*out)->owned_io = owned;
+	else
+		ice_io_free(owned);
 	ice__free(configured);
 	return rc;
 }
@@ -204,8 +358,11 @@ int ice_catalog_open_directory(ice_catalog **out, const ice_io *io)
 
 void ice_catalog_free(ice_catalog *c)
 {
-	if (c)
+	if (c) {
+		ice_io *owned = c->owned_io;
 		c->ops->free(c);
+		ice_io_free(owned);
+	}
 }
 
 const char *ice_catalog_uri(const ice_catalog *c)

@@ -35,6 +35,7 @@ struct ice_catalog {
 	const ice_catalog_ops *ops;
 	const ice_io *io;
 	char *uri;
+	ice_io *owned_io; /* the io with a configured catalog's properties, when it has any */
 };
 
 /* fs_catalog.c */

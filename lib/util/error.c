@@ -192,3 +192,28 @@ int ice_error__prefix(const char *fmt, ...)
 	va_end(ap);
 	return last.code;
 }
+
+void ice_error__save(ice_error_saved *saved)
+{
+	const ice_error *e = ice_error_last();
+	saved->had = e != NULL;
+	saved->oom = e && is_oom;
+	saved->code = e ? e->code : 0;
+	saved->klass = e ? e->klass : 0;
+	snprintf(saved->message, sizeof(saved->message), "%s", e ? e->message : "");
+}
+
+void ice_error__restore(const ice_error_saved *saved)
+{
+	if (saved->oom) {
+		/* out of memory again, naming what it named ("<file>: out of memory") */
+		static const char tail[] = ": out of memory";
+		size_t len = strlen(saved->message), tl = sizeof(tail) - 1;
+		ice_error__oom();
+		if (len > tl && strcmp(saved->message + len - tl, tail) == 0)
+			ice_error__oom_in("%.*s", (int)(len - tl), saved->message);
+	} else if (saved->had)
+		ice_error__set(saved->code, saved->klass, "%s", saved->message);
+	else
+		ice_error_clear();
+}

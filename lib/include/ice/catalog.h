@@ -12,8 +12,11 @@
  *
  * Namespaces are directories; a table is a directory whose metadata/ holds
  * version files. Publishing v<N+1>.metadata.json never replaces a file
- * (see ice_io_write_new), so two writers racing for the same version see
- * one of them fail with ICE_ECONFLICT. version-hint.text is written after,
+ * (see ice_io_write_new; on S3 a PUT with If-None-Match: *, and where a
+ * store ignores that header the catalog refuses to commit unless
+ * s3.conditional-writes=unsafe says a single writer accepts the risk), so
+ * two writers racing for the same version see one of them fail with
+ * ICE_ECONFLICT. version-hint.text is written after,
  * best effort; readers probe forward from it (ice_table_locate).
  * Namespace properties, which HadoopCatalog does not store, are kept in
  * `<namespace dir>/.ice-namespace.json` (a file, which HadoopCatalog's
@@ -42,10 +45,12 @@ typedef struct ice_catalog ice_catalog;
 
 /*
  * Open a catalog. `uri` is a warehouse path or file: URI (the directory is
- * created if missing), or the name of a catalog in the configuration file
- * (see ice_catalog_config_path). `io` is borrowed and must outlive the
- * catalog. ICE_EUNSUPPORTED for schemes without a backend yet,
- * ICE_ENOTFOUND for an unknown catalog name.
+ * created if missing), an s3:// warehouse (namespaces and tables are
+ * prefixes; see ice/io.h for how S3 is configured), or the name of a
+ * catalog in the configuration file (see ice_catalog_config_path), whose
+ * FileIO properties then apply to a copy of `io` the catalog keeps. `io`
+ * is borrowed and must outlive the catalog. ICE_EUNSUPPORTED for schemes
+ * without a backend yet, ICE_ENOTFOUND for an unknown catalog name.
  */
 ICE_EXTERN int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri);
 ICE_EXTERN void ice_catalog_free(ice_catalog *catalog);
@@ -62,6 +67,16 @@ ICE_EXTERN const char *ice_catalog_uri(const ice_catalog *catalog);
  */
 ICE_EXTERN char *ice_catalog_config_path(void);
 ICE_EXTERN int ice_catalog_config_lookup(char **uri_out, const char *name);
+
+/*
+ * FileIO properties of a configured catalog: every `catalog.<name>.<key> =
+ * <value>` line whose key is a FileIO property (s3.endpoint,
+ * s3.access-key-id, ...; see ice/io.h) is set on `io`. `name` NULL means
+ * the default catalog. No configuration file, or no such catalog, sets
+ * nothing and returns 0. ice_catalog_open() does the same for the io it
+ * uses for a configured catalog; this is for files named outside it.
+ */
+ICE_EXTERN int ice_catalog_config_apply(ice_io *io, const char *name);
 
 /* A list of names, owned by the caller (free with ice_string_list_free). */
 typedef struct ice_string_list {
