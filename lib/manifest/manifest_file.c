@@ -214,7 +214,7 @@ static int inline_manifest(owned_list *o, const ice_io *io, const ice_table_meta
  * where both sides are known (every count present, the total in the
  * summary): live data files, live delete files, and data records.
  */
-static int check_totals(const ice_manifest_list *list, const ice_snapshot *snapshot)
+int ice_manifest__check_totals(const ice_manifest_list *list, const ice_snapshot *snapshot)
 {
 	static const char *const keys[3] = {"total-data-files", "total-delete-files", "total-records"};
 	static const char *const what[3] = {"data files", "delete files", "data records"};
@@ -255,7 +255,7 @@ int ice_manifest_list_read_snapshot(ice_manifest_list **out, const ice_io *io, c
 	*out = NULL;
 	if (snapshot->manifest_list) {
 		if ((rc = ice_manifest_list_read(out, io, md, snapshot->manifest_list)) == 0 &&
-		    (rc = check_totals(*out, snapshot)) != 0) {
+		    (rc = ice_manifest__check_totals(*out, snapshot)) != 0) {
 			ice_manifest_list_free(*out);
 			*out = NULL;
 		}

@@ -133,11 +133,9 @@ def reblock(path, records_per_block=1):
     return len(records)
 
 
-def cut_after_blocks(path, n):
-    """Truncates an Avro container file right after its n-th data block: a
-    file that is still well-formed, only shorter."""
+def avro_parts(path):
+    """(header bytes, [(count, raw block bytes)], sync) of an Avro container."""
     data = pathlib.Path(path).read_bytes()
-    magic_end = 4
 
     def varint(pos):
         shift = result = 0
@@ -149,7 +147,7 @@ def cut_after_blocks(path, n):
             if not b & 0x80:
                 return (result >> 1) ^ -(result & 1), pos
 
-    pos = magic_end
+    pos = 4
     while True:  # the metadata map: blocks of key/value pairs
         count, pos = varint(pos)
         if count == 0:
@@ -157,17 +155,42 @@ def cut_after_blocks(path, n):
         if count < 0:
             _, pos = varint(pos)
             count = -count
-        for _ in range(count):
-            for _ in range(2):
-                length, pos = varint(pos)
-                pos += length
-    pos += 16  # the sync marker
-    for _ in range(n):
-        _, pos = varint(pos)
+        for _ in range(2 * count):
+            n, pos = varint(pos)
+            pos += n
+    sync = data[pos:pos + 16]
+    pos += 16
+    header = data[:pos]
+    blocks = []
+    while pos < len(data):
+        count, pos = varint(pos)
         size, pos = varint(pos)
+        blocks.append((count, data[pos:pos + size]))
         pos += size + 16
-    assert pos < len(data), "the file has no more blocks than that"
-    pathlib.Path(path).write_bytes(data[:pos])
+    return header, blocks, sync
+
+
+def cut_after_blocks(path, n):
+    """Truncates an Avro container file right after its n-th data block: a
+    file that is still well-formed, only shorter."""
+    header, blocks, sync = avro_parts(path)
+    assert n < len(blocks), "the file has no more blocks than that"
+    out = bytearray(header)
+    for count, raw in blocks[:n]:
+        out += zigzag_long(count) + zigzag_long(len(raw)) + raw + sync
+    pathlib.Path(path).write_bytes(bytes(out))
+
+
+def zigzag_long(n):
+    """An Avro long: zigzag, then base-128 varint."""
+    out = bytearray()
+    n = (n << 1) ^ (n >> 63)
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
 
 
 def edit_metadata(table_dir, change):

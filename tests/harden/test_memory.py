@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import zstandard
 
 import parquet_patch as P
-from harden_support import peak_rss_mb
+from harden_support import avro_parts, peak_rss_mb, zigzag_long
 
 ZEROS = b"\0" * (1 << 20)
 
@@ -46,56 +46,6 @@ def test_a_page_stops_at_its_stated_size(tmp_path):
         assert mb < 250, f"{codec}: {mb:.0f} MB to refuse a {f.stat().st_size}-byte page"
 
 
-def avro_parts(path):
-    """(header bytes, [(count, raw block bytes)], sync) of an Avro container."""
-    import io
-
-    data = path.read_bytes()
-
-    def varint(pos):
-        shift = result = 0
-        while True:
-            b = data[pos]
-            pos += 1
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return (result >> 1) ^ -(result & 1), pos
-
-    pos = 4
-    while True:
-        count, pos = varint(pos)
-        if count == 0:
-            break
-        if count < 0:
-            _, pos = varint(pos)
-            count = -count
-        for _ in range(2 * count):
-            n, pos = varint(pos)
-            pos += n
-    sync = data[pos:pos + 16]
-    pos += 16
-    header = data[:pos]
-    blocks = []
-    while pos < len(data):
-        count, pos = varint(pos)
-        size, pos = varint(pos)
-        blocks.append((count, data[pos:pos + size]))
-        pos += size + 16
-    return header, blocks, sync
-
-
-def zigzag(n):
-    out = bytearray()
-    n = (n << 1) ^ (n >> 63)
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
 def test_a_manifest_block_is_decompressed_as_it_is_read(tmp_path):
     """A manifest whose one deflate block holds its real entry followed by
     1 GiB of zeros (1 MB on disk): refused with bounded memory."""
@@ -111,7 +61,7 @@ def test_a_manifest_block_is_decompressed_as_it_is_read(tmp_path):
     first = c.compress(records) + c.flush(zlib.Z_FULL_FLUSH)
     zeros = c.compress(ZEROS) + c.flush(zlib.Z_FULL_FLUSH)  # the same bytes for every MiB after a full flush
     body = first + zeros * 1024 + c.flush()
-    m.write_bytes(header + zigzag(count) + zigzag(len(body)) + body + sync)
+    m.write_bytes(header + zigzag_long(count) + zigzag_long(len(body)) + body + sync)
     assert m.stat().st_size < 2 << 20
     r, mb = peak_rss_mb("scan", t)
     assert r.code == 1 and m.name in r.err and "left after the block's last record" in r.err, r.err
