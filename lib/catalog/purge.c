@@ -186,6 +186,13 @@ static int note_object(const ice_io_file_info *f, void *payload)
 	return ice_map__put_str(&l->sizes, key, n, size);
 }
 
+/* A key the store refused to delete fails the purge, naming it. */
+static int refused_key(size_t index, const char *code, void *payload)
+{
+	const char *const *batch = payload;
+	return ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "%s: DeleteObjects: %s", batch[index], code);
+}
+
 /*
  * On an object store: one listing of the table's prefix says what exists
  * and how large it is (1,000 keys a request), and the files inside the
@@ -234,7 +241,7 @@ static int purge_objects(purge *p)
 			batch[n++] = loc;
 		}
 		if (!rc && n)
-			rc = ice_io__delete_batch(p->io, batch, n);
+			rc = ice_io__delete_batch(p->io, batch, n, refused_key, batch);
 	}
 	ice__free(batch);
 	ice_map__free(&l.sizes);

@@ -759,15 +759,34 @@ void ice_io__delete_files(const ice_io *io, const char *const *locations, size_t
 	if (!n)
 		return;
 	ice_error__save(&saved);
-	ice_io__delete_batch(io, locations, n);
+	ice_io__delete_batch(io, locations, n, NULL, NULL);
 	ice_error__restore(&saved);
 }
 
-int ice_io__delete_batch(const ice_io *io, const char *const *locations, size_t n)
+/* Refusals of one bucket's DeleteObjects, told by the caller's index. */
+typedef struct refusals {
+	const char **same;
+	const size_t *index;
+	size_t n;
+	ice_io_refused_fn refused;
+	void *payload;
+} refusals;
+
+static int refused_one(const char *location, const char *code, void *payload)
+{
+	refusals *r = payload;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->same[i] == location)
+			return r->refused(r->index[i], code, r->payload);
+	return 0;
+}
+
+int ice_io__delete_batch(const ice_io *io, const char *const *locations, size_t n, ice_io_refused_fn refused,
+                         void *payload)
 {
 	/* Local files one by one; objects by bucket in DeleteObjects batches. */
-	const char **objects = NULL;
-	size_t nobj = 0;
+	const char **objects = NULL, **same = NULL;
+	size_t nobj = 0, *index = NULL, *same_index = NULL;
 	ice_s3 *s3 = NULL;
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -787,17 +806,21 @@ int ice_io__delete_batch(const ice_io *io, const char *const *locations, size_t 
 		}
 		s3 = c;
 		const char **no = ice__reallocarray(objects, nobj + 1, sizeof(char *));
-		if (!no) {
+		size_t *ni = no ? ice__reallocarray(index, nobj + 1, sizeof(size_t)) : NULL;
+		if (no)
+			objects = no;
+		if (!ni) {
 			ice__free(mapped);
 			rc = ICE_ERROR;
 			break;
 		}
-		objects = no;
+		index = ni;
+		index[nobj] = i;
 		objects[nobj++] = mapped;
 	}
 	/* One bucket at a time (DeleteObjects is per bucket). */
-	const char **same = nobj ? ice__mallocarray(nobj, sizeof(char *)) : NULL;
-	if (nobj && !same)
+	if (nobj && (!(same = ice__mallocarray(nobj, sizeof(char *))) ||
+	             !(same_index = ice__mallocarray(nobj, sizeof(size_t)))))
 		rc = ICE_ERROR;
 	for (size_t i = 0; i < nobj && !rc; i++) {
 		ice_s3_path first;
@@ -811,20 +834,24 @@ int ice_io__delete_batch(const ice_io *io, const char *const *locations, size_t 
 			if (!objects[j] || ice_s3__parse(&p, objects[j]) != 0)
 				continue;
 			if (strcmp(p.bucket, first.bucket) == 0) {
+				same_index[k] = index[j];
 				same[k++] = objects[j];
 				objects[j] = NULL; /* now in `same` */
 			}
 			ice_s3_path__free(&p);
 		}
 		ice_s3_path__free(&first);
-		rc = ice_s3__delete_many(s3, same, k, NULL, NULL);
+		refusals r = {same, same_index, k, refused, payload};
+		rc = ice_s3__delete_many(s3, same, k, refused ? refused_one : NULL, &r);
 		for (size_t j = 0; j < k; j++)
 			ice__free((char *)same[j]);
 	}
 	ice__free(same);
+	ice__free(same_index);
 	for (size_t i = 0; i < nobj; i++)
 		ice__free((char *)objects[i]);
 	ice__free(objects);
+	ice__free(index);
 	return rc;
 }
 

@@ -123,8 +123,13 @@ int ice_io__delete(const ice_io *io, const char *location);
  * (a file already gone is fine). */
 void ice_io__delete_files(const ice_io *io, const char *const *locations, size_t n);
 /* Delete files: local ones one by one (already gone is fine), objects in
- * DeleteObjects batches per bucket. The first error is returned. */
-int ice_io__delete_batch(const ice_io *io, const char *const *locations, size_t n);
+ * DeleteObjects batches per bucket. `refused` (may be NULL) hears of each
+ * object the store refused to delete, by its index in `locations`, with
+ * S3's error code; a refusal does not fail the call, a failed request
+ * does. The first error is returned. */
+typedef int (*ice_io_refused_fn)(size_t index, const char *code, void *payload);
+int ice_io__delete_batch(const ice_io *io, const char *const *locations, size_t n, ice_io_refused_fn refused,
+                         void *payload);
 
 /*
  * The containment guard (io/contain.c), what everything that deletes files

@@ -48,12 +48,17 @@ class Ice:
         self.env = env
         self.home = home
 
-    def run(self, *args, stdin=None, timeout=300, env=None):
+    def run_env(self, env=None):
+        """The environment ice runs in: this endpoint's, nothing of the machine's AWS setup."""
         e = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("ICE_CATALOG", "ICE_CONFIG")}
         e["HOME"] = str(self.home)  # no ~/.aws or ~/.config/ice of the machine's
         e.update(self.env)
         if env:
             e.update(env)
+        return e
+
+    def run(self, *args, stdin=None, timeout=300, env=None):
+        e = self.run_env(env)
         p = subprocess.run([ice_bin(), *map(str, args)], capture_output=True, input=stdin, timeout=timeout, env=e)
         r = Result(p, args)
         assert 0 <= r.code <= 4, f"ice {' '.join(map(str, args))} crashed ({r.code}):\n{r.err[-3000:]}"
