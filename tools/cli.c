@@ -1,6 +1,6 @@
 /*
  * tools/cli.c - shared helpers of the ice command line: common options,
- * error printing and exit codes, JSON output, table loading.
+ * error printing and exit codes, JSON output.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -9,10 +9,64 @@
 
 #include "cli.h"
 
+static const char *ctx_table, *ctx_command;
+
+void cli_set_context(const char *table, const char *command)
+{
+	ctx_table = table;
+	ctx_command = command;
+}
+
+/* "ice: db.t: scan: " once the table is known; a message that already
+ * starts with the table's name gets the command after it instead. */
+static void error_prefix(const char **msg)
+{
+	size_t n;
+	fputs("ice: ", stderr);
+	if (!ctx_table || !ctx_command)
+		return;
+	n = strlen(ctx_table);
+	if (!strncmp(*msg, ctx_table, n) && (*msg)[n] == ':' && (*msg)[n + 1] == ' ')
+		*msg += n + 2;
+	n = strlen(ctx_command);
+	if (!strncmp(*msg, ctx_command, n) && (*msg)[n] == ':' && (*msg)[n + 1] == ' ')
+		*msg += n + 2;
+	fprintf(stderr, "%s: %s: ", ctx_table, ctx_command);
+}
+
+/* A location this machine cannot read - a scheme nothing here reads, or
+ * s3:// without credentials (s3a://... of a table copied from elsewhere):
+ * say how to read it from where the copy is. */
+static void path_map_hint(const char *msg)
+{
+	if (!strstr(msg, ": no file system for scheme '") && !strstr(msg, ": no AWS credentials"))
+		return;
+	const char *sep = strstr(msg, "://");
+	if (!sep)
+		return;
+	const char *uri = sep;
+	while (uri > msg && uri[-1] != ' ')
+		uri--;
+	const char *end = strstr(sep, ": ");
+	if (!end)
+		return;
+	for (const char *p = sep + 3; p < end; p++)
+		if (!strncmp(p, "/metadata/", 10) || !strncmp(p, "/data/", 6)) {
+			end = p;
+			break;
+		}
+	fprintf(stderr, " (a table copied from elsewhere? read its locations from the copy: --path-map %.*s=DIR)",
+	        (int)(end - uri), uri);
+}
+
 int cli_fail(int rc)
 {
 	const ice_error *e = ice_error_last();
-	fprintf(stderr, "ice: %s\n", e ? e->message : ice_error_code_name(rc));
+	const char *msg = e ? e->message : ice_error_code_name(rc);
+	error_prefix(&msg);
+	fputs(msg, stderr);
+	path_map_hint(msg);
+	fputc('\n', stderr);
 	switch (rc) {
 	case ICE_ECONFLICT: return EXIT_CONFLICT;
 	case ICE_ECOMMITUNKNOWN: return EXIT_UNKNOWN;
@@ -23,28 +77,57 @@ int cli_fail(int rc)
 int cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("ice: ", stderr);
+	char buf[4096];
+	const char *msg = buf;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	error_prefix(&msg);
+	fprintf(stderr, "%s\n", msg);
 	return EXIT_ERROR;
 }
 
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "ice %s: ", cmd ? cmd->name : "");
+	if (cmd)
+		fprintf(stderr, "ice: %s: ", cmd->name);
+	else
+		fputs("ice: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'ice %s --help'.\n", cmd ? cmd->name : "");
+	if (cmd)
+		fprintf(stderr, " (try 'ice %s --help')\n", cmd->name);
+	else
+		fputs(" (try 'ice --help')\n", stderr);
 	return EXIT_USAGE;
 }
 
 void cli_print_usage(const cli_command *cmd, FILE *f)
 {
 	fputs(cmd->usage, f);
+	/* The forms of TABLE, from the one rule (docs/commands/README.md). */
+	switch (cmd->table) {
+	case ICE_TABLE_USE_READ:
+		fputs("\nTABLE: a table name NS.TABLE in the catalog (--catalog, ICE_CATALOG or the\n"
+		      "  configuration file's default-catalog), a table directory or URI, or a\n"
+		      "  metadata file (read-only). Rules: docs/commands/README.md.\n",
+		      f);
+		break;
+	case ICE_TABLE_USE_WRITE:
+		fputs("\nTABLE: a table name NS.TABLE in the catalog (--catalog, ICE_CATALOG or the\n"
+		      "  configuration file's default-catalog), or a table directory or URI.\n"
+		      "  Rules: docs/commands/README.md.\n",
+		      f);
+		break;
+	case ICE_TABLE_USE_CREATE:
+		fputs("\nTABLE: the new table's name NS.TABLE in the catalog (--catalog, ICE_CATALOG or\n"
+		      "  the configuration file's default-catalog), or a path for a new table\n"
+		      "  directory (with a '/': ./events). Rules: docs/commands/README.md.\n",
+		      f);
+		break;
+	}
 	fputs("\nCommon options:\n"
 	      "  --json              machine-readable output\n"
 	      "  --path-map OLD=NEW  read locations starting with OLD from NEW instead\n"
@@ -53,6 +136,8 @@ void cli_print_usage(const cli_command *cmd, FILE *f)
 	      "  --help              this text\n",
 	      f);
 }
+
+static const char *last_option(void);
 
 int cli_common_option(ice_cli *cli, const cli_command *cmd, int opt, const char *arg)
 {
@@ -75,6 +160,7 @@ int cli_common_option(ice_cli *cli, const cli_command *cmd, int opt, const char 
 		return 0;
 	}
 	case OPT_HELP:
+	case 'h':
 		return -1;
 	case 'q':
 		cli->quiet = true;
@@ -82,9 +168,43 @@ int cli_common_option(ice_cli *cli, const cli_command *cmd, int opt, const char 
 	case 'v':
 		cli->verbose++;
 		return 0;
+	case ':':
+		return cli_usage_error(cmd, "option '%s' needs a value", last_option());
 	default:
-		return cli_usage_error(cmd, "unknown option");
+		return cli_usage_error(cmd, "unknown option '%s'", last_option());
 	}
+}
+
+static char **opt_argv;
+static char short_opt[3];
+
+int cli_getopt(int argc, char **argv, const struct option *options)
+{
+	opt_argv = argv;
+	opterr = 0;
+	return getopt_long(argc, argv, ":" CLI_COMMON_SHORT, options, NULL);
+}
+
+/* The option getopt just refused, as the user wrote it. */
+static const char *last_option(void)
+{
+	if (optopt > 0 && optopt < 128) {
+		short_opt[0] = '-';
+		short_opt[1] = (char)optopt;
+		return short_opt;
+	}
+	if (opt_argv && optind > 0 && opt_argv[optind - 1]) {
+		const char *a = opt_argv[optind - 1];
+		const char *eq = strchr(a, '=');
+		static char buf[128];
+		if (eq && (size_t)(eq - a) < sizeof(buf)) {
+			memcpy(buf, a, (size_t)(eq - a));
+			buf[eq - a] = 0;
+			return buf;
+		}
+		return a;
+	}
+	return "?";
 }
 
 int cli_print_json(ice_cli *cli, ice_json_writer *w)
@@ -96,12 +216,6 @@ int cli_print_json(ice_cli *cli, ice_json_writer *w)
 		return cli_fail(rc);
 	fwrite(text, 1, len, cli->out);
 	return EXIT_OK;
-}
-
-int cli_load_metadata(ice_cli *cli, const char *table, ice_table_metadata **out, char **location_out)
-{
-	int rc = ice_table_metadata_load(out, cli->io, table, location_out);
-	return rc ? cli_fail(rc) : EXIT_OK;
 }
 
 const char *cli_format_ms(int64_t ms, char *out)
@@ -118,6 +232,7 @@ const char *cli_format_ms(int64_t ms, char *out)
 	return out;
 }
 
+/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024). */
 bool cli_parse_size(const char *s, int64_t *out)
 {
 	char *end;
@@ -137,59 +252,4 @@ bool cli_parse_size(const char *s, int64_t *out)
 		return false;
 	*out = v * mul;
 	return true;
-}
-
-/* ---- times and durations in options ---------------------------------------------- */
-
-bool cli_parse_duration(const char *s, int64_t *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	int64_t mult = 1;
-	if (end == s || v <= 0)
-		return false;
-	if (!*end || !strcmp(end, "ms"))
-		mult = 1;
-	else if (!strcmp(end, "s"))
-		mult = 1000;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		mult = 60000;
-	else if (!strcmp(end, "h"))
-		mult = 3600000;
-	else if (!strcmp(end, "d"))
-		mult = 86400000;
-	else
-		return false;
-	if (v > INT64_MAX / mult)
-		return false;
-	*out = (int64_t)v * mult;
-	return true;
-}
-
-bool cli_parse_time(const char *s, int64_t *ms)
-{
-	char *end;
-	ice_literal v;
-	ice_arena *arena = NULL;
-	bool ok = false;
-	if (*s) {
-		long long n = strtoll(s, &end, 10);
-		if (!*end) {
-			*ms = n;
-			return true;
-		}
-	}
-	static const ice_type_id tries[] = {ICE_TYPE_TIMESTAMPTZ, ICE_TYPE_TIMESTAMP, ICE_TYPE_DATE};
-	if (ice_arena_new(&arena) != 0)
-		return false;
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && !ok; i++) {
-		if (ice_literal_from_string(&v, ice_type_primitive(tries[i]), s, strlen(s), arena) != 0)
-			continue;
-		int64_t micros = tries[i] == ICE_TYPE_DATE ? (int64_t)v.v.i32 * INT64_C(86400000000) : v.v.i64;
-		*ms = micros / 1000 - (micros % 1000 < 0);
-		ok = true;
-	}
-	ice_arena_free(arena);
-	ice_error_clear();
-	return ok;
 }

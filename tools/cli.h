@@ -28,6 +28,7 @@ typedef struct ice_cli {
 	const char *catalog; /* --catalog or ICE_CATALOG */
 	ice_io *io;          /* with --path-map rules applied */
 	FILE *out;
+	const char *command; /* the command being run ("scan") */
 } ice_cli;
 
 typedef int (*cli_command_fn)(ice_cli *cli, int argc, char **argv);
@@ -37,6 +38,14 @@ typedef struct cli_command {
 	cli_command_fn fn;
 	const char *summary; /* one line for `ice --help` */
 	const char *usage;   /* full text for `ice CMD --help` */
+	/* How the command takes its TABLE argument: 0 (it takes none),
+	 * ICE_TABLE_USE_READ (a metadata file is a table too),
+	 * ICE_TABLE_USE_WRITE or ICE_TABLE_USE_CREATE. `ice CMD --help` states
+	 * the forms it accepts from this, and tests/cli/test_table_arg.py walks
+	 * every command of `ice --help` whose usage names TABLE with each form:
+	 * a command that takes TABLE resolves it with cli_resolve_table (or
+	 * cli_load_metadata / cli_open_table, which call it) and nothing else. */
+	ice_table_use table;
 } cli_command;
 
 /* Options every command accepts; append them to a command's option table
@@ -46,6 +55,9 @@ enum {
 	OPT_PATH_MAP,
 	OPT_CATALOG,
 	OPT_HELP,
+	OPT_SEL_SNAPSHOT, /* --snapshot ID, --as-of TS, --ref NAME (CLI_SNAPSHOT_OPTIONS) */
+	OPT_SEL_AS_OF,
+	OPT_SEL_REF,
 	OPT_FIRST_COMMAND_OPTION = 1100,
 };
 
@@ -54,7 +66,17 @@ enum {
 	    {"catalog", required_argument, NULL, OPT_CATALOG}, {"help", no_argument, NULL, OPT_HELP}, \
 	    {"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'}
 
-#define CLI_COMMON_SHORT "qv"
+#define CLI_COMMON_SHORT "qvh"
+
+/* Which snapshot a command reads: the same three options everywhere. */
+#define CLI_SNAPSHOT_OPTIONS                                                                              \
+	{"snapshot", required_argument, NULL, OPT_SEL_SNAPSHOT}, {"as-of", required_argument, NULL, OPT_SEL_AS_OF}, \
+	    {"ref", required_argument, NULL, OPT_SEL_REF}
+
+/* getopt_long with the common short options (-q, -v, -h) and without
+ * getopt's own messages: an unknown option is '?', a missing value ':',
+ * both for cli_common_option, which says so on one line. */
+int cli_getopt(int argc, char **argv, const struct option *options);
 
 /*
  * Handles a common option. Returns 0 when handled, EXIT_USAGE (after
@@ -63,41 +85,109 @@ enum {
  */
 int cli_common_option(ice_cli *cli, const cli_command *cmd, int opt, const char *arg);
 
+/*
+ * Errors name the table, then the place, then what: once a command has
+ * resolved its TABLE (cli_resolve_table), cli_fail and cli_error print
+ * "ice: db.t: scan: <message>"; before, or for commands without a table,
+ * "ice: <message>" (the library's messages name the file or request).
+ */
+void cli_set_context(const char *table, const char *command);
 /* Prints "ice: <library error>" to stderr; returns the exit code for rc. */
 int cli_fail(int rc);
 /* Prints "ice: <message>" to stderr; returns EXIT_ERROR. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints "ice <cmd>: <message>" and a hint to stderr; returns EXIT_USAGE. */
+/* Prints "ice: <cmd>: <message> (try 'ice <cmd> --help')", one line, to
+ * stderr; returns EXIT_USAGE. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_print_usage(const cli_command *cmd, FILE *f);
 
 /* Finishes a JSON writer and prints its text to cli->out. */
 int cli_print_json(ice_cli *cli, ice_json_writer *w);
 
-/* Loads a TABLE argument (directory, metadata dir or metadata file). */
+/*
+ * The TABLE argument (table_arg.c). Every command that takes a TABLE
+ * resolves it through ice_catalog_resolve_table, the library's one
+ * resolver, whose rules are docs/commands/README.md "TABLE": a name
+ * <namespace>.<table> in the catalog of --catalog, ICE_CATALOG or the
+ * configuration file's default-catalog; a table directory or URI; for
+ * reading also a metadata file. With -v the form that matched is printed
+ * to stderr ("ice: db.t: table 'db.t' in catalog /tmp/wh"). Each returns
+ * an exit code after printing the error.
+ *
+ *   cli_resolve_table   the catalog and identifier (free with
+ *                       ice_resolved_table_clear): create, drop, and any
+ *                       command that needs the catalog itself
+ *   cli_load_metadata   read-only commands: the current metadata (and the
+ *                       file it came from; location_out may be NULL)
+ *   cli_open_table      commands that commit: a table handle, which
+ *                       borrows *catalog_out (free the catalog after it)
+ *   cli_open_catalog    the catalog alone (namespace, list): --catalog,
+ *                       ICE_CATALOG or the default; a typo is an error
+ */
+int cli_resolve_table(ice_cli *cli, const char *arg, ice_table_use use, ice_resolved_table *out);
 int cli_load_metadata(ice_cli *cli, const char *table, ice_table_metadata **out, char **location_out);
+int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out);
+/* cli_open_table without printing: the library's code (the error is the
+ * thread's last), for commands that report per table (ice maintain). */
+int cli_load_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out);
+int cli_open_catalog(ice_cli *cli, ice_catalog **out);
+/* Whether `arg` is written as a path or URI (a '/', a scheme, a leading
+ * '.'), never a <namespace>.<table> name: what register and rename refuse. */
+bool cli_is_table_path(const char *arg);
+/*
+ * The option loop every command can share (args.c). `options` (may be
+ * NULL; without the common ones) are the command's own, handed to `fn`
+ * (codes from OPT_FIRST_COMMAND_OPTION; return 0 or an exit code); with
+ * `sel`, --snapshot ID, --as-of TS and --ref NAME fill it (at most one);
+ * the common options are handled. With `table_out`, exactly one argument
+ * must remain: the TABLE. Returns -1 to go on, or the exit code to return
+ * (0 after --help).
+ */
+typedef int (*cli_option_fn)(void *ctx, const cli_command *cmd, int opt, const char *arg);
+int cli_parse_args(ice_cli *cli, const cli_command *cmd, int argc, char **argv, const struct option *options,
+                   cli_option_fn fn, void *ctx, ice_snapshot_selector *sel, const char **table_out);
+/* One of the snapshot options into `sel`: 0, an exit code, or -1 when
+ * `opt` is none of them. */
+int cli_snapshot_option(const cli_command *cmd, int opt, const char *arg, ice_snapshot_selector *sel);
+/* Epoch milliseconds, or ISO-8601 text (a timestamp with or without an
+ * offset, UTC without one, or a date). */
+bool cli_parse_time(const char *s, int64_t *ms);
+/* Milliseconds, or a number with ms, s, m (min), h or d. */
+bool cli_parse_duration(const char *s, int64_t *ms);
+/* A whole decimal number (a snapshot id). */
+bool cli_parse_id(const char *s, int64_t *out);
 
 /*
- * TABLE arguments of the write commands (table_arg.c): a directory needs no
- * catalog, otherwise <namespace>.<table> in the catalog of --catalog,
- * ICE_CATALOG or the configuration file. Each returns an exit code after
- * printing the error. cli_table_target leaves *catalog_out NULL for a
- * directory. The caller frees the catalog after the table.
+ * A table read at the snapshot `sel` selects (NULL: the current one), by
+ * ice_table_metadata_select_snapshot, the function ice scan uses; with
+ * `with_manifests` its manifest list too (NULL when there is no
+ * snapshot). An unknown snapshot, time or ref is "ice: TABLE: no snapshot
+ * 42", exit 1.
  */
-bool cli_is_table_path(const char *arg);
-int cli_open_catalog(ice_cli *cli, ice_catalog **out);
-int cli_table_target(ice_cli *cli, const char *arg, ice_catalog **catalog_out);
-int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out);
-/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024); false if not a size. */
-bool cli_parse_size(const char *s, int64_t *out);
+typedef struct cli_snapshot {
+	const char *table;              /* the argument */
+	ice_table_metadata *md;
+	char *location;                 /* the metadata file read */
+	const ice_snapshot *snapshot;   /* NULL: the table has no snapshot */
+	const ice_schema *schema;       /* the schema to read it with */
+	ice_manifest_list *manifests;
+} cli_snapshot;
+int cli_load_snapshot(ice_cli *cli, const char *table, const ice_snapshot_selector *sel, bool with_manifests,
+                      cli_snapshot *out);
+void cli_snapshot_free(cli_snapshot *s);
+/* Calls fn for each entry of each manifest of the snapshot, in list order
+ * (DELETED entries only with `deleted`); fn returns 0 to go on. A library
+ * code is returned as it is. */
+typedef int (*cli_entry_fn)(void *ctx, const ice_manifest_file *mf, const ice_partition_spec *spec,
+                            const ice_manifest_entry *e);
+int cli_each_entry(ice_cli *cli, const cli_snapshot *t, bool deleted, cli_entry_fn fn, void *ctx);
+
 /* --property KEY=VALUE into a growing array (strings malloc'ed). */
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n);
 void cli_free_properties(ice_property *items, size_t n);
 
-/* Epoch milliseconds or ISO-8601 text (a timestamp with or without offset,
- * or a date); a duration (ms, or a number with ms, s, m, h or d). */
-bool cli_parse_time(const char *s, int64_t *ms);
-bool cli_parse_duration(const char *s, int64_t *out);
+/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024; a B may follow). */
+bool cli_parse_size(const char *s, int64_t *out);
 
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);
@@ -126,12 +216,27 @@ CLI_COMMAND(rollback);
 CLI_COMMAND(delete);
 CLI_COMMAND(overwrite);
 CLI_COMMAND(rewrite_manifests);
+CLI_COMMAND(compact);
 CLI_COMMAND(expire_snapshots);
 CLI_COMMAND(remove_orphan_files);
+CLI_COMMAND(maintain);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
+CLI_COMMAND(catalog);
+CLI_COMMAND(register);
+CLI_COMMAND(rename);
 CLI_COMMAND(serve);
+CLI_COMMAND(spec);
+CLI_COMMAND(uuid);
+CLI_COMMAND(location);
+CLI_COMMAND(properties);
+
+/* A name the catalog knows as a namespace and not as a table (cmd_info.c);
+ * errors count as no. */
+bool cli_is_namespace(ice_cli *cli, const char *name);
+/* `ice describe NAMESPACE` (cmd_catalog.c): its properties and tables. */
+int cli_describe_namespace(ice_cli *cli, const char *ns);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

@@ -27,6 +27,7 @@ enum {
 	OPT_MAX_REJECTS,
 	OPT_HEADER,
 	OPT_PROGRESS,
+	OPT_CASE_INSENSITIVE,
 };
 
 /*
@@ -78,7 +79,7 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_begin_object(w);
 		ice_json_key(w, "committed");
 		ice_json_bool(w, r->committed);
-		ice_json_key(w, "snapshot-id");
+		ice_json_key(w, "snapshot_id");
 		if (r->committed)
 			ice_json_int(w, r->snapshot_id);
 		else
@@ -95,7 +96,7 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_int(w, r->partitions);
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
-		ice_json_key(w, "elapsed-ms");
+		ice_json_key(w, "elapsed_ms");
 		ice_json_int(w, res->elapsed_ms);
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
@@ -149,6 +150,7 @@ CLI_COMMAND(append)
 		{"round-decimals", no_argument, NULL, OPT_ROUND_DECIMALS},
 		{"max-rejects", required_argument, NULL, OPT_MAX_REJECTS},
 		{"progress", no_argument, NULL, OPT_PROGRESS},
+		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -160,7 +162,7 @@ CLI_COMMAND(append)
 	ice_write_options_init(&wo);
 	wo.delimiter = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "csv"))
@@ -197,6 +199,7 @@ CLI_COMMAND(append)
 				return cli_usage_error(cmd, "--max-record-size wants a size up to 1G, got '%s'", optarg);
 			break;
 		case OPT_TRIM: wo.trim = true; break;
+		case OPT_CASE_INSENSITIVE: wo.case_insensitive = true; break;
 		case OPT_PROGRESS: log_progress = true; break;
 		case OPT_MAX_REJECTS: {
 			char *end;
@@ -216,7 +219,7 @@ CLI_COMMAND(append)
 			wo.threads = (int)n;
 			break;
 		}
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = parse_common(cli, cmd, opt)) != 0)
 				return rc == -1 ? EXIT_OK : rc;
@@ -274,7 +277,7 @@ CLI_COMMAND(add_files)
 	const cli_command *cmd = cli_find_command("add-files");
 	int opt, rc;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		if (opt == '?')
 			return cli_usage_error(cmd, "unknown option");
 		if ((rc = parse_common(cli, cmd, opt)) != 0)

@@ -3,11 +3,8 @@
  * catalog or a directory, from a schema written in the schema language
  * (ice/table_dsl.h) or inferred from a CSV or Parquet file.
  */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -19,29 +16,8 @@ enum {
 	OPT_PROPERTY,
 	OPT_FORMAT_VERSION,
 	OPT_DELIMITER,
+	OPT_APPEND,
 };
-
-/* An absolute path for a directory that may not exist yet. */
-static char *absolute_dir(const char *arg)
-{
-	char cwd[PATH_MAX];
-	if (strncmp(arg, "file:", 5) == 0 || arg[0] == '/')
-		return strdup(arg);
-	if (!getcwd(cwd, sizeof(cwd)))
-		return NULL;
-	size_t n = strlen(cwd) + strlen(arg) + 2;
-	char *p = malloc(n);
-	if (!p)
-		return NULL;
-	const char *rel = arg;
-	while (rel[0] == '.' && rel[1] == '/')
-		rel += 2;
-	snprintf(p, n, "%s/%s", cwd, rel);
-	size_t len = strlen(p);
-	while (len > 1 && p[len - 1] == '/')
-		p[--len] = '\0';
-	return p;
-}
 
 CLI_COMMAND(create)
 {
@@ -53,6 +29,7 @@ CLI_COMMAND(create)
 		{"property", required_argument, NULL, OPT_PROPERTY},
 		{"format-version", required_argument, NULL, OPT_FORMAT_VERSION},
 		{"delimiter", required_argument, NULL, OPT_DELIMITER},
+		{"append", required_argument, NULL, OPT_APPEND},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -67,10 +44,14 @@ CLI_COMMAND(create)
 	ice_sort_order *order = NULL;
 	ice_catalog *catalog = NULL;
 	ice_table *table = NULL;
-	char *location = NULL;
+	ice_resolved_table target = {0};
+	const char **inputs = NULL;
+	size_t ninputs = 0;
+	ice_write_report wr;
+	memset(&wr, 0, sizeof(wr));
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_SCHEMA: schema_text = optarg; break;
 		case OPT_SCHEMA_FROM: schema_from = optarg; break;
@@ -87,6 +68,16 @@ CLI_COMMAND(create)
 			if ((rc = cli_parse_property(cmd, optarg, &props, &nprops)) != 0)
 				goto done;
 			break;
+		case OPT_APPEND: {
+			const char **in = realloc(inputs, (ninputs + 1) * sizeof(char *));
+			if (!in) {
+				rc = cli_error("out of memory");
+				goto done;
+			}
+			inputs = in;
+			inputs[ninputs++] = optarg;
+			break;
+		}
 		case OPT_FORMAT_VERSION:
 			if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '3') {
 				rc = cli_usage_error(cmd, "--format-version wants 1, 2 or 3, got '%s'", optarg);
@@ -95,7 +86,8 @@ CLI_COMMAND(create)
 			format_version = optarg[0] - '0';
 			break;
 		case '?':
-			rc = cli_usage_error(cmd, "unknown option");
+		case ':':
+			rc = cli_common_option(cli, cmd, opt, optarg);
 			goto done;
 		default:
 			if ((rc = cli_common_option(cli, cmd, opt, optarg)) != 0) {
@@ -132,8 +124,10 @@ CLI_COMMAND(create)
 		rc = cli_fail(rc);
 		goto done;
 	}
-	if ((rc = cli_table_target(cli, arg, &catalog)) != 0)
+	if ((rc = cli_resolve_table(cli, arg, ICE_TABLE_USE_CREATE, &target)) != 0)
 		goto done;
+	catalog = target.catalog; /* the table borrows it */
+	target.catalog = NULL;
 	ice_table_create_options opts;
 	ice_properties properties = {nprops, props};
 	ice_table_create_options_init(&opts);
@@ -142,14 +136,16 @@ CLI_COMMAND(create)
 	opts.sort_order = order;
 	opts.properties = &properties;
 	opts.format_version = format_version;
-	if (!catalog) {
-		if (!(location = absolute_dir(arg))) {
-			rc = cli_error("out of memory");
+	if (ninputs) {
+		/* The table appears with its first snapshot, or not at all. */
+		ice_write_options wo;
+		ice_write_options_init(&wo);
+		if ((rc = ice_table_create_staged(&table, catalog, cli->io, target.identifier, &opts)) != 0 ||
+		    (rc = ice_table_append_files(table, inputs, ninputs, &wo, NULL, &wr, NULL)) != 0) {
+			rc = cli_fail(rc);
 			goto done;
 		}
-		opts.location = location;
-	}
-	if ((rc = ice_table_create(&table, catalog, cli->io, catalog ? arg : location, &opts)) != 0) {
+	} else if ((rc = ice_table_create(&table, catalog, cli->io, target.identifier, &opts)) != 0) {
 		rc = cli_fail(rc);
 		goto done;
 	}
@@ -165,18 +161,26 @@ CLI_COMMAND(create)
 		ice_json_string(w, arg);
 		ice_json_key(w, "location");
 		ice_json_string(w, ice_table_metadata_location(md));
-		ice_json_key(w, "metadata-location");
+		ice_json_key(w, "metadata_location");
 		ice_json_string(w, ice_table_metadata_file(table));
-		ice_json_key(w, "format-version");
+		ice_json_key(w, "format_version");
 		ice_json_int(w, ice_table_metadata_format_version(md));
-		ice_json_key(w, "table-uuid");
+		ice_json_key(w, "table_uuid");
 		ice_json_string(w, ice_table_metadata_uuid(md));
 		ice_json_key(w, "schema");
 		ice_schema_write_json(ice_table_metadata_current_schema(md), w);
-		ice_json_key(w, "partition-spec");
+		ice_json_key(w, "partition_spec");
 		ice_partition_spec_write_json(ice_table_metadata_default_spec(md), w);
-		ice_json_key(w, "sort-order");
+		ice_json_key(w, "sort_order");
 		ice_sort_order_write_json(ice_table_metadata_default_sort_order(md), w);
+		if (ninputs) {
+			ice_json_key(w, "snapshot_id");
+			ice_json_int(w, wr.snapshot_id);
+			ice_json_key(w, "rows");
+			ice_json_int(w, wr.rows);
+			ice_json_key(w, "files");
+			ice_json_int(w, wr.files);
+		}
 		ice_json_end_object(w);
 		rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);
@@ -185,14 +189,18 @@ CLI_COMMAND(create)
 		        ice_table_metadata_format_version(md),
 		        ice_schema_field_count(ice_table_metadata_current_schema(md)),
 		        ice_table_metadata_default_spec(md)->nfields, ice_table_metadata_location(md));
+		if (ninputs)
+			fprintf(cli->out, "appended %lld rows in %lld files as snapshot %lld\n", (long long)wr.rows,
+			        (long long)wr.files, (long long)wr.snapshot_id);
 	}
 done:
+	free(inputs);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	ice_sort_order_free(order);
 	ice_partition_spec_free(spec);
 	ice_schema_free(schema);
-	free(location);
+	ice_resolved_table_clear(&target);
 	cli_free_properties(props, nprops);
 	return rc;
 }

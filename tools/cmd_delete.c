@@ -29,24 +29,24 @@ static int report(ice_cli *cli, const char *table, const ice_delete_report *r, c
 		ice_json_begin_object(w);
 		ice_json_key(w, "committed");
 		ice_json_bool(w, r->committed);
-		ice_json_key(w, "snapshot-id");
+		ice_json_key(w, "snapshot_id");
 		if (r->committed)
 			ice_json_int(w, r->snapshot_id);
 		else
 			ice_json_null(w);
 		ice_json_key(w, "operation");
 		ice_json_string(w, r->operation);
-		ice_json_key(w, "rows-deleted");
+		ice_json_key(w, "rows_deleted");
 		ice_json_int(w, r->rows_deleted);
-		ice_json_key(w, "rows-added");
+		ice_json_key(w, "rows_added");
 		ice_json_int(w, r->rows_added);
-		ice_json_key(w, "files-removed");
+		ice_json_key(w, "files_removed");
 		ice_json_int(w, r->files_removed);
-		ice_json_key(w, "files-rewritten");
+		ice_json_key(w, "files_rewritten");
 		ice_json_int(w, r->files_rewritten);
-		ice_json_key(w, "files-added");
+		ice_json_key(w, "files_added");
 		ice_json_int(w, r->files_added);
-		ice_json_key(w, "delete-files-added");
+		ice_json_key(w, "delete_files_added");
 		ice_json_int(w, r->delete_files_added);
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
@@ -107,7 +107,7 @@ CLI_COMMAND(delete)
 	int opt, rc;
 	ice_delete_options_init(&o);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_WHERE: where = optarg; break;
 		case OPT_MODE:
@@ -123,7 +123,7 @@ CLI_COMMAND(delete)
 				return rc;
 			break;
 		case OPT_CASE_INSENSITIVE: o.case_sensitive = false; break;
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = common(cli, cmd, opt)) != 0)
 				return rc == -1 ? EXIT_OK : rc;
@@ -157,6 +157,7 @@ CLI_COMMAND(overwrite)
 		{"null", required_argument, NULL, OPT_NULL},
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
 		{"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
+		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -166,7 +167,7 @@ CLI_COMMAND(overwrite)
 	ice_overwrite_options_init(&o);
 	o.write.delimiter = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_WHERE: o.filter = optarg; break;
 		case OPT_DYNAMIC: o.dynamic = true; break;
@@ -198,7 +199,8 @@ CLI_COMMAND(overwrite)
 			if (!cli_parse_size(optarg, &o.write.max_record_bytes) || o.write.max_record_bytes > ((int64_t)1 << 30))
 				return cli_usage_error(cmd, "--max-record-size wants a size up to 1G, got '%s'", optarg);
 			break;
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case OPT_CASE_INSENSITIVE: o.write.case_insensitive = true; break;
+		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = common(cli, cmd, opt)) != 0)
 				return rc == -1 ? EXIT_OK : rc;

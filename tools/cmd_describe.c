@@ -1,11 +1,14 @@
 /*
- * tools/cmd_describe.c - `ice describe TABLE`: a one-screen summary of a
- * table.
+ * tools/cmd_describe.c - `ice describe TABLE [--snapshot ID | --as-of TS |
+ * --ref NAME]`: a one-screen summary of a table; with a snapshot selected,
+ * that snapshot too and the schema it is read with.
  */
 #include "print.h"
 
-static int describe_json(ice_cli *cli, const ice_table_metadata *md, const char *location)
+static int describe_json(ice_cli *cli, const cli_snapshot *t, bool selected)
 {
+	const ice_table_metadata *md = t->md;
+	const char *location = t->location;
 	ice_json_writer *w;
 	const ice_snapshot *cur = ice_table_metadata_current_snapshot(md);
 	const ice_properties *props = ice_table_metadata_properties(md);
@@ -13,64 +16,62 @@ static int describe_json(ice_cli *cli, const ice_table_metadata *md, const char 
 	if (ice_json_writer_new(&w, ICE_JSON_PRETTY))
 		return cli_fail(ICE_ERROR);
 	ice_json_begin_object(w);
-	ice_json_key(w, "metadata-location");
+	ice_json_key(w, "metadata_location");
 	ice_json_string(w, location);
 	ice_json_key(w, "location");
 	ice_json_string(w, ice_table_metadata_location(md));
-	ice_json_key(w, "format-version");
+	ice_json_key(w, "format_version");
 	ice_json_int(w, ice_table_metadata_format_version(md));
-	ice_json_key(w, "table-uuid");
+	ice_json_key(w, "table_uuid");
 	if (ice_table_metadata_uuid(md))
 		ice_json_string(w, ice_table_metadata_uuid(md));
 	else
 		ice_json_null(w);
-	ice_json_key(w, "last-updated-ms");
+	ice_json_key(w, "last_updated_ms");
 	ice_json_int(w, ice_table_metadata_last_updated_ms(md));
-	ice_json_key(w, "last-sequence-number");
+	ice_json_key(w, "last_sequence_number");
 	ice_json_int(w, ice_table_metadata_last_sequence_number(md));
 	if (ice_table_metadata_next_row_id(md, &next_row_id)) {
-		ice_json_key(w, "next-row-id");
+		ice_json_key(w, "next_row_id");
 		ice_json_int(w, next_row_id);
 	}
-	ice_json_key(w, "current-snapshot-id");
+	ice_json_key(w, "current_snapshot_id");
 	if (cur)
 		ice_json_int(w, cur->snapshot_id);
 	else
 		ice_json_null(w);
-	ice_json_key(w, "snapshot-count");
+	if (selected) {
+		ice_json_key(w, "selected_snapshot_id");
+		ice_json_int(w, t->snapshot->snapshot_id);
+	}
+	ice_json_key(w, "snapshot_count");
 	ice_json_int(w, (int64_t)ice_table_metadata_snapshot_count(md));
 	ice_json_key(w, "schema");
-	ice_schema_write_json(ice_table_metadata_current_schema(md), w);
-	ice_json_key(w, "partition-spec");
+	ice_schema_write_json(t->schema, w);
+	ice_json_key(w, "partition_spec");
 	ice_partition_spec_write_json(ice_table_metadata_default_spec(md), w);
-	ice_json_key(w, "sort-order");
+	ice_json_key(w, "sort_order");
 	ice_sort_order_write_json(ice_table_metadata_default_sort_order(md), w);
 	ice_json_key(w, "refs");
-	ice_json_begin_object(w);
-	for (size_t i = 0; i < ice_table_metadata_ref_count(md); i++) {
-		const ice_ref *ref = ice_table_metadata_ref_at(md, i);
-		ice_json_key(w, ref->name);
-		ice_ref_write_json(ref, w);
-	}
-	ice_json_end_object(w);
+	ice_json_begin_array(w);
+	for (size_t i = 0; i < ice_table_metadata_ref_count(md); i++)
+		cli_json_ref(w, ice_table_metadata_ref_at(md, i));
+	ice_json_end_array(w);
 	ice_json_key(w, "properties");
-	ice_json_begin_object(w);
-	for (size_t i = 0; i < props->n; i++) {
-		ice_json_key(w, props->items[i].key);
-		ice_json_string(w, props->items[i].value);
-	}
-	ice_json_end_object(w);
+	cli_json_properties(w, props);
 	ice_json_end_object(w);
 	int rc = cli_print_json(cli, w);
 	ice_json_writer_free(w);
 	return rc;
 }
 
-static void describe_text(ice_cli *cli, const ice_table_metadata *md, const char *location)
+static void describe_text(ice_cli *cli, const cli_snapshot *t, bool selected)
 {
 	FILE *f = cli->out;
 	char ts[40];
-	const ice_schema *schema = ice_table_metadata_current_schema(md);
+	const ice_table_metadata *md = t->md;
+	const char *location = t->location;
+	const ice_schema *schema = t->schema;
 	const ice_snapshot *cur = ice_table_metadata_current_snapshot(md);
 	const ice_properties *props = ice_table_metadata_properties(md);
 	const ice_partition_spec *spec = ice_table_metadata_default_spec(md);
@@ -91,6 +92,10 @@ static void describe_text(ice_cli *cli, const ice_table_metadata *md, const char
 		        cli_format_ms(cur->timestamp_ms, ts), cur->operation ? cur->operation : "no operation");
 	else
 		fprintf(f, "Current snapshot: none\n");
+	if (selected)
+		fprintf(f, "Selected:         %lld (%s, %s)\n", (long long)t->snapshot->snapshot_id,
+		        cli_format_ms(t->snapshot->timestamp_ms, ts),
+		        t->snapshot->operation ? t->snapshot->operation : "no operation");
 	fprintf(f, "Snapshots:        %zu\n", ice_table_metadata_snapshot_count(md));
 	if (ice_table_metadata_ref_count(md)) {
 		fprintf(f, "Refs:             ");
@@ -114,21 +119,40 @@ static void describe_text(ice_cli *cli, const ice_table_metadata *md, const char
 	}
 }
 
+static int flag_option(void *ctx, const cli_command *cmd, int opt, const char *arg)
+{
+	(void)cmd;
+	(void)opt;
+	(void)arg;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 CLI_COMMAND(describe)
 {
+	const cli_command *cmd = cli_find_command("describe");
+	ice_snapshot_selector sel;
+	cli_snapshot t;
 	const char *table;
-	ice_table_metadata *md;
-	char *location = NULL;
-	int rc = parse_table_command(cli, "describe", argc, argv, &table);
+	static const struct option options[] = {
+		{"namespace", no_argument, NULL, OPT_FIRST_COMMAND_OPTION},
+		{NULL, 0, NULL, 0},
+	};
+	bool namespace_only = false;
+	int rc = cli_parse_args(cli, cmd, argc, argv, options, flag_option, &namespace_only, &sel, &table);
 	if (rc >= 0)
 		return rc;
-	if ((rc = cli_load_metadata(cli, table, &md, &location)) != 0)
+	/* A name the catalog has as a namespace (and not as a table), as
+	 * PyIceberg's `describe` does. */
+	if (namespace_only || (!sel.has_snapshot_id && !sel.has_as_of_ms && !sel.ref && cli_is_namespace(cli, table)))
+		return cli_describe_namespace(cli, table);
+	if ((rc = cli_load_snapshot(cli, table, &sel, false, &t)) != 0)
 		return rc;
+	bool selected = t.snapshot && (sel.has_snapshot_id || sel.has_as_of_ms || sel.ref);
 	if (cli->json)
-		rc = describe_json(cli, md, location);
+		rc = describe_json(cli, &t, selected);
 	else
-		describe_text(cli, md, location);
-	ice_free(location);
-	ice_table_metadata_free(md);
+		describe_text(cli, &t, selected);
+	cli_snapshot_free(&t);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
- * tools/cmd_files.c - `ice files TABLE [--snapshot ID] [--content
- * data|deletes|all]`: the live data and delete files of a snapshot (the
- * current one by default), read manifest by manifest without holding them:
+ * tools/cmd_files.c - `ice files TABLE [--snapshot ID | --as-of TS | --ref
+ * NAME] [--content data|deletes|all]`: the live data and delete files of a
+ * snapshot (the current one by default), read manifest by manifest without holding them:
  * content, format, records, size, partition values, then each column's
  * metrics with typed bounds, like Spark's `files` metadata table. --json
  * prints every field of each entry and its data file.
@@ -10,24 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "print.h"
 
-enum { OPT_SNAPSHOT = OPT_FIRST_COMMAND_OPTION, OPT_CONTENT };
+enum { OPT_CONTENT = OPT_FIRST_COMMAND_OPTION };
 enum { WANT_DATA = 1, WANT_DELETES = 2 };
-
-static void print_partition(FILE *f, const ice_partition_spec *spec, const ice_data_file *df)
-{
-	fputc('{', f);
-	for (size_t i = 0; i < df->n_partition; i++) {
-		const ice_partition_field *pf = spec && i < spec->nfields ? &spec->fields[i] : NULL;
-		char *v = pf && pf->transform.kind != ICE_TRANSFORM_UNKNOWN
-		              ? ice_transform_human_string(&pf->transform, &df->partition[i])
-		              : ice_literal_to_string(&df->partition[i]);
-		fprintf(f, "%s%s=%s", i ? ", " : "", pf ? pf->name : "?", v ? v : "?");
-		ice_free(v);
-	}
-	fputc('}', f);
-}
 
 /* Field ids that have any metric, ascending (small arrays: insertion). */
 static size_t metric_ids(const ice_data_file *df, int32_t *ids, size_t cap)
@@ -83,7 +69,7 @@ static void print_file(FILE *f, const ice_schema *schema, const ice_partition_sp
 		fprintf(f, "%6" PRId64 "  ", e->sequence_number);
 	else
 		fprintf(f, "%6s  ", "-");
-	print_partition(f, spec, df);
+	print_partition_values(f, spec, df);
 	fprintf(f, "  %s\n", df->file_path);
 	if (df->referenced_data_file)
 		fprintf(f, "    referenced_data_file=%s\n", df->referenced_data_file);
@@ -115,119 +101,84 @@ static void print_file(FILE *f, const ice_schema *schema, const ice_partition_sp
 	}
 }
 
-static void entry_json(ice_json_writer *w, const char *manifest, const ice_partition_spec *spec,
-                       const ice_manifest_entry *e)
+typedef struct listing {
+	ice_cli *cli;
+	const ice_schema *schema;
+	int want;
+	ice_json_writer *w;
+	size_t count;
+} listing;
+
+/* A live file, of the content asked for. */
+static int list_file(void *ctx, const ice_manifest_file *mf, const ice_partition_spec *spec,
+                     const ice_manifest_entry *e)
 {
-	ice_json_begin_object(w);
-	ice_json_key(w, "manifest_path");
-	ice_json_string(w, manifest);
-	ice_json_key(w, "entry");
-	ice_manifest_entry_write_json(e, spec, w);
-	ice_json_end_object(w);
+	listing *l = ctx;
+	if (!(l->want & (e->data_file.content == ICE_FILE_CONTENT_DATA ? WANT_DATA : WANT_DELETES)))
+		return 0;
+	if (l->w) {
+		ice_json_begin_object(l->w);
+		ice_json_key(l->w, "manifest_path");
+		ice_json_string(l->w, mf->manifest_path);
+		ice_json_key(l->w, "entry");
+		ice_manifest_entry_write_json(e, spec, l->w);
+		ice_json_end_object(l->w);
+	} else {
+		print_file(l->cli->out, l->schema, spec, e);
+	}
+	l->count++;
+	return 0;
 }
 
-/* Every live file of one manifest. */
-static int list_manifest(ice_cli *cli, const ice_table_metadata *md, const ice_manifest_file *mf, int want,
-                         ice_json_writer *w, size_t *count)
+static int content_option(void *ctx, const cli_command *cmd, int opt, const char *arg)
 {
-	const ice_schema *schema = ice_table_metadata_current_schema(md);
-	ice_manifest_reader *r = NULL;
-	const ice_manifest_entry *e;
-	int rc;
-	if (!(want & (mf->content == ICE_MANIFEST_CONTENT_DATA ? WANT_DATA : WANT_DELETES)))
-		return 0;
-	if ((rc = ice_manifest_open(&r, cli->io, md, mf)) != 0)
-		return rc;
-	while ((rc = ice_manifest_next(r, &e)) == 0) {
-		bool data = e->data_file.content == ICE_FILE_CONTENT_DATA;
-		if (e->status == ICE_MANIFEST_ENTRY_DELETED || !(want & (data ? WANT_DATA : WANT_DELETES)))
-			continue;
-		if (w)
-			entry_json(w, mf->manifest_path, ice_manifest_reader_spec(r), e);
-		else
-			print_file(cli->out, schema, ice_manifest_reader_spec(r), e);
-		(*count)++;
-	}
-	ice_manifest_reader_free(r);
-	return rc == ICE_ITEROVER ? 0 : rc;
+	int *want = ctx;
+	(void)opt;
+	if (!strcmp(arg, "data"))
+		*want = WANT_DATA;
+	else if (!strcmp(arg, "deletes"))
+		*want = WANT_DELETES;
+	else if (!strcmp(arg, "all"))
+		*want = WANT_DATA | WANT_DELETES;
+	else
+		return cli_usage_error(cmd, "--content is data, deletes or all, not '%s'", arg);
+	return 0;
 }
 
 CLI_COMMAND(files)
 {
 	static const struct option opts[] = {
-		{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
 		{"content", required_argument, NULL, OPT_CONTENT},
-		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("files");
-	ice_table_metadata *md = NULL;
-	ice_manifest_list *list = NULL;
-	ice_json_writer *w = NULL;
-	const ice_snapshot *snap;
-	int want = WANT_DATA | WANT_DELETES;
-	bool by_id = false;
-	int64_t id = 0;
-	size_t count = 0;
-	int c, rc;
-	char *end;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if (c == OPT_SNAPSHOT) {
-			id = strtoll(optarg, &end, 10);
-			if (*end || !*optarg)
-				return cli_usage_error(cmd, "--snapshot wants a snapshot id, not '%s'", optarg);
-			by_id = true;
-		} else if (c == OPT_CONTENT) {
-			if (!strcmp(optarg, "data"))
-				want = WANT_DATA;
-			else if (!strcmp(optarg, "deletes"))
-				want = WANT_DELETES;
-			else if (!strcmp(optarg, "all"))
-				want = WANT_DATA | WANT_DELETES;
-			else
-				return cli_usage_error(cmd, "--content is data, deletes or all, not '%s'", optarg);
-		} else if ((rc = cli_common_option(cli, cmd, c, optarg)) != 0) {
-			if (rc < 0) {
-				cli_print_usage(cmd, stdout);
-				return EXIT_OK;
-			}
-			return rc;
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error(cmd, "expected one TABLE argument");
-	if ((rc = cli_load_metadata(cli, argv[optind], &md, NULL)) != 0)
+	ice_snapshot_selector sel;
+	cli_snapshot t;
+	listing l = {cli, NULL, WANT_DATA | WANT_DELETES, NULL, 0};
+	const char *table;
+	int rc = cli_parse_args(cli, cmd, argc, argv, opts, content_option, &l.want, &sel, &table);
+	if (rc >= 0)
 		return rc;
-	snap = by_id ? ice_table_metadata_snapshot_by_id(md, id) : ice_table_metadata_current_snapshot(md);
-	if (by_id && !snap) {
-		ice_table_metadata_free(md);
-		return cli_error("%s: no snapshot %" PRId64, argv[optind], id);
-	}
-	if (snap && (rc = ice_manifest_list_read_snapshot(&list, cli->io, md, snap)) != 0) {
-		ice_table_metadata_free(md);
-		return cli_fail(rc);
-	}
+	if ((rc = cli_load_snapshot(cli, table, &sel, true, &t)) != 0)
+		return rc;
+	l.schema = t.schema;
 	if (cli->json) {
-		if ((rc = ice_json_writer_new(&w, ICE_JSON_PRETTY)) != 0)
+		if ((rc = ice_json_writer_new(&l.w, ICE_JSON_PRETTY)) != 0)
 			goto done;
-		ice_json_begin_array(w);
-	} else if (snap) {
+		ice_json_begin_array(l.w);
+	} else if (t.snapshot) {
 		fprintf(cli->out, "%-16s  %-8s  %10s  %10s  %4s  %6s  %s  %s\n", "content", "format", "records", "size",
 		        "spec", "seq", "partition", "path");
 	}
-	for (size_t i = 0; list && i < list->n && rc == 0; i++)
-		rc = list_manifest(cli, md, &list->items[i], want, w, &count);
-	if (rc == 0 && w) {
-		ice_json_end_array(w);
-		rc = cli_print_json(cli, w);
+	rc = cli_each_entry(cli, &t, false, list_file, &l);
+	if (rc == 0 && l.w) {
+		ice_json_end_array(l.w);
+		rc = cli_print_json(cli, l.w);
 	} else if (rc == 0 && !cli->quiet) {
-		fprintf(cli->out, "%zu file(s)%s\n", count, snap ? "" : " (the table has no snapshot)");
+		fprintf(cli->out, "%zu file(s)%s\n", l.count, t.snapshot ? "" : " (the table has no snapshot)");
 	}
 done:
-	ice_json_writer_free(w);
-	ice_manifest_list_free(list);
-	ice_table_metadata_free(md);
+	ice_json_writer_free(l.w);
+	cli_snapshot_free(&t);
 	return rc > 0 ? rc : rc < 0 ? cli_fail(rc) : EXIT_OK;
 }

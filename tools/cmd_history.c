@@ -39,7 +39,7 @@ CLI_COMMAND(history)
 {
 	const char *table;
 	ice_table_metadata *md;
-	int rc = parse_table_command(cli, "history", argc, argv, &table);
+	int rc = cli_parse_args(cli, cli_find_command("history"), argc, argv, NULL, NULL, NULL, NULL, &table);
 	if (rc >= 0)
 		return rc;
 	if ((rc = cli_load_metadata(cli, table, &md, NULL)) != 0)
@@ -68,16 +68,16 @@ CLI_COMMAND(history)
 		bool ancestor = bsearch(&e->snapshot_id, anc, nanc, sizeof(int64_t), cmp_id) != NULL;
 		if (w) {
 			ice_json_begin_object(w);
-			ice_json_key(w, "made-current-at-ms");
+			ice_json_key(w, "made_current_at_ms");
 			ice_json_int(w, e->timestamp_ms);
-			ice_json_key(w, "snapshot-id");
+			ice_json_key(w, "snapshot_id");
 			ice_json_int(w, e->snapshot_id);
-			ice_json_key(w, "parent-snapshot-id");
+			ice_json_key(w, "parent_id");
 			if (s && s->has_parent)
 				ice_json_int(w, s->parent_snapshot_id);
 			else
 				ice_json_null(w);
-			ice_json_key(w, "is-current-ancestor");
+			ice_json_key(w, "is_current_ancestor");
 			ice_json_bool(w, ancestor);
 			ice_json_end_object(w);
 		} else {

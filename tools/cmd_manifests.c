@@ -1,5 +1,6 @@
 /*
- * tools/cmd_manifests.c - `ice manifests TABLE [--snapshot ID]`: the
+ * tools/cmd_manifests.c - `ice manifests TABLE [--snapshot ID | --as-of TS
+ * | --ref NAME]`: the
  * manifest list of a snapshot (the current one by default), one manifest
  * per line with its content, spec, sequence numbers, counts and row-id
  * range, then its partition summaries with typed bounds, like Spark's
@@ -11,8 +12,6 @@
 #include <string.h>
 
 #include "cli.h"
-
-enum { OPT_SNAPSHOT = OPT_FIRST_COMMAND_OPTION };
 
 static void print_count(FILE *f, int64_t v, int width)
 {
@@ -72,53 +71,25 @@ static void print_manifest(FILE *f, const ice_table_metadata *md, const ice_mani
 
 CLI_COMMAND(manifests)
 {
-	static const struct option opts[] = {
-		{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
-		CLI_COMMON_OPTIONS,
-		{NULL, 0, NULL, 0},
-	};
 	const cli_command *cmd = cli_find_command("manifests");
-	ice_table_metadata *md = NULL;
-	ice_manifest_list *list = NULL;
+	ice_snapshot_selector sel;
+	cli_snapshot t;
+	const ice_table_metadata *md;
+	const ice_manifest_list *list;
 	const ice_snapshot *snap;
-	bool by_id = false;
-	int64_t id = 0;
-	int c, rc;
-	char *end;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if (c == OPT_SNAPSHOT) {
-			id = strtoll(optarg, &end, 10);
-			if (*end || !*optarg)
-				return cli_usage_error(cmd, "--snapshot wants a snapshot id, not '%s'", optarg);
-			by_id = true;
-		} else if ((rc = cli_common_option(cli, cmd, c, optarg)) != 0) {
-			if (rc < 0) {
-				cli_print_usage(cmd, stdout);
-				return EXIT_OK;
-			}
-			return rc;
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error(cmd, "expected one TABLE argument");
-	if ((rc = cli_load_metadata(cli, argv[optind], &md, NULL)) != 0)
+	const char *table;
+	int rc = cli_parse_args(cli, cmd, argc, argv, NULL, NULL, NULL, &sel, &table);
+	if (rc >= 0)
 		return rc;
-	snap = by_id ? ice_table_metadata_snapshot_by_id(md, id) : ice_table_metadata_current_snapshot(md);
-	if (by_id && !snap) {
-		ice_table_metadata_free(md);
-		return cli_error("%s: no snapshot %" PRId64, argv[optind], id);
-	}
-	if (snap && (rc = ice_manifest_list_read_snapshot(&list, cli->io, md, snap)) != 0) {
-		ice_table_metadata_free(md);
-		return cli_fail(rc);
-	}
+	if ((rc = cli_load_snapshot(cli, table, &sel, true, &t)) != 0)
+		return rc;
+	md = t.md;
+	list = t.manifests;
+	snap = t.snapshot;
 	if (cli->json) {
 		ice_json_writer *w;
 		if (ice_json_writer_new(&w, ICE_JSON_PRETTY)) {
-			ice_manifest_list_free(list);
-			ice_table_metadata_free(md);
+			cli_snapshot_free(&t);
 			return cli_fail(ICE_ERROR);
 		}
 		ice_json_begin_object(w);
@@ -157,7 +128,6 @@ CLI_COMMAND(manifests)
 		if (!cli->quiet)
 			fprintf(f, "%zu manifest(s)\n", list->n);
 	}
-	ice_manifest_list_free(list);
-	ice_table_metadata_free(md);
+	cli_snapshot_free(&t);
 	return rc;
 }

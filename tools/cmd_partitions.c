@@ -1,5 +1,6 @@
 /*
- * tools/cmd_partitions.c - `ice partitions TABLE [--snapshot ID] [--json]`:
+ * tools/cmd_partitions.c - `ice partitions TABLE [--snapshot ID | --as-of TS |
+ * --ref NAME] [--json]`:
  * one row per partition of a snapshot (per spec: a table with partition
  * evolution has partitions of each spec), like Spark's `partitions`
  * metadata table: data files, records and bytes, position delete files
@@ -14,7 +15,6 @@
 
 #include "cli.h"
 
-enum { OPT_SNAPSHOT = OPT_FIRST_COMMAND_OPTION };
 
 typedef struct part {
 	int32_t spec_id;
@@ -192,46 +192,43 @@ static int by_partition(const void *a, const void *b)
 	return x->n < y->n ? -1 : x->n > y->n;
 }
 
-static int read_manifest(ice_cli *cli, const ice_table_metadata *md, const ice_manifest_file *mf, parts *ps)
+typedef struct counting {
+	const ice_table_metadata *md;
+	parts *ps;
+} counting;
+
+static int count_entry(void *ctx, const ice_manifest_file *mf, const ice_partition_spec *spec,
+                       const ice_manifest_entry *e)
 {
-	ice_manifest_reader *r = NULL;
-	const ice_manifest_entry *e;
-	int rc;
-	if ((rc = ice_manifest_open(&r, cli->io, md, mf)) != 0)
-		return rc;
-	while ((rc = ice_manifest_next(r, &e)) == 0) {
-		const ice_data_file *df = &e->data_file;
-		if (e->status == ICE_MANIFEST_ENTRY_DELETED)
-			continue;
-		part *p = find_or_add(ps, md, df);
-		if (!p) {
-			ice_manifest_reader_free(r);
-			return ice_error_set(ICE_ERROR, "out of memory");
-		}
-		switch (df->content) {
-		case ICE_FILE_CONTENT_DATA:
-			p->data_files++;
-			p->records += df->record_count;
-			p->data_bytes += df->file_size_in_bytes;
-			break;
-		case ICE_FILE_CONTENT_POSITION_DELETES:
-			p->pos_files++;
-			p->pos_records += df->record_count;
-			break;
-		default:
-			p->eq_files++;
-			p->eq_records += df->record_count;
-			break;
-		}
-		const ice_snapshot *s = e->has_snapshot_id ? ice_table_metadata_snapshot_by_id(md, e->snapshot_id) : NULL;
-		if (s && (!p->has_last || s->timestamp_ms > p->last_ms)) {
-			p->has_last = true;
-			p->last_ms = s->timestamp_ms;
-			p->last_snapshot_id = s->snapshot_id;
-		}
+	counting *c = ctx;
+	const ice_data_file *df = &e->data_file;
+	part *p = find_or_add(c->ps, c->md, df);
+	(void)mf;
+	(void)spec;
+	if (!p)
+		return ice_error_set(ICE_ERROR, "out of memory");
+	switch (df->content) {
+	case ICE_FILE_CONTENT_DATA:
+		p->data_files++;
+		p->records += df->record_count;
+		p->data_bytes += df->file_size_in_bytes;
+		break;
+	case ICE_FILE_CONTENT_POSITION_DELETES:
+		p->pos_files++;
+		p->pos_records += df->record_count;
+		break;
+	default:
+		p->eq_files++;
+		p->eq_records += df->record_count;
+		break;
 	}
-	ice_manifest_reader_free(r);
-	return rc == ICE_ITEROVER ? 0 : rc;
+	const ice_snapshot *s = e->has_snapshot_id ? ice_table_metadata_snapshot_by_id(c->md, e->snapshot_id) : NULL;
+	if (s && (!p->has_last || s->timestamp_ms > p->last_ms)) {
+		p->has_last = true;
+		p->last_ms = s->timestamp_ms;
+		p->last_snapshot_id = s->snapshot_id;
+	}
+	return 0;
 }
 
 static char *partition_text(const part *p)
@@ -346,53 +343,20 @@ static void write_json(ice_json_writer *w, const parts *ps)
 
 CLI_COMMAND(partitions)
 {
-	static const struct option opts[] = {
-		{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
-		CLI_COMMON_OPTIONS,
-		{NULL, 0, NULL, 0},
-	};
 	const cli_command *cmd = cli_find_command("partitions");
-	ice_table_metadata *md = NULL;
-	ice_manifest_list *list = NULL;
+	ice_snapshot_selector sel;
+	cli_snapshot t;
 	ice_json_writer *w = NULL;
-	const ice_snapshot *snap;
+	const char *table;
 	parts ps;
-	bool by_id = false;
-	int64_t id = 0;
-	int c, rc = 0;
-	char *end;
-
-	memset(&ps, 0, sizeof(ps));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if (c == OPT_SNAPSHOT) {
-			id = strtoll(optarg, &end, 10);
-			if (*end || !*optarg)
-				return cli_usage_error(cmd, "--snapshot wants a snapshot id, not '%s'", optarg);
-			by_id = true;
-		} else if ((rc = cli_common_option(cli, cmd, c, optarg)) != 0) {
-			if (rc < 0) {
-				cli_print_usage(cmd, stdout);
-				return EXIT_OK;
-			}
-			return rc;
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error(cmd, "expected one TABLE argument");
-	if ((rc = cli_load_metadata(cli, argv[optind], &md, NULL)) != 0)
+	int rc = cli_parse_args(cli, cmd, argc, argv, NULL, NULL, NULL, &sel, &table);
+	if (rc >= 0)
 		return rc;
-	snap = by_id ? ice_table_metadata_snapshot_by_id(md, id) : ice_table_metadata_current_snapshot(md);
-	if (by_id && !snap) {
-		ice_table_metadata_free(md);
-		return cli_error("%s: no snapshot %" PRId64, argv[optind], id);
-	}
-	if (snap && (rc = ice_manifest_list_read_snapshot(&list, cli->io, md, snap)) != 0) {
-		ice_table_metadata_free(md);
-		return cli_fail(rc);
-	}
-	for (size_t i = 0; list && i < list->n && rc == 0; i++)
-		rc = read_manifest(cli, md, &list->items[i], &ps);
+	memset(&ps, 0, sizeof(ps));
+	if ((rc = cli_load_snapshot(cli, table, &sel, true, &t)) != 0)
+		return rc;
+	counting cnt = {t.md, &ps};
+	rc = cli_each_entry(cli, &t, false, count_entry, &cnt);
 	if (rc == 0) {
 		if (ps.n)
 			qsort(ps.items, ps.n, sizeof(part), by_partition);
@@ -407,7 +371,6 @@ CLI_COMMAND(partitions)
 	}
 	ice_json_writer_free(w);
 	parts_free(&ps);
-	ice_manifest_list_free(list);
-	ice_table_metadata_free(md);
+	cli_snapshot_free(&t);
 	return rc > 0 ? rc : rc < 0 ? cli_fail(rc) : EXIT_OK;
 }

@@ -12,14 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "print.h"
 #include "scan_output.h"
 
 enum {
-	OPT_SNAPSHOT = OPT_FIRST_COMMAND_OPTION,
-	OPT_AS_OF,
-	OPT_REF,
-	OPT_SELECT,
+	OPT_SELECT = OPT_FIRST_COMMAND_OPTION,
 	OPT_WHERE,
 	OPT_LIMIT,
 	OPT_THREADS,
@@ -27,18 +24,20 @@ enum {
 	OPT_STATS,
 	OPT_FORMAT,
 	OPT_OUTPUT,
+	OPT_CASE_INSENSITIVE,
 };
 
-/* "a,b.c" -> a NULL-free array of names (pointers into the copy). */
+/* "a,b.c" -> names appended to a NULL-free array (pointers into the
+ * copy): a repeated --select adds its columns after the earlier ones. */
 static int split_select(char *s, const char ***names, size_t *n)
 {
-	size_t cap = 1;
+	size_t cap = *n + 1;
 	for (const char *p = s; *p; p++)
 		cap += *p == ',';
-	*names = calloc(cap, sizeof(char *));
-	*n = 0;
-	if (!*names)
+	const char **grown = realloc(*names, cap * sizeof(char *));
+	if (!grown)
 		return -1;
+	*names = grown;
 	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
 		while (*tok == ' ')
 			tok++;
@@ -51,28 +50,13 @@ static int split_select(char *s, const char ***names, size_t *n)
 	return 0;
 }
 
-static void print_partition(FILE *f, const ice_scan_task *t)
-{
-	const ice_data_file *df = t->file;
-	fputc('{', f);
-	for (size_t i = 0; i < df->n_partition; i++) {
-		const ice_partition_field *pf = t->spec && i < t->spec->nfields ? &t->spec->fields[i] : NULL;
-		char *v = pf && pf->transform.kind != ICE_TRANSFORM_UNKNOWN
-		              ? ice_transform_human_string(&pf->transform, &df->partition[i])
-		              : ice_literal_to_string(&df->partition[i]);
-		fprintf(f, "%s%s=%s", i ? ", " : "", pf ? pf->name : "?", v ? v : "?");
-		ice_free(v);
-	}
-	fputc('}', f);
-}
-
 static void print_task(FILE *f, const ice_scan_task *t)
 {
 	const ice_data_file *df = t->file;
 	fprintf(f, "%s  records=%" PRId64 " size=%" PRId64 " spec=%d seq=%" PRId64 " partition=", df->file_path,
 	        df->record_count, df->file_size_in_bytes, t->spec ? (int)t->spec->spec_id : (int)df->partition_spec_id,
 	        t->data_sequence_number);
-	print_partition(f, t);
+	print_partition_values(f, t->spec, t->file);
 	fputc('\n', f);
 	for (size_t i = 0; i < t->ndeletes; i++) {
 		const ice_scan_delete *d = &t->deletes[i];
@@ -214,12 +198,62 @@ static int read_rows(ice_cli *cli, ice_scan *scan, bool stats, const scan_output
 	return code;
 }
 
+typedef struct scan_args {
+	ice_scan_options o;
+	char *select_copies[64];
+	size_t nselects;
+	bool format_given;
+	const char **names;
+	size_t nnames;
+	bool plan, stats;
+	scan_output_options out;
+} scan_args;
+
+static int scan_option(void *ctx, const cli_command *cmd, int opt, const char *arg)
+{
+	scan_args *a = ctx;
+	char *end;
+	switch (opt) {
+	case OPT_SELECT: {
+		char *copy;
+		if (a->nselects == sizeof(a->select_copies) / sizeof(a->select_copies[0]))
+			return cli_usage_error(cmd, "too many --select options");
+		if (!(copy = strdup(arg)))
+			return cli_error("out of memory");
+		a->select_copies[a->nselects++] = copy;
+		if (split_select(copy, &a->names, &a->nnames) != 0)
+			return cli_error("out of memory");
+		break;
+	}
+	case OPT_CASE_INSENSITIVE: a->o.case_sensitive = false; break;
+	case OPT_WHERE: a->o.filter = arg; break;
+	case OPT_LIMIT:
+		a->o.limit = strtoll(arg, &end, 10);
+		if (*end || !*arg || a->o.limit < 0)
+			return cli_usage_error(cmd, "--limit wants a number of rows, not '%s'", arg);
+		break;
+	case OPT_THREADS: {
+		long long n = strtoll(arg, &end, 10);
+		if (*end || !*arg || n < 0 || n > 1024)
+			return cli_usage_error(cmd, "--threads wants a number (0: one per core), not '%s'", arg);
+		a->o.threads = (size_t)n;
+		break;
+	}
+	case OPT_PLAN: a->plan = true; break;
+	case OPT_STATS: a->stats = true; break;
+	case OPT_FORMAT:
+		if (scan_output_parse_format(arg, &a->out.format) != 0)
+			return cli_usage_error(cmd, "--format wants csv, jsonl, table or parquet, not '%s'", arg);
+		a->format_given = true;
+		break;
+	case OPT_OUTPUT: a->out.output = arg; break;
+	}
+	return 0;
+}
+
 CLI_COMMAND(scan)
 {
 	static const struct option opts[] = {
-		{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
-		{"as-of", required_argument, NULL, OPT_AS_OF},
-		{"ref", required_argument, NULL, OPT_REF},
 		{"select", required_argument, NULL, OPT_SELECT},
 		{"where", required_argument, NULL, OPT_WHERE},
 		{"limit", required_argument, NULL, OPT_LIMIT},
@@ -228,102 +262,56 @@ CLI_COMMAND(scan)
 		{"stats", no_argument, NULL, OPT_STATS},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"output", required_argument, NULL, OPT_OUTPUT},
-		CLI_COMMON_OPTIONS,
+		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("scan");
-	ice_scan_options o;
+	ice_snapshot_selector sel;
 	ice_table_metadata *md = NULL;
 	ice_scan *scan = NULL;
-	char *select_copy = NULL;
-	const char **names = NULL;
-	size_t nnames = 0;
-	bool plan = false, stats = false;
-	scan_output_options out = {isatty(fileno(cli->out)) ? SCAN_FORMAT_TABLE : SCAN_FORMAT_CSV, NULL, 0, 0};
-	int c, rc;
-	char *end;
+	const char *table;
+	scan_args a;
+	int rc;
 
-	ice_scan_options_init(&o);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_SNAPSHOT:
-			o.snapshot_id = strtoll(optarg, &end, 10);
-			if (*end || !*optarg)
-				return cli_usage_error(cmd, "--snapshot wants a snapshot id, not '%s'", optarg);
-			o.has_snapshot_id = true;
-			break;
-		case OPT_AS_OF:
-			if (!cli_parse_time(optarg, &o.as_of_ms))
-				return cli_usage_error(cmd, "--as-of wants epoch milliseconds or an ISO-8601 time, not '%s'",
-				                       optarg);
-			o.has_as_of_ms = true;
-			break;
-		case OPT_REF: o.ref = optarg; break;
-		case OPT_SELECT:
-			free(select_copy);
-			free(names);
-			if (!(select_copy = strdup(optarg)) || split_select(select_copy, &names, &nnames) != 0) {
-				free(select_copy);
-				return cli_error("out of memory");
-			}
-			break;
-		case OPT_WHERE: o.filter = optarg; break;
-		case OPT_LIMIT:
-			o.limit = strtoll(optarg, &end, 10);
-			if (*end || !*optarg || o.limit < 0)
-				return cli_usage_error(cmd, "--limit wants a number of rows, not '%s'", optarg);
-			break;
-		case OPT_THREADS: {
-			long long n = strtoll(optarg, &end, 10);
-			if (*end || !*optarg || n < 0 || n > 1024)
-				return cli_usage_error(cmd, "--threads wants a number (0: one per core), not '%s'", optarg);
-			o.threads = (size_t)n;
-			break;
-		}
-		case OPT_PLAN: plan = true; break;
-		case OPT_STATS: stats = true; break;
-		case OPT_FORMAT:
-			if (scan_output_parse_format(optarg, &out.format) != 0)
-				return cli_usage_error(cmd, "--format wants csv, jsonl, table or parquet, not '%s'", optarg);
-			break;
-		case OPT_OUTPUT: out.output = optarg; break;
-		default:
-			if ((rc = cli_common_option(cli, cmd, c, optarg)) != 0) {
-				free(select_copy);
-				free(names);
-				if (rc < 0) {
-					cli_print_usage(cmd, stdout);
-					return EXIT_OK;
-				}
-				return rc;
-			}
-		}
+	memset(&a, 0, sizeof(a));
+	ice_scan_options_init(&a.o);
+	rc = cli_parse_args(cli, cmd, argc, argv, opts, scan_option, &a, &sel, &table);
+	if (rc >= 0)
+		goto done;
+	/* The format: --format, else --output's extension, else JSON Lines
+	 * with --json, else an aligned table on a terminal and CSV elsewhere. */
+	if (!a.format_given) {
+		if (a.out.output && scan_output_format_from_name(a.out.output, &a.out.format) == 0)
+			;
+		else if (cli->json)
+			a.out.format = SCAN_FORMAT_JSONL;
+		else
+			a.out.format = !a.out.output && isatty(fileno(cli->out)) ? SCAN_FORMAT_TABLE : SCAN_FORMAT_CSV;
 	}
-	if (((int)o.has_snapshot_id + (int)o.has_as_of_ms + (o.ref != NULL)) > 1) {
-		free(select_copy);
-		free(names);
-		return cli_usage_error(cmd, "choose one of --snapshot, --as-of and --ref");
+	if (!a.plan && a.out.format == SCAN_FORMAT_PARQUET && !a.out.output && isatty(fileno(cli->out))) {
+		rc = cli_usage_error(cmd, "Parquet is not for a terminal: write it with --output FILE.parquet or redirect "
+		                          "stdout");
+		goto done;
 	}
-	if (optind != argc - 1) {
-		free(select_copy);
-		free(names);
-		return cli_usage_error(cmd, "expected one TABLE argument");
+	a.o.has_snapshot_id = sel.has_snapshot_id;
+	a.o.snapshot_id = sel.snapshot_id;
+	a.o.has_as_of_ms = sel.has_as_of_ms;
+	a.o.as_of_ms = sel.as_of_ms;
+	a.o.ref = sel.ref;
+	if (a.names) {
+		a.o.select = a.names;
+		a.o.nselect = a.nnames;
 	}
-	if (names) {
-		o.select = names;
-		o.nselect = nnames;
-	}
-	if ((rc = cli_load_metadata(cli, argv[optind], &md, NULL)) != 0) {
-		free(select_copy);
-		free(names);
-		return rc;
-	}
-	if ((rc = ice_scan_new(&scan, cli->io, md, &o)) == 0)
-		rc = plan ? print_plan(cli, scan, stats) : read_rows(cli, scan, stats, &out);
+	if ((rc = cli_load_metadata(cli, table, &md, NULL)) != 0)
+		goto done;
+	if ((rc = ice_scan_new(&scan, cli->io, md, &a.o)) == 0)
+		rc = a.plan ? print_plan(cli, scan, a.stats) : read_rows(cli, scan, a.stats, &a.out);
+	rc = rc > 0 ? rc : rc < 0 ? cli_fail(rc) : EXIT_OK;
+done:
 	ice_scan_free(scan);
 	ice_table_metadata_free(md);
-	free(select_copy);
-	free(names);
-	return rc > 0 ? rc : rc < 0 ? cli_fail(rc) : EXIT_OK;
+	for (size_t i = 0; i < a.nselects; i++)
+		free(a.select_copies[i]);
+	free(a.names);
+	return rc;
 }

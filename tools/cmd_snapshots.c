@@ -1,7 +1,8 @@
 /*
- * tools/cmd_snapshots.c - `ice snapshots TABLE`: every snapshot with its
- * commit time, parent, operation and summary, like Spark's snapshots
- * metadata table.
+ * tools/cmd_snapshots.c - `ice snapshots TABLE [--snapshot ID | --as-of TS |
+ * --ref NAME]`: every snapshot (or the selected one and its ancestors)
+ * with its commit time, parent, operation and summary, like Spark's
+ * snapshots metadata table.
  */
 #include "print.h"
 
@@ -11,26 +12,38 @@ static const char *summary_value(const ice_snapshot *s, const char *key)
 	return v ? v : "-";
 }
 
+/* The snapshots listed: all, or with a snapshot selected, it and its
+ * ancestors (its lineage), in the table's order. */
+static bool listed(const cli_snapshot *t, bool selected, const ice_snapshot *s)
+{
+	return !selected || ice_table_metadata_is_ancestor(t->md, t->snapshot->snapshot_id, s->snapshot_id);
+}
+
 CLI_COMMAND(snapshots)
 {
+	const cli_command *cmd = cli_find_command("snapshots");
+	ice_snapshot_selector sel;
+	cli_snapshot t;
 	const char *table;
-	ice_table_metadata *md;
-	int rc = parse_table_command(cli, "snapshots", argc, argv, &table);
+	int rc = cli_parse_args(cli, cmd, argc, argv, NULL, NULL, NULL, &sel, &table);
 	if (rc >= 0)
 		return rc;
-	if ((rc = cli_load_metadata(cli, table, &md, NULL)) != 0)
+	if ((rc = cli_load_snapshot(cli, table, &sel, false, &t)) != 0)
 		return rc;
-	size_t n = ice_table_metadata_snapshot_count(md);
+	const ice_table_metadata *md = t.md;
+	bool selected = t.snapshot && (sel.has_snapshot_id || sel.has_as_of_ms || sel.ref);
+	size_t n = ice_table_metadata_snapshot_count(md), shown = 0;
 	const ice_snapshot *cur = ice_table_metadata_current_snapshot(md);
 	if (cli->json) {
 		ice_json_writer *w;
 		if (ice_json_writer_new(&w, ICE_JSON_PRETTY)) {
-			ice_table_metadata_free(md);
+			cli_snapshot_free(&t);
 			return cli_fail(ICE_ERROR);
 		}
 		ice_json_begin_array(w);
 		for (size_t i = 0; i < n; i++)
-			ice_snapshot_write_json(ice_table_metadata_snapshot_at(md, i), w);
+			if (listed(&t, selected, ice_table_metadata_snapshot_at(md, i)))
+				cli_json_snapshot(w, ice_table_metadata_snapshot_at(md, i));
 		ice_json_end_array(w);
 		rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);
@@ -42,6 +55,9 @@ CLI_COMMAND(snapshots)
 		for (size_t i = 0; i < n; i++) {
 			const ice_snapshot *s = ice_table_metadata_snapshot_at(md, i);
 			char parent[24];
+			if (!listed(&t, selected, s))
+				continue;
+			shown++;
 			if (s->has_parent)
 				snprintf(parent, sizeof(parent), "%lld", (long long)s->parent_snapshot_id);
 			else
@@ -53,8 +69,9 @@ CLI_COMMAND(snapshots)
 			        s->manifest_list ? s->manifest_list : "(inline manifests)", s == cur ? "  *" : "");
 		}
 		if (!cli->quiet)
-			fprintf(f, "%zu snapshot(s)%s\n", n, cur ? "; * marks the current one" : "");
+			fprintf(f, "%zu snapshot(s)%s%s\n", shown, selected ? " (the selected one and its ancestors)" : "",
+			        cur ? "; * marks the current one" : "");
 	}
-	ice_table_metadata_free(md);
+	cli_snapshot_free(&t);
 	return rc;
 }

@@ -113,23 +113,76 @@ void print_sort_order(FILE *f, const ice_sort_order *order, const ice_schema *sc
 	}
 }
 
-int parse_table_command(ice_cli *cli, const char *name, int argc, char **argv, const char **table_out)
+void print_partition_values(FILE *f, const ice_partition_spec *spec, const ice_data_file *df)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
-	const cli_command *cmd = cli_find_command(name);
-	int c, rc;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if ((rc = cli_common_option(cli, cmd, c, optarg)) != 0) {
-			if (rc < 0) {
-				cli_print_usage(cmd, stdout);
-				return EXIT_OK;
-			}
-			return rc;
-		}
+	fputc('{', f);
+	for (size_t i = 0; i < df->n_partition; i++) {
+		const ice_partition_field *pf = spec && i < spec->nfields ? &spec->fields[i] : NULL;
+		char *v = pf && pf->transform.kind != ICE_TRANSFORM_UNKNOWN
+		              ? ice_transform_human_string(&pf->transform, &df->partition[i])
+		              : ice_literal_to_string(&df->partition[i]);
+		fprintf(f, "%s%s=%s", i ? ", " : "", pf ? pf->name : "?", v ? v : "?");
+		ice_free(v);
 	}
-	if (optind != argc - 1)
-		return cli_usage_error(cmd, "expected one TABLE argument");
-	*table_out = argv[optind];
-	return -1;
+	fputc('}', f);
+}
+
+static void json_opt_int(ice_json_writer *w, const char *key, bool has, int64_t v)
+{
+	ice_json_key(w, key);
+	if (has)
+		ice_json_int(w, v);
+	else
+		ice_json_null(w);
+}
+
+void cli_json_ref(ice_json_writer *w, const ice_ref *ref)
+{
+	ice_json_begin_object(w);
+	ice_json_key(w, "name");
+	ice_json_string(w, ref->name);
+	ice_json_key(w, "type");
+	ice_json_string(w, ref->type == ICE_REF_TAG ? "tag" : "branch");
+	ice_json_key(w, "snapshot_id");
+	ice_json_int(w, ref->snapshot_id);
+	json_opt_int(w, "max_reference_age_in_ms", ref->has_max_ref_age_ms, ref->max_ref_age_ms);
+	json_opt_int(w, "min_snapshots_to_keep", ref->has_min_snapshots_to_keep, ref->min_snapshots_to_keep);
+	json_opt_int(w, "max_snapshot_age_in_ms", ref->has_max_snapshot_age_ms, ref->max_snapshot_age_ms);
+	ice_json_end_object(w);
+}
+
+void cli_json_properties(ice_json_writer *w, const ice_properties *props)
+{
+	ice_json_begin_object(w);
+	for (size_t i = 0; props && i < props->n; i++) {
+		ice_json_key(w, props->items[i].key);
+		ice_json_string(w, props->items[i].value);
+	}
+	ice_json_end_object(w);
+}
+
+void cli_json_snapshot(ice_json_writer *w, const ice_snapshot *s)
+{
+	ice_json_begin_object(w);
+	ice_json_key(w, "committed_at_ms");
+	ice_json_int(w, s->timestamp_ms);
+	ice_json_key(w, "snapshot_id");
+	ice_json_int(w, s->snapshot_id);
+	json_opt_int(w, "parent_id", s->has_parent, s->parent_snapshot_id);
+	ice_json_key(w, "operation");
+	if (s->operation)
+		ice_json_string(w, s->operation);
+	else
+		ice_json_null(w);
+	ice_json_key(w, "manifest_list");
+	if (s->manifest_list)
+		ice_json_string(w, s->manifest_list);
+	else
+		ice_json_null(w);
+	ice_json_key(w, "summary");
+	cli_json_properties(w, &s->summary);
+	ice_json_key(w, "sequence_number");
+	ice_json_int(w, s->sequence_number);
+	json_opt_int(w, "schema_id", s->has_schema_id, s->schema_id);
+	ice_json_end_object(w);
 }

@@ -24,6 +24,10 @@ typedef struct scan_output_options {
 /* "csv", "jsonl" (or "json"), "table", "parquet"; -1 for anything else. */
 int scan_output_parse_format(const char *name, scan_format *out);
 
+/* The format a file's name asks for: .csv (.tsv is not written), .jsonl,
+ * .ndjson or .json, .parquet; -1 for another extension. */
+int scan_output_format_from_name(const char *path, scan_format *out);
+
 /*
  * Read `stream` to its end and write its rows as `opts` says. `type` is
  * the rows' Iceberg struct type (ice_scan_projected_type), which tells

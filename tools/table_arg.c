@@ -1,75 +1,86 @@
 /*
- * tools/table_arg.c - what a TABLE argument of the write commands means:
- * a table directory (a path with '/', a file: URI, or an existing
- * directory) needs no catalog; otherwise it is <namespace>.<table> in the
- * catalog given by --catalog, ICE_CATALOG, or the configuration file's
- * default-catalog.
+ * tools/table_arg.c - the TABLE argument of every command, resolved by
+ * the library's one resolver (ice_catalog_resolve_table; the rules are in
+ * docs/commands/README.md): a name <namespace>.<table> in the catalog of
+ * --catalog, ICE_CATALOG or the configuration file's default-catalog, a
+ * table directory or URI, or (reading) a metadata file. With -v the form
+ * that matched is said on stderr. Also --property KEY=VALUE.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 
+static const char *catalog_arg(const ice_cli *cli)
+{
+	return cli->catalog && *cli->catalog ? cli->catalog : NULL;
+}
+
 bool cli_is_table_path(const char *arg)
 {
-	struct stat st;
-	if (strchr(arg, '/') || strncmp(arg, "file:", 5) == 0 || arg[0] == '.')
-		return true;
-	return stat(arg, &st) == 0 && S_ISDIR(st.st_mode);
+	return strchr(arg, '/') || strstr(arg, "://") || strncmp(arg, "file:", 5) == 0 || arg[0] == '.';
 }
 
 int cli_open_catalog(ice_cli *cli, ice_catalog **out)
 {
-	char *uri = NULL;
-	int rc;
-	*out = NULL;
-	if (cli->catalog && *cli->catalog) {
-		rc = ice_catalog_open(out, cli->io, cli->catalog);
-	} else {
-		rc = ice_catalog_config_lookup(&uri, NULL);
-		if (rc == ICE_ENOTFOUND) {
-			ice_error_clear();
-			return cli_error("no catalog: give --catalog PATH, set ICE_CATALOG, or name the table by its directory");
-		}
-		if (!rc)
-			rc = ice_catalog_open(out, cli->io, uri);
-		ice_free(uri);
-	}
+	int rc = ice_catalog_open(out, cli->io, catalog_arg(cli));
 	return rc ? cli_fail(rc) : EXIT_OK;
 }
 
-int cli_table_target(ice_cli *cli, const char *arg, ice_catalog **catalog_out)
+int cli_resolve_table(ice_cli *cli, const char *arg, ice_table_use use, ice_resolved_table *out)
 {
+	int rc = ice_catalog_resolve_table(out, cli->io, arg, catalog_arg(cli), use);
+	if (rc)
+		return cli_fail(rc);
+	cli_set_context(arg, cli->command);
+	if (cli->verbose)
+		fprintf(stderr, "ice: %s: %s\n", arg, out->description);
+	return EXIT_OK;
+}
+
+int cli_load_metadata(ice_cli *cli, const char *table, ice_table_metadata **out, char **location_out)
+{
+	ice_resolved_table t;
+	char *location = NULL;
+	int rc;
+	*out = NULL;
+	if (location_out)
+		*location_out = NULL;
+	if ((rc = cli_resolve_table(cli, table, ICE_TABLE_USE_READ, &t)) != 0)
+		return rc;
+	rc = ice_catalog_load_metadata(t.catalog, t.identifier, out, &location);
+	ice_resolved_table_clear(&t);
+	if (rc)
+		return cli_fail(rc);
+	if (location_out)
+		*location_out = location;
+	else
+		ice_free(location);
+	return EXIT_OK;
+}
+
+int cli_load_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out)
+{
+	ice_resolved_table t;
+	int rc;
+	*out = NULL;
 	*catalog_out = NULL;
-	if (cli_is_table_path(arg))
-		return EXIT_OK;
-	if (!cli->catalog || !*cli->catalog) {
-		/* No catalog anywhere: a plain name is a directory. */
-		char *uri = NULL;
-		int rc = ice_catalog_config_lookup(&uri, NULL);
-		ice_free(uri);
-		if (rc == ICE_ENOTFOUND) {
-			ice_error_clear();
-			return EXIT_OK;
-		}
+	if ((rc = ice_catalog_resolve_table(&t, cli->io, arg, catalog_arg(cli), ICE_TABLE_USE_WRITE)) != 0)
+		return rc;
+	if (cli->verbose)
+		fprintf(stderr, "ice: %s: %s\n", arg, t.description);
+	if ((rc = ice_table_load(out, t.catalog, t.identifier)) == 0) {
+		*catalog_out = t.catalog; /* the table borrows it */
+		t.catalog = NULL;
 	}
-	return cli_open_catalog(cli, catalog_out);
+	ice_resolved_table_clear(&t);
+	return rc;
 }
 
 int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out)
 {
-	int rc = cli_table_target(cli, arg, catalog_out);
-	*out = NULL;
-	if (rc)
-		return rc;
-	rc = *catalog_out ? ice_table_load(out, *catalog_out, arg) : ice_table_open(out, cli->io, arg);
-	if (rc) {
-		ice_catalog_free(*catalog_out);
-		*catalog_out = NULL;
-		return cli_fail(rc);
-	}
-	return EXIT_OK;
+	int rc = cli_load_table(cli, arg, out, catalog_out);
+	return rc ? cli_fail(rc) : EXIT_OK;
 }
 
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n)

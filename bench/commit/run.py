@@ -30,7 +30,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 PYICEBERG = r'''
 import json, sys, time, pyarrow as pa
 sys.path.insert(0, sys.argv[4])
-from evolve_support import DirectoryCatalog
+from support import DirectoryCatalog
 cat = DirectoryCatalog()
 t = cat.load_table(sys.argv[1])
 n = int(sys.argv[2])
@@ -86,7 +86,7 @@ def main():
             subprocess.run([a.ice, "create", t, "--schema", "id long, s string, v double"], check=True,
                            capture_output=True)
             p = subprocess.run([sys.executable, "-c", PYICEBERG, str(t), str(a.py_n), prop,
-                                str(REPO / "tests" / "evolve")], capture_output=True, text=True)
+                                str(REPO / "tests")], capture_output=True, text=True)
             if p.returncode:
                 sys.exit(p.stderr[-3000:])
             py = json.loads(p.stdout)["latency_ms"]

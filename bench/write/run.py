@@ -15,11 +15,17 @@
    merging off): the median commit latency (the commit's own elapsed time
    as `ice --json append` reports it) and the medians of the first 100 and
    the last 100, with their ratio (growth).
-3. With --big: ice alone appending a ~5 GB generated CSV into the same
+3. Partition count: the same CSV appended by ice (one thread) into
+   month(l_shipdate) (83 partitions) and into bucket(10000, l_orderkey)
+   (10,000 partitions): wall and CPU time per row of each and their ratio.
+   The memory budget is kept as a running total, so checking it costs what
+   changed since the last check, not the number of partitions; what 10,000
+   partitions still cost is 10,000 files (created, written, made durable).
+4. With --big: ice alone appending a ~5 GB generated CSV into the same
    partitioned table, for its peak RSS (memory must not grow with input).
 
 Usage: .venv/bin/python bench/write/run.py [--rows 6000000] [--small 1000]
-           [--ice build/tools/ice] [--big] [--keep] [--csv lineitem.csv]
+           [--ice build/tools/ice] [--no-partitions] [--big] [--keep] [--csv lineitem.csv]
 """
 import argparse
 import datetime
@@ -75,13 +81,17 @@ def generate(path, rows=None, min_bytes=None):
     return i
 
 
-def timed(cmd, env=None):
+def timed(cmd, env=None, cpu=False):
     t0 = time.perf_counter()
     p = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], capture_output=True, text=True, env=env)
     dt = time.perf_counter() - t0
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(map(str, cmd))}\n{p.stderr[-3000:]}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)) / 1024
+    if cpu:
+        user = float(re.search(r"User time \(seconds\): ([\d.]+)", p.stderr).group(1))
+        system = float(re.search(r"System time \(seconds\): ([\d.]+)", p.stderr).group(1))
+        return dt, rss, user + system
     return dt, rss
 
 
@@ -90,7 +100,7 @@ import sys, pyarrow as pa, pyarrow.csv as pcsv
 pa.set_cpu_count(1); pa.set_io_thread_count(1)
 import pyiceberg_core  # month() needs it: a missing package is an error, not a fallback
 sys.path.insert(0, sys.argv[3])
-from write_support import DirectoryCatalog
+from support import DirectoryCatalog
 t = DirectoryCatalog().load_table(sys.argv[1])
 schema = t.schema().as_arrow()
 data = pcsv.read_csv(sys.argv[2], read_options=pcsv.ReadOptions(use_threads=False),
@@ -125,10 +135,10 @@ def row_groups(d):
     return sum(pq.ParquetFile(p).metadata.num_row_groups for p in pathlib.Path(d).rglob("*.parquet"))
 
 
-def create(ice, table, partition=True, props=()):
+def create(ice, table, partition=True, props=(), spec="month(l_shipdate)"):
     args = [ice, "create", table, "--schema", SCHEMA]
     if partition:
-        args += ["--partition", "month(l_shipdate)"]
+        args += ["--partition", spec]
     for p in props:
         args += ["--property", p]
     subprocess.run(list(map(str, args)), check=True, capture_output=True)
@@ -139,6 +149,7 @@ def main():
     ap.add_argument("--rows", type=int, default=6_000_000)
     ap.add_argument("--small", type=int, default=1000)
     ap.add_argument("--ice", default=str(REPO / "build" / "tools" / "ice"))
+    ap.add_argument("--no-partitions", action="store_true", help="skip the 83 vs 10,000 partitions comparison")
     ap.add_argument("--big", action="store_true", help="also append a ~5 GB CSV with ice (peak RSS)")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--csv", help="use this lineitem CSV (as generate() writes it) instead of generating one")
@@ -172,7 +183,7 @@ def main():
             rg_duck = row_groups(dd)
             shutil.rmtree(dd)
         create(ice, pi)
-        dt_py, rss_py = timed([sys.executable, "-c", PYICEBERG, pi, csv, REPO / "tests" / "write"], env)
+        dt_py, rss_py = timed([sys.executable, "-c", PYICEBERG, pi, csv, REPO / "tests"], env)
         py_bytes = dir_bytes(pi / "data")
         print(f"append {a.rows} rows into a table partitioned by month(l_shipdate) (zstd level 3):")
         for n in (1, 2):
@@ -194,6 +205,24 @@ def main():
               f"{int(s['added-files-size']) / 1e6:.0f} MB, {s['changed-partition-count']} partitions")
         shutil.rmtree(pi)
 
+        if not a.no_partitions:
+            print(f"ice append of the same {a.rows} rows by partition count (1 thread):")
+            figures = []
+            for spec in ("month(l_shipdate)", "bucket(10000, l_orderkey)"):
+                tp = work / "parts_t"
+                create(ice, tp, spec=spec)
+                dt, rss, cpu = timed([ice, "-q", "append", "--threads", "1", tp, csv], env, cpu=True)
+                md = json.loads(sorted((tp / "metadata").glob("v*.metadata.json"),
+                                       key=lambda p: int(re.match(r"v(\d+)", p.name).group(1)))[-1].read_text())
+                nparts = int(md["snapshots"][-1]["summary"]["changed-partition-count"])
+                figures.append((dt, cpu))
+                print(f"  {spec:27s} {nparts:6d} partitions  {dt:7.2f} s ({dt / a.rows * 1e6:5.2f} us/row)  "
+                      f"CPU {cpu:6.2f} s ({cpu / a.rows * 1e6:5.2f} us/row)  peak RSS {rss:5.0f} MB")
+                shutil.rmtree(tp)
+            (d83, c83), (d10k, c10k) = figures
+            print(f"  ratio (10,000 / 83 partitions): {d10k / d83:.2f}x wall time per row, "
+                  f"{c10k / c83:.2f}x CPU time per row")
+
         if a.small:
             small = work / "small_t"
             subprocess.run([ice, "create", str(small), "--schema", "id long, s string",
@@ -207,7 +236,7 @@ def main():
                 wall.append((time.perf_counter() - t0) * 1000)
                 if p.returncode:
                     sys.exit(p.stderr)
-                lat.append(json.loads(p.stdout)["elapsed-ms"])
+                lat.append(json.loads(p.stdout)["elapsed_ms"])
             first, last = statistics.median(lat[:100]), statistics.median(lat[-100:])
             print(f"{a.small} small appends (fast append, no merging): commit latency median "
                   f"{statistics.median(lat):.1f} ms, first 100 {first:.1f} ms, last 100 {last:.1f} ms, "

@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "io/io.h"
+#include "util/buf.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/strutil.h"
@@ -85,17 +86,58 @@ char *ice_catalog_config_path(void)
 	return NULL;
 }
 
-/* Calls fn(key, klen, value, vlen, payload) for each "key = value" line of
- * the config text (blank lines and '#' comments skipped); stops at the first
- * non-zero return. */
-typedef int (*config_fn)(const char *k, size_t klen, const char *v, size_t vlen, void *payload);
+/* The configuration file as text. ICE_ENOTFOUND when there is none where
+ * it is looked for by default; ICE_EINVALID when $ICE_CONFIG names a file
+ * that does not exist (a setting that points nowhere is a mistake, not an
+ * absence). */
+typedef struct config {
+	char *path;
+	uint8_t *data;
+	size_t len;
+} config;
 
-static int config_foreach(const char *text, size_t len, const char *path, config_fn fn, void *payload)
+static void config_free(config *c)
+{
+	ice__free(c->path);
+	ice__free(c->data);
+	memset(c, 0, sizeof(*c));
+}
+
+static int config_read(config *c)
+{
+	const char *env = getenv("ICE_CONFIG");
+	ice_io *io = NULL;
+	int rc;
+	memset(c, 0, sizeof(*c));
+	if (!(c->path = ice_catalog_config_path())) {
+		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+		if ((env && *env) || (xdg && *xdg) || (home && *home))
+			return ICE_ERROR; /* out of memory */
+		return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "no configuration file (set ICE_CONFIG or HOME)");
+	}
+	if ((rc = ice_io_new(&io)) == 0)
+		rc = ice_io_read_all(io, c->path, 1 << 20, &c->data, &c->len);
+	ice_io_free(io);
+	if (rc == ICE_ENOTFOUND) {
+		if (env && *env)
+			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
+			                    "%s: no such configuration file (named by ICE_CONFIG)", c->path);
+		else
+			rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "%s: no configuration file", c->path);
+	}
+	return rc; /* the caller frees `c` (its path names the file in messages) */
+}
+
+/* Calls fn(key, value) for each 'key = value' line; a line without '='
+ * is an error naming the file and line. */
+typedef int (*config_fn)(const char *k, size_t klen, const char *v, size_t vlen, void *arg);
+
+static int config_each(const config *c, config_fn fn, void *arg)
 {
 	size_t line_no = 0;
-	const char *p = text, *end = text + len;
-	int rc = 0;
-	while (p < end && !rc) {
+	const char *p = (const char *)c->data, *end = p + c->len;
+	int rc;
+	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *s = p;
 		size_t n = (size_t)((nl ? nl : end) - p);
@@ -106,101 +148,168 @@ static int config_foreach(const char *text, size_t len, const char *path, config
 			continue;
 		const char *eq = memchr(s, '=', n);
 		if (!eq)
-			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "%s: line %zu: expected 'key = value'", path,
-			                      line_no);
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "%s: line %zu: expected 'key = value'",
+			                      c->path, line_no);
 		const char *k = s, *v = eq + 1;
 		size_t klen = (size_t)(eq - s), vlen = n - klen - 1;
 		ice_str__trim(&k, &klen);
 		ice_str__trim(&v, &vlen);
-		rc = fn(k, klen, v, vlen, payload);
+		if ((rc = fn(k, klen, v, vlen, arg)) != 0)
+			return rc;
 	}
+	return 0;
+}
+
+typedef struct config_get_arg {
+	const char *key;
+	char *value;
+} config_get_arg;
+
+static int get_one(const char *k, size_t klen, const char *v, size_t vlen, void *arg)
+{
+	config_get_arg *a = arg;
+	if (klen != strlen(a->key) || memcmp(k, a->key, klen) != 0)
+		return 0;
+	ice__free(a->value); /* the last line wins */
+	return (a->value = ice__strndup(v, vlen)) ? 0 : ICE_ERROR;
+}
+
+/* The value of `key` (allocated), or NULL when the file does not set it. */
+static int config_get(const config *c, const char *key, char **out)
+{
+	config_get_arg a = {key, NULL};
+	int rc = config_each(c, get_one, &a);
+	if (rc) {
+		ice__free(a.value);
+		a.value = NULL;
+	}
+	*out = a.value;
 	return rc;
 }
 
-typedef struct get_state {
-	const char *key;
-	char *value;
-} get_state;
-
-static int get_one(const char *k, size_t klen, const char *v, size_t vlen, void *payload)
+static int list_catalog(const char *k, size_t klen, const char *v, size_t vlen, void *arg)
 {
-	get_state *g = payload;
-	if (klen != strlen(g->key) || memcmp(k, g->key, klen) != 0)
+	ice_string_list *l = arg;
+	char **items;
+	(void)v;
+	(void)vlen;
+	if (klen <= 12 || memcmp(k, "catalog.", 8) != 0 || memcmp(k + klen - 4, ".uri", 4) != 0)
 		return 0;
-	ice__free(g->value); /* the last one wins */
-	return (g->value = ice__strndup(v, vlen)) ? 0 : ICE_ERROR;
+	for (size_t i = 0; i < l->n; i++)
+		if (strlen(l->items[i]) == klen - 12 && memcmp(l->items[i], k + 8, klen - 12) == 0)
+			return 0;
+	if (!(items = ice__reallocarray(l->items, l->n + 1, sizeof(char *))))
+		return ICE_ERROR;
+	l->items = items;
+	if (!(items[l->n] = ice__strndup(k + 8, klen - 12)))
+		return ICE_ERROR;
+	l->n++;
+	return 0;
 }
 
-/* The value of `key` in the config text, or NULL (allocated). */
-static int config_get(const char *text, size_t len, const char *path, const char *key, char **out)
+static int config_names(const config *c, ice_string_list *out)
 {
-	get_state g = {key, NULL};
-	int rc = config_foreach(text, len, path, get_one, &g);
-	if (rc) {
-		ice__free(g.value);
-		g.value = NULL;
+	int rc;
+	out->n = 0;
+	out->items = NULL;
+	if ((rc = config_each(c, list_catalog, out)) != 0)
+		ice_string_list_free(out);
+	return rc;
+}
+
+/* "a, b" (or "none"), for messages; allocated. */
+static char *names_text(const config *c)
+{
+	ice_string_list l;
+	ice_buf b = ICE_BUF_INIT;
+	if (config_names(c, &l) != 0)
+		return NULL;
+	for (size_t i = 0; i < l.n; i++) {
+		ice_buf__puts(&b, i ? ", " : "");
+		ice_buf__puts(&b, l.items[i]);
 	}
-	*out = g.value;
+	if (!l.n)
+		ice_buf__puts(&b, "none");
+	ice_string_list_free(&l);
+	return ice_buf__detach(&b, NULL);
+}
+
+int ice_catalog_config_list(ice_string_list *names_out, char **default_out)
+{
+	config c;
+	int rc;
+	names_out->n = 0;
+	names_out->items = NULL;
+	if (default_out)
+		*default_out = NULL;
+	if ((rc = config_read(&c)) != 0) {
+		config_free(&c);
+		return rc;
+	}
+	if ((rc = config_names(&c, names_out)) == 0 && default_out &&
+	    (rc = config_get(&c, "default-catalog", default_out)) != 0)
+		ice_string_list_free(names_out);
+	config_free(&c);
+	return rc;
+}
+
+/* The URI of catalog `name` (*uri_out NULL when the file has none). */
+static int config_uri(const config *c, const char *name, char **uri_out)
+{
+	char key[512];
+	if (snprintf(key, sizeof(key), "catalog.%s.uri", name) >= (int)sizeof(key)) {
+		*uri_out = NULL;
+		return 0;
+	}
+	return config_get(c, key, uri_out);
+}
+
+/* The default catalog's name and URI. ICE_ENOTFOUND when there is no
+ * configuration file or it names no default; ICE_EINVALID when the default
+ * it names is not configured. */
+static int config_default(const config *c, char **name_out, char **uri_out)
+{
+	int rc;
+	*name_out = *uri_out = NULL;
+	if ((rc = config_get(c, "default-catalog", name_out)) != 0)
+		return rc;
+	if (!*name_out)
+		return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "%s: no default-catalog", c->path);
+	if ((rc = config_uri(c, *name_out, uri_out)) == 0 && !*uri_out) {
+		char *names = names_text(c);
+		rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
+		                    "%s: default-catalog '%s' is not configured (no catalog.%s.uri; configured: %s)", c->path,
+		                    *name_out, *name_out, names ? names : "?");
+		ice__free(names);
+	}
+	if (rc) {
+		ice__free(*name_out);
+		*name_out = NULL;
+	}
 	return rc;
 }
 
 int ice_catalog_config_lookup(char **uri_out, const char *name)
 {
-	char *path = ice_catalog_config_path(), *def = NULL, key[512];
-	uint8_t *data = NULL;
-	size_t len = 0;
-	ice_io *io = NULL;
+	config c;
+	char *def = NULL;
 	int rc;
 	*uri_out = NULL;
-	if (!path)
-		return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "no configuration file (set ICE_CONFIG or HOME)");
-	if ((rc = ice_io_new(&io)) == 0)
-		rc = ice_io_read_all(io, path, 1 << 20, &data, &len);
-	ice_io_free(io);
-	if (rc) {
+	if ((rc = config_read(&c)) != 0) {
 		if (rc == ICE_ENOTFOUND)
 			ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "%s: no catalog '%s' (no configuration file)",
-			               path, name ? name : "(default)");
-		ice__free(path);
+			               c.path ? c.path : "config", name ? name : "(default)");
+		config_free(&c);
 		return rc;
 	}
 	if (!name) {
-		if ((rc = config_get((const char *)data, len, path, "default-catalog", &def)) != 0)
-			goto done;
-		if (!def) {
-			rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "%s: no default-catalog", path);
-			goto done;
-		}
-		name = def;
+		rc = config_default(&c, &def, uri_out);
+	} else if ((rc = config_uri(&c, name, uri_out)) == 0 && !*uri_out) {
+		rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "%s: no catalog '%s' (no catalog.%s.uri)", c.path,
+		                    name, name);
 	}
-	snprintf(key, sizeof(key), "catalog.%s.uri", name);
-	if ((rc = config_get((const char *)data, len, path, key, uri_out)) == 0 && !*uri_out)
-		rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "%s: no catalog '%s' (no %s)", path, name, key);
-done:
 	ice__free(def);
-	ice__free(data);
-	ice__free(path);
-	return rc;
-}
-
-/* Reads the configuration file (NULL text and 0 when there is none). */
-static int config_read(char **path_out, uint8_t **data_out, size_t *len_out)
-{
-	char *path = ice_catalog_config_path();
-	ice_io *io = NULL;
-	int rc;
-	*path_out = path;
-	*data_out = NULL;
-	*len_out = 0;
-	if (!path)
-		return 0;
-	if ((rc = ice_io_new(&io)) == 0)
-		rc = ice_io_read_all(io, path, 1 << 20, data_out, len_out);
-	ice_io_free(io);
-	if (rc == ICE_ENOTFOUND) {
-		ice_error_clear();
-		rc = 0;
-	}
+	config_free(&c);
 	return rc;
 }
 
@@ -238,8 +347,7 @@ static int apply_one(const char *k, size_t klen, const char *v, size_t vlen, voi
 
 /* Sets every FileIO property of catalog `name` on `io` (*count_out: how
  * many); with `io` NULL only counts those that `compare` does not have. */
-static int config_apply(const char *text, size_t len, const char *path, const char *name, ice_io *io,
-                        const ice_io *compare, size_t *count_out)
+static int config_apply(const config *c, const char *name, ice_io *io, const ice_io *compare, size_t *count_out)
 {
 	apply_state a;
 	a.plen = (size_t)snprintf(a.prefix, sizeof(a.prefix), "catalog.%s.", name);
@@ -248,37 +356,62 @@ static int config_apply(const char *text, size_t len, const char *path, const ch
 	a.io = io;
 	a.compare = compare;
 	a.count = 0;
-	int rc = config_foreach(text, len, path, apply_one, &a);
+	int rc = config_each(c, apply_one, &a);
 	*count_out = a.count;
 	return rc;
 }
 
-/* The default catalog's name (allocated), or NULL. */
-static int config_default(const char *text, size_t len, const char *path, char **out)
+/* Wipes the text (it may hold secrets) and frees it. */
+static void config_free_secret(config *c)
 {
-	return config_get(text, len, path, "default-catalog", out);
+	if (c->data)
+		memset(c->data, 0, c->len);
+	config_free(c);
 }
 
 int ice_catalog_config_apply(ice_io *io, const char *name)
 {
-	char *path = NULL, *def = NULL;
-	uint8_t *data = NULL;
-	size_t len = 0, count = 0;
-	int rc = config_read(&path, &data, &len);
-	if (!rc && data && !name && (rc = config_default((const char *)data, len, path, &def)) == 0)
+	config c;
+	char *def = NULL;
+	size_t count = 0;
+	int rc = config_read(&c);
+	if (rc == ICE_ENOTFOUND || rc == ICE_EINVALID) {
+		/* No configuration file sets nothing; opening a catalog reports it. */
+		ice_error_clear();
+		config_free(&c);
+		return 0;
+	}
+	if (!rc && !name && (rc = config_get(&c, "default-catalog", &def)) == 0)
 		name = def;
-	if (!rc && data && name)
-		rc = config_apply((const char *)data, len, path, name, io, NULL, &count);
-	if (data)
-		memset(data, 0, len);
-	ice__free(data);
+	if (!rc && name)
+		rc = config_apply(&c, name, io, NULL, &count);
+	config_free_secret(&c);
 	ice__free(def);
-	ice__free(path);
+	return rc;
+}
+
+/* A configured catalog's FileIO properties on a copy of `io` (*owned_out
+ * NULL when `io` already has them all: the tool applied them). */
+static int configured_io(ice_io **owned_out, const ice_io *io, const char *name)
+{
+	config c;
+	size_t count = 0;
+	int rc = config_read(&c);
+	*owned_out = NULL;
+	if (!rc && (rc = config_apply(&c, name, NULL, io, &count)) == 0 && count > 0 &&
+	    (rc = ice_io_clone(owned_out, io)) == 0)
+		rc = config_apply(&c, name, *owned_out, NULL, &count);
+	config_free_secret(&c);
+	if (rc) {
+		ice_io_free(*owned_out);
+		*owned_out = NULL;
+	}
 	return rc;
 }
 
 /* ---- opening ------------------------------------------------------------ */
 
+/* What a catalog name in the configuration file may be. */
 static bool looks_like_name(const char *s)
 {
 	for (const char *p = s; *p; p++)
@@ -288,67 +421,190 @@ static bool looks_like_name(const char *s)
 	return *s != '\0';
 }
 
-int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri)
+/* A word without '/' or a scheme: a configured name, or an existing
+ * directory; anything else is a mistake (nothing is created for it). */
+static int open_word(ice_catalog **out, const ice_io *io, const char *word)
 {
-	char *configured = NULL, *name = NULL;
-	ice_io *owned = NULL;
+	config c;
+	char *uri = NULL, *names = NULL;
+	bool exists = false, is_dir = false;
+	int rc = config_read(&c);
+	if (rc && rc != ICE_ENOTFOUND) {
+		config_free(&c);
+		return rc;
+	}
+	if (rc == ICE_ENOTFOUND)
+		ice_error_clear(); /* no configuration file: only a directory will do */
+	else if (looks_like_name(word) && (rc = config_uri(&c, word, &uri)) != 0)
+		goto done;
+	rc = 0;
+	if (uri) {
+		rc = ice_catalog__open_uri(out, io, uri, word);
+		goto done;
+	}
+	if ((rc = ice_io__stat(io, word, &exists, &is_dir)) != 0)
+		goto done;
+	if (exists && is_dir) {
+		rc = ice_catalog__open_uri(out, io, word, NULL);
+		goto done;
+	}
+	if (c.path && c.data)
+		names = names_text(&c);
+	if (c.data)
+		rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG,
+		                    "%s: no catalog '%s' in %s (configured: %s) and no warehouse directory '%s' "
+		                    "(ice catalog init PATH makes one)",
+		                    word, word, c.path, names ? names : "?", word);
+	else
+		rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG,
+		                    "%s: no catalog '%s' (no configuration file %s) and no warehouse directory '%s' "
+		                    "(ice catalog init PATH makes one)",
+		                    word, word, c.path ? c.path : "(set ICE_CONFIG or HOME)", word);
+done:
+	ice__free(names);
+	ice__free(uri);
+	config_free(&c);
+	return rc;
+}
+
+/* Every catalog.<name>.<key> of the configuration file as <key> = value
+ * (a REST catalog's client properties). */
+typedef struct config_props_arg {
+	const char *prefix;
+	ice_property *items;
+	size_t n;
+} config_props_arg;
+
+static int collect_one(const char *k, size_t kl, const char *v, size_t vl, void *payload)
+{
+	config_props_arg *a = payload;
+	size_t pl = strlen(a->prefix);
+	if (kl <= pl || strncmp(k, a->prefix, pl) != 0)
+		return 0;
+	ice_property *ni = ice__reallocarray(a->items, a->n + 1, sizeof(*ni));
+	if (!ni)
+		return ICE_ERROR;
+	a->items = ni;
+	ni[a->n].key = ice__strndup(k + pl, kl - pl);
+	ni[a->n].value = ice__strndup(v, vl);
+	a->n++;
+	return ni[a->n - 1].key && ni[a->n - 1].value ? 0 : ICE_ERROR;
+}
+
+static int config_catalog_properties(const char *name, ice_properties *out)
+{
+	char prefix[512];
+	config c;
+	config_props_arg a = {prefix, NULL, 0};
 	int rc;
+	snprintf(prefix, sizeof(prefix), "catalog.%s.", name);
+	rc = config_read(&c);
+	if (!rc)
+		rc = config_each(&c, collect_one, &a);
+	config_free_secret(&c);
+	out->items = a.items;
+	out->n = a.n;
+	if (rc)
+		ice_catalog_properties_free(out);
+	return rc;
+}
+
+static bool is_http(const char *uri)
+{
+	return strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0;
+}
+
+/* `uri` by its scheme: `name` is the configured name it came from (its
+ * FileIO properties go on a copy of `io`, its other keys to a REST client),
+ * `props` a REST client's properties given by the caller (may be NULL). */
+static int open_uri(ice_catalog **out, const ice_io *io, const char *uri, const char *name,
+                    const ice_properties *props)
+{
+	ice_io *owned = NULL;
+	ice_properties configured = {0, NULL};
+	int rc = name ? configured_io(&owned, io, name) : 0;
+	if (rc)
+		return rc;
+	if (owned)
+		io = owned;
+	if (ice_uri__is_local(uri) || ice_io__is_object_store(io, uri)) {
+		rc = ice_fs_catalog__open(out, io, uri, false);
+	} else if (!is_http(uri)) {
+		rc = ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
+		                    "%s: catalog scheme not supported (a warehouse directory, an s3:// location, or an "
+		                    "http(s):// REST catalog)",
+		                    uri);
+	} else if (props) {
+		rc = ice_rest_catalog__open(out, io, uri, name, props);
+	} else if (!name || (rc = config_catalog_properties(name, &configured)) == 0) {
+		rc = ice_rest_catalog__open(out, io, uri, name, &configured);
+		ice_catalog_properties_free(&configured);
+	}
+	if (rc) {
+		ice_io_free(owned);
+		return rc;
+	}
+	(*out)->owned_io = owned;
+	if (name && !((*out)->name = ice__strdup(name))) {
+		ice_catalog_free(*out);
+		*out = NULL;
+		rc = ICE_ERROR;
+	}
+	return rc;
+}
+
+int ice_catalog__open_uri(ice_catalog **out, const ice_io *io, const char *uri, const char *name)
+{
+	return open_uri(out, io, uri, name, NULL);
+}
+
+int ice_catalog_open_with(ice_catalog **out, const ice_io *io, const char *uri, const ice_properties *props)
+{
 	*out = NULL;
 	if (!uri || !*uri)
 		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "no catalog given");
-	/* A bare word that is not an existing directory names a configured catalog. */
-	if (!ice_uri__has_scheme(uri) && looks_like_name(uri)) {
-		bool exists = false;
-		ice_io_exists(io, uri, &exists);
-		if (!exists) {
-			/* A configured name wins; otherwise it is a new warehouse directory. */
-			if ((rc = ice_catalog_config_lookup(&configured, uri)) == 0) {
-				if (!(name = ice__strdup(uri))) {
-					ice__free(configured);
-					return ICE_ERROR;
-				}
-				uri = configured;
-			} else if (rc == ICE_ENOTFOUND) {
-				ice_error_clear();
-			} else {
-				return rc;
-			}
-		}
-	}
-	if (name) {
-		/* The configured catalog's FileIO properties, on a copy of `io`. */
-		char *path = NULL;
-		uint8_t *data = NULL;
-		size_t len = 0, count = 0;
-		rc = config_read(&path, &data, &len);
-		/* A copy only when `io` lacks some of them (the tool applied them). */
-		if (!rc && data && (rc = config_apply((const char *)data, len, path, name, NULL, io, &count)) == 0 &&
-		    count > 0 && (rc = ice_io_clone(&owned, io)) == 0)
-			rc = config_apply((const char *)data, len, path, name, owned, NULL, &count);
-		if (data)
-			memset(data, 0, len);
-		ice__free(data);
-		ice__free(path);
+	return open_uri(out, io, uri, NULL, props);
+}
+
+int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri)
+{
+	*out = NULL;
+	if (!uri || !*uri) {
+		/* The configuration file's default catalog. */
+		config c;
+		char *name = NULL, *def_uri = NULL;
+		int rc = config_read(&c);
+		if (rc == ICE_ENOTFOUND)
+			rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG,
+			                    "no catalog: give --catalog, set ICE_CATALOG, or set default-catalog in %s",
+			                    c.path ? c.path : "~/.config/ice/config");
+		if (!rc && (rc = config_default(&c, &name, &def_uri)) == 0)
+			rc = ice_catalog__open_uri(out, io, def_uri, name);
 		ice__free(name);
-		if (rc) {
-			ice_io_free(owned);
-			ice__free(configured);
-			return rc;
-		}
-		if (owned)
-			io = owned;
+		ice__free(def_uri);
+		config_free(&c);
+		return rc;
 	}
-	if (ice_uri__is_local(uri) || ice_io__is_object_store(io, uri))
-		rc = ice_fs_catalog__open(out, io, uri, false);
-	else
-		rc = ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
-		                    "%s: catalog scheme not supported yet (use a warehouse directory or s3:// location)", uri);
-	if (!rc)
-		(*out)->owned_io = owned;
-	else
-		ice_io_free(owned);
-	ice__free(configured);
-	return rc;
+	if (!ice_uri__has_scheme(uri) && !strchr(uri, '/'))
+		return open_word(out, io, uri);
+	return ice_catalog__open_uri(out, io, uri, NULL);
+}
+
+int ice_catalog_init(ice_catalog **out, const ice_io *io, const char *uri)
+{
+	int rc;
+	*out = NULL;
+	if (!uri || !*uri)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "no warehouse given");
+	if (ice_uri__is_local(uri)) {
+		char *path = NULL;
+		if ((rc = ice_io__local_path(&path, io, uri)) == 0)
+			rc = ice_io__make_dirs(path);
+		ice__free(path);
+		if (rc)
+			return rc;
+	}
+	return ice_catalog__open_uri(out, io, uri, NULL);
 }
 
 int ice_catalog_open_directory(ice_catalog **out, const ice_io *io)
@@ -359,8 +615,10 @@ int ice_catalog_open_directory(ice_catalog **out, const ice_io *io)
 void ice_catalog_free(ice_catalog *c)
 {
 	if (c) {
+		char *name = c->name;
 		ice_io *owned = c->owned_io;
 		c->ops->free(c);
+		ice__free(name);
 		ice_io_free(owned);
 	}
 }
@@ -368,6 +626,11 @@ void ice_catalog_free(ice_catalog *c)
 const char *ice_catalog_uri(const ice_catalog *c)
 {
 	return c->uri;
+}
+
+const char *ice_catalog_name(const ice_catalog *c)
+{
+	return c->name;
 }
 
 int ice_catalog_create_namespace(ice_catalog *c, const char *ns, const ice_properties *props)
@@ -467,14 +730,110 @@ int ice_catalog_drop_table(ice_catalog *c, const char *identifier, bool purge, i
 	return rc;
 }
 
-int ice_catalog_register_table(ice_catalog *c, const char *identifier, const ice_table_metadata *md, bool overwrite,
-                               char **loc_out)
+/* ---- the table layer's entry points ------------------------------------------------------ */
+
+void ice_catalog_table__free(ice_catalog_table *t)
+{
+	if (!t)
+		return;
+	ice_table_metadata_free(t->md);
+	ice__free(t->metadata_location);
+	for (size_t i = 0; i < t->io_props.n; i++) {
+		/* Vended credentials: wiped before they go. */
+		char *v = (char *)t->io_props.items[i].value;
+		if (v)
+			memset(v, 0, strlen(v));
+	}
+	ice_catalog_properties_free(&t->io_props);
+	memset(t, 0, sizeof(*t));
+}
+
+int ice_catalog__load_table(ice_catalog *c, const char *identifier, unsigned flags, ice_catalog_table *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->ops->load_table)
+		return c->ops->load_table(c, identifier, flags, out);
+	return c->ops->load_metadata(c, identifier, &out->md, &out->metadata_location);
+}
+
+int ice_catalog__create_table(ice_catalog *c, const char *identifier, const ice_table_metadata *md,
+                              bool location_given, ice_catalog_table *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->ops->create_table_ex)
+		return c->ops->create_table_ex(c, identifier, md, location_given, false, out);
+	/* out->md stays NULL: what was created is `md`. */
+	return c->ops->create_table(c, identifier, md, &out->metadata_location);
+}
+
+bool ice_catalog__stages_creates(const ice_catalog *c)
+{
+	return c->ops->create_table_ex != NULL && c->ops->commit_ex != NULL;
+}
+
+int ice_catalog__stage_create(ice_catalog *c, const char *identifier, const ice_table_metadata *md,
+                              bool location_given, ice_catalog_table *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!ice_catalog__stages_creates(c))
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: the catalog cannot stage a create",
+		                      c->uri);
+	return c->ops->create_table_ex(c, identifier, md, location_given, true, out);
+}
+
+int ice_catalog__commit(ice_catalog *c, const ice_catalog_change *ch, ice_catalog_table *out)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (c->ops->commit_ex)
+		return c->ops->commit_ex(c, ch, out);
+	if (ch->create)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: the catalog cannot stage a create",
+		                      c->uri);
+	if ((rc = c->ops->commit(c, ch->identifier, ch->base, ch->base_location, ch->requirements, ch->changes,
+	                         ch->next, &out->metadata_location)) != 0)
+		return rc;
+	/* The caller keeps `next`: what was committed. */
+	return 0;
+}
+
+int ice_catalog__commit_transaction(ice_catalog *c, const ice_catalog_change *changes, size_t n,
+                                    ice_catalog_table *outs)
+{
+	for (size_t i = 0; i < n; i++)
+		memset(&outs[i], 0, sizeof(outs[i]));
+	if (!c->ops->commit_transaction)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
+		                      "%s: this catalog cannot commit several tables at once", c->uri);
+	return c->ops->commit_transaction(c, changes, n, outs);
+}
+
+bool ice_catalog__takes_metrics(const ice_catalog *c)
+{
+	return c->ops->report_metrics != NULL;
+}
+
+int ice_catalog__report_metrics(ice_catalog *c, const char *identifier, const char *report, size_t len)
+{
+	if (!c->ops->report_metrics)
+		return 0;
+	return c->ops->report_metrics(c, identifier, report, len);
+}
+
+int ice_catalog_register_table(ice_catalog *c, const char *identifier, const char *metadata_location,
+                               const ice_table_metadata *md, bool overwrite, char **loc_out)
 {
 	*loc_out = NULL;
-	return c->ops->register_table(c, identifier, md, overwrite, loc_out);
+	if (!c->ops->register_table)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: this catalog cannot register tables",
+		                      c->uri);
+	return c->ops->register_table(c, identifier, metadata_location, md, overwrite, loc_out);
 }
 
 int ice_catalog_rename_table(ice_catalog *c, const char *from, const char *to)
 {
+	if (!c->ops->rename_table)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: this catalog cannot rename tables",
+		                      c->uri);
 	return c->ops->rename_table(c, from, to);
 }

@@ -74,22 +74,29 @@ static int index_names(appender *ap)
 	return 0;
 }
 
-/* The index of the top-level field named `name` (exactly, else ignoring
- * ASCII case when `any_case`), or `nf` when there is none. */
-static size_t field_index(const ice_map *by_name, const ice_map *by_lower, size_t nf, const char *name, size_t len,
-                          bool any_case)
+/* The index of the top-level field named `name`, or `nf` when there is
+ * none: exactly, else ignoring ASCII case when `case_insensitive`
+ * (ice_value__find_column's rule, by hash); without it a field that
+ * differs only in case is left in *case_hint for the error. */
+static size_t field_index(const appender *ap, const char *name, size_t len, bool case_insensitive,
+                          const char **case_hint)
 {
 	void *v = NULL;
-	if (ice_map__get_str(by_name, name, len, &v))
+	*case_hint = NULL;
+	if (ice_map__get_str(&ap->by_name, name, len, &v))
 		return (size_t)(uintptr_t)v - 1;
-	if (any_case && len < 512) {
+	if (len < 512) {
 		char lower[512];
 		for (size_t k = 0; k < len; k++)
 			lower[k] = name[k] >= 'A' && name[k] <= 'Z' ? (char)(name[k] - 'A' + 'a') : name[k];
-		if (ice_map__get_str(by_lower, lower, len, &v))
-			return (size_t)(uintptr_t)v - 1;
+		if (ice_map__get_str(&ap->by_lower, lower, len, &v)) {
+			size_t i = (size_t)(uintptr_t)v - 1;
+			if (case_insensitive)
+				return i;
+			*case_hint = ice_schema_field_at(ap->schema, i)->name;
+		}
 	}
-	return nf;
+	return ap->nfields;
 }
 
 /* ---- converting values ------------------------------------------------------------- */
@@ -522,11 +529,13 @@ static int append_csv(appender *ap, const char *input)
 			ice_str__trim(&s, &len);
 			snprintf(col, sizeof(col), "%.*s", (int)len, s);
 			const ice_field *f = NULL;
-			size_t i = field_index(&ap->by_name, &ap->by_lower, ap->nfields, col, strlen(col), true);
+			const char *hint;
+			size_t i = field_index(ap, col, strlen(col), ap->vo.case_insensitive, &hint);
 			if (i == ap->nfields) {
 				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-				                    "%s: line 1, column %zu: unknown column '%s' (not in the table's schema)", name,
-				                    c + 1, col);
+				                    "%s: line 1, column %zu: unknown column '%s' (not in the table's schema%s%s%s)",
+				                    name, c + 1, col, hint ? "; '" : "", hint ? hint : "",
+				                    hint ? "' differs in case: --case-insensitive" : "");
 				break;
 			}
 			f = ice_schema_field_at(ap->schema, i);
@@ -595,11 +604,13 @@ static int jsonl_row(const appender *ap, const char *name, int64_t line, const c
 	ice_json *value;
 	ice_json__iter_init(&it, j);
 	while (ice_json__iter_next(&it, &key, &value)) {
-		size_t i = field_index(&ap->by_name, &ap->by_lower, nf, key, strlen(key), false);
+		const char *hint;
+		size_t i = field_index(ap, key, strlen(key), vo->case_insensitive, &hint);
 		if (i == nf)
 			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-			                      "%s: line %lld: unknown column '%s' (not in the table's schema)", name,
-			                      (long long)line, key);
+			                      "%s: line %lld: unknown column '%s' (not in the table's schema%s%s%s)", name,
+			                      (long long)line, key, hint ? "; '" : "", hint ? hint : "",
+			                      hint ? "' differs in case: --case-insensitive" : "");
 		const ice_field *f = ice_schema_field_at(schema, i);
 		if ((rc = ice_value__from_json(&values[i], f->type, value, arena, 0, vo)) != 0) {
 			if (ice_error__is_oom())
@@ -860,7 +871,7 @@ static int append_parquet(appender *ap, const char *input)
 	ice_parquet_scan_options_init(&so);
 	memset(&schema, 0, sizeof(schema));
 	if ((rc = ice_parquet_scan_open(&scan, r, &so)) != 0 || (rc = ice_parquet_scan_schema(scan, &schema)) != 0 ||
-	    (rc = ice_convert__new(&conv, ap->schema, &schema, input)) != 0)
+	    (rc = ice_convert__new(&conv, ap->schema, &schema, input, ap->vo.case_insensitive)) != 0)
 		goto done;
 	for (;;) {
 		struct ArrowArray batch, converted;
@@ -906,6 +917,7 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 	ap.schema = ice_table_metadata_current_schema(ice_table_current(table));
 	ap.nfields = ice_schema_field_count(ap.schema);
 	ap.vo.round = opts->round_decimals;
+	ap.vo.case_insensitive = opts->case_insensitive;
 	if ((rc = index_names(&ap)) != 0)
 		goto done;
 	if ((rc = ice_data_writer__new(&ap.dw, ice_table_io(table), ice_table_current(table), opts)) != 0)

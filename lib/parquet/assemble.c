@@ -161,7 +161,7 @@ typedef struct asm_ctx {
 	size_t nrows;
 	const char *file;
 	const int64_t *offsets; /* column chunk offset of each scan column */
-	pq_pool *pool;
+	ice_arrow_pool *pool;
 } asm_ctx;
 
 static const int16_t *defs_of(const pq_batch_col *b)
@@ -249,7 +249,7 @@ static int assemble_leaf(struct ArrowArray *out, asm_ctx *a, const pq_anode *n, 
 	int rc;
 
 	if (l->conv == CONV_NULL)
-		return ice_parquet__arrow_make(out, (int64_t)ns, (int64_t)ns, 0, bufs, 0, NULL);
+		return ice_arrow__array_owned(out, (int64_t)ns, (int64_t)ns, 0, bufs, 0, NULL);
 
 	/* validity: present iff def == max_def */
 	if (def && maxd > 0) {
@@ -339,9 +339,9 @@ static int assemble_leaf(struct ArrowArray *out, asm_ctx *a, const pq_anode *n, 
 			caps[1] = 0;
 		}
 		bufs[1] = vals;
-		rc = ice_parquet__arrow_make(out, (int64_t)ns, nulls, 2, bufs, 0, NULL);
+		rc = ice_arrow__array_owned(out, (int64_t)ns, nulls, 2, bufs, 0, NULL);
 		if (!rc)
-			ice_parquet__arrow_set_pool(out, a->pool, caps);
+			ice_arrow__array_set_pool(out, a->pool, caps);
 		return rc;
 	}
 
@@ -405,9 +405,9 @@ static int assemble_leaf(struct ArrowArray *out, asm_ctx *a, const pq_anode *n, 
 	}
 	bufs[1] = offs;
 	bufs[2] = data;
-	rc = ice_parquet__arrow_make(out, (int64_t)ns, nulls, 3, bufs, 0, NULL);
+	rc = ice_arrow__array_owned(out, (int64_t)ns, nulls, 3, bufs, 0, NULL);
 	if (!rc)
-		ice_parquet__arrow_set_pool(out, a->pool, caps);
+		ice_arrow__array_set_pool(out, a->pool, caps);
 	return rc;
 }
 
@@ -463,7 +463,7 @@ static int assemble_node(struct ArrowArray *out, asm_ctx *a, const pq_anode *n)
 			ice__free(bufs[0]);
 			return rc;
 		}
-		rc = ice_parquet__arrow_make(out, (int64_t)ns, nulls, 1, bufs, (int)n->nchildren, kids);
+		rc = ice_arrow__array_owned(out, (int64_t)ns, nulls, 1, bufs, (int)n->nchildren, kids);
 		ice__free(kids);
 		return rc;
 	}
@@ -505,13 +505,13 @@ static int assemble_node(struct ArrowArray *out, asm_ctx *a, const pq_anode *n)
 		return rc;
 	}
 	bufs[1] = offs;
-	rc = ice_parquet__arrow_make(out, (int64_t)ns, nulls, 2, bufs, 1, kids);
+	rc = ice_arrow__array_owned(out, (int64_t)ns, nulls, 2, bufs, 1, kids);
 	ice__free(kids);
 	return rc;
 }
 
 int ice_parquet__assemble(struct ArrowArray *out, const pq_anode *node, const pq_leaf *const *leaves,
-                          pq_batch_col *cols, const int64_t *offsets, pq_pool *pool, size_t nrows,
+                          pq_batch_col *cols, const int64_t *offsets, ice_arrow_pool *pool, size_t nrows,
                           const char *file)
 {
 	asm_ctx a = {leaves, cols, nrows, file, offsets, pool};
@@ -524,26 +524,27 @@ int ice_parquet__anode_schema(struct ArrowSchema *out, const pq_anode *n, const 
 {
 	struct ArrowSchema kids[2];
 	struct ArrowSchema *many = NULL;
-	char *meta = NULL;
+	char buf[128], *meta = NULL;
 	size_t meta_len = 0;
 	int rc;
 	int64_t flags = n->nullable ? ARROW_FLAG_NULLABLE : 0;
 	const pq_leaf *leaf = n->kind == AN_LEAF ? leaves[n->leaf] : NULL;
-	if (n->col && (rc = ice_parquet__arrow_field_id_metadata(&meta, &meta_len, n->col, leaf && leaf->is_uuid)))
-		return rc;
+	if (n->col && (meta_len = ice_arrow__field_metadata(buf, n->col->has_field_id, n->col->field_id,
+	                                                    leaf && leaf->is_uuid)) != 0)
+		meta = buf;
 	switch (n->kind) {
 	case AN_LEAF:
-		rc = ice_parquet__arrow_schema_make(out, leaf->format, n->name, meta, meta_len, flags, 0, NULL);
+		rc = ice_arrow__schema_make(out, leaf->format, n->name, meta, meta_len, flags, 0, NULL);
 		break;
 	case AN_LIST:
 		if ((rc = ice_parquet__anode_schema(&kids[0], &n->children[0], leaves)) != 0)
 			break;
-		rc = ice_parquet__arrow_schema_make(out, "+l", n->name, meta, meta_len, flags, 1, kids);
+		rc = ice_arrow__schema_make(out, "+l", n->name, meta, meta_len, flags, 1, kids);
 		break;
 	case AN_MAP:
 		if ((rc = ice_parquet__anode_schema(&kids[0], &n->children[0], leaves)) != 0)
 			break;
-		rc = ice_parquet__arrow_schema_make(out, "+m", n->name, meta, meta_len, flags, 1, kids);
+		rc = ice_arrow__schema_make(out, "+m", n->name, meta, meta_len, flags, 1, kids);
 		break;
 	default:
 		many = ice__calloc(n->nchildren ? n->nchildren : 1, sizeof(struct ArrowSchema));
@@ -559,11 +560,10 @@ int ice_parquet__anode_schema(struct ArrowSchema *out, const pq_anode *n, const 
 					ice_arrow_schema_release(&many[j]);
 		}
 		if (!rc)
-			rc = ice_parquet__arrow_schema_make(out, "+s", n->name, meta, meta_len, flags, (int)n->nchildren,
+			rc = ice_arrow__schema_make(out, "+s", n->name, meta, meta_len, flags, (int)n->nchildren,
 			                                    many);
 		ice__free(many);
 		break;
 	}
-	ice__free(meta);
 	return rc;
 }

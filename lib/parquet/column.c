@@ -588,11 +588,11 @@ void ice_parquet__batch_col_init(pq_batch_col *b)
 }
 
 /* An empty buffer takes a pooled allocation of at least n bytes if there is one. */
-static int reserve(ice_buf *b, size_t n, pq_pool *pool)
+static int reserve(ice_buf *b, size_t n, ice_arrow_pool *pool)
 {
 	if (!b->ptr && pool && n >= 4096) {
 		size_t cap;
-		void *p = ice_parquet__pool_take(pool, n + 1, &cap);
+		void *p = ice_arrow__pool_take(pool, n + 1, &cap);
 		if (p) {
 			b->ptr = p;
 			b->cap = cap;
@@ -603,7 +603,7 @@ static int reserve(ice_buf *b, size_t n, pq_pool *pool)
 	return ice_buf__grow(b, n);
 }
 
-int ice_parquet__batch_col_reserve(pq_batch_col *b, const pq_leaf *l, size_t records, pq_pool *pool)
+int ice_parquet__batch_col_reserve(pq_batch_col *b, const pq_leaf *l, size_t records, ice_arrow_pool *pool)
 {
 	int rc = 0;
 	if (l->max_rep > 0)

@@ -16,6 +16,7 @@
 #include "ice/parquet.h"
 #include "io/io.h"
 #include "util/alloc.h"
+#include "util/arrow.h"
 #include "util/arena.h"
 #include "util/hashmap.h"
 #include "util/buf.h"
@@ -448,7 +449,6 @@ typedef struct pq_batch_col {
 } pq_batch_col;
 
 typedef struct pq_colreader pq_colreader;
-typedef struct pq_pool pq_pool;
 
 struct ice_parquet_reader;
 int ice_parquet__colreader_new(pq_colreader **out, struct ice_parquet_reader *r, size_t row_group, size_t leaf,
@@ -460,7 +460,7 @@ void ice_parquet__batch_col_init(pq_batch_col *b);
 void ice_parquet__batch_col_clear(pq_batch_col *b);
 void ice_parquet__batch_col_free(pq_batch_col *b);
 /* Size the buffers for `records` flat records at once (no regrowth). */
-int ice_parquet__batch_col_reserve(pq_batch_col *b, const pq_leaf *l, size_t records, pq_pool *pool);
+int ice_parquet__batch_col_reserve(pq_batch_col *b, const pq_leaf *l, size_t records, ice_arrow_pool *pool);
 
 /* ---- assemble.c / arrow.c ------------------------------------------------ */
 
@@ -469,26 +469,10 @@ typedef struct pq_arr {
 	struct ArrowArray a;
 } pq_arr;
 
-/* Make an array owning `nbuf` buffers (taken from the caller: ice__malloc
- * memory, NULL allowed) and `nchildren` children (moved in). */
-int ice_parquet__arrow_make(struct ArrowArray *out, int64_t length, int64_t null_count, int nbuf,
-                            void **buffers, int nchildren, struct ArrowArray *children);
-int ice_parquet__arrow_schema_make(struct ArrowSchema *out, const char *format, const char *name,
-                                   const char *metadata, size_t metadata_len, int64_t flags, int nchildren,
-                                   struct ArrowSchema *children);
-/* "PARQUET:field_id" metadata in Arrow's binary layout, or NULL/0 for none. */
-int ice_parquet__arrow_field_id_metadata(char **out, size_t *len_out, const ice_parquet_column *col,
-                                         bool uuid_ext);
-
-/* Reuse of batch buffers across batches (arrow.c). */
-pq_pool *ice_parquet__pool_new(void);
-void ice_parquet__pool_ref(pq_pool *p);
-void ice_parquet__pool_release(pq_pool *p);
-void *ice_parquet__pool_take(pq_pool *p, size_t min, size_t *cap_out);
-void ice_parquet__arrow_set_pool(struct ArrowArray *a, pq_pool *pool, const size_t caps[3]);
+/* Arrays, schemas and the buffer pool are util/arrow.h's. */
 
 int ice_parquet__assemble(struct ArrowArray *out, const pq_anode *node, const pq_leaf *const *leaves,
-                          pq_batch_col *cols, const int64_t *offsets, pq_pool *pool, size_t nrows,
+                          pq_batch_col *cols, const int64_t *offsets, ice_arrow_pool *pool, size_t nrows,
                           const char *file);
 int ice_parquet__anode_schema(struct ArrowSchema *out, const pq_anode *node, const pq_leaf *const *leaves);
 
@@ -511,7 +495,7 @@ struct ice_parquet_reader {
 /* Let a scan take its batch buffers from `pool` (shared with other scans,
  * e.g. the files of one table scan, so buffers are reused across files). */
 struct ice_parquet_scan;
-void ice_parquet__scan_use_pool(struct ice_parquet_scan *s, pq_pool *pool);
+void ice_parquet__scan_use_pool(struct ice_parquet_scan *s, ice_arrow_pool *pool);
 
 /* Open a reader over an already open input (taken over, closed on error):
  * the fuzz target reads from memory this way. */

@@ -355,7 +355,7 @@ struct ice_parquet_scan {
 	_Atomic size_t next_col;
 	int *col_rc;
 	char (*col_msg)[512];
-	pq_pool *pool;
+	ice_arrow_pool *pool;
 };
 
 void ice_parquet_scan_options_init(ice_parquet_scan_options *o)
@@ -406,7 +406,7 @@ void ice_parquet_scan_free(ice_parquet_scan *s)
 	ice__free(s->readers);
 	ice__free(s->cols);
 	ice__free(s->col_msg);
-	ice_parquet__pool_release(s->pool);
+	ice_arrow__pool_release(s->pool);
 	ice__free(s->last_error);
 	ice_arena__free(&s->arena);
 	ice__free(s);
@@ -462,7 +462,7 @@ int ice_parquet_scan_open(ice_parquet_scan **out, ice_parquet_reader *r, const i
 	s->col_rc = ice_arena__allocarray(&s->arena, s->ncols ? s->ncols : 1, sizeof(int));
 	s->col_msg = s->opts.threads > 1 ? ice__calloc(s->ncols ? s->ncols : 1, sizeof(*s->col_msg)) : NULL;
 	if (!s->leaf_of || !s->leaves || !s->offsets || !s->readers || !s->cols || !s->col_rc ||
-	    (s->opts.threads > 1 && !s->col_msg) || !(s->pool = ice_parquet__pool_new()))
+	    (s->opts.threads > 1 && !s->col_msg) || !(s->pool = ice_arrow__pool_new()))
 		goto fail;
 	for (size_t i = 0; i < nl; i++)
 		if (s->leaf_map[i] >= 0) {
@@ -502,12 +502,12 @@ fail:
 	return rc ? rc : ICE_ERROR; /* allocation failures after a successful step */
 }
 
-void ice_parquet__scan_use_pool(ice_parquet_scan *s, pq_pool *pool)
+void ice_parquet__scan_use_pool(ice_parquet_scan *s, ice_arrow_pool *pool)
 {
 	if (!pool || pool == s->pool)
 		return;
-	ice_parquet__pool_ref(pool);
-	ice_parquet__pool_release(s->pool);
+	ice_arrow__pool_ref(pool);
+	ice_arrow__pool_release(s->pool);
 	s->pool = pool;
 }
 
@@ -721,7 +721,7 @@ int ice_parquet_scan_next(ice_parquet_scan *s, struct ArrowArray *out, int64_t *
 			struct ArrowArray none;
 			void *bufs[1] = {NULL};
 			(void)none;
-			rc = ice_parquet__arrow_make(out, (int64_t)k, 0, 1, bufs, 0, NULL);
+			rc = ice_arrow__array_owned(out, (int64_t)k, 0, 1, bufs, 0, NULL);
 		} else {
 			rc = ice_parquet__assemble(out, &s->root, s->leaves, s->cols, s->offsets, s->pool, k,
 			                           s->r->location);

@@ -140,13 +140,13 @@ int ice_read__array_const(struct ArrowArray *out, const struct ArrowSchema *sche
 	switch (l.kind) {
 	case RD_NULL:
 		ice__free(bufs[0]);
-		return ice_read__array_make(out, length, length, 0, 0, bufs, 0, 0, NULL, NULL);
+		return ice_arrow__array_make(out, length, length, 0, 0, bufs, 0, 0, NULL, NULL);
 	case RD_BOOL:
 		if (!(bufs[1] = zalloc(vb)))
 			break;
 		if (!null && value->v.b)
 			memset(bufs[1], 0xff, (size_t)vb);
-		return ice_read__array_make(out, length, nulls, 0, 2, bufs, 3, 0, NULL, NULL);
+		return ice_arrow__array_make(out, length, nulls, 0, 2, bufs, 3, 0, NULL, NULL);
 	case RD_FIXED: {
 		uint8_t *d = bufs[1] = zalloc(length * l.width);
 		if (!d)
@@ -159,7 +159,7 @@ int ice_read__array_const(struct ArrowArray *out, const struct ArrowSchema *sche
 			for (int64_t i = 1; i < length; i++)
 				memcpy(d + i * l.width, d, (size_t)l.width);
 		}
-		return ice_read__array_make(out, length, nulls, 0, 2, bufs, 3, 0, NULL, NULL);
+		return ice_arrow__array_make(out, length, nulls, 0, 2, bufs, 3, 0, NULL, NULL);
 	}
 	case RD_VAR32:
 	case RD_VAR64: {
@@ -181,7 +181,7 @@ int ice_read__array_const(struct ArrowArray *out, const struct ArrowSchema *sche
 		}
 		for (int64_t i = 0; i < length && len; i++)
 			memcpy(data + (size_t)i * len, value->v.bytes.data, len);
-		return ice_read__array_make(out, length, nulls, 0, 3, bufs, 7, 0, NULL, NULL);
+		return ice_arrow__array_make(out, length, nulls, 0, 3, bufs, 7, 0, NULL, NULL);
 	}
 	case RD_STRUCT: {
 		int64_t n = schema->n_children;
@@ -202,7 +202,7 @@ int ice_read__array_const(struct ArrowArray *out, const struct ArrowSchema *sche
 				return rc;
 			}
 		}
-		rc = ice_read__array_make(out, length, nulls, 0, 1, bufs, 1, (int)n, kids, NULL);
+		rc = ice_arrow__array_make(out, length, nulls, 0, 1, bufs, 1, (int)n, kids, NULL);
 		ice__free(kids);
 		return rc;
 	}
@@ -230,12 +230,12 @@ int ice_read__array_const(struct ArrowArray *out, const struct ArrowSchema *sche
 				ice_arrow_array_release(&kv[0]);
 				goto nested_fail;
 			}
-			if ((rc = ice_read__array_make(&kid, 0, 0, 0, 1, none, 0, 2, kv, NULL)) != 0)
+			if ((rc = ice_arrow__array_make(&kid, 0, 0, 0, 1, none, 0, 2, kv, NULL)) != 0)
 				goto nested_fail;
 		} else if ((rc = ice_read__array_const(&kid, schema->children[0], et, NULL, 0)) != 0) {
 			goto nested_fail;
 		}
-		return ice_read__array_make(out, length, nulls, 0, 2, bufs, 3, 1, &kid, NULL);
+		return ice_arrow__array_make(out, length, nulls, 0, 2, bufs, 3, 1, &kid, NULL);
 	nested_fail:
 		ice__free(bufs[0]);
 		ice__free(bufs[1]);
@@ -274,7 +274,7 @@ int ice_read__array_take(struct ArrowArray *out, const struct ArrowSchema *schem
 	unsigned owned = 0;
 	int nbuf = 0, rc;
 	if (l.kind == RD_NULL)
-		return ice_read__array_make(out, m, m, 0, 0, bufs, 0, 0, NULL, NULL);
+		return ice_arrow__array_make(out, m, m, 0, 0, bufs, 0, 0, NULL, NULL);
 	if (l.kind == RD_OTHER)
 		return unsupported(schema->name, schema->format);
 	if (valid) {
@@ -378,7 +378,7 @@ int ice_read__array_take(struct ArrowArray *out, const struct ArrowSchema *schem
 				ice__free(bufs[0]);
 				return rc;
 			}
-		rc = ice_read__array_make(out, m, nulls, 0, 1, bufs, owned, (int)nc, kids, NULL);
+		rc = ice_arrow__array_make(out, m, nulls, 0, 1, bufs, owned, (int)nc, kids, NULL);
 		ice__free(kids);
 		return rc;
 	}
@@ -410,10 +410,10 @@ int ice_read__array_take(struct ArrowArray *out, const struct ArrowSchema *schem
 			ice__free(bufs[1]);
 			return rc;
 		}
-		return ice_read__array_make(out, m, nulls, 0, 2, bufs, owned | 2, 1, &kid, NULL);
+		return ice_arrow__array_make(out, m, nulls, 0, 2, bufs, owned | 2, 1, &kid, NULL);
 	}
 	}
-	return ice_read__array_make(out, m, nulls, 0, nbuf, bufs, owned, 0, NULL, NULL);
+	return ice_arrow__array_make(out, m, nulls, 0, nbuf, bufs, owned, 0, NULL, NULL);
 oom:
 	for (int i = 0; i < 3; i++)
 		ice__free(bufs[i]);
@@ -461,7 +461,7 @@ static int64_t load_int(const uint8_t *p, char f)
 }
 
 int ice_read__array_convert(struct ArrowArray *out, bool *converted, const char *from, const char *to,
-                            const struct ArrowArray *a, rd_holder *holder)
+                            const struct ArrowArray *a, ice_arrow_holder *holder)
 {
 	rd_layout lf = ice_read__layout(from), lt = ice_read__layout(to);
 	char kf = 0, kt = 0;
@@ -543,7 +543,7 @@ int ice_read__array_convert(struct ArrowArray *out, bool *converted, const char 
 		return rc;
 	}
 	void *bufs[2] = {a->n_buffers > 0 ? (void *)(uintptr_t)a->buffers[0] : NULL, dst};
-	if ((rc = ice_read__array_make(out, a->length, a->null_count, a->offset, 2, bufs, 2, 0, NULL, holder)) != 0)
+	if ((rc = ice_arrow__array_make(out, a->length, a->null_count, a->offset, 2, bufs, 2, 0, NULL, holder)) != 0)
 		return rc;
 	*converted = true;
 	return 0;

@@ -34,7 +34,7 @@ struct rd_projection {
 	rd_bind root;
 	ice_parquet_reader *r;
 	const char *location;
-	rd_holder *holder;              /* of the batch being applied */
+	ice_arrow_holder *holder;              /* of the batch being applied */
 	bool *leaf_read;                /* per leaf column of the file: decoded */
 };
 
@@ -452,7 +452,7 @@ static int apply_node(rd_projection *p, const rd_bind *b, const struct ArrowArra
 		if (b->nchildren > 4 && !(kids = ice__calloc(b->nchildren, sizeof(*kids))))
 			return ICE_ERROR;
 		if ((rc = apply_children(p, b, a, kids)) == 0)
-			rc = ice_read__array_make(out, a->length, a->null_count, a->offset, 1, bufs, 0, (int)b->nchildren,
+			rc = ice_arrow__array_make(out, a->length, a->null_count, a->offset, 1, bufs, 0, (int)b->nchildren,
 			                          kids, p->holder);
 		if (kids != kids_small)
 			ice__free(kids);
@@ -464,7 +464,7 @@ static int apply_node(rd_projection *p, const rd_bind *b, const struct ArrowArra
 		                 : apply_node(p, el, a->children[0], &e);
 		if (rc)
 			return rc;
-		return ice_read__array_make(out, a->length, a->null_count, a->offset, 2, bufs, 0, 1, &e, p->holder);
+		return ice_arrow__array_make(out, a->length, a->null_count, a->offset, 2, bufs, 0, 1, &e, p->holder);
 	}
 	case ICE_TYPE_MAP: {
 		const struct ArrowArray *entries = a->children[0];
@@ -482,10 +482,10 @@ static int apply_node(rd_projection *p, const rd_bind *b, const struct ArrowArra
 				return rc;
 			}
 		}
-		if ((rc = ice_read__array_make(&ent, entries->length, entries->null_count, 0, 1, ebufs, 0, 2, kv,
+		if ((rc = ice_arrow__array_make(&ent, entries->length, entries->null_count, 0, 1, ebufs, 0, 2, kv,
 		                               p->holder)) != 0)
 			return rc;
-		return ice_read__array_make(out, a->length, a->null_count, a->offset, 2, bufs, 0, 1, &ent, p->holder);
+		return ice_arrow__array_make(out, a->length, a->null_count, a->offset, 2, bufs, 0, 1, &ent, p->holder);
 	}
 	default: {
 		bool converted;
@@ -494,35 +494,35 @@ static int apply_node(rd_projection *p, const rd_bind *b, const struct ArrowArra
 		if (b->type->id == ICE_TYPE_VARIANT || b->type->id == ICE_TYPE_UNKNOWN) {
 			if (b->type->id == ICE_TYPE_UNKNOWN)
 				return ice_read__array_const(out, b->target, b->type, NULL, a->length);
-			return ice_read__array_view(out, a, p->holder);
+			return ice_arrow__array_view(out, a, p->holder);
 		}
 		if ((rc = ice_read__array_convert(out, &converted, b->file->format, b->target->format, a, p->holder)) != 0)
 			return ice_error__prefix("%s: column %s", p->location, b->path ? b->path : b->field->name);
-		return converted ? 0 : ice_read__array_view(out, a, p->holder);
+		return converted ? 0 : ice_arrow__array_view(out, a, p->holder);
 	}
 	}
 }
 
 int ice_read__projection_apply(rd_projection *p, struct ArrowArray *file_batch, struct ArrowArray *out)
 {
-	rd_holder *h;
+	ice_arrow_holder *h;
 	size_t n = p->root.nchildren;
 	void *none[1] = {NULL};
-	int rc = ice_read__holder_new(&h, file_batch);
+	int rc = ice_arrow__holder_new(&h, file_batch);
 	if (rc)
 		return rc;
-	const struct ArrowArray *a = ice_read__holder_array(h);
+	const struct ArrowArray *a = ice_arrow__holder_array(h);
 	struct ArrowArray *kids = ice__calloc(n ? n : 1, sizeof(*kids));
 	if (!kids) {
-		ice_read__holder_unref(h);
+		ice_arrow__holder_unref(h);
 		return ICE_ERROR;
 	}
 	p->holder = h;
 	if ((rc = apply_children(p, &p->root, a, kids)) == 0)
-		rc = ice_read__array_make(out, a->length, 0, 0, 1, none, 0, (int)n, kids, NULL);
+		rc = ice_arrow__array_make(out, a->length, 0, 0, 1, none, 0, (int)n, kids, NULL);
 	p->holder = NULL;
 	ice__free(kids);
-	ice_read__holder_unref(h);
+	ice_arrow__holder_unref(h);
 	return rc;
 }
 

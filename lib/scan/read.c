@@ -197,7 +197,7 @@ static int build_target(ice_scan_reader *r)
 			ice__free(kids);
 			return rc;
 		}
-	rc = ice_read__schema_make(&r->target.arrow, "+s", "", NULL, 0, 0, (int)n, kids);
+	rc = ice_arrow__schema_make(&r->target.arrow, "+s", "", NULL, 0, 0, (int)n, kids);
 	ice__free(kids);
 	return rc;
 }
@@ -205,7 +205,7 @@ static int build_target(ice_scan_reader *r)
 /* ---- opening ------------------------------------------------------------------------------------- */
 
 int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_task *task, size_t decode_threads,
-                        bool count_returned, struct pq_pool *pool)
+                        bool count_returned, ice_arrow_pool *pool)
 {
 	ice_scan_reader *r = ice__calloc(1, sizeof(*r));
 	int rc;
@@ -238,6 +238,8 @@ int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_ta
 	if (rc || (rc = ice_parquet_reader_open_sized(&r->pq, scan->io, file->file_path, file->file_size_in_bytes)) != 0)
 		goto fail;
 	int64_t nrows = ice_parquet_reader_num_rows(r->pq);
+	ice__trace("reading %s: %lld rows, %zu delete file%s", file->file_path, (long long)nrows, r->task->ndeletes,
+	           r->task->ndeletes == 1 ? "" : "s");
 	if (r->task->ndeletes) {
 		rd_delete_context dctx = {scan->io, r->mapping, scan->md, scan->schema, scan->batch_size,
 		                          &scan->stats.bytes_read};
@@ -398,7 +400,7 @@ int ice_scan_reader_next(ice_scan_reader *r, struct ArrowArray *out)
 		}
 		ice_arrow_array_release(&rb);
 		if (!rc)
-			rc = ice_read__array_make(out, kept, 0, 0, 1, none, 0, (int)r->nproj, kids, NULL);
+			rc = ice_arrow__array_make(out, kept, 0, 0, 1, none, 0, (int)r->nproj, kids, NULL);
 		ice__free(kids);
 		if (rc)
 			return rc;
@@ -458,7 +460,7 @@ int ice_scan_reader_next_all(ice_scan_reader *r, struct ArrowArray *out, int64_t
 		ice_arrow_array_move(rb.children[i], &kids[i]);
 	int64_t n = rb.length;
 	ice_arrow_array_release(&rb);
-	rc = ice_read__array_make(out, n, 0, 0, 1, none, 0, (int)r->nproj, kids, NULL);
+	rc = ice_arrow__array_make(out, n, 0, 0, 1, none, 0, (int)r->nproj, kids, NULL);
 	ice__free(kids);
 	if (rc)
 		return rc;

@@ -16,6 +16,7 @@
 #include "ice/puffin.h"
 #include "ice/scan.h"
 #include "util/alloc.h"
+#include "util/arrow.h"
 #include "util/arena.h"
 #include "util/error.h"
 
@@ -41,31 +42,8 @@ typedef struct rd_layout {
 
 rd_layout ice_read__layout(const char *format);
 
-/*
- * A reference-counted owner of an array whose buffers other arrays borrow
- * (a Parquet batch viewed without copying). Taking a reference is
- * thread-safe: batches may be released on any thread.
- */
-typedef struct rd_holder rd_holder;
-int ice_read__holder_new(rd_holder **out, struct ArrowArray *src); /* src is moved in */
-void ice_read__holder_unref(rd_holder *h);
-/* The array the holder owns. */
-const struct ArrowArray *ice_read__holder_array(const rd_holder *h);
-
-/*
- * Make an array. Buffer i is owned (freed with the array; ice__malloc
- * memory) when bit i of `owned` is set, else borrowed from `holder` (a
- * reference is taken; may be NULL when nothing is borrowed). Children are
- * moved in. On failure owned buffers and children are released.
- */
-int ice_read__array_make(struct ArrowArray *out, int64_t length, int64_t null_count, int64_t offset, int nbuf,
-                         void **bufs, unsigned owned, int nchildren, struct ArrowArray *children, rd_holder *holder);
-/* A view of `src` and its whole subtree, borrowing every buffer. */
-int ice_read__array_view(struct ArrowArray *out, const struct ArrowArray *src, rd_holder *holder);
-
-int ice_read__schema_make(struct ArrowSchema *out, const char *format, const char *name, const char *metadata,
-                          size_t metadata_len, int64_t flags, int nchildren, struct ArrowSchema *children);
-int ice_read__schema_copy(struct ArrowSchema *out, const struct ArrowSchema *src);
+/* Arrays, holders and schemas are util/arrow.h's: ice_arrow__array_make,
+ * ice_arrow__holder_new, ice_arrow__schema_make, ... */
 /* The Arrow schema of an Iceberg field (its name, nullability, field id
  * metadata) and of a struct type (a "+s" named `name`). */
 int ice_read__schema_for_field(struct ArrowSchema *out, const ice_field *field);
@@ -101,7 +79,7 @@ int ice_read__array_take(struct ArrowArray *out, const struct ArrowSchema *schem
  * ICE_EUNSUPPORTED when the formats cannot convert.
  */
 int ice_read__array_convert(struct ArrowArray *out, bool *converted, const char *from, const char *to,
-                            const struct ArrowArray *a, rd_holder *holder);
+                            const struct ArrowArray *a, ice_arrow_holder *holder);
 
 /* ---- project.c: a data file's columns as the rows being read ---------------- */
 
@@ -158,9 +136,8 @@ bool ice_read__field_path(const ice_type *t, int32_t id, int *path, int *depth, 
  * workers read ahead of what the consumer takes. Batch buffers come from
  * `pool` (NULL: the file's own), which the stream shares across files so
  * that released batches' memory is reused instead of faulted in again. */
-struct pq_pool;
 int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_task *task, size_t decode_threads,
-                        bool count_returned, struct pq_pool *pool);
+                        bool count_returned, ice_arrow_pool *pool);
 
 /* ---- read_deletes.c: the rows of one data file that deletes remove ----------------- */
 

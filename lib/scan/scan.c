@@ -23,39 +23,9 @@ void ice_scan_options_init(ice_scan_options *opts)
 
 static int choose_snapshot(ice_scan *scan, const ice_scan_options *o)
 {
-	const ice_table_metadata *md = scan->md;
-	int chosen = (int)o->has_snapshot_id + (int)o->has_as_of_ms + (o->ref != NULL);
-	if (chosen > 1)
-		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-		                      "scan: choose at most one of a snapshot id, a time and a ref");
-	scan->schema = ice_table_metadata_current_schema(md);
-	if (o->has_snapshot_id) {
-		if (!(scan->snapshot = ice_table_metadata_snapshot_by_id(md, o->snapshot_id)))
-			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID, "scan: no snapshot %lld",
-			                      (long long)o->snapshot_id);
-		scan->schema = ice_table_metadata_snapshot_schema(md, scan->snapshot);
-	} else if (o->has_as_of_ms) {
-		if (!(scan->snapshot = ice_table_metadata_snapshot_as_of(md, o->as_of_ms)))
-			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID,
-			                      "scan: no snapshot was current at %lld ms (before the first one)",
-			                      (long long)o->as_of_ms);
-		scan->schema = ice_table_metadata_snapshot_schema(md, scan->snapshot);
-	} else if (o->ref) {
-		const ice_ref *ref = ice_table_metadata_ref(md, o->ref);
-		if (!ref)
-			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID, "scan: no branch or tag '%s'", o->ref);
-		if (!(scan->snapshot = ice_table_metadata_snapshot_by_id(md, ref->snapshot_id)))
-			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID, "scan: %s '%s' names snapshot %lld, which is not in the table",
-			                      ref->type == ICE_REF_TAG ? "tag" : "branch", o->ref, (long long)ref->snapshot_id);
-		/* a tag reads as of its snapshot; a branch is read with the table's schema */
-		if (ref->type == ICE_REF_TAG)
-			scan->schema = ice_table_metadata_snapshot_schema(md, scan->snapshot);
-	} else {
-		scan->snapshot = ice_table_metadata_current_snapshot(md);
-	}
-	if (!scan->schema)
-		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_METADATA, "scan: the table has no schema");
-	return 0;
+	ice_snapshot_selector sel = {o->has_snapshot_id, o->snapshot_id, o->has_as_of_ms, o->as_of_ms, o->ref};
+	int rc = ice_table_metadata_select_snapshot(&scan->snapshot, &scan->schema, scan->md, &sel);
+	return rc ? ice_error__prefix("scan") : 0;
 }
 
 /* ---- projection ------------------------------------------------------------------------------ */
@@ -133,6 +103,23 @@ static const ice_type *prune(ice_arena *a, const ice_type *t, const int32_t *ids
 	}
 }
 
+/* The top-level columns in the order the select names them (by the first
+ * name under each): `--select b,a` reads b then a. */
+static void order_as_selected(ice_type *st, const int32_t *ids, size_t n)
+{
+	ice_field *fs = (ice_field *)st->u.struct_.fields;
+	size_t nf = st->u.struct_.nfields, k = 0;
+	for (size_t i = 0; i < n && k < nf; i++)
+		for (size_t j = k; j < nf; j++) {
+			if (!field_has_selected(&fs[j], &ids[i], 1))
+				continue;
+			ice_field moved = fs[j];
+			memmove(&fs[k + 1], &fs[k], (j - k) * sizeof(ice_field));
+			fs[k++] = moved;
+			break;
+		}
+}
+
 static int resolve_select(ice_scan *scan, const ice_scan_options *o)
 {
 	int32_t *ids;
@@ -155,6 +142,8 @@ static int resolve_select(ice_scan *scan, const ice_scan_options *o)
 	}
 	if (rc == 0 && !(scan->projected = prune(&scan->arena, ice_schema_struct(scan->schema), ids, o->nselect)))
 		rc = ICE_ERROR;
+	if (rc == 0)
+		order_as_selected((ice_type *)scan->projected, ids, o->nselect);
 	ice__free(ids);
 	return rc;
 }
@@ -363,9 +352,9 @@ static int arrow_type(struct ArrowSchema *out, const ice_type *t, const char *na
 	case ICE_TYPE_UNKNOWN: strcpy(fmt, "n"); break;
 	case ICE_TYPE_VARIANT:
 		strcpy(fmt, "+s");
-		if ((rc = ice_parquet__arrow_schema_make(&kids[0], "z", "metadata", NULL, 0, 0, 0, NULL)) != 0)
+		if ((rc = ice_arrow__schema_make(&kids[0], "z", "metadata", NULL, 0, 0, 0, NULL)) != 0)
 			return rc;
-		if ((rc = ice_parquet__arrow_schema_make(&kids[1], "z", "value", NULL, 0, 0, 0, NULL)) != 0) {
+		if ((rc = ice_arrow__schema_make(&kids[1], "z", "value", NULL, 0, 0, 0, NULL)) != 0) {
 			ice_arrow_schema_release(&kids[0]);
 			return rc;
 		}
@@ -384,7 +373,7 @@ static int arrow_type(struct ArrowSchema *out, const ice_type *t, const char *na
 				return rc;
 			}
 		}
-		rc = ice_parquet__arrow_schema_make(out, "+s", name, meta, meta_len, flags, (int)n, children);
+		rc = ice_arrow__schema_make(out, "+s", name, meta, meta_len, flags, (int)n, children);
 		ice__free(children);
 		return rc;
 	}
@@ -405,7 +394,7 @@ static int arrow_type(struct ArrowSchema *out, const ice_type *t, const char *na
 			ice_arrow_schema_release(&kv[0]);
 			return rc;
 		}
-		if ((rc = ice_parquet__arrow_schema_make(&kids[0], "+s", "entries", NULL, 0, 0, 2, kv)) != 0)
+		if ((rc = ice_arrow__schema_make(&kids[0], "+s", "entries", NULL, 0, 0, 2, kv)) != 0)
 			return rc;
 		nk = 1;
 		break;
@@ -414,7 +403,7 @@ static int arrow_type(struct ArrowSchema *out, const ice_type *t, const char *na
 		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "scan: no Arrow type for %s",
 		                      ice_type_id_name(t->id));
 	}
-	return ice_parquet__arrow_schema_make(out, fmt, name, meta, meta_len, flags, nk, nk ? kids : NULL);
+	return ice_arrow__schema_make(out, fmt, name, meta, meta_len, flags, nk, nk ? kids : NULL);
 }
 
 static int arrow_field(struct ArrowSchema *out, const ice_field *f)

@@ -32,7 +32,7 @@ typedef struct slot {
 typedef struct stream_state {
 	ice_scan *scan;
 	ice_scan_planner *planner;
-	pq_pool *pool;          /* batch buffers, reused across files */
+	ice_arrow_pool *pool;          /* batch buffers, reused across files */
 	int64_t returned;
 	char *last_error;
 	bool finished;
@@ -309,7 +309,7 @@ static void stream_release(struct ArrowArrayStream *st)
 	ice__free(s->ring);
 	ice_scan_reader_free(s->reader);
 	ice_scan_plan_free(s->planner);
-	ice_parquet__pool_release(s->pool);
+	ice_arrow__pool_release(s->pool);
 	ice__free(s->last_error);
 	ice__free(s);
 	st->release = NULL;
@@ -323,12 +323,12 @@ int ice_scan_to_stream(ice_scan *scan, struct ArrowArrayStream *out)
 	if (!s)
 		return ICE_ERROR;
 	s->scan = scan;
-	if (!(s->pool = ice_parquet__pool_new())) {
+	if (!(s->pool = ice_arrow__pool_new())) {
 		ice__free(s);
 		return ICE_ERROR;
 	}
 	if ((rc = ice_scan_plan_open(&s->planner, scan)) != 0) {
-		ice_parquet__pool_release(s->pool);
+		ice_arrow__pool_release(s->pool);
 		ice__free(s);
 		return rc;
 	}
@@ -340,7 +340,7 @@ int ice_scan_to_stream(ice_scan *scan, struct ArrowArrayStream *out)
 			ice__free(s->ring);
 			ice__free(s->threads);
 			ice_scan_plan_free(s->planner);
-			ice_parquet__pool_release(s->pool);
+			ice_arrow__pool_release(s->pool);
 			ice__free(s);
 			return ICE_ERROR;
 		}

@@ -165,14 +165,16 @@ int ice_snapshot__parse(ice_snapshot *s, ice_arena *arena, ice_jr *r, const ice_
 	    (rc = ice_jr__opt_array(r, obj, "manifests", &manifests)) ||
 	    (rc = ice_jr__opt_object(r, obj, "summary", &summary)))
 		return rc;
-	if (!has && format_version >= 2)
-		return ice_jr__error(r, ICE_EINVALID, "missing required field 'sequence-number'");
 	if (s->has_first_row_id && s->first_row_id < 0)
 		return ice_jr__error_at(r, "first-row-id", ICE_EINVALID, "negative row id %lld", (long long)s->first_row_id);
 	if (s->has_added_rows && s->added_rows < 0)
 		return ice_jr__error_at(r, "added-rows", ICE_EINVALID, "negative count %lld", (long long)s->added_rows);
-	if (format_version == 1)
-		s->sequence_number = 0; /* v1 snapshots read as sequence number 0 */
+	/* A snapshot committed while the table was v1 has no sequence number:
+	 * it is 0 (spec: "Sequence Numbers"), also after the table was
+	 * upgraded to v2 or v3, where Java's SnapshotParser leaves the field
+	 * out for 0. */
+	if (!has || format_version == 1)
+		s->sequence_number = 0;
 	if (s->has_parent && s->parent_snapshot_id == -1)
 		s->has_parent = false; /* some writers use -1 for "no parent" */
 	if (manifests) {
@@ -216,7 +218,10 @@ int ice_snapshot__parse(ice_snapshot *s, ice_arena *arena, ice_jr *r, const ice_
 int ice_snapshot__write(const ice_snapshot *s, ice_json_writer *w, int format_version)
 {
 	ice_json_begin_object(w);
-	if (format_version >= 2) {
+	/* In metadata as Java writes it: only above the initial sequence
+	 * number 0, so a snapshot carried over from v1 keeps its shape; for
+	 * tools (format_version 0) always. */
+	if (format_version == 0 || (format_version >= 2 && s->sequence_number > 0)) {
 		ice_json_key(w, "sequence-number");
 		ice_json_int(w, s->sequence_number);
 	}
@@ -274,7 +279,7 @@ int ice_snapshot__write(const ice_snapshot *s, ice_json_writer *w, int format_ve
 
 int ice_snapshot_write_json(const ice_snapshot *s, ice_json_writer *w)
 {
-	return ice_snapshot__write(s, w, 3);
+	return ice_snapshot__write(s, w, 0);
 }
 
 int ice_snapshot__copy(ice_snapshot *out, ice_arena *arena, const ice_snapshot *src)

@@ -299,6 +299,53 @@ const ice_schema *ice_table_metadata_snapshot_schema(const ice_table_metadata *m
 	return schema ? schema : ice_table_metadata_current_schema(md);
 }
 
+int ice_table_metadata_select_snapshot(const ice_snapshot **snapshot_out, const ice_schema **schema_out,
+                                       const ice_table_metadata *md, const ice_snapshot_selector *sel)
+{
+	const ice_snapshot *snap = NULL;
+	const ice_schema *schema = ice_table_metadata_current_schema(md);
+	ice_snapshot_selector none = {0};
+	if (!sel)
+		sel = &none;
+	*snapshot_out = NULL;
+	if (schema_out)
+		*schema_out = NULL;
+	if ((int)sel->has_snapshot_id + (int)sel->has_as_of_ms + (sel->ref != NULL) > 1)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+		                      "choose at most one of a snapshot id, a time and a ref");
+	if (sel->has_snapshot_id) {
+		if (!(snap = ice_table_metadata_snapshot_by_id(md, sel->snapshot_id)))
+			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID, "no snapshot %lld",
+			                      (long long)sel->snapshot_id);
+		schema = ice_table_metadata_snapshot_schema(md, snap);
+	} else if (sel->has_as_of_ms) {
+		if (!(snap = ice_table_metadata_snapshot_as_of(md, sel->as_of_ms)))
+			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID,
+			                      "no snapshot was current at %lld ms (before the first one)",
+			                      (long long)sel->as_of_ms);
+		schema = ice_table_metadata_snapshot_schema(md, snap);
+	} else if (sel->ref) {
+		const ice_ref *ref = ice_table_metadata_ref(md, sel->ref);
+		if (!ref)
+			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID, "no branch or tag '%s'", sel->ref);
+		if (!(snap = ice_table_metadata_snapshot_by_id(md, ref->snapshot_id)))
+			return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID,
+			                      "%s '%s' names snapshot %lld, which is not in the table",
+			                      ref->type == ICE_REF_TAG ? "tag" : "branch", sel->ref, (long long)ref->snapshot_id);
+		/* a tag reads as of its snapshot; a branch with the table's schema */
+		if (ref->type == ICE_REF_TAG)
+			schema = ice_table_metadata_snapshot_schema(md, snap);
+	} else {
+		snap = ice_table_metadata_current_snapshot(md);
+	}
+	if (!schema)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_METADATA, "the table has no schema");
+	*snapshot_out = snap;
+	if (schema_out)
+		*schema_out = schema;
+	return 0;
+}
+
 size_t ice_table_metadata_ref_count(const ice_table_metadata *md) { return md->nrefs; }
 
 const ice_ref *ice_table_metadata_ref_at(const ice_table_metadata *md, size_t i)

@@ -18,8 +18,8 @@
 
 #include "ice/write.h"
 #include "io/io.h"
-#include "internal.h"
 #include "manifest_merge.h"
+#include "new_snapshot.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -154,14 +154,6 @@ int ice_append_set_branch(ice_append *a, const char *branch)
 	return 0;
 }
 
-static char *metadata_file(const ice_table_metadata *md, const char *name)
-{
-	char *dir = ice_uri__join(ice_table_metadata_location(md), "metadata");
-	char *loc = dir ? ice_uri__join(dir, name) : NULL;
-	ice__free(dir);
-	return loc;
-}
-
 static int write_manifests(ice_append *a, const ice_table_metadata *base)
 {
 	int rc = 0;
@@ -187,7 +179,7 @@ static int write_manifests(ice_append *a, const ice_table_metadata *base)
 			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "append: the table has no partition spec %d",
 			                      (int)spec_ids[s]);
 		snprintf(name, sizeof(name), "%s-m%zu.avro", a->uuid, s);
-		char *loc = metadata_file(base, name);
+		char *loc = ice_table__metadata_file(base, name);
 		if (!loc)
 			return ICE_ERROR;
 		ice_manifest_writer_options_init(&opts);
@@ -322,13 +314,6 @@ static int build_summary(ice_append *a, const ice_snapshot *parent, summary *s)
 
 /* ---- one attempt ------------------------------------------------------------------------- */
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- evolver: target branches and merging (ice append --branch, merge-append) ---- */
 
 /* The snapshot the branch points to (NULL for main of an empty table). */
@@ -401,12 +386,9 @@ static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	const ice_snapshot *parent = NULL;
 	int version = ice_table_metadata_format_version(base);
 	ice_manifest_list *parent_list = NULL;
-	ice_manifest_list_writer *lw = NULL;
-	ice_manifest_list_writer_options lo;
-	int64_t next_row_id = 0, first_row_id = 0;
+	ice_new_list nl = {0};
+	ice_snapshot snap;
 	summary sum;
-	char name[160];
-	char *loc = NULL;
 	int rc;
 
 	if ((rc = branch_head(ctx, a, base, branch, &parent)) != 0)
@@ -423,51 +405,13 @@ static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 		return rc;
 	if (parent && (rc = ice_manifest_list_read_snapshot(&parent_list, ice_table_io(a->table), base, parent)) != 0)
 		return ice_error__prefix("append: reading the parent snapshot's manifest list");
-	snprintf(name, sizeof(name), "snap-%" PRId64 "-%d-%s.avro", a->snapshot_id, ice_commit_attempt(ctx) + 1, a->uuid);
-	if (!(loc = metadata_file(base, name))) {
-		rc = ICE_ERROR;
+	if ((rc = ice_table__new_list_open(&nl, ctx, base, ice_table_io(a->table), a->snapshot_id, a->uuid, parent)) != 0 ||
+	    (rc = add_manifests(ctx, a, base, nl.writer, parent_list)) != 0 ||
+	    (rc = ice_table__new_list_close(&nl, base, &snap)) != 0 || (rc = build_summary(a, parent, &sum)) != 0)
 		goto done;
-	}
-	if ((rc = ice_table__list_options(&lo, base, version, a->snapshot_id, parent)) != 0)
-		goto done;
-	first_row_id = lo.first_row_id;
-	if ((rc = ice_manifest_list_writer_open(&lw, ice_table_io(a->table), loc, &lo)) != 0)
-		goto done;
-	if ((rc = ice_commit_track_file(ctx, loc)) != 0) {
-		ice_manifest_list_writer_abort(lw);
-		goto done;
-	}
-	rc = add_manifests(ctx, a, base, lw, parent_list);
-	if (rc) {
-		ice_manifest_list_writer_abort(lw);
-		goto done;
-	}
-	if ((rc = ice_manifest_list_writer_close(lw, &next_row_id)) != 0)
-		goto done;
-	if ((rc = build_summary(a, parent, &sum)) != 0)
-		goto done;
-
-	ice_snapshot snap;
-	memset(&snap, 0, sizeof(snap));
-	snap.snapshot_id = a->snapshot_id;
-	snap.has_parent = parent != NULL;
-	snap.parent_snapshot_id = parent ? parent->snapshot_id : 0;
-	snap.sequence_number = lo.sequence_number;
-	snap.timestamp_ms = wall_ms();
-	if (snap.timestamp_ms <= ice_table_metadata_last_updated_ms(base))
-		snap.timestamp_ms = ice_table_metadata_last_updated_ms(base) + 1;
-	snap.manifest_list = loc;
 	snap.summary.n = sum.n;
 	snap.summary.items = sum.items;
 	snap.operation = "append";
-	snap.has_schema_id = true;
-	snap.schema_id = ice_schema_id(ice_table_metadata_current_schema(base));
-	if (version >= 3) {
-		snap.has_first_row_id = true;
-		snap.first_row_id = first_row_id;
-		snap.has_added_rows = true;
-		snap.added_rows = next_row_id - first_row_id;
-	}
 	ice_ref main_ref;
 	memset(&main_ref, 0, sizeof(main_ref));
 	main_ref.name = branch;
@@ -481,7 +425,7 @@ static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	    (rc = ice_metadata_builder_set_ref(b, branch, &main_ref)) == 0)
 		rc = set_absent_properties(a, base, b);
 done:
-	ice__free(loc);
+	ice_table__new_list_free(&nl);
 	ice_manifest_list_free(parent_list);
 	return rc;
 }

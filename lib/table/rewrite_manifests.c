@@ -12,8 +12,8 @@
 #include <time.h>
 
 #include "ice/rewrite_manifests.h"
-#include "internal.h"
 #include "manifest_merge.h"
+#include "new_snapshot.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/uri.h"
@@ -34,18 +34,16 @@ static int apply_rewrite(ice_commit_ctx *ctx, const ice_table_metadata *base, ic
 {
 	rewrite *rw = payload;
 	const ice_snapshot *parent = ice_table_metadata_current_snapshot(base);
-	int version = ice_table_metadata_format_version(base);
 	const ice_io *io = ice_table_io(rw->table);
 	ice_manifest_list *list = NULL;
-	ice_manifest_list_writer *lw = NULL;
-	ice_manifest_list_writer_options lo;
+	ice_new_list nl = {0};
+	ice_snapshot snap;
 	ice_merged_list merged;
 	ice_merge_config cfg;
 	ice_merge_stats stats = {0, 0, 0};
 	const ice_manifest_file **all = NULL;
-	int64_t first_row_id = 0, next_row_id = 0, entries = 0;
-	char name[160], values[4][32];
-	char *dir = NULL, *loc = NULL;
+	int64_t entries = 0;
+	char values[4][32];
 	int rc;
 
 	memset(&merged, 0, sizeof(merged));
@@ -72,27 +70,11 @@ static int apply_rewrite(ice_commit_ctx *ctx, const ice_table_metadata *base, ic
 		rc = ICE_ITEROVER; /* already packed */
 		goto done;
 	}
-	snprintf(name, sizeof(name), "snap-%" PRId64 "-%d-%s.avro", rw->snapshot_id, ice_commit_attempt(ctx) + 1, rw->uuid);
-	if (!(dir = ice_uri__join(ice_table_metadata_location(base), "metadata")) || !(loc = ice_uri__join(dir, name))) {
-		rc = ICE_ERROR;
+	if ((rc = ice_table__new_list_open(&nl, ctx, base, io, rw->snapshot_id, rw->uuid, parent)) != 0)
 		goto done;
-	}
-	if ((rc = ice_table__list_options(&lo, base, version, rw->snapshot_id, parent)) != 0)
-		goto done;
-	first_row_id = lo.first_row_id;
-	if ((rc = ice_manifest_list_writer_open(&lw, io, loc, &lo)) != 0)
-		goto done;
-	if ((rc = ice_commit_track_file(ctx, loc)) != 0) {
-		ice_manifest_list_writer_abort(lw);
-		goto done;
-	}
 	for (size_t i = 0; i < merged.n && !rc; i++)
-		rc = ice_manifest_list_writer_add(lw, merged.items[i]);
-	if (rc) {
-		ice_manifest_list_writer_abort(lw);
-		goto done;
-	}
-	if ((rc = ice_manifest_list_writer_close(lw, &next_row_id)) != 0)
+		rc = ice_manifest_list_writer_add(nl.writer, merged.items[i]);
+	if (rc || (rc = ice_table__new_list_close(&nl, base, &snap)) != 0)
 		goto done;
 
 	ice_property items[12];
@@ -111,29 +93,9 @@ static int apply_rewrite(ice_commit_ctx *ctx, const ice_table_metadata *base, ic
 		if (v)
 			items[n++] = (ice_property){totals[i], v};
 	}
-	ice_snapshot snap;
-	memset(&snap, 0, sizeof(snap));
-	snap.snapshot_id = rw->snapshot_id;
-	snap.has_parent = true;
-	snap.parent_snapshot_id = parent->snapshot_id;
-	snap.sequence_number = lo.sequence_number;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snap.timestamp_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if (snap.timestamp_ms <= ice_table_metadata_last_updated_ms(base))
-		snap.timestamp_ms = ice_table_metadata_last_updated_ms(base) + 1;
-	snap.manifest_list = loc;
 	snap.summary.n = n;
 	snap.summary.items = items;
 	snap.operation = "replace";
-	snap.has_schema_id = true;
-	snap.schema_id = ice_schema_id(ice_table_metadata_current_schema(base));
-	if (version >= 3) {
-		snap.has_first_row_id = true;
-		snap.first_row_id = first_row_id;
-		snap.has_added_rows = true;
-		snap.added_rows = next_row_id - first_row_id;
-	}
 	ice_ref main_ref = *ice_table_metadata_ref(base, "main");
 	main_ref.name = "main";
 	main_ref.snapshot_id = rw->snapshot_id;
@@ -149,8 +111,7 @@ static int apply_rewrite(ice_commit_ctx *ctx, const ice_table_metadata *base, ic
 done:
 	ice_merged_list__free(&merged);
 	ice__free(all);
-	ice__free(loc);
-	ice__free(dir);
+	ice_table__new_list_free(&nl);
 	ice_manifest_list_free(list);
 	return rc;
 }

@@ -25,8 +25,8 @@
 #include <time.h>
 
 #include "io/io.h"
-#include "internal.h"
 #include "manifest_merge.h"
+#include "new_snapshot.h"
 #include "row_commit.h"
 #include "util/alloc.h"
 #include "util/arena.h"
@@ -59,6 +59,8 @@ struct ice_row_change {
 	size_t ntracked;
 	const ice_expr *filter;
 	bool serializable;
+	bool rewrite;                  /* "replace"; concurrent equality deletes are no conflict */
+	int64_t data_seq;              /* rewrite: the added data files' data sequence number (<0: inherit) */
 	ice_property extra[8];
 	size_t nextra;
 	/* new manifests, written at the first attempt */
@@ -146,6 +148,7 @@ int ice_row_change__new(ice_row_change **out, ice_table *table, const ice_snapsh
 	ice_map__init(&c->affected_parts, true);
 	ice_map__init(&c->conflict_parts, true);
 	c->counter = 0;
+	c->data_seq = -1;
 	*out = c;
 	return 0;
 }
@@ -298,6 +301,17 @@ void ice_row_change__validate(ice_row_change *c, const ice_expr *filter, bool se
 	c->serializable = serializable;
 }
 
+void ice_row_change__rewrite(ice_row_change *c, int64_t data_sequence_number)
+{
+	c->rewrite = true;
+	c->data_seq = data_sequence_number;
+}
+
+static const char *operation_of(const ice_row_change *c)
+{
+	return c->rewrite ? "replace" : c->add_data.n ? "overwrite" : "delete";
+}
+
 int ice_row_change__conflict_partition(ice_row_change *c, const ice_data_file *f)
 {
 	return add_partition_key(c, &c->conflict_parts, f);
@@ -393,6 +407,10 @@ static int check_entry(const ice_row_change *c, const ice_table_metadata *md, co
 			return conflict(c, s, "and deleted rows of %s, which this change rewrites", f->referenced_data_file);
 		return 0;
 	}
+	/* A rewrite's files keep the starting sequence number: equality
+	 * deletes committed since are newer and still apply to them. */
+	if (c->rewrite && f->content == ICE_FILE_CONTENT_EQUALITY_DELETES)
+		return 0;
 	const ice_partition_spec *spec = ice_table_metadata_spec_by_id(md, f->partition_spec_id);
 	if (f->content == ICE_FILE_CONTENT_EQUALITY_DELETES && spec && ice_partition_spec_is_unpartitioned(spec) &&
 	    c->affected_parts.count)
@@ -438,14 +456,6 @@ static int validate(const ice_row_change *c, const ice_table_metadata *md, const
 
 /* ---- manifests -------------------------------------------------------------------------------- */
 
-static char *metadata_file(const ice_table_metadata *md, const char *name)
-{
-	char *dir = ice_uri__join(ice_table_metadata_location(md), "metadata");
-	char *loc = dir ? ice_uri__join(dir, name) : NULL;
-	ice__free(dir);
-	return loc;
-}
-
 static int keep_manifest(ice_row_change *c, ice_manifest_file *mf)
 {
 	ice_manifest_file **m = ice__reallocarray(c->manifests, c->nmanifests + 1, sizeof(*m));
@@ -487,7 +497,7 @@ static int write_new_manifests(ice_row_change *c, const ice_table_metadata *base
 				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "the table has no partition spec %d",
 				                      (int)spec_id);
 			snprintf(name, sizeof(name), "%s-m%d.avro", c->uuid, c->counter++);
-			char *loc = metadata_file(base, name);
+			char *loc = ice_table__metadata_file(base, name);
 			if (!loc)
 				return ICE_ERROR;
 			ice_manifest_writer_options_init(&opts);
@@ -496,16 +506,24 @@ static int write_new_manifests(ice_row_change *c, const ice_table_metadata *base
 			opts.snapshot_id = c->snapshot_id;
 			opts.spec = spec;
 			rc = ice_manifest_writer_open(&w, ice_table_io(c->table), loc, base, &opts);
-			ice__free(loc);
 			for (size_t j = i; j < l->n && !rc; j++)
 				if (l->items[j]->partition_spec_id == spec_id)
-					rc = ice_manifest_writer_add(w, l->items[j], -1);
+					rc = ice_manifest_writer_add(w, l->items[j],
+					                             content == 0 && c->rewrite && c->data_seq >= 0 &&
+					                                     ice_table_metadata_format_version(base) >= 2
+					                                 ? c->data_seq
+					                                 : -1);
 			if (rc) {
 				ice_manifest_writer_abort(w);
+				ice__free(loc);
 				break;
 			}
+			/* a close that fails after the file was published leaves it: deleted */
 			if ((rc = ice_manifest_writer_close(w, &mf)) == 0)
 				rc = keep_manifest(c, mf);
+			else
+				ice_io__delete_files(ice_table_io(c->table), (const char *const *)&loc, 1);
+			ice__free(loc);
 		}
 	}
 	c->written = rc == 0;
@@ -576,7 +594,7 @@ static int filter_manifest(ice_row_change *c, ice_commit_ctx *ctx, const ice_tab
 		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "%s: partition spec %d is not in the table",
 		                      mf->manifest_path, (int)mf->partition_spec_id);
 	snprintf(name, sizeof(name), "%s-m%d.avro", c->uuid, c->counter++);
-	char *loc = metadata_file(base, name);
+	char *loc = ice_table__metadata_file(base, name);
 	if (!loc)
 		return ICE_ERROR;
 	ice_manifest_writer_options_init(&opts);
@@ -733,13 +751,6 @@ static int build_summary(ice_row_change *c, const ice_snapshot *parent, const ch
 
 /* ---- one attempt --------------------------------------------------------------------------------- */
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The list: new data manifests, the base's data manifests (filtered),
  * then new and the base's delete manifests; merged per the table. */
 static int write_list(ice_row_change *c, ice_commit_ctx *ctx, const ice_table_metadata *base,
@@ -819,13 +830,10 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	const ice_snapshot *parent = ice_table_metadata_current_snapshot(base);
 	int version = ice_table_metadata_format_version(base);
 	ice_manifest_list *parent_list = NULL;
-	ice_manifest_list_writer *lw = NULL;
-	ice_manifest_list_writer_options lo;
-	int64_t next_row_id = 0, first_row_id = 0;
-	const char *operation = c->add_data.n ? "overwrite" : "delete";
+	ice_new_list nl = {0};
+	ice_snapshot snap;
+	const char *operation = operation_of(c);
 	summary sum;
-	char name[160];
-	char *loc = NULL;
 	int rc;
 
 	if ((rc = validate(c, base, parent)) != 0)
@@ -846,44 +854,13 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	}
 	if (parent && (rc = ice_manifest_list_read_snapshot(&parent_list, ice_table_io(c->table), base, parent)) != 0)
 		return ice_error__prefix("reading the current snapshot's manifest list");
-	snprintf(name, sizeof(name), "snap-%" PRId64 "-%d-%s.avro", c->snapshot_id, ice_commit_attempt(ctx) + 1, c->uuid);
-	if (!(loc = metadata_file(base, name))) {
-		rc = ICE_ERROR;
+	if ((rc = ice_table__new_list_open(&nl, ctx, base, ice_table_io(c->table), c->snapshot_id, c->uuid, parent)) != 0 ||
+	    (rc = write_list(c, ctx, base, parent_list, nl.writer)) != 0 ||
+	    (rc = ice_table__new_list_close(&nl, base, &snap)) != 0 || (rc = build_summary(c, parent, operation, &sum)) != 0)
 		goto done;
-	}
-	if ((rc = ice_table__list_options(&lo, base, version, c->snapshot_id, parent)) != 0)
-		goto done;
-	first_row_id = lo.first_row_id;
-	if ((rc = ice_manifest_list_writer_open(&lw, ice_table_io(c->table), loc, &lo)) != 0)
-		goto done;
-	if ((rc = ice_commit_track_file(ctx, loc)) != 0 || (rc = write_list(c, ctx, base, parent_list, lw)) != 0) {
-		ice_manifest_list_writer_abort(lw);
-		goto done;
-	}
-	if ((rc = ice_manifest_list_writer_close(lw, &next_row_id)) != 0 || (rc = build_summary(c, parent, operation, &sum)) != 0)
-		goto done;
-
-	ice_snapshot snap;
-	memset(&snap, 0, sizeof(snap));
-	snap.snapshot_id = c->snapshot_id;
-	snap.has_parent = parent != NULL;
-	snap.parent_snapshot_id = parent ? parent->snapshot_id : 0;
-	snap.sequence_number = lo.sequence_number;
-	snap.timestamp_ms = wall_ms();
-	if (snap.timestamp_ms <= ice_table_metadata_last_updated_ms(base))
-		snap.timestamp_ms = ice_table_metadata_last_updated_ms(base) + 1;
-	snap.manifest_list = loc;
 	snap.summary.n = sum.n;
 	snap.summary.items = sum.items;
 	snap.operation = operation;
-	snap.has_schema_id = true;
-	snap.schema_id = ice_schema_id(ice_table_metadata_current_schema(base));
-	if (version >= 3) {
-		snap.has_first_row_id = true;
-		snap.first_row_id = first_row_id;
-		snap.has_added_rows = true;
-		snap.added_rows = next_row_id - first_row_id;
-	}
 	ice_ref main_ref;
 	const ice_ref *cur_main = ice_table_metadata_ref(base, "main");
 	memset(&main_ref, 0, sizeof(main_ref));
@@ -896,14 +873,14 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	if ((rc = ice_commit_require(ctx, &req)) == 0 && (rc = ice_metadata_builder_add_snapshot(b, &snap)) == 0)
 		rc = ice_metadata_builder_set_ref(b, "main", &main_ref);
 done:
-	ice__free(loc);
+	ice_table__new_list_free(&nl);
 	ice_manifest_list_free(parent_list);
 	return rc;
 }
 
 int ice_row_change__commit(ice_row_change *c, const ice_commit_options *opts, ice_commit_result *result)
 {
-	ice_operation op = {c->add_data.n ? "overwrite" : "delete", apply_change, c};
+	ice_operation op = {operation_of(c), apply_change, c};
 	ice_commit_result res;
 	int rc = ice_table_commit(c->table, &op, opts, &res);
 	if (rc && res.state == ICE_COMMIT_FAILED) {

@@ -4,6 +4,7 @@
  * that prints one.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
@@ -87,6 +88,39 @@ char *ice_uri__dirname(const char *s)
 {
 	const char *slash = strrchr(s, '/');
 	return ice__strndup(s, slash ? (size_t)(slash - s) : 0);
+}
+
+char *ice_uri__absolute(const char *s)
+{
+	char cwd[4096];
+	size_t n = strlen(s);
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	if (ice_uri__has_scheme(s) || s[0] == '/')
+		return ice__strndup(s, n);
+	if (!getcwd(cwd, sizeof(cwd))) {
+		ice_error__os(s, "getcwd");
+		return NULL;
+	}
+	while (n >= 2 && s[0] == '.' && s[1] == '/') {
+		s += 2;
+		n -= 2;
+		while (n && s[0] == '/') {
+			s++;
+			n--;
+		}
+	}
+	if (n == 0 || (n == 1 && s[0] == '.'))
+		return ice__strdup(cwd);
+	size_t c = strlen(cwd);
+	char *out = ice__malloc(c + 1 + n + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, cwd, c);
+	out[c] = '/';
+	memcpy(out + c + 1, s, n);
+	out[c + 1 + n] = '\0';
+	return out;
 }
 
 /* ---- redaction ------------------------------------------------------------ */

@@ -25,6 +25,10 @@ char *ice_uri__join(const char *base, const char *rel);
 const char *ice_uri__basename(const char *s);
 /* Everything before the last '/', allocated; "" when there is none. */
 char *ice_uri__dirname(const char *s);
+/* A location made absolute: URIs and absolute paths as they are, a
+ * relative path joined to the working directory (leading "./" dropped);
+ * trailing slashes trimmed. Allocated. */
+char *ice_uri__absolute(const char *s);
 
 /*
  * Redaction: what every message, log line or report that prints a location

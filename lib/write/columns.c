@@ -12,6 +12,7 @@
 
 #include "columns.h"
 #include "util/alloc.h"
+#include "util/arrow.h"
 #include "util/error.h"
 
 const char *ice_columns__format(const ice_type *t, char *buf, size_t cap)
@@ -329,49 +330,6 @@ size_t ice_columns__bytes(const col_builder *b)
 
 /* ---- finishing: builders to arrays ------------------------------------------------ */
 
-typedef struct owned_array {
-	void *bufs[3];
-	const void *buffers[3];
-	struct ArrowArray **children;
-	struct ArrowArray *child_storage;
-	int64_t nchildren;
-} owned_array;
-
-static void release_array(struct ArrowArray *a)
-{
-	owned_array *o = a->private_data;
-	for (int64_t i = 0; i < o->nchildren; i++)
-		if (o->child_storage[i].release)
-			o->child_storage[i].release(&o->child_storage[i]);
-	for (int i = 0; i < 3; i++)
-		ice__free(o->bufs[i]);
-	ice__free(o->children);
-	ice__free(o->child_storage);
-	ice__free(o);
-	a->release = NULL;
-}
-
-typedef struct owned_schema {
-	char *format, *name;
-	struct ArrowSchema **children;
-	struct ArrowSchema *child_storage;
-	int64_t nchildren;
-} owned_schema;
-
-static void release_schema(struct ArrowSchema *s)
-{
-	owned_schema *o = s->private_data;
-	for (int64_t i = 0; i < o->nchildren; i++)
-		if (o->child_storage[i].release)
-			o->child_storage[i].release(&o->child_storage[i]);
-	ice__free(o->format);
-	ice__free(o->name);
-	ice__free(o->children);
-	ice__free(o->child_storage);
-	ice__free(o);
-	s->release = NULL;
-}
-
 static void *detach(ice_buf *b)
 {
 	size_t len;
@@ -395,91 +353,58 @@ static int finish(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, b
 	return finish_as(b, a, s, nullable, false);
 }
 
+/* The builder's rows as an array: its buffers moved out (the builder
+ * starts again empty), or with `view` borrowed (the builder keeps them and
+ * the array is valid until the builder changes). */
 static int finish_as(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s, bool nullable, bool view)
 {
-	owned_array *oa = ice__calloc(1, sizeof(*oa));
-	owned_schema *os = ice__calloc(1, sizeof(*os));
+	void *bufs[3] = {NULL, NULL, NULL};
+	struct ArrowArray *kids = NULL;
+	struct ArrowSchema *kid_schemas = NULL;
+	int64_t length = b->length, null_count = b->null_count;
+	size_t n = b->nchildren, done = 0;
 	int rc = 0;
 	memset(a, 0, sizeof(*a));
 	memset(s, 0, sizeof(*s));
-	if (!oa || !os) {
-		ice__free(oa);
-		ice__free(os);
-		return ICE_ERROR;
-	}
-	a->private_data = oa;
-	a->release = release_array;
-	s->private_data = os;
-	s->release = release_schema;
-	a->length = b->length;
-	a->null_count = b->null_count;
-	if (!(os->format = ice__strdup(b->format)) || !(os->name = ice__strdup(b->name ? b->name : "")))
-		rc = ICE_ERROR;
-	s->format = os->format;
-	s->name = os->name;
-	s->flags = nullable ? ARROW_FLAG_NULLABLE : 0;
 	/* Offsets of an empty variable-width array still hold one zero. */
 	bool var = b->format[0] == 'u' || b->format[0] == 'z' || (b->format[0] == '+' && b->format[1] != 's');
-	if (!rc && var && b->length == 0)
+	if (var && b->length == 0)
 		rc = put_offset(b, 0);
 	int nb = b->format[0] == '+' ? (b->format[1] == 's' ? 1 : 2) : b->format[0] == 'n' ? 0 : var ? 3 : 2;
-	a->n_buffers = nb;
-	a->buffers = oa->buffers;
+	unsigned owned = view ? 0 : (1u << nb) - 1;
 	if (!rc && nb > 0 && view) {
-		/* borrowed: the array's release frees none of them */
-		const void *bv[3] = {b->null_count ? borrow(&b->validity) : NULL, NULL, NULL};
-		if (nb == 2)
-			bv[1] = b->format[0] == '+' ? borrow(&b->offsets) : borrow(&b->values);
-		else if (nb == 3) {
-			bv[1] = borrow(&b->offsets);
-			bv[2] = borrow(&b->data);
+		bufs[0] = b->null_count ? borrow(&b->validity) : NULL;
+		if (nb == 2) {
+			bufs[1] = b->format[0] == '+' ? borrow(&b->offsets) : borrow(&b->values);
+		} else if (nb == 3) {
+			bufs[1] = borrow(&b->offsets);
+			bufs[2] = borrow(&b->data);
 		}
-		for (int i = 1; i < nb; i++)
-			if (!bv[i])
-				rc = ICE_ERROR;
-		for (int i = 0; i < nb; i++)
-			oa->buffers[i] = bv[i];
 	} else if (!rc && nb > 0) {
-		oa->bufs[0] = b->null_count ? detach(&b->validity) : NULL;
+		bufs[0] = b->null_count ? detach(&b->validity) : NULL;
 		ice_buf__clear(&b->validity);
-		if (nb == 2)
-			oa->bufs[1] = b->format[0] == '+' ? detach(&b->offsets) : detach(&b->values);
-		else if (nb == 3) {
-			oa->bufs[1] = detach(&b->offsets);
-			oa->bufs[2] = detach(&b->data);
+		if (nb == 2) {
+			bufs[1] = b->format[0] == '+' ? detach(&b->offsets) : detach(&b->values);
+		} else if (nb == 3) {
+			bufs[1] = detach(&b->offsets);
+			bufs[2] = detach(&b->data);
 		}
-		for (int i = 1; i < nb; i++)
-			if (!oa->bufs[i])
-				rc = ICE_ERROR;
-		for (int i = 0; i < nb; i++)
-			oa->buffers[i] = oa->bufs[i];
 	}
-	if (!rc && b->nchildren) {
-		int64_t n = (int64_t)b->nchildren;
-		if (!(oa->children = ice__calloc(b->nchildren, sizeof(void *))) ||
-		    !(oa->child_storage = ice__calloc(b->nchildren, sizeof(struct ArrowArray))) ||
-		    !(os->children = ice__calloc(b->nchildren, sizeof(void *))) ||
-		    !(os->child_storage = ice__calloc(b->nchildren, sizeof(struct ArrowSchema)))) {
+	for (int i = 1; !rc && i < nb; i++)
+		if (!bufs[i])
 			rc = ICE_ERROR;
-		} else {
-			oa->nchildren = os->nchildren = n;
-			for (int64_t i = 0; i < n && !rc; i++) {
-				bool child_nullable = true;
-				if (b->type && b->type->id == ICE_TYPE_STRUCT)
-					child_nullable = !b->type->u.struct_.fields[i].required;
-				else if (b->type && b->type->id == ICE_TYPE_LIST)
-					child_nullable = !b->type->u.list.element.required;
-				else if (!b->type && i == 0)
-					child_nullable = false; /* map keys */
-				oa->children[i] = &oa->child_storage[i];
-				os->children[i] = &os->child_storage[i];
-				rc = finish_as(&b->children[i], &oa->child_storage[i], &os->child_storage[i], child_nullable,
-				               view);
-			}
-			a->n_children = s->n_children = n;
-			a->children = oa->children;
-			s->children = os->children;
-		}
+	if (!rc && n && (!(kids = ice__calloc(n, sizeof(*kids))) || !(kid_schemas = ice__calloc(n, sizeof(*kid_schemas)))))
+		rc = ICE_ERROR;
+	for (; !rc && done < n; done++) {
+		bool child_nullable = true;
+		if (b->type && b->type->id == ICE_TYPE_STRUCT)
+			child_nullable = !b->type->u.struct_.fields[done].required;
+		else if (b->type && b->type->id == ICE_TYPE_LIST)
+			child_nullable = !b->type->u.list.element.required;
+		else if (!b->type && done == 0)
+			child_nullable = false; /* map keys */
+		if ((rc = finish_as(&b->children[done], &kids[done], &kid_schemas[done], child_nullable, view)) != 0)
+			break;
 	}
 	if (!view) {
 		b->length = 0;
@@ -488,10 +413,30 @@ static int finish_as(col_builder *b, struct ArrowArray *a, struct ArrowSchema *s
 		ice_buf__clear(&b->offsets);
 		ice_buf__clear(&b->data);
 	}
-	if (rc) {
-		release_array(a);
-		release_schema(s);
+	if (!rc) {
+		rc = ice_arrow__schema_make(s, b->format, b->name ? b->name : "", NULL, 0,
+		                            nullable ? ARROW_FLAG_NULLABLE : 0, (int)n, kid_schemas);
+		if (rc) {
+			/* the schemas are gone; the arrays and buffers are still ours */
+			for (size_t i = 0; i < n; i++)
+				ice_arrow_array_release(&kids[i]);
+		} else {
+			/* the array takes buffers and children whatever happens */
+			if ((rc = ice_arrow__array_make(a, length, null_count, 0, nb, bufs, owned, (int)n, kids, NULL)) != 0)
+				ice_arrow_schema_release(s);
+			owned = 0;
+		}
+	} else {
+		for (size_t i = 0; i < done; i++) {
+			ice_arrow_array_release(&kids[i]);
+			ice_arrow_schema_release(&kid_schemas[i]);
+		}
 	}
+	for (int i = 0; i < nb; i++)
+		if (owned & (1u << i))
+			ice__free(bufs[i]);
+	ice__free(kids);
+	ice__free(kid_schemas);
 	return rc;
 }
 

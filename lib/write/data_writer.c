@@ -31,9 +31,11 @@
  * open files (max_open_files: the least recently used file is closed when
  * one more is needed, which costs a smaller file, never correctness), and
  * bytes allocated across all partitions by builders and Parquet writers
- * (max_buffered_bytes, checked every 1,024 rows: the largest holders are
- * flushed early until the total fits, which costs smaller row groups, or
- * shorter sorted runs). Files are named as Java names them, where the
+ * (max_buffered_bytes, checked every ROUTE_ROWS rows against a running
+ * total: only the parts that changed since the last check are recounted,
+ * so a check costs what changed, not the number of partitions; the largest
+ * holders are flushed early until the total fits, which costs smaller row
+ * groups, or shorter sorted runs). Files are named as Java names them, where the
  * table's location provider puts them (location.c).
  */
 #include <stdio.h>
@@ -70,6 +72,8 @@ typedef struct part {
 	size_t nsel, capsel;
 	int64_t nfiles; /* data files written */
 	int64_t pw_mem; /* what the open Parquet writer held after its last change */
+	int64_t counted; /* its share of the writer's running total of buffered bytes */
+	bool dirty;      /* changed since last counted */
 } part;
 
 #define ROUTE_ROWS 4096 /* rows routed between memory checks */
@@ -116,6 +120,12 @@ struct ice_data_writer {
 	int64_t *route_keys; /* ROUTE_ROWS each */
 	int64_t slice_rows;  /* rows routed between memory checks: ROUTE_ROWS, fewer for wide rows */
 	uint8_t *route_nulls;
+	/* Buffered bytes across parts, kept as a running total: parts changed
+	 * since the last check are recounted at the next one, so a check costs
+	 * what changed, not the number of partitions. */
+	int64_t buffered;
+	part **dirty;
+	size_t ndirty, capdirty;
 };
 
 void ice_write_options_init(ice_write_options *o)
@@ -232,6 +242,8 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 	for (size_t i = 0; i < props->n && !rc; i++)
 		if ((rc = ice_parquet_write_options_set(&w->pq, props->items[i].key, props->items[i].value)) != 0)
 			ice_error__prefix("table property %s", props->items[i].key);
+	if (w->opts.target_file_size > 0)
+		w->pq.target_file_size_bytes = w->opts.target_file_size;
 	size_t nf = w->spec->nfields;
 	if (!rc && nf &&
 	    (!(w->partition_types = ice__calloc(nf, sizeof(ice_type *))) ||
@@ -260,13 +272,15 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 		rc = ice_parquet__wpool_new(&w->pool, w->workers);
 	if (!rc)
 		rc = plan_memory_checks(w);
-	const ice_sort_order *order = ice_table_metadata_default_sort_order(md);
+	const ice_sort_order *order = w->opts.sort_order ? w->opts.sort_order : ice_table_metadata_default_sort_order(md);
 	if (!order || order->nfields == 0) {
 		w->has_sort_order_id = true; /* unsorted table: order 0 */
 		w->sort_order_id = 0;
 	} else if (!w->opts.no_sort && !rc && (rc = ice_sort__check(w->schema, order)) == 0) {
 		w->order = order;
-		w->has_sort_order_id = true;
+		/* An order given for a rewrite is recorded only when it is one of the table's. */
+		const ice_sort_order *known = ice_table_metadata_sort_order_by_id(md, order->order_id);
+		w->has_sort_order_id = known && ice_sort_order_same_fields(known, order);
 		w->sort_order_id = order->order_id;
 		w->run_bytes = w->opts.max_buffered_bytes / 2;
 	}
@@ -295,6 +309,7 @@ void ice_data_writer__free(ice_data_writer *w)
 	for (size_t i = 0; i < w->nparts; i++)
 		free_part(w->all[i]);
 	ice__free(w->all);
+	ice__free(w->dirty);
 	for (size_t i = 0; i < w->nwritten; i++)
 		ice__free(w->written[i]);
 	ice__free(w->written);
@@ -433,6 +448,7 @@ static int add_data_file(ice_data_writer *w, part *p, const ice_parquet_file_met
 	df->partition = p->values;
 	df->record_count = m->record_count;
 	df->file_size_in_bytes = m->file_size;
+	ice__trace("wrote %s: %lld rows, %lld bytes", p->location, (long long)m->record_count, (long long)m->file_size);
 	ice_metric_count *sizes = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_count));
 	ice_metric_count *values = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_count));
 	ice_metric_count *nulls = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_count));
@@ -488,6 +504,25 @@ int64_t ice_data_writer__partitions(const ice_data_writer *w)
 	return n;
 }
 
+/* `p` changed (rows added, flushed, trimmed, a file opened or closed):
+ * recount it at the next check. */
+static int touch(ice_data_writer *w, part *p)
+{
+	if (p->dirty)
+		return 0;
+	if (w->ndirty == w->capdirty) {
+		size_t cap = w->capdirty ? w->capdirty * 2 : 64;
+		part **d = ice__reallocarray(w->dirty, cap, sizeof(part *));
+		if (!d)
+			return ICE_ERROR;
+		w->dirty = d;
+		w->capdirty = cap;
+	}
+	w->dirty[w->ndirty++] = p;
+	p->dirty = true;
+	return 0;
+}
+
 static int write_batch(ice_data_writer *w, part *p, const struct ArrowArray *batch, const struct ArrowSchema *schema)
 {
 	int rc = 0;
@@ -497,7 +532,7 @@ static int write_batch(ice_data_writer *w, part *p, const struct ArrowArray *bat
 		rc = ice_parquet_writer_write(p->pw, batch, schema);
 	if (!rc)
 		p->pw_mem = ice_parquet_writer_buffered_bytes(p->pw);
-	return rc;
+	return rc ? rc : touch(w, p);
 }
 
 /* Unsorted: the rows buffered in the builders go to the open file. The
@@ -512,7 +547,7 @@ static int flush_rows_as(ice_data_writer *w, part *p, bool trim)
 	if (ice_columns__rows(&p->cols) == 0) {
 		if (trim)
 			ice_columns__trim(&p->cols);
-		return 0;
+		return trim ? touch(w, p) : 0;
 	}
 	if ((rc = ice_columns__view(&p->cols, &batch, &schema)) != 0)
 		return rc;
@@ -541,6 +576,8 @@ static int close_file(ice_data_writer *w, part *p)
 	p->pw_mem = 0;
 	p->open = false;
 	w->nopen--;
+	if (!rc)
+		rc = touch(w, p);
 	if (!rc)
 		rc = add_data_file(w, p, m);
 	ice_parquet_file_metrics_free(m);
@@ -585,7 +622,7 @@ static int write_run(ice_data_writer *w, part *p)
 	run_schema.release(&run_schema);
 	if (!rc)
 		rc = close_file(w, p);
-	return rc;
+	return rc ? rc : touch(w, p);
 }
 
 /*
@@ -600,6 +637,19 @@ static int64_t buffered_cost(const ice_data_writer *w, const part *p)
 		cost += ice_columns__rows(&p->cols) *
 		        (int64_t)(2 * sizeof(int64_t) + w->order->nfields * sizeof(ice_literal));
 	return cost;
+}
+
+/* Brings the running total up to date: recount the parts that changed. */
+static void settle(ice_data_writer *w)
+{
+	for (size_t i = 0; i < w->ndirty; i++) {
+		part *p = w->dirty[i];
+		int64_t now = buffered_cost(w, p) + (p->open ? p->pw_mem : 0);
+		w->buffered += now - p->counted;
+		p->counted = now;
+		p->dirty = false;
+	}
+	w->ndirty = 0;
 }
 
 /* Keep memory bounded: too many open files, or too many buffered bytes. */
@@ -620,25 +670,22 @@ static int enforce_limits(ice_data_writer *w, part *current)
 	/* Flush the largest holder until the total fits (each flush frees what
 	 * that part held, so this ends; at most once per part). */
 	for (size_t round = 0; round < w->nparts; round++) {
-		int64_t total = ice_parquet__wpool_memory(w->pool);
+		settle(w);
+		if (ice_parquet__wpool_memory(w->pool) + w->buffered <= w->opts.max_buffered_bytes)
+			return 0;
 		part *largest = NULL;
-		int64_t largest_bytes = 0;
-		for (size_t i = 0; i < w->nparts; i++) {
-			part *p = w->all[i];
-			int64_t b = buffered_cost(w, p) + (p->open ? p->pw_mem : 0);
-			total += b;
-			if (b > largest_bytes) {
-				largest_bytes = b;
-				largest = p;
-			}
-		}
-		if (total <= w->opts.max_buffered_bytes || !largest)
+		for (size_t i = 0; i < w->nparts; i++)
+			if (w->all[i]->counted > 0 && (!largest || w->all[i]->counted > largest->counted))
+				largest = w->all[i];
+		if (!largest)
 			return 0;
 		if (w->order)
 			rc = write_run(w, largest);
 		else if ((rc = flush_rows(w, largest)) == 0 && largest->open &&
 		         (rc = ice_parquet_writer_flush_row_group(largest->pw)) == 0)
 			largest->pw_mem = ice_parquet_writer_buffered_bytes(largest->pw);
+		if (!rc)
+			rc = touch(w, largest);
 		if (rc)
 			return rc;
 	}
@@ -929,7 +976,8 @@ int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *ba
 			p->last_used = ++w->tick;
 			w->rows += (int64_t)p->nsel;
 			p->nsel = 0;
-			rc = after_rows(w, p, false);
+			if ((rc = touch(w, p)) == 0)
+				rc = after_rows(w, p, false);
 		}
 		for (size_t i = 0; i < w->nparts; i++)
 			w->all[i]->nsel = 0;

@@ -4,7 +4,7 @@ rollbacks to snapshots that are not ancestors. Each gives a one-line error
 (exit 1, or 2 for command-line misuse) and leaves the table as it was."""
 import pytest
 
-from evolve_support import append_rows, ice_fails, ice_ok, metadata, metadata_files
+from support import append_rows, ice_fails, ice_ok, metadata, metadata_files
 
 SCHEMA = ("id long required, name string, n int, f float, dec decimal(9,2), s struct<a: int>, "
           "l list<int>, m map<string, int>, ts timestamp")

@@ -4,7 +4,7 @@ them, and every row appended by either is read back by both peers."""
 import pyarrow as pa
 from pyiceberg.types import StringType
 
-from evolve_support import (DirectoryCatalog, append_rows, canon, duckdb_rows, ice_ok, metadata, pyiceberg_rows)
+from support import (DirectoryCatalog, append_rows, canon, duckdb_rows, ice_ok, metadata, pyiceberg_rows)
 
 
 def test_pyiceberg_and_ice_evolve_one_table(tmp_path):

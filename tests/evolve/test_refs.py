@@ -2,7 +2,7 @@
 snapshot and every ref's snapshot holds the rows expected of it, appends to
 a branch leave main alone, rollback moves main back (to ancestors only) and
 the peers read the rolled-back state as current."""
-from evolve_support import (append_rows, current_snapshot_id, ice, ice_fails, ice_ok, metadata, peers_agree,
+from support import (append_rows, current_snapshot_id, ice, ice_fails, ice_ok, metadata, peers_agree,
                             pyiceberg_rows, duckdb_rows, canon)
 
 

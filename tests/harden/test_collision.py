@@ -3,19 +3,8 @@ file, however unlikely with random UUIDs) fails without deleting the file
 it collided with: only what this process created is ever removed. The
 fault library makes every random UUID the same, so a second writer
 collides with everything the first one committed."""
-import os
-
-from harden_support import REPO, csv_file, ice, ice_ok, make_table, tree
-
-
-def fault_env(**faults):
-    root = os.environ.get("ICE_BUILD_ROOT") or str(REPO / "build-asan")
-    shim = os.path.join(root, "tests", "shim", "libicefault.so")
-    assert os.path.isfile(shim), f"{shim} was not built"
-    env = dict(os.environ, LD_PRELOAD=shim)
-    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
-    env.update({k: str(v) for k, v in faults.items()})
-    return env
+from harden_support import csv_file, ice, ice_ok, make_table, tree
+from support import fault_env
 
 
 def scan_ids(t):

@@ -32,9 +32,7 @@ TABLES = [t["table"] for t in S.table_index()["tables"]]
 # 9876543210123456789 is no JSON long (the spec's type of snapshot-id).
 UNREADABLE = {"tables/duckdb-iceberg/equality_delete_cross_partition/warehouse/ns/t": "out of the 64-bit range"}
 
-# Metadata only, by design (fixtures/README.md): the data files are on
-# s3://fake-bucket/; the S3 client's error names the first one it tries
-# (no credentials here, or no such bucket where there are).
+# Metadata only, by design (fixtures/README.md): the data files are on s3://fake-bucket/ (the error names the file).
 NO_DATA = {"tables/duckdb-iceberg/generated_bounds": "s3://fake-bucket/"}
 
 # What DuckDB 1.5.5's iceberg extension cannot read, and its error.

@@ -16,7 +16,6 @@ import csv
 import json
 import os
 import signal
-import sys
 import threading
 import time
 
@@ -25,8 +24,7 @@ import pytest
 
 import serve_support as S
 
-sys.path.insert(0, str(S.REPO / "tests" / "write"))
-from write_support import fault_env  # noqa: E402
+from support import fault_env
 
 SCHEMA = pa.schema([pa.field("id", pa.int64(), nullable=False), ("who", pa.string())])
 

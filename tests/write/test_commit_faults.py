@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from write_support import (canon, current_metadata, duckdb_rows, fault_env, ice, ice_bin, ice_ok, metadata_files,
+from support import (canon, current_metadata, duckdb_rows, fault_env, ice, ice_bin, ice_ok, metadata_files,
                            pyiceberg_rows, pyiceberg_table, table_files)
 
 

@@ -9,7 +9,7 @@ import pathlib
 import pyarrow as pa
 import pytest
 
-from write_support import (DirectoryCatalog, canon, current_metadata, duckdb_rows, ice_fails, ice_ok, metadata_files,
+from support import (DirectoryCatalog, canon, current_metadata, duckdb_rows, ice_fails, ice_ok, metadata_files,
                            pyiceberg_rows, pyiceberg_table)
 
 SCHEMA = ("id long required, b boolean, i int, f float, d double, dec decimal(10,2), dt date, tm time, "
@@ -135,7 +135,7 @@ def test_ice_and_pyiceberg_append_in_turn(tmp_path):
     assert len(md["snapshots"]) == 4
     ids = sorted(r["id"] for r in pyiceberg_rows(current_metadata(t)))
     assert ids == list(range(23))
-    assert ice_ok("--json", "describe", t).json()["snapshot-count"] == 4
+    assert ice_ok("--json", "describe", t).json()["snapshot_count"] == 4
 
 
 def test_ice_appends_to_a_pyiceberg_created_table(tmp_path):
@@ -186,7 +186,7 @@ def test_add_files_then_read(tmp_path):
     bad = tmp_path / "span.parquet"
     pq.write_table(pa.Table.from_pylist([{"id": 1, "s": "a", "d": datetime.date(2024, 2, 1)},
                                          {"id": 2, "s": "b", "d": datetime.date(2024, 3, 1)}]), bad)
-    from write_support import ice_fails
+    from support import ice_fails
     e = ice_fails(1, "add-files", t, bad)
     assert "span partitions" in e.err and "span.parquet" in e.err
     other = tmp_path / "other.parquet"

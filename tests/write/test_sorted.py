@@ -10,7 +10,7 @@ import random
 import fastavro
 import pyarrow.parquet as pq
 
-from write_support import current_metadata, duckdb_rows, ice_ok, pyiceberg_rows
+from support import current_metadata, duckdb_rows, ice_ok, pyiceberg_rows
 
 
 def data_files(table):

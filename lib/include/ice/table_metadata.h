@@ -106,6 +106,33 @@ ICE_EXTERN bool ice_table_metadata_is_ancestor(const ice_table_metadata *md, int
 ICE_EXTERN const ice_schema *ice_table_metadata_snapshot_schema(const ice_table_metadata *md,
                                                                 const ice_snapshot *snapshot);
 
+/*
+ * Which snapshot to read: at most one of a snapshot id, a time (the
+ * snapshot current then, per the snapshot log) and a branch or tag name;
+ * none: the current snapshot. What `ice scan` and every inspection command
+ * take as --snapshot ID, --as-of TS and --ref NAME.
+ */
+typedef struct ice_snapshot_selector {
+	bool has_snapshot_id;
+	int64_t snapshot_id;
+	bool has_as_of_ms;
+	int64_t as_of_ms;
+	const char *ref;
+} ice_snapshot_selector;
+
+/*
+ * The snapshot `sel` (may be NULL) names and the schema to read it with:
+ * the snapshot's own schema for an id, a time or a tag; the table's
+ * current schema for a branch or the current snapshot (spec "Snapshot
+ * References" and time travel, as Java's SnapshotUtil.schemaFor).
+ * *snapshot_out is NULL for a table without snapshots when nothing is
+ * selected. ICE_ENOTFOUND "no snapshot 42" / "no snapshot was current at
+ * T ms (before the first one)" / "no branch or tag 'x'"; ICE_EINVALID
+ * when more than one is selected. Both results are borrowed from `md`.
+ */
+ICE_EXTERN int ice_table_metadata_select_snapshot(const ice_snapshot **snapshot_out, const ice_schema **schema_out,
+                                                  const ice_table_metadata *md, const ice_snapshot_selector *sel);
+
 /* Refs in name order. The "main" branch is always present when the table has
  * a current snapshot (made from current-snapshot-id if "refs" lacks it). */
 ICE_EXTERN size_t ice_table_metadata_ref_count(const ice_table_metadata *md);

@@ -237,3 +237,178 @@ TEST(test_catalog_config__named_catalogs)
 	CHECK(ok2);
 	CHECK_INT(rc3, ICE_ENOTFOUND);
 }
+
+/* ---- the TABLE resolver ----------------------------------------------------- */
+
+/* Environment without any configuration file (restored by the caller). */
+typedef struct saved_env {
+	char *config, *xdg, *home;
+} saved_env;
+
+static char *dup_env(const char *name)
+{
+	const char *v = getenv(name);
+	return v ? strdup(v) : NULL;
+}
+
+static void no_config(saved_env *s, const char *home)
+{
+	s->config = dup_env("ICE_CONFIG");
+	s->xdg = dup_env("XDG_CONFIG_HOME");
+	s->home = dup_env("HOME");
+	unsetenv("ICE_CONFIG");
+	unsetenv("XDG_CONFIG_HOME");
+	setenv("HOME", home, 1);
+}
+
+static void restore_env(saved_env *s)
+{
+	const char *names[] = {"ICE_CONFIG", "XDG_CONFIG_HOME", "HOME"};
+	char *vals[] = {s->config, s->xdg, s->home};
+	for (int i = 0; i < 3; i++) {
+		if (vals[i])
+			setenv(names[i], vals[i], 1);
+		else
+			unsetenv(names[i]);
+		free(vals[i]);
+	}
+}
+
+/* One resolution; checks the form and that the table loads through the
+ * catalog it came with. */
+static int resolve_and_load(ice_io *io, const char *arg, const char *catalog, ice_table_use use,
+                            ice_table_form *form_out)
+{
+	ice_resolved_table t;
+	ice_table_metadata *md = NULL;
+	char *loc = NULL;
+	int rc = ice_catalog_resolve_table(&t, io, arg, catalog, use);
+	if (rc)
+		return rc;
+	*form_out = t.form;
+	if (use != ICE_TABLE_USE_CREATE)
+		rc = ice_catalog_load_metadata(t.catalog, t.identifier, &md, &loc);
+	ice_table_metadata_free(md);
+	ice_free(loc);
+	ice_resolved_table_clear(&t);
+	return rc;
+}
+
+TEST(test_catalog_resolve__every_form)
+{
+	ice_io *io;
+	ice_catalog *c;
+	ice_table *t;
+	ice_table_create_options opts;
+	ice_schema *schema = NULL;
+	ice_resolved_table r;
+	ice_table_form form = 0;
+	saved_env env;
+	char path[512], md_file[600], home[256];
+	const char *dir = tmp_dir("resolve");
+	CHECK(dir);
+	snprintf(home, sizeof(home), "%s/home", dir);
+	mkdir(home, 0700);
+	CHECK_OK(ice_schema_parse_dsl(&schema, "id long"));
+	CHECK_OK(ice_io_new(&io));
+	CHECK_OK(ice_catalog_open(&c, io, dir));
+	ice_table_create_options_init(&opts);
+	opts.schema = schema;
+	CHECK_OK(ice_table_create(&t, c, io, "db.t", &opts));
+	snprintf(md_file, sizeof(md_file), "%s", ice_table_metadata_file(t));
+	ice_table_free(t);
+	ice_catalog_free(c);
+	no_config(&env, home);
+
+	/* a name in the catalog */
+	int rc = resolve_and_load(io, "db.t", dir, ICE_TABLE_USE_READ, &form);
+	bool ok = rc == 0 && form == ICE_TABLE_FORM_NAME;
+	/* a directory, its metadata/, a metadata file (reading only) */
+	snprintf(path, sizeof(path), "%s/db/t", dir);
+	ok = ok && resolve_and_load(io, path, NULL, ICE_TABLE_USE_WRITE, &form) == 0 && form == ICE_TABLE_FORM_DIRECTORY;
+	snprintf(path, sizeof(path), "%s/db/t/metadata", dir);
+	ok = ok && resolve_and_load(io, path, dir, ICE_TABLE_USE_READ, &form) == 0 && form == ICE_TABLE_FORM_DIRECTORY;
+	ok = ok && resolve_and_load(io, md_file, NULL, ICE_TABLE_USE_READ, &form) == 0 &&
+	     form == ICE_TABLE_FORM_METADATA_FILE;
+	int rc_write_file = ice_catalog_resolve_table(&r, io, md_file, NULL, ICE_TABLE_USE_WRITE);
+	/* not there: the error says what was tried */
+	int rc_missing = ice_catalog_resolve_table(&r, io, "db.x", dir, ICE_TABLE_USE_READ);
+	char missing_msg[512];
+	snprintf(missing_msg, sizeof(missing_msg), "%s", LAST_ERROR());
+	int rc_no_catalog = ice_catalog_resolve_table(&r, io, "my.events", NULL, ICE_TABLE_USE_CREATE);
+	char no_catalog_msg[512];
+	snprintf(no_catalog_msg, sizeof(no_catalog_msg), "%s", LAST_ERROR());
+	int rc_typo = ice_catalog_resolve_table(&r, io, "db.t", "lcoal", ICE_TABLE_USE_READ);
+	/* creating: a name need not exist; a new directory only by a path */
+	int rc_new_name = resolve_and_load(io, "db.new", dir, ICE_TABLE_USE_CREATE, &form);
+	bool new_name = rc_new_name == 0 && form == ICE_TABLE_FORM_NAME;
+	snprintf(path, sizeof(path), "%s/fresh", dir);
+	bool new_dir = resolve_and_load(io, path, NULL, ICE_TABLE_USE_CREATE, &form) == 0 &&
+	               form == ICE_TABLE_FORM_DIRECTORY;
+	/* every allocation failing, in every form */
+	const char *args[] = {"db.t", md_file};
+	bool faults_ok = true;
+	for (size_t k = 0; k < 2 && faults_ok; k++) {
+		bool done = false;
+		for (uint64_t n = 1; n < 2000 && !done; n++) {
+			ice_alloc_fail_at(n, false);
+			int frc = resolve_and_load(io, args[k], dir, ICE_TABLE_USE_READ, &form);
+			bool injected = ice_alloc_injected_failure();
+			ice_alloc_fail_at(0, false);
+			if (frc == 0)
+				done = !injected;
+			else if (frc != ICE_ERROR || !injected)
+				faults_ok = false;
+		}
+		faults_ok = faults_ok && done;
+	}
+	restore_env(&env);
+	CHECK(ok);
+	CHECK_INT(rc_write_file, ICE_EINVALID);
+	CHECK_INT(rc_missing, ICE_ENOTFOUND);
+	CHECK_MSG(strstr(missing_msg, "no table 'db.x' in catalog") && strstr(missing_msg, "and no directory"), "%s",
+	          missing_msg);
+	CHECK_INT(rc_no_catalog, ICE_ENOTFOUND);
+	CHECK_MSG(strstr(no_catalog_msg, "no catalog to create it in") != NULL, "%s", no_catalog_msg);
+	CHECK_INT(rc_typo, ICE_ENOTFOUND);
+	CHECK(new_name);
+	CHECK(new_dir);
+	CHECK(faults_ok);
+	snprintf(path, sizeof(path), "%s/fresh", dir);
+	CHECK(!file_exists(path)); /* resolving never creates */
+	ice_schema_free(schema);
+	ice_io_free(io);
+}
+
+TEST(test_catalog_resolve__snapshot_selection)
+{
+	ice_table_metadata *md = NULL;
+	const ice_snapshot *snap;
+	const ice_schema *schema;
+	ice_snapshot_selector sel = {0};
+	size_t len;
+	char *text = ice_test_read_file(ice_test_fixture("metadata/iceberg-java/TableMetadataV2Valid.json"), &len);
+	CHECK(text);
+	int rc = ice_table_metadata_parse(&md, (const uint8_t *)text, len, "TableMetadataV2Valid.json");
+	free(text);
+	CHECK_OK(rc);
+	CHECK_OK(ice_table_metadata_select_snapshot(&snap, &schema, md, NULL));
+	CHECK(snap && snap->snapshot_id == 3055729675574597004);
+	sel.has_snapshot_id = true;
+	sel.snapshot_id = 3051729675574597004;
+	CHECK_OK(ice_table_metadata_select_snapshot(&snap, &schema, md, &sel));
+	CHECK(snap && snap->snapshot_id == 3051729675574597004);
+	sel.ref = "main";
+	CHECK_RC(ice_table_metadata_select_snapshot(&snap, &schema, md, &sel), ICE_EINVALID);
+	sel.has_snapshot_id = false;
+	CHECK_OK(ice_table_metadata_select_snapshot(&snap, &schema, md, &sel));
+	CHECK(snap->snapshot_id == 3055729675574597004);
+	sel.ref = "nope";
+	CHECK_RC(ice_table_metadata_select_snapshot(&snap, &schema, md, &sel), ICE_ENOTFOUND);
+	CHECK_STR(ice_error_last()->message, "no branch or tag 'nope'");
+	sel.ref = NULL;
+	sel.has_as_of_ms = true;
+	sel.as_of_ms = 0;
+	CHECK_RC(ice_table_metadata_select_snapshot(&snap, &schema, md, &sel), ICE_ENOTFOUND);
+	ice_table_metadata_free(md);
+}

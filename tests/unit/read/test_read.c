@@ -159,7 +159,7 @@ static char *render(const struct ArrowSchema *s, const struct ArrowArray *a)
 
 static int make_schema(struct ArrowSchema *out, const char *format)
 {
-	return ice_read__schema_make(out, format, "x", NULL, 0, ARROW_FLAG_NULLABLE, 0, NULL);
+	return ice_arrow__schema_make(out, format, "x", NULL, 0, ARROW_FLAG_NULLABLE, 0, NULL);
 }
 
 /* An int32 array 0..n-1 with every third value null. */
@@ -178,7 +178,7 @@ static int make_ints(struct ArrowArray *out, int64_t n)
 			valid[i / 8] |= (uint8_t)(1u << (i % 8));
 	}
 	void *bufs[2] = {valid, v};
-	return ice_read__array_make(out, n, nulls, 0, 2, bufs, 3, 0, NULL, NULL);
+	return ice_arrow__array_make(out, n, nulls, 0, 2, bufs, 3, 0, NULL, NULL);
 }
 
 TEST(test_read_kernels__take_and_convert)
@@ -233,7 +233,7 @@ TEST(test_read_kernels__take_and_convert)
 			memcpy(v, &units[i].in, 8);
 		}
 		void *bufs[2] = {NULL, v};
-		CHECK_OK(ice_read__array_make(&a, 1, 0, 0, 2, bufs, 2, 0, NULL, NULL));
+		CHECK_OK(ice_arrow__array_make(&a, 1, 0, 0, 2, bufs, 2, 0, NULL, NULL));
 		CHECK_OK(ice_read__array_convert(&c, &converted, units[i].from, units[i].to, &a, NULL));
 		CHECK(converted);
 		int64_t got;

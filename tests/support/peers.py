@@ -1,9 +1,6 @@
-"""Helpers of the evolution, refs and row-level tests (a plain module, not
-conftest.py, so its names never clash with other suites'): run the real
-`ice` binary, read tables with the real peers - PyIceberg (StaticTable over
-a metadata file, and a minimal directory catalog so PyIceberg can commit to
-a table directory the HadoopCatalog way) and DuckDB's iceberg extension
-loaded from its PyPI package. A missing peer fails the import, never skips."""
+"""The real peers: PyIceberg and DuckDB's iceberg extension read what ice
+wrote (a table directory or one metadata file), and PyIceberg commits to a
+table directory through DirectoryCatalog. Rows compare through canon()."""
 import datetime
 import decimal
 import glob
@@ -12,8 +9,6 @@ import os
 import pathlib
 import re
 import site
-import subprocess
-import uuid
 
 import duckdb
 import pyarrow as pa  # noqa: F401  (PyIceberg's writes need it)
@@ -23,102 +18,21 @@ from pyiceberg.io import load_file_io
 from pyiceberg.serializers import FromInputFile, ToOutputFile
 from pyiceberg.table import CommitTableResponse, StaticTable, Table
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
+from .tables import current_metadata, metadata_files
 
 
-def ice_bin() -> str:
-    if os.environ.get("ICE_BIN"):
-        return os.environ["ICE_BIN"]
-    for cand in ("build-asan", "build"):
-        p = REPO / cand / "tools" / "ice"
-        if p.is_file():
-            return str(p)
-    raise RuntimeError("the ice binary was not found: run scripts/setup.sh or set ICE_BIN")
+def _metadata_file(table) -> str:
+    """A table directory's current metadata file, or the metadata file given."""
+    p = pathlib.Path(table)
+    return str(p if p.is_file() else current_metadata(table))
 
 
-class Result:
-    def __init__(self, p):
-        self.code = p.returncode
-        self.out = p.stdout.decode("utf-8", errors="replace")
-        self.err = p.stderr.decode("utf-8", errors="replace")
-
-    def json(self):
-        return json.loads(self.out)
+def pyiceberg_table(table) -> Table:
+    return StaticTable.from_metadata(_metadata_file(table))
 
 
-def ice(*args, stdin=None, timeout=600) -> Result:
-    p = subprocess.run([ice_bin(), *map(str, args)], capture_output=True, input=stdin, timeout=timeout)
-    r = Result(p)
-    assert 0 <= r.code <= 4, f"ice {' '.join(map(str, args))} crashed ({r.code}):\n{r.err[-3000:]}"
-    return r
-
-
-def ice_ok(*args, **kw) -> Result:
-    r = ice(*args, **kw)
-    assert r.code == 0, f"ice {' '.join(map(str, args))} failed ({r.code}): {r.err}"
-    return r
-
-
-def ice_fails(code, *args, **kw) -> Result:
-    """The command fails with `code` and says why in one line."""
-    r = ice(*args, **kw)
-    assert r.code == code, f"ice {' '.join(map(str, args))}: exit {r.code}, expected {code}\n{r.out}{r.err}"
-    lines = r.err.rstrip("\n").split("\n")
-    if code == 2:  # usage errors add a hint line
-        lines = [ln for ln in lines if not ln.startswith("Try 'ice")]
-    assert len(lines) == 1 and lines[0].startswith("ice"), r.err
-    return r
-
-
-# ---- tables -----------------------------------------------------------------------------
-
-
-def metadata_files(table_dir) -> list:
-    md = pathlib.Path(table_dir) / "metadata"
-    files = [p for p in md.glob("v*.metadata.json")]
-    return sorted(files, key=lambda p: int(re.match(r"v(\d+)", p.name).group(1)))
-
-
-def current_metadata(table_dir) -> pathlib.Path:
-    return metadata_files(table_dir)[-1]
-
-
-def metadata(table_dir) -> dict:
-    return json.loads(current_metadata(table_dir).read_text())
-
-
-def write_jsonl(path, rows) -> str:
-    def enc(v):
-        if isinstance(v, decimal.Decimal):
-            return str(v)
-        if isinstance(v, (datetime.date, datetime.datetime)):
-            return v.isoformat()
-        raise TypeError(type(v))
-
-    pathlib.Path(path).write_text("".join(json.dumps(r, default=enc) + "\n" for r in rows))
-    return str(path)
-
-
-def append_rows(table, rows, tmp, *extra) -> int:
-    """ice append of `rows` (dicts) as JSON Lines; returns the snapshot id."""
-    f = write_jsonl(pathlib.Path(tmp) / f"in-{uuid.uuid4().hex[:8]}.jsonl", rows)
-    r = ice_ok("--json", "append", table, f, *extra)
-    return r.json()["snapshot-id"]
-
-
-def current_snapshot_id(table_dir):
-    return metadata(table_dir).get("current-snapshot-id")
-
-
-# ---- peers --------------------------------------------------------------------------------
-
-
-def pyiceberg_table(table_dir) -> Table:
-    return StaticTable.from_metadata(str(current_metadata(table_dir)))
-
-
-def pyiceberg_rows(table_dir, snapshot_id=None) -> list:
-    t = pyiceberg_table(table_dir)
+def pyiceberg_rows(table, snapshot_id=None) -> list:
+    t = pyiceberg_table(table)
     scan = t.scan(snapshot_id=snapshot_id) if snapshot_id else t.scan()
     return scan.to_arrow().to_pylist()
 
@@ -127,6 +41,8 @@ _con = None
 
 
 def duck():
+    """One DuckDB connection with the avro and iceberg extensions of their
+    PyPI packages loaded (nothing downloaded at run time)."""
     global _con
     if _con is None:
         con = duckdb.connect(config={"allow_unsigned_extensions": True})
@@ -140,16 +56,17 @@ def duck():
     return _con
 
 
-def duckdb_rows(table_dir, snapshot_id=None) -> list:
-    q = f"SELECT * FROM iceberg_scan('{current_metadata(table_dir)}'"
+def duckdb_rows(table, snapshot_id=None) -> list:
+    q = f"SELECT * FROM iceberg_scan('{_metadata_file(table)}'"
     if snapshot_id:
         q += f", snapshot_from_id => {snapshot_id}"
     q += ")"
     return duck().sql(q).to_arrow_table().to_pylist()
 
 
-def canon(rows) -> list:
-    """Rows in a comparable form: sorted, timestamps as UTC text, decimals as text."""
+def canon(rows, key="id") -> list:
+    """Rows in a comparable form: sorted, timestamps as UTC ISO text,
+    decimals as text, binary as hex, maps as sorted pairs."""
 
     def norm(v):
         if isinstance(v, datetime.datetime):
@@ -165,7 +82,13 @@ def canon(rows) -> list:
         if isinstance(v, dict):
             return {k: norm(x) for k, x in v.items()}
         if isinstance(v, list):
+            if v and isinstance(v[0], tuple):
+                return sorted((norm(a), norm(b)) for a, b in v)
             return [norm(x) for x in v]
+        if isinstance(v, tuple):
+            return tuple(norm(x) for x in v)
+        if hasattr(v, "hex") and v.__class__.__name__ == "UUID":
+            return str(v)
         return v
 
     out = [{k: norm(v) for k, v in r.items()} for r in rows]
@@ -192,12 +115,9 @@ def schema_of(table_dir, snapshot_id=None) -> list:
     return [(f.field_id, f.name, str(f.field_type), f.required) for f in schema.fields]
 
 
-# ---- PyIceberg committing to a table directory ---------------------------------------------
-
-
 class DirectoryCatalog(MetastoreCatalog):
-    """PyIceberg commits to a table directory as HadoopCatalog does: the next
-    v<N>.metadata.json is created exclusively (os.link of a temporary file),
+    """PyIceberg committing to a table directory the HadoopCatalog way: the
+    next v<N>.metadata.json created exclusively (os.link of a temporary),
     then version-hint.text. Staging (updates + requirements) and writing are
     PyIceberg's own; this class only publishes."""
 
@@ -231,6 +151,7 @@ class DirectoryCatalog(MetastoreCatalog):
         (pathlib.Path(path) / "metadata" / "version-hint.text").write_text(str(version))
         return CommitTableResponse(metadata=staged.metadata, metadata_location=str(final))
 
+    # The rest of the Catalog interface is not needed by these tests.
     def _unused(self, *a, **k):
         raise NotImplementedError
 

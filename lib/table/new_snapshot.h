@@ -1,0 +1,39 @@
+/*
+ * table/new_snapshot.h - what every snapshot producer (fast_append.c,
+ * row_commit.c, rewrite_manifests.c) does alike: open the new snapshot's
+ * manifest list with the base's writer options (format version, snapshot
+ * id, parent, the next sequence number from v2, the next row id from v3)
+ * under metadata/snap-<id>-<attempt>-<uuid>.avro, tracked for the attempt,
+ * and close it into the snapshot record (timestamp after the base's last
+ * update, schema id, v3 row range). Summary, operation and refs stay the
+ * producer's.
+ */
+#ifndef ICE_TABLE_NEW_SNAPSHOT_H
+#define ICE_TABLE_NEW_SNAPSHOT_H
+
+#include "ice/manifest.h"
+#include "ice/table.h"
+
+typedef struct ice_new_list {
+	ice_manifest_list_writer *writer; /* NULL once closed or aborted */
+	char *location;                   /* the manifest list */
+	int64_t snapshot_id;
+	int64_t sequence_number;          /* 0 in v1 */
+	int64_t first_row_id;             /* v3: the base's next row id */
+	int format_version;
+	const ice_snapshot *parent;       /* borrowed from the base; may be NULL */
+} ice_new_list;
+
+/* <table location>/metadata/<name> (allocated). */
+char *ice_table__metadata_file(const ice_table_metadata *md, const char *name);
+
+/* Opens the list (and tracks it on `ctx`); on failure nothing is open. */
+int ice_table__new_list_open(ice_new_list *nl, ice_commit_ctx *ctx, const ice_table_metadata *base, const ice_io *io,
+                             int64_t snapshot_id, const char *uuid, const ice_snapshot *parent);
+/* Closes the list and fills `snap` but its summary and operation;
+ * snap->manifest_list borrows nl->location. */
+int ice_table__new_list_close(ice_new_list *nl, const ice_table_metadata *base, ice_snapshot *snap);
+/* Abandons an open list (a no-op after close) and frees the location. */
+void ice_table__new_list_free(ice_new_list *nl);
+
+#endif
