@@ -49,6 +49,8 @@ static void wipe_free(char *s)
 static int set_secret(char **dst, const char *v)
 {
 	char *s = NULL;
+	if (v)
+		ice_error__secret(v, strlen(v)); /* a token the server issued: never in a message */
 	if (v && !(s = ice__strdup(v)))
 		return ICE_ERROR;
 	wipe_free(*dst);

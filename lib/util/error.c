@@ -5,6 +5,7 @@
  * allocates; out-of-memory uses a static message of its own.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,6 +63,101 @@ const char *ice_error_code_name(int code)
 
 static _Thread_local char redact_scratch[2 * ERROR_MAX];
 
+/* ---- credentials this process holds ------------------------------------------------ */
+
+/*
+ * Every credential ice is handed or given (a REST token or client secret, a
+ * header value, an S3 secret key or session token) is registered here and
+ * masked in every message and trace line, whoever formats it: a server
+ * that echoes a token in its error, or a library message that quotes a
+ * value, cannot print it. Static storage: registering never allocates. A
+ * secret longer than SECRET_KEEP - 1 bytes is kept by its start, and a
+ * match is masked on over the token characters that follow.
+ */
+#define SECRET_SLOTS 64
+#define SECRET_KEEP 128
+#define SECRET_MIN 5
+
+static pthread_mutex_t secret_mu = PTHREAD_MUTEX_INITIALIZER;
+static char secrets[SECRET_SLOTS][SECRET_KEEP];
+static size_t secret_lens[SECRET_SLOTS];
+static size_t nsecrets, next_secret;
+
+void ice_error__secret(const char *value, size_t len)
+{
+	if (!value || len < SECRET_MIN)
+		return;
+	if (len > SECRET_KEEP - 1)
+		len = SECRET_KEEP - 1;
+	if (memchr(value, '\0', len))
+		len = strlen(value);
+	if (len < SECRET_MIN)
+		return;
+	pthread_mutex_lock(&secret_mu);
+	bool known = false;
+	for (size_t i = 0; i < nsecrets && !known; i++)
+		known = secret_lens[i] == len && memcmp(secrets[i], value, len) == 0;
+	if (!known) {
+		size_t slot = next_secret++ % SECRET_SLOTS;
+		memcpy(secrets[slot], value, len);
+		secrets[slot][len] = '\0';
+		secret_lens[slot] = len;
+		if (nsecrets < SECRET_SLOTS)
+			nsecrets++;
+	}
+	pthread_mutex_unlock(&secret_mu);
+}
+
+static bool ends_with(const char *s, size_t n, const char *end)
+{
+	size_t e = strlen(end);
+	return n >= e && memcmp(s + n - e, end, e) == 0;
+}
+
+void ice_error__secret_property(const char *key, size_t klen, const char *value, size_t vlen)
+{
+	static const char *const settings[] = {"type", "enabled", "uri", "url", "endpoint", "scope", "audience",
+	                                       "resource", "-ms", "mode", "name", NULL};
+	if (!key || !value || !ice_uri__secret_name(key, klen))
+		return;
+	for (size_t i = 0; settings[i]; i++)
+		if (ends_with(key, klen, settings[i]))
+			return; /* a setting about a credential, not one */
+	size_t digits = 0;
+	while (digits < vlen && value[digits] >= '0' && value[digits] <= '9')
+		digits++;
+	if (digits == vlen || (vlen == 4 && !memcmp(value, "true", 4)) || (vlen == 5 && !memcmp(value, "false", 5)))
+		return;
+	ice_error__secret(value, vlen);
+	const char *colon = memchr(value, ':', vlen); /* a client credential: id:secret */
+	if (colon)
+		ice_error__secret(colon + 1, vlen - (size_t)(colon + 1 - value));
+}
+
+static bool token_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~+/=", c);
+}
+
+/* Each registered secret in `m` (terminated) replaced by "***". */
+static void mask_secrets(char *m)
+{
+	pthread_mutex_lock(&secret_mu);
+	for (size_t i = 0; i < nsecrets; i++) {
+		char *p = m;
+		while ((p = strstr(p, secrets[i])) != NULL) {
+			size_t n = secret_lens[i];
+			if (n == SECRET_KEEP - 1)
+				while (p[n] && token_char(p[n]))
+					n++;
+			memmove(p + 3, p + n, strlen(p + n) + 1);
+			memcpy(p, "***", 3);
+			p += 3;
+		}
+	}
+	pthread_mutex_unlock(&secret_mu);
+}
+
 /* Replace control characters so the message stays on one line, and mask
  * credentials in any URI it names (userinfo, secret query parameters):
  * a message never carries a secret, whoever formatted it. */
@@ -73,6 +169,7 @@ static void one_line(char *s)
 			*s = ' ';
 	if (strstr(m, "://"))
 		ice_uri__redact_text(m, ERROR_MAX, redact_scratch);
+	mask_secrets(m);
 }
 
 int ice_error__vset(int code, int klass, const char *fmt, va_list ap)
@@ -218,6 +315,9 @@ void ice__trace(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (strstr(line, "://"))
+		ice_uri__redact_text(line, sizeof(line), redact_scratch);
+	mask_secrets(line);
 	trace_fn(line, trace_payload);
 }
 

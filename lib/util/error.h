@@ -33,6 +33,16 @@ int ice_error__os(const char *path, const char *op);
  * without allocating, and stays that error. Returns the current code.
  */
 int ice_error__prefix(const char *fmt, ...) ICE_PRINTF(1, 2);
+/*
+ * A credential (`len` bytes of `value`): from now on masked as "***" in
+ * every error message and trace line of the process. Values shorter than
+ * 5 bytes are not kept. Never allocates.
+ */
+void ice_error__secret(const char *value, size_t len);
+/* The value of a property whose key names a credential (token, credential,
+ * secret-access-key, header.x-api-key ...; not its settings: *.type,
+ * *-enabled, *-uri ...) registered as a secret, and of id:secret the secret. */
+void ice_error__secret_property(const char *key, size_t klen, const char *value, size_t vlen);
 /* One line for the trace function (ice_set_trace), when one is set. */
 void ice__trace(const char *fmt, ...) ICE_PRINTF(1, 2);
 bool ice__tracing(void);

@@ -265,6 +265,31 @@ def test_secrets_stay_out_of_every_failure(server):
     assert headers["x-api-key"] == "hdr-" + SECRET  # header.* reaches the server
 
 
+def test_a_server_that_echoes_secrets_does_not_get_them_printed(server):
+    """Issue 11 item 9: the server's own error text is printed, but a
+    credential ice holds (the client secret, the token it was issued, a
+    static token, a header value) never is, even when the server quotes it
+    back (-v traces included)."""
+    server.auth = True
+    server.on("POST", r"^/v1/oauth/tokens$", lambda r: r.reply(
+        401, {"error": "invalid_client", "error_description": "Unknown client id:" + SECRET + " (" + r.body.decode() + ")"}))
+    r = ice_fails(1, "--catalog", server.uri, "-v", "namespace", "list", env=env(credential="id:" + SECRET))
+    assert "401 invalid_client: Unknown client" in r.err and SECRET not in r.err + r.out, r.err
+    server.routes.clear()
+    server.on("GET", r"^/v1/namespaces$", lambda r: r.reply(
+        403, error_doc(403, "ForbiddenException", "token " + r.headers.get("Authorization", "") + " may not list")))
+    r = ice_fails(1, "--catalog", server.uri, "-v", "namespace", "list", env=env(credential="id:" + SECRET))
+    assert "403 ForbiddenException: token Bearer *** may not list" in r.err, r.err
+    assert "tok-" not in r.err + r.out
+    server.routes.clear()
+    server.auth = False
+    server.on("GET", r"^/v1/namespaces$", lambda r: r.reply(
+        400, error_doc(400, "BadRequestException", "headers " + json.dumps(dict(r.headers)))))
+    r = ice_fails(1, "--catalog", server.uri, "-v", "namespace", "list",
+                  env=env(token="static-" + SECRET, header__x_api_key="hdr-" + SECRET + "2"))
+    assert "400 BadRequestException: headers" in r.err and SECRET not in r.err + r.out, r.err
+
+
 # ---- idempotency, metrics, delegation ------------------------------------------------------------------
 
 def test_idempotency_key_lets_a_commit_be_retried(server):
