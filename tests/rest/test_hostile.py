@@ -243,6 +243,15 @@ def test_token_refreshed_before_it_expires(server):
     assert exchanges[0]["subject_token_type"] == "urn:ietf:params:oauth:token-type:access_token"
 
 
+def test_a_token_that_lives_forever(server):
+    """expires_in of 2^63 - 1 seconds: no expiry, not a signed overflow
+    (UBSan stopped the sanitized binary at now + expires_in * 1000)."""
+    server.auth = True
+    server.token_lifetime = 2**63 - 1
+    append(server, e=env(credential="c:" + SECRET))
+    assert len(server.token_form) == 1
+
+
 def test_rejected_credentials_and_static_tokens_fail_without_printing_them(server):
     server.auth = True
     server.on("POST", r"^/v1/oauth/tokens$", lambda r: r.reply(
