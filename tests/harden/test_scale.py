@@ -27,7 +27,7 @@ def test_history_is_linear_in_snapshots(tmp_path):
         expected.add(sid)
         sid = parents.get(sid)
     assert 1_000_000 + 6 in expected and 1_000_000 + 7 not in expected
-    assert {r["snapshot-id"] for r in rows if r["is-current-ancestor"]} == expected
+    assert {r["snapshot_id"] for r in rows if r["is_current_ancestor"]} == expected
 
 
 def wide_csv(path, ncols, nrows):
@@ -57,8 +57,10 @@ def test_duplicate_names_in_a_wide_header_are_still_refused(tmp_path):
     ice_ok("create", t, "--schema", "a long, B long")
     src2 = tmp_path / "in.csv"
     src2.write_text("a,b,A\n1,2,3\n")
-    r = ice_fails(1, "append", t, src2)
-    assert "appears twice" in r.err
+    r = ice_fails(1, "append", t, src2)  # exact names: b is not B
+    assert "unknown column 'b'" in r.err and "'B' differs in case" in r.err
+    r = ice_fails(1, "append", t, src2, "--case-insensitive")  # A is a again
+    assert "column 'a' appears twice" in r.err
 
 
 def test_delete_on_a_wide_table(tmp_path):
