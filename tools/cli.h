@@ -57,6 +57,8 @@ enum {
 	OPT_SEL_SNAPSHOT, /* --snapshot ID, --as-of TS, --ref NAME (CLI_SNAPSHOT_OPTIONS) */
 	OPT_SEL_AS_OF,
 	OPT_SEL_REF,
+	OPT_SUMMARY,      /* --summary KEY=VALUE, --idempotency-key K (CLI_COMMIT_OPTIONS) */
+	OPT_IDEMPOTENCY_KEY,
 	OPT_FIRST_COMMAND_OPTION = 1100,
 };
 
@@ -166,6 +168,28 @@ int cli_each_entry(ice_cli *cli, const cli_snapshot *t, bool deleted, cli_entry_
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n);
 void cli_free_properties(ice_property *items, size_t n);
 
+/*
+ * The options of every command that makes a snapshot (commit_args.c):
+ * --summary KEY=VALUE (repeatable) into the snapshot summary and
+ * --idempotency-key K; `opts` is what to hand the library.
+ */
+#define CLI_COMMIT_OPTIONS                                        \
+	{"summary", required_argument, NULL, OPT_SUMMARY},            \
+	    {"idempotency-key", required_argument, NULL, OPT_IDEMPOTENCY_KEY}
+typedef struct cli_commit_args {
+	ice_commit_options opts;
+	ice_properties props;
+	ice_property *items;
+	size_t n;
+} cli_commit_args;
+void cli_commit_args_init(cli_commit_args *a);
+/* 0 when handled, EXIT_USAGE for a bad value, -1 when `opt` is not one. */
+int cli_commit_option(const cli_command *cmd, int opt, const char *arg, cli_commit_args *a);
+void cli_commit_args_free(cli_commit_args *a);
+/* A commit skipped for its idempotency key (ICE_COMMIT_SKIPPED): which
+ * snapshot has it, as text or JSON; exit 0. */
+int cli_report_skipped(ice_cli *cli, const char *table, const cli_commit_args *a, const ice_commit_result *res);
+
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);
 
@@ -176,6 +200,7 @@ CLI_COMMAND(describe);
 CLI_COMMAND(schema);
 CLI_COMMAND(snapshots);
 CLI_COMMAND(history);
+CLI_COMMAND(last_value);
 CLI_COMMAND(refs);
 CLI_COMMAND(parquet);
 CLI_COMMAND(manifests);

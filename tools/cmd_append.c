@@ -169,6 +169,7 @@ CLI_COMMAND(append)
 		{"round-decimals", no_argument, NULL, OPT_ROUND_DECIMALS},
 		{"max-rejects", required_argument, NULL, OPT_MAX_REJECTS},
 		{"progress", no_argument, NULL, OPT_PROGRESS},
+		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -177,6 +178,8 @@ CLI_COMMAND(append)
 	int opt, rc;
 	bool log_progress = false;
 	progress_state ps;
+	cli_commit_args ca;
+	cli_commit_args_init(&ca);
 	ice_write_options_init(&wo);
 	wo.delimiter = 0;
 	optind = 1;
@@ -232,20 +235,28 @@ CLI_COMMAND(append)
 			wo.threads = (int)n;
 			break;
 		}
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': cli_commit_args_free(&ca); return cli_usage_error(cmd, "unknown option");
 		default:
-			if ((rc = parse_common(cli, cmd, opt)) != 0)
+			if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1 && (rc = parse_common(cli, cmd, opt)) == -1)
+				rc = EXIT_OK;
+			if (rc) {
+				cli_commit_args_free(&ca);
 				return rc == -1 ? EXIT_OK : rc;
+			}
 		}
 	}
-	if (argc - optind < 2)
-		return cli_usage_error(cmd, "expected TABLE and at least one FILE (or -)");
-	if (wo.max_rejects >= 0 && !wo.reject_file)
+	if (argc - optind < 2 || (wo.max_rejects >= 0 && !wo.reject_file)) {
+		cli_commit_args_free(&ca);
+		if (argc - optind < 2)
+			return cli_usage_error(cmd, "expected TABLE and at least one FILE (or -)");
 		return cli_usage_error(cmd, "--max-rejects goes with --reject-file (where the rejected rows go)");
+	}
 	ice_table *table;
 	ice_catalog *catalog;
-	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
+	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0) {
+		cli_commit_args_free(&ca);
 		return rc;
+	}
 	memset(&ps, 0, sizeof(ps));
 	ps.log = log_progress;
 	clock_gettime(CLOCK_MONOTONIC, &ps.start);
@@ -264,12 +275,14 @@ CLI_COMMAND(append)
 	}
 	ice_write_report r;
 	ice_commit_result res;
-	rc = ice_table_append_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &wo, NULL,
-	                            &r, &res);
+	rc = ice_table_append_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &wo,
+	                            &ca.opts, &r, &res);
 	if (wo.progress && !ps.log)
 		fputs("\r\033[K", stderr);
 	if (rc)
 		rc = cli_fail(rc);
+	else if (res.state == ICE_COMMIT_SKIPPED)
+		rc = cli_report_skipped(cli, argv[optind], &ca, &res);
 	else {
 		if (r.rejected && !cli->quiet)
 			fprintf(stderr, "ice: %lld rows rejected: in %s, why in %s.errors.jsonl\n", (long long)r.rejected,
@@ -278,39 +291,48 @@ CLI_COMMAND(append)
 	}
 	ice_table_free(table);
 	ice_catalog_free(catalog);
+	cli_commit_args_free(&ca);
 	return rc;
 }
 
 CLI_COMMAND(add_files)
 {
 	static const struct option options[] = {
+		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("add-files");
-	int opt, rc;
+	cli_commit_args ca;
+	int opt, rc = 0;
+	cli_commit_args_init(&ca);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while (!rc && (opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
 		if (opt == '?')
-			return cli_usage_error(cmd, "unknown option");
-		if ((rc = parse_common(cli, cmd, opt)) != 0)
-			return rc == -1 ? EXIT_OK : rc;
+			rc = cli_usage_error(cmd, "unknown option");
+		else if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1)
+			rc = parse_common(cli, cmd, opt);
 	}
-	if (argc - optind < 2)
-		return cli_usage_error(cmd, "expected TABLE and at least one FILE.parquet");
+	if (!rc && argc - optind < 2)
+		rc = cli_usage_error(cmd, "expected TABLE and at least one FILE.parquet");
 	ice_table *table;
 	ice_catalog *catalog;
-	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
-		return rc;
+	if (rc || (rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0) {
+		cli_commit_args_free(&ca);
+		return rc == -1 ? EXIT_OK : rc;
+	}
 	ice_write_report r;
 	ice_commit_result res;
-	rc = ice_table_add_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), NULL, &r,
+	rc = ice_table_add_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &ca.opts, &r,
 	                         &res);
 	if (rc)
 		rc = cli_fail(rc);
+	else if (res.state == ICE_COMMIT_SKIPPED)
+		rc = cli_report_skipped(cli, argv[optind], &ca, &res);
 	else
 		rc = report(cli, "added", &r, &res);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
+	cli_commit_args_free(&ca);
 	return rc;
 }

@@ -69,6 +69,21 @@ static int report(ice_cli *cli, const char *table, const ice_delete_report *r, c
 	return EXIT_OK;
 }
 
+/* The exit code and report of a delete or overwrite (the commit args freed). */
+static int finish(ice_cli *cli, const char *table, int lrc, cli_commit_args *ca, const ice_delete_report *r,
+                  const ice_commit_result *res)
+{
+	int rc;
+	if (lrc)
+		rc = cli_fail(lrc);
+	else if (res->state == ICE_COMMIT_SKIPPED)
+		rc = cli_report_skipped(cli, table, ca, res);
+	else
+		rc = report(cli, table, r, res);
+	cli_commit_args_free(ca);
+	return rc;
+}
+
 static int parse_isolation(const cli_command *cmd, const char *arg, ice_isolation *out)
 {
 	if (!strcmp(arg, "serializable"))
@@ -97,13 +112,16 @@ CLI_COMMAND(delete)
 		{"mode", required_argument, NULL, OPT_MODE},
 		{"isolation", required_argument, NULL, OPT_ISOLATION},
 		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
+		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("delete");
 	const char *where = NULL;
 	ice_delete_options o;
+	cli_commit_args ca;
 	int opt, rc;
+	cli_commit_args_init(&ca);
 	ice_delete_options_init(&o);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
@@ -122,24 +140,32 @@ CLI_COMMAND(delete)
 				return rc;
 			break;
 		case OPT_CASE_INSENSITIVE: o.case_sensitive = false; break;
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': cli_commit_args_free(&ca); return cli_usage_error(cmd, "unknown option");
 		default:
-			if ((rc = common(cli, cmd, opt)) != 0)
+			if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1)
+				rc = common(cli, cmd, opt);
+			if (rc) {
+				cli_commit_args_free(&ca);
 				return rc == -1 ? EXIT_OK : rc;
+			}
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_error(cmd, "expected one TABLE");
-	if (!where)
-		return cli_usage_error(cmd, "--where is required (--where true deletes every row)");
 	ice_table *table;
 	ice_catalog *catalog;
 	ice_delete_report r;
 	ice_commit_result res;
-	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
+	if (argc - optind != 1)
+		rc = cli_usage_error(cmd, "expected one TABLE");
+	else if (!where)
+		rc = cli_usage_error(cmd, "--where is required (--where true deletes every row)");
+	else
+		rc = cli_open_table(cli, argv[optind], &table, &catalog);
+	if (rc) {
+		cli_commit_args_free(&ca);
 		return rc;
-	int lrc = ice_table_delete_where(table, where, &o, NULL, &r, &res);
-	rc = lrc ? cli_fail(lrc) : report(cli, argv[optind], &r, &res);
+	}
+	int lrc = ice_table_delete_where(table, where, &o, &ca.opts, &r, &res);
+	rc = finish(cli, argv[optind], lrc, &ca, &r, &res);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	return rc;
@@ -155,12 +181,15 @@ CLI_COMMAND(overwrite)
 		{"delimiter", required_argument, NULL, OPT_DELIMITER},
 		{"null", required_argument, NULL, OPT_NULL},
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
+		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("overwrite");
 	ice_overwrite_options o;
+	cli_commit_args ca;
 	int opt, rc;
+	cli_commit_args_init(&ca);
 	ice_overwrite_options_init(&o);
 	o.write.delimiter = 0;
 	optind = 1;
@@ -192,25 +221,33 @@ CLI_COMMAND(overwrite)
 			break;
 		case OPT_NULL: o.write.null_token = optarg; break;
 		case OPT_NO_HEADER: o.write.no_header = true; break;
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': cli_commit_args_free(&ca); return cli_usage_error(cmd, "unknown option");
 		default:
-			if ((rc = common(cli, cmd, opt)) != 0)
+			if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1)
+				rc = common(cli, cmd, opt);
+			if (rc) {
+				cli_commit_args_free(&ca);
 				return rc == -1 ? EXIT_OK : rc;
+			}
 		}
 	}
-	if (argc - optind < 2)
-		return cli_usage_error(cmd, "expected TABLE and at least one FILE (or -)");
-	if (o.dynamic && o.filter)
-		return cli_usage_error(cmd, "--dynamic and --where exclude each other");
 	ice_table *table;
 	ice_catalog *catalog;
 	ice_delete_report r;
 	ice_commit_result res;
-	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
+	if (argc - optind < 2)
+		rc = cli_usage_error(cmd, "expected TABLE and at least one FILE (or -)");
+	else if (o.dynamic && o.filter)
+		rc = cli_usage_error(cmd, "--dynamic and --where exclude each other");
+	else
+		rc = cli_open_table(cli, argv[optind], &table, &catalog);
+	if (rc) {
+		cli_commit_args_free(&ca);
 		return rc;
+	}
 	int lrc = ice_table_overwrite_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &o,
-	                                    NULL, &r, &res);
-	rc = lrc ? cli_fail(lrc) : report(cli, argv[optind], &r, &res);
+	                                    &ca.opts, &r, &res);
+	rc = finish(cli, argv[optind], lrc, &ca, &r, &res);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	return rc;

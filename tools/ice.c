@@ -14,6 +14,13 @@
 
 #include "cli.h"
 
+/* The commit options' part of the help of every command that makes a snapshot. */
+#define COMMIT_HELP                                                                           \
+	"--summary KEY=VALUE (repeatable) stores KEY in the snapshot summary (ice last-value\n"   \
+	"reads it back). --idempotency-key K: when a snapshot on the branch's history has\n"      \
+	"K, nothing is committed and the snapshot is named, exit 0 (checked again on every\n"    \
+	"commit retry: of runs racing with one key, one commits).\n"
+
 const cli_command cli_commands[] = {
 	{"describe", cmd_describe, "summarize a table: schema, partitioning, snapshots, properties",
 	 "Usage: ice describe TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
@@ -43,6 +50,15 @@ const cli_command cli_commands[] = {
 	 "\n"
 	 "The snapshot log: when each snapshot was made current, its parent, and whether\n"
 	 "it is an ancestor of the current snapshot.\n", ICE_TABLE_USE_READ},
+	{"last-value", cmd_last_value, "print the newest value of a snapshot summary property on a branch",
+	 "Usage: ice last-value TABLE KEY [--ref NAME | --snapshot ID | --as-of TS] [--default VALUE] [--json]\n"
+	 "\n"
+	 "Print the value of summary property KEY of the newest snapshot that has it\n"
+	 "among the current snapshot of main (or the selected snapshot, or the head of\n"
+	 "branch --ref NAME) and its ancestors: what `ice append --summary KEY=VALUE`\n"
+	 "stored, such as a watermark or a checkpoint. Without one: --default VALUE is\n"
+	 "printed, else an error (exit 1). --json: key, value, snapshot_id, committed_at_ms.\n",
+	 ICE_TABLE_USE_READ},
 	{"refs", cmd_refs, "list branches and tags",
 	 "Usage: ice refs TABLE [--json]\n"
 	 "\n"
@@ -143,7 +159,8 @@ const cli_command cli_commands[] = {
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|pgtext|parquet] [--delimiter C]\n"
 	 "                  [--null TOKEN] [--no-header] [--header] [--reject-file FILE]\n"
 	 "                  [--max-rejects N] [--trim] [--round-decimals] [--branch NAME] [--no-sort]\n"
-	 "                  [--memory SIZE] [--threads N] [--progress] [--json]\n"
+	 "                  [--memory SIZE] [--threads N] [--progress] [--summary KEY=VALUE]...\n"
+	 "                  [--idempotency-key K] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
 	 "otherwise; else the format follows the extension; .gz and .zst, or gzip/zstd\n"
@@ -162,13 +179,15 @@ const cli_command cli_commands[] = {
 	 "encoding and compressing (default 0: one per core). Progress shows on a\n"
 	 "terminal; --progress writes a line every 5 s (for logs); -q silences it.\n"
 	 "Prints one summary line (--json: a report). No row: nothing committed, exit 0,\n"
-	 "said on stderr. Exit 3: conflict after retries; 4: commit state unknown.\n", ICE_TABLE_USE_WRITE},
+	 "said on stderr. Exit 3: conflict after retries; 4: commit state unknown.\n"
+	 COMMIT_HELP, ICE_TABLE_USE_WRITE},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
-	 "Usage: ice add-files TABLE FILE.parquet... [--json]\n"
+	 "Usage: ice add-files TABLE FILE.parquet... [--summary KEY=VALUE]... [--idempotency-key K] [--json]\n"
 	 "\n"
 	 "Add Parquet files to the table as one snapshot, as they are: metrics come from\n"
 	 "their footers and partition values from their column statistics. A file whose\n"
-	 "schema does not fit the table, or whose rows span partitions, is refused.\n", ICE_TABLE_USE_WRITE},
+	 "schema does not fit the table, or whose rows span partitions, is refused.\n" COMMIT_HELP,
+	 ICE_TABLE_USE_WRITE},
 	{"catalog", cmd_catalog, "make a new warehouse; list the configured catalogs",
 	 "Usage: ice catalog init PATH\n"
 	 "       ice catalog list [--json]\n"
@@ -244,22 +263,26 @@ const cli_command cli_commands[] = {
 	 "current. No snapshot is written. Exit 3: another writer moved main meanwhile.\n", ICE_TABLE_USE_WRITE},
 	{"delete", cmd_delete, "delete the rows a filter matches (whole files, copy-on-write or delete files)",
 	 "Usage: ice delete TABLE --where EXPR [--mode copy-on-write|merge-on-read]\n"
-	 "                  [--isolation serializable|snapshot] [--case-insensitive] [--json]\n"
+	 "                  [--isolation serializable|snapshot] [--case-insensitive]\n"
+	 "                  [--summary KEY=VALUE]... [--idempotency-key K] [--json]\n"
 	 "\n"
 	 "Delete the rows matching EXPR (the --where language of ice scan; 'true' for every\n"
 	 "row) in one snapshot. Files whose rows all match are dropped; other files with\n"
 	 "matching rows are rewritten without them (copy-on-write), or get position delete\n"
 	 "files (v2) or deletion vectors (v3) with --mode merge-on-read (default: the\n"
 	 "table's write.delete.mode). A concurrent commit that conflicts (serializable:\n"
-	 "data it added may match) makes the delete fail with exit 3; nothing is lost.\n", ICE_TABLE_USE_WRITE},
+	 "data it added may match) makes the delete fail with exit 3; nothing is lost.\n" COMMIT_HELP,
+	 ICE_TABLE_USE_WRITE},
 	{"overwrite", cmd_overwrite, "replace rows (matching a filter, or whole partitions) with new input",
 	 "Usage: ice overwrite TABLE FILE...|- [--where EXPR | --dynamic] [--isolation serializable|snapshot]\n"
-	 "                     [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN] [--no-header] [--json]\n"
+	 "                     [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN] [--no-header]\n"
+	 "                     [--summary KEY=VALUE]... [--idempotency-key K] [--json]\n"
 	 "\n"
 	 "Write the input as new data files and remove, in the same snapshot, the rows\n"
 	 "matching EXPR (every row without --where), or with --dynamic every row of the\n"
 	 "partitions the input writes to. Input as for ice append. Exit 3: a concurrent\n"
-	 "commit conflicts (serializable: it added data the overwrite covers).\n", ICE_TABLE_USE_WRITE},
+	 "commit conflicts (serializable: it added data the overwrite covers).\n" COMMIT_HELP,
+	 ICE_TABLE_USE_WRITE},
 	{"rewrite-manifests", cmd_rewrite_manifests, "pack a table's manifests into few, full ones",
 	 "Usage: ice rewrite-manifests TABLE [--json]\n"
 	 "\n"

@@ -17,11 +17,19 @@ int ice_table_append_files(ice_table *table, const char *const *inputs, size_t n
 	const ice_data_file *const *files = NULL;
 	size_t nfiles = 0;
 	int64_t rows = 0, rejected = 0;
-	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
+	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0, 0};
 	int rc;
 	if (!opts) {
 		ice_write_options_init(&defaults);
 		opts = &defaults;
+	}
+	if (ice_table_idempotency_done(table, opts->branch, commit_opts, &res)) {
+		/* Landed before: the input is not even read. */
+		if (report)
+			memset(report, 0, sizeof(*report));
+		if (result)
+			*result = res;
+		return 0;
 	}
 	rc = ice_input__write(table, inputs, ninputs, opts, &dw, &rows, &rejected);
 	if (!rc)
@@ -34,7 +42,7 @@ int ice_table_append_files(ice_table *table, const char *const *inputs, size_t n
 		rc = ice_append_commit(append, commit_opts, &res);
 	if (report) {
 		memset(report, 0, sizeof(*report));
-		report->committed = !rc && nfiles > 0;
+		report->committed = !rc && nfiles > 0 && res.state == ICE_COMMIT_SUCCEEDED;
 		report->snapshot_id = report->committed ? ice_append_snapshot_id(append) : 0;
 		report->rows = rows;
 		report->rejected = rejected;
@@ -43,7 +51,7 @@ int ice_table_append_files(ice_table *table, const char *const *inputs, size_t n
 		for (size_t i = 0; i < nfiles; i++)
 			report->bytes += files[i]->file_size_in_bytes;
 	}
-	if (rc && res.state != ICE_COMMIT_UNKNOWN && dw)
+	if (((rc && res.state != ICE_COMMIT_UNKNOWN) || res.state == ICE_COMMIT_SKIPPED) && dw)
 		ice_data_writer__delete_files(dw);
 	if (result)
 		*result = res;

@@ -835,6 +835,8 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	snap.summary.n = sum.n;
 	snap.summary.items = sum.items;
 	snap.operation = operation;
+	if ((rc = ice_table__summary_extend(ctx, &snap)) != 0)
+		goto done;
 	ice_ref main_ref;
 	const ice_ref *cur_main = ice_table_metadata_ref(base, "main");
 	memset(&main_ref, 0, sizeof(main_ref));
@@ -857,11 +859,11 @@ int ice_row_change__commit(ice_row_change *c, const ice_commit_options *opts, ic
 	ice_operation op = {c->add_data.n ? "overwrite" : "delete", apply_change, c};
 	ice_commit_result res;
 	int rc = ice_table_commit(c->table, &op, opts, &res);
-	if (rc && res.state == ICE_COMMIT_FAILED) {
+	if ((rc && res.state == ICE_COMMIT_FAILED) || res.state == ICE_COMMIT_SKIPPED) {
 		delete_manifests(c);
 		ice_io__delete_files(ice_table_io(c->table), (const char *const *)c->tracked, c->ntracked);
 	}
-	if (!rc && c->listed)
+	if (!rc && res.state == ICE_COMMIT_SUCCEEDED && c->listed)
 		for (size_t i = 0; i < c->nmanifests; i++)
 			if (!c->listed[i])
 				ice_io__delete_files(ice_table_io(c->table), &c->manifests[i]->manifest_path, 1);

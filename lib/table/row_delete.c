@@ -607,7 +607,7 @@ int ice_table_delete_where(ice_table *table, const char *filter, const ice_delet
 	ice_delete_report rep;
 	ice_expr *parsed = NULL, *bound = NULL;
 	ice_row_change *change = NULL;
-	ice_commit_result res = {ICE_COMMIT_SUCCEEDED, 0, 0};
+	ice_commit_result res = {ICE_COMMIT_SUCCEEDED, 0, 0, 0};
 	bool committing = false;
 	int rc;
 	if (!opts) {
@@ -616,6 +616,10 @@ int ice_table_delete_where(ice_table *table, const char *filter, const ice_delet
 	}
 	memset(&rep, 0, sizeof(rep));
 	rep.operation = "delete";
+	if (ice_table_idempotency_done(table, NULL, commit_opts, &res)) {
+		rc = 0;
+		goto done;
+	}
 	ice_delete_mode mode = opts->mode;
 	if (mode == ICE_DELETE_MODE_TABLE) {
 		const char *m = ice_table_metadata_property(md, "write.delete.mode", "copy-on-write");
@@ -645,7 +649,7 @@ int ice_table_delete_where(ice_table *table, const char *filter, const ice_delet
 		goto done;
 	committing = true;
 	rc = ice_row_change__commit(change, commit_opts, &res);
-	if (!rc) {
+	if (!rc && res.state == ICE_COMMIT_SUCCEEDED) {
 		rep.committed = true;
 		rep.snapshot_id = ice_row_change__snapshot_id(change);
 		rep.operation = rep.files_added ? "overwrite" : "delete";

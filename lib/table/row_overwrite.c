@@ -69,7 +69,7 @@ int ice_table_overwrite_files(ice_table *table, const char *const *inputs, size_
 	const ice_table_metadata *md = ice_table_current(table);
 	ice_overwrite_options defaults;
 	ice_delete_report rep;
-	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
+	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0, 0};
 	ice_data_writer *dw = NULL;
 	const ice_data_file *const *files = NULL;
 	size_t nfiles = 0;
@@ -84,6 +84,10 @@ int ice_table_overwrite_files(ice_table *table, const char *const *inputs, size_
 	}
 	memset(&rep, 0, sizeof(rep));
 	rep.operation = "overwrite";
+	if (ice_table_idempotency_done(table, NULL, commit_opts, &res)) {
+		rc = 0;
+		goto done;
+	}
 	if (opts->dynamic && opts->filter) {
 		rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "overwrite: a dynamic overwrite takes no filter");
 		goto done;
@@ -122,7 +126,7 @@ int ice_table_overwrite_files(ice_table *table, const char *const *inputs, size_
 		goto done;
 	committing = true;
 	rc = ice_row_change__commit(change, commit_opts, &res);
-	if (!rc) {
+	if (!rc && res.state == ICE_COMMIT_SUCCEEDED) {
 		rep.committed = true;
 		rep.snapshot_id = ice_row_change__snapshot_id(change);
 	}
@@ -132,10 +136,10 @@ done:
 			ice_row_change__abandon(change);
 		if (dw)
 			ice_data_writer__delete_files(dw);
-	} else if (rc && res.state == ICE_COMMIT_FAILED && dw) {
+	} else if (((rc && res.state == ICE_COMMIT_FAILED) || res.state == ICE_COMMIT_SKIPPED) && dw) {
 		ice_data_writer__delete_files(dw);
 	}
-	if (!rc && !rep.committed)
+	if (!rc && !rep.committed && res.state != ICE_COMMIT_SKIPPED)
 		res.state = ICE_COMMIT_SUCCEEDED;
 	ice_row_change__free(change);
 	ice_data_writer__free(dw);

@@ -143,7 +143,7 @@ def world(tmp_path_factory):
     values = {
         "FILE": [csv], "FILE...": [csv], "FILE.parquet...": [parquet], "NAME": ["walk"],
         "CHANGE...": ["--set", "walk=1"], "EXPR": ["id = 1"], "ID": [first_id], "SCHEMA": ["id long, s string"],
-        "UPDATES.json": [updates],
+        "UPDATES.json": [updates], "KEY": ["operation"],
     }
     return dict(root=root, env=env, wh=wh, path=path, saved=saved, cfg=cfg, values=values)
 
