@@ -110,6 +110,7 @@ const cli_command cli_commands[] = {
 	 "Usage: ice scan TABLE [--snapshot ID | --as-of TS | --ref NAME] [--select A,B.C]\n"
 	 "                [--where EXPR] [--limit N] [--threads N] [--plan] [--stats] [--json]\n"
 	 "                [--format csv|jsonl|table|parquet] [--output FILE]\n"
+	 "       ice scan TABLE --from-snapshot ID [--to-snapshot ID] [--appends-only] [options above]\n"
 	 "\n"
 	 "Scan the current snapshot, or snapshot ID, or the one current at TS (epoch\n"
 	 "milliseconds or ISO-8601, UTC without an offset), or branch/tag NAME. --where\n"
@@ -126,7 +127,15 @@ const cli_command cli_commands[] = {
 	 "file). Values take the Iceberg spec's JSON forms (dates 2024-01-31, timestamps\n"
 	 "2024-01-31T10:00:00.000001[+00:00], decimals as exact text, binary as hex).\n"
 	 "--output FILE writes FILE (replaced only when the scan succeeds); --stats then\n"
-	 "prints the reading statistics to stderr (as JSON with --json).\n", ICE_TABLE_USE_READ},
+	 "prints the reading statistics to stderr (as JSON with --json).\n"
+	 "\n"
+	 "Incremental: with --from-snapshot (or --from-ref NAME, --from-time TS), only the\n"
+	 "rows appended after that snapshot (exclusive) up to --to-snapshot (or --to-ref,\n"
+	 "--to-time; inclusive; default the current snapshot), on one line of history,\n"
+	 "read with the current schema; planning opens only the manifests those snapshots\n"
+	 "added. An overwrite or delete in the range is an error naming it, unless\n"
+	 "--appends-only skips it (the rows it removed or added are then not reported).\n",
+	 ICE_TABLE_USE_READ},
 	{"partitions", cmd_partitions, "list a snapshot's partitions: files, records, deletes, last update",
 	 "Usage: ice partitions TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
 	 "\n"

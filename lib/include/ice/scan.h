@@ -64,6 +64,21 @@ typedef struct ice_scan_options {
 	size_t threads;
 	/* Rows per batch (0: 65536). */
 	size_t batch_size;
+	/*
+	 * Incremental (Java's IncrementalAppendScan): with has_from_snapshot_id,
+	 * only the rows that the append snapshots after `from_snapshot_id`
+	 * (exclusive) up to the snapshot chosen above (inclusive; the current
+	 * one by default) added, read with the table's current schema, no
+	 * delete file applied. `from_snapshot_id` must be an ancestor of that
+	 * snapshot. A snapshot in the range that removed or replaced rows
+	 * ("overwrite", "delete") fails the scan naming it (ICE_EUNSUPPORTED),
+	 * unless `appends_only` skips it; "replace" snapshots (compaction,
+	 * rewritten manifests) change no rows and are passed over. Planning
+	 * reads only the manifests the range's snapshots added.
+	 */
+	bool has_from_snapshot_id;
+	int64_t from_snapshot_id;
+	bool appends_only;
 } ice_scan_options;
 
 /* Defaults: current snapshot, no filter, every column, no limit. */
@@ -83,8 +98,12 @@ ICE_EXTERN int ice_scan_new(ice_scan **out, const ice_io *io, const ice_table_me
                             const ice_scan_options *opts);
 ICE_EXTERN void ice_scan_free(ice_scan *scan);
 
-/* The snapshot read (NULL for a table without snapshots). */
+/* The snapshot read (NULL for a table without snapshots); for an
+ * incremental scan, the end of the range. */
 ICE_EXTERN const ice_snapshot *ice_scan_snapshot(const ice_scan *scan);
+/* An incremental scan's append snapshots in the range, oldest first
+ * (*n 0 for a scan that is not incremental). Borrowed from the metadata. */
+ICE_EXTERN const ice_snapshot *const *ice_scan_range(const ice_scan *scan, size_t *n);
 /* The schema columns and filters resolve against. */
 ICE_EXTERN const ice_schema *ice_scan_schema(const ice_scan *scan);
 /* The struct type of the rows returned (the selected fields). */
