@@ -189,6 +189,10 @@ void cli_commit_args_free(cli_commit_args *a);
 /* A commit skipped for its idempotency key (ICE_COMMIT_SKIPPED): which
  * snapshot has it, as text or JSON; exit 0. */
 int cli_report_skipped(ice_cli *cli, const char *table, const cli_commit_args *a, const ice_commit_result *res);
+/* A skipped append or overwrite read none of its input: standard input
+ * (an input "-") is read to its end, so the program writing into the pipe
+ * ends normally rather than by SIGPIPE (pipefail scripts). */
+void cli_drain_stdin(char **inputs, int n);
 
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);

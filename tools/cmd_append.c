@@ -281,9 +281,10 @@ CLI_COMMAND(append)
 		fputs("\r\033[K", stderr);
 	if (rc)
 		rc = cli_fail(rc);
-	else if (res.state == ICE_COMMIT_SKIPPED)
+	else if (res.state == ICE_COMMIT_SKIPPED) {
+		cli_drain_stdin(argv + optind + 1, argc - optind - 1);
 		rc = cli_report_skipped(cli, argv[optind], &ca, &res);
-	else {
+	} else {
 		if (r.rejected && !cli->quiet)
 			fprintf(stderr, "ice: %lld rows rejected: in %s, why in %s.errors.jsonl\n", (long long)r.rejected,
 			        wo.reject_file, wo.reject_file);

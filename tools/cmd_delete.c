@@ -247,6 +247,8 @@ CLI_COMMAND(overwrite)
 	}
 	int lrc = ice_table_overwrite_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &o,
 	                                    &ca.opts, &r, &res);
+	if (!lrc && res.state == ICE_COMMIT_SKIPPED)
+		cli_drain_stdin(argv + optind + 1, argc - optind - 1);
 	rc = finish(cli, argv[optind], lrc, &ca, &r, &res);
 	ice_table_free(table);
 	ice_catalog_free(catalog);

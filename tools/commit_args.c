@@ -43,6 +43,17 @@ void cli_commit_args_free(cli_commit_args *a)
 	memset(a, 0, sizeof(*a));
 }
 
+void cli_drain_stdin(char **inputs, int n)
+{
+	char buf[65536];
+	for (int i = 0; i < n; i++)
+		if (strcmp(inputs[i], "-") == 0) {
+			while (fread(buf, 1, sizeof(buf), stdin) > 0)
+				;
+			return;
+		}
+}
+
 int cli_report_skipped(ice_cli *cli, const char *table, const cli_commit_args *a, const ice_commit_result *res)
 {
 	if (cli->json) {
