@@ -57,8 +57,9 @@ enum {
 	OPT_SEL_SNAPSHOT, /* --snapshot ID, --as-of TS, --ref NAME (CLI_SNAPSHOT_OPTIONS) */
 	OPT_SEL_AS_OF,
 	OPT_SEL_REF,
-	OPT_SUMMARY,      /* --summary KEY=VALUE, --idempotency-key K (CLI_COMMIT_OPTIONS) */
+	OPT_SUMMARY,      /* --summary KEY=VALUE, --idempotency-key K, --metrics-file (CLI_COMMIT_OPTIONS) */
 	OPT_IDEMPOTENCY_KEY,
+	OPT_METRICS_FILE,
 	OPT_FIRST_COMMAND_OPTION = 1100,
 };
 
@@ -175,9 +176,11 @@ void cli_free_properties(ice_property *items, size_t n);
  */
 #define CLI_COMMIT_OPTIONS                                        \
 	{"summary", required_argument, NULL, OPT_SUMMARY},            \
-	    {"idempotency-key", required_argument, NULL, OPT_IDEMPOTENCY_KEY}
+	    {"idempotency-key", required_argument, NULL, OPT_IDEMPOTENCY_KEY},             \
+	    {"metrics-file", required_argument, NULL, OPT_METRICS_FILE}
 typedef struct cli_commit_args {
 	ice_commit_options opts;
+	const char *metrics_file;
 	ice_properties props;
 	ice_property *items;
 	size_t n;
@@ -193,6 +196,53 @@ int cli_report_skipped(ice_cli *cli, const char *table, const cli_commit_args *a
  * (an input "-") is read to its end, so the program writing into the pipe
  * ends normally rather than by SIGPIPE (pipefail scripts). */
 void cli_drain_stdin(char **inputs, int n);
+
+/*
+ * The range of an incremental scan or a changelog (args.c): --from-snapshot
+ * ID, --from-ref NAME or --from-time TS (where it starts, exclusive) and
+ * --to-snapshot, --to-ref or --to-time (where it ends; the same as
+ * --snapshot/--ref/--as-of). Codes from OPT_RANGE_FIRST, inside the
+ * command's own range so cli_parse_args hands them to the command.
+ */
+enum {
+	OPT_RANGE_FIRST = OPT_FIRST_COMMAND_OPTION + 80,
+	OPT_FROM_SNAPSHOT = OPT_RANGE_FIRST,
+	OPT_FROM_REF,
+	OPT_FROM_TIME,
+	OPT_TO_SNAPSHOT,
+	OPT_TO_REF,
+	OPT_TO_TIME,
+};
+#define CLI_RANGE_OPTIONS                                                                                  \
+	{"from-snapshot", required_argument, NULL, OPT_FROM_SNAPSHOT},                                         \
+	    {"from-ref", required_argument, NULL, OPT_FROM_REF}, {"from-time", required_argument, NULL, OPT_FROM_TIME}, \
+	    {"to-snapshot", required_argument, NULL, OPT_TO_SNAPSHOT}, {"to-ref", required_argument, NULL, OPT_TO_REF}, \
+	    {"to-time", required_argument, NULL, OPT_TO_TIME}
+typedef struct cli_range {
+	ice_snapshot_selector from, to;
+	bool has_from, has_to;
+} cli_range;
+/* One range option into `r`: 0, EXIT_USAGE, or -1 when `opt` is none. */
+int cli_range_option(const cli_command *cmd, int opt, const char *arg, cli_range *r);
+/* After parsing: --to-* moved into `sel` (a usage error beside --snapshot,
+ * --as-of or --ref), and --to-* without --from-* refused. */
+int cli_range_check(const cli_command *cmd, cli_range *r, ice_snapshot_selector *sel);
+/* The start snapshot into o->from_snapshot_id (when there is one); an exit code. */
+int cli_range_start(const char *table, const ice_table_metadata *md, const cli_range *r, ice_scan_options *o);
+
+/*
+ * --metrics-file PATH (metrics.c): the numbers of a run in Prometheus' text
+ * exposition format (one gauge per metric, labels table and command, and
+ * phase where given), written atomically (temporary file, fsync, rename);
+ * ice_last_run_timestamp_seconds is added. An exit code.
+ */
+typedef struct cli_metric {
+	const char *name;  /* ice_rows_appended_total, ... */
+	const char *help;
+	const char *phase; /* NULL, or a phase label */
+	double value;
+} cli_metric;
+int cli_metrics_write(const char *path, const char *command, const char *table, const cli_metric *m, size_t n);
 
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);
@@ -210,6 +260,7 @@ CLI_COMMAND(parquet);
 CLI_COMMAND(manifests);
 CLI_COMMAND(files);
 CLI_COMMAND(scan);
+CLI_COMMAND(changes);
 CLI_COMMAND(partitions);
 CLI_COMMAND(entries);
 CLI_COMMAND(create);

@@ -118,6 +118,26 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_int(w, res->attempts);
 		ice_json_key(w, "elapsed-ms");
 		ice_json_int(w, res->elapsed_ms);
+		/* the monitoring numbers (docs/commands/append.md "Numbers") */
+		ice_json_key(w, "rows_in");
+		ice_json_int(w, r->rows + r->rejected);
+		ice_json_key(w, "rows_written");
+		ice_json_int(w, r->rows);
+		ice_json_key(w, "rows_rejected");
+		ice_json_int(w, r->rejected);
+		ice_json_key(w, "bytes_read");
+		ice_json_int(w, r->bytes_read);
+		ice_json_key(w, "bytes_written");
+		ice_json_int(w, r->bytes);
+		ice_json_key(w, "commit_attempts");
+		ice_json_int(w, res->attempts);
+		ice_json_key(w, "phase_ms");
+		ice_json_begin_object(w);
+		ice_json_key(w, "write");
+		ice_json_int(w, r->write_ms);
+		ice_json_key(w, "commit");
+		ice_json_int(w, r->commit_ms);
+		ice_json_end_object(w);
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);
@@ -140,6 +160,29 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		fprintf(cli->out, ") as snapshot %lld\n", (long long)r->snapshot_id);
 	}
 	return EXIT_OK;
+}
+
+/* --metrics-file: the numbers of this run (zeros and ice_run_success 0 when it failed). */
+static int write_metrics(const char *path, const char *command, const char *table, int lrc, const ice_write_report *r,
+                         const ice_commit_result *res)
+{
+	cli_metric m[] = {
+		{"ice_run_success", "1 when the run ended well (committed, or nothing to commit)", NULL, lrc == 0},
+		{"ice_committed", "1 when the run committed a snapshot", NULL, !lrc && r->committed},
+		{"ice_skipped", "1 when the idempotency key was found: nothing committed", NULL,
+		 !lrc && res->state == ICE_COMMIT_SKIPPED},
+		{"ice_rows_in_total", "rows read from the input", NULL, (double)(r->rows + r->rejected)},
+		{"ice_rows_appended_total", "rows written to the table", NULL, (double)r->rows},
+		{"ice_rows_rejected_total", "rows sent to the reject file", NULL, (double)r->rejected},
+		{"ice_bytes_read_total", "bytes of input read", NULL, (double)r->bytes_read},
+		{"ice_bytes_written_total", "bytes of data files written", NULL, (double)r->bytes},
+		{"ice_files_written_total", "data files written", NULL, (double)r->files},
+		{"ice_partitions_written", "partitions written to", NULL, (double)r->partitions},
+		{"ice_commit_attempts", "commit attempts (1 without a conflict)", NULL, (double)res->attempts},
+		{"ice_phase_seconds", "time spent per phase", "write", (double)r->write_ms / 1000.0},
+		{"ice_phase_seconds", "time spent per phase", "commit", (double)r->commit_ms / 1000.0},
+	};
+	return cli_metrics_write(path, command, table, m, sizeof(m) / sizeof(m[0]));
 }
 
 static int parse_common(ice_cli *cli, const cli_command *cmd, int opt)
@@ -279,6 +322,11 @@ CLI_COMMAND(append)
 	                            &ca.opts, &r, &res);
 	if (wo.progress && !ps.log)
 		fputs("\r\033[K", stderr);
+	if (rc) {
+		memset(&r, 0, sizeof(r));
+		res.attempts = 0;
+	}
+	int mrc = ca.metrics_file ? write_metrics(ca.metrics_file, "append", argv[optind], rc, &r, &res) : 0;
 	if (rc)
 		rc = cli_fail(rc);
 	else if (res.state == ICE_COMMIT_SKIPPED) {
@@ -293,7 +341,7 @@ CLI_COMMAND(append)
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	cli_commit_args_free(&ca);
-	return rc;
+	return rc ? rc : mrc;
 }
 
 CLI_COMMAND(add_files)
@@ -326,6 +374,11 @@ CLI_COMMAND(add_files)
 	ice_commit_result res;
 	rc = ice_table_add_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &ca.opts, &r,
 	                         &res);
+	if (rc) {
+		memset(&r, 0, sizeof(r));
+		res.attempts = 0;
+	}
+	int mrc = ca.metrics_file ? write_metrics(ca.metrics_file, "add-files", argv[optind], rc, &r, &res) : 0;
 	if (rc)
 		rc = cli_fail(rc);
 	else if (res.state == ICE_COMMIT_SKIPPED)
@@ -335,5 +388,5 @@ CLI_COMMAND(add_files)
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	cli_commit_args_free(&ca);
-	return rc;
+	return rc ? rc : mrc;
 }

@@ -49,6 +49,28 @@ static int report(ice_cli *cli, const char *table, const ice_delete_report *r, c
 		ice_json_int(w, r->delete_files_added);
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
+		/* the monitoring numbers (docs/commands/delete.md "Numbers") */
+		ice_json_key(w, "rows_in");
+		ice_json_int(w, r->rows_added + r->rows_rejected);
+		ice_json_key(w, "rows_written");
+		ice_json_int(w, r->rows_added);
+		ice_json_key(w, "rows_rejected");
+		ice_json_int(w, r->rows_rejected);
+		ice_json_key(w, "rows_deleted");
+		ice_json_int(w, r->rows_deleted);
+		ice_json_key(w, "bytes_read");
+		ice_json_int(w, r->bytes_read);
+		ice_json_key(w, "bytes_written");
+		ice_json_int(w, r->bytes_written);
+		ice_json_key(w, "commit_attempts");
+		ice_json_int(w, res->attempts);
+		ice_json_key(w, "phase_ms");
+		ice_json_begin_object(w);
+		ice_json_key(w, "write");
+		ice_json_int(w, r->write_ms);
+		ice_json_key(w, "commit");
+		ice_json_int(w, r->commit_ms);
+		ice_json_end_object(w);
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);
@@ -69,11 +91,44 @@ static int report(ice_cli *cli, const char *table, const ice_delete_report *r, c
 	return EXIT_OK;
 }
 
-/* The exit code and report of a delete or overwrite (the commit args freed). */
-static int finish(ice_cli *cli, const char *table, int lrc, cli_commit_args *ca, const ice_delete_report *r,
-                  const ice_commit_result *res)
+/* --metrics-file: the numbers of this run (zeros and ice_run_success 0 when it failed). */
+static int write_metrics(const char *path, const char *command, const char *table, int lrc, const ice_delete_report *r,
+                         const ice_commit_result *res)
 {
-	int rc;
+	cli_metric m[] = {
+		{"ice_run_success", "1 when the run ended well (committed, or nothing to commit)", NULL, lrc == 0},
+		{"ice_committed", "1 when the run committed a snapshot", NULL, !lrc && r->committed},
+		{"ice_skipped", "1 when the idempotency key was found: nothing committed", NULL,
+		 !lrc && res->state == ICE_COMMIT_SKIPPED},
+		{"ice_rows_in_total", "rows read from the input", NULL, (double)(r->rows_added + r->rows_rejected)},
+		{"ice_rows_appended_total", "rows written to the table from the input", NULL, (double)r->rows_added},
+		{"ice_rows_rejected_total", "rows sent to the reject file", NULL, (double)r->rows_rejected},
+		{"ice_rows_deleted_total", "rows removed", NULL, (double)r->rows_deleted},
+		{"ice_bytes_read_total", "bytes of input read", NULL, (double)r->bytes_read},
+		{"ice_bytes_written_total", "bytes of data and delete files written", NULL, (double)r->bytes_written},
+		{"ice_files_written_total", "data and delete files written", NULL,
+		 (double)(r->files_added + r->delete_files_added)},
+		{"ice_files_removed_total", "data files removed or rewritten", NULL, (double)r->files_removed},
+		{"ice_commit_attempts", "commit attempts (1 without a conflict)", NULL, (double)res->attempts},
+		{"ice_phase_seconds", "time spent per phase", "write", (double)r->write_ms / 1000.0},
+		{"ice_phase_seconds", "time spent per phase", "commit", (double)r->commit_ms / 1000.0},
+	};
+	return cli_metrics_write(path, command, table, m, sizeof(m) / sizeof(m[0]));
+}
+
+/* The exit code and report of a delete or overwrite (the commit args freed). */
+static int finish(ice_cli *cli, const char *command, const char *table, int lrc, cli_commit_args *ca, ice_delete_report *r,
+                  ice_commit_result *res)
+{
+	int rc, mrc = 0;
+	if (lrc) {
+		const char *op = r->operation;
+		memset(r, 0, sizeof(*r));
+		r->operation = op;
+		res->attempts = 0;
+	}
+	if (ca->metrics_file)
+		mrc = write_metrics(ca->metrics_file, command, table, lrc, r, res);
 	if (lrc)
 		rc = cli_fail(lrc);
 	else if (res->state == ICE_COMMIT_SKIPPED)
@@ -81,7 +136,7 @@ static int finish(ice_cli *cli, const char *table, int lrc, cli_commit_args *ca,
 	else
 		rc = report(cli, table, r, res);
 	cli_commit_args_free(ca);
-	return rc;
+	return rc ? rc : mrc;
 }
 
 static int parse_isolation(const cli_command *cmd, const char *arg, ice_isolation *out)
@@ -165,7 +220,7 @@ CLI_COMMAND(delete)
 		return rc;
 	}
 	int lrc = ice_table_delete_where(table, where, &o, &ca.opts, &r, &res);
-	rc = finish(cli, argv[optind], lrc, &ca, &r, &res);
+	rc = finish(cli, "delete", argv[optind], lrc, &ca, &r, &res);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	return rc;
@@ -249,7 +304,7 @@ CLI_COMMAND(overwrite)
 	                                    &ca.opts, &r, &res);
 	if (!lrc && res.state == ICE_COMMIT_SKIPPED)
 		cli_drain_stdin(argv + optind + 1, argc - optind - 1);
-	rc = finish(cli, argv[optind], lrc, &ca, &r, &res);
+	rc = finish(cli, "overwrite", argv[optind], lrc, &ca, &r, &res);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	return rc;

@@ -30,7 +30,7 @@ enum {
 /* The options both commands take besides the common ones. */
 #define MAINTAIN_OPTIONS                                                                       \
 	{"older-than", required_argument, NULL, OPT_OLDER_THAN}, {"dry-run", no_argument, NULL, OPT_DRY_RUN}, \
-	    {"threads", required_argument, NULL, OPT_THREADS}
+	    {"threads", required_argument, NULL, OPT_THREADS}, {"metrics-file", required_argument, NULL, OPT_METRICS_FILE}
 
 /* --older-than: a duration before now (3d, 12h, 90m, 30s, 500ms) or a time
  * (epoch milliseconds or ISO-8601). */
@@ -56,6 +56,24 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --metrics-file (one command runs per process), and when the run began. */
+static const char *metrics_path;
+static int64_t run_started_ms;
+
+/* The JSON report's monitoring numbers: the run's time and commit attempts. */
+static void json_run(ice_json_writer *w, int attempts, int64_t commit_ms)
+{
+	ice_json_key(w, "commit_attempts");
+	ice_json_int(w, attempts);
+	ice_json_key(w, "phase_ms");
+	ice_json_begin_object(w);
+	ice_json_key(w, "run");
+	ice_json_int(w, now_ms() - run_started_ms);
+	ice_json_key(w, "commit");
+	ice_json_int(w, commit_ms);
+	ice_json_end_object(w);
 }
 
 static bool parse_count(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -188,6 +206,7 @@ static int shared_option(ice_cli *cli, const cli_command *cmd, int opt, bool *ha
 		*has_older_than = true;
 		return 1;
 	case OPT_DRY_RUN: *dry_run = true; return 1;
+	case OPT_METRICS_FILE: metrics_path = optarg; return 1;
 	case OPT_THREADS:
 		if (!parse_count(optarg, 1, 256, &v)) {
 			*rc = cli_usage_error(cmd, "--threads wants a number from 1 to 256, not '%s'", optarg);
@@ -270,6 +289,7 @@ static void expire_json(ice_cli *cli, const ice_expire_options *o, const ice_exp
 		}
 		ice_json_end_array(w);
 	}
+	json_run(w, r->commit.attempts, r->commit.elapsed_ms);
 	ice_json_end_object(w);
 	cli_print_json(cli, w);
 	ice_json_writer_free(w);
@@ -366,8 +386,26 @@ CLI_COMMAND(expire_snapshots)
 	ice_expire_report r;
 	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
 		return rc;
+	run_started_ms = now_ms();
 	int lrc = ice_table_expire_snapshots(table, &o, &r);
 	end_progress(&prog);
+	int mrc = 0;
+	if (metrics_path) {
+		bool ok = lrc == 0;
+		cli_metric m[] = {
+			{"ice_run_success", "1 when the run ended well", NULL, ok},
+			{"ice_committed", "1 when the run committed", NULL, ok && r.committed},
+			{"ice_snapshots_expired_total", "snapshots expired", NULL, ok ? (double)r.snapshots_expired : 0},
+			{"ice_snapshots_remaining", "snapshots left", NULL, ok ? (double)r.snapshots_after : 0},
+			{"ice_files_deleted_total", "files deleted", NULL, ok ? (double)ice_delete_counts_total(&r.files) : 0},
+			{"ice_files_failed_total", "files that could not be deleted", NULL, (double)r.files.failed},
+			{"ice_manifests_read_total", "manifests read", NULL, ok ? (double)r.manifests_read : 0},
+			{"ice_commit_attempts", "commit attempts", NULL, ok ? (double)r.commit.attempts : 0},
+			{"ice_phase_seconds", "time spent per phase", "run", (double)(now_ms() - run_started_ms) / 1000.0},
+			{"ice_phase_seconds", "time spent per phase", "commit", ok ? (double)r.commit.elapsed_ms / 1000.0 : 0},
+		};
+		mrc = cli_metrics_write(metrics_path, "expire-snapshots", argv[optind], m, sizeof(m) / sizeof(m[0]));
+	}
 	/* What happened is reported even when the cleanup after a commit failed. */
 	if (!lrc || r.committed) {
 		if (cli->json)
@@ -375,7 +413,7 @@ CLI_COMMAND(expire_snapshots)
 		else if (!cli->quiet)
 			expire_summary(cli, argv[optind], &o, &r);
 	}
-	rc = lrc ? cli_fail(lrc) : EXIT_OK;
+	rc = lrc ? cli_fail(lrc) : mrc;
 	ice_expire_report_free(&r);
 	file_list_free(&files);
 	ice_table_free(table);
@@ -437,6 +475,7 @@ static void orphans_json(ice_cli *cli, const ice_orphan_options *o, const ice_or
 	ice_json_int(w, r->manifest_lists_read);
 	ice_json_key(w, "manifests-read");
 	ice_json_int(w, r->manifests_read);
+	json_run(w, 0, 0);
 	ice_json_end_object(w);
 	cli_print_json(cli, w);
 	ice_json_writer_free(w);
@@ -510,13 +549,28 @@ CLI_COMMAND(remove_orphan_files)
 	ice_orphan_report r;
 	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
 		return rc;
+	run_started_ms = now_ms();
 	int lrc = ice_table_remove_orphan_files(table, &o, &r);
 	end_progress(&prog);
+	int mrc = 0;
+	if (metrics_path) {
+		bool ok = lrc == 0;
+		cli_metric m[] = {
+			{"ice_run_success", "1 when the run ended well", NULL, ok},
+			{"ice_files_listed_total", "files listed under the location", NULL, ok ? (double)r.files_listed : 0},
+			{"ice_orphans_total", "orphan files found", NULL, ok ? (double)r.orphans : 0},
+			{"ice_files_deleted_total", "files deleted", NULL, ok ? (double)ice_delete_counts_total(&r.files) : 0},
+			{"ice_files_failed_total", "files that could not be deleted", NULL, ok ? (double)r.files.failed : 0},
+			{"ice_manifests_read_total", "manifests read", NULL, ok ? (double)r.manifests_read : 0},
+			{"ice_phase_seconds", "time spent per phase", "run", (double)(now_ms() - run_started_ms) / 1000.0},
+		};
+		mrc = cli_metrics_write(metrics_path, "remove-orphan-files", argv[optind], m, sizeof(m) / sizeof(m[0]));
+	}
 	if (lrc) {
 		rc = cli_fail(lrc);
 	} else if (cli->json) {
 		orphans_json(cli, &o, &r, &files);
-		rc = EXIT_OK;
+		rc = mrc;
 	} else {
 		if (!cli->quiet) {
 			fprintf(cli->out, "%s: %s%lld orphan file%s %s of %lld listed (%lld reachable, %lld newer than the guard, %lld hidden",
@@ -529,7 +583,7 @@ CLI_COMMAND(remove_orphan_files)
 			print_counts(cli->out, &r.files);
 			fprintf(cli->out, "\n");
 		}
-		rc = EXIT_OK;
+		rc = mrc;
 	}
 	file_list_free(&files);
 	ice_table_free(table);

@@ -24,12 +24,6 @@ enum {
 	OPT_STATS,
 	OPT_FORMAT,
 	OPT_OUTPUT,
-	OPT_FROM_SNAPSHOT,
-	OPT_FROM_REF,
-	OPT_FROM_TIME,
-	OPT_TO_SNAPSHOT,
-	OPT_TO_REF,
-	OPT_TO_TIME,
 	OPT_APPENDS_ONLY,
 };
 
@@ -210,37 +204,8 @@ typedef struct scan_args {
 	size_t nnames;
 	bool plan, stats;
 	scan_output_options out;
-	/* an incremental scan: where the range starts (exclusive) and ends */
-	ice_snapshot_selector from, to;
-	bool has_from, has_to;
+	cli_range range; /* an incremental scan */
 } scan_args;
-
-/* --from-* and --to-*: a snapshot by id, ref or time, at most one each. */
-static int range_option(const cli_command *cmd, int opt, const char *arg, scan_args *a)
-{
-	bool from = opt == OPT_FROM_SNAPSHOT || opt == OPT_FROM_REF || opt == OPT_FROM_TIME;
-	ice_snapshot_selector *s = from ? &a->from : &a->to;
-	bool *has = from ? &a->has_from : &a->has_to;
-	if (*has)
-		return cli_usage_error(cmd, "give one of --%s-snapshot, --%s-ref and --%s-time", from ? "from" : "to",
-		                       from ? "from" : "to", from ? "from" : "to");
-	*has = true;
-	switch (opt) {
-	case OPT_FROM_SNAPSHOT:
-	case OPT_TO_SNAPSHOT:
-		s->has_snapshot_id = true;
-		if (!cli_parse_id(arg, &s->snapshot_id))
-			return cli_usage_error(cmd, "a snapshot id is a number, not '%s'", arg);
-		break;
-	case OPT_FROM_REF:
-	case OPT_TO_REF: s->ref = arg; break;
-	default:
-		s->has_as_of_ms = true;
-		if (!cli_parse_time(arg, &s->as_of_ms))
-			return cli_usage_error(cmd, "'%s' is neither epoch milliseconds nor an ISO-8601 time", arg);
-	}
-	return 0;
-}
 
 static int scan_option(void *ctx, const cli_command *cmd, int opt, const char *arg)
 {
@@ -275,7 +240,7 @@ static int scan_option(void *ctx, const cli_command *cmd, int opt, const char *a
 		break;
 	case OPT_OUTPUT: a->out.output = arg; break;
 	case OPT_APPENDS_ONLY: a->o.appends_only = true; break;
-	default: return range_option(cmd, opt, arg, a);
+	default: return cli_range_option(cmd, opt, arg, &a->range);
 	}
 	return 0;
 }
@@ -291,12 +256,7 @@ CLI_COMMAND(scan)
 		{"stats", no_argument, NULL, OPT_STATS},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"output", required_argument, NULL, OPT_OUTPUT},
-		{"from-snapshot", required_argument, NULL, OPT_FROM_SNAPSHOT},
-		{"from-ref", required_argument, NULL, OPT_FROM_REF},
-		{"from-time", required_argument, NULL, OPT_FROM_TIME},
-		{"to-snapshot", required_argument, NULL, OPT_TO_SNAPSHOT},
-		{"to-ref", required_argument, NULL, OPT_TO_REF},
-		{"to-time", required_argument, NULL, OPT_TO_TIME},
+		CLI_RANGE_OPTIONS,
 		{"appends-only", no_argument, NULL, OPT_APPENDS_ONLY},
 		{NULL, 0, NULL, 0},
 	};
@@ -314,16 +274,12 @@ CLI_COMMAND(scan)
 	rc = cli_parse_args(cli, cmd, argc, argv, opts, scan_option, &a, &sel, &table);
 	if (rc >= 0)
 		goto done;
-	if (a.has_to && (sel.has_snapshot_id || sel.has_as_of_ms || sel.ref)) {
-		rc = cli_usage_error(cmd, "--to-* and --snapshot/--as-of/--ref name the same end: give one");
+	if (a.o.appends_only && !a.range.has_from) {
+		rc = cli_usage_error(cmd, "--appends-only goes with --from-snapshot, --from-ref or --from-time");
 		goto done;
 	}
-	if ((a.has_to || a.o.appends_only) && !a.has_from) {
-		rc = cli_usage_error(cmd, "an incremental scan starts at --from-snapshot, --from-ref or --from-time");
+	if ((rc = cli_range_check(cmd, &a.range, &sel)) != 0)
 		goto done;
-	}
-	if (a.has_to)
-		sel = a.to;
 	a.o.has_snapshot_id = sel.has_snapshot_id;
 	a.o.snapshot_id = sel.snapshot_id;
 	a.o.has_as_of_ms = sel.has_as_of_ms;
@@ -335,16 +291,8 @@ CLI_COMMAND(scan)
 	}
 	if ((rc = cli_load_metadata(cli, table, &md, NULL)) != 0)
 		goto done;
-	if (a.has_from) {
-		const ice_snapshot *from = NULL;
-		const ice_schema *ignored;
-		if ((rc = ice_table_metadata_select_snapshot(&from, &ignored, md, &a.from)) != 0 || !from) {
-			rc = rc ? cli_fail(rc) : cli_error("%s: the table has no snapshot to scan from", table);
-			goto done;
-		}
-		a.o.has_from_snapshot_id = true;
-		a.o.from_snapshot_id = from->snapshot_id;
-	}
+	if ((rc = cli_range_start(table, md, &a.range, &a.o)) != 0)
+		goto done;
 	if ((rc = ice_scan_new(&scan, cli->io, md, &a.o)) == 0)
 		rc = a.plan ? print_plan(cli, scan, a.stats) : read_rows(cli, scan, a.stats, &a.out);
 	rc = rc > 0 ? rc : rc < 0 ? cli_fail(rc) : EXIT_OK;

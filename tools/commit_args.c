@@ -28,6 +28,7 @@ int cli_commit_option(const cli_command *cmd, int opt, const char *arg, cli_comm
 		a->props.n = a->n;
 		a->opts.summary = &a->props;
 		return EXIT_OK;
+	case OPT_METRICS_FILE: a->metrics_file = arg; return EXIT_OK;
 	case OPT_IDEMPOTENCY_KEY:
 		if (!*arg)
 			return cli_usage_error(cmd, "--idempotency-key wants a non-empty key");

@@ -19,7 +19,9 @@
 	"--summary KEY=VALUE (repeatable) stores KEY in the snapshot summary (ice last-value\n"   \
 	"reads it back). --idempotency-key K: when a snapshot on the branch's history has\n"      \
 	"K, nothing is committed and the snapshot is named, exit 0 (checked again on every\n"    \
-	"commit retry: of runs racing with one key, one commits).\n"
+	"commit retry: of runs racing with one key, one commits). --metrics-file PATH writes\n" \
+	"the run's numbers (rows, bytes, files, attempts, time per phase) in Prometheus'\n"    \
+	"text format, atomically, for node_exporter's textfile collector.\n"
 
 const cli_command cli_commands[] = {
 	{"describe", cmd_describe, "summarize a table: schema, partitioning, snapshots, properties",
@@ -136,6 +138,18 @@ const cli_command cli_commands[] = {
 	 "added. An overwrite or delete in the range is an error naming it, unless\n"
 	 "--appends-only skips it (the rows it removed or added are then not reported).\n",
 	 ICE_TABLE_USE_READ},
+	{"changes", cmd_changes, "the rows each snapshot after one inserted and deleted (a changelog)",
+	 "Usage: ice changes TABLE --from-snapshot ID [--to-snapshot ID] [--select A,B]\n"
+	 "                   [--format csv|jsonl|table|parquet] [--output FILE]\n"
+	 "\n"
+	 "The changelog of the snapshots after --from-snapshot (or --from-ref NAME, --from-time\n"
+	 "TS) up to --to-snapshot (or --to-ref, --to-time; default the current one), as\n"
+	 "Spark's create_changelog_view gives it: the table's columns, then _change_type\n"
+	 "(INSERT or DELETE), _change_ordinal (0 for the first snapshot of the range that is\n"
+	 "not a compaction, 1, ...) and _commit_snapshot_id. Appended files are INSERTs;\n"
+	 "removed files, position deletes, deletion vectors and equality deletes are\n"
+	 "DELETEs; rows a copy-on-write rewrite carried over unchanged are left out.\n"
+	 "Output as for ice scan.\n", ICE_TABLE_USE_READ},
 	{"partitions", cmd_partitions, "list a snapshot's partitions: files, records, deletes, last update",
 	 "Usage: ice partitions TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
 	 "\n"
@@ -169,7 +183,7 @@ const cli_command cli_commands[] = {
 	 "                  [--null TOKEN] [--no-header] [--header] [--reject-file FILE]\n"
 	 "                  [--max-rejects N] [--trim] [--round-decimals] [--branch NAME] [--no-sort]\n"
 	 "                  [--memory SIZE] [--threads N] [--progress] [--summary KEY=VALUE]...\n"
-	 "                  [--idempotency-key K] [--json]\n"
+	 "                  [--idempotency-key K] [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
 	 "otherwise; else the format follows the extension; .gz and .zst, or gzip/zstd\n"
@@ -191,7 +205,7 @@ const cli_command cli_commands[] = {
 	 "said on stderr. Exit 3: conflict after retries; 4: commit state unknown.\n"
 	 COMMIT_HELP, ICE_TABLE_USE_WRITE},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
-	 "Usage: ice add-files TABLE FILE.parquet... [--summary KEY=VALUE]... [--idempotency-key K] [--json]\n"
+	 "Usage: ice add-files TABLE FILE.parquet... [--summary KEY=VALUE]... [--idempotency-key K] [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Add Parquet files to the table as one snapshot, as they are: metrics come from\n"
 	 "their footers and partition values from their column statistics. A file whose\n"
@@ -273,7 +287,7 @@ const cli_command cli_commands[] = {
 	{"delete", cmd_delete, "delete the rows a filter matches (whole files, copy-on-write or delete files)",
 	 "Usage: ice delete TABLE --where EXPR [--mode copy-on-write|merge-on-read]\n"
 	 "                  [--isolation serializable|snapshot] [--case-insensitive]\n"
-	 "                  [--summary KEY=VALUE]... [--idempotency-key K] [--json]\n"
+	 "                  [--summary KEY=VALUE]... [--idempotency-key K] [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Delete the rows matching EXPR (the --where language of ice scan; 'true' for every\n"
 	 "row) in one snapshot. Files whose rows all match are dropped; other files with\n"
@@ -285,7 +299,7 @@ const cli_command cli_commands[] = {
 	{"overwrite", cmd_overwrite, "replace rows (matching a filter, or whole partitions) with new input",
 	 "Usage: ice overwrite TABLE FILE...|- [--where EXPR | --dynamic] [--isolation serializable|snapshot]\n"
 	 "                     [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN] [--no-header]\n"
-	 "                     [--summary KEY=VALUE]... [--idempotency-key K] [--json]\n"
+	 "                     [--summary KEY=VALUE]... [--idempotency-key K] [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Write the input as new data files and remove, in the same snapshot, the rows\n"
 	 "matching EXPR (every row without --where), or with --dynamic every row of the\n"
@@ -302,7 +316,7 @@ const cli_command cli_commands[] = {
 	{"expire-snapshots", cmd_expire_snapshots, "expire old snapshots and delete the files only they reach",
 	 "Usage: ice expire-snapshots TABLE [--older-than TIME|DURATION] [--retain-last N]\n"
 	 "                            [--snapshot-id ID[,ID...]]... [--keep-files] [--clean-metadata]\n"
-	 "                            [--dry-run] [--threads N] [--json] [-v]\n"
+	 "                            [--dry-run] [--threads N] [--metrics-file PATH] [--json] [-v]\n"
 	 "\n"
 	 "Expire snapshots older than --older-than (a time, or a duration before now such\n"
 	 "as 5d; default: history.expire.max-snapshot-age-ms, 5 days), keeping at least\n"
@@ -318,7 +332,7 @@ const cli_command cli_commands[] = {
 	 "Usage: ice remove-orphan-files TABLE [--older-than TIME|DURATION] [--location PREFIX]\n"
 	 "                               [--prefix-mismatch error|ignore|delete]\n"
 	 "                               [--equal-schemes s3,s3a,...] [--equal-authorities a,b,...]\n"
-	 "                               [--force] [--dry-run] [--threads N] [--json] [-v]\n"
+	 "                               [--force] [--dry-run] [--threads N] [--metrics-file PATH] [--json] [-v]\n"
 	 "\n"
 	 "List every file under the table location (or PREFIX inside it), subtract what\n"
 	 "the metadata reaches (every snapshot of every branch and tag, the metadata log,\n"

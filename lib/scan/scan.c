@@ -70,6 +70,8 @@ static int choose_snapshot(ice_scan *scan, const ice_scan_options *o)
 	int rc = ice_table_metadata_select_snapshot(&scan->snapshot, &scan->schema, scan->md, &sel);
 	if (rc)
 		return ice_error__prefix("scan");
+	if (o->current_schema)
+		scan->schema = ice_table_metadata_current_schema(scan->md);
 	return o->has_from_snapshot_id ? choose_range(scan, o) : 0;
 }
 

@@ -43,6 +43,8 @@ int ice_table__new_list_close(ice_new_list *nl, const ice_table_metadata *base, 
  */
 int ice_table__summary_extend(ice_commit_ctx *ctx, ice_snapshot *snap);
 int ice_table__check_idempotency(ice_commit_ctx *ctx, const ice_table_metadata *base, const ice_snapshot *parent);
+/* Milliseconds of a monotonic clock since `since` (0: the clock itself). */
+int64_t ice_table__elapsed_ms(int64_t since);
 /* Abandons an open list (a no-op after close) and frees the location. */
 void ice_table__new_list_free(ice_new_list *nl);
 

@@ -187,6 +187,20 @@ void ice_row_change__free(ice_row_change *c)
 	ice__free(c);
 }
 
+static bool is_dv(const ice_data_file *f);
+
+int64_t ice_row_change__bytes_added(const ice_row_change *c)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < c->add_data.n; i++)
+		n += c->add_data.items[i]->file_size_in_bytes;
+	for (size_t i = 0; i < c->add_del.n; i++) {
+		const ice_data_file *f = c->add_del.items[i];
+		n += is_dv(f) && f->has_content_size_in_bytes ? f->content_size_in_bytes : f->file_size_in_bytes;
+	}
+	return n;
+}
+
 int64_t ice_row_change__snapshot_id(const ice_row_change *c)
 {
 	return c->snapshot_id;

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "new_snapshot.h"
 #include "write/columns.h"
 #include "write/location.h"
 #include "ice/parquet.h"
@@ -614,6 +615,7 @@ int ice_table_delete_where(ice_table *table, const char *filter, const ice_delet
 		ice_delete_options_init(&defaults);
 		opts = &defaults;
 	}
+	int64_t start = ice_table__elapsed_ms(0);
 	memset(&rep, 0, sizeof(rep));
 	rep.operation = "delete";
 	if (ice_table_idempotency_done(table, NULL, commit_opts, &res)) {
@@ -648,7 +650,10 @@ int ice_table_delete_where(ice_table *table, const char *filter, const ice_delet
 	if ((rc = ice_rows__remove_matching(table, change, bound, mode, &rep)) != 0 || ice_row_change__empty(change))
 		goto done;
 	committing = true;
+	rep.bytes_written = ice_row_change__bytes_added(change);
+	rep.write_ms = ice_table__elapsed_ms(start);
 	rc = ice_row_change__commit(change, commit_opts, &res);
+	rep.commit_ms = res.elapsed_ms;
 	if (!rc && res.state == ICE_COMMIT_SUCCEEDED) {
 		rep.committed = true;
 		rep.snapshot_id = ice_row_change__snapshot_id(change);

@@ -268,6 +268,11 @@ static void ctx_reset(ice_commit_ctx *ctx, bool delete_files)
 	ctx->summary = NULL;
 }
 
+int64_t ice_table__elapsed_ms(int64_t since)
+{
+	return now_ms() - since;
+}
+
 /* ---- summary properties and idempotency keys ----------------------------------------------- */
 
 int ice_table__summary_extend(ice_commit_ctx *ctx, ice_snapshot *snap)

@@ -79,6 +79,9 @@ typedef struct ice_scan_options {
 	bool has_from_snapshot_id;
 	int64_t from_snapshot_id;
 	bool appends_only;
+	/* Read with the table's current schema whatever snapshot is chosen
+	 * (as an incremental scan and the changelog do). */
+	bool current_schema;
 } ice_scan_options;
 
 /* Defaults: current snapshot, no filter, every column, no limit. */
@@ -188,6 +191,40 @@ ICE_EXTERN void ice_scan_reader_free(ice_scan_reader *r);
 /* Plan and read everything as one Arrow C stream (which keeps the scan
  * alive: free the scan only after releasing the stream). */
 ICE_EXTERN int ice_scan_to_stream(ice_scan *scan, struct ArrowArrayStream *out);
+
+/* ---- the changelog ---------------------------------------------------- */
+
+/*
+ * A table's changes between two snapshots, as Spark's create_changelog_view
+ * (Iceberg's IncrementalChangelogScan) gives them: `opts` names the range
+ * as for an incremental scan (has_from_snapshot_id, exclusive; the end as
+ * the snapshot options choose it, inclusive; one line of history) and the
+ * columns (select); no row filter. Each snapshot of the range that is not
+ * a "replace", oldest first, gets the next _change_ordinal (from 0); its
+ * rows are the data files it added (INSERT: their rows live in it), the
+ * data files it removed (DELETE: their rows live in its parent) and the
+ * rows its new delete files (position deletes, deletion vectors, equality
+ * deletes) removed from files it kept (DELETE). Rows deleted and inserted
+ * with the same values by one snapshot (carried over by a copy-on-write
+ * rewrite) are dropped in pairs, as Spark's view drops them. Rows are the
+ * selected columns of the current schema, then _change_type ("INSERT" or
+ * "DELETE"), _change_ordinal (int) and _commit_snapshot_id (long).
+ *
+ * Only the files a snapshot touched are read; the changed rows of one
+ * snapshot are held in memory (to find carried-over rows), no more.
+ * `io` and `md` must outlive the object; so must it the stream.
+ */
+typedef struct ice_changes ice_changes;
+ICE_EXTERN int ice_changes_new(ice_changes **out, const ice_io *io, const ice_table_metadata *md,
+                               const ice_scan_options *opts);
+/* The row type: the projected fields and the three columns. */
+ICE_EXTERN const ice_type *ice_changes_type(const ice_changes *c);
+ICE_EXTERN int ice_changes_arrow_schema(const ice_changes *c, struct ArrowSchema *out);
+/* The next batch of changes (the caller releases it); ICE_ITEROVER at the end. */
+ICE_EXTERN int ice_changes_next(ice_changes *c, struct ArrowArray *out);
+/* The changes as one Arrow C stream (borrowing `c`: release the stream first). */
+ICE_EXTERN int ice_changes_to_stream(ice_changes *c, struct ArrowArrayStream *out);
+ICE_EXTERN void ice_changes_free(ice_changes *c);
 
 /* ---- statistics ------------------------------------------------------- */
 
