@@ -217,14 +217,19 @@ int cli_range_option(const cli_command *cmd, int opt, const char *arg, cli_range
 	return 0;
 }
 
-int cli_range_check(const cli_command *cmd, cli_range *r, ice_snapshot_selector *sel)
+int cli_range_check(const cli_command *cmd, const cli_range *r, const ice_snapshot_selector *sel,
+                    ice_scan_options *o)
 {
 	if (r->has_to && (sel->has_snapshot_id || sel->has_as_of_ms || sel->ref))
 		return cli_usage_error(cmd, "--to-* and --snapshot/--as-of/--ref name the same end: give one");
 	if (r->has_to && !r->has_from)
 		return cli_usage_error(cmd, "a range starts at --from-snapshot, --from-ref or --from-time");
-	if (r->has_to)
-		*sel = r->to;
+	const ice_snapshot_selector *end = r->has_to ? &r->to : sel;
+	o->has_snapshot_id = end->has_snapshot_id;
+	o->snapshot_id = end->snapshot_id;
+	o->has_as_of_ms = end->has_as_of_ms;
+	o->as_of_ms = end->as_of_ms;
+	o->ref = end->ref;
 	return 0;
 }
 

@@ -224,9 +224,10 @@ typedef struct cli_range {
 } cli_range;
 /* One range option into `r`: 0, EXIT_USAGE, or -1 when `opt` is none. */
 int cli_range_option(const cli_command *cmd, int opt, const char *arg, cli_range *r);
-/* After parsing: --to-* moved into `sel` (a usage error beside --snapshot,
- * --as-of or --ref), and --to-* without --from-* refused. */
-int cli_range_check(const cli_command *cmd, cli_range *r, ice_snapshot_selector *sel);
+/* After parsing: --to-* or else --snapshot/--as-of/--ref (both: a usage
+ * error) as the snapshot `o` reads, and --to-* without --from-* refused. */
+int cli_range_check(const cli_command *cmd, const cli_range *r, const ice_snapshot_selector *sel,
+                    ice_scan_options *o);
 /* The start snapshot into o->from_snapshot_id (when there is one); an exit code. */
 int cli_range_start(const char *table, const ice_table_metadata *md, const cli_range *r, ice_scan_options *o);
 
@@ -243,6 +244,13 @@ typedef struct cli_metric {
 	double value;
 } cli_metric;
 int cli_metrics_write(const char *path, const char *command, const char *table, const cli_metric *m, size_t n);
+/* The --json report's monitoring numbers of a write (rows_in, rows_written,
+ * rows_rejected, bytes_read, bytes_written, commit_attempts, phase_ms). */
+typedef struct cli_write_numbers {
+	int64_t rows_written, rows_rejected, bytes_read, bytes_written, write_ms, commit_ms;
+	int attempts;
+} cli_write_numbers;
+void cli_json_write_numbers(ice_json_writer *w, const cli_write_numbers *n);
 
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);

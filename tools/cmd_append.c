@@ -118,26 +118,10 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_int(w, res->attempts);
 		ice_json_key(w, "elapsed-ms");
 		ice_json_int(w, res->elapsed_ms);
-		/* the monitoring numbers (docs/commands/append.md "Numbers") */
-		ice_json_key(w, "rows_in");
-		ice_json_int(w, r->rows + r->rejected);
-		ice_json_key(w, "rows_written");
-		ice_json_int(w, r->rows);
-		ice_json_key(w, "rows_rejected");
-		ice_json_int(w, r->rejected);
-		ice_json_key(w, "bytes_read");
-		ice_json_int(w, r->bytes_read);
-		ice_json_key(w, "bytes_written");
-		ice_json_int(w, r->bytes);
-		ice_json_key(w, "commit_attempts");
-		ice_json_int(w, res->attempts);
-		ice_json_key(w, "phase_ms");
-		ice_json_begin_object(w);
-		ice_json_key(w, "write");
-		ice_json_int(w, r->write_ms);
-		ice_json_key(w, "commit");
-		ice_json_int(w, r->commit_ms);
-		ice_json_end_object(w);
+		/* the monitoring numbers (docs/commands/README.md "Numbers for monitoring") */
+		cli_write_numbers n = {r->rows, r->rejected, r->bytes_read, r->bytes, r->write_ms, r->commit_ms,
+		                       res->attempts};
+		cli_json_write_numbers(w, &n);
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);

@@ -72,17 +72,12 @@ CLI_COMMAND(changes)
 	rc = cli_parse_args(cli, cmd, argc, argv, opts, changes_option, &a, &sel, &table);
 	if (rc >= 0)
 		goto done;
-	if ((rc = cli_range_check(cmd, &a.range, &sel)) != 0)
+	if ((rc = cli_range_check(cmd, &a.range, &sel, &a.o)) != 0)
 		goto done;
 	if (!a.range.has_from) {
 		rc = cli_usage_error(cmd, "the changes start after --from-snapshot, --from-ref or --from-time");
 		goto done;
 	}
-	a.o.has_snapshot_id = sel.has_snapshot_id;
-	a.o.snapshot_id = sel.snapshot_id;
-	a.o.has_as_of_ms = sel.has_as_of_ms;
-	a.o.as_of_ms = sel.as_of_ms;
-	a.o.ref = sel.ref;
 	a.o.select = a.names;
 	a.o.nselect = a.nnames;
 	if ((rc = cli_load_metadata(cli, table, &md, NULL)) != 0 || (rc = cli_range_start(table, md, &a.range, &a.o)) != 0)

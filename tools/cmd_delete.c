@@ -49,28 +49,12 @@ static int report(ice_cli *cli, const char *table, const ice_delete_report *r, c
 		ice_json_int(w, r->delete_files_added);
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
-		/* the monitoring numbers (docs/commands/delete.md "Numbers") */
-		ice_json_key(w, "rows_in");
-		ice_json_int(w, r->rows_added + r->rows_rejected);
-		ice_json_key(w, "rows_written");
-		ice_json_int(w, r->rows_added);
-		ice_json_key(w, "rows_rejected");
-		ice_json_int(w, r->rows_rejected);
+		/* the monitoring numbers (docs/commands/README.md "Numbers for monitoring") */
 		ice_json_key(w, "rows_deleted");
 		ice_json_int(w, r->rows_deleted);
-		ice_json_key(w, "bytes_read");
-		ice_json_int(w, r->bytes_read);
-		ice_json_key(w, "bytes_written");
-		ice_json_int(w, r->bytes_written);
-		ice_json_key(w, "commit_attempts");
-		ice_json_int(w, res->attempts);
-		ice_json_key(w, "phase_ms");
-		ice_json_begin_object(w);
-		ice_json_key(w, "write");
-		ice_json_int(w, r->write_ms);
-		ice_json_key(w, "commit");
-		ice_json_int(w, r->commit_ms);
-		ice_json_end_object(w);
+		cli_write_numbers n = {r->rows_added, r->rows_rejected, r->bytes_read, r->bytes_written, r->write_ms,
+		                       r->commit_ms, res->attempts};
+		cli_json_write_numbers(w, &n);
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);

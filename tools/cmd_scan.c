@@ -278,13 +278,8 @@ CLI_COMMAND(scan)
 		rc = cli_usage_error(cmd, "--appends-only goes with --from-snapshot, --from-ref or --from-time");
 		goto done;
 	}
-	if ((rc = cli_range_check(cmd, &a.range, &sel)) != 0)
+	if ((rc = cli_range_check(cmd, &a.range, &sel, &a.o)) != 0)
 		goto done;
-	a.o.has_snapshot_id = sel.has_snapshot_id;
-	a.o.snapshot_id = sel.snapshot_id;
-	a.o.has_as_of_ms = sel.has_as_of_ms;
-	a.o.as_of_ms = sel.as_of_ms;
-	a.o.ref = sel.ref;
 	if (a.names) {
 		a.o.select = a.names;
 		a.o.nselect = a.nnames;

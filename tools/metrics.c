@@ -74,3 +74,26 @@ int cli_metrics_write(const char *path, const char *command, const char *table, 
 	free(tmp);
 	return EXIT_OK;
 }
+
+void cli_json_write_numbers(ice_json_writer *w, const cli_write_numbers *n)
+{
+	ice_json_key(w, "rows_in");
+	ice_json_int(w, n->rows_written + n->rows_rejected);
+	ice_json_key(w, "rows_written");
+	ice_json_int(w, n->rows_written);
+	ice_json_key(w, "rows_rejected");
+	ice_json_int(w, n->rows_rejected);
+	ice_json_key(w, "bytes_read");
+	ice_json_int(w, n->bytes_read);
+	ice_json_key(w, "bytes_written");
+	ice_json_int(w, n->bytes_written);
+	ice_json_key(w, "commit_attempts");
+	ice_json_int(w, n->attempts);
+	ice_json_key(w, "phase_ms");
+	ice_json_begin_object(w);
+	ice_json_key(w, "write");
+	ice_json_int(w, n->write_ms);
+	ice_json_key(w, "commit");
+	ice_json_int(w, n->commit_ms);
+	ice_json_end_object(w);
+}

@@ -52,7 +52,7 @@ def cow_history(spark, tmp, ident, version):
     spark.sql(f"UPDATE cat.{ident} SET s = 'updated' WHERE id = 12")    # delete + insert, carried-over rows
     ice_ok("delete", t, "--where", "id = 14")                            # ice's copy-on-write
     spark.sql(f"DELETE FROM cat.{ident} WHERE id >= 6 AND id <= 9")     # files dropped whole or rewritten
-    spark.sql(f"CALL cat.system.rewrite_data_files(table => '{ident}', options => map('min-input-files', '1'))")
+    spark.sql(f"CALL cat.system.rewrite_data_files(table => '{ident}', options => map('rewrite-all', 'true'))")
     spark.sql(f"INSERT INTO cat.{ident} VALUES (100, 'last'), (1, 's1')")  # a duplicate of a live row
     ice_ok("overwrite", t, write_csv(tmp, [(1, "over"), (2, "over")]), "--where", "id <= 2")
     return t, snapshot_ids(t)
@@ -67,7 +67,7 @@ def write_csv(tmp, rows):
 def check_against_spark(spark, tmp, ident, version):
     t, ids = cow_history(spark, tmp, ident, version)
     ops = [s["summary"]["operation"] for s in metadata(t)["snapshots"]]
-    assert "replace" in ops and "overwrite" in ops and "delete" in ops, ops
+    assert "replace" in ops and ops.count("overwrite") >= 5, ops
     compared = 0
     for a in range(len(ids) - 1):
         for b in range(a + 1, len(ids)):
