@@ -381,6 +381,13 @@ static void usage(FILE *f)
 	           "Exit codes: 0 ok, 1 error, 2 usage, 3 commit conflict, 4 commit state unknown.\n");
 }
 
+/* -v: one line per object store request. */
+static void log_request(const char *line, void *payload)
+{
+	(void)payload;
+	fprintf(stderr, "ice: %s\n", line);
+}
+
 int main(int argc, char **argv)
 {
 	ice_cli cli;
@@ -439,6 +446,19 @@ int main(int argc, char **argv)
 		ice_io_free(cli.io);
 		return EXIT_USAGE;
 	}
+	if (cli.verbose)
+		ice_io_set_log(cli.io, log_request, NULL);
+	/* The FileIO properties of the catalog named by --catalog or
+	 * ICE_CATALOG (or the default one), for every file a command reads. */
+	{
+		const char *name = cli.catalog;
+		bool named = name && *name && !strchr(name, '/') && !strchr(name, ':');
+		if ((named || !name || !*name) && (rc = ice_catalog_config_apply(cli.io, named ? name : NULL)) != 0) {
+			rc = cli_fail(rc);
+			ice_io_free(cli.io);
+			return rc;
+		}
+	}
 	const cli_command *cmd = cli_find_command(argv[i]);
 	if (!cmd) {
 		fprintf(stderr, "ice: unknown command '%s'\nTry 'ice --help'.\n", argv[i]);
@@ -447,6 +467,17 @@ int main(int argc, char **argv)
 	}
 	/* The command parses its own arguments; argv[0] is the command name. */
 	rc = cmd->fn(&cli, argc - i, argv + i);
+	if (cli.verbose) {
+		ice_io_stats st;
+		ice_io_stats_get(cli.io, &st);
+		if (st.requests)
+			fprintf(stderr,
+			        "ice: object store: %llu requests (%llu retries), %llu bytes received, %llu bytes sent, "
+			        "%llu connections\n",
+			        (unsigned long long)st.requests, (unsigned long long)st.retries,
+			        (unsigned long long)st.bytes_received, (unsigned long long)st.bytes_sent,
+			        (unsigned long long)st.connections);
+	}
 	ice_io_free(cli.io);
 	if (fflush(stdout) != 0 && rc == EXIT_OK)
 		rc = EXIT_ERROR;

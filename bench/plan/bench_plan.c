@@ -6,7 +6,7 @@
  *       write a table at DIR with ice's own manifest and manifest list
  *       writers: one snapshot, MANIFESTS (1000) manifests of
  *       FILES_PER_MANIFEST (1000) data files, partitioned by day(ts), one day
- *       per manifest from 2020-01-01; every file with a record count, value,
+ *       per manifest from 2020-01-01 (DIR may be an s3:// location); every file with a record count, value,
  *       null and NaN counts and lower/upper bounds for its four columns (id
  *       ranges increase file by file, ts within its day). The data files are
  *       not written: planning never opens them. Deterministic.
@@ -84,8 +84,10 @@ static int gen(const char *dir, int nmanifests, int per_manifest)
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/metadata", dir);
-	mkdir(dir, 0755);
-	mkdir(path, 0755);
+	if (!strstr(dir, "://")) { /* a local directory; object stores need none */
+		mkdir(dir, 0755);
+		mkdir(path, 0755);
+	}
 	if (ice_io_new(&io) || ice_schema_from_json(&schema, SCHEMA_JSON, strlen(SCHEMA_JSON), "schema") ||
 	    ice_partition_spec_from_json(&spec, SPEC_JSON, strlen(SPEC_JSON), "spec"))
 		return fail("setup");
@@ -184,7 +186,9 @@ static int gen(const char *dir, int nmanifests, int per_manifest)
 
 	/* the metadata file (format v2, one snapshot) */
 	snprintf(path, sizeof(path), "%s/metadata/v1.metadata.json", dir);
-	FILE *f = fopen(path, "w");
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *f = open_memstream(&text, &text_len);
 	if (!f)
 		return fail(path);
 	fprintf(f,
@@ -206,11 +210,14 @@ static int gen(const char *dir, int nmanifests, int per_manifest)
 	        nmanifests * per_manifest, total_records, nmanifests * per_manifest, total_records, list_path, commit_ms,
 	        snapshot_id);
 	fclose(f);
+	/* Through the io, so DIR may be s3://... as well as a directory. */
+	rc = ice_io_write_new(io, path, text, text_len);
+	free(text);
+	if (rc)
+		return fail(path);
 	snprintf(path, sizeof(path), "%s/metadata/version-hint.text", dir);
-	if ((f = fopen(path, "w")) != NULL) {
-		fputs("1\n", f);
-		fclose(f);
-	}
+	if (ice_io_write_new(io, path, "1\n", 2) != 0)
+		return fail(path);
 	printf("{\"data_files\": %d, \"manifests\": %d, \"records\": %" PRId64 "}\n", nmanifests * per_manifest,
 	       nmanifests, total_records);
 	ice_partition_spec_free(spec);

@@ -139,9 +139,8 @@ static int config_each(const config *c, config_fn fn, void *arg)
 	int rc;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *line_end = nl ? nl : end;
 		const char *s = p;
-		size_t n = (size_t)(line_end - p);
+		size_t n = (size_t)((nl ? nl : end) - p);
 		line_no++;
 		p = nl ? nl + 1 : end;
 		ice_str__trim(&s, &n);
@@ -314,6 +313,102 @@ int ice_catalog_config_lookup(char **uri_out, const char *name)
 	return rc;
 }
 
+typedef struct apply_state {
+	char prefix[512];
+	size_t plen;
+	ice_io *io;
+	const ice_io *compare;
+	size_t count;
+} apply_state;
+
+static int apply_one(const char *k, size_t klen, const char *v, size_t vlen, void *payload)
+{
+	apply_state *a = payload;
+	int rc = 0;
+	if (klen <= a->plen || memcmp(k, a->prefix, a->plen) != 0 ||
+	    (klen - a->plen == 3 && !memcmp(k + a->plen, "uri", 3)))
+		return 0;
+	char *key = ice__strndup(k + a->plen, klen - a->plen), *value = ice__strndup(v, vlen);
+	if (!key || !value) {
+		rc = ICE_ERROR;
+	} else if (strncmp(key, "s3.", 3) == 0 || strcmp(key, "client.region") == 0) {
+		const char *have = a->compare ? ice_io_property(a->compare, key) : NULL;
+		if (a->io)
+			rc = ice_io_set_property(a->io, key, value);
+		if (a->io || !have || strcmp(have, value) != 0)
+			a->count++;
+	}
+	if (value)
+		memset(value, 0, vlen); /* it may be a secret */
+	ice__free(key);
+	ice__free(value);
+	return rc;
+}
+
+/* Sets every FileIO property of catalog `name` on `io` (*count_out: how
+ * many); with `io` NULL only counts those that `compare` does not have. */
+static int config_apply(const config *c, const char *name, ice_io *io, const ice_io *compare, size_t *count_out)
+{
+	apply_state a;
+	a.plen = (size_t)snprintf(a.prefix, sizeof(a.prefix), "catalog.%s.", name);
+	if (a.plen >= sizeof(a.prefix))
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "catalog name too long");
+	a.io = io;
+	a.compare = compare;
+	a.count = 0;
+	int rc = config_each(c, apply_one, &a);
+	*count_out = a.count;
+	return rc;
+}
+
+/* Wipes the text (it may hold secrets) and frees it. */
+static void config_free_secret(config *c)
+{
+	if (c->data)
+		memset(c->data, 0, c->len);
+	config_free(c);
+}
+
+int ice_catalog_config_apply(ice_io *io, const char *name)
+{
+	config c;
+	char *def = NULL;
+	size_t count = 0;
+	int rc = config_read(&c);
+	if (rc == ICE_ENOTFOUND || rc == ICE_EINVALID) {
+		/* No configuration file sets nothing; opening a catalog reports it. */
+		ice_error_clear();
+		config_free(&c);
+		return 0;
+	}
+	if (!rc && !name && (rc = config_get(&c, "default-catalog", &def)) == 0)
+		name = def;
+	if (!rc && name)
+		rc = config_apply(&c, name, io, NULL, &count);
+	config_free_secret(&c);
+	ice__free(def);
+	return rc;
+}
+
+/* A configured catalog's FileIO properties on a copy of `io` (*owned_out
+ * NULL when `io` already has them all: the tool applied them). */
+static int configured_io(ice_io **owned_out, const ice_io *io, const char *name)
+{
+	config c;
+	size_t count = 0;
+	int rc = config_read(&c);
+	*owned_out = NULL;
+	if (!rc && (rc = config_apply(&c, name, NULL, io, &count)) == 0 && count > 0 &&
+	    (rc = ice_io_clone(owned_out, io)) == 0)
+		rc = config_apply(&c, name, *owned_out, NULL, &count);
+	config_free_secret(&c);
+	if (rc) {
+		ice_io_free(*owned_out);
+		*owned_out = NULL;
+	}
+	return rc;
+}
+
 /* ---- opening ------------------------------------------------------------ */
 
 /* What a catalog name in the configuration file may be. */
@@ -374,13 +469,23 @@ done:
 
 int ice_catalog__open_uri(ice_catalog **out, const ice_io *io, const char *uri, const char *name)
 {
-	int rc;
-	if (ice_uri__is_local(uri))
+	ice_io *owned = NULL;
+	int rc = name ? configured_io(&owned, io, name) : 0;
+	if (rc)
+		return rc;
+	if (owned)
+		io = owned;
+	if (ice_uri__is_local(uri) || ice_io__is_object_store(io, uri))
 		rc = ice_fs_catalog__open(out, io, uri, false);
 	else
 		rc = ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
-		                    "%s: catalog scheme not supported yet (use a warehouse directory)", uri);
-	if (!rc && name && !((*out)->name = ice__strdup(name))) {
+		                    "%s: catalog scheme not supported yet (use a warehouse directory or s3:// location)", uri);
+	if (rc) {
+		ice_io_free(owned);
+		return rc;
+	}
+	(*out)->owned_io = owned;
+	if (name && !((*out)->name = ice__strdup(name))) {
 		ice_catalog_free(*out);
 		*out = NULL;
 		rc = ICE_ERROR;
@@ -438,8 +543,10 @@ void ice_catalog_free(ice_catalog *c)
 {
 	if (c) {
 		char *name = c->name;
+		ice_io *owned = c->owned_io;
 		c->ops->free(c);
 		ice__free(name);
+		ice_io_free(owned);
 	}
 }
 

@@ -197,44 +197,24 @@ static int ns_dir_checked(fs_catalog *c, const char *ns, char **dir_out)
 
 static int write_properties(fs_catalog *c, const char *dir, const ice_properties *props)
 {
-	char *loc = ice_uri__join(dir, NS_PROPERTIES_FILE), *tmp = NULL, *path = NULL, *tmp_path = NULL;
+	char *loc = ice_uri__join(dir, NS_PROPERTIES_FILE);
 	ice_json_writer w;
 	const char *text;
 	size_t len;
-	uint8_t u[16];
-	char uuid[ICE_UUID_STRLEN + 1], tmp_name[64];
 	int rc;
 	if (!loc)
 		return ICE_ERROR;
 	ice_jw__init(&w, ICE_JSON_PRETTY);
 	ice_json_begin_object(&w);
-	for (size_t i = 0; i < props->n; i++) {
+	for (size_t i = 0; props && i < props->n; i++) {
 		ice_json_key(&w, props->items[i].key);
 		ice_json_string(&w, props->items[i].value);
 	}
 	ice_json_end_object(&w);
-	if ((rc = ice_json_writer_finish(&w, &text, &len)) != 0)
-		goto done;
-	/* Replace atomically: a temporary renamed over the old file. */
-	ice_uuid__random(u);
-	ice_uuid__format(u, uuid);
-	snprintf(tmp_name, sizeof(tmp_name), ".%s.tmp", uuid);
-	if (!(tmp = ice_uri__join(dir, tmp_name))) {
-		rc = ICE_ERROR;
-		goto done;
-	}
-	if ((rc = ice_io_write_new(c->base.io, tmp, text, len)) != 0)
-		goto done;
-	if ((rc = ice_io__local_path(&tmp_path, c->base.io, tmp)) == 0 &&
-	    (rc = ice_io__local_path(&path, c->base.io, loc)) == 0 && rename(tmp_path, path) != 0)
-		rc = ice_error__os(loc, "rename");
-	if (rc)
-		ice_io__delete(c->base.io, tmp);
-done:
+	/* Replaced atomically: readers see the old file or the new one. */
+	if ((rc = ice_json_writer_finish(&w, &text, &len)) == 0)
+		rc = ice_io__write_replace(c->base.io, loc, text, len);
 	ice_jw__free(&w);
-	ice__free(tmp_path);
-	ice__free(path);
-	ice__free(tmp);
 	ice__free(loc);
 	return rc;
 }
@@ -313,13 +293,10 @@ static int fs_create_namespace(ice_catalog *base, const char *ns, const ice_prop
 		          : ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_CATALOG, "%s: %s already exists", ns,
 		                           table ? "a table of that name" : "namespace");
 	}
-	{
-		char *path = NULL;
-		if ((rc = ice_io__local_path(&path, base->io, dir)) == 0)
-			rc = ice_io__make_dirs(path);
-		ice__free(path);
-	}
-	if (!rc && props && props->n)
+	rc = ice_io__make_dirs_at(base->io, dir);
+	/* On an object store a prefix exists only while something is under
+	 * it: the properties file (empty or not) is what makes the namespace. */
+	if (!rc && ((props && props->n) || ice_io__is_object_store(base->io, dir)))
 		rc = write_properties(c, dir, props);
 	ice__free(dir);
 	return rc;
@@ -550,22 +527,11 @@ static int64_t version_of(const char *location)
 /* version-hint.text := N, replaced atomically; best effort. */
 static void write_hint(const ice_io *io, const char *metadata_dir, int64_t version)
 {
-	char text[32], tmp_name[64], uuid[ICE_UUID_STRLEN + 1];
-	uint8_t u[16];
-	char *tmp = NULL, *hint = NULL, *tmp_path = NULL, *hint_path = NULL;
+	char text[32];
+	char *hint = ice_uri__join(metadata_dir, "version-hint.text");
 	int n = snprintf(text, sizeof(text), "%lld", (long long)version);
-	ice_uuid__random(u);
-	ice_uuid__format(u, uuid);
-	snprintf(tmp_name, sizeof(tmp_name), ".%s-version-hint.tmp", uuid);
-	if ((tmp = ice_uri__join(metadata_dir, tmp_name)) && (hint = ice_uri__join(metadata_dir, "version-hint.text")) &&
-	    ice_io_write_new(io, tmp, text, (size_t)n) == 0) {
-		if (ice_io__local_path(&tmp_path, io, tmp) != 0 || ice_io__local_path(&hint_path, io, hint) != 0 ||
-		    rename(tmp_path, hint_path) != 0)
-			ice_io__delete(io, tmp);
-	}
-	ice__free(tmp_path);
-	ice__free(hint_path);
-	ice__free(tmp);
+	if (hint)
+		ice_io__write_replace(io, hint, text, (size_t)n);
 	ice__free(hint);
 	ice_error_clear();
 }
@@ -644,8 +610,18 @@ static int fs_create_table(ice_catalog *base, const char *identifier, const ice_
 	if (!c->directory_mode) {
 		const char *loc = ice_table_metadata_location(md);
 		char *a = NULL, *b = NULL;
-		if ((rc = ice_io__local_path(&a, base->io, loc)) == 0 && (rc = ice_io__local_path(&b, base->io, dir)) == 0 &&
-		    strcmp(a, b) != 0)
+		if (ice_io__is_object_store(base->io, dir)) {
+			/* Locations compared as written, trailing slashes aside. */
+			size_t la = strlen(loc), lb = strlen(dir);
+			while (la && loc[la - 1] == '/')
+				la--;
+			while (lb && dir[lb - 1] == '/')
+				lb--;
+			if (la != lb || strncmp(loc, dir, la) != 0)
+				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
+				                    "%s: the file-system catalog keeps a table at %s, not %s", identifier, dir, loc);
+		} else if ((rc = ice_io__local_path(&a, base->io, loc)) == 0 &&
+		           (rc = ice_io__local_path(&b, base->io, dir)) == 0 && strcmp(a, b) != 0)
 			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
 			                    "%s: the file-system catalog keeps a table at %s, not %s", identifier, dir, loc);
 		ice__free(a);
@@ -898,7 +874,7 @@ int ice_fs_catalog__open(ice_catalog **out, const ice_io *io, const char *wareho
 	fs_catalog *c;
 	char *absolute = NULL;
 	*out = NULL;
-	if (!directory_mode) {
+	if (!directory_mode && !ice_io__is_object_store(io, warehouse)) {
 		/* Tables record absolute locations, so a relative warehouse path
 		 * is made absolute (URIs are kept as they are). Nothing is
 		 * created here: the first namespace or table creates it. */

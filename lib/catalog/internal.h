@@ -36,6 +36,7 @@ struct ice_catalog {
 	const ice_io *io;
 	char *uri;
 	char *name; /* the configured name it was opened by, or NULL (freed by ice_catalog_free) */
+	ice_io *owned_io; /* the io with a configured catalog's properties, when it has any */
 };
 
 /* catalog.c: a catalog by warehouse URI (the backend follows the scheme);

@@ -85,6 +85,20 @@ static int found(ice_resolved_table *out, ice_table_form form, ice_catalog *cata
 	return 0;
 }
 
+/* Whether `loc` is named as a metadata file (.metadata.json, also
+ * compressed). */
+static bool metadata_file_name(const char *loc)
+{
+	static const char *const ends[] = {".metadata.json", ".metadata.json.gz", ".gz.metadata.json"};
+	size_t n = strlen(loc);
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t e = strlen(ends[i]);
+		if (n > e && strcmp(loc + n - e, ends[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* The location forms: `loc` is the argument made absolute. */
 static int resolve_location(ice_resolved_table *out, const ice_io *io, const char *arg, const char *loc,
                             ice_table_use use, bool named, const char *tried)
@@ -121,7 +135,9 @@ static int resolve_location(ice_resolved_table *out, const ice_io *io, const cha
 		ice__free(parent);
 		return rc;
 	}
-	if (exists) {
+	/* A metadata file's name that is not there is read anyway, so the
+	 * error is the file system's or the store's own (GET: 404 NoSuchKey). */
+	if (exists || (use == ICE_TABLE_USE_READ && metadata_file_name(loc))) {
 		if (use != ICE_TABLE_USE_READ)
 			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG,
 			                      "%s: a metadata file is one version of a table and read-only; name the table "

@@ -93,9 +93,8 @@ static int st_load_metadata(ice_catalog *c, const char *identifier, ice_table_me
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
+	/* A missing file keeps the io's own error (the store's status). */
 	int rc = ice_io_read_all(c->io, identifier, 0, &data, &len);
-	if (rc == ICE_ENOTFOUND)
-		rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_CATALOG, "%s: no such metadata file", identifier);
 	if (!rc)
 		rc = ice_table_metadata_parse(md_out, data, len, identifier);
 	ice__free(data);

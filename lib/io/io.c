@@ -1,20 +1,25 @@
 /*
- * io/io.c - FileIO: path maps, and local files (plain paths and file: URIs).
- * Other schemes report ICE_EUNSUPPORTED until their backend exists.
+ * io/io.c - FileIO: path maps, properties, dispatch by scheme, and local
+ * files (plain paths and file: URIs). s3://, s3a:// and s3n:// go to the
+ * S3 client of the io (s3_io.c), made on first use from the io's
+ * properties; other schemes report ICE_EUNSUPPORTED.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "io.h"
+#include "s3.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/error.h"
 #include "util/uri.h"
+#include "util/uuid.h"
 
 typedef struct path_map {
 	char *from;
@@ -24,12 +29,53 @@ typedef struct path_map {
 struct ice_io {
 	path_map *maps;
 	size_t nmaps;
+	ice_property *props; /* owned strings */
+	size_t nprops;
+	ice_io_log_fn log;
+	void *log_payload;
+	pthread_mutex_t mu;  /* guards the client's creation */
+	ice_s3 *s3;          /* made on first use */
+	ice_io_stats before; /* of clients replaced by a property change */
 };
 
 int ice_io_new(ice_io **out)
 {
 	*out = ice__calloc(1, sizeof(ice_io));
-	return *out ? 0 : ICE_ERROR;
+	if (!*out)
+		return ICE_ERROR;
+	pthread_mutex_init(&(*out)->mu, NULL);
+	return 0;
+}
+
+static void add_stats(ice_io_stats *to, ice_s3 *s3)
+{
+	ice_http_stats st;
+	if (!s3)
+		return;
+	ice_http_client__stats(ice_s3__http(s3), &st);
+	to->requests += st.requests;
+	to->retries += st.retries;
+	to->bytes_sent += st.bytes_sent;
+	to->bytes_received += st.bytes_received;
+	to->connections += st.connections;
+}
+
+static void drop_clients(ice_io *io)
+{
+	add_stats(&io->before, io->s3);
+	ice_s3__free(io->s3);
+	io->s3 = NULL;
+}
+
+/* Frees a property's strings, wiping values (they may be secrets). */
+static void free_property(ice_property *p)
+{
+	char *v = (char *)p->value;
+	if (v) {
+		memset(v, 0, strlen(v));
+		ice__free(v);
+	}
+	ice__free((char *)p->key);
 }
 
 void ice_io_free(ice_io *io)
@@ -41,7 +87,152 @@ void ice_io_free(ice_io *io)
 		ice__free(io->maps[i].to);
 	}
 	ice__free(io->maps);
+	for (size_t i = 0; i < io->nprops; i++)
+		free_property(&io->props[i]);
+	ice__free(io->props);
+	ice_s3__free(io->s3);
+	pthread_mutex_destroy(&io->mu);
 	ice__free(io);
+}
+
+static bool is_io_property(const char *key)
+{
+	return strncmp(key, "s3.", 3) == 0 || strcmp(key, "client.region") == 0;
+}
+
+int ice_io_set_property(ice_io *io, const char *key, const char *value)
+{
+	size_t i;
+	if (!key || !is_io_property(key))
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "'%s': not a FileIO property (s3.*)", key ? key : "");
+	for (i = 0; i < io->nprops; i++)
+		if (strcmp(io->props[i].key, key) == 0)
+			break;
+	if (!value) {
+		if (i < io->nprops) {
+			free_property(&io->props[i]);
+			memmove(&io->props[i], &io->props[i + 1], (io->nprops - i - 1) * sizeof(ice_property));
+			io->nprops--;
+		}
+	} else {
+		char *v = ice__strdup(value), *k = NULL;
+		if (!v)
+			return ICE_ERROR;
+		if (i == io->nprops) {
+			ice_property *np = ice__reallocarray(io->props, io->nprops + 1, sizeof(ice_property));
+			if (!np || !(k = ice__strdup(key))) {
+				if (np)
+					io->props = np;
+				ice__free(v);
+				return ICE_ERROR;
+			}
+			io->props = np;
+			io->props[io->nprops].key = k;
+			io->props[io->nprops].value = NULL;
+			io->nprops++;
+		}
+		free_property(&(ice_property){NULL, io->props[i].value});
+		io->props[i].value = v;
+	}
+	/* Later requests use a client made with the new settings. */
+	pthread_mutex_lock(&io->mu);
+	drop_clients(io);
+	pthread_mutex_unlock(&io->mu);
+	return 0;
+}
+
+const char *ice_io_property(const ice_io *io, const char *key)
+{
+	for (size_t i = 0; io && i < io->nprops; i++)
+		if (strcmp(io->props[i].key, key) == 0)
+			return io->props[i].value;
+	return NULL;
+}
+
+int ice_io_clone(ice_io **out, const ice_io *src)
+{
+	ice_io *io;
+	int rc;
+	if ((rc = ice_io_new(&io)) != 0)
+		return rc;
+	for (size_t i = 0; !rc && i < src->nmaps; i++)
+		rc = ice_io_add_path_map(io, src->maps[i].from, src->maps[i].to);
+	for (size_t i = 0; !rc && i < src->nprops; i++)
+		rc = ice_io_set_property(io, src->props[i].key, src->props[i].value);
+	io->log = src->log;
+	io->log_payload = src->log_payload;
+	if (rc) {
+		ice_io_free(io);
+		return rc;
+	}
+	*out = io;
+	return 0;
+}
+
+void ice_io_set_log(ice_io *io, ice_io_log_fn fn, void *payload)
+{
+	pthread_mutex_lock(&io->mu);
+	io->log = fn;
+	io->log_payload = payload;
+	drop_clients(io);
+	pthread_mutex_unlock(&io->mu);
+}
+
+void ice_io_stats_get(const ice_io *io, ice_io_stats *out)
+{
+	ice_io *m = (ice_io *)io;
+	pthread_mutex_lock(&m->mu);
+	*out = m->before;
+	add_stats(out, m->s3);
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* The io's S3 client, made on first use. */
+static int s3_client(const ice_io *cio, const char *location, ice_s3 **out)
+{
+	ice_io *io = (ice_io *)cio; /* the client is a cache: made once, under the lock */
+	int rc = 0;
+	pthread_mutex_lock(&io->mu);
+	if (!io->s3) {
+		ice_s3_config cfg;
+		ice_properties props = {io->nprops, io->props};
+		if ((rc = ice_s3_config__resolve(&cfg, &props)) == 0) {
+			cfg.http.log = io->log;
+			cfg.http.log_payload = io->log_payload;
+			rc = ice_s3__new(&io->s3, &cfg);
+		}
+		if (rc) {
+			char red[512];
+			ice_error__prefix("%s", ice_uri__redact(red, sizeof(red), location));
+		}
+	}
+	*out = io->s3;
+	pthread_mutex_unlock(&io->mu);
+	return rc;
+}
+
+int ice_io__target(const ice_io *io, const char *location, char **mapped_out, ice_s3 **s3_out)
+{
+	char *mapped = ice_io_resolve(io, location);
+	int rc = 0;
+	*mapped_out = NULL;
+	*s3_out = NULL;
+	if (!mapped)
+		return ICE_ERROR;
+	if (ice_s3__is_location(mapped) && (rc = s3_client(io, location, s3_out)) != 0) {
+		ice__free(mapped);
+		return rc;
+	}
+	*mapped_out = mapped;
+	return 0;
+}
+
+bool ice_io__is_object_store(const ice_io *io, const char *location)
+{
+	char *mapped = ice_io_resolve(io, location);
+	bool s3 = mapped && ice_s3__is_location(mapped);
+	ice__free(mapped);
+	return s3;
 }
 
 int ice_io_add_path_map(ice_io *io, const char *from, const char *to)
@@ -138,9 +329,9 @@ static void local_close(ice_input *in)
 	ice__free(li);
 }
 
-static const ice_input_ops local_input_ops = {local_read_at, local_close};
+static const ice_input_ops local_input_ops = {local_read_at, local_close, NULL};
 
-int ice_io__open_input(ice_input **out, const ice_io *io, const char *location)
+static int local_open_input(ice_input **out, const ice_io *io, const char *location)
 {
 	struct stat st;
 	local_input *li;
@@ -178,6 +369,32 @@ int ice_io__open_input(ice_input **out, const ice_io *io, const char *location)
 	return 0;
 }
 
+int ice_io__open_input_ex(ice_input **out, const ice_io *io, const char *location, uint64_t size, int hint)
+{
+	char *mapped;
+	ice_s3 *s3;
+	int rc;
+	*out = NULL;
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	if (s3)
+		rc = ice_s3_io__open_input(out, s3, mapped, location, size, hint);
+	else
+		rc = local_open_input(out, io, location);
+	ice__free(mapped);
+	return rc;
+}
+
+int ice_io__open_input(ice_input **out, const ice_io *io, const char *location)
+{
+	return ice_io__open_input_ex(out, io, location, ICE_IO_SIZE_UNKNOWN, ICE_IO_RANDOM);
+}
+
+int ice_input__prefetch(ice_input *in, const ice_io_range *ranges, size_t n)
+{
+	return in->ops->prefetch ? in->ops->prefetch(in, ranges, n) : 0;
+}
+
 int ice_input__read_at(ice_input *in, uint64_t offset, void *dst, size_t len)
 {
 	return in->ops->read_at(in, offset, dst, len);
@@ -194,11 +411,25 @@ int ice_io_read_all(const ice_io *io, const char *location, size_t max_len, uint
 	ice_input *in;
 	uint8_t *data;
 	int rc;
+	char *mapped;
+	ice_s3 *s3;
 	*data_out = NULL;
 	*len_out = 0;
 	if (!max_len)
 		max_len = (size_t)1 << 30;
-	if ((rc = ice_io__open_input(&in, io, location)) != 0)
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	if (s3) {
+		/* One GET for the whole object. */
+		rc = ice_s3__get_all(s3, mapped, max_len, data_out, len_out);
+		ice__free(mapped);
+		if (rc == ICE_EINVALID && ice_error_last() && strstr(ice_error_last()->message, "larger than the limit"))
+			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: file exceeds the limit of %zu bytes", location,
+			                    max_len);
+		return rc;
+	}
+	ice__free(mapped);
+	if ((rc = local_open_input(&in, io, location)) != 0)
 		return rc;
 	if (in->size > max_len) {
 		rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: file of %llu bytes exceeds the limit of %zu",
@@ -227,6 +458,18 @@ int ice_io_read_all(const ice_io *io, const char *location, size_t max_len, uint
 int ice_io__stat(const ice_io *io, const char *location, bool *exists_out, bool *is_dir_out)
 {
 	struct stat st;
+	char *mapped;
+	ice_s3 *s3;
+	int rc;
+	*exists_out = false;
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	if (s3) {
+		rc = ice_s3_io__stat(s3, mapped, exists_out, is_dir_out);
+		ice__free(mapped);
+		return rc;
+	}
+	ice__free(mapped);
 	char *path = local_path(io, location);
 	if (!path)
 		return ice_error__code();
@@ -240,9 +483,21 @@ int ice_io__stat(const ice_io *io, const char *location, bool *exists_out, bool 
 int ice_io__file_size(const ice_io *io, const char *location, uint64_t *size_out)
 {
 	struct stat st;
-	char *path = local_path(io, location);
-	int rc = 0;
+	char *mapped;
+	ice_s3 *s3;
+	int rc;
 	*size_out = 0;
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	if (s3) {
+		ice_s3_object o;
+		if ((rc = ice_s3__head(s3, mapped, &o)) == 0)
+			*size_out = o.size;
+		ice__free(mapped);
+		return rc;
+	}
+	ice__free(mapped);
+	char *path = local_path(io, location);
 	if (!path)
 		return ice_error__code();
 	if (lstat(path, &st) != 0)
@@ -350,9 +605,19 @@ int ice_io__make_dirs(const char *dir)
 int ice_io__create_output(ice_output **out, const ice_io *io, const char *location, bool exclusive)
 {
 	local_output *lo;
-	char *path;
+	char *path, *mapped;
+	ice_s3 *s3;
 	int fd, rc;
 	*out = NULL;
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	if (s3) {
+		/* Data and manifest names are unique; S3 writes need no exclusion. */
+		rc = ice_s3_io__create_output(out, s3, mapped, location, false);
+		ice__free(mapped);
+		return rc;
+	}
+	ice__free(mapped);
 	if (!(path = local_path(io, location)))
 		return ice_error__code();
 	if ((rc = make_parents(path)) != 0) {
@@ -403,9 +668,18 @@ int ice_io_delete(const ice_io *io, const char *location)
 
 int ice_io__delete(const ice_io *io, const char *location)
 {
-	char *path = local_path(io, location);
-	int rc = 0;
-	if (!path)
+	char *mapped, *path;
+	ice_s3 *s3;
+	int rc;
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	if (s3) {
+		rc = ice_s3__delete(s3, mapped);
+		ice__free(mapped);
+		return rc;
+	}
+	ice__free(mapped);
+	if (!(path = local_path(io, location)))
 		return ice_error__code();
 	if (unlink(path) != 0)
 		rc = ice_error__os(location, "delete");
@@ -416,15 +690,24 @@ int ice_io__delete(const ice_io *io, const char *location)
 int ice_io__list(const ice_io *io, const char *location, ice_arena *arena, ice_dir_entry **entries_out,
                  size_t *n_out)
 {
-	char *path = local_path(io, location);
+	char *path, *mapped;
+	ice_s3 *s3;
 	DIR *d;
 	struct dirent *de;
 	ice_dir_entry *entries = NULL;
 	size_t n = 0, cap = 0;
-	int rc = 0;
+	int rc;
 	*entries_out = NULL;
 	*n_out = 0;
-	if (!path)
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	if (s3) {
+		rc = ice_s3_io__list(s3, mapped, location, arena, entries_out, n_out);
+		ice__free(mapped);
+		return rc;
+	}
+	ice__free(mapped);
+	if (!(path = local_path(io, location)))
 		return ice_error__code();
 	d = opendir(path);
 	if (!d) {
@@ -472,19 +755,159 @@ int ice_io__list(const ice_io *io, const char *location, ice_arena *arena, ice_d
 void ice_io__delete_files(const ice_io *io, const char *const *locations, size_t n)
 {
 	/* Deleting must not replace the error that made the attempt fail. */
-	const ice_error *e = ice_error_last();
-	int code = e ? e->code : 0, klass = e ? e->klass : 0;
-	bool had = e != NULL, oom = e && ice_error__is_oom();
-	char msg[1024];
+	ice_error_saved saved;
 	if (!n)
 		return;
-	snprintf(msg, sizeof(msg), "%s", e ? e->message : "");
-	for (size_t i = 0; i < n; i++)
-		ice_io_delete(io, locations[i]);
-	if (oom)
-		ice_error__oom();
-	else if (had)
-		ice_error__set(code, klass, "%s", msg);
-	else
-		ice_error_clear();
+	ice_error__save(&saved);
+	ice_io__delete_batch(io, locations, n, NULL, NULL);
+	ice_error__restore(&saved);
+}
+
+/* Refusals of one bucket's DeleteObjects, told by the caller's index. */
+typedef struct refusals {
+	const char **same;
+	const size_t *index;
+	size_t n;
+	ice_io_refused_fn refused;
+	void *payload;
+} refusals;
+
+static int refused_one(const char *location, const char *code, void *payload)
+{
+	refusals *r = payload;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->same[i] == location)
+			return r->refused(r->index[i], code, r->payload);
+	return 0;
+}
+
+int ice_io__delete_batch(const ice_io *io, const char *const *locations, size_t n, ice_io_refused_fn refused,
+                         void *payload)
+{
+	/* Local files one by one; objects by bucket in DeleteObjects batches. */
+	const char **objects = NULL, **same = NULL;
+	size_t nobj = 0, *index = NULL, *same_index = NULL;
+	ice_s3 *s3 = NULL;
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *mapped;
+		ice_s3 *c;
+		int trc = ice_io__target(io, locations[i], &mapped, &c);
+		if (trc) {
+			rc = rc ? rc : trc;
+			continue;
+		}
+		if (!c) {
+			ice__free(mapped);
+			int drc = ice_io__delete(io, locations[i]);
+			if (drc && drc != ICE_ENOTFOUND && !rc)
+				rc = drc;
+			continue;
+		}
+		s3 = c;
+		const char **no = ice__reallocarray(objects, nobj + 1, sizeof(char *));
+		size_t *ni = no ? ice__reallocarray(index, nobj + 1, sizeof(size_t)) : NULL;
+		if (no)
+			objects = no;
+		if (!ni) {
+			ice__free(mapped);
+			rc = ICE_ERROR;
+			break;
+		}
+		index = ni;
+		index[nobj] = i;
+		objects[nobj++] = mapped;
+	}
+	/* One bucket at a time (DeleteObjects is per bucket). */
+	if (nobj && (!(same = ice__mallocarray(nobj, sizeof(char *))) ||
+	             !(same_index = ice__mallocarray(nobj, sizeof(size_t)))))
+		rc = ICE_ERROR;
+	for (size_t i = 0; i < nobj && !rc; i++) {
+		ice_s3_path first;
+		size_t k = 0;
+		if (!objects[i])
+			continue;
+		if ((rc = ice_s3__parse(&first, objects[i])) != 0)
+			break;
+		for (size_t j = i; j < nobj; j++) {
+			ice_s3_path p;
+			if (!objects[j] || ice_s3__parse(&p, objects[j]) != 0)
+				continue;
+			if (strcmp(p.bucket, first.bucket) == 0) {
+				same_index[k] = index[j];
+				same[k++] = objects[j];
+				objects[j] = NULL; /* now in `same` */
+			}
+			ice_s3_path__free(&p);
+		}
+		ice_s3_path__free(&first);
+		refusals r = {same, same_index, k, refused, payload};
+		rc = ice_s3__delete_many(s3, same, k, refused ? refused_one : NULL, &r);
+		for (size_t j = 0; j < k; j++)
+			ice__free((char *)same[j]);
+	}
+	ice__free(same);
+	ice__free(same_index);
+	for (size_t i = 0; i < nobj; i++)
+		ice__free((char *)objects[i]);
+	ice__free(objects);
+	ice__free(index);
+	return rc;
+}
+
+int ice_io__make_dirs_at(const ice_io *io, const char *location)
+{
+	char *mapped, *path;
+	ice_s3 *s3;
+	int rc;
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	ice__free(mapped);
+	if (s3)
+		return 0; /* prefixes exist when something is below them */
+	if ((rc = ice_io__local_path(&path, io, location)) != 0)
+		return rc;
+	rc = ice_io__make_dirs(path);
+	ice__free(path);
+	return rc;
+}
+
+int ice_io__write_replace(const ice_io *io, const char *location, const void *data, size_t len)
+{
+	char *mapped, *dir = NULL, *tmp = NULL, *tmp_path = NULL, *path = NULL;
+	char tmp_name[64], uuid[ICE_UUID_STRLEN + 1];
+	uint8_t u[16];
+	ice_s3 *s3;
+	int rc;
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	if (s3) {
+		ice_s3_body body = {data, NULL, NULL, len, NULL};
+		rc = ice_s3__put(s3, mapped, &body, false);
+		ice__free(mapped);
+		return rc;
+	}
+	ice__free(mapped);
+	/* A temporary beside it, renamed over it. */
+	ice_uuid__random(u);
+	ice_uuid__format(u, uuid);
+	snprintf(tmp_name, sizeof(tmp_name), ".%s.tmp", uuid);
+	if (!(dir = ice_uri__dirname(location)) || !(tmp = ice_uri__join(dir[0] ? dir : ".", tmp_name))) {
+		ice__free(dir);
+		return ICE_ERROR;
+	}
+	ice__free(dir);
+	if ((rc = ice_io_write_new(io, tmp, data, len)) != 0) {
+		ice__free(tmp);
+		return rc;
+	}
+	if ((rc = ice_io__local_path(&tmp_path, io, tmp)) == 0 && (rc = ice_io__local_path(&path, io, location)) == 0 &&
+	    rename(tmp_path, path) != 0)
+		rc = ice_error__os(location, "rename");
+	if (rc)
+		ice_io__delete(io, tmp);
+	ice__free(tmp_path);
+	ice__free(path);
+	ice__free(tmp);
+	return rc;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "io.h"
+#include "s3.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -32,10 +33,58 @@ static int exists(const ice_io *io, const char *location, bool *out)
 	return ice_io__stat(io, location, out, NULL);
 }
 
+typedef struct name_set {
+	bool has[3];
+} name_set;
+
+static int note_name(const ice_s3_entry *e, void *payload)
+{
+	name_set *ns = ((void **)payload)[0];
+	const char *stem = ((void **)payload)[1];
+	size_t n = strlen(stem);
+	if (!e->is_prefix && strncmp(e->name, stem, n) == 0)
+		for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+			if (strcmp(e->name + n, suffixes[i]) == 0)
+				ns->has[i] = true;
+	return 0;
+}
+
 /* "<dir>/<stem><suffix>" for the first suffix that exists, else NULL. */
 static int find_with_suffix(const ice_io *io, const char *dir, const char *stem, char **out)
 {
+	char *mapped;
+	ice_s3 *s3;
+	int rc;
 	*out = NULL;
+	if ((rc = ice_io__target(io, dir, &mapped, &s3)) != 0)
+		return rc;
+	if (s3) {
+		/* Every suffix starts with '.': one listing of "<stem>." finds them all. */
+		char *prefix = ice__malloc(strlen(mapped) + strlen(stem) + 3);
+		name_set ns = {{false, false, false}};
+		void *payload[2] = {&ns, (void *)stem};
+		if (!prefix) {
+			ice__free(mapped);
+			return ICE_ERROR;
+		}
+		sprintf(prefix, "%s/%s.", mapped, stem);
+		rc = ice_s3__list_prefix(s3, prefix, 10, note_name, payload);
+		ice__free(prefix);
+		ice__free(mapped);
+		if (rc == ICE_ENOTFOUND) {
+			ice_error_clear();
+			return 0;
+		}
+		for (size_t i = 0; !rc && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+			if (!ns.has[i])
+				continue;
+			char name[512];
+			snprintf(name, sizeof(name), "%s%s", stem, suffixes[i]);
+			return (*out = join(dir, name)) ? 0 : ICE_ERROR;
+		}
+		return rc;
+	}
+	ice__free(mapped);
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		char name[512];
 		bool e;
@@ -43,7 +92,7 @@ static int find_with_suffix(const ice_io *io, const char *dir, const char *stem,
 		char *loc = join(dir, name);
 		if (!loc)
 			return ICE_ERROR;
-		int rc = exists(io, loc, &e);
+		rc = exists(io, loc, &e);
 		if (rc || e) {
 			if (rc)
 				ice__free(loc);
@@ -197,8 +246,10 @@ int ice_table_locate(char **out, const ice_io *io, const char *table_location)
 	*out = NULL;
 	if (!dir)
 		return ICE_ERROR;
-	bool e;
-	if ((rc = exists(io, dir, &e)) != 0 || !e) {
+	bool e = true;
+	/* On an object store the hint or the listing below tells as much,
+	 * without two requests to ask whether a prefix exists. */
+	if (!ice_io__is_object_store(io, dir) && ((rc = exists(io, dir, &e)) != 0 || !e)) {
 		if (!rc)
 			rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_IO, "%s: not a table directory (no metadata/)",
 			                    table_location);
@@ -226,6 +277,9 @@ int ice_table_locate(char **out, const ice_io *io, const char *table_location)
 		return 0;
 	}
 	rc = highest(io, dir, out);
+	if (rc == ICE_ENOTFOUND && ice_io__is_object_store(io, dir))
+		rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_IO, "%s: not a table directory (no metadata/)",
+		                    table_location);
 	ice__free(dir);
 	return rc;
 }
@@ -240,8 +294,32 @@ int ice_table_metadata_load(ice_table_metadata **out, const ice_io *io, const ch
 	*out = NULL;
 	if (location_out)
 		*location_out = NULL;
-	if ((rc = ice_io__stat(io, table, &e, &is_dir)) != 0)
+	if (ice_io__is_object_store(io, table)) {
+		/* No request to ask what it is: a metadata file by its name, else
+		 * a table directory (or its metadata/) found by locating. */
+		e = true;
+		is_dir = !ice_str__ends_with(table, ".json") && !ice_str__ends_with(table, ".json.gz");
+		if (is_dir) {
+			rc = ice_table_locate(&location, io, table);
+			if (rc == ICE_ENOTFOUND && strcmp(ice_uri__basename(table), "metadata") == 0) {
+				char *parent = ice_uri__dirname(table);
+				if (!parent)
+					return ICE_ERROR;
+				ice_error_clear();
+				rc = ice_table_locate(&location, io, parent);
+				ice__free(parent);
+			}
+			if (rc == ICE_ENOTFOUND)
+				rc = ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_IO, "%s: no such table, directory or file", table);
+			if (rc)
+				return rc;
+			is_dir = false; /* located */
+		} else if (!(location = ice__strdup(table))) {
+			return ICE_ERROR;
+		}
+	} else if ((rc = ice_io__stat(io, table, &e, &is_dir)) != 0) {
 		return rc;
+	}
 	if (!e)
 		return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_IO, "%s: no such table, directory or file", table);
 	if (is_dir) {
@@ -265,7 +343,7 @@ int ice_table_metadata_load(ice_table_metadata **out, const ice_io *io, const ch
 		}
 		if (rc)
 			return rc;
-	} else if (!(location = ice__strdup(table))) {
+	} else if (!location && !(location = ice__strdup(table))) {
 		return ICE_ERROR;
 	}
 	rc = ice_io_read_all(io, location, 0, &data, &len);

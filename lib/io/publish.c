@@ -10,7 +10,8 @@
  * synced so the new name survives a crash; when that sync fails the file is
  * in place but not known to be durable, which is reported as
  * ICE_ECOMMITUNKNOWN (a commit that published it cannot claim success, nor
- * may it delete what the published file references).
+ * may it delete what the published file references). On S3 the same
+ * promise is kept by a conditional PUT (If-None-Match: *, see s3_io.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -150,8 +151,19 @@ int ice_io__create_output_noreplace(ice_output **out, const ice_io *io, const ch
 	uint8_t u[16];
 	char uuid[ICE_UUID_STRLEN + 1];
 	bool exists = false, is_dir = false;
+	char *mapped;
+	struct ice_s3 *s3;
 	int rc, fd;
 	*out = NULL;
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	if (s3) {
+		/* A conditional PUT on close (If-None-Match: *). */
+		rc = ice_s3_io__create_output(out, s3, mapped, location, true);
+		ice__free(mapped);
+		return rc;
+	}
+	ice__free(mapped);
 	if ((rc = ice_io__local_path(&path, io, location)) != 0)
 		return rc;
 	if ((rc = ice_io__stat(io, location, &exists, &is_dir)) != 0) {

@@ -103,6 +103,41 @@ int ice_sigv4__md5_base64(const void *data, size_t len, char out[25])
 	return rc;
 }
 
+int ice_sigv4__sha256_stream(ice_http_read_fn read, void *payload, uint64_t len, uint8_t *buf, size_t buf_len,
+                             char out[65])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	uint64_t off = 0;
+	int rc = 0;
+	if (!ctx)
+		return ice_error__oom();
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "OpenSSL: sha256 digest failed");
+	while (!rc && off < len) {
+		size_t want = len - off < buf_len ? (size_t)(len - off) : buf_len;
+		int64_t got = read(payload, off, buf, want);
+		if (got < 0) {
+			rc = (int)got;
+			break;
+		}
+		if (got == 0) {
+			rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "body ended before its length while hashing it");
+			break;
+		}
+		if (EVP_DigestUpdate(ctx, buf, (size_t)got) != 1)
+			rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "OpenSSL: sha256 digest failed");
+		off += (uint64_t)got;
+	}
+	if (!rc && EVP_DigestFinal_ex(ctx, md, &n) != 1)
+		rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "OpenSSL: sha256 digest failed");
+	EVP_MD_CTX_free(ctx);
+	if (!rc)
+		ice_hex__encode(md, n, out);
+	return rc;
+}
+
 static int hmac(const void *key, size_t key_len, const void *data, size_t len, unsigned char out[32])
 {
 	unsigned int n = 0;

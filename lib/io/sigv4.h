@@ -90,6 +90,10 @@ void ice_sigv4__amz_date(int64_t time, char out[17]);
 
 /* Lower-case hex SHA-256 into out[65]. */
 int ice_sigv4__sha256_hex(const void *data, size_t len, char out[65]);
+/* Lower-case hex SHA-256 of `len` bytes read through `read` in pieces of
+ * up to `buf_len` bytes (into `buf`). */
+int ice_sigv4__sha256_stream(ice_http_read_fn read, void *payload, uint64_t len, uint8_t *buf, size_t buf_len,
+                             char out[65]);
 /* Base64 of the MD5 digest into out[25] (Content-MD5, which DeleteObjects needs). */
 int ice_sigv4__md5_base64(const void *data, size_t len, char out[25]);
 

@@ -2,7 +2,9 @@
  * io/walk.c - every file under a location, depth first (what dropping a
  * table with --purge and, later, orphan removal need), and removing empty
  * directories. Symbolic links are reported as files and never followed, so
- * a walk cannot leave the tree it was given.
+ * a walk cannot leave the tree it was given. On an object store a walk is
+ * a listing of every key below the prefix, and directories come and go
+ * with their contents.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -61,7 +63,19 @@ static int walk_dir(const ice_io *io, const char *location, int depth, ice_io_li
 int ice_io_list_recursive(const ice_io *io, const char *location, ice_io_list_fn fn, void *payload)
 {
 	bool exists = false, is_dir = false;
-	int rc = ice_io__stat(io, location, &exists, &is_dir);
+	char *mapped;
+	struct ice_s3 *s3;
+	int rc = ice_io__target(io, location, &mapped, &s3);
+	if (rc)
+		return rc;
+	if (s3) {
+		/* Every key below the prefix, 1,000 a request. */
+		rc = ice_s3_io__list_recursive(s3, mapped, location, fn, payload);
+		ice__free(mapped);
+		return rc;
+	}
+	ice__free(mapped);
+	rc = ice_io__stat(io, location, &exists, &is_dir);
 	if (rc)
 		return rc;
 	if (!exists)
@@ -74,8 +88,15 @@ int ice_io_list_recursive(const ice_io *io, const char *location, ice_io_list_fn
 int ice_io__remove_dir(const ice_io *io, const char *location)
 {
 	char *path;
-	int rc = ice_io__local_path(&path, io, location);
-	if (rc)
+	int rc;
+	if (ice_io__is_object_store(io, location)) {
+		/* A prefix is there while something is below it. */
+		bool exists = false;
+		if ((rc = ice_io__stat(io, location, &exists, NULL)) != 0)
+			return rc;
+		return exists ? ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_IO, "%s: directory is not empty", location) : 0;
+	}
+	if ((rc = ice_io__local_path(&path, io, location)) != 0)
 		return rc;
 	if (rmdir(path) != 0) {
 		if (errno == ENOTEMPTY || errno == EEXIST)
@@ -147,7 +168,16 @@ static int prune(const ice_io *io, const char *location, int depth, bool *empty_
 int ice_io_remove_empty_dirs(const ice_io *io, const char *location, bool *removed_out)
 {
 	bool removed = false;
-	int rc = prune(io, location, 0, &removed);
+	int rc;
+	if (ice_io__is_object_store(io, location)) {
+		/* No directories to remove: the prefix is gone when it is empty. */
+		bool exists = false;
+		rc = ice_io__stat(io, location, &exists, NULL);
+		if (removed_out)
+			*removed_out = !rc && !exists;
+		return rc;
+	}
+	rc = prune(io, location, 0, &removed);
 	if (removed_out)
 		*removed_out = removed;
 	return rc;

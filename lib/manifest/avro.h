@@ -354,7 +354,7 @@ typedef struct ice_avro_reader {
  * codec, schema, sync marker). `file` names it in messages. Returns
  * ICE_ENOTFOUND for a missing file, ICE_EINVALID for anything malformed.
  */
-int ice_avro__reader_open(ice_avro_reader *r, const ice_io *io, const char *location);
+int ice_avro__reader_open(ice_avro_reader *r, const ice_io *io, const char *location, uint64_t size);
 /* The same over an input that is already open; the reader owns it from now
  * on, failure or not (ice_avro__reader_close releases it). */
 int ice_avro__reader_open_input(ice_avro_reader *r, ice_input *in);

@@ -192,10 +192,11 @@ const char *ice_avro__reader_meta(const ice_avro_reader *r, const char *key, siz
 	return NULL;
 }
 
-int ice_avro__reader_open(ice_avro_reader *r, const ice_io *io, const char *location)
+int ice_avro__reader_open(ice_avro_reader *r, const ice_io *io, const char *location, uint64_t size)
 {
 	ice_input *in = NULL;
-	int rc = ice_io__open_input(&in, io, location);
+	/* Manifests are read front to back: an object store fetches them whole. */
+	int rc = ice_io__open_input_ex(&in, io, location, size, ICE_IO_WHOLE);
 	if (rc) {
 		memset(r, 0, sizeof(*r));
 		return rc;

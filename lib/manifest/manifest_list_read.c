@@ -119,7 +119,7 @@ static int open_common(ice_manifest_list_reader **out, const ice_io *io, ice_inp
 	ice_map__init(&r->spec_types, false);
 	ice_buf__init(&r->path, 0);
 	r->md = md;
-	rc = input ? ice_avro__reader_open_input(&r->avro, input) : ice_avro__reader_open(&r->avro, io, location);
+	rc = input ? ice_avro__reader_open_input(&r->avro, input) : ice_avro__reader_open(&r->avro, io, location, ICE_IO_SIZE_UNKNOWN);
 	if (rc != 0 || (rc = resolve(r)) != 0) {
 		ice_manifest_list_reader_free(r);
 		return rc;

@@ -316,7 +316,9 @@ static int open_common(ice_manifest_reader **out, const ice_io *io, ice_input *i
 		r->has_first_row_id = mf->has_first_row_id && mf->content == ICE_MANIFEST_CONTENT_DATA;
 		r->next_row_id = mf->first_row_id;
 	}
-	if ((rc = input ? ice_avro__reader_open_input(&r->avro, input) : ice_avro__reader_open(&r->avro, io, location)) !=
+	if ((rc = input ? ice_avro__reader_open_input(&r->avro, input) : ice_avro__reader_open(&r->avro, io, location,
+	                                                          mf && mf->manifest_length > 0 ? (uint64_t)mf->manifest_length
+	                                                                                        : ICE_IO_SIZE_UNKNOWN)) !=
 	        0 ||
 	    (rc = resolve(r, md, mf != NULL, mf ? mf->partition_spec_id : 0)) != 0) {
 		ice_manifest_reader_free(r);

@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #define MAX_FOOTER_BYTES ((uint64_t)1 << 30)
+#define SPECULATIVE_TAIL ((uint64_t)64 << 10)
 #define DEFAULT_BATCH 65536
 
 static int fail_footer(const char *file, uint64_t off, const char *what)
@@ -108,14 +109,22 @@ static bool legacy_parquet_mr(const char *created_by)
 	return a < 1 || (a == 1 && (b < 2 || (b == 2 && c < 9)));
 }
 
-int ice_parquet_reader_open(ice_parquet_reader **out, const ice_io *io, const char *location)
+int ice_parquet_reader_open_sized(ice_parquet_reader **out, const ice_io *io, const char *location,
+                                  int64_t file_size)
 {
 	ice_input *in;
 	*out = NULL;
-	int rc = ice_io__open_input(&in, io, location);
+	/* The footer first: an object store fetches the last 64 KiB at once. */
+	int rc = ice_io__open_input_ex(&in, io, location, file_size >= 0 ? (uint64_t)file_size : ICE_IO_SIZE_UNKNOWN,
+	                               ICE_IO_TAIL);
 	if (rc)
 		return rc;
 	return ice_parquet__reader_open_input(out, in, location);
+}
+
+int ice_parquet_reader_open(ice_parquet_reader **out, const ice_io *io, const char *location)
+{
+	return ice_parquet_reader_open_sized(out, io, location, -1);
 }
 
 int ice_parquet__reader_open_input(ice_parquet_reader **out, ice_input *in, const char *location)
@@ -140,37 +149,70 @@ int ice_parquet__reader_open_input(ice_parquet_reader **out, ice_input *in, cons
 		            (unsigned long long)r->file_size);
 		goto fail;
 	}
-	if ((rc = ice_input__read_at(r->in, 0, head, 4)) != 0 ||
-	    (rc = ice_input__read_at(r->in, r->file_size - 8, tail, 8)) != 0)
+	/*
+	 * The last 64 KiB (or the whole file) in one read: the magic, the
+	 * footer length and, for most files, the whole footer. The leading
+	 * magic is checked when it comes free (in that read, or a local file);
+	 * on an object store it would cost a request of its own, and the
+	 * trailing magic and a footer that parses say as much.
+	 */
+	uint64_t tail_len = r->file_size < SPECULATIVE_TAIL ? r->file_size : SPECULATIVE_TAIL;
+	uint8_t *tail_buf = ice__malloc((size_t)tail_len);
+	if (!tail_buf) {
+		rc = ICE_ERROR;
 		goto fail;
+	}
+	if ((rc = ice_input__read_at(r->in, r->file_size - tail_len, tail_buf, (size_t)tail_len)) != 0) {
+		ice__free(tail_buf);
+		goto fail;
+	}
+	memcpy(tail, tail_buf + tail_len - 8, 8);
+	if (tail_len == r->file_size)
+		memcpy(head, tail_buf, 4);
+	else if (!r->in->remote && (rc = ice_input__read_at(r->in, 0, head, 4)) != 0) {
+		ice__free(tail_buf);
+		goto fail;
+	} else if (r->in->remote)
+		memcpy(head, "PAR1", 4);
 	if (!memcmp(tail + 4, "PARE", 4)) {
+		ice__free(tail_buf);
 		rc = PQ_ERR(ICE_EUNSUPPORTED, "%s: footer: offset %llu: encrypted footers are not supported", location,
 		            (unsigned long long)(r->file_size - 4));
 		goto fail;
 	}
 	if (memcmp(tail + 4, "PAR1", 4) != 0) {
+		ice__free(tail_buf);
 		rc = PQ_ERR(ICE_EINVALID, "%s: footer: offset %llu: no PAR1 magic at the end of the file", location,
 		            (unsigned long long)(r->file_size - 4));
 		goto fail;
 	}
 	if (memcmp(head, "PAR1", 4) != 0) {
+		ice__free(tail_buf);
 		rc = PQ_ERR(ICE_EINVALID, "%s: footer: offset 0: no PAR1 magic at the start of the file", location);
 		goto fail;
 	}
 	uint32_t flen = pq_load32(tail);
 	if ((uint64_t)flen > r->file_size - 12 || flen > MAX_FOOTER_BYTES || flen == 0) {
+		ice__free(tail_buf);
 		rc = PQ_ERR(ICE_EINVALID, "%s: footer: offset %llu: footer length %u does not fit the file of %llu bytes",
 		            location, (unsigned long long)(r->file_size - 8), flen, (unsigned long long)r->file_size);
 		goto fail;
 	}
 	uint64_t foff = r->file_size - 8 - flen;
 	if (!(r->footer = ice__malloc(flen))) {
+		ice__free(tail_buf);
 		rc = ICE_ERROR;
 		goto fail;
 	}
 	r->footer_len = flen;
-	if ((rc = ice_input__read_at(r->in, foff, r->footer, flen)) != 0)
-		goto fail;
+	if ((uint64_t)flen + 8 <= tail_len) {
+		memcpy(r->footer, tail_buf + (tail_len - 8 - flen), flen);
+		ice__free(tail_buf);
+	} else {
+		ice__free(tail_buf);
+		if ((rc = ice_input__read_at(r->in, foff, r->footer, flen)) != 0)
+			goto fail;
+	}
 	tc_reader t;
 	if (ice_parquet__parse_file_meta(&r->meta, r->footer, flen, foff, &r->arena, &t) != 0) {
 		if (ice_error__is_oom()) {
@@ -482,6 +524,31 @@ static int skip_rows(ice_parquet_scan *s, int64_t n)
 	return 0;
 }
 
+/* The byte ranges of the scan's columns in row group g. */
+static void prefetch_row_group(ice_parquet_scan *s, size_t g)
+{
+	ice_parquet_reader *r = s->r;
+	ice_io_range ranges[64];
+	size_t n = 0;
+	for (size_t i = 0; i < s->ncols; i++) {
+		const pq_chunk_meta *m = &r->meta.row_groups[g].columns[s->leaf_of[i]];
+		int64_t start = m->data_page_offset;
+		if (m->has_dictionary_page_offset && m->dictionary_page_offset > 0 && m->dictionary_page_offset < start)
+			start = m->dictionary_page_offset;
+		if (start < 0 || m->total_compressed_size <= 0)
+			continue;
+		ranges[n++] = (ice_io_range){(uint64_t)start, (uint64_t)m->total_compressed_size};
+		if (n == sizeof(ranges) / sizeof(ranges[0])) {
+			ice_input__prefetch(r->in, ranges, n);
+			n = 0;
+		}
+	}
+	if (n)
+		ice_input__prefetch(r->in, ranges, n);
+	/* Prefetching is advice: a failure shows when the bytes are read. */
+	ice_error_clear();
+}
+
 static int open_row_group(ice_parquet_scan *s, bool *opened)
 {
 	ice_parquet_reader *r = s->r;
@@ -498,6 +565,12 @@ static int open_row_group(ice_parquet_scan *s, bool *opened)
 			return rc;
 		if (skip)
 			return 0;
+	}
+	if (r->in->remote) {
+		/* This row group's chunks, and the next one's behind them. */
+		prefetch_row_group(s, g);
+		if (s->rg_pos < s->nrgs)
+			prefetch_row_group(s, s->rgs[s->rg_pos]);
 	}
 	for (size_t i = 0; i < s->ncols; i++) {
 		size_t leaf = s->leaf_of[i];

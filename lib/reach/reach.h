@@ -154,7 +154,10 @@ typedef struct ice_reach_delete_item {
  * Delete `items` under `root` (the table location) on `threads` threads,
  * through the containment guard: a location outside `root` is counted as
  * outside and kept; one already gone as missing. With `dry_run` nothing is
- * deleted, but what would be is counted and reported alike. `on_file`
+ * deleted, but what would be is counted and reported alike. On an object
+ * store the deletes go in DeleteObjects batches, a thread per 1,000 items,
+ * and a key the store did not refuse counts as deleted (S3 does not say
+ * whether it existed). `on_file`
  * (may be NULL) sees every file deleted, serialized. Failures are counted;
  * after the others are done, the first one is returned.
  */

@@ -235,7 +235,7 @@ int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_ta
 	rc = ice_name_mapping_from_table(&r->mapping, scan->md);
 	if (rc == ICE_ENOTFOUND)
 		rc = 0;
-	if (rc || (rc = ice_parquet_reader_open(&r->pq, scan->io, file->file_path)) != 0)
+	if (rc || (rc = ice_parquet_reader_open_sized(&r->pq, scan->io, file->file_path, file->file_size_in_bytes)) != 0)
 		goto fail;
 	int64_t nrows = ice_parquet_reader_num_rows(r->pq);
 	if (r->task->ndeletes) {

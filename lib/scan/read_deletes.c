@@ -182,7 +182,7 @@ static int read_file(const rd_delete_context *ctx, const ice_data_file *f, const
 	memset(&target, 0, sizeof(target));
 	if (!is_format(f->file_format, "parquet"))
 		return delete_format_error(f);
-	if ((rc = ice_parquet_reader_open(&r, ctx->io, f->file_path)) != 0)
+	if ((rc = ice_parquet_reader_open_sized(&r, ctx->io, f->file_path, f->file_size_in_bytes)) != 0)
 		return rc;
 	if (ctx->bytes_read)
 		atomic_fetch_add(ctx->bytes_read, (int64_t)ice_parquet_reader_file_size(r));

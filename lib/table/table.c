@@ -16,6 +16,7 @@
 #include "catalog/internal.h"
 #include "ice/table.h"
 #include "io/io.h"
+#include "io/s3.h"
 #include "new_snapshot.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -24,7 +25,10 @@
 #include "write/location.h"
 
 struct ice_table {
-	const ice_io *io;
+	const ice_io *io;          /* base_io, or the latest of owned_ios */
+	const ice_io *base_io;     /* the catalog's */
+	ice_io **owned_ios;        /* copies with the table's own FileIO tuning */
+	size_t nowned_ios;
 	ice_catalog *catalog;      /* borrowed, or owned_catalog */
 	ice_catalog *owned_catalog; /* directory mode */
 	char *identifier;
@@ -63,6 +67,7 @@ static int table_new(ice_table **out, ice_catalog *catalog, ice_catalog *owned, 
 		return ICE_ERROR;
 	}
 	t->io = io;
+	t->base_io = io;
 	t->catalog = catalog;
 	t->owned_catalog = owned;
 	*out = t;
@@ -77,7 +82,49 @@ void ice_table_free(ice_table *t)
 	ice__free(t->metadata_location);
 	ice__free(t->identifier);
 	ice_catalog_free(t->owned_catalog);
+	for (size_t i = 0; i < t->nowned_ios; i++)
+		ice_io_free(t->owned_ios[i]);
+	ice__free(t->owned_ios);
 	ice__free(t);
+}
+
+/*
+ * FileIO tuning a table's properties may carry (s3.multipart.part-size,
+ * s3.retry.*, ...: ice_s3_config__table_may_set; never endpoints or
+ * credentials, which would let a table send requests elsewhere): when
+ * they differ from the io's, the table uses a copy of it with them set.
+ * Earlier copies stay alive with the table (files may still be open on them).
+ */
+static int apply_table_io(ice_table *t)
+{
+	const ice_properties *props = ice_table_metadata_properties(t->md);
+	size_t differ = 0;
+	ice_io *copy = NULL;
+	int rc = 0;
+	for (size_t i = 0; props && i < props->n; i++) {
+		const char *have;
+		if (!ice_s3_config__table_may_set(props->items[i].key))
+			continue;
+		have = ice_io_property(t->io, props->items[i].key);
+		if (!have || strcmp(have, props->items[i].value) != 0)
+			differ++;
+	}
+	if (!differ)
+		return 0;
+	if ((rc = ice_io_clone(&copy, t->base_io)) != 0)
+		return rc;
+	for (size_t i = 0; props && i < props->n && !rc; i++)
+		if (ice_s3_config__table_may_set(props->items[i].key))
+			rc = ice_io_set_property(copy, props->items[i].key, props->items[i].value);
+	ice_io **grown = rc ? NULL : ice__reallocarray(t->owned_ios, t->nowned_ios + 1, sizeof(ice_io *));
+	if (!grown) {
+		ice_io_free(copy);
+		return rc ? rc : ICE_ERROR;
+	}
+	t->owned_ios = grown;
+	t->owned_ios[t->nowned_ios++] = copy;
+	t->io = copy;
+	return 0;
 }
 
 int ice_table_refresh(ice_table *t)
@@ -91,7 +138,7 @@ int ice_table_refresh(ice_table *t)
 	ice__free(t->metadata_location);
 	t->md = md;
 	t->metadata_location = loc;
-	return 0;
+	return apply_table_io(t);
 }
 
 int ice_table_load(ice_table **out, ice_catalog *catalog, const char *identifier)
@@ -208,6 +255,10 @@ int ice_table_create(ice_table **out, ice_catalog *catalog, const ice_io *io, co
 	}
 	t->md = md;
 	t->metadata_location = loc;
+	if ((rc = apply_table_io(t)) != 0) {
+		ice_table_free(t);
+		return rc;
+	}
 	*out = t;
 	return 0;
 }
@@ -500,6 +551,10 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 			t->metadata_location = loc;
 			ctx_reset(&ctx, false);
 			res.state = ICE_COMMIT_SUCCEEDED;
+			/* The commit stands; new tuning applies from the next request on,
+			 * or, when a copy cannot be made, not at all. */
+			if (apply_table_io(t) != 0)
+				ice_error_clear();
 			break;
 		}
 		if (rc == ICE_ECOMMITUNKNOWN) {

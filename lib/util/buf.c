@@ -144,8 +144,11 @@ char *ice_buf__detach(ice_buf *buf, size_t *len_out)
 		ice_buf__free(buf);
 		return NULL;
 	}
-	if (!buf->ptr && ice_buf__grow(buf, 0))
-		return NULL;
+	if (!buf->ptr) {
+		if (ice_buf__grow(buf, 0))
+			return NULL;
+		buf->ptr[0] = '\0'; /* "" as promised, not uninitialised bytes */
+	}
 	p = buf->ptr;
 	if (len_out)
 		*len_out = buf->len;

@@ -145,3 +145,23 @@ int ice_error__prefix(const char *fmt, ...)
 	one_line(message);
 	return last.code;
 }
+
+void ice_error__save(ice_error_saved *saved)
+{
+	const ice_error *e = ice_error_last();
+	saved->had = e != NULL;
+	saved->oom = e && is_oom;
+	saved->code = e ? e->code : 0;
+	saved->klass = e ? e->klass : 0;
+	snprintf(saved->message, sizeof(saved->message), "%s", e ? e->message : "");
+}
+
+void ice_error__restore(const ice_error_saved *saved)
+{
+	if (saved->oom)
+		ice_error__oom();
+	else if (saved->had)
+		ice_error__set(saved->code, saved->klass, "%s", saved->message);
+	else
+		ice_error_clear();
+}

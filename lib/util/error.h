@@ -28,4 +28,17 @@ int ice_error__prefix(const char *fmt, ...) ICE_PRINTF(1, 2);
 int ice_error__code(void);
 bool ice_error__is_oom(void);
 
+/*
+ * Keeping the error being reported across clean-up work that may raise its
+ * own (deleting what a failure left, aborting an upload): save, clean up,
+ * restore. Restoring with no error saved clears whatever the clean-up raised.
+ */
+typedef struct ice_error_saved {
+	bool had, oom;
+	int code, klass;
+	char message[1024];
+} ice_error_saved;
+void ice_error__save(ice_error_saved *saved);
+void ice_error__restore(const ice_error_saved *saved);
+
 #endif

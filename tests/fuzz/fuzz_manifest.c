@@ -35,7 +35,7 @@ static void mem_close(ice_input *in)
 	free(in);
 }
 
-static const ice_input_ops mem_ops = {mem_read_at, mem_close};
+static const ice_input_ops mem_ops = {mem_read_at, mem_close, NULL};
 
 static ice_input *mem_open(const uint8_t *data, size_t size)
 {

@@ -33,7 +33,7 @@ static void mem_close(ice_input *in)
 	free(in);
 }
 
-static const ice_input_ops mem_ops = {mem_read_at, mem_close};
+static const ice_input_ops mem_ops = {mem_read_at, mem_close, NULL};
 
 static void scan_all(ice_parquet_reader *r, size_t batch, int64_t start)
 {

@@ -33,7 +33,7 @@ static void mem_close(ice_input *in)
 	free(in);
 }
 
-static const ice_input_ops mem_ops = {mem_read_at, mem_close};
+static const ice_input_ops mem_ops = {mem_read_at, mem_close, NULL};
 
 void fuzz_error_is_one_line(int rc);
 void fuzz_check_vector(const uint8_t *data, size_t size, bool bare);

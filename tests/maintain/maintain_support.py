@@ -1,7 +1,7 @@
 """Helpers of the maintenance tests (expire-snapshots, remove-orphan-files).
 
-The write-path helpers (tests/write/write_support.py: the ice runner, the
-peers' readers, the fault library) are reused as they are. What is added
+The shared helpers (tests/support: the ice runner, the peers' readers,
+the fault library) are reused as they are. What is added
 here is an independent account of what a table reaches, read with fastavro
 and json from the metadata files, never through ice: every metadata file of
 the log, version-hint.text, statistics files, every snapshot's manifest
@@ -9,13 +9,11 @@ list, its manifests and the live files they list."""
 import json
 import os
 import pathlib
-import sys
 
 import fastavro
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "write"))
-from write_support import (REPO, canon, current_metadata, duckdb_rows, fault_env, ice, ice_bin,  # noqa: E402,F401
-                           ice_fails, ice_ok, pyiceberg_rows)
+from support import (REPO, canon, current_metadata, duckdb_rows, fault_env, ice, ice_bin,  # noqa: F401
+                     ice_fails, ice_ok, pyiceberg_rows)
 
 
 def local(location: str) -> str:

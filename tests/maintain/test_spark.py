@@ -246,7 +246,7 @@ def add_equality_delete(t, rows):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scan"))
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scan_plan"))
     import test_scan_equality as eq
-    from write_support import DirectoryCatalog
+    from support import DirectoryCatalog
 
     schema = pa.schema([pa.field("id", pa.int64(), False, metadata={b"PARQUET:field_id": b"1"})])
     eq.add_equality_deletes(DirectoryCatalog(), pathlib.Path(t), rows, [1], schema)

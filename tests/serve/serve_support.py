@@ -42,17 +42,21 @@ def ice(*args, check=True, timeout=300, env=None, binary=None):
 
 
 class IceServe:
-    """`ice serve` over `warehouse` on 127.0.0.1 (a free port unless given)."""
+    """`ice serve` over `warehouse` on 127.0.0.1 (a free port unless given).
+    A warehouse URI (s3://...) needs `log`, where the access log goes."""
 
-    def __init__(self, warehouse, config=None, port=0, extra=(), env=None):
-        self.warehouse = pathlib.Path(warehouse)
-        self.warehouse.mkdir(parents=True, exist_ok=True)
+    def __init__(self, warehouse, config=None, port=0, extra=(), env=None, log=None):
+        if "://" in str(warehouse):
+            self.warehouse = str(warehouse)
+        else:
+            self.warehouse = pathlib.Path(warehouse)
+            self.warehouse.mkdir(parents=True, exist_ok=True)
         self.config = config
         self.port = port
         self.extra = list(extra)
         self.env = env
         self.proc = None
-        self.log = self.warehouse.parent / (self.warehouse.name + "-serve.log")
+        self.log = log or self.warehouse.parent / (self.warehouse.name + "-serve.log")
         self.scheme = "http"
 
     @property

@@ -12,8 +12,11 @@
  *
  * Namespaces are directories; a table is a directory whose metadata/ holds
  * version files. Publishing v<N+1>.metadata.json never replaces a file
- * (see ice_io_write_new), so two writers racing for the same version see
- * one of them fail with ICE_ECONFLICT. version-hint.text is written after,
+ * (see ice_io_write_new; on S3 a PUT with If-None-Match: *, and where a
+ * store ignores that header the catalog refuses to commit unless
+ * s3.conditional-writes=unsafe says a single writer accepts the risk), so
+ * two writers racing for the same version see one of them fail with
+ * ICE_ECONFLICT. version-hint.text is written after,
  * best effort; readers probe forward from it (ice_table_locate).
  * Namespace properties, which HadoopCatalog does not store, are kept in
  * `<namespace dir>/.ice-namespace.json` (a file, which HadoopCatalog's
@@ -54,8 +57,10 @@ typedef struct ice_catalog ice_catalog;
  *     directory need not exist yet: creating its first namespace or table
  *     creates it, reading a missing one reports it (ice_catalog_init
  *     creates one explicitly).
- * `io` is borrowed and must outlive the catalog. ICE_EUNSUPPORTED for
- * schemes without a backend yet.
+ * An s3:// warehouse keeps namespaces and tables as prefixes (see ice/io.h
+ * for how S3 is configured). A configured catalog's FileIO properties
+ * apply to a copy of `io` the catalog keeps. `io` is borrowed and must
+ * outlive the catalog. ICE_EUNSUPPORTED for schemes without a backend yet.
  */
 ICE_EXTERN int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri);
 /* Create the warehouse at `uri` (a directory, with its parents; nothing
@@ -77,6 +82,16 @@ ICE_EXTERN const char *ice_catalog_name(const ice_catalog *catalog);
  */
 ICE_EXTERN char *ice_catalog_config_path(void);
 ICE_EXTERN int ice_catalog_config_lookup(char **uri_out, const char *name);
+
+/*
+ * FileIO properties of a configured catalog: every `catalog.<name>.<key> =
+ * <value>` line whose key is a FileIO property (s3.endpoint,
+ * s3.access-key-id, ...; see ice/io.h) is set on `io`. `name` NULL means
+ * the default catalog. No configuration file, or no such catalog, sets
+ * nothing and returns 0. ice_catalog_open() does the same for the io it
+ * uses for a configured catalog; this is for files named outside it.
+ */
+ICE_EXTERN int ice_catalog_config_apply(ice_io *io, const char *name);
 
 /* A list of names, owned by the caller (free with ice_string_list_free). */
 typedef struct ice_string_list {

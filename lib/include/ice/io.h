@@ -3,9 +3,19 @@
  * current metadata file.
  *
  * An ice_io reads and lists files named by locations: plain paths and file:
- * URIs for now (S3 arrives with its own backend). Path maps rewrite the
- * prefix of every location before it is opened, so tables whose metadata
- * names another machine's paths can be read where they are (--path-map).
+ * URIs on the local file system, and s3:// (also s3a://, s3n://) on S3 or
+ * any S3-compatible store. Path maps rewrite the prefix of every location
+ * before it is opened, so tables whose metadata names another machine's
+ * paths can be read where they are (--path-map).
+ *
+ * Object stores are configured per ice_io with Iceberg's FileIO property
+ * names (s3.endpoint, s3.region, s3.access-key-id, s3.secret-access-key,
+ * s3.session-token, s3.path-style-access, s3.multipart.part-size,
+ * s3.retry.num-retries, ...; docs/internals/s3.md lists them all), then the
+ * standard AWS sources (AWS_* environment variables, the AWS_PROFILE
+ * profile in ~/.aws/credentials and ~/.aws/config). The S3 client is made
+ * on first use; setting a property afterwards makes a new one for later
+ * requests. Credentials never appear in errors or logs.
  */
 #ifndef ICE_IO_H
 #define ICE_IO_H
@@ -19,6 +29,37 @@ typedef struct ice_io ice_io;
 
 ICE_EXTERN int ice_io_new(ice_io **out);
 ICE_EXTERN void ice_io_free(ice_io *io);
+
+/*
+ * Set a FileIO property (a NULL value removes it). ICE_EINVALID for a key
+ * that is not a FileIO property (s3.*, client.region). The io must not be in
+ * use by another thread meanwhile.
+ */
+ICE_EXTERN int ice_io_set_property(ice_io *io, const char *key, const char *value);
+/* The value set for `key`, or NULL (borrowed until it changes). */
+ICE_EXTERN const char *ice_io_property(const ice_io *io, const char *key);
+
+/*
+ * A new io with the same path maps, properties and log as `src`, and its
+ * own clients: for a table whose catalog hands it credentials of its own.
+ */
+ICE_EXTERN int ice_io_clone(ice_io **out, const ice_io *src);
+
+/* One line per request an object store answered (method, location, status,
+ * bytes, time; never a credential or a signature), for -v. `fn` may be
+ * called from several threads at once. */
+typedef void (*ice_io_log_fn)(const char *line, void *payload);
+ICE_EXTERN void ice_io_set_log(ice_io *io, ice_io_log_fn fn, void *payload);
+
+/* Requests made to object stores so far (attempts, retries included). */
+typedef struct ice_io_stats {
+	uint64_t requests;
+	uint64_t retries;
+	uint64_t bytes_sent;
+	uint64_t bytes_received;
+	uint64_t connections;
+} ice_io_stats;
+ICE_EXTERN void ice_io_stats_get(const ice_io *io, ice_io_stats *out);
 
 /*
  * Rewrite locations starting with `from` to start with `to` instead. Maps are

@@ -165,6 +165,10 @@ typedef struct ice_parquet_reader ice_parquet_reader;
  * ICE_EUNSUPPORTED for an encrypted footer. `io` must outlive the reader.
  */
 ICE_EXTERN int ice_parquet_reader_open(ice_parquet_reader **out, const ice_io *io, const char *location);
+/* The same for a file whose size the caller knows (a manifest says it), so
+ * an object store need not ask; -1: unknown. */
+ICE_EXTERN int ice_parquet_reader_open_sized(ice_parquet_reader **out, const ice_io *io, const char *location,
+                                             int64_t file_size);
 ICE_EXTERN void ice_parquet_reader_free(ice_parquet_reader *r);
 
 ICE_EXTERN const char *ice_parquet_reader_location(const ice_parquet_reader *r);
