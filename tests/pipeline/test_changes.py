@@ -71,7 +71,7 @@ def check_against_spark(spark, tmp, ident, version):
     compared = 0
     for a in range(len(ids) - 1):
         for b in range(a + 1, len(ids)):
-            if a in (0, 3) or b == a + 1:
+            if a == 0 or b == a + 1:
                 got = ice_changes(t, "--from-snapshot", ids[a], "--to-snapshot", ids[b])
                 want = spark_changes(spark, ident, ids[a], ids[b])
                 assert got == want, f"v{version} {a}..{b}:\n ice {got}\nspark {want}"
@@ -143,7 +143,7 @@ def test_merge_on_read_position_deletes_and_deletion_vectors(spark, tmp_path):
         key = "added-dvs" if version == 3 else "added-position-delete-files"
         assert sum(1 for s in md["snapshots"] if s["summary"].get(key)) >= 4, md["snapshots"]
         assert replay(t, ids) == {"INSERT", "DELETE"}
-        got = ice_changes(t, "--from-snapshot", ids[1])
+        got = ice_changes(t, "--from-snapshot", ids[0])
         assert sorted((r[0], r[2]) for r in got) == sorted(
             [(i, "INSERT") for i in range(21, 26)] + [(5, "DELETE"), (6, "DELETE"), (6, "INSERT"), (7, "DELETE"),
                                                      (22, "DELETE"), (8, "DELETE"), (9, "DELETE")])
