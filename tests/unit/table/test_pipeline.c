@@ -220,7 +220,13 @@ TEST(test_table_pipeline__changes_and_incremental_every_allocation)
 			CHECK_INT(del, 2);
 			break;
 		}
-		CHECK_MSG(rc != 0 && ice_error_last(), "allocation %llu: rc %d", (unsigned long long)n, rc);
+		if (rc == 0) {
+			/* a best-effort allocation (finding the metadata) failed: the result is whole */
+			CHECK_INT(ins, 2);
+			CHECK_INT(del, 2);
+			continue;
+		}
+		CHECK_MSG(ice_error_last() != NULL, "allocation %llu: no error", (unsigned long long)n);
 		CHECK(n < 100000);
 	}
 	/* the incremental scan of the same range refuses the deletes, or skips them */
