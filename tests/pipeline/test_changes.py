@@ -9,12 +9,9 @@ which neither writes, are checked on the fixture table DuckDB's tests wrote:
 each snapshot's changes turn its parent's rows into its own rows."""
 import json
 import pathlib
-import sys
 
 from support import ice_fails, ice_ok, metadata
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from peers.spark import spark  # noqa: E402,F401 (the session-scoped fixture)
 
 
 def snapshot_ids(t):

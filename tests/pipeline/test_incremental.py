@@ -7,15 +7,11 @@ planning statistics showing that only the manifests of the range's
 snapshots are opened. An overwrite or delete in the range is an error naming
 the snapshot unless --appends-only skips it (Spark's batch read skips it)."""
 import json
-import sys
-import pathlib
 
 import pyarrow.parquet as pq
 
 from support import ice, ice_fails, ice_ok, metadata
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from peers.spark import spark  # noqa: E402,F401 (the session-scoped fixture)
 
 
 def snapshot_ids(t):
