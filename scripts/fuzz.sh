@@ -29,6 +29,7 @@ case "$target" in
     find "$fixtures/puffin" "$fixtures/tables" \( -name '*.puffin' -o -name '*.stats' -o -name '*.bin' \) \
         -exec cp -n {} "$work.seeds/" \;
     seeds=("$work.seeds" "tests/fuzz/corpus/$target") ;;
+  rest) seeds=("$fixtures/rest" tests/fuzz/corpus/rest) ;;  # the spec's examples and response documents
   *) seeds=("tests/fuzz/corpus/$target") ;;
 esac
 existing=()

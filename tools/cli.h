@@ -117,6 +117,9 @@ int cli_resolve_table(ice_cli *cli, const char *arg, ice_table_use use, ice_reso
 int cli_load_metadata(ice_cli *cli, const char *table, ice_table_metadata **out, char **location_out);
 int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out);
 int cli_open_catalog(ice_cli *cli, ice_catalog **out);
+/* Whether `arg` is written as a path or URI (a '/', a scheme, a leading
+ * '.'), never a <namespace>.<table> name: what register and rename refuse. */
+bool cli_is_table_path(const char *arg);
 /*
  * The option loop every command can share (args.c). `options` (may be
  * NULL; without the common ones) are the command's own, handed to `fn`
@@ -287,6 +290,8 @@ CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);
 CLI_COMMAND(catalog);
+CLI_COMMAND(register);
+CLI_COMMAND(rename);
 CLI_COMMAND(serve);
 
 extern const cli_command cli_commands[];

@@ -16,6 +16,7 @@ enum {
 	OPT_PROPERTY,
 	OPT_FORMAT_VERSION,
 	OPT_DELIMITER,
+	OPT_APPEND,
 };
 
 CLI_COMMAND(create)
@@ -28,6 +29,7 @@ CLI_COMMAND(create)
 		{"property", required_argument, NULL, OPT_PROPERTY},
 		{"format-version", required_argument, NULL, OPT_FORMAT_VERSION},
 		{"delimiter", required_argument, NULL, OPT_DELIMITER},
+		{"append", required_argument, NULL, OPT_APPEND},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -43,6 +45,10 @@ CLI_COMMAND(create)
 	ice_catalog *catalog = NULL;
 	ice_table *table = NULL;
 	ice_resolved_table target = {0};
+	const char **inputs = NULL;
+	size_t ninputs = 0;
+	ice_write_report wr;
+	memset(&wr, 0, sizeof(wr));
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
@@ -62,6 +68,16 @@ CLI_COMMAND(create)
 			if ((rc = cli_parse_property(cmd, optarg, &props, &nprops)) != 0)
 				goto done;
 			break;
+		case OPT_APPEND: {
+			const char **in = realloc(inputs, (ninputs + 1) * sizeof(char *));
+			if (!in) {
+				rc = cli_error("out of memory");
+				goto done;
+			}
+			inputs = in;
+			inputs[ninputs++] = optarg;
+			break;
+		}
 		case OPT_FORMAT_VERSION:
 			if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '3') {
 				rc = cli_usage_error(cmd, "--format-version wants 1, 2 or 3, got '%s'", optarg);
@@ -119,7 +135,16 @@ CLI_COMMAND(create)
 	opts.sort_order = order;
 	opts.properties = &properties;
 	opts.format_version = format_version;
-	if ((rc = ice_table_create(&table, catalog, cli->io, target.identifier, &opts)) != 0) {
+	if (ninputs) {
+		/* The table appears with its first snapshot, or not at all. */
+		ice_write_options wo;
+		ice_write_options_init(&wo);
+		if ((rc = ice_table_create_staged(&table, catalog, cli->io, target.identifier, &opts)) != 0 ||
+		    (rc = ice_table_append_files(table, inputs, ninputs, &wo, NULL, &wr, NULL)) != 0) {
+			rc = cli_fail(rc);
+			goto done;
+		}
+	} else if ((rc = ice_table_create(&table, catalog, cli->io, target.identifier, &opts)) != 0) {
 		rc = cli_fail(rc);
 		goto done;
 	}
@@ -147,6 +172,14 @@ CLI_COMMAND(create)
 		ice_partition_spec_write_json(ice_table_metadata_default_spec(md), w);
 		ice_json_key(w, "sort-order");
 		ice_sort_order_write_json(ice_table_metadata_default_sort_order(md), w);
+		if (ninputs) {
+			ice_json_key(w, "snapshot-id");
+			ice_json_int(w, wr.snapshot_id);
+			ice_json_key(w, "rows");
+			ice_json_int(w, wr.rows);
+			ice_json_key(w, "files");
+			ice_json_int(w, wr.files);
+		}
 		ice_json_end_object(w);
 		rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);
@@ -155,8 +188,12 @@ CLI_COMMAND(create)
 		        ice_table_metadata_format_version(md),
 		        ice_schema_field_count(ice_table_metadata_current_schema(md)),
 		        ice_table_metadata_default_spec(md)->nfields, ice_table_metadata_location(md));
+		if (ninputs)
+			fprintf(cli->out, "appended %lld rows in %lld files as snapshot %lld\n", (long long)wr.rows,
+			        (long long)wr.files, (long long)wr.snapshot_id);
 	}
 done:
+	free(inputs);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	ice_sort_order_free(order);

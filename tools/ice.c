@@ -171,13 +171,16 @@ const cli_command cli_commands[] = {
 	{"create", cmd_create, "create a table from a schema (typed, or inferred from a CSV/Parquet file)",
 	 "Usage: ice create TABLE (--schema SCHEMA | --schema-from FILE [--delimiter C])\n"
 	 "                  [--partition EXPRS] [--sort EXPRS] [--property K=V]... [--format-version 1|2|3]\n"
+	 "                  [--append FILE]...\n"
 	 "\n"
 	 "Create a table. SCHEMA is a list of columns:\n"
 	 "  'id long required, ts timestamptz, name string comment '\\''who'\\'', tags list<string>,\n"
 	 "   m map<string, int>, s struct<a: int, b: string>, d decimal(10,2), f fixed[16]'\n"
 	 "--schema-from infers one from a CSV header and sample rows, or a Parquet file.\n"
 	 "--partition: 'day(ts), bucket(16, id), truncate(4, name), x' (identity; year, month,\n"
-	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n", ICE_TABLE_USE_CREATE},
+	 "hour, void too; 'EXPR as NAME' renames). --sort: 'ts desc nulls last, id'.\n"
+	 "--append FILE (repeatable) makes the table appear with FILE's rows as its first\n"
+	 "snapshot, or not at all (a REST catalog stages the create and commits both).\n", ICE_TABLE_USE_CREATE},
 	{"append", cmd_append, "append CSV, JSON, PostgreSQL text or Parquet input as one snapshot",
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|pgtext|parquet] [--delimiter C]\n"
 	 "                  [--null TOKEN] [--no-header] [--header] [--reject-file FILE]\n"
@@ -243,6 +246,20 @@ const cli_command cli_commands[] = {
 	 "Remove the table's metadata files so the catalog no longer has it. With --purge,\n"
 	 "also delete every file its metadata references (data, delete, manifest, manifest\n"
 	 "list, statistics and old metadata files) that lies under the table location.\n", ICE_TABLE_USE_WRITE},
+	{"register", cmd_register, "add a table to the catalog by its metadata file",
+	 "Usage: ice register NAME METADATA_LOCATION [--overwrite] [--json]\n"
+	 "\n"
+	 "Make the catalog's table NAME (<namespace>.<table>) the table whose current\n"
+	 "metadata file is METADATA_LOCATION, written by any Iceberg writer: the table keeps\n"
+	 "its location and files. METADATA_LOCATION is a URI, a metadata file, or a local\n"
+	 "table directory (its current metadata file is found as for TABLE arguments).\n"
+	 "--overwrite points an existing NAME at it instead of failing.\n", 0},
+	{"rename", cmd_rename, "rename a table in its catalog",
+	 "Usage: ice rename FROM TO [--json]\n"
+	 "\n"
+	 "Give the catalog's table FROM the name TO (both <namespace>.<table>; a REST\n"
+	 "server may refuse a move to another namespace). The table keeps its location\n"
+	 "and files.\n", 0},
 	{"alter", cmd_alter, "evolve a table: columns, partition fields, sort order, properties, format",
 	 "Usage: ice alter TABLE CHANGE... [--allow-incompatible] [--dry-run] [--json]\n"
 	 "\n"

@@ -16,6 +16,11 @@ static const char *catalog_arg(const ice_cli *cli)
 	return cli->catalog && *cli->catalog ? cli->catalog : NULL;
 }
 
+bool cli_is_table_path(const char *arg)
+{
+	return strchr(arg, '/') || strstr(arg, "://") || strncmp(arg, "file:", 5) == 0 || arg[0] == '.';
+}
+
 int cli_open_catalog(ice_cli *cli, ice_catalog **out)
 {
 	int rc = ice_catalog_open(out, cli->io, catalog_arg(cli));

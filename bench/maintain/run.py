@@ -132,7 +132,7 @@ def main():
     assert ice_r["snapshots-expired"] == keep_r["snapshots-expired"] == a.snapshots - a.snapshots // 10
 
     # PyIceberg: the metadata part (it deletes no files)
-    from write_support import DirectoryCatalog  # noqa: E402
+    from support import DirectoryCatalog  # noqa: E402
     import datetime
     cat = DirectoryCatalog()
     t, c = time.perf_counter(), python_cpu()

@@ -467,19 +467,79 @@ done:
 	return rc;
 }
 
-int ice_catalog__open_uri(ice_catalog **out, const ice_io *io, const char *uri, const char *name)
+/* Every catalog.<name>.<key> of the configuration file as <key> = value
+ * (a REST catalog's client properties). */
+typedef struct config_props_arg {
+	const char *prefix;
+	ice_property *items;
+	size_t n;
+} config_props_arg;
+
+static int collect_one(const char *k, size_t kl, const char *v, size_t vl, void *payload)
+{
+	config_props_arg *a = payload;
+	size_t pl = strlen(a->prefix);
+	if (kl <= pl || strncmp(k, a->prefix, pl) != 0)
+		return 0;
+	ice_property *ni = ice__reallocarray(a->items, a->n + 1, sizeof(*ni));
+	if (!ni)
+		return ICE_ERROR;
+	a->items = ni;
+	ni[a->n].key = ice__strndup(k + pl, kl - pl);
+	ni[a->n].value = ice__strndup(v, vl);
+	a->n++;
+	return ni[a->n - 1].key && ni[a->n - 1].value ? 0 : ICE_ERROR;
+}
+
+static int config_catalog_properties(const char *name, ice_properties *out)
+{
+	char prefix[512];
+	config c;
+	config_props_arg a = {prefix, NULL, 0};
+	int rc;
+	snprintf(prefix, sizeof(prefix), "catalog.%s.", name);
+	rc = config_read(&c);
+	if (!rc)
+		rc = config_each(&c, collect_one, &a);
+	config_free_secret(&c);
+	out->items = a.items;
+	out->n = a.n;
+	if (rc)
+		ice_catalog_properties_free(out);
+	return rc;
+}
+
+static bool is_http(const char *uri)
+{
+	return strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0;
+}
+
+/* `uri` by its scheme: `name` is the configured name it came from (its
+ * FileIO properties go on a copy of `io`, its other keys to a REST client),
+ * `props` a REST client's properties given by the caller (may be NULL). */
+static int open_uri(ice_catalog **out, const ice_io *io, const char *uri, const char *name,
+                    const ice_properties *props)
 {
 	ice_io *owned = NULL;
+	ice_properties configured = {0, NULL};
 	int rc = name ? configured_io(&owned, io, name) : 0;
 	if (rc)
 		return rc;
 	if (owned)
 		io = owned;
-	if (ice_uri__is_local(uri) || ice_io__is_object_store(io, uri))
+	if (ice_uri__is_local(uri) || ice_io__is_object_store(io, uri)) {
 		rc = ice_fs_catalog__open(out, io, uri, false);
-	else
+	} else if (!is_http(uri)) {
 		rc = ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
-		                    "%s: catalog scheme not supported yet (use a warehouse directory or s3:// location)", uri);
+		                    "%s: catalog scheme not supported (a warehouse directory, an s3:// location, or an "
+		                    "http(s):// REST catalog)",
+		                    uri);
+	} else if (props) {
+		rc = ice_rest_catalog__open(out, io, uri, name, props);
+	} else if (!name || (rc = config_catalog_properties(name, &configured)) == 0) {
+		rc = ice_rest_catalog__open(out, io, uri, name, &configured);
+		ice_catalog_properties_free(&configured);
+	}
 	if (rc) {
 		ice_io_free(owned);
 		return rc;
@@ -491,6 +551,19 @@ int ice_catalog__open_uri(ice_catalog **out, const ice_io *io, const char *uri, 
 		rc = ICE_ERROR;
 	}
 	return rc;
+}
+
+int ice_catalog__open_uri(ice_catalog **out, const ice_io *io, const char *uri, const char *name)
+{
+	return open_uri(out, io, uri, name, NULL);
+}
+
+int ice_catalog_open_with(ice_catalog **out, const ice_io *io, const char *uri, const ice_properties *props)
+{
+	*out = NULL;
+	if (!uri || !*uri)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_CATALOG, "no catalog given");
+	return open_uri(out, io, uri, NULL, props);
 }
 
 int ice_catalog_open(ice_catalog **out, const ice_io *io, const char *uri)
@@ -657,14 +730,110 @@ int ice_catalog_drop_table(ice_catalog *c, const char *identifier, bool purge, i
 	return rc;
 }
 
-int ice_catalog_register_table(ice_catalog *c, const char *identifier, const ice_table_metadata *md, bool overwrite,
-                               char **loc_out)
+/* ---- the table layer's entry points ------------------------------------------------------ */
+
+void ice_catalog_table__free(ice_catalog_table *t)
+{
+	if (!t)
+		return;
+	ice_table_metadata_free(t->md);
+	ice__free(t->metadata_location);
+	for (size_t i = 0; i < t->io_props.n; i++) {
+		/* Vended credentials: wiped before they go. */
+		char *v = (char *)t->io_props.items[i].value;
+		if (v)
+			memset(v, 0, strlen(v));
+	}
+	ice_catalog_properties_free(&t->io_props);
+	memset(t, 0, sizeof(*t));
+}
+
+int ice_catalog__load_table(ice_catalog *c, const char *identifier, unsigned flags, ice_catalog_table *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->ops->load_table)
+		return c->ops->load_table(c, identifier, flags, out);
+	return c->ops->load_metadata(c, identifier, &out->md, &out->metadata_location);
+}
+
+int ice_catalog__create_table(ice_catalog *c, const char *identifier, const ice_table_metadata *md,
+                              bool location_given, ice_catalog_table *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->ops->create_table_ex)
+		return c->ops->create_table_ex(c, identifier, md, location_given, false, out);
+	/* out->md stays NULL: what was created is `md`. */
+	return c->ops->create_table(c, identifier, md, &out->metadata_location);
+}
+
+bool ice_catalog__stages_creates(const ice_catalog *c)
+{
+	return c->ops->create_table_ex != NULL && c->ops->commit_ex != NULL;
+}
+
+int ice_catalog__stage_create(ice_catalog *c, const char *identifier, const ice_table_metadata *md,
+                              bool location_given, ice_catalog_table *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!ice_catalog__stages_creates(c))
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: the catalog cannot stage a create",
+		                      c->uri);
+	return c->ops->create_table_ex(c, identifier, md, location_given, true, out);
+}
+
+int ice_catalog__commit(ice_catalog *c, const ice_catalog_change *ch, ice_catalog_table *out)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (c->ops->commit_ex)
+		return c->ops->commit_ex(c, ch, out);
+	if (ch->create)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: the catalog cannot stage a create",
+		                      c->uri);
+	if ((rc = c->ops->commit(c, ch->identifier, ch->base, ch->base_location, ch->requirements, ch->changes,
+	                         ch->next, &out->metadata_location)) != 0)
+		return rc;
+	/* The caller keeps `next`: what was committed. */
+	return 0;
+}
+
+int ice_catalog__commit_transaction(ice_catalog *c, const ice_catalog_change *changes, size_t n,
+                                    ice_catalog_table *outs)
+{
+	for (size_t i = 0; i < n; i++)
+		memset(&outs[i], 0, sizeof(outs[i]));
+	if (!c->ops->commit_transaction)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG,
+		                      "%s: this catalog cannot commit several tables at once", c->uri);
+	return c->ops->commit_transaction(c, changes, n, outs);
+}
+
+bool ice_catalog__takes_metrics(const ice_catalog *c)
+{
+	return c->ops->report_metrics != NULL;
+}
+
+int ice_catalog__report_metrics(ice_catalog *c, const char *identifier, const char *report, size_t len)
+{
+	if (!c->ops->report_metrics)
+		return 0;
+	return c->ops->report_metrics(c, identifier, report, len);
+}
+
+int ice_catalog_register_table(ice_catalog *c, const char *identifier, const char *metadata_location,
+                               const ice_table_metadata *md, bool overwrite, char **loc_out)
 {
 	*loc_out = NULL;
-	return c->ops->register_table(c, identifier, md, overwrite, loc_out);
+	if (!c->ops->register_table)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: this catalog cannot register tables",
+		                      c->uri);
+	return c->ops->register_table(c, identifier, metadata_location, md, overwrite, loc_out);
 }
 
 int ice_catalog_rename_table(ice_catalog *c, const char *from, const char *to)
 {
+	if (!c->ops->rename_table)
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_CATALOG, "%s: this catalog cannot rename tables",
+		                      c->uri);
 	return c->ops->rename_table(c, from, to);
 }

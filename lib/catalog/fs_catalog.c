@@ -788,8 +788,8 @@ static int check_table_namespace(fs_catalog *c, const char *identifier)
 	return rc;
 }
 
-static int fs_register_table(ice_catalog *base, const char *identifier, const ice_table_metadata *md, bool overwrite,
-                             char **loc_out)
+static int fs_register_md(ice_catalog *base, const char *identifier, const ice_table_metadata *md, bool overwrite,
+                          char **loc_out)
 {
 	fs_catalog *c = (fs_catalog *)base;
 	char *dir = NULL, *cur = NULL;
@@ -831,6 +831,23 @@ done:
 	return rc;
 }
 
+/* The metadata file's contents become the table's next version (`md`:
+ * read from metadata_location by the caller, or here when NULL). */
+static int fs_register_table(ice_catalog *base, const char *identifier, const char *metadata_location,
+                             const ice_table_metadata *md, bool overwrite, char **loc_out)
+{
+	ice_table_metadata *read = NULL;
+	int rc;
+	if (!md) {
+		if ((rc = ice_table_metadata_load(&read, base->io, metadata_location, NULL)) != 0)
+			return rc;
+		md = read;
+	}
+	rc = fs_register_md(base, identifier, md, overwrite, loc_out);
+	ice_table_metadata_free(read);
+	return rc;
+}
+
 /*
  * A rename moves the name, not the files: `to` gets the current metadata as
  * its version 1 (published without replace, so a table created there
@@ -847,7 +864,7 @@ static int fs_rename_table(ice_catalog *base, const char *from, const char *to)
 	memset(&report, 0, sizeof(report));
 	if ((rc = fs_load_metadata(base, from, &md, &loc)) != 0)
 		return rc;
-	if ((rc = table_dir(c, from, &from_dir)) == 0 && (rc = fs_register_table(base, to, md, false, &new_loc)) == 0)
+	if ((rc = table_dir(c, from, &from_dir)) == 0 && (rc = fs_register_md(base, to, md, false, &new_loc)) == 0)
 		rc = delete_versions(base->io, from_dir, &report);
 	ice_table_metadata_free(md);
 	ice__free(loc);
@@ -863,10 +880,22 @@ static void fs_free(ice_catalog *base)
 }
 
 static const ice_catalog_ops fs_ops = {
-	fs_create_namespace, fs_list_namespaces, fs_namespace_exists, fs_drop_namespace,
-	fs_load_namespace_properties, fs_update_namespace_properties, fs_list_tables, fs_table_exists,
-	fs_default_location, fs_load_metadata, fs_create_table, fs_commit, fs_drop_table, fs_register_table,
-	fs_rename_table, fs_free,
+	.create_namespace = fs_create_namespace,
+	.list_namespaces = fs_list_namespaces,
+	.namespace_exists = fs_namespace_exists,
+	.drop_namespace = fs_drop_namespace,
+	.load_namespace_properties = fs_load_namespace_properties,
+	.update_namespace_properties = fs_update_namespace_properties,
+	.list_tables = fs_list_tables,
+	.table_exists = fs_table_exists,
+	.default_location = fs_default_location,
+	.load_metadata = fs_load_metadata,
+	.create_table = fs_create_table,
+	.commit = fs_commit,
+	.drop_table = fs_drop_table,
+	.register_table = fs_register_table,
+	.rename_table = fs_rename_table,
+	.free = fs_free,
 };
 
 int ice_fs_catalog__open(ice_catalog **out, const ice_io *io, const char *warehouse, bool directory_mode)

@@ -29,7 +29,7 @@ typedef struct path_map {
 struct ice_io {
 	path_map *maps;
 	size_t nmaps;
-	ice_property *props; /* owned strings */
+	ice_property *props; /* owned strings; values may be secrets (vended credentials), wiped when freed */
 	size_t nprops;
 	ice_io_log_fn log;
 	void *log_payload;
@@ -161,6 +161,30 @@ int ice_io_clone(ice_io **out, const ice_io *src)
 		rc = ice_io_set_property(io, src->props[i].key, src->props[i].value);
 	io->log = src->log;
 	io->log_payload = src->log_payload;
+	if (rc) {
+		ice_io_free(io);
+		return rc;
+	}
+	*out = io;
+	return 0;
+}
+
+ice_properties ice_io__properties(const ice_io *io)
+{
+	ice_properties p = {io ? io->nprops : 0, io ? io->props : NULL};
+	return p;
+}
+
+int ice_io_new_derived(ice_io **out, const ice_io *base, const ice_properties *props)
+{
+	ice_io *io;
+	int rc = base ? ice_io_clone(&io, base) : ice_io_new(&io);
+	*out = NULL;
+	if (rc)
+		return rc;
+	for (size_t i = 0; props && i < props->n && !rc; i++)
+		if (is_io_property(props->items[i].key))
+			rc = ice_io_set_property(io, props->items[i].key, props->items[i].value);
 	if (rc) {
 		ice_io_free(io);
 		return rc;

@@ -60,6 +60,10 @@ struct ice_output {
 	uint64_t written;
 };
 
+/* The FileIO's properties (borrowed): what a backend (S3) builds its
+ * client from, e.g. ice_s3_config__resolve(&cfg, &props). */
+ice_properties ice_io__properties(const ice_io *io);
+
 /* Open a file for random reads. ICE_ENOTFOUND when it does not exist. */
 int ice_io__open_input(ice_input **out, const ice_io *io, const char *location);
 /*

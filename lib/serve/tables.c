@@ -376,7 +376,7 @@ int serve_register_table(serve_req *r, const char *ns)
 		goto done;
 	}
 	int stripe = serve_lock_table(r->s, ident);
-	rc = ice_catalog_register_table(r->s->catalog, ident, md, overwrite, &loc);
+	rc = ice_catalog_register_table(r->s->catalog, ident, src, md, overwrite, &loc);
 	serve_unlock_table(r->s, stripe);
 	if (rc == ICE_EEXISTS)
 		rc = serve_error(r, 409, "AlreadyExistsException", "Table already exists: %s", ident);

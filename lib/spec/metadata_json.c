@@ -418,6 +418,27 @@ int ice_spec__parse_document(ice_json **out, const void *data, size_t len, const
 	return rc;
 }
 
+int ice_table_metadata__from_json(ice_table_metadata **out, ice_jr *r, const ice_json *obj)
+{
+	ice_table_metadata *md;
+	parser p;
+	int rc;
+	*out = NULL;
+	if (!(md = ice_table_metadata__alloc()))
+		return ICE_ERROR;
+	p.md = md;
+	p.arena = &md->arena;
+	p.r = r;
+	p.root = obj;
+	p.v = 0;
+	if ((rc = parse_document(&p)) != 0) {
+		ice_table_metadata_free(md);
+		return rc;
+	}
+	*out = md;
+	return 0;
+}
+
 int ice_table_metadata_parse(ice_table_metadata **out, const void *data, size_t len, const char *source)
 {
 	ice_table_metadata *md;

@@ -212,5 +212,17 @@ const char *ice_spec__json_text(ice_arena *arena, const ice_json *j);
  * the builder. `r` (may be NULL) names the document in messages. */
 int ice_table_metadata__finish(ice_table_metadata *md, ice_jr *r);
 ice_table_metadata *ice_table_metadata__alloc(void);
+/*
+ * Requirements as JSON (table_update.c): one TableRequirement object of
+ * `kind` (the order of ice_requirement_kind: 0 assert-create ... 7
+ * assert-default-sort-order-id); every requirement of `reqs` as array
+ * items; whether `reqs` holds one of `kind` (for refs: of ref `str`).
+ */
+int ice_requirement__write(ice_json_writer *w, int kind, const char *str, bool has_value, int64_t value);
+int ice_table_requirements__write_items(const ice_table_requirements *reqs, ice_json_writer *w);
+bool ice_table_requirements__has(const ice_table_requirements *reqs, int kind, const char *str);
+/* Table metadata from a parsed object (a REST response's "metadata"):
+ * errors name `r`'s document and path. */
+int ice_table_metadata__from_json(ice_table_metadata **out, ice_jr *r, const ice_json *obj);
 
 #endif

@@ -561,3 +561,57 @@ int ice_table_requirements_check(const ice_table_requirements *reqs, const ice_t
 	}
 	return 0;
 }
+
+/* ---- requirements as JSON ---------------------------------------------------------- */
+
+int ice_requirement__write(ice_json_writer *w, int kind, const char *str, bool has_value, int64_t value)
+{
+	if (kind < 0 || kind > REQ_DEFAULT_SORT_ORDER_ID)
+		return ice_jw__fail(w, ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "unknown requirement kind %d",
+		                                      kind));
+	ice_json_begin_object(w);
+	ice_json_key(w, "type");
+	ice_json_string(w, req_types[kind]);
+	switch ((req_kind)kind) {
+	case REQ_CREATE:
+		break;
+	case REQ_TABLE_UUID:
+		ice_json_key(w, "uuid");
+		ice_json_string(w, str ? str : "");
+		break;
+	case REQ_REF_SNAPSHOT_ID:
+		ice_json_key(w, "ref");
+		ice_json_string(w, str ? str : "");
+		ice_json_key(w, "snapshot-id");
+		if (has_value)
+			ice_json_int(w, value);
+		else
+			ice_json_null(w);
+		break;
+	default:
+		ice_json_key(w, req_keys[kind]);
+		ice_json_int(w, value);
+		break;
+	}
+	return ice_json_end_object(w);
+}
+
+int ice_table_requirements__write_items(const ice_table_requirements *reqs, ice_json_writer *w)
+{
+	int rc = 0;
+	for (size_t i = 0; reqs && i < reqs->n && !rc; i++) {
+		const requirement *q = &reqs->items[i];
+		rc = ice_requirement__write(w, (int)q->kind, q->str, q->has_num, q->num);
+	}
+	return rc;
+}
+
+bool ice_table_requirements__has(const ice_table_requirements *reqs, int kind, const char *str)
+{
+	for (size_t i = 0; reqs && i < reqs->n; i++) {
+		const requirement *q = &reqs->items[i];
+		if ((int)q->kind == kind && (kind != REQ_REF_SNAPSHOT_ID || (str && q->str && strcmp(q->str, str) == 0)))
+			return true;
+	}
+	return false;
+}

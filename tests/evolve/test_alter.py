@@ -34,8 +34,8 @@ def as_read(r):
 
 
 @pytest.mark.parametrize("version", [1, 2, 3])
-def test_every_alter_kind_read_by_peers(tmp_path, version):
-    t = str(tmp_path / "t")
+def test_every_alter_kind_read_by_peers(tmp_path, target, version):
+    t = target()
     ice_ok("create", t, "--schema", SCHEMA, "--partition", "bucket(4, id)", "--format-version", version)
     expected = {}
 
@@ -110,8 +110,8 @@ def test_every_alter_kind_read_by_peers(tmp_path, version):
     assert metadata(t)["schemas"][-1]["identifier-field-ids"] == [1]
 
 
-def test_partition_evolution_reuses_ids_and_specs(tmp_path):
-    t = str(tmp_path / "t")
+def test_partition_evolution_reuses_ids_and_specs(tmp_path, target):
+    t = target()
     ice_ok("create", t, "--schema", "id long, ts timestamptz, name string", "--partition", "day(ts)")
     rows = [{"id": i, "ts": f"2024-01-0{1 + i % 3}T0{i}:00:00Z", "name": f"n{i}"} for i in range(6)]
     expected = {}
@@ -140,8 +140,8 @@ def test_partition_evolution_reuses_ids_and_specs(tmp_path):
         peers_agree(t, sid, [read(r) for r in rs])
 
 
-def test_v3_defaults_and_upgrade(tmp_path):
-    t = str(tmp_path / "t")
+def test_v3_defaults_and_upgrade(tmp_path, target):
+    t = target()
     ice_ok("create", t, "--schema", "id long required, d date", "--format-version", 2)
     append_rows(t, [{"id": 1, "d": "2024-02-03"}], tmp_path)
     # one command upgrades and uses v3: a required column with a default,
@@ -171,8 +171,8 @@ def test_v3_defaults_and_upgrade(tmp_path):
     assert [r["d"] for r in got] == [datetime.datetime(2024, 2, 3), datetime.datetime(2024, 2, 4)]
 
 
-def test_dry_run_prints_updates_and_commits_nothing(tmp_path):
-    t = str(tmp_path / "t")
+def test_dry_run_prints_updates_and_commits_nothing(tmp_path, target):
+    t = target()
     ice_ok("create", t, "--schema", "id long, name string")
     before = metadata(t)
     r = ice_ok("alter", t, "--dry-run", "--rename", "name=n", "--set", "a=b")

@@ -17,9 +17,9 @@ def run_all(argvs):
     return out
 
 
-def test_renames_of_one_column_land_once(tmp_path):
+def test_renames_of_one_column_land_once(tmp_path, target):
     for trial in range(3):
-        t = str(tmp_path / f"t{trial}")
+        t = target(f"t{trial}")
         ice_ok("create", t, "--schema", "id long, x string")
         results = run_all([("alter", t, "--rename", f"x=x{i}") for i in range(6)])
         codes = [c for c, _ in results]
@@ -36,8 +36,8 @@ def test_renames_of_one_column_land_once(tmp_path):
         assert len(metadata(t)["schemas"]) == 2, winner
 
 
-def test_renames_of_different_columns_all_land(tmp_path):
-    t = str(tmp_path / "t")
+def test_renames_of_different_columns_all_land(tmp_path, target):
+    t = target()
     cols = ", ".join(f"c{i} int" for i in range(5))
     ice_ok("create", t, "--schema", "id long, " + cols, "--property", "commit.retry.num-retries=20",
            "--property", "commit.retry.min-wait-ms=5", "--property", "commit.retry.max-wait-ms=200")
@@ -47,8 +47,8 @@ def test_renames_of_different_columns_all_land(tmp_path):
     assert names == ["id"] + [f"d{i}" for i in range(5)]
 
 
-def test_branch_and_main_appends_race(tmp_path):
-    t = str(tmp_path / "t")
+def test_branch_and_main_appends_race(tmp_path, target):
+    t = target()
     ice_ok("create", t, "--schema", "id long", "--property", "commit.retry.num-retries=30",
            "--property", "commit.retry.min-wait-ms=5", "--property", "commit.retry.max-wait-ms=200")
     append_rows(t, [{"id": 0}], tmp_path)

@@ -63,6 +63,9 @@ def test_deletes_exactly_what_only_expired_snapshots_reach(tmp_path):
     for k in ("deleted-data-files-count", "deleted-manifest-files-count", "deleted-manifest-lists-count"):
         assert dry[k] == r[k], k
     assert r["files-missing"] == r["files-outside"] == r["files-failed"] == 0
+    # each manifest list and manifest read at most once (before and after the commit together)
+    assert 0 < r["manifest-lists-read"] <= len(ids)
+    assert 0 < r["manifests-read"] <= sum(1 for k in before_reach.values() if k == "manifest")
     assert_whole(t)
     rows_after = peers_agree_everywhere(t)
     for sid, rows in rows_after.items():

@@ -1,7 +1,8 @@
 """ice against Spark 3.5 with the Iceberg 1.12 runtime, the reference for
 maintenance: tables written by Spark and by ice (branches, tags, retention
 settings, copy-on-write and merge-on-read deletes, position deletes,
-deletion vectors, equality deletes, a compaction) are copied; Spark's
+deletion vectors, equality deletes, a compaction, table and partition
+statistics) are copied; Spark's
 procedure runs on one copy and ice on the other with the same arguments.
 
 - expire_snapshots: the same snapshots and refs remain, the same files are
@@ -41,6 +42,13 @@ def files(t) -> set:
 
 def metadata_json(rel) -> bool:
     return rel.endswith(".metadata.json") or rel.endswith("version-hint.text")
+
+
+def checksums(t) -> set:
+    """Hadoop's .NAME.crc files below a table (of files other than metadata
+    JSON, which each side writes its own), relative to it."""
+    root = pathlib.Path(t)
+    return {str(p.relative_to(root)) for p in root.rglob(".*.crc") if not metadata_json(p.name[1:-4])}
 
 
 def snapshots_and_refs(t):
@@ -83,7 +91,7 @@ def twins(spark, name):
 def compare_expiry(spark, name, ice_args, call_args):
     a, b = twins(spark, name)
     before, before_ids = files(a), snapshots_and_refs(a)[0]
-    row = spark.rows(f"CALL cat.system.expire_snapshots(table => 'db.{name}_spark', {call_args})")[0]
+    row = spark.rows(f"CALL cat.system.expire_snapshots(table => 'db.{name}_spark'{', ' if call_args else ''}{call_args})")[0]
     got = ice_ok("--json", "expire-snapshots", b, *ice_args).json()
     # the same snapshots and refs remain
     assert snapshots_and_refs(a) == snapshots_and_refs(b)
@@ -92,6 +100,8 @@ def compare_expiry(spark, name, ice_args, call_args):
     gone_spark = {f for f in before - files(a) if not metadata_json(f)}
     gone_ice = {f for f in before - files(b) if not metadata_json(f)}
     assert gone_ice == gone_spark, f"ice only: {sorted(gone_ice - gone_spark)[:5]}, Spark only: {sorted(gone_spark - gone_ice)[:5]}"
+    # and the checksums beside them, as Hadoop's local file system deletes them
+    assert checksums(a) == checksums(b)
     counts = tuple(got[k] for k in COUNTS)
     assert counts == tuple(row), f"ice {counts} != Spark {tuple(row)}"
     assert got["files-missing"] == got["files-outside"] == got["files-failed"] == 0
@@ -194,6 +204,37 @@ def test_spark_table_named_snapshots_and_clean_metadata(spark, tmp_path):
     assert [s["schema-id"] for s in ma["schemas"]] == [s["schema-id"] for s in mb["schemas"]]
     assert len(mb["schemas"]) == 1
     assert all_read_the_same(spark, a, f"db.{name}_spark") == all_read_the_same(spark, b, f"db.{name}_ice")
+
+
+def test_spark_table_with_statistics(spark, tmp_path):
+    """Table statistics (Puffin files of compute_table_stats) and partition
+    statistics (compute_partition_stats) of old snapshots go with them, and
+    are counted as Spark counts them; those of kept snapshots stay. Neither
+    side is given arguments: both take history.expire.* from the table."""
+    name = "sps"
+    t = f"cat.db.{name}"
+    spark.sql(f"""CREATE TABLE {t} (id BIGINT, x INT, name STRING) USING iceberg PARTITIONED BY (x)
+                  TBLPROPERTIES ('format-version'='2')""")
+    for k in range(4):
+        spark.sql(f"INSERT INTO {t} SELECT id, CAST(id % 3 AS INT), CONCAT('n', id) FROM range({k * 10}, {k * 10 + 10})")
+        spark.sql(f"CALL cat.system.compute_table_stats(table => 'db.{name}')")
+        spark.sql(f"CALL cat.system.compute_partition_stats(table => 'db.{name}')")
+    md = metadata(spark.table_dir(f"db.{name}"))
+    assert len(md.get("statistics", [])) == 4 and len(md.get("partition-statistics", [])) == 4
+    # no arguments: the retention comes from the table's properties on both sides
+    spark.sql(f"""ALTER TABLE {t} SET TBLPROPERTIES ('history.expire.max-snapshot-age-ms'='1',
+                                                     'history.expire.min-snapshots-to-keep'='2')""")
+    time.sleep(0.01)
+    a, b, row = compare_expiry(spark, name, [], "")
+    assert row[5] > 0  # statistics files went
+    ma, mb = metadata(a), metadata(b)
+    for key in ("statistics", "partition-statistics"):
+        assert sorted(s["snapshot-id"] for s in ma[key]) == sorted(s["snapshot-id"] for s in mb[key])
+        assert len(mb[key]) == 2
+        for s in mb[key]:
+            assert pathlib.Path(s["statistics-path"].removeprefix("file:")).exists()
+    assert all_read_the_same(spark, a, f"db.{name}_spark") == all_read_the_same(spark, b, f"db.{name}_ice")
+    compare_orphans(spark, name, a, b)
 
 
 @pytest.mark.parametrize("version", [2, 3])

@@ -9,14 +9,29 @@ import uuid
 from .run import ice_ok
 
 
+# The REST catalog the current test runs against (tests/evolve/conftest.py
+# `target`), or None: then tables are directories.
+CATALOG = None
+
+
+def _in_catalog(table) -> bool:
+    return CATALOG is not None and "/" not in str(table)
+
+
 def metadata_files(table_dir) -> list:
-    """metadata/v<N>.metadata.json in version order."""
+    """metadata/v<N>.metadata.json in version order (a catalog table's
+    metadata directory when a REST catalog is the target)."""
+    if _in_catalog(table_dir):
+        md = CATALOG.metadata_file(table_dir).parent
+        return sorted(md.glob("*.metadata.json"), key=lambda p: int(re.match(r"v?(\d+)", p.name).group(1)))
     md = pathlib.Path(table_dir) / "metadata"
     files = [p for p in md.glob("v*.metadata.json")]
     return sorted(files, key=lambda p: int(re.match(r"v(\d+)", p.name).group(1)))
 
 
 def current_metadata(table_dir) -> pathlib.Path:
+    if _in_catalog(table_dir):
+        return CATALOG.metadata_file(table_dir)
     return metadata_files(table_dir)[-1]
 
 

@@ -20,8 +20,23 @@
  * best effort; readers probe forward from it (ice_table_locate).
  * Namespace properties, which HadoopCatalog does not store, are kept in
  * `<namespace dir>/.ice-namespace.json` (a file, which HadoopCatalog's
- * listings skip). Other schemes (REST, s3://) report ICE_EUNSUPPORTED until
- * their backends exist; they will sit behind the same functions.
+ * listings skip).
+ *
+ * An http:// or https:// URI opens an Iceberg REST catalog (Polaris,
+ * Lakekeeper, Nessie, Unity, Gravitino, Glue's and S3 Tables' Iceberg
+ * endpoints, the Apache Iceberg REST fixture, `ice serve`): the same
+ * functions, answered by the server. Its settings use Java's and
+ * PyIceberg's names - uri, warehouse, prefix, credential (client_id:secret
+ * for OAuth2 client credentials), token, oauth2-server-uri, scope,
+ * audience, resource, header.<name>, rest.sigv4-enabled,
+ * rest.signing-region, rest.signing-name, ssl.ca-bundle,
+ * rest.client.connection-timeout-ms, rest.client.socket-timeout-ms,
+ * rest.client.max-retries, snapshot-loading-mode - and come from the
+ * configuration file (catalog.<name>.<key> = value), the environment
+ * (ICE_CATALOG__<NAME>__<KEY> for a configured name, ICE_REST_<KEY> for a
+ * URI; see docs/internals/rest.md) or ice_catalog_open_with(). Secrets
+ * never appear in messages. Other schemes (s3://) report ICE_EUNSUPPORTED
+ * until their backends exist.
  *
  * Names: a namespace is a dotted string ("db" or "a.b"), a table identifier
  * is "<namespace>.<table>". Levels must be non-empty and may not contain
@@ -66,6 +81,13 @@ ICE_EXTERN int ice_catalog_open(ice_catalog **out, const ice_io *io, const char 
 /* Create the warehouse at `uri` (a directory, with its parents; nothing
  * when it exists) and open it. */
 ICE_EXTERN int ice_catalog_init(ice_catalog **out, const ice_io *io, const char *uri);
+/*
+ * Open the catalog at `uri` with the properties `props` (for a REST
+ * catalog: its settings, as named above; the environment still applies).
+ * `props` is copied. ICE_EAUTH when the server refuses the credentials.
+ */
+ICE_EXTERN int ice_catalog_open_with(ice_catalog **out, const ice_io *io, const char *uri,
+                                     const ice_properties *props);
 ICE_EXTERN void ice_catalog_free(ice_catalog *catalog);
 /* The warehouse URI the catalog was opened on (after name resolution). */
 ICE_EXTERN const char *ice_catalog_uri(const ice_catalog *catalog);
@@ -237,21 +259,26 @@ ICE_EXTERN int ice_catalog_drop_table(ice_catalog *catalog, const char *identifi
                                       ice_drop_report *report);
 
 /*
- * Register `md` (metadata read from an existing table's metadata file) as
- * table `identifier`, keeping its location: the table's files stay where
- * they are. ICE_EEXISTS when the table exists, unless `overwrite`, which
- * makes `md` its next version. ICE_ENOTFOUND when the namespace does not
- * exist.
+ * Register the table whose current metadata file is `metadata_location`
+ * (written by any Iceberg writer) as `identifier`, keeping its location:
+ * the table's files stay where they are. `md` is what the file holds when
+ * the caller has read it already (NULL: the catalog reads it if it needs
+ * to; a REST catalog hands the location to its server). ICE_EEXISTS when
+ * the table exists, unless `overwrite`, which makes the file's metadata its
+ * next version. ICE_ENOTFOUND when the namespace does not exist;
+ * ICE_EUNSUPPORTED for catalogs that cannot register.
+ * *metadata_location_out: the metadata file the catalog now points at.
  */
-ICE_EXTERN int ice_catalog_register_table(ice_catalog *catalog, const char *identifier, const ice_table_metadata *md,
+ICE_EXTERN int ice_catalog_register_table(ice_catalog *catalog, const char *identifier,
+                                          const char *metadata_location, const ice_table_metadata *md,
                                           bool overwrite, char **metadata_location_out);
 
 /*
- * Rename table `from` to `to` (the namespace may change). The table keeps
- * its location and its files; in the file-system catalog the name `to`
- * gets the current metadata as its first version and the name `from` loses
- * its metadata files. ICE_ENOTFOUND when `from` or the namespace of `to`
- * does not exist, ICE_EEXISTS when `to` does.
+ * Rename table `from` to `to` (the namespace may change; a server may
+ * refuse that). The table keeps its location and its files; in the
+ * file-system catalog the name `to` gets the current metadata as its first
+ * version and the name `from` loses its metadata files. ICE_ENOTFOUND when
+ * `from` or the namespace of `to` does not exist, ICE_EEXISTS when `to` does.
  */
 ICE_EXTERN int ice_catalog_rename_table(ice_catalog *catalog, const char *from, const char *to);
 

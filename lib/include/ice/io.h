@@ -31,9 +31,12 @@ ICE_EXTERN int ice_io_new(ice_io **out);
 ICE_EXTERN void ice_io_free(ice_io *io);
 
 /*
- * Set a FileIO property (a NULL value removes it). ICE_EINVALID for a key
- * that is not a FileIO property (s3.*, client.region). The io must not be in
- * use by another thread meanwhile.
+ * Set a FileIO property (a NULL value removes it): the settings a storage
+ * backend reads, by Iceberg's names (s3.endpoint, s3.access-key-id,
+ * s3.secret-access-key, s3.session-token, client.region, ...).
+ * ICE_EINVALID for a key that is not a FileIO property (s3.*,
+ * client.region). Values may be secrets: they are never printed and are
+ * wiped when freed. The io must not be in use by another thread meanwhile.
  */
 ICE_EXTERN int ice_io_set_property(ice_io *io, const char *key, const char *value);
 /* The value set for `key`, or NULL (borrowed until it changes). */
@@ -44,6 +47,11 @@ ICE_EXTERN const char *ice_io_property(const ice_io *io, const char *key);
  * own clients: for a table whose catalog hands it credentials of its own.
  */
 ICE_EXTERN int ice_io_clone(ice_io **out, const ice_io *src);
+/* A clone of `base` with `props` (may be NULL) set over its properties;
+ * keys that are not FileIO properties are passed over. A catalog that vends
+ * credentials for a table (a REST catalog's LoadTableResult `config` and
+ * `storage-credentials`) hands them to the table through one. */
+ICE_EXTERN int ice_io_new_derived(ice_io **out, const ice_io *base, const ice_properties *props);
 
 /* One line per request an object store answered (method, location, status,
  * bytes, time; never a credential or a signature), for -v. `fn` may be

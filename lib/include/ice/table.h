@@ -47,6 +47,20 @@ typedef struct ice_table ice_table;
  */
 ICE_EXTERN int ice_table_load(ice_table **out, ice_catalog *catalog, const char *identifier);
 
+/* Loading flags. */
+enum {
+	/*
+	 * Snapshots that no branch or tag reaches may be left out (a REST
+	 * catalog's snapshots=refs): enough to read the current state or
+	 * append to it, and less to fetch. History, time travel to older
+	 * snapshots, row-level changes that check concurrent commits and
+	 * maintenance need the whole table (no flag).
+	 */
+	ICE_TABLE_LOAD_REFS = 1,
+};
+ICE_EXTERN int ice_table_load_with(ice_table **out, ice_catalog *catalog, const char *identifier,
+                                   unsigned flags);
+
 /*
  * Open the table in directory `location` without a catalog: its metadata/
  * directory is the source of truth and commits publish new versions there.
@@ -209,6 +223,42 @@ ICE_EXTERN int ice_table_commit(ice_table *table, const ice_operation *op, const
  */
 ICE_EXTERN bool ice_table_idempotency_done(const ice_table *table, const char *branch, const ice_commit_options *opts,
                                            ice_commit_result *result);
+
+/*
+ * Start creating a table without creating it: the handle holds the metadata
+ * the table will have (from a REST catalog, what the server staged with
+ * stage-create: its uuid, location and ids), data can be written to its
+ * location, and the first commit (ice_table_commit, or any operation built
+ * on it such as ice_table_append_files) creates the table with that
+ * commit's changes in one step: the table appears with its first snapshot
+ * or not at all. A REST catalog commits with assert-create and the
+ * creation's updates first; the file-system catalog publishes the changed
+ * metadata as version 1. ICE_EEXISTS at that commit when the table was
+ * created meanwhile (the files it wrote are deleted). Freeing the handle
+ * before committing creates nothing. ice_table_refresh fails until then.
+ */
+ICE_EXTERN int ice_table_create_staged(ice_table **out, ice_catalog *catalog, const ice_io *io,
+                                       const char *identifier, const ice_table_create_options *opts);
+
+/*
+ * Commit ops[i] to tables[i] for every i in one atomic step (a REST
+ * catalog's POST /v1/{prefix}/transactions/commit): all land or none does.
+ * The tables must share one catalog; catalogs that cannot commit several
+ * tables at once report ICE_EUNSUPPORTED. Lost races are retried as for
+ * ice_table_commit (every table refreshed, every operation run again), per
+ * the first table's commit.retry.* properties.
+ */
+ICE_EXTERN int ice_table_commit_transaction(ice_table *const *tables, const ice_operation *ops, size_t n,
+                                            const ice_commit_options *opts, ice_commit_result *result);
+
+/*
+ * Send a scan report (planning time and what planning read and skipped)
+ * to the table's catalog when it takes metrics reports (a REST catalog
+ * listing POST .../metrics; rest-metrics-reporting-enabled). Best effort:
+ * returns 0 also when nothing could be sent.
+ */
+struct ice_scan;
+ICE_EXTERN int ice_table_report_scan(ice_table *table, const struct ice_scan *scan, int64_t planning_ns);
 
 /* ---- metadata-only operations ------------------------------------------- */
 
