@@ -855,7 +855,7 @@ int ice_table_commit_transaction(ice_table *const *tables, const ice_operation *
 	ice_catalog_change *changes = NULL;
 	ice_catalog_table *outs = NULL;
 	ice_commit_options o;
-	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
+	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0, 0};
 	int64_t start = now_ms();
 	int rc = 0;
 	if (n == 0)
