@@ -133,3 +133,24 @@ const char *cli_format_ms(int64_t ms, char *out)
 	return out;
 }
 
+/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024). */
+bool cli_parse_size(const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	int64_t mul = 1;
+	if (end == s || v <= 0)
+		return false;
+	if (*end == 'K' || *end == 'k')
+		mul = 1 << 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1 << 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		mul = (int64_t)1 << 30, end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v > INT64_MAX / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}

@@ -255,6 +255,9 @@ typedef struct cli_write_numbers {
 } cli_write_numbers;
 void cli_json_write_numbers(ice_json_writer *w, const cli_write_numbers *n);
 
+/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024; a B may follow). */
+bool cli_parse_size(const char *s, int64_t *out);
+
 /* Formats epoch milliseconds as "2024-03-03 23:52:00.123" (UTC) into out[40]. */
 const char *cli_format_ms(int64_t ms, char *out);
 
@@ -284,8 +287,10 @@ CLI_COMMAND(rollback);
 CLI_COMMAND(delete);
 CLI_COMMAND(overwrite);
 CLI_COMMAND(rewrite_manifests);
+CLI_COMMAND(compact);
 CLI_COMMAND(expire_snapshots);
 CLI_COMMAND(remove_orphan_files);
+CLI_COMMAND(maintain);
 CLI_COMMAND(namespace);
 CLI_COMMAND(list);
 CLI_COMMAND(drop);

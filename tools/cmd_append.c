@@ -28,28 +28,6 @@ enum {
 	OPT_PROGRESS,
 };
 
-/* "256M", "1G", "65536": bytes (K, M, G are powers of 1024). */
-static bool parse_size(const char *s, int64_t *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	int64_t mul = 1;
-	if (end == s || v <= 0)
-		return false;
-	if (*end == 'K' || *end == 'k')
-		mul = 1 << 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		mul = 1 << 20, end++;
-	else if (*end == 'G' || *end == 'g')
-		mul = (int64_t)1 << 30, end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v > INT64_MAX / mul)
-		return false;
-	*out = v * mul;
-	return true;
-}
-
 /*
  * Progress of a long append on stderr: on a terminal a line redrawn in
  * place (rows, bytes read, and with the input's size known the share done
@@ -239,7 +217,7 @@ CLI_COMMAND(append)
 		case OPT_BRANCH: wo.branch = optarg; break;
 		case OPT_NO_SORT: wo.no_sort = true; break;
 		case OPT_MEMORY:
-			if (!parse_size(optarg, &wo.max_buffered_bytes))
+			if (!cli_parse_size(optarg, &wo.max_buffered_bytes))
 				return cli_usage_error(cmd, "--memory wants a size such as 256M, got '%s'", optarg);
 			break;
 		case OPT_TRIM: wo.trim = true; break;

@@ -1,7 +1,8 @@
 /*
- * tools/cmd_maintain.c - `ice expire-snapshots` and `ice remove-orphan-files`
- * (ice/maintain.h): options in, the library's report out as one summary
- * line or JSON, progress on a terminal. The library decides and deletes.
+ * tools/cmd_maintain.c - `ice expire-snapshots`, `ice remove-orphan-files`
+ * and `ice maintain` (ice/maintain.h): options in, the library's report out
+ * as one summary line (per table) or JSON, progress on a terminal. The
+ * library decides and deletes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -589,4 +590,310 @@ CLI_COMMAND(remove_orphan_files)
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	return rc;
+}
+
+/* ---- maintain: the one cron entry ----------------------------------------------------- */
+
+enum {
+	OPT_ALL = OPT_FORCE + 1,
+	OPT_SKIP,
+	OPT_ONLY,
+	OPT_ORPHAN_AGE,
+	OPT_MIN_INPUT_FILES,
+	OPT_TARGET_SIZE,
+};
+
+/* "compact,expire-snapshots": the steps named on (true) in steps[]. */
+static bool parse_steps(char *arg, bool *steps)
+{
+	for (char *s = arg, *comma; s; s = comma ? comma + 1 : NULL) {
+		int i;
+		comma = strchr(s, ',');
+		if (comma)
+			*comma = '\0';
+		for (i = 0; i < ICE_MAINTAIN_STEP_COUNT && strcmp(s, ice_maintain_step_name((ice_maintain_step_id)i)); i++)
+			;
+		if (i == ICE_MAINTAIN_STEP_COUNT)
+			return false;
+		steps[i] = true;
+	}
+	return true;
+}
+
+/* Every table of the catalog: namespaces walked from `parent` down. */
+static int all_tables(ice_catalog *c, const char *parent, ice_string_list *out)
+{
+	ice_string_list ns = {0, NULL}, tables = {0, NULL};
+	int rc = ice_catalog_list_namespaces(c, parent, &ns);
+	for (size_t i = 0; i < ns.n && !rc; i++) {
+		if ((rc = ice_catalog_list_tables(c, ns.items[i], &tables)) != 0)
+			break;
+		for (size_t k = 0; k < tables.n && !rc; k++) {
+			char **items = realloc(out->items, (out->n + 1) * sizeof(char *));
+			size_t len = strlen(ns.items[i]) + strlen(tables.items[k]) + 2;
+			char *id = items ? malloc(len) : NULL;
+			if (items)
+				out->items = items;
+			if (!id) {
+				rc = cli_error("out of memory");
+				break;
+			}
+			snprintf(id, len, "%s.%s", ns.items[i], tables.items[k]);
+			out->items[out->n++] = id;
+		}
+		ice_string_list_free(&tables);
+		if (!rc)
+			rc = all_tables(c, ns.items[i], out);
+	}
+	ice_string_list_free(&ns);
+	return rc;
+}
+
+static void maintain_json_table(ice_json_writer *w, const char *table, int rc, const char *error,
+                                const ice_maintain_report *r)
+{
+	ice_json_begin_object(w);
+	ice_json_key(w, "table");
+	ice_json_string(w, table);
+	ice_json_key(w, "ok");
+	ice_json_bool(w, rc == 0);
+	ice_json_key(w, "error");
+	if (error)
+		ice_json_string(w, error);
+	else
+		ice_json_null(w);
+	ice_json_key(w, "elapsed-ms");
+	ice_json_int(w, r ? r->elapsed_ms : 0);
+	ice_json_key(w, "steps");
+	ice_json_begin_array(w);
+	for (int i = 0; r && i < ICE_MAINTAIN_STEP_COUNT; i++) {
+		const ice_maintain_step *s = &r->steps[i];
+		ice_json_begin_object(w);
+		ice_json_key(w, "step");
+		ice_json_string(w, ice_maintain_step_name((ice_maintain_step_id)i));
+		ice_json_key(w, "ran");
+		ice_json_bool(w, s->ran);
+		ice_json_key(w, "skipped");
+		if (s->skipped)
+			ice_json_string(w, s->skipped);
+		else
+			ice_json_null(w);
+		ice_json_key(w, "changed");
+		ice_json_bool(w, s->changed);
+		ice_json_key(w, "files-removed");
+		ice_json_int(w, s->files_removed);
+		ice_json_key(w, "bytes-removed");
+		ice_json_int(w, s->bytes_removed);
+		ice_json_key(w, "files-written");
+		ice_json_int(w, s->files_written);
+		ice_json_key(w, "bytes-written");
+		ice_json_int(w, s->bytes_written);
+		ice_json_key(w, "elapsed-ms");
+		ice_json_int(w, s->elapsed_ms);
+		ice_json_key(w, "error");
+		if (s->error)
+			ice_json_string(w, s->error);
+		else
+			ice_json_null(w);
+		ice_json_end_object(w);
+	}
+	ice_json_end_array(w);
+	ice_json_end_object(w);
+}
+
+static void maintain_summary(ice_cli *cli, const char *table, int rc, const char *error, const ice_maintain_report *r,
+                             bool dry_run)
+{
+	if (!r) {
+		fprintf(cli->out, "%s: failed: %s\n", table, error ? error : "error");
+		return;
+	}
+	fprintf(cli->out, "%s:", table);
+	for (int i = 0; i < ICE_MAINTAIN_STEP_COUNT; i++) {
+		const ice_maintain_step *s = &r->steps[i];
+		const char *name = ice_maintain_step_name((ice_maintain_step_id)i);
+		if (!s->ran)
+			fprintf(cli->out, " %s skipped (%s);", name, s->skipped ? s->skipped : "-");
+		else if (s->error)
+			fprintf(cli->out, " %s FAILED;", name);
+		else if (s->skipped)
+			fprintf(cli->out, " %s: %s;", name, s->skipped);
+		else if (dry_run)
+			fprintf(cli->out, " %s would remove %lld files, write %lld;", name, (long long)s->files_removed,
+			        (long long)s->files_written);
+		else
+			fprintf(cli->out, " %s %lld files removed, %lld written%s;", name, (long long)s->files_removed,
+			        (long long)s->files_written, s->changed ? "" : " (no change)");
+	}
+	fprintf(cli->out, " %.1f s%s\n", (double)r->elapsed_ms / 1000, rc ? ", failed" : "");
+	for (int i = 0; i < ICE_MAINTAIN_STEP_COUNT; i++)
+		if (r->steps[i].error)
+			fprintf(stderr, "ice: %s: %s: %s\n", table, ice_maintain_step_name((ice_maintain_step_id)i),
+			        r->steps[i].error);
+}
+
+CLI_COMMAND(maintain)
+{
+	static const struct option options[] = {
+	    CLI_COMMON_OPTIONS,
+	    MAINTAIN_OPTIONS,
+	    {"all", no_argument, NULL, OPT_ALL},
+	    {"skip", required_argument, NULL, OPT_SKIP},
+	    {"only", required_argument, NULL, OPT_ONLY},
+	    {"retain-last", required_argument, NULL, OPT_RETAIN_LAST},
+	    {"orphan-older-than", required_argument, NULL, OPT_ORPHAN_AGE},
+	    {"min-input-files", required_argument, NULL, OPT_MIN_INPUT_FILES},
+	    {"target-file-size", required_argument, NULL, OPT_TARGET_SIZE},
+	    {NULL, 0, NULL, 0},
+	};
+	const cli_command *cmd = cli_find_command("maintain");
+	ice_maintain_options mo;
+	ice_expire_options eo;
+	ice_orphan_options oo;
+	ice_compact_options co;
+	bool all = false, skip[ICE_MAINTAIN_STEP_COUNT] = {false}, only[ICE_MAINTAIN_STEP_COUNT] = {false}, has_only = false;
+	int opt, rc;
+	int64_t v;
+	ice_maintain_options_init(&mo);
+	ice_expire_options_init(&eo);
+	ice_orphan_options_init(&oo);
+	ice_compact_options_init(&co);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+		int shared = shared_option(cli, cmd, opt, &eo.has_older_than_ms, &eo.older_than_ms, &mo.dry_run,
+		                           &mo.threads, &rc);
+		if (shared == 2)
+			return rc;
+		if (shared)
+			continue;
+		switch (opt) {
+		case OPT_ALL: all = true; break;
+		case OPT_SKIP:
+			if (!parse_steps(optarg, skip))
+				return cli_usage_error(cmd, "--skip wants steps among compact, rewrite-manifests, "
+				                            "expire-snapshots, remove-orphan-files");
+			break;
+		case OPT_ONLY:
+			if (!parse_steps(optarg, only))
+				return cli_usage_error(cmd, "--only wants steps among compact, rewrite-manifests, "
+				                            "expire-snapshots, remove-orphan-files");
+			has_only = true;
+			break;
+		case OPT_RETAIN_LAST:
+			if (!parse_count(optarg, 1, INT32_MAX, &v))
+				return cli_usage_error(cmd, "--retain-last wants a number of at least 1, not '%s'", optarg);
+			eo.has_retain_last = true;
+			eo.retain_last = (int32_t)v;
+			break;
+		case OPT_ORPHAN_AGE:
+			if (!parse_older_than(optarg, now_ms(), &oo.older_than_ms))
+				return cli_usage_error(cmd, "--orphan-older-than wants a time or a duration (3d, 12h), not '%s'",
+				                       optarg);
+			oo.has_older_than_ms = true;
+			break;
+		case OPT_MIN_INPUT_FILES:
+			if (!parse_count(optarg, 1, 1000000, &v))
+				return cli_usage_error(cmd, "--min-input-files wants a positive number, not '%s'", optarg);
+			co.min_input_files = (int)v;
+			break;
+		case OPT_TARGET_SIZE:
+			if (!cli_parse_size(optarg, &co.target_file_size))
+				return cli_usage_error(cmd, "--target-file-size wants a size such as 512M, not '%s'", optarg);
+			break;
+		}
+	}
+	if (all == (argc - optind > 0))
+		return cli_usage_error(cmd, all ? "--all takes no TABLE" : "expected TABLE... or --all");
+	for (int i = 0; i < ICE_MAINTAIN_STEP_COUNT; i++)
+		mo.steps[i] = (!has_only || only[i]) && !skip[i];
+	mo.compact = &co;
+	mo.expire = &eo;
+	mo.orphans = &oo;
+	progress prog = {"maintain", false};
+	file_list unused = {0};
+	setup_output(cli, &prog, &unused, &mo.progress, &mo.progress_payload);
+
+	ice_catalog *catalog = NULL;
+	ice_string_list tables = {0, NULL};
+	if (all) {
+		if ((rc = cli_open_catalog(cli, &catalog)) != 0)
+			return rc;
+		if (all_tables(catalog, NULL, &tables) != 0) {
+			ice_catalog_free(catalog);
+			ice_string_list_free(&tables);
+			return cli_fail(ICE_ERROR);
+		}
+	}
+	ice_json_writer *w = NULL;
+	if (cli->json) {
+		if (ice_json_writer_new(&w, ICE_JSON_PRETTY)) {
+			ice_catalog_free(catalog);
+			ice_string_list_free(&tables);
+			return cli_fail(ICE_ERROR);
+		}
+		ice_json_begin_object(w);
+		ice_json_key(w, "tables");
+		ice_json_begin_array(w);
+	}
+	size_t n = all ? tables.n : (size_t)(argc - optind);
+	int failed = 0, worst = EXIT_OK;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = all ? tables.items[i] : argv[optind + (int)i];
+		ice_table *t = NULL;
+		ice_maintain_report r;
+		char *error = NULL;
+		int lrc;
+		if (!all && cli_is_table_path(name)) {
+			lrc = ice_table_open(&t, cli->io, name);
+		} else {
+			lrc = !catalog ? cli_open_catalog(cli, &catalog) : 0;
+			if (lrc) {
+				lrc = ICE_EINVALID;
+			} else {
+				lrc = ice_table_load(&t, catalog, name);
+			}
+		}
+		if (lrc) {
+			const ice_error *e = ice_error_last();
+			error = strdup(e && e->message ? e->message : "cannot load the table");
+		} else {
+			lrc = ice_table_maintain(t, &mo, &r);
+			end_progress(&prog);
+			if (lrc) {
+				const ice_error *e = ice_error_last();
+				error = strdup(e && e->message ? e->message : "a step failed");
+			}
+		}
+		if (cli->json)
+			maintain_json_table(w, name, lrc, error, t ? &r : NULL);
+		else if (!cli->quiet || lrc)
+			maintain_summary(cli, name, lrc, error, t ? &r : NULL, mo.dry_run);
+		if (lrc) {
+			failed++;
+			if (lrc == ICE_ECOMMITUNKNOWN)
+				worst = EXIT_UNKNOWN;
+			else if (worst == EXIT_OK)
+				worst = EXIT_ERROR;
+		}
+		if (t)
+			ice_maintain_report_free(&r);
+		free(error);
+		ice_table_free(t);
+		ice_error_clear();
+	}
+	if (cli->json) {
+		ice_json_end_array(w);
+		ice_json_key(w, "tables-failed");
+		ice_json_int(w, failed);
+		ice_json_end_object(w);
+		rc = cli_print_json(cli, w);
+		ice_json_writer_free(w);
+		if (rc)
+			worst = rc;
+	} else if (failed) {
+		fprintf(stderr, "ice: maintain: %d of %zu tables failed\n", failed, n);
+	}
+	ice_string_list_free(&tables);
+	ice_catalog_free(catalog);
+	return worst;
 }

@@ -61,6 +61,13 @@ static void catalog_label(ice_buf *b, const ice_catalog *c)
 		ice_buf__puts(b, c->uri);
 }
 
+/* A catalog behind a server (REST), where each question is a request. */
+static bool remote_catalog(const ice_catalog *c)
+{
+	const char *u = ice_catalog_uri(c);
+	return u && (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0);
+}
+
 /* Fills `out`, which takes `catalog` on success only. */
 static int found(ice_resolved_table *out, ice_table_form form, ice_catalog *catalog, const char *identifier)
 {
@@ -194,8 +201,16 @@ int ice_catalog_resolve_table(ice_resolved_table *out, const ice_io *io, const c
 		} else if (!ident) {
 			ice_buf__printf(&tried, "'%s' is not a table name in a catalog (<namespace>.<table>)", arg);
 		} else {
-			bool exists = false;
-			if ((rc = ice_catalog_table_exists(c, arg, &exists)) != 0)
+			bool exists = false, local = false, local_dir = false;
+			/* A remote catalog is asked only when a local path of that name
+			 * makes the name ambiguous: otherwise loading the table is the
+			 * question (one request, and the server's own answer). */
+			if (remote_catalog(c) && use != ICE_TABLE_USE_CREATE &&
+			    (rc = ice_io__stat(io, arg, &local, &local_dir)) != 0)
+				goto done;
+			if (remote_catalog(c) && !local)
+				exists = true;
+			else if ((rc = ice_catalog_table_exists(c, arg, &exists)) != 0)
 				goto done;
 			if (exists || use == ICE_TABLE_USE_CREATE) {
 				if ((rc = found(out, ICE_TABLE_FORM_NAME, c, arg)) == 0)

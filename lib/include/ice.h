@@ -11,6 +11,7 @@
 #include "ice/arena.h"
 #include "ice/arrow.h"
 #include "ice/catalog.h"
+#include "ice/compact.h"
 #include "ice/common.h"
 #include "ice/delete.h"
 #include "ice/errors.h"

@@ -83,7 +83,9 @@ static void bounds_dup(ice_arena *arena, ice_metric_bounds *b, bool *failed)
 	for (size_t i = 0; i < b->n; i++) {
 		const uint8_t *old = items[i].bytes.data;
 		items[i].bytes.data = mem_dup(arena, old, items[i].bytes.len, failed);
-		if (has_payload(items[i].value.type) && items[i].value.v.bytes.data)
+		if (!old)
+			literal_dup(arena, &items[i].value, failed); /* a writer's bounds: values only */
+		else if (has_payload(items[i].value.type) && items[i].value.v.bytes.data)
 			items[i].value.v.bytes.data = items[i].bytes.data + (items[i].value.v.bytes.data - old);
 	}
 	b->items = items;

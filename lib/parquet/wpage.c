@@ -116,7 +116,8 @@ int ice_parquet__w_flush_page(ice_parquet_writer *w, colw *c)
 		encoding = ICE_PARQUET_ENC_PLAIN;
 		c->enc_plain = true;
 	} else {
-		pq_buf_append(p, &c->plain);
+		if ((rc = pq_buf_append(p, &c->plain)) != 0)
+			return rc;
 		encoding = ICE_PARQUET_ENC_PLAIN;
 		c->enc_plain = true;
 	}
@@ -137,8 +138,9 @@ int ice_parquet__w_flush_page(ice_parquet_writer *w, colw *c)
 	h.rep_encoding = ICE_PARQUET_ENC_RLE;
 	ice_buf__clear(&sc->hdr);
 	ice_parquet__write_page_header(&sc->hdr, &h, NULL);
-	pq_buf_append(&c->chunk, &sc->hdr);
-	pq_buf_append(&c->chunk, &sc->comp);
+	/* an allocation failing in the header leaves it short: never written */
+	if ((rc = pq_buf_append(&c->chunk, &sc->hdr)) != 0 || (rc = pq_buf_append(&c->chunk, &sc->comp)) != 0)
+		return rc;
 	if (c->chunk.error)
 		return c->chunk.error;
 	c->chunk_uncompressed += (int64_t)(sc->hdr.len + p->len);
@@ -227,8 +229,7 @@ static int finish_chunk(ice_parquet_writer *w, colw *c)
 	ice_buf__clear(p);
 	if (c->pw == 1 && c->leaf->type == ICE_PARQUET_BOOLEAN)
 		return PQ_ERR(ICE_ERROR, "boolean dictionary");
-	pq_buf_append(p, &c->dict_vals);
-	if ((rc = compress_into(w, sc, p, &sc->comp)) != 0)
+	if ((rc = pq_buf_append(p, &c->dict_vals)) != 0 || (rc = compress_into(w, sc, p, &sc->comp)) != 0)
 		return rc;
 	pq_page_header h;
 	memset(&h, 0, sizeof(h));
@@ -240,7 +241,8 @@ static int finish_chunk(ice_parquet_writer *w, colw *c)
 	ice_buf__clear(&c->dpage);
 	ice_parquet__write_page_header(&c->dpage, &h, NULL);
 	c->chunk_uncompressed += (int64_t)(c->dpage.len + p->len);
-	pq_buf_append(&c->dpage, &sc->comp);
+	if ((rc = pq_buf_append(&c->dpage, &sc->comp)) != 0)
+		return rc;
 	return c->dpage.error;
 }
 

@@ -59,6 +59,8 @@ struct ice_row_change {
 	size_t ntracked;
 	const ice_expr *filter;
 	bool serializable;
+	bool rewrite;                  /* "replace"; concurrent equality deletes are no conflict */
+	int64_t data_seq;              /* rewrite: the added data files' data sequence number (<0: inherit) */
 	ice_property extra[8];
 	size_t nextra;
 	/* new manifests, written at the first attempt */
@@ -146,6 +148,7 @@ int ice_row_change__new(ice_row_change **out, ice_table *table, const ice_snapsh
 	ice_map__init(&c->affected_parts, true);
 	ice_map__init(&c->conflict_parts, true);
 	c->counter = 0;
+	c->data_seq = -1;
 	*out = c;
 	return 0;
 }
@@ -312,6 +315,17 @@ void ice_row_change__validate(ice_row_change *c, const ice_expr *filter, bool se
 	c->serializable = serializable;
 }
 
+void ice_row_change__rewrite(ice_row_change *c, int64_t data_sequence_number)
+{
+	c->rewrite = true;
+	c->data_seq = data_sequence_number;
+}
+
+static const char *operation_of(const ice_row_change *c)
+{
+	return c->rewrite ? "replace" : c->add_data.n ? "overwrite" : "delete";
+}
+
 int ice_row_change__conflict_partition(ice_row_change *c, const ice_data_file *f)
 {
 	return add_partition_key(c, &c->conflict_parts, f);
@@ -407,6 +421,10 @@ static int check_entry(const ice_row_change *c, const ice_table_metadata *md, co
 			return conflict(c, s, "and deleted rows of %s, which this change rewrites", f->referenced_data_file);
 		return 0;
 	}
+	/* A rewrite's files keep the starting sequence number: equality
+	 * deletes committed since are newer and still apply to them. */
+	if (c->rewrite && f->content == ICE_FILE_CONTENT_EQUALITY_DELETES)
+		return 0;
 	const ice_partition_spec *spec = ice_table_metadata_spec_by_id(md, f->partition_spec_id);
 	if (f->content == ICE_FILE_CONTENT_EQUALITY_DELETES && spec && ice_partition_spec_is_unpartitioned(spec) &&
 	    c->affected_parts.count)
@@ -502,16 +520,24 @@ static int write_new_manifests(ice_row_change *c, const ice_table_metadata *base
 			opts.snapshot_id = c->snapshot_id;
 			opts.spec = spec;
 			rc = ice_manifest_writer_open(&w, ice_table_io(c->table), loc, base, &opts);
-			ice__free(loc);
 			for (size_t j = i; j < l->n && !rc; j++)
 				if (l->items[j]->partition_spec_id == spec_id)
-					rc = ice_manifest_writer_add(w, l->items[j], -1);
+					rc = ice_manifest_writer_add(w, l->items[j],
+					                             content == 0 && c->rewrite && c->data_seq >= 0 &&
+					                                     ice_table_metadata_format_version(base) >= 2
+					                                 ? c->data_seq
+					                                 : -1);
 			if (rc) {
 				ice_manifest_writer_abort(w);
+				ice__free(loc);
 				break;
 			}
+			/* a close that fails after the file was published leaves it: deleted */
 			if ((rc = ice_manifest_writer_close(w, &mf)) == 0)
 				rc = keep_manifest(c, mf);
+			else
+				ice_io__delete_files(ice_table_io(c->table), (const char *const *)&loc, 1);
+			ice__free(loc);
 		}
 	}
 	c->written = rc == 0;
@@ -820,7 +846,7 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	ice_manifest_list *parent_list = NULL;
 	ice_new_list nl = {0};
 	ice_snapshot snap;
-	const char *operation = c->add_data.n ? "overwrite" : "delete";
+	const char *operation = operation_of(c);
 	summary sum;
 	int rc;
 
@@ -870,7 +896,7 @@ done:
 
 int ice_row_change__commit(ice_row_change *c, const ice_commit_options *opts, ice_commit_result *result)
 {
-	ice_operation op = {c->add_data.n ? "overwrite" : "delete", apply_change, c};
+	ice_operation op = {operation_of(c), apply_change, c};
 	ice_commit_result res;
 	int rc = ice_table_commit(c->table, &op, opts, &res);
 	if ((rc && res.state == ICE_COMMIT_FAILED) || res.state == ICE_COMMIT_SKIPPED) {

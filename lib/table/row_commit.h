@@ -55,12 +55,23 @@ int ice_row_change__conflict_partition(ice_row_change *c, const ice_data_file *f
 /* Adds `key` = `value` to the snapshot summary (e.g. replace-partitions). */
 int ice_row_change__summary(ice_row_change *c, const char *key, const char *value);
 
+/*
+ * A rewrite (compaction): the snapshot's operation is "replace" and the
+ * data files it adds keep the data sequence number `data_sequence_number`
+ * (the starting snapshot's; negative: inherit the new one), so that
+ * equality deletes other writers commit meanwhile still apply to them and
+ * are no conflict. Position deletes and deletion vectors added meanwhile
+ * for a file this change removes (or for its partition, when they name no
+ * file) remain conflicts: they would be lost.
+ */
+void ice_row_change__rewrite(ice_row_change *c, int64_t data_sequence_number);
+
 /* Nothing to commit: no file added or removed. */
 bool ice_row_change__empty(const ice_row_change *c);
 
 /*
  * Commit: operation "delete" when no data file is added, else
- * "overwrite". Codes as for ice_table_commit. On a definite failure every
+ * "overwrite" ("replace" for a rewrite). Codes as for ice_table_commit. On a definite failure every
  * tracked file and every manifest written is deleted.
  */
 int ice_row_change__commit(ice_row_change *c, const ice_commit_options *opts, ice_commit_result *result);

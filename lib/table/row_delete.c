@@ -61,7 +61,6 @@ typedef struct pass {
 	const ice_type *type;
 	ice_parquet_write_options pq;
 	ice_arena arena;
-	ice_schema *pos_schema; /* file_path, pos */
 	ice_puffin_writer *puffin;
 	char *puffin_loc;
 	pending_dv *dvs;
@@ -115,10 +114,9 @@ static int new_location(pass *p, char **out, const ice_data_file *like, const ch
 }
 
 /* A data or delete file entry from a written Parquet file's metrics. */
-static int file_from_metrics(pass *p, ice_data_file *df, const char *location, const ice_data_file *like,
+static int file_from_metrics(ice_arena *a, ice_data_file *df, const char *location, const ice_data_file *like,
                              const ice_parquet_file_metrics *m)
 {
-	ice_arena *a = &p->arena;
 	size_t n = m->ncolumns;
 	memset(df, 0, sizeof(*df));
 	df->content = ICE_FILE_CONTENT_DATA;
@@ -170,14 +168,14 @@ static int file_from_metrics(pass *p, ice_data_file *df, const char *location, c
 
 /* Bounds as the single-value bytes the manifest stores, in the pass's
  * arena: the metrics they came from are freed before the commit. */
-static int serialize_bounds(pass *p, ice_metric_bounds *b)
+static int serialize_bounds(ice_arena *a, ice_metric_bounds *b)
 {
 	ice_metric_bound *items = (ice_metric_bound *)b->items;
 	for (size_t i = 0; i < b->n; i++) {
 		ice_literal *v = &items[i].value;
 		size_t len = 0;
 		int rc = ice_literal_to_bytes(v, NULL, 0, &len);
-		uint8_t *buf = rc ? NULL : ice_arena__alloc(&p->arena, len + 1);
+		uint8_t *buf = rc ? NULL : ice_arena__alloc(a, len + 1);
 		if (rc || !buf || (rc = ice_literal_to_bytes(v, buf, len, &len)) != 0)
 			return rc ? rc : ICE_ERROR;
 		items[i].bytes.data = buf;
@@ -191,6 +189,33 @@ static int serialize_bounds(pass *p, ice_metric_bounds *b)
 		}
 	}
 	return 0;
+}
+
+int ice_rows__file_entry(ice_arena *a, ice_data_file *df, const char *location, const ice_data_file *like,
+                         const ice_parquet_file_metrics *m)
+{
+	int rc = file_from_metrics(a, df, location, like, m);
+	if (!rc && (rc = serialize_bounds(a, (ice_metric_bounds *)&df->lower_bounds)) == 0)
+		rc = serialize_bounds(a, (ice_metric_bounds *)&df->upper_bounds);
+	return rc;
+}
+
+void ice_rows__dv_entry(ice_data_file *df, const ice_data_file *f, const char *puffin, int64_t puffin_size,
+                        int64_t cardinality, int64_t offset, int64_t length)
+{
+	memset(df, 0, sizeof(*df));
+	df->content = ICE_FILE_CONTENT_POSITION_DELETES;
+	df->file_path = puffin;
+	df->file_format = "PUFFIN";
+	df->partition_spec_id = f->partition_spec_id;
+	df->n_partition = f->n_partition;
+	df->partition = f->partition;
+	df->record_count = cardinality;
+	df->file_size_in_bytes = puffin_size;
+	df->referenced_data_file = f->file_path;
+	df->has_content_offset = df->has_content_size_in_bytes = true;
+	df->content_offset = offset;
+	df->content_size_in_bytes = length;
 }
 
 /* Drops `f` and its deletion vectors. */
@@ -241,61 +266,82 @@ static int take_rows(pass *p, const struct ArrowArray *b, int64_t kept, struct A
 	return rc;
 }
 
-/* v2: the matching positions as a position delete file next to the data file. */
+static int flush_positions(col_builder *cb, ice_parquet_writer *w)
+{
+	struct ArrowArray a;
+	struct ArrowSchema s;
+	int rc = ice_columns__finish(cb, &a, &s);
+	if (!rc) {
+		rc = ice_parquet_writer_write(w, &a, &s);
+		a.release(&a);
+		s.release(&s);
+	}
+	return rc;
+}
+
+int ice_rows__write_positions(ice_parquet_file_metrics **out, const ice_io *io, const char *location,
+                              const ice_parquet_write_options *opts, const char *const *paths,
+                              const ice_deletion_vector *const *dvs, size_t n)
+{
+	static const char pos_json[] =
+	    "{\"type\":\"struct\",\"fields\":[{\"id\":2147483546,\"name\":\"file_path\",\"required\":true,\"type\":"
+	    "\"string\"},{\"id\":2147483545,\"name\":\"pos\",\"required\":true,\"type\":\"long\"}]}";
+	ice_parquet_write_options pq = *opts;
+	ice_parquet_writer *w = NULL;
+	ice_schema *schema = NULL;
+	col_builder cb;
+	int rc;
+	*out = NULL;
+	pq.metrics_truncate_length = 1 << 20; /* whole paths: readers match them */
+	if ((rc = ice_schema_from_json(&schema, pos_json, sizeof(pos_json) - 1, "position deletes")) != 0)
+		return rc;
+	const ice_type *type = ice_schema_struct(schema);
+	if ((rc = ice_columns__init_struct(&cb, type)) != 0) {
+		ice_schema_free(schema);
+		return rc;
+	}
+	rc = ice_parquet_writer_open(&w, io, location, type, &pq);
+	for (size_t i = 0; i < n && !rc; i++) {
+		ice_literal path = ice_literal_string(paths[i], strlen(paths[i]));
+		for (int64_t pos = ice_deletion_vector_next(dvs[i], 0); !rc && pos >= 0;
+		     pos = ice_deletion_vector_next(dvs[i], pos + 1)) {
+			ice_literal lp = ice_literal_long(pos);
+			const ice_literal *row[2] = {&path, &lp};
+			if ((rc = ice_columns__append_row(&cb, row)) == 0 && ice_columns__rows(&cb) >= 65536)
+				rc = flush_positions(&cb, w);
+		}
+	}
+	if (!rc && ice_columns__rows(&cb) > 0)
+		rc = flush_positions(&cb, w);
+	ice_columns__free(&cb);
+	if (rc) {
+		if (w)
+			ice_parquet_writer_abort(w);
+	} else {
+		rc = ice_parquet_writer_close(w, out);
+	}
+	ice_schema_free(schema);
+	return rc;
+}
+
+/* v2: the matching positions as a position delete file (file_path, pos; sorted, with referenced_data_file). */
 static int write_position_deletes(pass *p, const ice_data_file *f, const ice_deletion_vector *dv)
 {
-	ice_parquet_write_options pq = p->pq;
-	ice_parquet_writer *w = NULL;
 	ice_parquet_file_metrics *m = NULL;
-	col_builder cb;
 	char *loc = NULL;
 	int rc;
 	if ((rc = new_location(p, &loc, f, "-deletes.parquet")) != 0)
 		return rc;
-	pq.metrics_truncate_length = 1 << 20; /* whole paths: readers match them */
-	const ice_type *type = ice_schema_struct(p->pos_schema);
-	if ((rc = ice_columns__init_struct(&cb, type)) != 0) {
-		ice__free(loc);
-		return rc;
-	}
-	if ((rc = ice_parquet_writer_open(&w, p->io, loc, type, &pq)) == 0 && (rc = ice_row_change__track(p->change, loc)) != 0)
-		ice_parquet_writer_abort(w), w = NULL;
-	ice_literal path = ice_literal_string(f->file_path, strlen(f->file_path));
-	for (int64_t pos = ice_deletion_vector_next(dv, 0); !rc && pos >= 0; pos = ice_deletion_vector_next(dv, pos + 1)) {
-		ice_literal lp = ice_literal_long(pos);
-		const ice_literal *row[2] = {&path, &lp};
-		if ((rc = ice_columns__append_row(&cb, row)) == 0 && ice_columns__rows(&cb) >= 65536) {
-			struct ArrowArray a;
-			struct ArrowSchema s;
-			if ((rc = ice_columns__finish(&cb, &a, &s)) == 0) {
-				rc = ice_parquet_writer_write(w, &a, &s);
-				a.release(&a);
-				s.release(&s);
-			}
-		}
-	}
-	if (!rc && ice_columns__rows(&cb) > 0) {
-		struct ArrowArray a;
-		struct ArrowSchema s;
-		if ((rc = ice_columns__finish(&cb, &a, &s)) == 0) {
-			rc = ice_parquet_writer_write(w, &a, &s);
-			a.release(&a);
-			s.release(&s);
-		}
-	}
-	ice_columns__free(&cb);
-	if (rc) {
-		ice_parquet_writer_abort(w);
-	} else if ((rc = ice_parquet_writer_close(w, &m)) == 0) {
+	if ((rc = ice_row_change__track(p->change, loc)) == 0 &&
+	    (rc = ice_rows__write_positions(&m, p->io, loc, &p->pq, &f->file_path, &dv, 1)) == 0) {
 		ice_data_file df;
-		if ((rc = file_from_metrics(p, &df, loc, f, m)) == 0 && (rc = serialize_bounds(p, (ice_metric_bounds *)&df.lower_bounds)) == 0 &&
-		    (rc = serialize_bounds(p, (ice_metric_bounds *)&df.upper_bounds)) == 0) {
+		if ((rc = ice_rows__file_entry(&p->arena, &df, loc, f, m)) == 0) {
 			df.content = ICE_FILE_CONTENT_POSITION_DELETES;
 			df.referenced_data_file = f->file_path;
 			rc = ice_row_change__add_delete(p->change, &df);
 		}
-		ice_parquet_file_metrics_free(m);
 	}
+	ice_parquet_file_metrics_free(m);
 	ice__free(loc);
 	if (!rc)
 		p->report->delete_files_added++;
@@ -338,21 +384,9 @@ static int finish_dvs(pass *p)
 	rc = ice_puffin_writer_close(p->puffin, false, &size);
 	p->puffin = NULL;
 	for (size_t i = 0; i < p->ndvs && !rc; i++) {
-		const ice_data_file *f = p->dvs[i].copy;
 		ice_data_file df;
-		memset(&df, 0, sizeof(df));
-		df.content = ICE_FILE_CONTENT_POSITION_DELETES;
-		df.file_path = p->puffin_loc;
-		df.file_format = "PUFFIN";
-		df.partition_spec_id = f->partition_spec_id;
-		df.n_partition = f->n_partition;
-		df.partition = f->partition;
-		df.record_count = p->dvs[i].cardinality;
-		df.file_size_in_bytes = (int64_t)size;
-		df.referenced_data_file = f->file_path;
-		df.has_content_offset = df.has_content_size_in_bytes = true;
-		df.content_offset = p->dvs[i].offset;
-		df.content_size_in_bytes = p->dvs[i].length;
+		ice_rows__dv_entry(&df, p->dvs[i].copy, p->puffin_loc, (int64_t)size, p->dvs[i].cardinality,
+		                   p->dvs[i].offset, p->dvs[i].length);
 		rc = ice_row_change__add_delete(p->change, &df);
 	}
 	return rc;
@@ -431,10 +465,8 @@ static int rewrite_file(pass *p, const ice_scan_task *t)
 		ice_data_file df;
 		rc = ice_parquet_writer_close(w, &m);
 		w = NULL;
-		if (!rc && (rc = ice_row_change__track(p->change, loc)) == 0 && (rc = file_from_metrics(p, &df, loc, f, m)) == 0 &&
-		    (rc = serialize_bounds(p, (ice_metric_bounds *)&df.lower_bounds)) == 0 &&
-		    (rc = serialize_bounds(p, (ice_metric_bounds *)&df.upper_bounds)) == 0 &&
-		    (rc = ice_row_change__add_data(p->change, &df)) == 0 && (rc = remove_whole(p, t)) == 0) {
+		if (!rc && (rc = ice_row_change__track(p->change, loc)) == 0 &&
+		    (rc = ice_rows__file_entry(&p->arena, &df, loc, f, m)) == 0 && (rc = ice_row_change__add_data(p->change, &df)) == 0 && (rc = remove_whole(p, t)) == 0) {
 			p->report->files_rewritten++;
 			p->report->files_added++;
 		}
@@ -543,12 +575,6 @@ static int run(ice_table *table, ice_row_change *change, const ice_expr *filter,
 	for (size_t i = 0; i < props->n && !rc; i++)
 		if ((rc = ice_parquet_write_options_set(&p.pq, props->items[i].key, props->items[i].value)) != 0)
 			ice_error__prefix("table property %s", props->items[i].key);
-	if (!rc && p.mor && p.version < 3) {
-		static const char pos_json[] =
-		    "{\"type\":\"struct\",\"fields\":[{\"id\":2147483546,\"name\":\"file_path\",\"required\":true,\"type\":"
-		    "\"string\"},{\"id\":2147483545,\"name\":\"pos\",\"required\":true,\"type\":\"long\"}]}";
-		rc = ice_schema_from_json(&p.pos_schema, pos_json, sizeof(pos_json) - 1, "position deletes");
-	}
 	ice_scan_options_init(&so);
 	if (!rc && (rc = ice_scan_new(&p.all, p.io, md, &so)) == 0 && (rc = ice_scan_arrow_schema(p.all, &p.arrow)) == 0) {
 		p.type = ice_scan_projected_type(p.all);
@@ -575,7 +601,6 @@ static int run(ice_table *table, ice_row_change *change, const ice_expr *filter,
 	ice__free(p.puffin_loc);
 	ice__free(p.match);
 	ice__free(p.keep);
-	ice_schema_free(p.pos_schema);
 	ice_arena__free(&p.arena);
 	return rc;
 }

@@ -7,6 +7,8 @@
 
 #include "ice/delete.h"
 #include "ice/expr.h"
+#include "ice/parquet.h"
+#include "ice/puffin.h"
 #include "row_commit.h"
 
 /*
@@ -24,6 +26,22 @@ int ice_rows__remove_matching(ice_table *table, ice_row_change *change, const ic
  * vectors (dynamic overwrites). */
 int ice_rows__remove_files(ice_table *table, ice_row_change *change, bool (*select)(const ice_data_file *, void *),
                            void *payload, ice_delete_report *report);
+
+/* A position delete file at `location`: for each of the n data files (in
+ * path order), rows (file_path, pos) of the positions its vector holds;
+ * bounds keep whole paths. Its metrics in *out. */
+int ice_rows__write_positions(ice_parquet_file_metrics **out, const ice_io *io, const char *location,
+                              const ice_parquet_write_options *opts, const char *const *paths,
+                              const ice_deletion_vector *const *dvs, size_t n);
+/* The manifest entry of a written file (data content; partition of
+ * `like`), values in `a`. */
+int ice_rows__file_entry(struct ice_arena *a, ice_data_file *df, const char *location, const ice_data_file *like,
+                         const ice_parquet_file_metrics *m);
+
+/* The manifest entry of a deletion vector of data file `f`: `length`
+ * bytes at `offset` in the Puffin file `puffin` (values borrowed). */
+void ice_rows__dv_entry(ice_data_file *df, const ice_data_file *f, const char *puffin, int64_t puffin_size,
+                        int64_t cardinality, int64_t offset, int64_t length);
 
 /* write.delete.isolation-level / write.update.isolation-level: true for
  * serializable (the default). */

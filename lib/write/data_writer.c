@@ -195,6 +195,8 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 	for (size_t i = 0; i < props->n && !rc; i++)
 		if ((rc = ice_parquet_write_options_set(&w->pq, props->items[i].key, props->items[i].value)) != 0)
 			ice_error__prefix("table property %s", props->items[i].key);
+	if (w->opts.target_file_size > 0)
+		w->pq.target_file_size_bytes = w->opts.target_file_size;
 	size_t nf = w->spec->nfields;
 	if (!rc && nf &&
 	    (!(w->partition_types = ice__calloc(nf, sizeof(ice_type *))) ||
@@ -221,13 +223,15 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 		rc = ice_workers__new(&w->workers, threads);
 	if (!rc)
 		rc = ice_parquet__wpool_new(&w->pool, w->workers);
-	const ice_sort_order *order = ice_table_metadata_default_sort_order(md);
+	const ice_sort_order *order = w->opts.sort_order ? w->opts.sort_order : ice_table_metadata_default_sort_order(md);
 	if (!order || order->nfields == 0) {
 		w->has_sort_order_id = true; /* unsorted table: order 0 */
 		w->sort_order_id = 0;
 	} else if (!w->opts.no_sort && !rc && (rc = ice_sort__check(w->schema, order)) == 0) {
 		w->order = order;
-		w->has_sort_order_id = true;
+		/* An order given for a rewrite is recorded only when it is one of the table's. */
+		const ice_sort_order *known = ice_table_metadata_sort_order_by_id(md, order->order_id);
+		w->has_sort_order_id = known && ice_sort_order_same_fields(known, order);
 		w->sort_order_id = order->order_id;
 		w->run_bytes = w->opts.max_buffered_bytes / 2;
 	}

@@ -54,8 +54,7 @@ static void url_escape(ice_buf *b, const char *s)
 	}
 }
 
-/* PartitionSpec.partitionToPath: "a=1/b=x" ("" without fields). */
-static int partition_path(ice_buf *b, const ice_partition_spec *spec, const ice_literal *partition)
+int ice_write__partition_path(ice_buf *b, const ice_partition_spec *spec, const ice_literal *partition)
 {
 	for (size_t i = 0; spec && i < spec->nfields; i++) {
 		char *human = ice_transform_human_string(&spec->fields[i].transform, &partition[i]);
@@ -163,7 +162,7 @@ int ice_write__new_file_location(char **out, const ice_table_metadata *md, const
 		ice_buf__put(&b, table, tn);
 		ice_buf__puts(&b, "/data");
 	}
-	if (spec && spec->nfields && (rc = partition_path(&part, spec, partition)) != 0) {
+	if (spec && spec->nfields && (rc = ice_write__partition_path(&part, spec, partition)) != 0) {
 		ice_buf__free(&b);
 		ice_buf__free(&part);
 		return rc;

@@ -21,6 +21,10 @@
 int ice_write__new_file_location(char **out, const ice_table_metadata *md, const ice_partition_spec *spec,
                                  const ice_literal *partition, const char *filename);
 
+/* PartitionSpec.partitionToPath: "a=1/b=x" ("" without fields) appended to `b`. */
+struct ice_buf;
+int ice_write__partition_path(struct ice_buf *b, const ice_partition_spec *spec, const ice_literal *partition);
+
 /* ICE_EINVALID when the table's location is relative (or empty): no file
  * of it, data or metadata, can be written anywhere meaningful. */
 int ice_write__check_table_location(const ice_table_metadata *md);

@@ -25,7 +25,6 @@ from maintain_support import (age_tree, canon, copy_table, current_metadata, duc
                               pyiceberg_rows, write_csv)
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from peers.spark import spark  # noqa: E402,F401 (the session-scoped fixture)
 
 DAY = 86400
 # ice's --json counts, in the order of the procedure's output columns

@@ -24,7 +24,7 @@ from .tables import current_metadata, metadata_files
 def _metadata_file(table) -> str:
     """A table directory's current metadata file, or the metadata file given."""
     p = pathlib.Path(table)
-    return str(current_metadata(p) if p.is_dir() else p)
+    return str(p if p.is_file() else current_metadata(table))
 
 
 def pyiceberg_table(table) -> Table:

@@ -245,6 +245,80 @@ typedef struct ice_orphan_report {
 ICE_EXTERN int ice_table_remove_orphan_files(ice_table *table, const ice_orphan_options *opts,
                                              ice_orphan_report *report);
 
+/* ---- the one cron entry ------------------------------------------------------ */
+
+/* The steps of ice_table_maintain, in the order they run. */
+typedef enum ice_maintain_step_id {
+	ICE_MAINTAIN_COMPACT = 0,           /* ice_table_compact */
+	ICE_MAINTAIN_REWRITE_MANIFESTS = 1, /* ice_table_rewrite_manifests */
+	ICE_MAINTAIN_EXPIRE_SNAPSHOTS = 2,  /* ice_table_expire_snapshots */
+	ICE_MAINTAIN_REMOVE_ORPHANS = 3,    /* ice_table_remove_orphan_files */
+	ICE_MAINTAIN_STEP_COUNT = 4,
+} ice_maintain_step_id;
+
+/* "compact", "rewrite-manifests", "expire-snapshots", "remove-orphan-files". */
+ICE_EXTERN const char *ice_maintain_step_name(ice_maintain_step_id step);
+
+typedef struct ice_maintain_options {
+	/* Steps to consider (all by default). A step also stays off when the
+	 * table property ice.maintain.<step name> is false, and every step when
+	 * ice.maintain.enabled is false. */
+	bool steps[ICE_MAINTAIN_STEP_COUNT];
+	/* Compaction's options (NULL: the defaults, from table properties);
+	 * dry_run and threads below override theirs. */
+	const struct ice_compact_options *compact;
+	/* Manifests are rewritten when the current snapshot has at least this
+	 * many smaller than commit.manifest.target-size-bytes (0: the table's
+	 * commit.manifest.min-count-to-merge, default 100). */
+	int64_t manifest_min_count;
+	/* Expiry's and orphan removal's options (NULL: the defaults, from table
+	 * properties: history.expire.*, a guard of 3 days). */
+	const ice_expire_options *expire;
+	const ice_orphan_options *orphans;
+	bool dry_run;   /* plan every step, change nothing */
+	int threads;    /* 0: the steps' defaults */
+	ice_maintain_progress_fn progress; /* phase names are prefixed "<step>: " */
+	void *progress_payload;
+} ice_maintain_options;
+
+ICE_EXTERN void ice_maintain_options_init(ice_maintain_options *opts);
+
+typedef struct ice_maintain_step {
+	bool ran;                   /* false: skipped */
+	const char *skipped;        /* why (static text), when not run */
+	bool changed;               /* committed (expiry, compaction, manifests) or deleted files */
+	int rc;                     /* 0, or the step's error code */
+	char *error;                /* its message */
+	int64_t files_removed;      /* data and delete files rewritten, manifests replaced, files deleted */
+	int64_t bytes_removed;      /* where known (compaction) */
+	int64_t files_written;      /* data files or manifests written */
+	int64_t bytes_written;      /* where known (compaction) */
+	int64_t elapsed_ms;
+} ice_maintain_step;
+
+typedef struct ice_maintain_report {
+	ice_maintain_step steps[ICE_MAINTAIN_STEP_COUNT];
+	int failed;                 /* steps that failed */
+	int64_t elapsed_ms;
+} ice_maintain_report;
+
+ICE_EXTERN void ice_maintain_report_free(ice_maintain_report *report);
+
+/*
+ * Maintain `table`: compact data files where a partition has enough small
+ * ones (ice_table_compact with Spark's rules: nothing is rewritten where
+ * nothing is worth it), rewrite the manifests when many are small, expire
+ * snapshots by the table's retention properties, and remove orphan files
+ * older than the guard - each step as its own function does it, in this
+ * order. A failed step does not stop the others, except when a commit's
+ * outcome is unknown (ICE_ECOMMITUNKNOWN): then nothing further runs.
+ * gc.enabled=false skips expiry and orphan removal (reported as skipped).
+ * Returns 0 when every step that ran succeeded, else the first failed
+ * step's code (its message stays the thread's error). `report` is filled in
+ * any case (free it with ice_maintain_report_free).
+ */
+ICE_EXTERN int ice_table_maintain(ice_table *table, const ice_maintain_options *opts, ice_maintain_report *report);
+
 ICE_END_DECL
 
 #endif

@@ -108,6 +108,12 @@ typedef struct ice_write_options {
 	 * after the point than the column rounded half up (else refused). */
 	bool trim;
 	bool round_decimals;
+	/* Rewrites (compaction): files roll at this size instead of
+	 * write.target-file-size-bytes (0: the property), and rows are
+	 * sorted by this order instead of the table's (NULL: the table's;
+	 * borrowed; ignored with no_sort). */
+	int64_t target_file_size;
+	const ice_sort_order *sort_order;
 } ice_write_options;
 
 ICE_EXTERN void ice_write_options_init(ice_write_options *opts);
