@@ -116,6 +116,9 @@ int cli_print_json(ice_cli *cli, ice_json_writer *w);
 int cli_resolve_table(ice_cli *cli, const char *arg, ice_table_use use, ice_resolved_table *out);
 int cli_load_metadata(ice_cli *cli, const char *table, ice_table_metadata **out, char **location_out);
 int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out);
+/* cli_open_table without printing: the library's code (the error is the
+ * thread's last), for commands that report per table (ice maintain). */
+int cli_load_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out);
 int cli_open_catalog(ice_cli *cli, ice_catalog **out);
 /* Whether `arg` is written as a path or URI (a '/', a scheme, a leading
  * '.'), never a <namespace>.<table> name: what register and rename refuse. */

@@ -704,8 +704,8 @@ static void maintain_json_table(ice_json_writer *w, const char *table, int rc, c
 static void maintain_summary(ice_cli *cli, const char *table, int rc, const char *error, const ice_maintain_report *r,
                              bool dry_run)
 {
-	if (!r) {
-		fprintf(cli->out, "%s: failed: %s\n", table, error ? error : "error");
+	if (!r) { /* the table did not load */
+		fprintf(stderr, "ice: %s: %s\n", table, error ? error : "error");
 		return;
 	}
 	fprintf(cli->out, "%s:", table);
@@ -840,19 +840,10 @@ CLI_COMMAND(maintain)
 	for (size_t i = 0; i < n; i++) {
 		const char *name = all ? tables.items[i] : argv[optind + (int)i];
 		ice_table *t = NULL;
+		ice_catalog *own = NULL; /* the catalog a TABLE argument resolved to */
 		ice_maintain_report r;
 		char *error = NULL;
-		int lrc;
-		if (!all && cli_is_table_path(name)) {
-			lrc = ice_table_open(&t, cli->io, name);
-		} else {
-			lrc = !catalog ? cli_open_catalog(cli, &catalog) : 0;
-			if (lrc) {
-				lrc = ICE_EINVALID;
-			} else {
-				lrc = ice_table_load(&t, catalog, name);
-			}
-		}
+		int lrc = all ? ice_table_load(&t, catalog, name) : cli_load_table(cli, name, &t, &own);
 		if (lrc) {
 			const ice_error *e = ice_error_last();
 			error = strdup(e && e->message ? e->message : "cannot load the table");
@@ -879,6 +870,7 @@ CLI_COMMAND(maintain)
 			ice_maintain_report_free(&r);
 		free(error);
 		ice_table_free(t);
+		ice_catalog_free(own);
 		ice_error_clear();
 	}
 	if (cli->json) {
@@ -890,7 +882,7 @@ CLI_COMMAND(maintain)
 		ice_json_writer_free(w);
 		if (rc)
 			worst = rc;
-	} else if (failed) {
+	} else if (failed && n > 1) {
 		fprintf(stderr, "ice: maintain: %d of %zu tables failed\n", failed, n);
 	}
 	ice_string_list_free(&tables);

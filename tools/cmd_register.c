@@ -1,5 +1,5 @@
 /*
- * tools/cmd_register.c - `ice register TABLE METADATA_LOCATION` (a table
+ * tools/cmd_register.c - `ice register NAME METADATA_LOCATION` (a table
  * another writer made, taken into the catalog by its metadata file) and
  * `ice rename FROM TO`.
  */
@@ -104,10 +104,10 @@ CLI_COMMAND(register)
 	if (rc)
 		return rc == -1 ? EXIT_OK : rc;
 	if (optind + 2 != argc)
-		return cli_usage_error(cmd, "expected TABLE and METADATA_LOCATION");
+		return cli_usage_error(cmd, "expected NAME and METADATA_LOCATION");
 	const char *table = argv[optind];
 	if (cli_is_table_path(table))
-		return cli_usage_error(cmd, "TABLE is <namespace>.<table> in a catalog, not a directory");
+		return cli_usage_error(cmd, "NAME is <namespace>.<table> in a catalog, not a directory");
 	if ((rc = metadata_location(cli, argv[optind + 1], &loc)) != 0)
 		return rc;
 	if ((rc = cli_open_catalog(cli, &c)) == 0) {

@@ -58,22 +58,28 @@ int cli_load_metadata(ice_cli *cli, const char *table, ice_table_metadata **out,
 	return EXIT_OK;
 }
 
-int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out)
+int cli_load_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out)
 {
 	ice_resolved_table t;
 	int rc;
 	*out = NULL;
 	*catalog_out = NULL;
-	if ((rc = cli_resolve_table(cli, arg, ICE_TABLE_USE_WRITE, &t)) != 0)
+	if ((rc = ice_catalog_resolve_table(&t, cli->io, arg, catalog_arg(cli), ICE_TABLE_USE_WRITE)) != 0)
 		return rc;
-	if ((rc = ice_table_load(out, t.catalog, t.identifier)) != 0) {
-		ice_resolved_table_clear(&t);
-		return cli_fail(rc);
+	if (cli->verbose)
+		fprintf(stderr, "ice: %s: %s\n", arg, t.description);
+	if ((rc = ice_table_load(out, t.catalog, t.identifier)) == 0) {
+		*catalog_out = t.catalog; /* the table borrows it */
+		t.catalog = NULL;
 	}
-	*catalog_out = t.catalog; /* the table borrows it */
-	t.catalog = NULL;
 	ice_resolved_table_clear(&t);
-	return EXIT_OK;
+	return rc;
+}
+
+int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out)
+{
+	int rc = cli_load_table(cli, arg, out, catalog_out);
+	return rc ? cli_fail(rc) : EXIT_OK;
 }
 
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n)

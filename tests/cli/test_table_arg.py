@@ -193,10 +193,18 @@ def args_for(cmd, form, table, values):
     tokens = strip_optional(form).split()
     assert tokens[:2] == ["ice", cmd], form
     out = [cmd]
+    skipping = False
     for tok in tokens[2:]:
+        if skipping:  # the other alternatives of a "(A | B)" group
+            skipping = not tok.endswith(")")
+            continue
+        if tok.startswith("(") and not tok.endswith(")"):
+            tok, skipping = tok[1:], True  # a group's first alternative stands for it
         tok = tok.split("|")[0] if tok != "|" else tok
         if tok == "...":
             continue  # the repetition of an optional group
+        if tok.endswith("...") and tok != "..." and tok not in values:
+            tok = tok[:-3]  # one of a repeated argument
         if tok == "TABLE":
             out.append(table)
         elif tok.startswith("-") or re.fullmatch(r"[a-z][a-z-]*", tok):

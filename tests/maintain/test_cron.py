@@ -79,7 +79,7 @@ def test_a_corrupt_table_does_not_stop_the_others(tmp_path):
         assert metadata(wh / "db" / name)["snapshots"][-1]["summary"]["operation"] == "replace"
     # text: the bad one named on stderr, the others' lines on stdout
     r = ice("maintain", "--all", env=env)
-    assert r.code == 1 and "db.bad" in r.out and "1 of 3 tables failed" in r.err
+    assert r.code == 1 and "db.bad" in r.err and "1 of 3 tables failed" in r.err
 
 
 def test_properties_and_step_selection(tmp_path):
