@@ -8,8 +8,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ice=${ICE:-build/tools/ice}
 dir=${1:-/tmp/ice-example}
-rm -rf "$dir"
+# Start afresh only in a directory this script made (it leaves a marker
+# file); any other directory that is not empty is refused, never deleted.
+marker=.made-by-ice-example
+if [[ -e $dir && ! -d $dir ]]; then
+  echo "example.sh: $dir is not a directory" >&2; exit 1
+elif [[ -d $dir && -n $(ls -A "$dir") ]]; then
+  if [[ ! -f $dir/$marker ]]; then
+    echo "example.sh: $dir is not empty and was not made by this script: give a new or empty directory" >&2
+    exit 1
+  fi
+  rm -rf "$dir"
+fi
 mkdir -p "$dir"
+: >"$dir/$marker"
 t=$dir/events
 
 run() { # print the command (the example's directory as $DIR), then run it
@@ -39,7 +51,7 @@ EOF
 run $ice create "$t" --schema 'id long required, ts timestamptz, user string, amount decimal(10,2), tags list<string>' \
   --partition 'day(ts)' --format-version 2
 run $ice append "$t" "$dir/monday.csv"
-first=$($ice --json snapshots "$t" | sed -n 's/.*"snapshot-id": *\([0-9]*\).*/\1/p' | head -1)
+first=$($ice --json snapshots "$t" | sed -n 's/.*"snapshot_id": *\([0-9]*\).*/\1/p' | head -1)
 run $ice append "$t" "$dir/tuesday.csv"
 run $ice scan "$t" --format table
 run $ice scan "$t" --where "amount >= 10 and ts < '2024-03-05T00:00:00+00:00'" --format csv --stats

@@ -112,7 +112,7 @@ int cli_parse_args(ice_cli *cli, const cli_command *cmd, int argc, char **argv, 
 	if (sel)
 		memset(sel, 0, sizeof(*sel));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, all, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, all)) != -1) {
 		if (sel && (rc = cli_snapshot_option(cmd, c, optarg, sel)) >= 0) {
 			if (rc)
 				return rc;

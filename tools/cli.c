@@ -9,10 +9,64 @@
 
 #include "cli.h"
 
+static const char *ctx_table, *ctx_command;
+
+void cli_set_context(const char *table, const char *command)
+{
+	ctx_table = table;
+	ctx_command = command;
+}
+
+/* "ice: db.t: scan: " once the table is known; a message that already
+ * starts with the table's name gets the command after it instead. */
+static void error_prefix(const char **msg)
+{
+	size_t n;
+	fputs("ice: ", stderr);
+	if (!ctx_table || !ctx_command)
+		return;
+	n = strlen(ctx_table);
+	if (!strncmp(*msg, ctx_table, n) && (*msg)[n] == ':' && (*msg)[n + 1] == ' ')
+		*msg += n + 2;
+	n = strlen(ctx_command);
+	if (!strncmp(*msg, ctx_command, n) && (*msg)[n] == ':' && (*msg)[n + 1] == ' ')
+		*msg += n + 2;
+	fprintf(stderr, "%s: %s: ", ctx_table, ctx_command);
+}
+
+/* A location this machine cannot read - a scheme nothing here reads, or
+ * s3:// without credentials (s3a://... of a table copied from elsewhere):
+ * say how to read it from where the copy is. */
+static void path_map_hint(const char *msg)
+{
+	if (!strstr(msg, ": no file system for scheme '") && !strstr(msg, ": no AWS credentials"))
+		return;
+	const char *sep = strstr(msg, "://");
+	if (!sep)
+		return;
+	const char *uri = sep;
+	while (uri > msg && uri[-1] != ' ')
+		uri--;
+	const char *end = strstr(sep, ": ");
+	if (!end)
+		return;
+	for (const char *p = sep + 3; p < end; p++)
+		if (!strncmp(p, "/metadata/", 10) || !strncmp(p, "/data/", 6)) {
+			end = p;
+			break;
+		}
+	fprintf(stderr, " (a table copied from elsewhere? read its locations from the copy: --path-map %.*s=DIR)",
+	        (int)(end - uri), uri);
+}
+
 int cli_fail(int rc)
 {
 	const ice_error *e = ice_error_last();
-	fprintf(stderr, "ice: %s\n", e ? e->message : ice_error_code_name(rc));
+	const char *msg = e ? e->message : ice_error_code_name(rc);
+	error_prefix(&msg);
+	fputs(msg, stderr);
+	path_map_hint(msg);
+	fputc('\n', stderr);
 	switch (rc) {
 	case ICE_ECONFLICT: return EXIT_CONFLICT;
 	case ICE_ECOMMITUNKNOWN: return EXIT_UNKNOWN;
@@ -23,22 +77,30 @@ int cli_fail(int rc)
 int cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("ice: ", stderr);
+	char buf[4096];
+	const char *msg = buf;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	error_prefix(&msg);
+	fprintf(stderr, "%s\n", msg);
 	return EXIT_ERROR;
 }
 
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "ice %s: ", cmd ? cmd->name : "");
+	if (cmd)
+		fprintf(stderr, "ice: %s: ", cmd->name);
+	else
+		fputs("ice: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'ice %s --help'.\n", cmd ? cmd->name : "");
+	if (cmd)
+		fprintf(stderr, " (try 'ice %s --help')\n", cmd->name);
+	else
+		fputs(" (try 'ice --help')\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -75,6 +137,8 @@ void cli_print_usage(const cli_command *cmd, FILE *f)
 	      f);
 }
 
+static const char *last_option(void);
+
 int cli_common_option(ice_cli *cli, const cli_command *cmd, int opt, const char *arg)
 {
 	switch (opt) {
@@ -96,6 +160,7 @@ int cli_common_option(ice_cli *cli, const cli_command *cmd, int opt, const char 
 		return 0;
 	}
 	case OPT_HELP:
+	case 'h':
 		return -1;
 	case 'q':
 		cli->quiet = true;
@@ -103,9 +168,43 @@ int cli_common_option(ice_cli *cli, const cli_command *cmd, int opt, const char 
 	case 'v':
 		cli->verbose++;
 		return 0;
+	case ':':
+		return cli_usage_error(cmd, "option '%s' needs a value", last_option());
 	default:
-		return cli_usage_error(cmd, "unknown option");
+		return cli_usage_error(cmd, "unknown option '%s'", last_option());
 	}
+}
+
+static char **opt_argv;
+static char short_opt[3];
+
+int cli_getopt(int argc, char **argv, const struct option *options)
+{
+	opt_argv = argv;
+	opterr = 0;
+	return getopt_long(argc, argv, ":" CLI_COMMON_SHORT, options, NULL);
+}
+
+/* The option getopt just refused, as the user wrote it. */
+static const char *last_option(void)
+{
+	if (optopt > 0 && optopt < 128) {
+		short_opt[0] = '-';
+		short_opt[1] = (char)optopt;
+		return short_opt;
+	}
+	if (opt_argv && optind > 0 && opt_argv[optind - 1]) {
+		const char *a = opt_argv[optind - 1];
+		const char *eq = strchr(a, '=');
+		static char buf[128];
+		if (eq && (size_t)(eq - a) < sizeof(buf)) {
+			memcpy(buf, a, (size_t)(eq - a));
+			buf[eq - a] = 0;
+			return buf;
+		}
+		return a;
+	}
+	return "?";
 }
 
 int cli_print_json(ice_cli *cli, ice_json_writer *w)

@@ -28,6 +28,7 @@ typedef struct ice_cli {
 	const char *catalog; /* --catalog or ICE_CATALOG */
 	ice_io *io;          /* with --path-map rules applied */
 	FILE *out;
+	const char *command; /* the command being run ("scan") */
 } ice_cli;
 
 typedef int (*cli_command_fn)(ice_cli *cli, int argc, char **argv);
@@ -68,12 +69,17 @@ enum {
 	    {"catalog", required_argument, NULL, OPT_CATALOG}, {"help", no_argument, NULL, OPT_HELP}, \
 	    {"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'}
 
-#define CLI_COMMON_SHORT "qv"
+#define CLI_COMMON_SHORT "qvh"
 
 /* Which snapshot a command reads: the same three options everywhere. */
 #define CLI_SNAPSHOT_OPTIONS                                                                              \
 	{"snapshot", required_argument, NULL, OPT_SEL_SNAPSHOT}, {"as-of", required_argument, NULL, OPT_SEL_AS_OF}, \
 	    {"ref", required_argument, NULL, OPT_SEL_REF}
+
+/* getopt_long with the common short options (-q, -v, -h) and without
+ * getopt's own messages: an unknown option is '?', a missing value ':',
+ * both for cli_common_option, which says so on one line. */
+int cli_getopt(int argc, char **argv, const struct option *options);
 
 /*
  * Handles a common option. Returns 0 when handled, EXIT_USAGE (after
@@ -82,11 +88,19 @@ enum {
  */
 int cli_common_option(ice_cli *cli, const cli_command *cmd, int opt, const char *arg);
 
+/*
+ * Errors name the table, then the place, then what: once a command has
+ * resolved its TABLE (cli_resolve_table), cli_fail and cli_error print
+ * "ice: db.t: scan: <message>"; before, or for commands without a table,
+ * "ice: <message>" (the library's messages name the file or request).
+ */
+void cli_set_context(const char *table, const char *command);
 /* Prints "ice: <library error>" to stderr; returns the exit code for rc. */
 int cli_fail(int rc);
 /* Prints "ice: <message>" to stderr; returns EXIT_ERROR. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints "ice <cmd>: <message>" and a hint to stderr; returns EXIT_USAGE. */
+/* Prints "ice: <cmd>: <message> (try 'ice <cmd> --help')", one line, to
+ * stderr; returns EXIT_USAGE. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_print_usage(const cli_command *cmd, FILE *f);
 
@@ -301,6 +315,16 @@ CLI_COMMAND(catalog);
 CLI_COMMAND(register);
 CLI_COMMAND(rename);
 CLI_COMMAND(serve);
+CLI_COMMAND(spec);
+CLI_COMMAND(uuid);
+CLI_COMMAND(location);
+CLI_COMMAND(properties);
+
+/* A name the catalog knows as a namespace and not as a table (cmd_info.c);
+ * errors count as no. */
+bool cli_is_namespace(ice_cli *cli, const char *name);
+/* `ice describe NAMESPACE` (cmd_catalog.c): its properties and tables. */
+int cli_describe_namespace(ice_cli *cli, const char *ns);
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);

@@ -195,15 +195,15 @@ static int report(ice_cli *cli, const char *name, ice_table *table, const ice_co
 		ice_json_string(w, name);
 		ice_json_key(w, "changed");
 		ice_json_bool(w, res->attempts > 0);
-		ice_json_key(w, "metadata-location");
+		ice_json_key(w, "metadata_location");
 		ice_json_string(w, ice_table_metadata_file(table));
-		ice_json_key(w, "schema-id");
+		ice_json_key(w, "schema_id");
 		ice_json_int(w, ice_schema_id(ice_table_metadata_current_schema(md)));
-		ice_json_key(w, "spec-id");
+		ice_json_key(w, "spec_id");
 		ice_json_int(w, ice_table_metadata_default_spec(md)->spec_id);
-		ice_json_key(w, "sort-order-id");
+		ice_json_key(w, "sort_order_id");
 		ice_json_int(w, ice_table_metadata_default_sort_order(md)->order_id);
-		ice_json_key(w, "format-version");
+		ice_json_key(w, "format_version");
 		ice_json_int(w, ice_table_metadata_format_version(md));
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
@@ -262,7 +262,7 @@ CLI_COMMAND(alter)
 	if (!items)
 		return cli_fail(ICE_ERROR);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		if (opt == '?') {
 			free(items);
 			return cli_usage_error(cmd, "unknown option");

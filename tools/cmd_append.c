@@ -26,6 +26,7 @@ enum {
 	OPT_MAX_REJECTS,
 	OPT_HEADER,
 	OPT_PROGRESS,
+	OPT_CASE_INSENSITIVE,
 };
 
 /*
@@ -77,7 +78,7 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_begin_object(w);
 		ice_json_key(w, "committed");
 		ice_json_bool(w, r->committed);
-		ice_json_key(w, "snapshot-id");
+		ice_json_key(w, "snapshot_id");
 		if (r->committed)
 			ice_json_int(w, r->snapshot_id);
 		else
@@ -94,7 +95,7 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_int(w, r->partitions);
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
-		ice_json_key(w, "elapsed-ms");
+		ice_json_key(w, "elapsed_ms");
 		ice_json_int(w, res->elapsed_ms);
 		/* the monitoring numbers (docs/commands/README.md "Numbers for monitoring") */
 		cli_write_numbers n = {r->rows, r->rejected, r->bytes_read, r->bytes, r->write_ms, r->commit_ms,
@@ -174,6 +175,7 @@ CLI_COMMAND(append)
 		{"round-decimals", no_argument, NULL, OPT_ROUND_DECIMALS},
 		{"max-rejects", required_argument, NULL, OPT_MAX_REJECTS},
 		{"progress", no_argument, NULL, OPT_PROGRESS},
+		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
 		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
@@ -188,7 +190,7 @@ CLI_COMMAND(append)
 	ice_write_options_init(&wo);
 	wo.delimiter = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "csv"))
@@ -221,6 +223,7 @@ CLI_COMMAND(append)
 				return cli_usage_error(cmd, "--memory wants a size such as 256M, got '%s'", optarg);
 			break;
 		case OPT_TRIM: wo.trim = true; break;
+		case OPT_CASE_INSENSITIVE: wo.case_insensitive = true; break;
 		case OPT_PROGRESS: log_progress = true; break;
 		case OPT_MAX_REJECTS: {
 			char *end;
@@ -240,7 +243,7 @@ CLI_COMMAND(append)
 			wo.threads = (int)n;
 			break;
 		}
-		case '?': cli_commit_args_free(&ca); return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': cli_commit_args_free(&ca); return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1 && (rc = parse_common(cli, cmd, opt)) == -1)
 				rc = EXIT_OK;
@@ -318,10 +321,8 @@ CLI_COMMAND(add_files)
 	int opt, rc = 0;
 	cli_commit_args_init(&ca);
 	optind = 1;
-	while (!rc && (opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
-		if (opt == '?')
-			rc = cli_usage_error(cmd, "unknown option");
-		else if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1)
+	while (!rc && (opt = cli_getopt(argc, argv, options)) != -1) {
+		if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1)
 			rc = parse_common(cli, cmd, opt);
 	}
 	if (!rc && argc - optind < 2)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "print.h"
 
 enum { OPT_PURGE = OPT_FIRST_COMMAND_OPTION, OPT_PROPERTY, OPT_REMOVE };
 
@@ -23,7 +23,7 @@ static int parse(ice_cli *cli, const cli_command *cmd, int argc, char **argv, bo
 	};
 	int opt, rc;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_PURGE:
 			if (!purge)
@@ -46,7 +46,7 @@ static int parse(ice_cli *cli, const cli_command *cmd, int argc, char **argv, bo
 			r[(*nremoves)++] = optarg;
 			break;
 		}
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = cli_common_option(cli, cmd, opt, optarg)) != 0) {
 				if (rc == -1) {
@@ -82,6 +82,98 @@ static int print_list(ice_cli *cli, const char *key, const ice_string_list *l)
 	return EXIT_OK;
 }
 
+/* {"namespace": NS, "<what>": true} */
+static int print_done(ice_cli *cli, const char *ns, const char *what)
+{
+	ice_json_writer *w;
+	int rc;
+	if ((rc = ice_json_writer_new(&w, ICE_JSON_PRETTY)) != 0)
+		return cli_fail(rc);
+	ice_json_begin_object(w);
+	ice_json_key(w, "namespace");
+	ice_json_string(w, ns);
+	ice_json_key(w, what);
+	ice_json_bool(w, true);
+	ice_json_end_object(w);
+	rc = cli_print_json(cli, w);
+	ice_json_writer_free(w);
+	return rc;
+}
+
+int cli_describe_namespace(ice_cli *cli, const char *ns)
+{
+	ice_catalog *c = NULL;
+	ice_properties p;
+	ice_string_list tables, children;
+	int rc = cli_open_catalog(cli, &c);
+	if (rc)
+		return rc;
+	if ((rc = ice_catalog_load_namespace_properties(c, ns, &p)) != 0) {
+		ice_catalog_free(c);
+		return cli_fail(rc);
+	}
+	if ((rc = ice_catalog_list_tables(c, ns, &tables)) != 0) {
+		ice_catalog_properties_free(&p);
+		ice_catalog_free(c);
+		return cli_fail(rc);
+	}
+	if ((rc = ice_catalog_list_namespaces(c, ns, &children)) != 0) {
+		ice_error_clear();
+		children.n = 0;
+		children.items = NULL;
+	}
+	rc = EXIT_OK;
+	if (cli->json) {
+		ice_json_writer *w;
+		if ((rc = ice_json_writer_new(&w, ICE_JSON_PRETTY)) != 0) {
+			rc = cli_fail(rc);
+		} else {
+			ice_json_begin_object(w);
+			ice_json_key(w, "namespace");
+			ice_json_string(w, ns);
+			ice_json_key(w, "properties");
+			cli_json_properties(w, &p);
+			ice_json_key(w, "tables");
+			ice_json_begin_array(w);
+			for (size_t i = 0; i < tables.n; i++)
+				ice_json_string(w, tables.items[i]);
+			ice_json_end_array(w);
+			ice_json_key(w, "namespaces");
+			ice_json_begin_array(w);
+			for (size_t i = 0; i < children.n; i++)
+				ice_json_string(w, children.items[i]);
+			ice_json_end_array(w);
+			ice_json_end_object(w);
+			rc = cli_print_json(cli, w);
+			ice_json_writer_free(w);
+		}
+	} else {
+		FILE *f = cli->out;
+		fprintf(f, "Namespace:   %s\n", ns);
+		fprintf(f, "Tables:      ");
+		for (size_t i = 0; i < tables.n; i++)
+			fprintf(f, "%s%s", i ? ", " : "", tables.items[i]);
+		fprintf(f, "%s\n", tables.n ? "" : "(none)");
+		if (children.n) {
+			fprintf(f, "Namespaces:  ");
+			for (size_t i = 0; i < children.n; i++)
+				fprintf(f, "%s%s", i ? ", " : "", children.items[i]);
+			fputc('\n', f);
+		}
+		if (p.n) {
+			fprintf(f, "\nProperties:\n");
+			for (size_t i = 0; i < p.n; i++)
+				fprintf(f, "  %s = %s\n", p.items[i].key, p.items[i].value);
+		}
+	}
+	if (children.items)
+		ice_string_list_free(&children);
+	ice_string_list_free(&tables);
+	ice_catalog_properties_free(&p);
+	ice_catalog_free(c);
+	return rc;
+}
+
 CLI_COMMAND(namespace)
 {
 	const cli_command *cmd = cli_find_command("namespace");
@@ -108,7 +200,9 @@ CLI_COMMAND(namespace)
 	if (!strcmp(verb, "create")) {
 		if ((rc = ice_catalog_create_namespace(c, ns, &set)) != 0)
 			rc = cli_fail(rc);
-		else if (!cli->quiet && !cli->json)
+		else if (cli->json)
+			rc = print_done(cli, ns, "created");
+		else if (!cli->quiet)
 			fprintf(cli->out, "created namespace %s\n", ns);
 	} else if (!strcmp(verb, "list")) {
 		ice_string_list l;
@@ -121,7 +215,9 @@ CLI_COMMAND(namespace)
 	} else if (!strcmp(verb, "drop")) {
 		if ((rc = ice_catalog_drop_namespace(c, ns)) != 0)
 			rc = cli_fail(rc);
-		else if (!cli->quiet && !cli->json)
+		else if (cli->json)
+			rc = print_done(cli, ns, "dropped");
+		else if (!cli->quiet)
 			fprintf(cli->out, "dropped namespace %s\n", ns);
 	} else if (!strcmp(verb, "properties")) {
 		ice_properties p;
@@ -138,10 +234,10 @@ CLI_COMMAND(namespace)
 			ice_json_writer *w;
 			if (ice_json_writer_new(&w, ICE_JSON_PRETTY) == 0) {
 				ice_json_begin_object(w);
-				for (size_t i = 0; i < p.n; i++) {
-					ice_json_key(w, p.items[i].key);
-					ice_json_string(w, p.items[i].value);
-				}
+				ice_json_key(w, "namespace");
+				ice_json_string(w, ns);
+				ice_json_key(w, "properties");
+				cli_json_properties(w, &p);
 				ice_json_end_object(w);
 				rc = cli_print_json(cli, w);
 				ice_json_writer_free(w);
@@ -213,15 +309,15 @@ CLI_COMMAND(drop)
 		ice_json_writer *w;
 		if (ice_json_writer_new(&w, ICE_JSON_PRETTY) == 0) {
 			ice_json_begin_object(w);
-			ice_json_key(w, "files-deleted");
+			ice_json_key(w, "files_deleted");
 			ice_json_int(w, r.files_deleted);
-			ice_json_key(w, "bytes-deleted");
+			ice_json_key(w, "bytes_deleted");
 			ice_json_int(w, r.bytes_deleted);
-			ice_json_key(w, "files-missing");
+			ice_json_key(w, "files_missing");
 			ice_json_int(w, r.files_missing);
-			ice_json_key(w, "files-outside");
+			ice_json_key(w, "files_outside");
 			ice_json_int(w, r.files_outside);
-			ice_json_key(w, "files-left");
+			ice_json_key(w, "files_left");
 			ice_json_int(w, r.files_left);
 			ice_json_end_object(w);
 			rc = cli_print_json(cli, w);
@@ -302,7 +398,7 @@ CLI_COMMAND(catalog)
 				ice_json_string(w, path);
 			else
 				ice_json_null(w);
-			ice_json_key(w, "default-catalog");
+			ice_json_key(w, "default_catalog");
 			if (def)
 				ice_json_string(w, def);
 			else

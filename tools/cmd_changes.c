@@ -6,7 +6,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "scan_output.h"
 
@@ -23,6 +22,7 @@ typedef struct changes_args {
 	size_t nnames;
 	scan_output_options out;
 	cli_range range;
+	bool format_given;
 } changes_args;
 
 static int changes_option(void *ctx, const cli_command *cmd, int opt, const char *arg)
@@ -44,6 +44,7 @@ static int changes_option(void *ctx, const cli_command *cmd, int opt, const char
 	case OPT_FORMAT:
 		if (scan_output_parse_format(arg, &a->out.format) != 0)
 			return cli_usage_error(cmd, "--format wants csv, jsonl, table or parquet, not '%s'", arg);
+		a->format_given = true;
 		return 0;
 	case OPT_OUTPUT: a->out.output = arg; return 0;
 	default: return cli_range_option(cmd, opt, arg, &a->range);
@@ -68,11 +69,11 @@ CLI_COMMAND(changes)
 	int rc;
 	memset(&a, 0, sizeof(a));
 	ice_scan_options_init(&a.o);
-	a.out.format = isatty(fileno(cli->out)) ? SCAN_FORMAT_TABLE : SCAN_FORMAT_CSV;
 	rc = cli_parse_args(cli, cmd, argc, argv, opts, changes_option, &a, &sel, &table);
 	if (rc >= 0)
 		goto done;
-	if ((rc = cli_range_check(cmd, &a.range, &sel, &a.o)) != 0)
+	if ((rc = cli_range_check(cmd, &a.range, &sel, &a.o)) != 0 ||
+	    (rc = scan_output_choose_format(cli, cmd, &a.out, a.format_given, true)) != 0)
 		goto done;
 	if (!a.range.has_from) {
 		rc = cli_usage_error(cmd, "the changes start after --from-snapshot, --from-ref or --from-time");

@@ -51,7 +51,7 @@ CLI_COMMAND(create)
 	memset(&wr, 0, sizeof(wr));
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_SCHEMA: schema_text = optarg; break;
 		case OPT_SCHEMA_FROM: schema_from = optarg; break;
@@ -86,7 +86,8 @@ CLI_COMMAND(create)
 			format_version = optarg[0] - '0';
 			break;
 		case '?':
-			rc = cli_usage_error(cmd, "unknown option");
+		case ':':
+			rc = cli_common_option(cli, cmd, opt, optarg);
 			goto done;
 		default:
 			if ((rc = cli_common_option(cli, cmd, opt, optarg)) != 0) {
@@ -160,20 +161,20 @@ CLI_COMMAND(create)
 		ice_json_string(w, arg);
 		ice_json_key(w, "location");
 		ice_json_string(w, ice_table_metadata_location(md));
-		ice_json_key(w, "metadata-location");
+		ice_json_key(w, "metadata_location");
 		ice_json_string(w, ice_table_metadata_file(table));
-		ice_json_key(w, "format-version");
+		ice_json_key(w, "format_version");
 		ice_json_int(w, ice_table_metadata_format_version(md));
-		ice_json_key(w, "table-uuid");
+		ice_json_key(w, "table_uuid");
 		ice_json_string(w, ice_table_metadata_uuid(md));
 		ice_json_key(w, "schema");
 		ice_schema_write_json(ice_table_metadata_current_schema(md), w);
-		ice_json_key(w, "partition-spec");
+		ice_json_key(w, "partition_spec");
 		ice_partition_spec_write_json(ice_table_metadata_default_spec(md), w);
-		ice_json_key(w, "sort-order");
+		ice_json_key(w, "sort_order");
 		ice_sort_order_write_json(ice_table_metadata_default_sort_order(md), w);
 		if (ninputs) {
-			ice_json_key(w, "snapshot-id");
+			ice_json_key(w, "snapshot_id");
 			ice_json_int(w, wr.snapshot_id);
 			ice_json_key(w, "rows");
 			ice_json_int(w, wr.rows);

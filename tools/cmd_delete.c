@@ -28,30 +28,28 @@ static int report(ice_cli *cli, const char *table, const ice_delete_report *r, c
 		ice_json_begin_object(w);
 		ice_json_key(w, "committed");
 		ice_json_bool(w, r->committed);
-		ice_json_key(w, "snapshot-id");
+		ice_json_key(w, "snapshot_id");
 		if (r->committed)
 			ice_json_int(w, r->snapshot_id);
 		else
 			ice_json_null(w);
 		ice_json_key(w, "operation");
 		ice_json_string(w, r->operation);
-		ice_json_key(w, "rows-deleted");
+		ice_json_key(w, "rows_deleted");
 		ice_json_int(w, r->rows_deleted);
-		ice_json_key(w, "rows-added");
+		ice_json_key(w, "rows_added");
 		ice_json_int(w, r->rows_added);
-		ice_json_key(w, "files-removed");
+		ice_json_key(w, "files_removed");
 		ice_json_int(w, r->files_removed);
-		ice_json_key(w, "files-rewritten");
+		ice_json_key(w, "files_rewritten");
 		ice_json_int(w, r->files_rewritten);
-		ice_json_key(w, "files-added");
+		ice_json_key(w, "files_added");
 		ice_json_int(w, r->files_added);
-		ice_json_key(w, "delete-files-added");
+		ice_json_key(w, "delete_files_added");
 		ice_json_int(w, r->delete_files_added);
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
 		/* the monitoring numbers (docs/commands/README.md "Numbers for monitoring") */
-		ice_json_key(w, "rows_deleted");
-		ice_json_int(w, r->rows_deleted);
 		cli_write_numbers n = {r->rows_added, r->rows_rejected, r->bytes_read, r->bytes_written, r->write_ms,
 		                       r->commit_ms, res->attempts};
 		cli_json_write_numbers(w, &n);
@@ -163,7 +161,7 @@ CLI_COMMAND(delete)
 	cli_commit_args_init(&ca);
 	ice_delete_options_init(&o);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_WHERE: where = optarg; break;
 		case OPT_MODE:
@@ -179,7 +177,7 @@ CLI_COMMAND(delete)
 				return rc;
 			break;
 		case OPT_CASE_INSENSITIVE: o.case_sensitive = false; break;
-		case '?': cli_commit_args_free(&ca); return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': cli_commit_args_free(&ca); return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1)
 				rc = common(cli, cmd, opt);
@@ -220,6 +218,7 @@ CLI_COMMAND(overwrite)
 		{"delimiter", required_argument, NULL, OPT_DELIMITER},
 		{"null", required_argument, NULL, OPT_NULL},
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
+		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
 		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
@@ -232,7 +231,7 @@ CLI_COMMAND(overwrite)
 	ice_overwrite_options_init(&o);
 	o.write.delimiter = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_WHERE: o.filter = optarg; break;
 		case OPT_DYNAMIC: o.dynamic = true; break;
@@ -260,7 +259,8 @@ CLI_COMMAND(overwrite)
 			break;
 		case OPT_NULL: o.write.null_token = optarg; break;
 		case OPT_NO_HEADER: o.write.no_header = true; break;
-		case '?': cli_commit_args_free(&ca); return cli_usage_error(cmd, "unknown option");
+		case OPT_CASE_INSENSITIVE: o.write.case_insensitive = true; break;
+		case '?': case ':': cli_commit_args_free(&ca); return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1)
 				rc = common(cli, cmd, opt);

@@ -48,35 +48,35 @@ static int describe_json(ice_cli *cli, const cli_snapshot *t, bool selected)
 	if (ice_json_writer_new(&w, ICE_JSON_PRETTY))
 		return cli_fail(ICE_ERROR);
 	ice_json_begin_object(w);
-	ice_json_key(w, "metadata-location");
+	ice_json_key(w, "metadata_location");
 	ice_json_string(w, location);
 	ice_json_key(w, "location");
 	ice_json_string(w, ice_table_metadata_location(md));
-	ice_json_key(w, "format-version");
+	ice_json_key(w, "format_version");
 	ice_json_int(w, ice_table_metadata_format_version(md));
-	ice_json_key(w, "table-uuid");
+	ice_json_key(w, "table_uuid");
 	if (ice_table_metadata_uuid(md))
 		ice_json_string(w, ice_table_metadata_uuid(md));
 	else
 		ice_json_null(w);
-	ice_json_key(w, "last-updated-ms");
+	ice_json_key(w, "last_updated_ms");
 	ice_json_int(w, ice_table_metadata_last_updated_ms(md));
-	ice_json_key(w, "last-sequence-number");
+	ice_json_key(w, "last_sequence_number");
 	ice_json_int(w, ice_table_metadata_last_sequence_number(md));
 	if (ice_table_metadata_next_row_id(md, &next_row_id)) {
-		ice_json_key(w, "next-row-id");
+		ice_json_key(w, "next_row_id");
 		ice_json_int(w, next_row_id);
 	}
-	ice_json_key(w, "current-snapshot-id");
+	ice_json_key(w, "current_snapshot_id");
 	if (cur)
 		ice_json_int(w, cur->snapshot_id);
 	else
 		ice_json_null(w);
 	if (selected) {
-		ice_json_key(w, "selected-snapshot-id");
+		ice_json_key(w, "selected_snapshot_id");
 		ice_json_int(w, t->snapshot->snapshot_id);
 	}
-	ice_json_key(w, "snapshot-count");
+	ice_json_key(w, "snapshot_count");
 	ice_json_int(w, (int64_t)ice_table_metadata_snapshot_count(md));
 	int64_t age;
 	const ice_snapshot *fresh = newest(md, &age);
@@ -97,25 +97,17 @@ static int describe_json(ice_cli *cli, const cli_snapshot *t, bool selected)
 		ice_json_null(w);
 	ice_json_key(w, "schema");
 	ice_schema_write_json(t->schema, w);
-	ice_json_key(w, "partition-spec");
+	ice_json_key(w, "partition_spec");
 	ice_partition_spec_write_json(ice_table_metadata_default_spec(md), w);
-	ice_json_key(w, "sort-order");
+	ice_json_key(w, "sort_order");
 	ice_sort_order_write_json(ice_table_metadata_default_sort_order(md), w);
 	ice_json_key(w, "refs");
-	ice_json_begin_object(w);
-	for (size_t i = 0; i < ice_table_metadata_ref_count(md); i++) {
-		const ice_ref *ref = ice_table_metadata_ref_at(md, i);
-		ice_json_key(w, ref->name);
-		ice_ref_write_json(ref, w);
-	}
-	ice_json_end_object(w);
+	ice_json_begin_array(w);
+	for (size_t i = 0; i < ice_table_metadata_ref_count(md); i++)
+		cli_json_ref(w, ice_table_metadata_ref_at(md, i));
+	ice_json_end_array(w);
 	ice_json_key(w, "properties");
-	ice_json_begin_object(w);
-	for (size_t i = 0; i < props->n; i++) {
-		ice_json_key(w, props->items[i].key);
-		ice_json_string(w, props->items[i].value);
-	}
-	ice_json_end_object(w);
+	cli_json_properties(w, props);
 	ice_json_end_object(w);
 	int rc = cli_print_json(cli, w);
 	ice_json_writer_free(w);
@@ -182,15 +174,33 @@ static void describe_text(ice_cli *cli, const cli_snapshot *t, bool selected)
 	}
 }
 
+static int flag_option(void *ctx, const cli_command *cmd, int opt, const char *arg)
+{
+	(void)cmd;
+	(void)opt;
+	(void)arg;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 CLI_COMMAND(describe)
 {
 	const cli_command *cmd = cli_find_command("describe");
 	ice_snapshot_selector sel;
 	cli_snapshot t;
 	const char *table;
-	int rc = cli_parse_args(cli, cmd, argc, argv, NULL, NULL, NULL, &sel, &table);
+	static const struct option options[] = {
+		{"namespace", no_argument, NULL, OPT_FIRST_COMMAND_OPTION},
+		{NULL, 0, NULL, 0},
+	};
+	bool namespace_only = false;
+	int rc = cli_parse_args(cli, cmd, argc, argv, options, flag_option, &namespace_only, &sel, &table);
 	if (rc >= 0)
 		return rc;
+	/* A name the catalog has as a namespace (and not as a table), as
+	 * PyIceberg's `describe` does. */
+	if (namespace_only || (!sel.has_snapshot_id && !sel.has_as_of_ms && !sel.ref && cli_is_namespace(cli, table)))
+		return cli_describe_namespace(cli, table);
 	if ((rc = cli_load_snapshot(cli, table, &sel, false, &t)) != 0)
 		return rc;
 	bool selected = t.snapshot && (sel.has_snapshot_id || sel.has_as_of_ms || sel.ref);

@@ -33,16 +33,16 @@ CLI_COMMAND(history)
 		bool ancestor = cur && ice_table_metadata_is_ancestor(md, cur->snapshot_id, e->snapshot_id);
 		if (w) {
 			ice_json_begin_object(w);
-			ice_json_key(w, "made-current-at-ms");
+			ice_json_key(w, "made_current_at_ms");
 			ice_json_int(w, e->timestamp_ms);
-			ice_json_key(w, "snapshot-id");
+			ice_json_key(w, "snapshot_id");
 			ice_json_int(w, e->snapshot_id);
-			ice_json_key(w, "parent-snapshot-id");
+			ice_json_key(w, "parent_id");
 			if (s && s->has_parent)
 				ice_json_int(w, s->parent_snapshot_id);
 			else
 				ice_json_null(w);
-			ice_json_key(w, "is-current-ancestor");
+			ice_json_key(w, "is_current_ancestor");
 			ice_json_bool(w, ancestor);
 			ice_json_end_object(w);
 		} else {

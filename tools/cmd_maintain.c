@@ -157,11 +157,11 @@ static void file_list_free(file_list *l)
 
 static void json_counts(ice_json_writer *w, const ice_delete_counts *c)
 {
-	ice_json_key(w, "files-missing");
+	ice_json_key(w, "files_missing");
 	ice_json_int(w, c->missing);
-	ice_json_key(w, "files-outside");
+	ice_json_key(w, "files_outside");
 	ice_json_int(w, c->outside);
-	ice_json_key(w, "files-failed");
+	ice_json_key(w, "files_failed");
 	ice_json_int(w, c->failed);
 }
 
@@ -215,7 +215,7 @@ static int shared_option(ice_cli *cli, const cli_command *cmd, int opt, bool *ha
 		}
 		*threads = (int)v;
 		return 1;
-	case '?': *rc = cli_usage_error(cmd, "unknown option"); return 2;
+	case '?': case ':': *rc = cli_common_option(cli, cmd, opt, optarg); return 2;
 	default:
 		if (opt >= OPT_FIRST_COMMAND_OPTION)
 			return 0; /* the command's own */
@@ -241,41 +241,41 @@ static void expire_json(ice_cli *cli, const ice_expire_options *o, const ice_exp
 {
 	ice_json_writer *w;
 	static const char *const keys[] = {
-	    "deleted-data-files-count",     "deleted-position-delete-files-count", "deleted-equality-delete-files-count",
-	    "deleted-manifest-files-count", "deleted-manifest-lists-count",        "deleted-statistics-files-count",
+	    "deleted_data_files_count",     "deleted_position_delete_files_count", "deleted_equality_delete_files_count",
+	    "deleted_manifest_files_count", "deleted_manifest_lists_count",        "deleted_statistics_files_count",
 	};
 	if (ice_json_writer_new(&w, ICE_JSON_PRETTY))
 		return;
 	ice_json_begin_object(w);
-	ice_json_key(w, "dry-run");
+	ice_json_key(w, "dry_run");
 	ice_json_bool(w, o->dry_run);
 	ice_json_key(w, "committed");
 	ice_json_bool(w, r->committed);
-	ice_json_key(w, "snapshots-before");
+	ice_json_key(w, "snapshots_before");
 	ice_json_int(w, r->snapshots_before);
-	ice_json_key(w, "snapshots-expired");
+	ice_json_key(w, "snapshots_expired");
 	ice_json_int(w, r->snapshots_expired);
-	ice_json_key(w, "snapshots-after");
+	ice_json_key(w, "snapshots_after");
 	ice_json_int(w, r->snapshots_after);
-	ice_json_key(w, "expired-snapshot-ids");
+	ice_json_key(w, "expired_snapshot_ids");
 	ice_json_begin_array(w);
 	for (int64_t i = 0; i < r->snapshots_expired && r->expired_ids; i++)
 		ice_json_int(w, r->expired_ids[i]);
 	ice_json_end_array(w);
-	ice_json_key(w, "refs-removed");
+	ice_json_key(w, "refs_removed");
 	ice_json_int(w, r->refs_removed);
-	ice_json_key(w, "specs-removed");
+	ice_json_key(w, "specs_removed");
 	ice_json_int(w, r->specs_removed);
-	ice_json_key(w, "schemas-removed");
+	ice_json_key(w, "schemas_removed");
 	ice_json_int(w, r->schemas_removed);
 	for (int k = 0; k <= ICE_FILE_STATISTICS; k++) {
 		ice_json_key(w, keys[k]);
 		ice_json_int(w, r->files.deleted[k]);
 	}
 	json_counts(w, &r->files);
-	ice_json_key(w, "manifest-lists-read");
+	ice_json_key(w, "manifest_lists_read");
 	ice_json_int(w, r->manifest_lists_read);
-	ice_json_key(w, "manifests-read");
+	ice_json_key(w, "manifests_read");
 	ice_json_int(w, r->manifests_read);
 	if (files->keep) {
 		ice_json_key(w, "files");
@@ -342,7 +342,7 @@ CLI_COMMAND(expire_snapshots)
 	int opt, rc;
 	ice_expire_options_init(&o);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		int shared = shared_option(cli, cmd, opt, &o.has_older_than_ms, &o.older_than_ms, &o.dry_run, &o.threads, &rc);
 		if (shared == 2)
 			return rc;
@@ -448,9 +448,9 @@ static void orphans_json(ice_cli *cli, const ice_orphan_options *o, const ice_or
 	if (ice_json_writer_new(&w, ICE_JSON_PRETTY))
 		return;
 	ice_json_begin_object(w);
-	ice_json_key(w, "dry-run");
+	ice_json_key(w, "dry_run");
 	ice_json_bool(w, o->dry_run);
-	ice_json_key(w, "orphan-file-locations");
+	ice_json_key(w, "orphan_file_locations");
 	ice_json_begin_array(w);
 	for (size_t i = 0; i < files->n; i++)
 		ice_json_string(w, files->locations[i]);
@@ -459,22 +459,22 @@ static void orphans_json(ice_cli *cli, const ice_orphan_options *o, const ice_or
 	ice_json_int(w, r->orphans);
 	ice_json_key(w, "deleted");
 	ice_json_int(w, r->files.deleted[ICE_FILE_OTHER]);
-	ice_json_key(w, "files-listed");
+	ice_json_key(w, "files_listed");
 	ice_json_int(w, r->files_listed);
-	ice_json_key(w, "files-too-new");
+	ice_json_key(w, "files_too_new");
 	ice_json_int(w, r->files_too_new);
-	ice_json_key(w, "files-hidden");
+	ice_json_key(w, "files_hidden");
 	ice_json_int(w, r->files_hidden);
-	ice_json_key(w, "files-reachable");
+	ice_json_key(w, "files_reachable");
 	ice_json_int(w, r->files_reachable);
-	ice_json_key(w, "prefix-conflicts");
+	ice_json_key(w, "prefix_conflicts");
 	ice_json_int(w, r->prefix_conflicts);
 	json_counts(w, &r->files);
-	ice_json_key(w, "metadata-versions");
+	ice_json_key(w, "metadata_versions");
 	ice_json_int(w, r->metadata_versions);
-	ice_json_key(w, "manifest-lists-read");
+	ice_json_key(w, "manifest_lists_read");
 	ice_json_int(w, r->manifest_lists_read);
-	ice_json_key(w, "manifests-read");
+	ice_json_key(w, "manifests_read");
 	ice_json_int(w, r->manifests_read);
 	json_run(w, 0, 0);
 	ice_json_end_object(w);
@@ -501,7 +501,7 @@ CLI_COMMAND(remove_orphan_files)
 	int opt, rc;
 	ice_orphan_options_init(&o);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		int shared = shared_option(cli, cmd, opt, &o.has_older_than_ms, &o.older_than_ms, &o.dry_run, &o.threads, &rc);
 		if (shared == 2)
 			return rc;
@@ -662,7 +662,7 @@ static void maintain_json_table(ice_json_writer *w, const char *table, int rc, c
 		ice_json_string(w, error);
 	else
 		ice_json_null(w);
-	ice_json_key(w, "elapsed-ms");
+	ice_json_key(w, "elapsed_ms");
 	ice_json_int(w, r ? r->elapsed_ms : 0);
 	ice_json_key(w, "steps");
 	ice_json_begin_array(w);
@@ -680,15 +680,15 @@ static void maintain_json_table(ice_json_writer *w, const char *table, int rc, c
 			ice_json_null(w);
 		ice_json_key(w, "changed");
 		ice_json_bool(w, s->changed);
-		ice_json_key(w, "files-removed");
+		ice_json_key(w, "files_removed");
 		ice_json_int(w, s->files_removed);
-		ice_json_key(w, "bytes-removed");
+		ice_json_key(w, "bytes_removed");
 		ice_json_int(w, s->bytes_removed);
-		ice_json_key(w, "files-written");
+		ice_json_key(w, "files_written");
 		ice_json_int(w, s->files_written);
-		ice_json_key(w, "bytes-written");
+		ice_json_key(w, "bytes_written");
 		ice_json_int(w, s->bytes_written);
-		ice_json_key(w, "elapsed-ms");
+		ice_json_key(w, "elapsed_ms");
 		ice_json_int(w, s->elapsed_ms);
 		ice_json_key(w, "error");
 		if (s->error)
@@ -875,7 +875,7 @@ CLI_COMMAND(maintain)
 	}
 	if (cli->json) {
 		ice_json_end_array(w);
-		ice_json_key(w, "tables-failed");
+		ice_json_key(w, "tables_failed");
 		ice_json_int(w, failed);
 		ice_json_end_object(w);
 		rc = cli_print_json(cli, w);

@@ -191,7 +191,7 @@ CLI_COMMAND(metadata)
 	char *location = NULL;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case OPT_COMPACT:
 			compact = true;

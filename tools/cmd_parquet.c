@@ -69,30 +69,30 @@ static void schema_json(ice_json_writer *w, const ice_parquet_column *c)
 		ice_json_string(w, ch->name);
 		ice_json_key(w, "path");
 		ice_json_string(w, ch->path);
-		ice_json_key(w, "field-id");
+		ice_json_key(w, "field_id");
 		if (ch->has_field_id)
 			ice_json_int(w, ch->field_id);
 		else
 			ice_json_null(w);
 		ice_json_key(w, "repetition");
 		ice_json_string(w, repetition_name(ch->repetition));
-		ice_json_key(w, "physical-type");
+		ice_json_key(w, "physical_type");
 		ice_json_string(w, ice_parquet_physical_type_name(ch->physical_type));
 		if (ch->physical_type == ICE_PARQUET_FIXED_LEN_BYTE_ARRAY) {
-			ice_json_key(w, "type-length");
+			ice_json_key(w, "type_length");
 			ice_json_int(w, ch->type_length);
 		}
-		ice_json_key(w, "logical-type");
+		ice_json_key(w, "logical_type");
 		ch->logical_type ? ice_json_string(w, ch->logical_type) : ice_json_null(w);
-		ice_json_key(w, "converted-type");
+		ice_json_key(w, "converted_type");
 		ch->converted_type ? ice_json_string(w, ch->converted_type) : ice_json_null(w);
-		ice_json_key(w, "iceberg-type");
+		ice_json_key(w, "iceberg_type");
 		char *t = ch->iceberg_type ? ice_type_to_string(ch->iceberg_type) : NULL;
 		t ? ice_json_string(w, t) : ice_json_null(w);
 		ice_free(t);
-		ice_json_key(w, "max-definition-level");
+		ice_json_key(w, "max_definition_level");
 		ice_json_int(w, ch->max_definition_level);
-		ice_json_key(w, "max-repetition-level");
+		ice_json_key(w, "max_repetition_level");
 		ice_json_int(w, ch->max_repetition_level);
 		if (ch->nchildren) {
 			ice_json_key(w, "children");
@@ -128,20 +128,20 @@ static void free_bound(char *s, const ice_literal *v)
 
 static void metadata_json(ice_json_writer *w, const ice_parquet_reader *r)
 {
-	ice_json_key(w, "row-groups");
+	ice_json_key(w, "row_groups");
 	ice_json_begin_array(w);
 	for (size_t g = 0; g < ice_parquet_reader_row_group_count(r); g++) {
 		const ice_parquet_row_group *rg = ice_parquet_reader_row_group(r, g);
 		ice_json_begin_object(w);
-		ice_json_key(w, "num-rows");
+		ice_json_key(w, "num_rows");
 		ice_json_int(w, rg->num_rows);
-		ice_json_key(w, "first-row");
+		ice_json_key(w, "first_row");
 		ice_json_int(w, rg->first_row);
-		ice_json_key(w, "file-offset");
+		ice_json_key(w, "file_offset");
 		ice_json_int(w, rg->file_offset);
-		ice_json_key(w, "total-byte-size");
+		ice_json_key(w, "total_byte_size");
 		ice_json_int(w, rg->total_byte_size);
-		ice_json_key(w, "total-compressed-size");
+		ice_json_key(w, "total_compressed_size");
 		ice_json_int(w, rg->total_compressed_size);
 		ice_json_key(w, "columns");
 		ice_json_begin_array(w);
@@ -157,24 +157,24 @@ static void metadata_json(ice_json_writer *w, const ice_parquet_reader *r)
 			for (size_t e = 0; e < cc->nencodings; e++)
 				ice_json_string(w, ice_parquet_encoding_name(cc->encodings[e]));
 			ice_json_end_array(w);
-			ice_json_key(w, "num-values");
+			ice_json_key(w, "num_values");
 			ice_json_int(w, cc->num_values);
-			ice_json_key(w, "total-compressed-size");
+			ice_json_key(w, "total_compressed_size");
 			ice_json_int(w, cc->total_compressed_size);
-			ice_json_key(w, "total-uncompressed-size");
+			ice_json_key(w, "total_uncompressed_size");
 			ice_json_int(w, cc->total_uncompressed_size);
-			ice_json_key(w, "data-page-offset");
+			ice_json_key(w, "data_page_offset");
 			ice_json_int(w, cc->data_page_offset);
-			ice_json_key(w, "dictionary-page-offset");
+			ice_json_key(w, "dictionary_page_offset");
 			cc->dictionary_page_offset >= 0 ? ice_json_int(w, cc->dictionary_page_offset) : ice_json_null(w);
 			if (cc->has_statistics) {
 				const ice_parquet_statistics *st = &cc->statistics;
 				ice_json_key(w, "statistics");
 				ice_json_begin_object(w);
-				ice_json_key(w, "null-count");
+				ice_json_key(w, "null_count");
 				st->has_null_count ? ice_json_int(w, st->null_count) : ice_json_null(w);
 				if (st->has_distinct_count) {
-					ice_json_key(w, "distinct-count");
+					ice_json_key(w, "distinct_count");
 					ice_json_int(w, st->distinct_count);
 				}
 				char *mn = bound_text(&st->min_value, st->min, st->has_min);
@@ -183,9 +183,9 @@ static void metadata_json(ice_json_writer *w, const ice_parquet_reader *r)
 				mn ? ice_json_string(w, mn) : ice_json_null(w);
 				ice_json_key(w, "max");
 				mx ? ice_json_string(w, mx) : ice_json_null(w);
-				ice_json_key(w, "min-exact");
+				ice_json_key(w, "min_exact");
 				ice_json_bool(w, st->min_exact);
-				ice_json_key(w, "max-exact");
+				ice_json_key(w, "max_exact");
 				ice_json_bool(w, st->max_exact);
 				free_bound(mn, &st->min_value);
 				free_bound(mx, &st->max_value);
@@ -250,15 +250,15 @@ static void file_header_json(ice_json_writer *w, const ice_parquet_reader *r)
 {
 	ice_json_key(w, "location");
 	ice_json_string(w, ice_parquet_reader_location(r));
-	ice_json_key(w, "file-size");
+	ice_json_key(w, "file_size");
 	ice_json_int(w, (int64_t)ice_parquet_reader_file_size(r));
 	ice_json_key(w, "version");
 	ice_json_int(w, ice_parquet_reader_version(r));
-	ice_json_key(w, "created-by");
+	ice_json_key(w, "created_by");
 	ice_parquet_reader_created_by(r) ? ice_json_string(w, ice_parquet_reader_created_by(r)) : ice_json_null(w);
-	ice_json_key(w, "num-rows");
+	ice_json_key(w, "num_rows");
 	ice_json_int(w, ice_parquet_reader_num_rows(r));
-	ice_json_key(w, "key-value-metadata");
+	ice_json_key(w, "key_value_metadata");
 	ice_json_begin_object(w);
 	for (size_t i = 0; i < ice_parquet_reader_key_value_count(r); i++) {
 		const ice_parquet_key_value *kv = ice_parquet_reader_key_value(r, i);
@@ -365,7 +365,7 @@ CLI_COMMAND(parquet)
 	ice_parquet_scan_options so;
 	ice_parquet_scan_options_init(&so);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, longopts)) != -1) {
 		switch (opt) {
 		case OPT_SCHEMA: mode = MODE_SCHEMA; break;
 		case OPT_METADATA: mode = MODE_METADATA; break;
@@ -388,7 +388,6 @@ CLI_COMMAND(parquet)
 			break;
 		}
 		case OPT_CRC: so.verify_checksums = true; break;
-		case '?': return EXIT_USAGE;
 		default:
 			rc = cli_common_option(cli, cmd, opt, optarg);
 			if (rc == -1) {

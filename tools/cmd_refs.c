@@ -28,13 +28,10 @@ CLI_COMMAND(refs)
 			ice_table_metadata_free(md);
 			return cli_fail(ICE_ERROR);
 		}
-		ice_json_begin_object(w);
-		for (size_t i = 0; i < n; i++) {
-			const ice_ref *ref = ice_table_metadata_ref_at(md, i);
-			ice_json_key(w, ref->name);
-			ice_ref_write_json(ref, w);
-		}
-		ice_json_end_object(w);
+		ice_json_begin_array(w);
+		for (size_t i = 0; i < n; i++)
+			cli_json_ref(w, ice_table_metadata_ref_at(md, i));
+		ice_json_end_array(w);
 		rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);
 	} else {

@@ -114,7 +114,7 @@ CLI_COMMAND(register)
 		if ((rc = ice_catalog_register_table(c, table, loc, NULL, overwrite, &registered)) != 0)
 			rc = cli_fail(rc);
 		else
-			rc = print_result(cli, "registered", table, "metadata-location", registered);
+			rc = print_result(cli, "registered", table, "metadata_location", registered);
 	}
 	ice_free(registered);
 	free(loc);

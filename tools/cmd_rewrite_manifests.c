@@ -13,7 +13,7 @@ CLI_COMMAND(rewrite_manifests)
 	const cli_command *cmd = cli_find_command("rewrite-manifests");
 	int opt, rc;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		if (opt == '?')
 			return cli_usage_error(cmd, "unknown option");
 		if ((rc = cli_common_option(cli, cmd, opt, optarg)) != 0) {
@@ -42,18 +42,18 @@ CLI_COMMAND(rewrite_manifests)
 			ice_json_begin_object(w);
 			ice_json_key(w, "committed");
 			ice_json_bool(w, r.committed);
-			ice_json_key(w, "snapshot-id");
+			ice_json_key(w, "snapshot_id");
 			if (r.committed)
 				ice_json_int(w, r.snapshot_id);
 			else
 				ice_json_null(w);
-			ice_json_key(w, "manifests-before");
+			ice_json_key(w, "manifests_before");
 			ice_json_int(w, r.manifests_before);
-			ice_json_key(w, "manifests-after");
+			ice_json_key(w, "manifests_after");
 			ice_json_int(w, r.manifests_after);
-			ice_json_key(w, "manifests-created");
+			ice_json_key(w, "manifests_created");
 			ice_json_int(w, r.manifests_created);
-			ice_json_key(w, "manifests-replaced");
+			ice_json_key(w, "manifests_replaced");
 			ice_json_int(w, r.manifests_replaced);
 			ice_json_end_object(w);
 			rc = cli_print_json(cli, w);

@@ -25,18 +25,20 @@ enum {
 	OPT_FORMAT,
 	OPT_OUTPUT,
 	OPT_APPENDS_ONLY,
+	OPT_CASE_INSENSITIVE,
 };
 
-/* "a,b.c" -> a NULL-free array of names (pointers into the copy). */
+/* "a,b.c" -> names appended to a NULL-free array (pointers into the
+ * copy): a repeated --select adds its columns after the earlier ones. */
 static int split_select(char *s, const char ***names, size_t *n)
 {
-	size_t cap = 1;
+	size_t cap = *n + 1;
 	for (const char *p = s; *p; p++)
 		cap += *p == ',';
-	*names = calloc(cap, sizeof(char *));
-	*n = 0;
-	if (!*names)
+	const char **grown = realloc(*names, cap * sizeof(char *));
+	if (!grown)
 		return -1;
+	*names = grown;
 	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
 		while (*tok == ' ')
 			tok++;
@@ -199,7 +201,9 @@ static int read_rows(ice_cli *cli, ice_scan *scan, bool stats, const scan_output
 
 typedef struct scan_args {
 	ice_scan_options o;
-	char *select_copy;
+	char *select_copies[64];
+	size_t nselects;
+	bool format_given;
 	const char **names;
 	size_t nnames;
 	bool plan, stats;
@@ -212,13 +216,18 @@ static int scan_option(void *ctx, const cli_command *cmd, int opt, const char *a
 	scan_args *a = ctx;
 	char *end;
 	switch (opt) {
-	case OPT_SELECT:
-		free(a->select_copy);
-		free(a->names);
-		a->names = NULL;
-		if (!(a->select_copy = strdup(arg)) || split_select(a->select_copy, &a->names, &a->nnames) != 0)
+	case OPT_SELECT: {
+		char *copy;
+		if (a->nselects == sizeof(a->select_copies) / sizeof(a->select_copies[0]))
+			return cli_usage_error(cmd, "too many --select options");
+		if (!(copy = strdup(arg)))
+			return cli_error("out of memory");
+		a->select_copies[a->nselects++] = copy;
+		if (split_select(copy, &a->names, &a->nnames) != 0)
 			return cli_error("out of memory");
 		break;
+	}
+	case OPT_CASE_INSENSITIVE: a->o.case_sensitive = false; break;
 	case OPT_WHERE: a->o.filter = arg; break;
 	case OPT_LIMIT:
 		a->o.limit = strtoll(arg, &end, 10);
@@ -237,6 +246,7 @@ static int scan_option(void *ctx, const cli_command *cmd, int opt, const char *a
 	case OPT_FORMAT:
 		if (scan_output_parse_format(arg, &a->out.format) != 0)
 			return cli_usage_error(cmd, "--format wants csv, jsonl, table or parquet, not '%s'", arg);
+		a->format_given = true;
 		break;
 	case OPT_OUTPUT: a->out.output = arg; break;
 	case OPT_APPENDS_ONLY: a->o.appends_only = true; break;
@@ -258,6 +268,7 @@ CLI_COMMAND(scan)
 		{"output", required_argument, NULL, OPT_OUTPUT},
 		CLI_RANGE_OPTIONS,
 		{"appends-only", no_argument, NULL, OPT_APPENDS_ONLY},
+		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("scan");
@@ -270,7 +281,6 @@ CLI_COMMAND(scan)
 
 	memset(&a, 0, sizeof(a));
 	ice_scan_options_init(&a.o);
-	a.out.format = isatty(fileno(cli->out)) ? SCAN_FORMAT_TABLE : SCAN_FORMAT_CSV;
 	rc = cli_parse_args(cli, cmd, argc, argv, opts, scan_option, &a, &sel, &table);
 	if (rc >= 0)
 		goto done;
@@ -279,6 +289,8 @@ CLI_COMMAND(scan)
 		goto done;
 	}
 	if ((rc = cli_range_check(cmd, &a.range, &sel, &a.o)) != 0)
+		goto done;
+	if ((rc = scan_output_choose_format(cli, cmd, &a.out, a.format_given, !a.plan)) != 0)
 		goto done;
 	if (a.names) {
 		a.o.select = a.names;
@@ -294,7 +306,8 @@ CLI_COMMAND(scan)
 done:
 	ice_scan_free(scan);
 	ice_table_metadata_free(md);
-	free(a.select_copy);
+	for (size_t i = 0; i < a.nselects; i++)
+		free(a.select_copies[i]);
 	free(a.names);
 	return rc;
 }

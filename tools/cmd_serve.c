@@ -65,7 +65,7 @@ CLI_COMMAND(serve)
 	log_sink sink = {stderr, PTHREAD_MUTEX_INITIALIZER};
 	int opt, rc = EXIT_OK;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_LISTEN: listen = optarg; break;
 		case OPT_CONFIG: config = optarg; break;
@@ -90,7 +90,7 @@ CLI_COMMAND(serve)
 			sets[nsets++] = optarg;
 			break;
 		}
-		case '?': free(sets); return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': free(sets); return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = cli_common_option(cli, cmd, opt, optarg)) != 0) {
 				free(sets);

@@ -43,7 +43,7 @@ CLI_COMMAND(snapshots)
 		ice_json_begin_array(w);
 		for (size_t i = 0; i < n; i++)
 			if (listed(&t, selected, ice_table_metadata_snapshot_at(md, i)))
-				ice_snapshot_write_json(ice_table_metadata_snapshot_at(md, i), w);
+				cli_json_snapshot(w, ice_table_metadata_snapshot_at(md, i));
 		ice_json_end_array(w);
 		rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);

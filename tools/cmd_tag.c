@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "print.h"
 
 enum {
 	OPT_SNAPSHOT = OPT_FIRST_COMMAND_OPTION,
@@ -26,15 +26,13 @@ static int list_refs(ice_cli *cli, ice_table *table, ice_ref_type type)
 		ice_json_writer *w;
 		if (ice_json_writer_new(&w, ICE_JSON_PRETTY))
 			return cli_fail(ICE_ERROR);
-		ice_json_begin_object(w);
+		ice_json_begin_array(w);
 		for (size_t i = 0; i < n; i++) {
 			const ice_ref *ref = ice_table_metadata_ref_at(md, i);
-			if (ref->type != type)
-				continue;
-			ice_json_key(w, ref->name);
-			ice_ref_write_json(ref, w);
+			if (ref->type == type)
+				cli_json_ref(w, ref);
 		}
-		ice_json_end_object(w);
+		ice_json_end_array(w);
 		int rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);
 		return rc;
@@ -67,10 +65,10 @@ static int print_ref(ice_cli *cli, const char *verb, const char *kind, const cha
 		ice_json_string(w, name);
 		ice_json_key(w, "ref");
 		if (ref)
-			ice_ref_write_json(ref, w);
+			cli_json_ref(w, ref);
 		else
 			ice_json_null(w);
-		ice_json_key(w, "metadata-location");
+		ice_json_key(w, "metadata_location");
 		ice_json_string(w, ice_table_metadata_file(table));
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
@@ -104,7 +102,7 @@ static int ref_command(ice_cli *cli, int argc, char **argv, ice_ref_type type)
 	int64_t v;
 	ice_ref_options_init(&ro);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_SNAPSHOT:
 			if (!cli_parse_id(optarg, &ro.snapshot_id))
@@ -129,7 +127,7 @@ static int ref_command(ice_cli *cli, int argc, char **argv, ice_ref_type type)
 			ro.has_min_snapshots_to_keep = true;
 			ro.min_snapshots_to_keep = (int32_t)v;
 			break;
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = cli_common_option(cli, cmd, opt, optarg)) != 0) {
 				if (rc == -1) {
@@ -193,7 +191,7 @@ CLI_COMMAND(rollback)
 	int opt, rc, mode = 0;
 	int64_t value = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_TO:
 		case OPT_SET_CURRENT:
@@ -211,7 +209,7 @@ CLI_COMMAND(rollback)
 				return cli_usage_error(cmd, "give one of --to, --as-of and --set-current");
 			mode = opt;
 			break;
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = cli_common_option(cli, cmd, opt, optarg)) != 0) {
 				if (rc == -1) {
@@ -247,9 +245,9 @@ CLI_COMMAND(rollback)
 				rc = cli_fail(ICE_ERROR);
 			} else {
 				ice_json_begin_object(w);
-				ice_json_key(w, "previous-snapshot-id");
+				ice_json_key(w, "previous_snapshot_id");
 				ice_json_int(w, before_id);
-				ice_json_key(w, "current-snapshot-id");
+				ice_json_key(w, "current_snapshot_id");
 				ice_json_int(w, now_id);
 				ice_json_key(w, "changed");
 				ice_json_bool(w, res.attempts > 0);

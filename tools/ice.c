@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -24,14 +25,17 @@
 	"text format, atomically, for node_exporter's textfile collector.\n"
 
 const cli_command cli_commands[] = {
-	{"describe", cmd_describe, "summarize a table: schema, partitioning, snapshots, properties",
+	{"describe", cmd_describe, "summarize a table (or a namespace): schema, partitioning, snapshots, properties",
 	 "Usage: ice describe TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
+	 "       ice describe [--namespace] NAMESPACE [--json]\n"
 	 "\n"
 	 "Print a summary of a table: format version, uuid, location, current schema,\n"
 	 "partition spec, sort order, current snapshot and properties. With a snapshot\n"
 	 "selected, also that snapshot, and the schema is the one it is read with.\n"
 	 "--snapshot ID, --as-of TS (epoch ms or ISO-8601; UTC without an offset) or --ref NAME\n"
-	 "(a branch or tag) choose another snapshot, as for ice scan.\n", ICE_TABLE_USE_READ},
+	 "(a branch or tag) choose another snapshot, as for ice scan.\n"
+	 "A name the catalog has as a namespace (and not as a table), or any name with\n"
+	 "--namespace, describes that namespace: its properties, tables and namespaces.\n", ICE_TABLE_USE_READ},
 	{"schema", cmd_schema, "print a table's schema",
 	 "Usage: ice schema TABLE [--schema-id ID | --all | --snapshot ID | --as-of TS | --ref NAME] [--json]\n"
 	 "\n"
@@ -81,6 +85,29 @@ const cli_command cli_commands[] = {
 	 "--new starts from no table (a create); --now fixes the clock;\n"
 	 "--previous-location records TABLE's metadata file in the metadata log.\n"
 	 "Nothing is ever written.\n", ICE_TABLE_USE_READ},
+	{"spec", cmd_spec, "print a table's partition spec",
+	 "Usage: ice spec TABLE [--json]\n"
+	 "\n"
+	 "Print the table's default partition spec: each field's transform, source column,\n"
+	 "name and field id (--json: the spec's own JSON, as in the metadata file).\n", ICE_TABLE_USE_READ},
+	{"uuid", cmd_uuid, "print a table's uuid",
+	 "Usage: ice uuid TABLE [--json]\n"
+	 "\n"
+	 "Print the table-uuid of the table's metadata.\n", ICE_TABLE_USE_READ},
+	{"location", cmd_location, "print a table's location",
+	 "Usage: ice location TABLE [--json]\n"
+	 "\n"
+	 "Print the table's base location (where its data and metadata directories are).\n", ICE_TABLE_USE_READ},
+	{"properties", cmd_properties, "get, set or remove properties of a table or a namespace",
+	 "Usage: ice properties get [--table | --namespace] TABLE|NAMESPACE [KEY] [--json]\n"
+	 "       ice properties set [--table | --namespace] TABLE|NAMESPACE KEY VALUE [--json]\n"
+	 "       ice properties remove [--table | --namespace] TABLE|NAMESPACE KEY... [--json]\n"
+	 "\n"
+	 "Print every property (or KEY's value), or set (KEY VALUE, or KEY=VALUE...) or\n"
+	 "remove some in one commit, and print the properties after. A name the catalog\n"
+	 "has as a namespace and not as a table is a namespace unless --table says\n"
+	 "otherwise. get of a missing KEY is an error.\n",
+	 ICE_TABLE_USE_WRITE},
 	{"parquet", cmd_parquet, "inspect a Parquet file: schema, metadata, statistics or rows",
 	 "Usage: ice parquet FILE [--schema | --metadata | --rows [--columns A,B] [--format jsonl|csv]\n"
 	 "                         [--offset N] [--limit N]] [--json]\n"
@@ -110,8 +137,8 @@ const cli_command cli_commands[] = {
 	 "(a branch or tag) choose another snapshot, as for ice scan.\n", ICE_TABLE_USE_READ},
 	{"scan", cmd_scan, "read a table's rows (or plan the scan: file tasks, deletes, residual filters)",
 	 "Usage: ice scan TABLE [--snapshot ID | --as-of TS | --ref NAME] [--select A,B.C]\n"
-	 "                [--where EXPR] [--limit N] [--threads N] [--plan] [--stats] [--json]\n"
-	 "                [--format csv|jsonl|table|parquet] [--output FILE]\n"
+	 "                [--where EXPR] [--case-insensitive] [--limit N] [--threads N] [--plan] [--stats]\n"
+	 "                [--format csv|jsonl|table|parquet] [--output FILE] [--json]\n"
 	 "       ice scan TABLE --from-snapshot ID [--to-snapshot ID] [--appends-only] [options above]\n"
 	 "\n"
 	 "Scan the current snapshot, or snapshot ID, or the one current at TS (epoch\n"
@@ -122,14 +149,19 @@ const cli_command cli_commands[] = {
 	 "--plan prints the planned tasks: each data file that may hold matching rows,\n"
 	 "the delete files that apply to it and the filter its rows must still pass.\n"
 	 "--limit N stops once N rows are certain. --stats adds planning statistics.\n"
+	 "--select keeps the order given (a repeated --select adds columns); names in\n"
+	 "--select and --where match exactly, or ignoring case with --case-insensitive.\n"
 	 "\n"
 	 "Without --plan, print the rows with deletes applied: --format csv (default when\n"
 	 "stdout is not a terminal; a header line), jsonl (one object per row), table (an\n"
 	 "aligned preview of the first 100 rows; default on a terminal) or parquet (one\n"
 	 "file). Values take the Iceberg spec's JSON forms (dates 2024-01-31, timestamps\n"
 	 "2024-01-31T10:00:00.000001[+00:00], decimals as exact text, binary as hex).\n"
-	 "--output FILE writes FILE (replaced only when the scan succeeds); --stats then\n"
-	 "prints the reading statistics to stderr (as JSON with --json).\n"
+	 "Maps with string keys print as objects, others as arrays of {\"key\", \"value\"}.\n"
+	 "--output FILE writes FILE (replaced only when the scan succeeds) in the format\n"
+	 "its extension names (.csv, .jsonl, .ndjson, .json, .parquet) unless --format\n"
+	 "says; Parquet is never written to a terminal. --json alone prints JSON Lines.\n"
+	 "--stats then prints the reading statistics to stderr (as JSON with --json).\n"
 	 "\n"
 	 "Incremental: with --from-snapshot (or --from-ref NAME, --from-time TS), only the\n"
 	 "rows appended after that snapshot (exclusive) up to --to-snapshot (or --to-ref,\n"
@@ -140,7 +172,7 @@ const cli_command cli_commands[] = {
 	 ICE_TABLE_USE_READ},
 	{"changes", cmd_changes, "the rows each snapshot after one inserted and deleted (a changelog)",
 	 "Usage: ice changes TABLE --from-snapshot ID [--to-snapshot ID] [--select A,B]\n"
-	 "                   [--format csv|jsonl|table|parquet] [--output FILE]\n"
+	 "                   [--format csv|jsonl|table|parquet] [--output FILE] [--json]\n"
 	 "\n"
 	 "The changelog of the snapshots after --from-snapshot (or --from-ref NAME, --from-time\n"
 	 "TS) up to --to-snapshot (or --to-ref, --to-time; default the current one), as\n"
@@ -149,7 +181,7 @@ const cli_command cli_commands[] = {
 	 "not a compaction, 1, ...) and _commit_snapshot_id. Appended files are INSERTs;\n"
 	 "removed files, position deletes, deletion vectors and equality deletes are\n"
 	 "DELETEs; rows a copy-on-write rewrite carried over unchanged are left out.\n"
-	 "Output as for ice scan.\n", ICE_TABLE_USE_READ},
+	 "Output as for ice scan (--json alone: JSON Lines).\n", ICE_TABLE_USE_READ},
 	{"partitions", cmd_partitions, "list a snapshot's partitions: files, records, deletes, last update",
 	 "Usage: ice partitions TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
 	 "\n"
@@ -185,8 +217,8 @@ const cli_command cli_commands[] = {
 	 "Usage: ice append TABLE FILE...|- [--format csv|jsonl|pgtext|parquet] [--delimiter C]\n"
 	 "                  [--null TOKEN] [--no-header] [--header] [--reject-file FILE]\n"
 	 "                  [--max-rejects N] [--trim] [--round-decimals] [--branch NAME] [--no-sort]\n"
-	 "                  [--memory SIZE] [--threads N] [--progress] [--summary KEY=VALUE]...\n"
-	 "                  [--idempotency-key K] [--metrics-file PATH] [--json]\n"
+	 "                  [--memory SIZE] [--threads N] [--progress] [--case-insensitive]\n"
+	 "                  [--summary KEY=VALUE]... [--idempotency-key K] [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
 	 "otherwise; else the format follows the extension; .gz and .zst, or gzip/zstd\n"
@@ -201,8 +233,9 @@ const cli_command cli_commands[] = {
 	 "drops spaces around unquoted values; --round-decimals rounds extra decimal\n"
 	 "digits half up. --branch commits to that branch instead of main. A table with\n"
 	 "a sort order gets sorted files (runs of half of --memory, default 256M, the\n"
-	 "bytes held across partitions) unless --no-sort. --threads: threads parsing,\n"
-	 "encoding and compressing (default 0: one per core). Progress shows on a\n"
+	 "bytes held across partitions) unless --no-sort. Column names (header, JSON\n"
+	 "keys, Parquet fields) match exactly, or ignoring case with --case-insensitive.\n"
+	 "--threads: threads parsing, encoding and compressing (default 0: one per core). Progress shows on a\n"
 	 "terminal; --progress writes a line every 5 s (for logs); -q silences it.\n"
 	 "Prints one summary line (--json: a report). No row: nothing committed, exit 0,\n"
 	 "said on stderr. Exit 3: conflict after retries; 4: commit state unknown.\n"
@@ -316,11 +349,13 @@ const cli_command cli_commands[] = {
 	{"overwrite", cmd_overwrite, "replace rows (matching a filter, or whole partitions) with new input",
 	 "Usage: ice overwrite TABLE FILE...|- [--where EXPR | --dynamic] [--isolation serializable|snapshot]\n"
 	 "                     [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN] [--no-header]\n"
-	 "                     [--summary KEY=VALUE]... [--idempotency-key K] [--metrics-file PATH] [--json]\n"
+	 "                     [--case-insensitive] [--summary KEY=VALUE]... [--idempotency-key K]\n"
+	 "                     [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Write the input as new data files and remove, in the same snapshot, the rows\n"
 	 "matching EXPR (every row without --where), or with --dynamic every row of the\n"
-	 "partitions the input writes to. Input as for ice append. Exit 3: a concurrent\n"
+	 "partitions the input writes to. Input as for ice append; --case-insensitive\n"
+	 "matches the input's and EXPR's column names ignoring case. Exit 3: a concurrent\n"
 	 "commit conflicts (serializable: it added data the overwrite covers).\n" COMMIT_HELP,
 	 ICE_TABLE_USE_WRITE},
 	{"rewrite-manifests", cmd_rewrite_manifests, "pack a table's manifests into few, full ones",
@@ -434,16 +469,66 @@ static void usage(FILE *f)
 	           "Commands:\n");
 	for (const cli_command *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f, "  %-12s %s\n", "help", "this text; 'ice help COMMAND' shows a command's options");
+	fprintf(f, "  %-12s %s\n", "version", "print ice's version");
 	fprintf(f, "\n"
-	           "Run 'ice <command> --help' for a command's options.\n"
+	           "Run 'ice help <command>' or 'ice <command> --help' for a command's options.\n"
+	           "-v (before or after the command) says which table a name resolved to, what\n"
+	           "each commit did and how long the command took.\n"
 	           "Exit codes: 0 ok, 1 error, 2 usage, 3 commit conflict, 4 commit state unknown.\n");
+}
+
+/* -v: the library's trace lines (ice_set_trace) on stderr. */
+static void trace(const char *message, void *payload)
+{
+	const ice_cli *cli = payload;
+	if (cli->verbose)
+		fprintf(stderr, "ice: %s\n", message);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int print_version(ice_cli *cli)
+{
+	ice_json_writer *w;
+	int rc;
+	if (!cli->json) {
+		printf("ice %s (libicetable %s, Iceberg format v1-v%d)\n", ICE_VERSION_STRING, ice_version(),
+		       ICE_FORMAT_VERSION_MAX);
+		return EXIT_OK;
+	}
+	if ((rc = ice_json_writer_new(&w, ICE_JSON_PRETTY)) != 0)
+		return cli_fail(rc);
+	ice_json_begin_object(w);
+	ice_json_key(w, "version");
+	ice_json_string(w, ICE_VERSION_STRING);
+	ice_json_key(w, "libicetable");
+	ice_json_string(w, ice_version());
+	ice_json_key(w, "format_version_max");
+	ice_json_int(w, ICE_FORMAT_VERSION_MAX);
+	ice_json_end_object(w);
+	rc = cli_print_json(cli, w);
+	ice_json_writer_free(w);
+	return rc;
+}
+
+static int unknown_command(const char *name)
+{
+	fprintf(stderr, "ice: unknown command '%s' (try 'ice help')\n", name);
+	return EXIT_USAGE;
 }
 
 /* -v: one line per object store request. */
 static void log_request(const char *line, void *payload)
 {
-	(void)payload;
-	fprintf(stderr, "ice: %s\n", line);
+	const ice_cli *cli = payload;
+	if (cli->verbose)
+		fprintf(stderr, "ice: %s\n", line);
 }
 
 int main(int argc, char **argv)
@@ -471,10 +556,9 @@ int main(int argc, char **argv)
 			ice_io_free(cli.io);
 			return EXIT_OK;
 		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
-			printf("ice %s (libicetable %s, Iceberg format v1-v%d)\n", ICE_VERSION_STRING, ice_version(),
-			       ICE_FORMAT_VERSION_MAX);
+			rc = print_version(&cli);
 			ice_io_free(cli.io);
-			return EXIT_OK;
+			return rc;
 		} else if (!strcmp(a, "--json")) {
 			cli.json = true;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -494,7 +578,7 @@ int main(int argc, char **argv)
 				return rc;
 			}
 		} else {
-			fprintf(stderr, "ice: unknown option '%s'\nTry 'ice --help'.\n", a);
+			fprintf(stderr, "ice: unknown option '%s' (try 'ice --help')\n", a);
 			ice_io_free(cli.io);
 			return EXIT_USAGE;
 		}
@@ -504,8 +588,33 @@ int main(int argc, char **argv)
 		ice_io_free(cli.io);
 		return EXIT_USAGE;
 	}
-	if (cli.verbose)
-		ice_io_set_log(cli.io, log_request, NULL);
+	/* git-style: `ice help`, `ice help CMD`, `ice version`. */
+	if (!strcmp(argv[i], "help")) {
+		const cli_command *about = i + 1 < argc ? cli_find_command(argv[i + 1]) : NULL;
+		rc = EXIT_OK;
+		if (i + 1 >= argc)
+			usage(stdout);
+		else if (about)
+			cli_print_usage(about, stdout);
+		else
+			rc = unknown_command(argv[i + 1]);
+		ice_io_free(cli.io);
+		return rc;
+	}
+	if (!strcmp(argv[i], "version")) {
+		if (i + 1 < argc && !strcmp(argv[i + 1], "--json"))
+			cli.json = true;
+		else if (i + 1 < argc) {
+			ice_io_free(cli.io);
+			fprintf(stderr, "ice: version: unknown option '%s' (try 'ice --help')\n", argv[i + 1]);
+			return EXIT_USAGE;
+		}
+		rc = print_version(&cli);
+		ice_io_free(cli.io);
+		return rc;
+	}
+	/* -v may come after the command too: the log checks it per line. */
+	ice_io_set_log(cli.io, log_request, &cli);
 	/* The FileIO properties of the catalog named by --catalog or
 	 * ICE_CATALOG (or the default one), for every file a command reads. */
 	{
@@ -519,12 +628,16 @@ int main(int argc, char **argv)
 	}
 	const cli_command *cmd = cli_find_command(argv[i]);
 	if (!cmd) {
-		fprintf(stderr, "ice: unknown command '%s'\nTry 'ice --help'.\n", argv[i]);
 		ice_io_free(cli.io);
-		return EXIT_USAGE;
+		return unknown_command(argv[i]);
 	}
+	cli.command = cmd->name;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ice_set_trace(trace, &cli);
 	/* The command parses its own arguments; argv[0] is the command name. */
 	rc = cmd->fn(&cli, argc - i, argv + i);
+	ice_set_trace(NULL, NULL);
 	if (cli.verbose) {
 		ice_io_stats st;
 		ice_io_stats_get(cli.io, &st);
@@ -539,5 +652,7 @@ int main(int argc, char **argv)
 	ice_io_free(cli.io);
 	if (fflush(stdout) != 0 && rc == EXIT_OK)
 		rc = EXIT_ERROR;
+	if (cli.verbose)
+		fprintf(stderr, "ice: %s: exit %d after %.3f s\n", cmd->name, rc, seconds_since(&t0));
 	return rc;
 }

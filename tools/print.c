@@ -126,3 +126,63 @@ void print_partition_values(FILE *f, const ice_partition_spec *spec, const ice_d
 	}
 	fputc('}', f);
 }
+
+static void json_opt_int(ice_json_writer *w, const char *key, bool has, int64_t v)
+{
+	ice_json_key(w, key);
+	if (has)
+		ice_json_int(w, v);
+	else
+		ice_json_null(w);
+}
+
+void cli_json_ref(ice_json_writer *w, const ice_ref *ref)
+{
+	ice_json_begin_object(w);
+	ice_json_key(w, "name");
+	ice_json_string(w, ref->name);
+	ice_json_key(w, "type");
+	ice_json_string(w, ref->type == ICE_REF_TAG ? "tag" : "branch");
+	ice_json_key(w, "snapshot_id");
+	ice_json_int(w, ref->snapshot_id);
+	json_opt_int(w, "max_reference_age_in_ms", ref->has_max_ref_age_ms, ref->max_ref_age_ms);
+	json_opt_int(w, "min_snapshots_to_keep", ref->has_min_snapshots_to_keep, ref->min_snapshots_to_keep);
+	json_opt_int(w, "max_snapshot_age_in_ms", ref->has_max_snapshot_age_ms, ref->max_snapshot_age_ms);
+	ice_json_end_object(w);
+}
+
+void cli_json_properties(ice_json_writer *w, const ice_properties *props)
+{
+	ice_json_begin_object(w);
+	for (size_t i = 0; props && i < props->n; i++) {
+		ice_json_key(w, props->items[i].key);
+		ice_json_string(w, props->items[i].value);
+	}
+	ice_json_end_object(w);
+}
+
+void cli_json_snapshot(ice_json_writer *w, const ice_snapshot *s)
+{
+	ice_json_begin_object(w);
+	ice_json_key(w, "committed_at_ms");
+	ice_json_int(w, s->timestamp_ms);
+	ice_json_key(w, "snapshot_id");
+	ice_json_int(w, s->snapshot_id);
+	json_opt_int(w, "parent_id", s->has_parent, s->parent_snapshot_id);
+	ice_json_key(w, "operation");
+	if (s->operation)
+		ice_json_string(w, s->operation);
+	else
+		ice_json_null(w);
+	ice_json_key(w, "manifest_list");
+	if (s->manifest_list)
+		ice_json_string(w, s->manifest_list);
+	else
+		ice_json_null(w);
+	ice_json_key(w, "summary");
+	cli_json_properties(w, &s->summary);
+	ice_json_key(w, "sequence_number");
+	ice_json_int(w, s->sequence_number);
+	json_opt_int(w, "schema_id", s->has_schema_id, s->schema_id);
+	ice_json_end_object(w);
+}

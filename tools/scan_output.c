@@ -20,11 +20,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "scan_output.h"
 #include "scan_values.h"
+#include "wcwidth.h"
 
 #define FLUSH_AT (1 << 20)
 #define CELL_MAX 40
@@ -135,26 +137,20 @@ typedef struct table {
 
 static size_t display_width(const char *p, size_t n)
 {
-	size_t w = 0;
-	for (size_t i = 0; i < n; i++)
-		w += ((uint8_t)p[i] & 0xc0) != 0x80;
-	return w;
+	return cli_text_width(p, n);
 }
 
-/* Print `text` in `width` columns (cut with "…" when longer). */
+/* Print `text` in `width` columns (cut with "…" when longer); wide (CJK)
+ * characters take two columns. */
 static void put_cell(sink *s, const char *text, size_t width, bool right)
 {
 	size_t n = strlen(text), w = display_width(text, n);
 	if (w > width) {
-		size_t keep = 0, cw = 0;
-		while (keep < n && cw < width - 1) {
-			keep++;
-			while (keep < n && ((uint8_t)text[keep] & 0xc0) == 0x80)
-				keep++;
-			cw++;
-		}
+		size_t used, keep = cli_text_fit(text, n, width - 1, &used);
 		sink_put(s, text, keep);
 		sink_puts(s, "\xE2\x80\xA6");
+		for (size_t i = used + 1; i < width; i++)
+			sink_putc(s, ' ');
 		return;
 	}
 	for (size_t i = w; right && i < width; i++)
@@ -262,6 +258,44 @@ int scan_output_parse_format(const char *name, scan_format *out)
 			return 0;
 		}
 	return -1;
+}
+
+int scan_output_format_from_name(const char *path, scan_format *out)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash : path, '.');
+	if (!dot)
+		return -1;
+	if (!strcasecmp(dot, ".ndjson")) {
+		*out = SCAN_FORMAT_JSONL;
+		return 0;
+	}
+	if (!strcasecmp(dot, ".table"))
+		return -1;
+	char lower[16];
+	size_t n = strlen(dot + 1);
+	if (n >= sizeof(lower))
+		return -1;
+	for (size_t i = 0; i <= n; i++)
+		lower[i] = (char)(dot[1 + i] >= 'A' && dot[1 + i] <= 'Z' ? dot[1 + i] + 32 : dot[1 + i]);
+	return scan_output_parse_format(lower, out);
+}
+
+int scan_output_choose_format(ice_cli *cli, const cli_command *cmd, scan_output_options *o, bool format_given,
+                              bool rows)
+{
+	if (!format_given) {
+		if (o->output && scan_output_format_from_name(o->output, &o->format) == 0)
+			;
+		else if (cli->json)
+			o->format = SCAN_FORMAT_JSONL;
+		else
+			o->format = !o->output && isatty(fileno(cli->out)) ? SCAN_FORMAT_TABLE : SCAN_FORMAT_CSV;
+	}
+	if (rows && o->format == SCAN_FORMAT_PARQUET && !o->output && isatty(fileno(cli->out)))
+		return cli_usage_error(cmd, "Parquet is not for a terminal: write it with --output FILE.parquet or redirect "
+		                            "stdout");
+	return 0;
 }
 
 static int stream_failed(struct ArrowArrayStream *st)

@@ -6,8 +6,9 @@
  * "-Infinity"), decimals as their exact digits, dates, times and timestamps
  * as ISO-8601 (timestamptz with "+00:00", 9 fraction digits for nanosecond
  * types), uuids in canonical text, fixed and binary as lowercase hex,
- * geometry and geography as WKT, lists as arrays, maps as {"keys": [...],
- * "values": [...]}, structs as objects keyed by field name.
+ * geometry and geography as WKT, lists as arrays, maps with string keys as
+ * objects and other maps as arrays of {"key": K, "value": V}, structs as
+ * objects keyed by field name.
  *
  * Each column's rendering is decided once (col_plan); the common types are
  * formatted by hand into the output buffer, since a CSV of millions of rows
@@ -612,27 +613,44 @@ static bool put_nested(sink *s, const col_plan *p, const struct ArrowArray *a, i
 	}
 	if (p->kind != K_MAP)
 		return false;
-	for (int side = 0; side < 2; side++) {
-		const ice_type *st = t && t->id == ICE_TYPE_MAP ? (side ? t->u.map.value.type : t->u.map.key.type) : NULL;
-		if (!col_plan_of(&cp, cs->children[side], st))
+	/* String keys: an object, as Spark's to_json and DuckDB print a map;
+	 * other keys: an array of {"key": K, "value": V}. ice append reads both. */
+	col_plan kp;
+	const char *kf = cs->children[0]->format;
+	bool object = (!strcmp(kf, "u") || !strcmp(kf, "U")) &&
+	              (!t || t->id != ICE_TYPE_MAP || t->u.map.key.type->id == ICE_TYPE_STRING);
+	if (!col_plan_of(&kp, cs->children[0], t && t->id == ICE_TYPE_MAP ? t->u.map.key.type : NULL) ||
+	    !col_plan_of(&cp, cs->children[1], t && t->id == ICE_TYPE_MAP ? t->u.map.value.type : NULL))
+		return false;
+	sink_putc(s, object ? '{' : '[');
+	for (int64_t k = offs[j]; k < offs[j + 1]; k++) {
+		if (k > offs[j])
+			sink_putc(s, ',');
+		sink_puts(s, object ? "" : "{\"key\":");
+		if (!put_value(s, &kp, ca->children[0], ca->offset + k, true))
 			return false;
-		sink_puts(s, side ? ",\"values\":[" : "{\"keys\":[");
-		for (int64_t k = offs[j]; k < offs[j + 1]; k++) {
-			if (k > offs[j])
-				sink_putc(s, ',');
-			if (!put_value(s, &cp, ca->children[side], ca->offset + k, true))
-				return false;
-		}
-		sink_putc(s, ']');
+		sink_puts(s, object ? ":" : ",\"value\":");
+		if (!put_value(s, &cp, ca->children[1], ca->offset + k, true))
+			return false;
+		if (!object)
+			sink_putc(s, '}');
 	}
-	sink_putc(s, '}');
+	sink_putc(s, object ? '}' : ']');
 	return true;
 }
 
 bool put_csv_cell(sink *s, const col_plan *p, const struct ArrowArray *a, int64_t row)
 {
-	if (col_plan_plain(p) || value_is_null(a, row))
+	if (value_is_null(a, row))
 		return put_value(s, p, a, row, false);
+	if (col_plan_plain(p)) {
+		/* an empty value that is not null (binary of no bytes) is "" */
+		size_t at = s->len;
+		bool ok = put_value(s, p, a, row, false);
+		if (ok && s->len == at)
+			sink_puts(s, "\"\"");
+		return ok;
+	}
 	if (p->kind == K_STRING || p->kind == K_LSTRING) {
 		const uint8_t *bytes;
 		size_t len;

@@ -32,6 +32,7 @@ int cli_resolve_table(ice_cli *cli, const char *arg, ice_table_use use, ice_reso
 	int rc = ice_catalog_resolve_table(out, cli->io, arg, catalog_arg(cli), use);
 	if (rc)
 		return cli_fail(rc);
+	cli_set_context(arg, cli->command);
 	if (cli->verbose)
 		fprintf(stderr, "ice: %s: %s\n", arg, out->description);
 	return EXIT_OK;

@@ -116,7 +116,7 @@ def main():
 
     # ---- ice --------------------------------------------------------------------------------
     ice_s, ice_cpu, ice_rss, r = mb.timed_ice(ice, "compact", wh / "db" / "t_ice", "--threads", a.threads)
-    assert r["committed"] and r["rows-written"] == fl["rows"], (r, fl)
+    assert r["committed"] and r["rows_written"] == fl["rows"], (r, fl)
 
     # ---- Spark ------------------------------------------------------------------------------
     from peers import spark as S
@@ -131,7 +131,7 @@ def main():
     n_spark = S.rows("SELECT count(*) FROM cat.db.t_spark")[0][0]
     n_ice = S.rows("SELECT count(*) FROM cat.db.t_ice")[0][0]
     assert n_spark == n_ice == fl["rows"], (n_spark, n_ice, fl["rows"])
-    assert srow[0] == r["data-files-removed"] and srow[1] == r["data-files-added"], (tuple(srow), r)
+    assert srow[0] == r["data_files_removed"] and srow[1] == r["data_files_added"], (tuple(srow), r)
 
     print(f"  Spark session start {start_s:.1f} s (not counted); both rewrote {srow[0]} data files into {srow[1]} "
           f"({n_ice} rows); the floor wrote {fl['files']} files")

@@ -129,7 +129,7 @@ def main():
     ice_s, ice_cpu, ice_rss, ice_r = timed_ice(ice, "expire-snapshots", wh / "db" / "hist_ice", "--older-than", before)
     keep_s, keep_cpu, keep_rss, keep_r = timed_ice(ice, "expire-snapshots", wh / "db" / "hist_keep", "--older-than", before,
                                          "--keep-files")
-    assert ice_r["snapshots-expired"] == keep_r["snapshots-expired"] == a.snapshots - a.snapshots // 10
+    assert ice_r["snapshots_expired"] == keep_r["snapshots_expired"] == a.snapshots - a.snapshots // 10
 
     # PyIceberg: the metadata part (it deletes no files)
     from support import DirectoryCatalog  # noqa: E402
@@ -153,9 +153,9 @@ def main():
         t, c = time.perf_counter(), jvm_cpu() + python_cpu()
         srow = S.rows(f"CALL cat.system.expire_snapshots(table => 'db.hist_spark', older_than => {S.ts_literal(before)})")[0]
         spark_s, spark_cpu = time.perf_counter() - t, jvm_cpu() + python_cpu() - c
-        counts = (ice_r["deleted-data-files-count"], ice_r["deleted-position-delete-files-count"],
-                  ice_r["deleted-equality-delete-files-count"], ice_r["deleted-manifest-files-count"],
-                  ice_r["deleted-manifest-lists-count"], ice_r["deleted-statistics-files-count"])
+        counts = (ice_r["deleted_data_files_count"], ice_r["deleted_position_delete_files_count"],
+                  ice_r["deleted_equality_delete_files_count"], ice_r["deleted_manifest_files_count"],
+                  ice_r["deleted_manifest_lists_count"], ice_r["deleted_statistics_files_count"])
         assert tuple(srow) == counts, (tuple(srow), counts)
         results.append(("expire (file cleanup)", ice_s, ice_cpu, "Spark", spark_s, spark_cpu, ice_rss, jvm_peak_mb()))
         print(f"  Spark session start {start_s:.1f} s (not counted); both deleted {counts[0]} data files, "

@@ -85,7 +85,7 @@ def build_table(build, out):
 
 def metadata_of(build, table):
     out = subprocess.run([ice_bin(build), "--json", "describe", str(table)], check=True, capture_output=True).stdout
-    return json.loads(out)["metadata-location"]
+    return json.loads(out)["metadata_location"]
 
 
 def timed(argv, env=None):

@@ -236,7 +236,7 @@ def main():
                 wall.append((time.perf_counter() - t0) * 1000)
                 if p.returncode:
                     sys.exit(p.stderr)
-                lat.append(json.loads(p.stdout)["elapsed-ms"])
+                lat.append(json.loads(p.stdout)["elapsed_ms"])
             first, last = statistics.median(lat[:100]), statistics.median(lat[-100:])
             print(f"{a.small} small appends (fast append, no merging): commit latency median "
                   f"{statistics.median(lat):.1f} ms, first 100 {first:.1f} ms, last 100 {last:.1f} ms, "

@@ -51,7 +51,13 @@ struct cv_node {
 	bool in32;                           /* CV_SCALE: 32-bit values in (dates, time32) */
 	cv_node *children;
 	size_t nchildren;
+	bool ci;                             /* field names match ignoring case (--case-insensitive) */
 };
+
+static bool same_name(const cv_node *n, const char *a, const char *b)
+{
+	return strcmp(a, b) == 0 || (n->ci && ice_str__ieq(a, strlen(a), b, strlen(b)));
+}
 
 struct ice_converter {
 	cv_node root;
@@ -113,11 +119,17 @@ static int plan_struct(cv_node *n, const ice_type *t, const struct ArrowSchema *
 		for (int64_t k = 0; k < s->n_children; k++) {
 			bool known = false;
 			for (size_t i = 0; i < nf && !known; i++)
-				known = strcmp(s->children[k]->name, t ? t->u.struct_.fields[i].name : i ? "value" : "key") == 0;
-			if (!known && t)
+				known = same_name(n, s->children[k]->name, t ? t->u.struct_.fields[i].name : i ? "value" : "key");
+			if (!known && t) {
+				const char *hint = NULL;
+				if (!n->ci)
+					ice_value__find_column(t->u.struct_.fields, nf, s->children[k]->name,
+					                       strlen(s->children[k]->name), false, &hint);
 				return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-				                      "column '%s%s%s': unknown column (not in the table's schema)", path,
-				                      *path ? "." : "", s->children[k]->name);
+				                      "column '%s%s%s': unknown column (not in the table's schema%s%s%s)", path,
+				                      *path ? "." : "", s->children[k]->name, hint ? "; '" : "", hint ? hint : "",
+				                      hint ? "' differs in case: --case-insensitive" : "");
+			}
 		}
 	for (size_t i = 0; i < nf && !rc; i++) {
 		const char *fname = t ? t->u.struct_.fields[i].name : i ? "value" : "key";
@@ -128,6 +140,10 @@ static int plan_struct(cv_node *n, const ice_type *t, const struct ArrowSchema *
 		for (int64_t k = 0; s && k < s->n_children && src < 0; k++)
 			if (strcmp(s->children[k]->name, fname) == 0 || (!t && k == (int64_t)i))
 				src = (int)k, cs = s->children[k];
+		for (int64_t k = 0; s && t && n->ci && k < s->n_children && src < 0; k++)
+			if (same_name(n, s->children[k]->name, fname))
+				src = (int)k, cs = s->children[k];
+		n->children[i].ci = n->ci;
 		snprintf(child_path, sizeof(child_path), "%s%s%s", path, *path ? "." : "", fname);
 		bool nullable = t ? !t->u.struct_.fields[i].required : i == 1;
 		rc = plan(&n->children[i], ft, cs, child_path, fname, nullable);
@@ -193,6 +209,7 @@ static int plan(cv_node *n, const ice_type *t, const struct ArrowSchema *s, cons
 		if (t->id == ICE_TYPE_LIST) {
 			char child_path[512];
 			snprintf(child_path, sizeof(child_path), "%s.element", path);
+			n->children[0].ci = n->ci;
 			rc = plan(&n->children[0], t->u.list.element.type, s->children[0], child_path, "element",
 			          !t->u.list.element.required);
 		} else {
@@ -210,6 +227,7 @@ static int plan(cv_node *n, const ice_type *t, const struct ArrowSchema *s, cons
 			char kp[512], vp[512];
 			snprintf(kp, sizeof(kp), "%s.key", path);
 			snprintf(vp, sizeof(vp), "%s.value", path);
+			en->ci = en->children[0].ci = en->children[1].ci = n->ci;
 			if ((rc = plan(&en->children[0], t->u.map.key.type, e->children[0], kp, "key", false)) != 0 ||
 			    (rc = plan(&en->children[1], t->u.map.value.type, e->children[1], vp, "value",
 			               !t->u.map.value.required)) != 0)
@@ -366,7 +384,7 @@ static int make_schema(const cv_node *n, struct ArrowSchema *out)
 }
 
 int ice_convert__new(ice_converter **out, const ice_schema *schema, const struct ArrowSchema *file_schema,
-                     const char *input)
+                     const char *input, bool case_insensitive)
 {
 	ice_converter *c = ice__calloc(1, sizeof(*c));
 	int rc;
@@ -381,6 +399,7 @@ int ice_convert__new(ice_converter **out, const ice_schema *schema, const struct
 	snprintf(c->root.format, sizeof(c->root.format), "+s");
 	c->root.kind = CV_STRUCT;
 	c->root.src_schema = file_schema;
+	c->root.ci = case_insensitive;
 	if ((rc = plan_struct(&c->root, ice_schema_struct(schema), file_schema, "")) == 0)
 		rc = make_schema(&c->root, &c->schema);
 	if (rc) {
@@ -485,8 +504,9 @@ static int row_error(const ice_converter *c, const cv_node *n, int64_t row, cons
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* rows count from 1, as CSV lines do */
 	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: row %lld, column '%s': %s", c->input,
-	                      (long long)row, n->path, msg);
+	                      (long long)row + 1, n->path, msg);
 }
 
 static int convert(ice_converter *c, const cv_node *n, struct ArrowArray *in, int64_t length, int64_t first_row,
@@ -693,7 +713,7 @@ static int check_required(const ice_converter *c, const cv_node *n, const struct
 				if ((!live || live[r]) && !valid_at(ca, ca->offset + a->offset + r))
 					return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
 					                      "%s: row %lld, column '%s': null in a required column", c->input,
-					                      (long long)(first_row + r), cn->path);
+					                      (long long)(first_row + r + 1), cn->path);
 		if (cn->type->id == ICE_TYPE_STRUCT) {
 			uint8_t *mine = ice__malloc(a->length ? (size_t)a->length : 1);
 			if (!mine)

@@ -13,10 +13,11 @@ typedef struct ice_converter ice_converter;
 /*
  * Plan the conversion of batches of `file_schema` (a struct of the file's
  * columns) to the current schema. ICE_EINVALID naming `input` and the
- * column for a column the table does not have.
+ * column for a column the table does not have. Names match exactly, or
+ * with `case_insensitive` ignoring case (ice_value__find_column's rule).
  */
 int ice_convert__new(ice_converter **out, const ice_schema *schema, const struct ArrowSchema *file_schema,
-                     const char *input);
+                     const char *input, bool case_insensitive);
 void ice_convert__free(ice_converter *c);
 /* The schema of the converted batches (borrowed). */
 const struct ArrowSchema *ice_convert__schema(const ice_converter *c);

@@ -471,19 +471,14 @@ static int append_csv(appender *ap, const char *input)
 			ice_str__trim(&s, &len);
 			snprintf(col, sizeof(col), "%.*s", (int)len, s);
 			const ice_field *f = NULL;
-			size_t i;
-			for (i = 0; i < ap->nfields; i++)
-				if (strcmp(ice_schema_field_at(ap->schema, i)->name, col) == 0)
-					break;
-			if (i == ap->nfields)
-				for (i = 0; i < ap->nfields; i++)
-					if (ice_str__ieq(ice_schema_field_at(ap->schema, i)->name,
-					                 strlen(ice_schema_field_at(ap->schema, i)->name), col, strlen(col)))
-						break;
-			if (i == ap->nfields) {
+			const char *hint;
+			size_t i = ice_value__find_column(ice_schema_struct(ap->schema)->u.struct_.fields, ap->nfields, col,
+			                                  strlen(col), ap->vo.case_insensitive, &hint);
+			if (i == (size_t)-1) {
 				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-				                    "%s: line 1, column %zu: unknown column '%s' (not in the table's schema)", name,
-				                    c + 1, col);
+				                    "%s: line 1, column %zu: unknown column '%s' (not in the table's schema%s%s%s)",
+				                    name, c + 1, col, hint ? "; '" : "", hint ? hint : "",
+				                    hint ? "' differs in case: --case-insensitive" : "");
 				break;
 			}
 			f = ice_schema_field_at(ap->schema, i);
@@ -550,14 +545,14 @@ static int jsonl_row(const ice_schema *schema, const char *name, int64_t line, c
 	ice_json *value;
 	ice_json__iter_init(&it, j);
 	while (ice_json__iter_next(&it, &key, &value)) {
-		size_t i;
-		for (i = 0; i < nf; i++)
-			if (strcmp(ice_schema_field_at(schema, i)->name, key) == 0)
-				break;
-		if (i == nf)
+		const char *hint;
+		size_t i = ice_value__find_column(ice_schema_struct(schema)->u.struct_.fields, nf, key, strlen(key),
+		                                  vo->case_insensitive, &hint);
+		if (i == (size_t)-1)
 			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-			                      "%s: line %lld: unknown column '%s' (not in the table's schema)", name,
-			                      (long long)line, key);
+			                      "%s: line %lld: unknown column '%s' (not in the table's schema%s%s%s)", name,
+			                      (long long)line, key, hint ? "; '" : "", hint ? hint : "",
+			                      hint ? "' differs in case: --case-insensitive" : "");
 		const ice_field *f = ice_schema_field_at(schema, i);
 		if ((rc = ice_value__from_json(&values[i], f->type, value, arena, 0, vo)) != 0) {
 			if (ice_error__is_oom())
@@ -815,7 +810,7 @@ static int append_parquet(appender *ap, const char *input)
 	ice_parquet_scan_options_init(&so);
 	memset(&schema, 0, sizeof(schema));
 	if ((rc = ice_parquet_scan_open(&scan, r, &so)) != 0 || (rc = ice_parquet_scan_schema(scan, &schema)) != 0 ||
-	    (rc = ice_convert__new(&conv, ap->schema, &schema, input)) != 0)
+	    (rc = ice_convert__new(&conv, ap->schema, &schema, input, ap->vo.case_insensitive)) != 0)
 		goto done;
 	for (;;) {
 		struct ArrowArray batch, converted;
@@ -862,6 +857,7 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 	ap.schema = ice_table_metadata_current_schema(ice_table_current(table));
 	ap.nfields = ice_schema_field_count(ap.schema);
 	ap.vo.round = opts->round_decimals;
+	ap.vo.case_insensitive = opts->case_insensitive;
 	if ((rc = ice_data_writer__new(&ap.dw, ice_table_io(table), ice_table_current(table), opts)) != 0)
 		goto done;
 	for (size_t i = 0; i < ninputs && !rc; i++) {

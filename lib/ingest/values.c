@@ -486,6 +486,62 @@ int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, siz
 	}
 }
 
+/* The older output of ice scan: {"keys": [...], "values": [...]}, two
+ * arrays of the same length. A map with string keys and list values
+ * could hold those two keys itself: it is read as that map. */
+static bool is_keys_values(const ice_type *t, const ice_json *j)
+{
+	const ice_json *k, *v;
+	if (ice_json__type(j) != ICE_JSON_OBJECT || ice_json__size(j) != 2 || !(k = ice_json__get(j, "keys")) ||
+	    !(v = ice_json__get(j, "values")) || ice_json__type(k) != ICE_JSON_ARRAY ||
+	    ice_json__type(v) != ICE_JSON_ARRAY)
+		return false;
+	return !(t->u.map.key.type->id == ICE_TYPE_STRING && t->u.map.value.type->id == ICE_TYPE_LIST);
+}
+
+/* A map as [{"key": K, "value": V}, ...] (what ice scan writes for keys
+ * that are not strings), or {"keys": [...], "values": [...]}. */
+static int map_from_entries(ice_literal *out, const ice_type *t, const ice_json *j, ice_arena *a, int depth,
+                            const ice_value_opts *o)
+{
+	bool pairs = ice_json__type(j) == ICE_JSON_ARRAY;
+	const ice_json *keys = pairs ? NULL : ice_json__get(j, "keys");
+	const ice_json *values = pairs ? NULL : ice_json__get(j, "values");
+	size_t n = pairs ? ice_json__size(j) : ice_json__size(keys);
+	ice_literal *items;
+	int rc;
+	if (!pairs && ice_json__size(values) != n)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "a map's \"keys\" and \"values\" differ in length");
+	if (!(items = ice_arena__allocarray(a, n ? 2 * n : 1, sizeof(ice_literal))))
+		return ICE_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		const ice_json *e = pairs ? ice_json__at(j, i) : NULL, *k, *v;
+		if (pairs && (ice_json__type(e) != ICE_JSON_OBJECT || !(k = ice_json__get(e, "key")) ||
+		              ice_json__size(e) > 2 || (ice_json__size(e) == 2 && !ice_json__get(e, "value"))))
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+			                      "[%zu]: a map entry is an object {\"key\": ..., \"value\": ...}", i);
+		if (!pairs)
+			k = ice_json__at(keys, i);
+		v = pairs ? ice_json__get(e, "value") : ice_json__at(values, i);
+		if ((rc = ice_value__from_json(&items[2 * i], t->u.map.key.type, k, a, depth + 1, o)) != 0)
+			return ice_error__prefix("[%zu] key", i);
+		if (items[2 * i].is_null)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "[%zu]: a map key is null", i);
+		if (!v) {
+			items[2 * i + 1] = ice_literal_null(t->u.map.value.type->id);
+		} else if ((rc = ice_value__from_json(&items[2 * i + 1], t->u.map.value.type, v, a, depth + 1, o)) != 0) {
+			return ice_error__prefix("[%zu] value", i);
+		}
+		if (items[2 * i + 1].is_null && t->u.map.value.required)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "[%zu]: null in a required value", i);
+	}
+	*out = ice_literal_null(ICE_TYPE_MAP);
+	out->is_null = false;
+	out->v.nested.n = n;
+	out->v.nested.items = items;
+	return 0;
+}
+
 int ice_value__from_json(ice_literal *out, const ice_type *t, const ice_json *j, ice_arena *a, int depth,
                          const ice_value_opts *o)
 {
@@ -603,6 +659,8 @@ int ice_value__from_json(ice_literal *out, const ice_type *t, const ice_json *j,
 		return 0;
 	}
 	case ICE_TYPE_MAP: {
+		if (jt == ICE_JSON_ARRAY || is_keys_values(t, j))
+			return map_from_entries(out, t, j, a, depth, o);
 		if (jt != ICE_JSON_OBJECT)
 			break;
 		size_t n = ice_json__size(j), i = 0;
@@ -633,4 +691,23 @@ int ice_value__from_json(ice_literal *out, const ice_type *t, const ice_json *j,
 	}
 	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "found %s where the column wants %s",
 	                      ice_json__type_name(j), ice_type_id_name(t->id));
+}
+
+size_t ice_value__find_column(const ice_field *fields, size_t nf, const char *name, size_t len,
+                              bool case_insensitive, const char **case_hint)
+{
+	size_t found = (size_t)-1;
+	if (case_hint)
+		*case_hint = NULL;
+	for (size_t i = 0; i < nf; i++)
+		if (strlen(fields[i].name) == len && memcmp(fields[i].name, name, len) == 0)
+			return i;
+	for (size_t i = 0; i < nf && found == (size_t)-1; i++)
+		if (ice_str__ieq(fields[i].name, strlen(fields[i].name), name, len)) {
+			if (case_insensitive)
+				found = i;
+			else if (case_hint && !*case_hint)
+				*case_hint = fields[i].name;
+		}
+	return found;
 }

@@ -22,7 +22,18 @@ typedef union ice_value_raw {
 /* How text becomes values beyond the fixed rules. */
 typedef struct ice_value_opts {
 	bool round; /* decimals with more digits after the point than the column: rounded half up (else refused) */
+	bool case_insensitive; /* column names (CSV headers, JSON keys, Parquet fields) match ignoring case */
 } ice_value_opts;
+
+/*
+ * The input column `name` among `nf` field names: the one equal to it, or
+ * with case_insensitive the one equal ignoring ASCII case; (size_t)-1 for
+ * none (*case_hint: a field differs only in case, when not ignoring it).
+ * One rule for every input format; scan and delete apply the same one to
+ * --select and --where (ice_scan_options.case_sensitive).
+ */
+size_t ice_value__find_column(const ice_field *fields, size_t nf, const char *name, size_t len,
+                              bool case_insensitive, const char **case_hint);
 
 /* Whether ice_value__parse takes type `t` (the rest go through literals). */
 bool ice_value__parses(const ice_type *t);

@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "util/datetime.h"
 #include "util/int128.h"
+#include "util/json.h"
 #include "util/strutil.h"
 
 /* ---- rendering values -------------------------------------------------------- */
@@ -100,9 +101,11 @@ static int primitive_text(ice_buf *buf, bool *quoted, bool *number, const struct
 			*number = false;
 			return ice_buf__puts(buf, isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
 		}
-		if (f[0] == 'g')
-			return ice_buf__printf(buf, "%.17g", d);
-		return ice_buf__printf(buf, "%.9g", d);
+		/* As ice scan prints them: the shortest text that reads back as the
+		 * same value, with a fraction (17.0, not 17). */
+		char text[40];
+		size_t n = f[0] == 'g' ? ice_json__format_double(d, text) : ice_json__format_float((float)d, text);
+		return ice_buf__put(buf, text, n);
 	}
 	case 'n': return ice_buf__puts(buf, "null");
 	case 'd': {

@@ -238,6 +238,8 @@ int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_ta
 	if (rc || (rc = ice_parquet_reader_open_sized(&r->pq, scan->io, file->file_path, file->file_size_in_bytes)) != 0)
 		goto fail;
 	int64_t nrows = ice_parquet_reader_num_rows(r->pq);
+	ice__trace("reading %s: %lld rows, %zu delete file%s", file->file_path, (long long)nrows, r->task->ndeletes,
+	           r->task->ndeletes == 1 ? "" : "s");
 	if (r->task->ndeletes) {
 		rd_delete_context dctx = {scan->io, r->mapping, scan->md, scan->schema, scan->batch_size,
 		                          &scan->stats.bytes_read};

@@ -150,6 +150,23 @@ static const ice_type *prune(ice_arena *a, const ice_type *t, const int32_t *ids
 	}
 }
 
+/* The top-level columns in the order the select names them (by the first
+ * name under each): `--select b,a` reads b then a. */
+static void order_as_selected(ice_type *st, const int32_t *ids, size_t n)
+{
+	ice_field *fs = (ice_field *)st->u.struct_.fields;
+	size_t nf = st->u.struct_.nfields, k = 0;
+	for (size_t i = 0; i < n && k < nf; i++)
+		for (size_t j = k; j < nf; j++) {
+			if (!field_has_selected(&fs[j], &ids[i], 1))
+				continue;
+			ice_field moved = fs[j];
+			memmove(&fs[k + 1], &fs[k], (j - k) * sizeof(ice_field));
+			fs[k++] = moved;
+			break;
+		}
+}
+
 static int resolve_select(ice_scan *scan, const ice_scan_options *o)
 {
 	int32_t *ids;
@@ -172,6 +189,8 @@ static int resolve_select(ice_scan *scan, const ice_scan_options *o)
 	}
 	if (rc == 0 && !(scan->projected = prune(&scan->arena, ice_schema_struct(scan->schema), ids, o->nselect)))
 		rc = ICE_ERROR;
+	if (rc == 0)
+		order_as_selected((ice_type *)scan->projected, ids, o->nselect);
 	ice__free(ids);
 	return rc;
 }

@@ -96,7 +96,8 @@ int ice_table_overwrite_files(ice_table *table, const char *const *inputs, size_
 	}
 	if (opts->filter &&
 	    ((rc = ice_expr_parse(&parsed, opts->filter)) != 0 ||
-	     (rc = ice_expr_bind(&bound, parsed, ice_schema_struct(ice_table_metadata_current_schema(md)), true)) != 0))
+	     (rc = ice_expr_bind(&bound, parsed, ice_schema_struct(ice_table_metadata_current_schema(md)),
+	                             !opts->write.case_insensitive)) != 0))
 		goto done;
 	if ((rc = ice_row_change__new(&change, table, ice_table_metadata_current_snapshot(md))) != 0)
 		goto done;

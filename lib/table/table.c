@@ -737,6 +737,8 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 			break;
 		}
 		if (rc == 0) {
+			ice__trace("%s: %s committed as %s (attempt %d, %lld ms)", t->identifier, op->name,
+			           t->metadata_location ? t->metadata_location : "?", attempt + 1, (long long)(now_ms() - start));
 			ctx_reset(&ctx, false);
 			res.state = ICE_COMMIT_SUCCEEDED;
 			/* The commit stands; new tuning applies from the next request on,
@@ -746,6 +748,7 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 			break;
 		}
 		if (rc == ICE_ECOMMITUNKNOWN) {
+			ice__trace("%s: %s: attempt %d: commit state unknown", t->identifier, op->name, attempt + 1);
 			ctx_reset(&ctx, false);
 			res.state = ICE_COMMIT_UNKNOWN;
 			break;
@@ -760,6 +763,11 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 		if (attempt >= retries || now_ms() - start + wait > timeout) {
 			ice_error__prefix("%s: giving up after %d attempt%s", op->name, attempt + 1, attempt ? "s" : "");
 			break;
+		}
+		if (ice__tracing()) {
+			const ice_error *e = ice_error_last();
+			ice__trace("%s: %s: attempt %d lost a race (%s); retrying in %lld ms", t->identifier, op->name,
+			           attempt + 1, e ? e->message : "conflict", (long long)wait);
 		}
 		sleep_ms(wait);
 		if ((rc = ice_table_refresh(t)) != 0)

@@ -146,6 +146,34 @@ int ice_error__prefix(const char *fmt, ...)
 	return last.code;
 }
 
+/* ---- trace ---------------------------------------------------------------------------------------- */
+
+static ice_trace_fn trace_fn;
+static void *trace_payload;
+
+void ice_set_trace(ice_trace_fn fn, void *payload)
+{
+	trace_fn = fn;
+	trace_payload = payload;
+}
+
+bool ice__tracing(void)
+{
+	return trace_fn != NULL;
+}
+
+void ice__trace(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	if (!trace_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	trace_fn(line, trace_payload);
+}
+
 void ice_error__save(ice_error_saved *saved)
 {
 	const ice_error *e = ice_error_last();

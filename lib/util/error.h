@@ -24,6 +24,9 @@ int ice_error__os(const char *path, const char *op);
  * is known). Leaves an out-of-memory error alone. Returns the current code.
  */
 int ice_error__prefix(const char *fmt, ...) ICE_PRINTF(1, 2);
+/* One line for the trace function (ice_set_trace), when one is set. */
+void ice__trace(const char *fmt, ...) ICE_PRINTF(1, 2);
+bool ice__tracing(void);
 /* The code of the last error, or ICE_ERROR if none is set. */
 int ice_error__code(void);
 bool ice_error__is_oom(void);

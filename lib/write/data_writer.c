@@ -399,6 +399,7 @@ static int add_data_file(ice_data_writer *w, part *p, const ice_parquet_file_met
 	df->partition = p->values;
 	df->record_count = m->record_count;
 	df->file_size_in_bytes = m->file_size;
+	ice__trace("wrote %s: %lld rows, %lld bytes", p->location, (long long)m->record_count, (long long)m->file_size);
 	ice_metric_count *sizes = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_count));
 	ice_metric_count *values = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_count));
 	ice_metric_count *nulls = ice_arena__allocarray(a, n + 1, sizeof(ice_metric_count));

@@ -47,4 +47,6 @@ def test_json_flag_before_or_after_command(fx):
     table = fx / "metadata" / "iceberg-java" / "TableMetadataV2Valid.json"
     a = ok("--json", "refs", table).json()
     b = ok("refs", "--json", table).json()
-    assert a == b == {"main": {"snapshot-id": 3055729675574597004, "type": "branch"}}
+    assert a == b == [{"name": "main", "type": "branch", "snapshot_id": 3055729675574597004,
+                       "max_reference_age_in_ms": None, "min_snapshots_to_keep": None,
+                       "max_snapshot_age_in_ms": None}]

@@ -54,3 +54,38 @@ def test_readme_example_runs(tmp_path):
     assert '"amount":"100.00","tags":["big","new"]' in out  # the first snapshot, as JSON Lines
     assert "rows: 3 read, 0 deleted, 1 filtered, 2 returned" in p.stderr  # --stats
     assert (tmp_path / "ex" / "events" / "metadata" / "v4.metadata.json").is_file()
+
+
+def test_example_never_deletes_a_directory_it_did_not_make(tmp_path):
+    """scripts/example.sh DIR starts afresh only in a directory it made."""
+    import os
+    import subprocess
+    env = dict(os.environ, ICE=os.environ.get("ICE_BIN", str(REPO / "build" / "tools" / "ice")))
+    mine = tmp_path / "precious"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("years of work")
+    p = subprocess.run(["bash", "scripts/example.sh", str(mine)], cwd=REPO, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 1 and "not made by this script" in p.stderr
+    assert (mine / "thesis.txt").read_text() == "years of work"
+    # its own directory it may run in again; an empty one it uses
+    ex = tmp_path / "ex"
+    for _ in range(2):
+        p = subprocess.run(["bash", "scripts/example.sh", str(ex)], cwd=REPO, env=env, capture_output=True,
+                           text=True, timeout=300)
+        assert p.returncode == 0, p.stderr
+
+
+def test_readme_reading_tables_others_wrote_runs_as_written():
+    """The README's block after "Reading tables others wrote" runs line by
+    line as printed (with the binary under test and the fixtures here)."""
+    import os
+    import subprocess
+    from conftest import fixtures, ice_bin
+    readme = (REPO / "README.md").read_text()
+    block = re.search(r"Reading tables others wrote.*?```sh\n(.*?)```", readme, re.S).group(1)
+    script = block.replace("build/tools/ice", ice_bin()).replace("../shared/fixtures", str(fixtures()))
+    p = subprocess.run(["bash", "-eu", "-c", script], cwd=REPO, capture_output=True, text=True,
+                       timeout=300, env=dict(os.environ, ICE_CATALOG=""))
+    assert p.returncode == 0, p.stderr
+    assert "no file system" not in p.stderr and "(5 rows)" in p.stdout and "task(s)" in p.stdout

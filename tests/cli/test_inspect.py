@@ -82,20 +82,20 @@ def test_describe_finds_current_metadata(table):
         return
     d = ok("describe", "--json", path).json()
     want = expected_metadata(table)
-    assert d["metadata-location"].endswith("/metadata/" + want), (d["metadata-location"], want)
-    md = load_json(d["metadata-location"])
-    assert d["format-version"] == md["format-version"]
+    assert d["metadata_location"].endswith("/metadata/" + want), (d["metadata_location"], want)
+    md = load_json(d["metadata_location"])
+    assert d["format_version"] == md["format-version"]
     assert d["location"] == md["location"]
-    assert d["table-uuid"] == md.get("table-uuid")
+    assert d["table_uuid"] == md.get("table-uuid")
     cur = md.get("current-snapshot-id")
-    assert d["current-snapshot-id"] == (None if cur in (None, -1) else cur)
-    assert d["snapshot-count"] == len(md.get("snapshots", []))
+    assert d["current_snapshot_id"] == (None if cur in (None, -1) else cur)
+    assert d["snapshot_count"] == len(md.get("snapshots", []))
     assert d["properties"] == md.get("properties", {})
     # The metadata/ directory and the file itself name the same table.
     def timeless(j):  # the newest snapshot's age grows between runs
         return {k: v for k, v in j.items() if k != "newest_snapshot_age_ms"}
     assert timeless(ok("describe", "--json", path / "metadata").json()) == timeless(d)
-    assert timeless(ok("describe", "--json", d["metadata-location"]).json()) == timeless(d)
+    assert timeless(ok("describe", "--json", d["metadata_location"]).json()) == timeless(d)
     # Text output works too.
     assert ok("describe", path).out.startswith("Table:")
 
@@ -108,21 +108,23 @@ def readable(table):
 def test_snapshots_history_refs_schema(table):
     path = fixtures() / table
     d = ok("describe", "--json", path).json()
-    md = load_json(d["metadata-location"])
+    md = load_json(d["metadata_location"])
     v = md["format-version"]
 
     snaps = ok("snapshots", "--json", path).json()
-    assert [s["snapshot-id"] for s in snaps] == [s["snapshot-id"] for s in md.get("snapshots", [])]
+    # rows of the snapshots metadata table (snake_case), from the spec's snapshots
+    assert [s["snapshot_id"] for s in snaps] == [s["snapshot-id"] for s in md.get("snapshots", [])]
     for mine, theirs in zip(snaps, md.get("snapshots", [])):
-        assert mine["timestamp-ms"] == theirs["timestamp-ms"]
-        assert mine.get("parent-snapshot-id") == theirs.get("parent-snapshot-id")
-        assert mine.get("manifest-list") == theirs.get("manifest-list")
-        assert mine.get("summary", {}) == theirs.get("summary", {})
+        assert mine["committed_at_ms"] == theirs["timestamp-ms"]
+        assert mine["parent_id"] == theirs.get("parent-snapshot-id")
+        assert mine["manifest_list"] == theirs.get("manifest-list")
+        assert mine["summary"] == theirs.get("summary", {})
+        assert mine["operation"] == theirs.get("summary", {}).get("operation")
         if v >= 2:
-            assert mine["sequence-number"] == theirs["sequence-number"]
+            assert mine["sequence_number"] == theirs["sequence-number"]
 
     hist = ok("history", "--json", path).json()
-    assert [(h["made-current-at-ms"], h["snapshot-id"]) for h in hist] == \
+    assert [(h["made_current_at_ms"], h["snapshot_id"]) for h in hist] == \
         [(e["timestamp-ms"], e["snapshot-id"]) for e in md.get("snapshot-log", [])]
 
     refs = ok("refs", "--json", path).json()
@@ -130,7 +132,11 @@ def test_snapshots_history_refs_schema(table):
     cur = md.get("current-snapshot-id")
     if cur not in (None, -1) and "main" not in want:
         want["main"] = {"snapshot-id": cur, "type": "branch"}
-    assert refs == want
+    assert {r["name"]: r for r in refs} == {
+        name: {"name": name, "type": r["type"], "snapshot_id": r["snapshot-id"],
+               "max_reference_age_in_ms": r.get("max-ref-age-ms"),
+               "min_snapshots_to_keep": r.get("min-snapshots-to-keep"),
+               "max_snapshot_age_in_ms": r.get("max-snapshot-age-ms")} for name, r in want.items()}
 
     schema = ok("schema", "--json", path).json()
     current = [s for s in md.get("schemas", [md.get("schema")])
@@ -155,22 +161,22 @@ def test_version_hint_forms(tmp_path):
         doc = dict(src, **{"last-updated-ms": src["last-updated-ms"] + n})
         (mdir / f"v{n}.metadata.json").write_text(json.dumps(doc))
     (mdir / "version-hint.text").write_text("1\n")           # stale: probe to v3
-    assert ok("describe", "--json", tmp_path / "t").json()["metadata-location"].endswith("v3.metadata.json")
+    assert ok("describe", "--json", tmp_path / "t").json()["metadata_location"].endswith("v3.metadata.json")
     (mdir / "version-hint.text").write_text("garbage")       # unusable: highest
-    assert ok("describe", "--json", tmp_path / "t").json()["metadata-location"].endswith("v3.metadata.json")
+    assert ok("describe", "--json", tmp_path / "t").json()["metadata_location"].endswith("v3.metadata.json")
     (mdir / "version-hint.text").unlink()
-    assert ok("describe", "--json", tmp_path / "t").json()["metadata-location"].endswith("v3.metadata.json")
+    assert ok("describe", "--json", tmp_path / "t").json()["metadata_location"].endswith("v3.metadata.json")
 
     cat = tmp_path / "c" / "metadata"
     cat.mkdir(parents=True)
     for i, u in enumerate(["aaaa", "bbbb", "cccc"]):
         (cat / f"{i:05d}-{u}.metadata.json").write_text(json.dumps(src))
     (cat / "version-hint.text").write_text("00001-bbbb")      # stem hint, newer exists
-    assert ok("describe", "--json", tmp_path / "c").json()["metadata-location"].endswith("00002-cccc.metadata.json")
+    assert ok("describe", "--json", tmp_path / "c").json()["metadata_location"].endswith("00002-cccc.metadata.json")
 
 
 def test_path_map_rewrites_locations(tmp_path):
     """--path-map applies to every location the tool opens."""
     src = fixtures() / "metadata" / "iceberg-java" / "TableMetadataV2Valid.json"
     r = ok("--path-map", f"/nowhere/={src.parent}/", "describe", "--json", "/nowhere/" + src.name)
-    assert r.json()["metadata-location"] == "/nowhere/" + src.name
+    assert r.json()["metadata_location"] == "/nowhere/" + src.name

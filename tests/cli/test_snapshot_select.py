@@ -19,14 +19,14 @@ def table(tmp_path_factory):
     (d / "a.csv").write_text("id,s\n1,a\n2,b\n")
     (d / "b.csv").write_text("id,s,x\n3,a,30\n4,c,40\n")
     (d / "c.csv").write_text("id,s,x\n5,z,50\n")
-    s1 = ok("--json", "append", t, d / "a.csv").json()["snapshot-id"]
+    s1 = ok("--json", "append", t, d / "a.csv").json()["snapshot_id"]
     ok("tag", "create", t, "t1")
     ok("branch", "create", t, "b1")
     ok("alter", t, "--add-column", "x int")
-    s2 = ok("--json", "append", t, d / "b.csv").json()["snapshot-id"]
-    s3 = ok("--json", "append", t, d / "c.csv", "--branch", "b1").json()["snapshot-id"]
+    s2 = ok("--json", "append", t, d / "b.csv").json()["snapshot_id"]
+    s3 = ok("--json", "append", t, d / "c.csv", "--branch", "b1").json()["snapshot_id"]
     log = ok("--json", "history", t).json()
-    at = {e["snapshot-id"]: e["made-current-at-ms"] for e in log}
+    at = {e["snapshot_id"]: e["made_current_at_ms"] for e in log}
     return dict(t=t, s1=s1, s2=s2, s3=s3, at=at)
 
 
@@ -66,17 +66,17 @@ def test_schema_follows_the_scan_rule(table):
 def test_describe_at_a_snapshot(table):
     t = table["t"]
     d = ok("--json", "describe", t, "--ref", "t1").json()
-    assert d["selected-snapshot-id"] == table["s1"]
-    assert d["current-snapshot-id"] == table["s2"]
+    assert d["selected_snapshot_id"] == table["s1"]
+    assert d["current_snapshot_id"] == table["s2"]
     assert [f["name"] for f in d["schema"]["fields"]] == ["id", "s"]
-    assert "selected-snapshot-id" not in ok("--json", "describe", t).json()
+    assert "selected_snapshot_id" not in ok("--json", "describe", t).json()
     text = ok("describe", t, "--snapshot", table["s1"]).out
     assert f"Selected:         {table['s1']} (" in text
 
 
 def test_snapshots_of_a_ref_are_its_lineage(table):
     t = table["t"]
-    ids = lambda r: [s["snapshot-id"] for s in r.json()]  # noqa: E731
+    ids = lambda r: [s["snapshot_id"] for s in r.json()]  # noqa: E731
     assert ids(ok("--json", "snapshots", t)) == [table["s1"], table["s2"], table["s3"]]
     assert ids(ok("--json", "snapshots", t, "--ref", "b1")) == [table["s1"], table["s3"]]
     assert ids(ok("--json", "snapshots", t, "--ref", "main")) == [table["s1"], table["s2"]]

@@ -126,10 +126,11 @@ def world(tmp_path_factory):
     ice("--catalog", wh, "create", "db.t", "--schema", "id long, s string", env=env)
     csv = root / "rows.csv"
     csv.write_text("id,s\n1,a\n2,b\n")
-    first = ice("--json", "append", path, csv, env=env)
+    # walk.key: a table property (properties set/remove) and a summary property (last-value)
+    first = ice("--json", "append", path, csv, "--summary", "walk.key=1", env=env)
     assert first.code == 0, str(first)
     assert ice("append", path, csv, env=env).code == 0
-    first_id = __import__("json").loads(first.out)["snapshot-id"]
+    first_id = __import__("json").loads(first.out)["snapshot_id"]
     parquet = root / "rows.parquet"
     pq.write_table(pa.Table.from_pylist([{"id": 7, "s": "z"}], schema=pa.schema([
         pa.field("id", pa.int64(), metadata={"PARQUET:field_id": "1"}),
@@ -143,7 +144,7 @@ def world(tmp_path_factory):
     values = {
         "FILE": [csv], "FILE...": [csv], "FILE.parquet...": [parquet], "NAME": ["walk"],
         "CHANGE...": ["--set", "walk=1"], "EXPR": ["id = 1"], "ID": [first_id], "SCHEMA": ["id long, s string"],
-        "UPDATES.json": [updates], "KEY": ["operation"],
+        "UPDATES.json": [updates], "KEY": ["walk.key"], "VALUE": ["1"], "KEY...": ["walk.key"],
     }
     return dict(root=root, env=env, wh=wh, path=path, saved=saved, cfg=cfg, values=values)
 
@@ -370,7 +371,7 @@ def test_catalog_init_makes_a_warehouse_and_list_shows_configured_catalogs(place
     r = ice("--json", "catalog", "list", env=dict(place["env"], ICE_CONFIG=str(cfg)))
     assert r.code == 0
     assert __import__("json").loads(r.out) == {
-        "config": str(cfg), "default-catalog": "one",
+        "config": str(cfg), "default_catalog": "one",
         "catalogs": [{"name": "one", "uri": str(wh), "default": True},
                      {"name": "two", "uri": "file:///x", "default": False}]}
     r = ice("catalog", "list", env=place["env"])

@@ -52,10 +52,10 @@ def test_every_snapshot_reads_as_spark_read_it(case):
 def test_v1_snapshots_have_sequence_number_0(case):
     md = load_json(current(case))
     snaps = ok("--json", "snapshots", table(case)).json()
-    assert [s["snapshot-id"] for s in snaps] == [s["snapshot-id"] for s in md["snapshots"]]
+    assert [s["snapshot_id"] for s in snaps] == [s["snapshot-id"] for s in md["snapshots"]]
     for mine, theirs in zip(snaps, md["snapshots"]):
-        assert mine["sequence-number"] == theirs.get("sequence-number", 0)
-    assert snaps[0]["sequence-number"] == 0
+        assert mine["sequence_number"] == theirs.get("sequence-number", 0)
+    assert snaps[0]["sequence_number"] == 0
     # files written at v1 keep data sequence number 0; the deletes over them are newer
     entries = ok(*path_map(case), "--json", "entries", table(case)).json()
     seqs = {e["entry"]["data_file"]["content"]: [] for e in entries}

@@ -41,22 +41,22 @@ def test_deletes_read_by_peers(tmp_path, version, mode):
         before = len(metadata(t)["snapshots"])
         r = ice_ok("--json", "delete", t, "--where", where).json()
         gone = [x for x in state if match(x)]
-        assert r["rows-deleted"] == len(gone), (where, r)
+        assert r["rows_deleted"] == len(gone), (where, r)
         state = [x for x in state if not match(x)]
         if not gone:
             assert not r["committed"] and len(metadata(t)["snapshots"]) == before
             continue
-        expected[r["snapshot-id"]] = list(state)
-        summary = snapshot(metadata(t), r["snapshot-id"])["summary"]
+        expected[r["snapshot_id"]] = list(state)
+        summary = snapshot(metadata(t), r["snapshot_id"])["summary"]
         live = int(summary["total-records"]) - int(summary.get("total-position-deletes", 0))
         assert live == len(state), summary
-        if r["files-rewritten"]:
-            assert summary["operation"] == "overwrite" and summary["added-data-files"] == str(r["files-added"])
+        if r["files_rewritten"]:
+            assert summary["operation"] == "overwrite" and summary["added-data-files"] == str(r["files_added"])
         else:
             assert summary["operation"] == "delete"
-        if r["delete-files-added"]:
+        if r["delete_files_added"]:
             key = "added-dvs" if version >= 3 else "added-position-delete-files"
-            assert summary[key] == str(r["delete-files-added"])
+            assert summary[key] == str(r["delete_files_added"])
     # appends continue after deletes
     more = rows(100, 110)
     state += more
@@ -81,10 +81,10 @@ def test_overwrites_read_by_peers(tmp_path):
                        (("--dynamic",), lambda r: r["cat"] not in ("a", "d")),
                        ((), lambda r: False)]:
         r = ice_ok("--json", "overwrite", t, new, *args).json()
-        assert r["committed"] and r["rows-added"] == 2
+        assert r["committed"] and r["rows_added"] == 2
         state = [x for x in state if keep(x)] + added
-        expected[r["snapshot-id"]] = list(state)
-        summary = snapshot(metadata(t), r["snapshot-id"])["summary"]
+        expected[r["snapshot_id"]] = list(state)
+        summary = snapshot(metadata(t), r["snapshot_id"])["summary"]
         assert summary["operation"] == "overwrite"
         assert summary.get("replace-partitions") == ("true" if args == ("--dynamic",) else None)
     for sid, want in expected.items():
@@ -207,8 +207,8 @@ def test_rewrite_manifests_read_by_peers(tmp_path):
     ice_ok("delete", t, "--where", "id < 5")
     state = [r for r in state if r["id"] >= 5]
     r = ice_ok("--json", "rewrite-manifests", t).json()
-    assert r["committed"] and r["manifests-before"] == 7 and r["manifests-after"] == 2  # data + deletes
-    summary = snapshot(metadata(t), r["snapshot-id"])["summary"]
+    assert r["committed"] and r["manifests_before"] == 7 and r["manifests_after"] == 2  # data + deletes
+    summary = snapshot(metadata(t), r["snapshot_id"])["summary"]
     assert summary["operation"] == "replace" and summary["manifests-replaced"] == "6"
-    peers_agree(t, r["snapshot-id"], state)
+    peers_agree(t, r["snapshot_id"], state)
     assert not ice_ok("--json", "rewrite-manifests", t).json()["committed"]

@@ -38,7 +38,7 @@ def test_upgraded_from_v1_reads_the_same_everywhere(tmp_path, target):
     expected[s3] = rows
     # row-level deletes over files written at v1 (and one written after)
     r = ice_ok("--json", "delete", t, "--where", "id in (1, 4, 7)", "--mode", "merge-on-read").json()
-    s4 = r["snapshot-id"]
+    s4 = r["snapshot_id"]
     expected[s4] = [x for x in rows if x["id"] not in (1, 4, 7)]
     md = metadata(t)
     seqs = {s["snapshot-id"]: s.get("sequence-number") for s in md["snapshots"]}

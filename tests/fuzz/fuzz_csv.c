@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				const ice_field *fld = ice_schema_field_at(schema, c % ice_schema_field_count(schema));
 				col_builder b;
 				textcol_errors errs = {NULL, 0, 0, true};
-				textcol_opts o = {"", 0, (data[0] & 0x40) != 0, {(data[0] & 0x20) != 0}};
+				textcol_opts o = {"", 0, (data[0] & 0x40) != 0, {(data[0] & 0x20) != 0, false}};
 				FUZZ_ASSERT(ice_columns__init(&b, fld->type, fld->name) == 0);
 				int crc = ice_textcol__convert(&b, fld->type, false, &blk, c, skip, &o, &errs);
 				FUZZ_ASSERT(crc >= 0);

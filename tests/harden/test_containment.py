@@ -28,7 +28,7 @@ def test_purge_keeps_a_file_behind_a_linked_directory(tmp_path):
     ice_ok("add-files", t, t / "evil" / "precious.parquet")
     r = ice_ok("--json", "drop", t, "--purge").json()
     assert (elsewhere / "precious.parquet").exists()
-    assert r["files-outside"] == 1
+    assert r["files_outside"] == 1
 
 
 def test_purge_keeps_a_linked_data_directory(tmp_path):
@@ -41,7 +41,7 @@ def test_purge_keeps_a_linked_data_directory(tmp_path):
     assert len(before) == 1  # its one data file
     r = ice_ok("--json", "drop", t, "--purge").json()
     assert tree(elsewhere) == before
-    assert r["files-outside"] == 1
+    assert r["files_outside"] == 1
 
 
 def test_purge_keeps_a_linked_partition_directory(tmp_path):
@@ -52,7 +52,7 @@ def test_purge_keeps_a_linked_partition_directory(tmp_path):
     before = tree(elsewhere)
     r = ice_ok("--json", "drop", t, "--purge").json()
     assert tree(elsewhere) == before and len(before) == 1
-    assert r["files-outside"] == 1
+    assert r["files_outside"] == 1
     assert not list((t / "data").glob("s=a/*"))
 
 
@@ -73,13 +73,13 @@ def test_purge_keeps_a_file_named_through_dotdot(tmp_path):
     outside = parquet_file(tmp_path / "outside.parquet")
     ice_ok("add-files", t, f"{t}/data/../../outside.parquet")
     r = ice_ok("--json", "drop", t, "--purge").json()
-    assert outside.exists() and r["files-outside"] == 1
+    assert outside.exists() and r["files_outside"] == 1
 
 
 def test_purge_of_a_relative_table_path_deletes_everything(tmp_path):
     make_table(tmp_path, partition="s")
     r = ice_ok("--json", "drop", "t", "--purge", cwd=tmp_path).json()
-    assert r["files-outside"] == 0 and r["files-left"] == 0
+    assert r["files_outside"] == 0 and r["files_left"] == 0
     assert not (tmp_path / "t").exists()
 
 
@@ -91,5 +91,5 @@ def test_purge_through_a_linked_parent(tmp_path):
     make_table(real, partition="s")
     os.symlink(real, tmp_path / "alias")
     r = ice_ok("--json", "drop", tmp_path / "alias" / "t", "--purge").json()
-    assert r["files-outside"] == 0 and r["files-left"] == 0
+    assert r["files_outside"] == 0 and r["files_left"] == 0
     assert not (real / "t").exists()

@@ -69,15 +69,15 @@ def test_bin_pack_with_position_deletes(tmp_path):
     # dry run: the plan, nothing written
     files_before = set(p for p in reachable(t))
     plan = ice_ok("--json", "compact", t, "--dry-run").json()
-    assert plan["dry-run"] and not plan["committed"] and plan["groups-planned"] == 2 and plan["candidates"] == 16
+    assert plan["dry_run"] and not plan["committed"] and plan["groups_planned"] == 2 and plan["candidates"] == 16
     assert {g["partition"] for g in plan["groups"]} == {"p=0", "p=1"}
-    assert all(g["files"] == 8 and g["expected-files"] == 1 for g in plan["groups"])
+    assert all(g["files"] == 8 and g["expected_files"] == 1 for g in plan["groups"])
     assert metadata(t)["current-snapshot-id"] == start and set(reachable(t)) == files_before
     got = ice_ok("--json", "compact", t).json()
     assert got["committed"] and got["commits"] == 1
-    assert got["data-files-removed"] == 16 and got["data-files-added"] == 2
-    assert got["delete-files-removed"] == 3  # every position delete file dangles now
-    assert got["rows-written"] == len(rows)
+    assert got["data_files_removed"] == 16 and got["data_files_added"] == 2
+    assert got["delete_files_removed"] == 3  # every position delete file dangles now
+    assert got["rows_written"] == len(rows)
     md = metadata(t)
     snap = md["snapshots"][-1]
     assert snap["summary"]["operation"] == "replace" and snap["parent-snapshot-id"] == start
@@ -90,7 +90,7 @@ def test_bin_pack_with_position_deletes(tmp_path):
     assert seen[snap["snapshot-id"]] == seen[start] == rows
     # nothing left to do
     again = ice_ok("--json", "compact", t).json()
-    assert not again["committed"] and again["groups-planned"] == 0
+    assert not again["committed"] and again["groups_planned"] == 0
 
 
 def test_human_summary_and_nothing_to_do(tmp_path):
@@ -110,7 +110,7 @@ def test_deletion_vectors_v3(tmp_path):
     rows = ice_rows(t)
     assert any(e[0] == 1 for e in live_entries(t))
     got = ice_ok("--json", "compact", t).json()
-    assert got["committed"] and got["delete-files-removed"] >= 2
+    assert got["committed"] and got["delete_files_removed"] >= 2
     assert all(e[0] == 0 for e in live_entries(t))
     assert ice_rows(t) == rows
     peers_agree_everywhere(t)
@@ -128,7 +128,7 @@ def test_equality_deletes_applied_and_removed(tmp_path):
     assert len(rows) == 5 * 50 - 2
     assert any(e[0] == 2 for e in live_entries(t))
     got = ice_ok("--json", "compact", t).json()
-    assert got["committed"] and got["delete-files-removed"] == 1
+    assert got["committed"] and got["delete_files_removed"] == 1
     assert [e[0] for e in live_entries(t)] == [0]
     assert ice_rows(t) == rows == canon(duckdb_rows(current_metadata(t)))
 
@@ -144,7 +144,7 @@ def test_old_spec_files_move_to_the_current_spec(tmp_path):
     got = ice_ok("--json", "compact", t).json()
     assert got["committed"]
     # the files of the old spec form one group of their own, rewritten although only two
-    assert any(g["spec-id"] is None and g["files"] == 2 for g in got["groups"])
+    assert any(g["spec_id"] is None and g["files"] == 2 for g in got["groups"])
     assert {e[2] for e in live_entries(t)} == {cur_spec}
     parts = {pathlib.Path(e[3]).parent.name for e in live_entries(t)}
     assert parts == {"p=0", "p=1"}
@@ -163,16 +163,16 @@ def test_target_size_where_sort_and_partial_progress(tmp_path):
     # --partial-progress: the other three partitions in up to two commits
     n = len(metadata(t)["snapshots"])
     got = ice_ok("--json", "compact", t, "--partial-progress", "--max-commits", "2").json()
-    assert got["commits"] == 2 and got["groups-rewritten"] == 3
+    assert got["commits"] == 2 and got["groups_rewritten"] == 3
     md = metadata(t)
     assert len(md["snapshots"]) == n + 2 and all(s["summary"]["operation"] == "replace" for s in md["snapshots"][-2:])
     assert ice_rows(t) == rows
     # --rewrite-all: every group, one file alone too (Spark's rewrite-all)
     got = ice_ok("--json", "compact", t, "--rewrite-all").json()
-    assert got["committed"] and got["groups-rewritten"] == 4 and got["data-files-added"] == 4
+    assert got["committed"] and got["groups_rewritten"] == 4 and got["data_files_added"] == 4
     # sorted: each written file's ids descend
     got = ice_ok("--json", "compact", t, "--rewrite-all", "--sort=id desc").json()
-    assert got["committed"] and got["data-files-added"] == 4
+    assert got["committed"] and got["data_files_added"] == 4
     import pyarrow.parquet as pq
     for e in live_entries(t):
         ids = pq.read_table(e[3]).column("id").to_pylist()
@@ -203,9 +203,9 @@ def test_position_delete_files_rewritten(tmp_path):
     dels = [e for e in live_entries(t) if e[0] == 1]
     assert len(dels) >= 6
     plan = ice_ok("--json", "compact", t, "--deletes", "--dry-run").json()
-    assert plan["groups-planned"] == 2 and not plan["committed"]
+    assert plan["groups_planned"] == 2 and not plan["committed"]
     got = ice_ok("--json", "compact", t, "--deletes").json()
-    assert got["committed"] and got["delete-files-removed"] == len(dels) and got["delete-files-added"] == 2
+    assert got["committed"] and got["delete_files_removed"] == len(dels) and got["delete_files_added"] == 2
     after = [e for e in live_entries(t) if e[0] == 1]
     assert len(after) == 2 and sum(e[4] for e in after) == sum(e[4] for e in dels)
     assert ice_rows(t) == rows
@@ -222,7 +222,7 @@ def test_usage_and_errors(tmp_path):
     for args in (("--max-commits", "2"), ("--target-file-size", "lots"), ("--min-input-files", "0"),
                  ("--deletes", "--sort"), ("--delete-ratio-threshold", "2")):
         r = ice("compact", t, *args)
-        assert r.code == 2 and r.err.startswith("ice compact: "), (args, r.err)
+        assert r.code == 2 and r.err.startswith("ice: compact: "), (args, r.err)
     assert ice("compact").code == 2
     r = ice_fails(1, "compact", t, "--target-file-size", "1000", "--min-file-size", "2000")
     assert "min file size" in r.err

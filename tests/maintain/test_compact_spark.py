@@ -51,15 +51,15 @@ def compare(spark, name, options, pyiceberg=True, deletes=False):
     if deletes:
         row = spark_call(spark, "rewrite_position_delete_files", f"db.{name}_spark", options)
         got = ice_ok("--json", "compact", b, "--deletes", *ice_options(options)).json()
-        assert got["delete-files-removed"] == row["rewritten_delete_files_count"] > 0, (got, row)
-        assert got["delete-files-added"] == row["added_delete_files_count"], (got, row)
+        assert got["delete_files_removed"] == row["rewritten_delete_files_count"] > 0, (got, row)
+        assert got["delete_files_added"] == row["added_delete_files_count"], (got, row)
     else:
         # ice removes dangling deletes in its one commit; Spark when asked,
         # in a second ("delete") snapshot
         row = spark_call(spark, "rewrite_data_files", f"db.{name}_spark", {**options, "remove-dangling-deletes": "true"})
         got = ice_ok("--json", "compact", b, *ice_options(options)).json()
-        assert got["data-files-removed"] == row["rewritten_data_files_count"] > 0, (got, row)
-        assert got["data-files-added"] == row["added_data_files_count"], (got, row)
+        assert got["data_files_removed"] == row["rewritten_data_files_count"] > 0, (got, row)
+        assert got["data_files_added"] == row["added_data_files_count"], (got, row)
         assert sum(g["bytes"] for g in got["groups"] if g["rewritten"]) == row["rewritten_bytes_count"], (got, row)
     ma, mb = metadata(a), metadata(b)
     assert mb["snapshots"][-1]["summary"]["operation"] == "replace"

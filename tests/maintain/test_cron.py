@@ -38,21 +38,21 @@ def test_all_tables_every_step(tmp_path):
     young.write_bytes(b"PAR1")
     before = disk_files(a)
     plan = ice_ok("--json", "maintain", "--all", "--dry-run", "--older-than", "0s", env=env).json()
-    assert [t["table"] for t in plan["tables"]] == ["db.a", "db.b"] and plan["tables-failed"] == 0
+    assert [t["table"] for t in plan["tables"]] == ["db.a", "db.b"] and plan["tables_failed"] == 0
     s = steps(plan["tables"][0])
-    assert s["compact"]["ran"] and s["compact"]["files-removed"] == 12 and not s["compact"]["changed"]
-    assert s["remove-orphan-files"]["files-removed"] == 1
+    assert s["compact"]["ran"] and s["compact"]["files_removed"] == 12 and not s["compact"]["changed"]
+    assert s["remove-orphan-files"]["files_removed"] == 1
     assert s["rewrite-manifests"]["skipped"] == "few small manifests"
     assert disk_files(a) == before
     got = ice_ok("--json", "maintain", "--all", "--older-than", "0s", env=env).json()
     for t in got["tables"]:
         s = steps(t)
         assert t["ok"] and t["error"] is None
-        assert s["compact"]["changed"] and s["compact"]["files-removed"] == 12 and s["compact"]["files-written"] == 2
-        assert s["compact"]["bytes-removed"] > s["compact"]["bytes-written"] > 0
+        assert s["compact"]["changed"] and s["compact"]["files_removed"] == 12 and s["compact"]["files_written"] == 2
+        assert s["compact"]["bytes_removed"] > s["compact"]["bytes_written"] > 0
         # expiry ran after the compaction: only the compacted snapshot is left
-        assert s["expire-snapshots"]["changed"] and s["expire-snapshots"]["files-removed"] > 12
-    assert steps(got["tables"][0])["remove-orphan-files"]["files-removed"] == 1
+        assert s["expire-snapshots"]["changed"] and s["expire-snapshots"]["files_removed"] > 12
+    assert steps(got["tables"][0])["remove-orphan-files"]["files_removed"] == 1
     assert not old.exists() and young.exists()
     for name in ("a", "b"):
         t = str(wh / "db" / name)
@@ -73,7 +73,7 @@ def test_a_corrupt_table_does_not_stop_the_others(tmp_path):
     r = ice("--json", "maintain", "--all", "--skip", "expire-snapshots,remove-orphan-files", env=env)
     assert r.code == 1
     got = json.loads(r.out)
-    assert [t["ok"] for t in got["tables"]] == [True, False, True] and got["tables-failed"] == 1
+    assert [t["ok"] for t in got["tables"]] == [True, False, True] and got["tables_failed"] == 1
     assert "bad" in got["tables"][1]["error"] and str(bad.name) in got["tables"][1]["error"]
     for name in ("a", "c"):
         assert metadata(wh / "db" / name)["snapshots"][-1]["summary"]["operation"] == "replace"
@@ -90,8 +90,8 @@ def test_properties_and_step_selection(tmp_path):
     got = ice_ok("--json", "maintain", t, "--only", "compact,rewrite-manifests").json()["tables"][0]
     s = steps(got)
     assert not s["compact"]["ran"] and "ice.maintain" in s["compact"]["skipped"]
-    assert s["rewrite-manifests"]["changed"] and s["rewrite-manifests"]["files-removed"] == 6
-    assert s["rewrite-manifests"]["files-written"] == 1
+    assert s["rewrite-manifests"]["changed"] and s["rewrite-manifests"]["files_removed"] == 6
+    assert s["rewrite-manifests"]["files_written"] == 1
     assert not s["expire-snapshots"]["ran"] and s["expire-snapshots"]["skipped"] == "not asked for"
     # gc.enabled=false: nothing deleted
     ice_ok("alter", t, "--set", "gc.enabled=false", "--unset", "ice.maintain.compact")
@@ -109,7 +109,7 @@ def test_properties_and_step_selection(tmp_path):
 def test_usage(tmp_path):
     for args in ((), ("--all", "x"), ("x", "--skip", "nothing"), ("x", "--retain-last", "0")):
         r = ice("maintain", *args)
-        assert r.code == 2 and r.err.startswith("ice maintain: "), (args, r.err)
+        assert r.code == 2 and r.err.startswith("ice: maintain: "), (args, r.err)
     assert "cron" in ice_ok("maintain", "--help").out
     r = ice("maintain", str(tmp_path / "missing"))
     assert r.code == 1

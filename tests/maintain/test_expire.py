@@ -22,7 +22,7 @@ def test_defaults_keep_recent_snapshots(tmp_path):
     history(t, tmp_path, appends=3)
     versions = len(list((tmp_path / "t" / "metadata").glob("v*.metadata.json")))
     r = expire(t)
-    assert r["snapshots-expired"] == 0 and not r["committed"] and r["snapshots-after"] == 3
+    assert r["snapshots_expired"] == 0 and not r["committed"] and r["snapshots_after"] == 3
     assert len(list((tmp_path / "t" / "metadata").glob("v*.metadata.json"))) == versions
     out = ice_ok("expire-snapshots", t).out
     assert out.startswith(f"{t}: nothing to expire (3 snapshots kept)")
@@ -37,13 +37,13 @@ def test_deletes_exactly_what_only_expired_snapshots_reach(tmp_path):
     rows_before = peers_agree_everywhere(t)
 
     dry = expire(t, "--older-than", "0s", "--retain-last", "2", "--dry-run")
-    assert dry["dry-run"] and not dry["committed"]
+    assert dry["dry_run"] and not dry["committed"]
     assert disk_files(t) == before_disk, "a dry run deleted something"
     assert len(metadata(t)["snapshots"]) == len(ids)
 
     r = expire(t, "--older-than", "0s", "--retain-last", "2")
-    assert r["committed"] and r["snapshots-expired"] == len(ids) - 2
-    assert sorted(r["expired-snapshot-ids"]) == sorted(ids[:-2])
+    assert r["committed"] and r["snapshots_expired"] == len(ids) - 2
+    assert sorted(r["expired_snapshot_ids"]) == sorted(ids[:-2])
     assert [s["snapshot-id"] for s in metadata(t)["snapshots"]] == ids[-2:]
     after_reach = reachable(t)
     deleted = before_disk - disk_files(t)
@@ -57,15 +57,15 @@ def test_deletes_exactly_what_only_expired_snapshots_reach(tmp_path):
     kinds = {}
     for p in deleted:
         kinds[before_reach[p]] = kinds.get(before_reach[p], 0) + 1
-    assert r["deleted-data-files-count"] == kinds.get("data", 0) == 1  # the first append's file, rewritten away
-    assert r["deleted-manifest-lists-count"] == kinds["manifest-list"] == len(ids) - 2
-    assert r["deleted-manifest-files-count"] == kinds.get("manifest", 0)
-    for k in ("deleted-data-files-count", "deleted-manifest-files-count", "deleted-manifest-lists-count"):
+    assert r["deleted_data_files_count"] == kinds.get("data", 0) == 1  # the first append's file, rewritten away
+    assert r["deleted_manifest_lists_count"] == kinds["manifest-list"] == len(ids) - 2
+    assert r["deleted_manifest_files_count"] == kinds.get("manifest", 0)
+    for k in ("deleted_data_files_count", "deleted_manifest_files_count", "deleted_manifest_lists_count"):
         assert dry[k] == r[k], k
-    assert r["files-missing"] == r["files-outside"] == r["files-failed"] == 0
+    assert r["files_missing"] == r["files_outside"] == r["files_failed"] == 0
     # each manifest list and manifest read at most once (before and after the commit together)
-    assert 0 < r["manifest-lists-read"] <= len(ids)
-    assert 0 < r["manifests-read"] <= sum(1 for k in before_reach.values() if k == "manifest")
+    assert 0 < r["manifest_lists_read"] <= len(ids)
+    assert 0 < r["manifests_read"] <= sum(1 for k in before_reach.values() if k == "manifest")
     assert_whole(t)
     rows_after = peers_agree_everywhere(t)
     for sid, rows in rows_after.items():
@@ -100,7 +100,7 @@ def test_branch_and_tag_retention(tmp_path):
     kept = {s["snapshot-id"] for s in md["snapshots"]}
     # main keeps 1 (ids[5]); b keeps ids[3], ids[2], ids[1]; tag keep keeps ids[0]
     assert kept == {ids[5], ids[3], ids[2], ids[1], ids[0]}
-    assert r["refs-removed"] == 1 and r["expired-snapshot-ids"] == [ids[4]]
+    assert r["refs_removed"] == 1 and r["expired_snapshot_ids"] == [ids[4]]
     assert_whole(t)
     peers_agree_everywhere(t)
 
@@ -116,7 +116,7 @@ def test_named_snapshots(tmp_path):
     assert len(metadata(t)["snapshots"]) == 4
     # a young snapshot goes when named (with the default age nothing else does)
     r = expire(t, "--snapshot-id", f"{ids[0]},{ids[2]}")
-    assert sorted(r["expired-snapshot-ids"]) == sorted([ids[0], ids[2]])
+    assert sorted(r["expired_snapshot_ids"]) == sorted([ids[0], ids[2]])
     assert {s["snapshot-id"] for s in metadata(t)["snapshots"]} == {ids[1], ids[3]}
     assert_whole(t)
 
@@ -130,7 +130,7 @@ def test_keep_files_and_gc_disabled(tmp_path):
     assert "gc.enabled is false" in r.err
     assert disk_files(t) == before
     r = expire(t, "--older-than", "0s", "--keep-files")
-    assert r["snapshots-expired"] == 3 - 1 and sum(v for k, v in r.items() if k.startswith("deleted-")) == 0
+    assert r["snapshots_expired"] == 3 - 1 and sum(v for k, v in r.items() if k.startswith("deleted-")) == 0
     assert before - disk_files(t) == set()
     r = ice_fails(1, "remove-orphan-files", t)
     assert "gc.enabled is false" in r.err
@@ -162,16 +162,16 @@ def test_clean_metadata_removes_unused_specs_and_schemas(tmp_path):
     assert len(md["partition-specs"]) == 2 and len(md["schemas"]) == 2
     # without --clean-metadata they stay
     r = expire(t, "--older-than", "0s", "--dry-run")
-    assert r["specs-removed"] == 0 and r["schemas-removed"] == 0
+    assert r["specs_removed"] == 0 and r["schemas_removed"] == 0
     # the first snapshot (old spec, old schema) stays: nothing to clean
     r = expire(t, "--older-than", "0s", "--retain-last", "2", "--clean-metadata")
-    assert len(metadata(t)["partition-specs"]) == 2 and r["specs-removed"] == 0 and r["schemas-removed"] == 0
+    assert len(metadata(t)["partition-specs"]) == 2 and r["specs_removed"] == 0 and r["schemas_removed"] == 0
     # one snapshot left: its schema is the new one; the old spec's file is still live
     r = expire(t, "--older-than", "0s", "--clean-metadata")
     specs, schemas = _used_specs_and_schemas(t)
     md = metadata(t)
     assert {s["spec-id"] for s in md["partition-specs"]} == specs == {0, 1}
-    assert {s["schema-id"] for s in md["schemas"]} == schemas and r["schemas-removed"] == 1
+    assert {s["schema-id"] for s in md["schemas"]} == schemas and r["schemas_removed"] == 1
     # delete the old spec's file and write once more: the old spec goes
     ice_ok("delete", t, "--where", "id = 1")
     (tmp_path / "d.csv").write_text("id,name,day,extra\n3,c,2024-01-03,8\n")
@@ -180,7 +180,7 @@ def test_clean_metadata_removes_unused_specs_and_schemas(tmp_path):
     specs, schemas = _used_specs_and_schemas(t)
     md = metadata(t)
     assert {s["spec-id"] for s in md["partition-specs"]} == specs
-    assert r["specs-removed"] == (1 if specs == {md["default-spec-id"]} else 0)
+    assert r["specs_removed"] == (1 if specs == {md["default-spec-id"]} else 0)
     assert_whole(t)
     peers_agree_everywhere(t)
 
@@ -190,7 +190,7 @@ def test_bad_arguments(tmp_path):
     history(t, tmp_path, appends=1)
     for args in (["--retain-last", "0"], ["--older-than", "yesterday-ish"], ["--snapshot-id", "x"], ["--threads", "0"]):
         r = ice("expire-snapshots", t, *args)
-        assert r.code == 2 and r.err.startswith("ice expire-snapshots: "), (args, r.err)
+        assert r.code == 2 and r.err.startswith("ice: expire-snapshots: "), (args, r.err)
     assert ice("expire-snapshots").code == 2
     r = ice_ok("expire-snapshots", "--help")
     assert r.out.startswith("Usage: ice expire-snapshots TABLE")
@@ -201,12 +201,12 @@ def test_older_than_accepts_times_and_durations(tmp_path):
     t = str(tmp_path / "t")
     ids = history(t, tmp_path, appends=3)
     age_tree(t, 0)
-    assert expire(t, "--older-than", "2000-01-01", "--dry-run")["snapshots-expired"] == 0
-    assert expire(t, "--older-than", "1h", "--dry-run")["snapshots-expired"] == 0
-    assert expire(t, "--older-than", "2999-01-01T00:00:00", "--dry-run")["snapshots-expired"] == 2
+    assert expire(t, "--older-than", "2000-01-01", "--dry-run")["snapshots_expired"] == 0
+    assert expire(t, "--older-than", "1h", "--dry-run")["snapshots_expired"] == 0
+    assert expire(t, "--older-than", "2999-01-01T00:00:00", "--dry-run")["snapshots_expired"] == 2
     ms = metadata(t)["snapshots"][1]["timestamp-ms"]
     # epoch milliseconds: strictly older goes
-    assert expire(t, "--older-than", str(ms), "--dry-run")["expired-snapshot-ids"] == [ids[0]]
+    assert expire(t, "--older-than", str(ms), "--dry-run")["expired_snapshot_ids"] == [ids[0]]
 
 
 def _stderr_on_a_terminal(*args):

@@ -52,8 +52,8 @@ def test_expire_a_million_files(scratch):
     # 1,000,000 candidates from the expired snapshot's 1,000 manifests, half
     # of them struck by the 1,000 manifests that remain; the data files were
     # never written, so the other half counts as already gone
-    assert r["snapshots-expired"] == 1 and r["manifests-read"] == 2000
-    assert r["files-missing"] == 500000 and r["deleted-manifest-files-count"] == 1000
+    assert r["snapshots_expired"] == 1 and r["manifests_read"] == 2000
+    assert r["files_missing"] == 500000 and r["deleted_manifest_files_count"] == 1000
     assert rss < LIMIT_MB, f"peak RSS {rss:.0f} MB"
     print(f"\nexpire over 1,000,000 files: peak RSS {rss:.0f} MB")
 
@@ -62,6 +62,6 @@ def test_orphans_among_a_million_files(scratch):
     gen = release("bench/maintain/bench-maintain")
     subprocess.run([gen, "orphans", str(scratch / "t"), "1000000", "1000", "1000"], check=True, capture_output=True)
     rss, r = peak("remove-orphan-files", scratch / "t", "--older-than", "3d", "--dry-run")
-    assert r["files-listed"] == 1000000 + 1000 + 3 and r["orphans"] == 1000 and r["manifests-read"] == 1000
+    assert r["files_listed"] == 1000000 + 1000 + 3 and r["orphans"] == 1000 and r["manifests_read"] == 1000
     assert rss < LIMIT_MB, f"peak RSS {rss:.0f} MB"
     print(f"\norphan removal over 1,000,000 files: peak RSS {rss:.0f} MB")

@@ -31,13 +31,13 @@ def test_orphans_found_and_deleted_after_the_guard(tmp_path):
     rows = peers_agree_everywhere(t)
     # the default guard (3 days) keeps everything written just now
     r = orphans(t)
-    assert r["orphans"] == 0 and r["files-too-new"] == r["files-listed"] > 0
+    assert r["orphans"] == 0 and r["files_too_new"] == r["files_listed"] > 0
     age_tree(t, 4 * DAY)
     reach = reachable(t)
     r = orphans(t, "--dry-run")
-    assert sorted(r["orphan-file-locations"]) == sorted(str(p) for p in stray)
+    assert sorted(r["orphan_file_locations"]) == sorted(str(p) for p in stray)
     assert all(p.exists() for p in stray)
-    assert r["files-reachable"] == len(reach) and r["files-listed"] == len(reach) + len(stray)
+    assert r["files_reachable"] == len(reach) and r["files_listed"] == len(reach) + len(stray)
     r = orphans(t)
     assert r["deleted"] == 3 and not any(p.exists() for p in stray)
     assert disk_files(t) == set(reach)
@@ -55,7 +55,7 @@ def test_guard_floor_and_force(tmp_path):
     r = ice_fails(1, "remove-orphan-files", t, "--older-than", "30m")
     assert "refusing an age guard under one hour" in r.err and stray.exists()
     r = orphans(t, "--older-than", "0s", "--force")
-    assert r["orphan-file-locations"] == [str(stray)] and not stray.exists()
+    assert r["orphan_file_locations"] == [str(stray)] and not stray.exists()
     # a guard of exactly one hour is fine
     orphans(t, "--older-than", "1h")
 
@@ -82,8 +82,8 @@ def test_hidden_names_and_partition_directories(tmp_path):
         p.write_bytes(b"x")
     age_tree(t, 4 * DAY)
     r = orphans(t)
-    assert sorted(r["orphan-file-locations"]) == sorted(str(pathlib.Path(t, k)) for k, v in extra.items() if v)
-    assert r["files-hidden"] == 3
+    assert sorted(r["orphan_file_locations"]) == sorted(str(pathlib.Path(t, k)) for k, v in extra.items() if v)
+    assert r["files_hidden"] == 3
     assert all(pathlib.Path(t, k).exists() != v for k, v in extra.items())
     assert_whole(t)
 
@@ -99,7 +99,7 @@ def test_location_inside_the_table_only(tmp_path):
     age_tree(t, 4 * DAY)
     age_tree(outside, 4 * DAY)
     r = orphans(t, "--location", str(pathlib.Path(t, "data")))
-    assert r["orphan-file-locations"] == [str(pathlib.Path(t, "data", "stray.parquet"))]
+    assert r["orphan_file_locations"] == [str(pathlib.Path(t, "data", "stray.parquet"))]
     assert pathlib.Path(t, "metadata", "stray.avro").exists()
     for loc in (str(outside), str(pathlib.Path(t, "..", "elsewhere")), str(tmp_path)):
         r = ice_fails(1, "remove-orphan-files", t, "--location", loc)
@@ -145,11 +145,11 @@ def test_prefix_mismatch_modes_and_equal_schemes(tmp_path):
     r = ice_fails(1, "remove-orphan-files", t, "--equal-schemes", "file,hdfs")
     assert "authority 'nn' referenced" in r.err and "scheme 'hdfs'" not in r.err
     r = orphans(t, "--equal-schemes", "file,hdfs", "--equal-authorities", "localhost,nn", "--dry-run")
-    assert r["prefix-conflicts"] == 0 and r["orphans"] == 1  # the stray file only
+    assert r["prefix_conflicts"] == 0 and r["orphans"] == 1  # the stray file only
     r = orphans(t, "--prefix-mismatch", "ignore")
-    assert r["deleted"] == 1 and data[0].exists() and r["prefix-conflicts"] == 1
+    assert r["deleted"] == 1 and data[0].exists() and r["prefix_conflicts"] == 1
     r = orphans(t, "--prefix-mismatch", "delete")
-    assert r["orphan-file-locations"] == ["file://localhost" + str(data[0].resolve())] and not data[0].exists()
+    assert r["orphan_file_locations"] == ["file://localhost" + str(data[0].resolve())] and not data[0].exists()
     r = ice("remove-orphan-files", t, "--prefix-mismatch", "sometimes")
     assert r.code == 2
 
@@ -167,7 +167,7 @@ def test_metadata_log_and_old_versions(tmp_path):
     assert len(in_log) == 2
     age_tree(t, 4 * DAY)
     r = orphans(t)
-    gone = {pathlib.Path(p).name for p in r["orphan-file-locations"]}
+    gone = {pathlib.Path(p).name for p in r["orphan_file_locations"]}
     on_disk = {p.name for p in pathlib.Path(t, "metadata").glob("v*.metadata.json")}
     assert gone and not gone & in_log and in_log <= on_disk
     assert all(n.endswith(".metadata.json") for n in gone)
@@ -210,7 +210,7 @@ def test_nothing_outside_the_location_even_through_links(tmp_path):
     r = orphans(t)
     # the links themselves are files of the table no metadata reaches: they
     # go, what they point at stays
-    assert sorted(r["orphan-file-locations"]) == [str(pathlib.Path(t, "data", n)) for n in ("link.parquet", "linked")]
+    assert sorted(r["orphan_file_locations"]) == [str(pathlib.Path(t, "data", n)) for n in ("link.parquet", "linked")]
     assert not os.path.lexists(pathlib.Path(t, "data", "linked"))
     assert (outside / "precious.parquet").exists()
     assert_whole(t)

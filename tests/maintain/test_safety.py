@@ -69,15 +69,15 @@ def test_hostile_metadata_never_leads_outside(tmp_path):
     r = ice_ok("--json", "expire-snapshots", t, "--older-than", "0s").json()
     # 6 hostile entries (listed twice: in m0 and its copy outside), the
     # manifest and the list outside, the statistics file
-    assert r["committed"] and r["files-outside"] == 9, r
-    assert r["deleted-manifest-lists-count"] == 2 and r["deleted-manifest-files-count"] == 1, r
+    assert r["committed"] and r["files_outside"] == 9, r
+    assert r["deleted_manifest_lists_count"] == 2 and r["deleted_manifest_files_count"] == 1, r
     for name, p in precious.items():
         assert p.read_bytes() == contents[name], name
     # orphan removal through the link deletes the link, never what is behind it
     age_tree(t, 4 * DAY)
     age([str(outside)], 4 * DAY)
     r = ice_ok("--json", "remove-orphan-files", t).json()
-    assert str(t / "data" / "linked") in r["orphan-file-locations"]
+    assert str(t / "data" / "linked") in r["orphan_file_locations"]
     assert all(p.read_bytes() == contents[name] for name, p in precious.items())
     assert_whole(t)
 

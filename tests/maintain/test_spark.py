@@ -28,8 +28,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 DAY = 86400
 # ice's --json counts, in the order of the procedure's output columns
-COUNTS = ("deleted-data-files-count", "deleted-position-delete-files-count", "deleted-equality-delete-files-count",
-          "deleted-manifest-files-count", "deleted-manifest-lists-count", "deleted-statistics-files-count")
+COUNTS = ("deleted_data_files_count", "deleted_position_delete_files_count", "deleted_equality_delete_files_count",
+          "deleted_manifest_files_count", "deleted_manifest_lists_count", "deleted_statistics_files_count")
 
 
 def files(t) -> set:
@@ -94,7 +94,7 @@ def compare_expiry(spark, name, ice_args, call_args):
     got = ice_ok("--json", "expire-snapshots", b, *ice_args).json()
     # the same snapshots and refs remain
     assert snapshots_and_refs(a) == snapshots_and_refs(b)
-    assert set(got["expired-snapshot-ids"]) == before_ids - snapshots_and_refs(b)[0]
+    assert set(got["expired_snapshot_ids"]) == before_ids - snapshots_and_refs(b)[0]
     # the same files deleted (metadata files apart: each writes its own next version)
     gone_spark = {f for f in before - files(a) if not metadata_json(f)}
     gone_ice = {f for f in before - files(b) if not metadata_json(f)}
@@ -103,7 +103,7 @@ def compare_expiry(spark, name, ice_args, call_args):
     assert checksums(a) == checksums(b)
     counts = tuple(got[k] for k in COUNTS)
     assert counts == tuple(row), f"ice {counts} != Spark {tuple(row)}"
-    assert got["files-missing"] == got["files-outside"] == got["files-failed"] == 0
+    assert got["files_missing"] == got["files_outside"] == got["files_failed"] == 0
     return a, b, row
 
 
@@ -124,7 +124,7 @@ def compare_orphans(spark, name, a, b):
         return str(pathlib.Path(loc.split(":", 1)[1] if loc.startswith("file:") else loc).relative_to(pathlib.Path(t).resolve()))
 
     found_spark = {rel(a, r[0]) for r in rows}
-    found_ice = {rel(b, loc) for loc in got["orphan-file-locations"]}
+    found_ice = {rel(b, loc) for loc in got["orphan_file_locations"]}
     assert found_ice == found_spark and len(found_ice) >= 4, (sorted(found_ice), sorted(found_spark))
     assert files(a) == files(b)
 

@@ -124,33 +124,33 @@ def test_schema_and_metadata(path):
     meta = json.loads(run_ice("parquet", "--metadata", "--json", path, check=True).stdout)
     if path.name in DUCKDB_REFERENCE:
         con = duckdb.connect()
-        got = [(g, c["path"], c["num-values"], c["total-compressed-size"])
-               for g, rg in enumerate(meta["row-groups"]) for c in rg["columns"]]
+        got = [(g, c["path"], c["num_values"], c["total_compressed_size"])
+               for g, rg in enumerate(meta["row_groups"]) for c in rg["columns"]]
         expect = con.execute("SELECT row_group_id, path_in_schema, num_values, total_compressed_size "
                              f"FROM parquet_metadata('{path}') ORDER BY row_group_id, column_id").fetchall()
         assert [(g, p.replace(", ", "."), n, s) for g, p, n, s in expect] == got
         return
     md = pq.ParquetFile(path).metadata
-    assert meta["num-rows"] == md.num_rows
-    assert len(meta["row-groups"]) == md.num_row_groups
-    for g, rg in enumerate(meta["row-groups"]):
-        assert rg["num-rows"] == md.row_group(g).num_rows
+    assert meta["num_rows"] == md.num_rows
+    assert len(meta["row_groups"]) == md.num_row_groups
+    for g, rg in enumerate(meta["row_groups"]):
+        assert rg["num_rows"] == md.row_group(g).num_rows
         assert len(rg["columns"]) == md.num_columns
         for c, col in enumerate(rg["columns"]):
             cm = md.row_group(g).column(c)
             assert col["path"] == cm.path_in_schema
-            assert col["num-values"] == cm.num_values
+            assert col["num_values"] == cm.num_values
             # pyarrow names LZ4_RAW "LZ4" and the Hadoop-framed LZ4 "UNKNOWN"
             assert cm.compression.upper() in {"LZ4": ("UNKNOWN", "LZ4"), "LZ4_RAW": ("LZ4", "LZ4_RAW")}.get(
                 col["codec"], (col["codec"],)), (col["codec"], cm.compression)
-            assert col["total-compressed-size"] == cm.total_compressed_size
+            assert col["total_compressed_size"] == cm.total_compressed_size
     # field ids as pyarrow sees them
     if path.name not in DUCKDB_REFERENCE and path.name not in PYARROW_BATCHES:
         arrow_schema = pq.read_schema(path)
         top = {f["name"]: f for f in schema["schema"]}
         for field in arrow_schema:
             fid = (field.metadata or {}).get(b"PARQUET:field_id")
-            assert top[field.name]["field-id"] == (int(fid) if fid else None), field.name
+            assert top[field.name]["field_id"] == (int(fid) if fid else None), field.name
 
 
 MULTI = [p for p in GOOD if p.name not in DUCKDB_REFERENCE | PYARROW_BATCHES and

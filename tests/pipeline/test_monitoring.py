@@ -117,7 +117,7 @@ def test_describe_freshness(tmp_path):
     ice_ok("append", t, tmp_path / "one.csv")
     time.sleep(1.1)
     d = json.loads(ice_ok("--json", "describe", t).out)
-    assert d["newest_snapshot_id"] == d.get("current-snapshot-id", d.get("current_snapshot_id"))
+    assert d["newest_snapshot_id"] == d["current_snapshot_id"]
     assert 1000 <= d["newest_snapshot_age_ms"] < 600000
     assert abs(d["newest_snapshot_timestamp_ms"] + d["newest_snapshot_age_ms"] - time.time() * 1000) < 60000
     assert re.search(r"Freshness: +newest snapshot \d+ s ago", ice_ok("describe", t).out)

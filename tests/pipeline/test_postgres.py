@@ -201,7 +201,7 @@ def test_incremental_loads_by_watermark_exactly_once(pg, tmp_path):
     assert [newest[k] for k in sorted(newest)] == pg.rows()
     # the rows of the second load, read incrementally downstream
     snaps = json.loads(ice_ok("--json", "snapshots", t).out)
-    out = ice_ok("scan", t, "--from-snapshot", snaps[0].get("snapshot-id", snaps[0].get("snapshot_id")),
+    out = ice_ok("scan", t, "--from-snapshot", snaps[0]["snapshot_id"],
                  "--format", "jsonl").out
     assert sorted(json.loads(ln)["id"] for ln in out.splitlines()) == \
         sorted([k for k in range(500, 3001, 500)] + list(range(3001, 3101)))

@@ -32,7 +32,7 @@ def test_namespaces(server, sns):
     ice_fails(1, *c, "namespace", "create", f"{sns}.sub")
     assert ice_ok(*c, "namespace", "list", sns).out == f"{sns}.sub\n"
     assert sns in ice_ok(*c, "--json", "namespace", "list").json()["namespaces"]
-    props = ice_ok(*c, "--json", "namespace", "properties", f"{sns}.sub", "--set", "k=v", "--remove", "team").json()
+    props = ice_ok(*c, "--json", "namespace", "properties", f"{sns}.sub", "--set", "k=v", "--remove", "team").json()["properties"]
     assert props["k"] == "v" and props["owner"] == "me" and "team" not in props
     st, body = server.request("GET", f"/v1/namespaces/{sns}%2Esub")
     assert st == 200 and body["properties"]["k"] == "v"
@@ -68,12 +68,12 @@ def test_tables_commits_and_purge(server, sns, tmp_path):
     assert str(location).startswith(str(server.warehouse))
     ice_fails(1, *c, "create", t, "--schema", "x int")
     r = ice_ok(*c, "--json", "drop", t, "--purge").json()
-    assert r["files-deleted"] >= 7 and r["files-outside"] == 0
+    assert r["files_deleted"] >= 7 and r["files_outside"] == 0
     assert ice_ok(*c, "--json", "list", sns).json() == {"tables": []}
     # ice purged it, inside the location only; unreferenced files stay (the
     # fixture's Hadoop file system writes a .crc beside each metadata file)
     left = [p for p in location.rglob("*") if p.is_file()]
-    assert r["files-left"] == len(left) and all(p.name.endswith(".crc") for p in left)
+    assert r["files_left"] == len(left) and all(p.name.endswith(".crc") for p in left)
     e = ice_fails(1, *c, "append", t, tmp_path / "a.csv")
     assert "NoSuchTableException" in e.err
 
@@ -87,7 +87,7 @@ def test_register_and_rename(server, sns, tmp_path):
     (tmp_path / "a.csv").write_text("id\n7\n8\n")
     ice_ok("append", table, tmp_path / "a.csv")
     r = ice_ok(*c, "--json", "register", f"{sns}.reg", table).json()
-    assert r["table"] == f"{sns}.reg" and r["metadata-location"].endswith(".metadata.json")
+    assert r["table"] == f"{sns}.reg" and r["metadata_location"].endswith(".metadata.json")
     assert [x["id"] for x in rows(server, f"{sns}.reg")] == [7, 8]
     e = ice_fails(1, *c, "register", f"{sns}.reg", table)
     assert "AlreadyExistsException" in e.err

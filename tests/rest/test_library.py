@@ -38,7 +38,7 @@ def test_create_with_data_is_one_commit(java_rest, ns, tmp_path):
     loaded = get_json(f"{java_rest.uri}/v1/namespaces/{ns}/tables/born")
     md = loaded["metadata"]
     # the first metadata file the server wrote already holds the snapshot
-    assert [s["snapshot-id"] for s in md["snapshots"]] == [r["snapshot-id"]] == [md["current-snapshot-id"]]
+    assert [s["snapshot-id"] for s in md["snapshots"]] == [r["snapshot_id"]] == [md["current-snapshot-id"]]
     assert md["metadata-log"] == [] and md["partition-specs"][0]["fields"][0]["name"] == "s"
     assert r["location"] == md["location"]
     from pyiceberg.catalog import load_catalog

@@ -89,7 +89,7 @@ def test_writes_get_through_retries(ice_via_proxy, proxy, moto, bucket, tmp_path
     # The new version lands, and the answer is lost: the retry gets 412, reads it back, finds our bytes.
     proxy.add(Fault("drop_after", method="PUT", path=r"/metadata/v3\.metadata\.json"))
     r = ice.ok("append", "db.t", write_csv(tmp_path / "more.csv", ["id", "name"], [(7, "x")]), "--json", env=env)
-    assert json.loads(r.out)["snapshot-id"]
+    assert json.loads(r.out)["snapshot_id"]
     puts = [x for x in proxy.log if x.method == "PUT" and x.target.endswith("/v3.metadata.json")]
     # curl resends it on a new connection (or ice retries): 412, then a read-back finds our bytes.
     assert [x.fault for x in puts] == ["drop_after", None] and puts[1].status == 412

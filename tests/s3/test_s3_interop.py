@@ -63,7 +63,7 @@ def test_peers_read_ice_tables_on_s3(ice, moto, bucket, tmp_path, version):
     con = duck(moto)
     static = StaticTable.from_metadata(metadata, properties=moto.pyiceberg_properties())
     for snap in snaps:
-        sid = snap["snapshot-id"]
+        sid = snap["snapshot_id"]
         want = ice_rows(ice, table, str(sid))
         cols = ["id", "day", "name", "amount"]
         pyi = static.scan(snapshot_id=sid).to_arrow().to_pylist()

@@ -30,7 +30,7 @@ def test_expire_snapshots_deletes_in_batches(ice_via_proxy, proxy, moto, bucket,
     ice.ok("--catalog", wh, "overwrite", "db.t", write_csv(tmp_path / "o.csv", ["id", "part"], [(99, 0)]),
            "--where", "part = 0")
     before = ids(ice, table)
-    old_lists = [s["manifest-list"] for s in ice.ok("snapshots", table, "--json").json()[:-1]]
+    old_lists = [s["manifest_list"] for s in ice.ok("snapshots", table, "--json").json()[:-1]]
     proxy.reset_log()
     r = ice.ok("--catalog", wh, "expire-snapshots", "db.t", "--older-than", "0s", "--retain-last", "1", "--json")
     report = r.json()
@@ -106,7 +106,7 @@ def test_deletes_that_fail_are_reported_and_left_for_orphan_removal(ice_via_prox
     ice.ok("create", "db.t", "--schema", "id long", env=env)
     for i in range(3):
         ice.ok("append", "db.t", write_csv(tmp_path / f"a{i}.csv", ["id"], [(i,)]), env=env)
-    lists = {s["manifest-list"] for s in ice.ok("snapshots", table, "--json").json()[:-1]}
+    lists = {s["manifest_list"] for s in ice.ok("snapshots", table, "--json").json()[:-1]}
     proxy.add(Fault("status", method="POST", path=r"\?delete=", status=500, code="InternalError", times=None))
     r = ice.fails(1, "expire-snapshots", "db.t", "--older-than", "0s", "--retain-last", "1", env=env)
     line = r.err.strip()

@@ -71,7 +71,7 @@ def test_credentials_never_show(ice_via_proxy, proxy, moto, bucket, tmp_path):
     run("alter", "db.t", "--add-column", "score double")
     run("delete", "db.t", "--where", "id = 1")
     run("overwrite", "db.t", a, "--where", "day = date '2024-01-02'")
-    snap = run("--json", "snapshots", table).json()[0]["snapshot-id"]
+    snap = run("--json", "snapshots", table).json()[0]["snapshot_id"]
     run("tag", "create", "db.t", "t1", "--snapshot", snap)
     run("branch", "create", "db.t", "b1")
     run("rollback", "db.t", "--to", snap)

@@ -230,7 +230,7 @@ class Copy:
 
 def current_metadata(table) -> str:
     """The metadata file ice reads for a table directory."""
-    return json.loads(ice_ok("--json", "describe", table).out)["metadata-location"]
+    return json.loads(ice_ok("--json", "describe", table).out)["metadata_location"]
 
 
 def load_json(path):

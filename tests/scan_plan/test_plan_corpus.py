@@ -53,7 +53,7 @@ def snapshots_to_check(md):
 
 
 def metadata_location(table):
-    return ps.ice_ok("--json", "describe", table).json()["metadata-location"]
+    return ps.ice_ok("--json", "describe", table).json()["metadata_location"]
 
 
 def test_corpus_has_tables():

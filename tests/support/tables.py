@@ -65,4 +65,4 @@ def append_rows(table, rows, tmp, *extra) -> int:
     """ice append of `rows` (dicts) as JSON Lines; returns the snapshot id."""
     f = write_jsonl(pathlib.Path(tmp) / f"in-{uuid.uuid4().hex[:8]}.jsonl", rows)
     r = ice_ok("--json", "append", table, f, *extra)
-    return r.json()["snapshot-id"]
+    return r.json()["snapshot_id"]

@@ -19,7 +19,7 @@ def test_namespaces_tables_and_purge(tmp_path, catalog):
     ice_ok(*c, "namespace", "create", f"{db}.sub")
     assert db in ice_ok(*c, "--json", "namespace", "list").json()["namespaces"]
     assert ice_ok(*c, "namespace", "list", db).out == f"{db}.sub\n"
-    props = ice_ok(*c, "--json", "namespace", "properties", db, "--set", "k=v", "--remove", "owner").json()
+    props = ice_ok(*c, "--json", "namespace", "properties", db, "--set", "k=v", "--remove", "owner").json()["properties"]
     assert props["k"] == "v" and "owner" not in props and props["location"].endswith(f"/{db}")
     ice_ok(*c, "create", f"{db}.events", "--schema", "id long, s string", "--partition", "s")
     (tmp_path / "a.csv").write_text("id,s\n1,a\n2,b\n")
@@ -37,12 +37,12 @@ def test_namespaces_tables_and_purge(tmp_path, catalog):
     ice_ok(*c, "add-files", f"{db}.events", ext)
     location = catalog.table_dir(f"{db}.events")
     r = ice_ok(*c, "--json", "drop", f"{db}.events", "--purge").json()
-    assert r["files-outside"] == 1 and r["files-deleted"] > 10
+    assert r["files_outside"] == 1 and r["files_deleted"] > 10
     assert ext.exists()
     # What is left is what nothing references (the Java REST fixture's
     # Hadoop file system writes a .crc beside each metadata file)
     left = [p for p in location.rglob("*") if p.is_file()] if location.exists() else []
-    assert r["files-left"] == len(left) and all(p.name.endswith(".crc") for p in left)
+    assert r["files_left"] == len(left) and all(p.name.endswith(".crc") for p in left)
     ice_fails(1, *c, "drop", f"{db}.events")
     ice_ok(*c, "namespace", "drop", f"{db}.sub")
     ice_ok(*c, "namespace", "drop", db)

@@ -244,7 +244,7 @@ def test_appends_killed_at_random_moments(tmp_path):
     expect = sorted(a * 100 + i for a in counts for i in range(20))
     assert sorted(r["id"] for r in pyiceberg_rows(current_metadata(t))) == expect
     assert sorted(r["id"] for r in duckdb_rows(current_metadata(t))) == expect
-    assert ice_ok("--json", "describe", t).json()["snapshot-count"] == len(md["snapshots"])
+    assert ice_ok("--json", "describe", t).json()["snapshot_count"] == len(md["snapshots"])
     # leftovers are only files no metadata version references: data files,
     # manifests, manifest lists and temporaries of the killed appends
     left = table_files(t) - referenced_files(t)

@@ -139,7 +139,7 @@ def test_unknown_or_broken_compression_is_a_clear_error(tmp_path):
     f = tmp_path / "in.csv.bz2"
     f.write_bytes(bz2.compress(b"id,s\n1,a\n"))
     e = ice_fails(1, "append", t, f)
-    assert e.err.strip() == f"ice: {f}: bzip2-compressed input is not read (gzip and zstd are: decompress it first)"
+    assert e.err.strip() == f"ice: {t}: append: {f}: bzip2-compressed input is not read (gzip and zstd are: decompress it first)"
     e = ice_fails(1, "append", t, "-", stdin=bz2.compress(b"id,s\n1,a\n"))
     assert "<stdin>: bzip2-compressed input is not read" in e.err
     cut = tmp_path / "cut.csv.gz"
@@ -283,7 +283,7 @@ def test_an_append_without_rows_commits_nothing_and_says_so(tmp_path):
         r = ice("append", t, *args)
         assert r.code == 0 and "nothing appended" in r.err and "no snapshot committed" in r.err
     r = ice_ok("--json", "append", t, header).json()
-    assert r["committed"] is False and r["snapshot-id"] is None
+    assert r["committed"] is False and r["snapshot_id"] is None
     assert len(metadata_files(t)) == 1
 
 

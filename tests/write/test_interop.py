@@ -135,7 +135,7 @@ def test_ice_and_pyiceberg_append_in_turn(tmp_path):
     assert len(md["snapshots"]) == 4
     ids = sorted(r["id"] for r in pyiceberg_rows(current_metadata(t)))
     assert ids == list(range(23))
-    assert ice_ok("--json", "describe", t).json()["snapshot-count"] == 4
+    assert ice_ok("--json", "describe", t).json()["snapshot_count"] == 4
 
 
 def test_ice_appends_to_a_pyiceberg_created_table(tmp_path):

@@ -62,7 +62,7 @@ def test_promotions_units_and_nested_by_name(tmp_path):
     base = 1709251200 * 10**9
     bad = write(tmp_path / "bad.parquet", rows, schema, ns=[base + i * 1000 + (1 if i == 4 else 0) for i in range(7)])
     e = ice_fails(1, "append", t, bad)
-    assert f"{bad}: row 4, column 'ns': " in e.err and "does not convert to timestamptz exactly" in e.err
+    assert f"{bad}: row 5, column 'ns': " in e.err and "does not convert to timestamptz exactly" in e.err
     f = write(tmp_path / "in.parquet", rows, [
         pa.field("id", pa.int64(), nullable=False), ("small", pa.int8()), ("u", pa.uint32()), ("f", pa.float32()),
         ("dec", pa.decimal128(5, 2)), ("d_ts", pa.date32()), ("ms", pa.timestamp("ms", tz="UTC")),
@@ -95,24 +95,24 @@ def test_checked_conversions_name_row_and_column(tmp_path):
     f = write(tmp_path / "a.parquet", [{"id": 1, "n": 5}, {"id": 2, "n": 2**40}],
               [("id", pa.int64()), ("n", pa.int64())])
     e = ice_fails(1, "append", t, f)
-    assert f"{f}: row 1, column 'n': 1099511627776 does not fit an int" in e.err
+    assert f"{f}: row 2, column 'n': 1099511627776 does not fit an int" in e.err
     f = write(tmp_path / "b.parquet", [{"id": 1, "s": b"ok"}, {"id": 2, "s": b"\xff\xfe"}],
               [("id", pa.int64()), ("s", pa.binary())])
     e = ice_fails(1, "append", t, f)
-    assert f"{f}: row 1, column 's': not valid UTF-8" in e.err
+    assert f"{f}: row 2, column 's': not valid UTF-8" in e.err
     f = write(tmp_path / "c.parquet", [{"id": 1}, {"id": None}], [("id", pa.int64())])
     e = ice_fails(1, "append", t, f)
-    assert f"{f}: row 1, column 'id': null in a required column" in e.err
+    assert f"{f}: row 2, column 'id': null in a required column" in e.err
     f = write(tmp_path / "d.parquet", [{"id": 1, "st": None}, {"id": 2, "st": {"k": None}}],
               [("id", pa.int64()), ("st", pa.struct([("k", pa.int32())]))])
     e = ice_fails(1, "append", t, f)
-    assert f"{f}: row 1, column 'st.k': null in a required column" in e.err
+    assert f"{f}: row 2, column 'st.k': null in a required column" in e.err
     f = write(tmp_path / "e.parquet", [{"id": 1, "zz": 1}], [("id", pa.int64()), ("zz", pa.int32())])
     e = ice_fails(1, "append", t, f)
     assert "column 'zz': unknown column" in e.err
     f = write(tmp_path / "f.parquet", [{"id": 1, "n": "12"}, {"id": 2, "n": "x"}], [("id", pa.int64()), ("n", pa.string())])
     e = ice_fails(1, "append", t, f)  # through text, as CSV: the message says why
-    assert f"{f}: row 1, column 'n': not a whole number" in e.err
+    assert f"{f}: row 2, column 'n': not a whole number" in e.err
     # nothing was committed by any of these
     assert len(list((t / "metadata").glob("v*.metadata.json"))) == 1
     assert not list(t.rglob("*.parquet"))

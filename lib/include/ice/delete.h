@@ -88,7 +88,8 @@ typedef struct ice_overwrite_options {
 	const char *filter;
 	bool dynamic;
 	ice_isolation isolation;       /* write.update.isolation-level by default */
-	ice_write_options write;       /* how the input is read (ice_write_options_init) */
+	ice_write_options write;       /* how the input is read (ice_write_options_init); its
+	                                * case_insensitive applies to `filter`'s columns too */
 } ice_overwrite_options;
 
 ICE_EXTERN void ice_overwrite_options_init(ice_overwrite_options *opts);

@@ -74,6 +74,18 @@ ICE_EXTERN const char *ice_error_code_name(int code);
  */
 ICE_EXTERN int ice_error_set(int code, const char *fmt, ...) ICE_PRINTF(2, 3);
 
+/*
+ * What the library does, for a caller that wants to show it (ice -v): one
+ * line per event - a commit attempt that lost a race and the wait before
+ * the next, a commit that landed (its metadata file, attempts, time), a
+ * data file written (rows, bytes), a data file a scan reads - handed to
+ * one process-wide function, when one is set (NULL: none, the default).
+ * The library itself never prints. The function may be called from
+ * worker threads at once; `message` is valid during the call only.
+ */
+typedef void (*ice_trace_fn)(const char *message, void *payload);
+ICE_EXTERN void ice_set_trace(ice_trace_fn fn, void *payload);
+
 ICE_END_DECL
 
 #endif

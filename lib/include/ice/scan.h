@@ -55,7 +55,9 @@ typedef struct ice_scan_options {
 	const char *filter;
 	const ice_expr *filter_expr;
 	bool case_sensitive;    /* column names in filter and select; default true */
-	/* Columns to return, by name ("a", "b.c"); NULL: every column. */
+	/* Columns to return, by name ("a", "b.c"); NULL: every column. The
+	 * top-level columns come in the order the names first reach them
+	 * ({"c", "a"}: c then a); nested fields keep their struct's order. */
 	const char *const *select;
 	size_t nselect;
 	/* Stop after this many rows (planning stops too); -1: no limit. */

@@ -108,6 +108,10 @@ typedef struct ice_write_options {
 	 * after the point than the column rounded half up (else refused). */
 	bool trim;
 	bool round_decimals;
+	/* Input column names (CSV and PostgreSQL text headers, JSON keys,
+	 * Parquet fields) match the table's ignoring ASCII case; by default
+	 * they match exactly, as --select and --where do (one rule). */
+	bool case_insensitive;
 	/* Rewrites (compaction): files roll at this size instead of
 	 * write.target-file-size-bytes (0: the property), and rows are
 	 * sorted by this order instead of the table's (NULL: the table's;
