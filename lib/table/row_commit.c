@@ -850,7 +850,9 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	summary sum;
 	int rc;
 
-	if ((rc = validate(c, base, parent)) != 0)
+	/* The key first: a run with this key that landed meanwhile is this
+	 * change done, not a conflict with it. */
+	if ((rc = ice_table__check_idempotency(ctx, base, parent)) != 0 || (rc = validate(c, base, parent)) != 0)
 		return rc;
 	if (c->written && c->written_version != version) {
 		delete_manifests(c);

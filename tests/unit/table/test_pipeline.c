@@ -152,6 +152,101 @@ TEST(test_table_pipeline__idempotent_append_every_allocation)
 	ice_error_clear();
 }
 
+static int64_t nfiles;
+
+static int count_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path;
+	(void)st;
+	(void)ftw;
+	nfiles += flag == FTW_F;
+	return 0;
+}
+
+/* Files under dir (0 when it does not exist). */
+static int64_t count_files(const char *dir)
+{
+	nfiles = 0;
+	nftw(dir, count_entry, 16, FTW_PHYS);
+	return nfiles;
+}
+
+/*
+ * The key checked inside the commit, on the base of every attempt: a handle
+ * opened before another run committed the key passes the check made before
+ * any work (its metadata does not have the key), writes its files, and its
+ * commit finds the key on the newer base: skipped, nothing committed, the
+ * files it wrote deleted. Append, delete and overwrite alike.
+ */
+TEST(test_table_pipeline__idempotency_key_checked_inside_the_commit)
+{
+	ice_io *io;
+	char *root = scratch("race"), dir[256], csv[256], data[300];
+	CHECK(root);
+	CHECK_OK(ice_io_new(&io));
+	snprintf(dir, sizeof(dir), "%s/t", root);
+	snprintf(csv, sizeof(csv), "%s/in.csv", root);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	write_text(csv, "id,s\n1,a\n2,b\n3,c\n");
+	make_table(io, dir, 2);
+	CHECK_OK(append(io, dir, csv, NULL, NULL));
+	ice_commit_options co;
+	ice_commit_options_init(&co);
+	ice_commit_result res;
+	const char *keys[] = {"append-1", "delete-1", "overwrite-1"};
+	for (int op = 0; op < 3; op++) {
+		ice_table *stale, *t;
+		ice_write_report wr;
+		ice_delete_report dr;
+		CHECK_OK(ice_table_open(&stale, io, dir));
+		co.idempotency_key = keys[op];
+		/* the run that wins: another handle commits the key */
+		CHECK_OK(ice_table_open(&t, io, dir));
+		if (op == 0) {
+			CHECK_OK(ice_table_append_files(t, (const char *const[]){csv}, 1, NULL, &co, &wr, &res));
+		} else if (op == 1) {
+			ice_delete_options d;
+			ice_delete_options_init(&d);
+			CHECK_OK(ice_table_delete_where(t, "id = 1", &d, &co, &dr, &res));
+		} else {
+			ice_overwrite_options o;
+			ice_overwrite_options_init(&o);
+			o.filter = "id = 2";
+			CHECK_OK(ice_table_overwrite_files(t, (const char *const[]){csv}, 1, &o, &co, &dr, &res));
+		}
+		CHECK(res.state == ICE_COMMIT_SUCCEEDED);
+		int64_t winner = ice_table_metadata_current_snapshot(ice_table_current(t))->snapshot_id;
+		ice_table_free(t);
+		size_t nsnap = snapshots(io, dir);
+		int64_t files = count_files(data);
+		CHECK(ice_table_idempotency_done(stale, NULL, &co, NULL) == false); /* the stale handle's view */
+		/* the late run: through the commit, which finds the key on the new base */
+		if (op == 0) {
+			CHECK_OK(ice_table_append_files(stale, (const char *const[]){csv}, 1, NULL, &co, &wr, &res));
+		} else if (op == 1) {
+			ice_delete_options d;
+			ice_delete_options_init(&d);
+			d.mode = ICE_DELETE_COPY_ON_WRITE;
+			CHECK_OK(ice_table_delete_where(stale, "id = 3", &d, &co, &dr, &res));
+		} else {
+			ice_overwrite_options o;
+			ice_overwrite_options_init(&o);
+			o.filter = "id = 3";
+			CHECK_OK(ice_table_overwrite_files(stale, (const char *const[]){csv}, 1, &o, &co, &dr, &res));
+		}
+		CHECK_MSG(res.state == ICE_COMMIT_SKIPPED, "%s: not skipped (state %d)", keys[op], (int)res.state);
+		CHECK(res.existing_snapshot_id == winner);
+		CHECK_MSG(res.attempts >= 1, "%s: skipped before the commit", keys[op]);
+		ice_table_free(stale);
+		CHECK_INT(snapshots(io, dir), nsnap);
+		CHECK_MSG(count_files(data) == files, "%s: files left behind: %lld, were %lld", keys[op],
+		          (long long)count_files(data), (long long)files);
+	}
+	ice_io_free(io);
+	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	ice_error_clear();
+}
+
 /* Every batch of the changelog, as rows counted by change type. */
 static int read_changes(ice_io *io, const char *dir, int64_t from, int64_t *inserts, int64_t *deletes)
 {
