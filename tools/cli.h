@@ -263,13 +263,38 @@ typedef struct cli_metric {
 	const char *phase; /* NULL, or a phase label */
 	double value;
 } cli_metric;
+/* Writes m[0..n) and ice_last_run_timestamp_seconds to `path` atomically
+ * (tools/metrics.c), each line labelled with `table`. Lines of one name
+ * must be adjacent. */
 int cli_metrics_write(const char *path, const char *command, const char *table, const cli_metric *m, size_t n);
-/* The --json report's monitoring numbers of a write (rows_in, rows_written,
- * rows_rejected, bytes_read, bytes_written, commit_attempts, phase_ms). */
+/* The same with line i labelled tables[i] (NULL: no table label; the
+ * timestamp line has none): a run over several tables. */
+int cli_metrics_write_tables(const char *path, const char *command, const char *const *tables, const cli_metric *m,
+                             size_t n);
+/* The monitoring numbers of a run (expire, orphans, rewrite-manifests,
+ * compact) in its --json report: commit_attempts, phase_ms {run, commit}. */
+void cli_json_run_numbers(ice_json_writer *w, int attempts, int64_t run_ms, int64_t commit_ms);
+/* What rewrite-manifests and compact report to --metrics-file. */
+typedef struct cli_rewrite_numbers {
+	bool ok, committed;
+	int64_t files_removed, files_written, bytes_removed, bytes_written, rows_written;
+	int attempts;
+	int64_t run_ms, commit_ms;
+} cli_rewrite_numbers;
+int cli_metrics_write_rewrite(const char *path, const char *command, const char *table, const cli_rewrite_numbers *r);
+/* Milliseconds of CLOCK_MONOTONIC (phase times). */
+int64_t cli_now_ms(void);
+/* The monitoring numbers of a write (append, add-files, delete, overwrite):
+ * their --json report's rows_in, rows_written, rows_rejected, bytes_read,
+ * bytes_written, commit_attempts and phase_ms, and their --metrics-file. */
 typedef struct cli_write_numbers {
-	int64_t rows_written, rows_rejected, bytes_read, bytes_written, write_ms, commit_ms;
+	bool ok, committed, skipped;
+	int64_t rows_written, rows_rejected, rows_deleted, bytes_read, bytes_written, files_written, files_removed;
+	int64_t partitions; /* -1: not counted (delete, overwrite) */
+	int64_t write_ms, commit_ms;
 	int attempts;
 } cli_write_numbers;
+int cli_metrics_write_numbers(const char *path, const char *command, const char *table, const cli_write_numbers *n);
 void cli_json_write_numbers(ice_json_writer *w, const cli_write_numbers *n);
 
 /* "256M", "1G", "65536": bytes (K, M, G are powers of 1024; a B may follow). */

@@ -69,6 +69,23 @@ static void progress(int64_t rows, int64_t bytes, void *payload)
 		fprintf(stderr, "\r\033[K%s", line);
 }
 
+/* The run's monitoring numbers (zeros when it failed: the report is cleared). */
+static cli_write_numbers numbers_of(int lrc, const ice_write_report *r, const ice_commit_result *res)
+{
+	return (cli_write_numbers){.ok = lrc == 0,
+	                           .committed = r->committed,
+	                           .skipped = res->state == ICE_COMMIT_SKIPPED,
+	                           .rows_written = r->rows,
+	                           .rows_rejected = r->rejected,
+	                           .bytes_read = r->bytes_read,
+	                           .bytes_written = r->bytes,
+	                           .files_written = r->files,
+	                           .partitions = r->partitions,
+	                           .write_ms = r->write_ms,
+	                           .commit_ms = r->commit_ms,
+	                           .attempts = res->attempts};
+}
+
 static int report(ice_cli *cli, const char *what, const ice_write_report *r, const ice_commit_result *res)
 {
 	if (cli->json) {
@@ -98,8 +115,7 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_key(w, "elapsed_ms");
 		ice_json_int(w, res->elapsed_ms);
 		/* the monitoring numbers (docs/commands/README.md "Numbers for monitoring") */
-		cli_write_numbers n = {r->rows, r->rejected, r->bytes_read, r->bytes, r->write_ms, r->commit_ms,
-		                       res->attempts};
+		cli_write_numbers n = numbers_of(0, r, res);
 		cli_json_write_numbers(w, &n);
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
@@ -123,29 +139,6 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		fprintf(cli->out, ") as snapshot %lld\n", (long long)r->snapshot_id);
 	}
 	return EXIT_OK;
-}
-
-/* --metrics-file: the numbers of this run (zeros and ice_run_success 0 when it failed). */
-static int write_metrics(const char *path, const char *command, const char *table, int lrc, const ice_write_report *r,
-                         const ice_commit_result *res)
-{
-	cli_metric m[] = {
-		{"ice_run_success", "1 when the run ended well (committed, or nothing to commit)", NULL, lrc == 0},
-		{"ice_committed", "1 when the run committed a snapshot", NULL, !lrc && r->committed},
-		{"ice_skipped", "1 when the idempotency key was found: nothing committed", NULL,
-		 !lrc && res->state == ICE_COMMIT_SKIPPED},
-		{"ice_rows_in_total", "rows read from the input", NULL, (double)(r->rows + r->rejected)},
-		{"ice_rows_appended_total", "rows written to the table", NULL, (double)r->rows},
-		{"ice_rows_rejected_total", "rows sent to the reject file", NULL, (double)r->rejected},
-		{"ice_bytes_read_total", "bytes of input read", NULL, (double)r->bytes_read},
-		{"ice_bytes_written_total", "bytes of data files written", NULL, (double)r->bytes},
-		{"ice_files_written_total", "data files written", NULL, (double)r->files},
-		{"ice_partitions_written", "partitions written to", NULL, (double)r->partitions},
-		{"ice_commit_attempts", "commit attempts (1 without a conflict)", NULL, (double)res->attempts},
-		{"ice_phase_seconds", "time spent per phase", "write", (double)r->write_ms / 1000.0},
-		{"ice_phase_seconds", "time spent per phase", "commit", (double)r->commit_ms / 1000.0},
-	};
-	return cli_metrics_write(path, command, table, m, sizeof(m) / sizeof(m[0]));
 }
 
 static int parse_common(ice_cli *cli, const cli_command *cmd, int opt)
@@ -291,7 +284,8 @@ CLI_COMMAND(append)
 		memset(&r, 0, sizeof(r));
 		res.attempts = 0;
 	}
-	int mrc = ca.metrics_file ? write_metrics(ca.metrics_file, "append", argv[optind], rc, &r, &res) : 0;
+	cli_write_numbers n = numbers_of(rc, &r, &res);
+	int mrc = ca.metrics_file ? cli_metrics_write_numbers(ca.metrics_file, "append", argv[optind], &n) : 0;
 	if (rc)
 		rc = cli_fail(rc);
 	else if (res.state == ICE_COMMIT_SKIPPED) {
@@ -341,7 +335,8 @@ CLI_COMMAND(add_files)
 		memset(&r, 0, sizeof(r));
 		res.attempts = 0;
 	}
-	int mrc = ca.metrics_file ? write_metrics(ca.metrics_file, "add-files", argv[optind], rc, &r, &res) : 0;
+	cli_write_numbers n = numbers_of(rc, &r, &res);
+	int mrc = ca.metrics_file ? cli_metrics_write_numbers(ca.metrics_file, "add-files", argv[optind], &n) : 0;
 	if (rc)
 		rc = cli_fail(rc);
 	else if (res.state == ICE_COMMIT_SKIPPED)

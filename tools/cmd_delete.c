@@ -19,6 +19,25 @@ enum {
 	OPT_CASE_INSENSITIVE,
 };
 
+/* The run's monitoring numbers (zeros when it failed: the report is cleared). */
+static cli_write_numbers numbers_of(int lrc, const ice_delete_report *r, const ice_commit_result *res)
+{
+	return (cli_write_numbers){.ok = lrc == 0,
+	                           .committed = r->committed,
+	                           .skipped = res->state == ICE_COMMIT_SKIPPED,
+	                           .rows_written = r->rows_added,
+	                           .rows_rejected = r->rows_rejected,
+	                           .rows_deleted = r->rows_deleted,
+	                           .bytes_read = r->bytes_read,
+	                           .bytes_written = r->bytes_written,
+	                           .files_written = r->files_added + r->delete_files_added,
+	                           .files_removed = r->files_removed,
+	                           .partitions = -1,
+	                           .write_ms = r->write_ms,
+	                           .commit_ms = r->commit_ms,
+	                           .attempts = res->attempts};
+}
+
 static int report(ice_cli *cli, const char *table, const ice_delete_report *r, const ice_commit_result *res)
 {
 	if (cli->json) {
@@ -50,8 +69,7 @@ static int report(ice_cli *cli, const char *table, const ice_delete_report *r, c
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
 		/* the monitoring numbers (docs/commands/README.md "Numbers for monitoring") */
-		cli_write_numbers n = {r->rows_added, r->rows_rejected, r->bytes_read, r->bytes_written, r->write_ms,
-		                       r->commit_ms, res->attempts};
+		cli_write_numbers n = numbers_of(0, r, res);
 		cli_json_write_numbers(w, &n);
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
@@ -73,31 +91,6 @@ static int report(ice_cli *cli, const char *table, const ice_delete_report *r, c
 	return EXIT_OK;
 }
 
-/* --metrics-file: the numbers of this run (zeros and ice_run_success 0 when it failed). */
-static int write_metrics(const char *path, const char *command, const char *table, int lrc, const ice_delete_report *r,
-                         const ice_commit_result *res)
-{
-	cli_metric m[] = {
-		{"ice_run_success", "1 when the run ended well (committed, or nothing to commit)", NULL, lrc == 0},
-		{"ice_committed", "1 when the run committed a snapshot", NULL, !lrc && r->committed},
-		{"ice_skipped", "1 when the idempotency key was found: nothing committed", NULL,
-		 !lrc && res->state == ICE_COMMIT_SKIPPED},
-		{"ice_rows_in_total", "rows read from the input", NULL, (double)(r->rows_added + r->rows_rejected)},
-		{"ice_rows_appended_total", "rows written to the table from the input", NULL, (double)r->rows_added},
-		{"ice_rows_rejected_total", "rows sent to the reject file", NULL, (double)r->rows_rejected},
-		{"ice_rows_deleted_total", "rows removed", NULL, (double)r->rows_deleted},
-		{"ice_bytes_read_total", "bytes of input read", NULL, (double)r->bytes_read},
-		{"ice_bytes_written_total", "bytes of data and delete files written", NULL, (double)r->bytes_written},
-		{"ice_files_written_total", "data and delete files written", NULL,
-		 (double)(r->files_added + r->delete_files_added)},
-		{"ice_files_removed_total", "data files removed or rewritten", NULL, (double)r->files_removed},
-		{"ice_commit_attempts", "commit attempts (1 without a conflict)", NULL, (double)res->attempts},
-		{"ice_phase_seconds", "time spent per phase", "write", (double)r->write_ms / 1000.0},
-		{"ice_phase_seconds", "time spent per phase", "commit", (double)r->commit_ms / 1000.0},
-	};
-	return cli_metrics_write(path, command, table, m, sizeof(m) / sizeof(m[0]));
-}
-
 /* The exit code and report of a delete or overwrite (the commit args freed). */
 static int finish(ice_cli *cli, const char *command, const char *table, int lrc, cli_commit_args *ca, ice_delete_report *r,
                   ice_commit_result *res)
@@ -109,8 +102,10 @@ static int finish(ice_cli *cli, const char *command, const char *table, int lrc,
 		r->operation = op;
 		res->attempts = 0;
 	}
-	if (ca->metrics_file)
-		mrc = write_metrics(ca->metrics_file, command, table, lrc, r, res);
+	if (ca->metrics_file) {
+		cli_write_numbers n = numbers_of(lrc, r, res);
+		mrc = cli_metrics_write_numbers(ca->metrics_file, command, table, &n);
+	}
 	if (lrc)
 		rc = cli_fail(lrc);
 	else if (res->state == ICE_COMMIT_SKIPPED)

@@ -66,15 +66,7 @@ static int64_t run_started_ms;
 /* The JSON report's monitoring numbers: the run's time and commit attempts. */
 static void json_run(ice_json_writer *w, int attempts, int64_t commit_ms)
 {
-	ice_json_key(w, "commit_attempts");
-	ice_json_int(w, attempts);
-	ice_json_key(w, "phase_ms");
-	ice_json_begin_object(w);
-	ice_json_key(w, "run");
-	ice_json_int(w, now_ms() - run_started_ms);
-	ice_json_key(w, "commit");
-	ice_json_int(w, commit_ms);
-	ice_json_end_object(w);
+	cli_json_run_numbers(w, attempts, now_ms() - run_started_ms, commit_ms);
 }
 
 static bool parse_count(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -664,6 +656,22 @@ static void maintain_json_table(ice_json_writer *w, const char *table, int rc, c
 		ice_json_null(w);
 	ice_json_key(w, "elapsed_ms");
 	ice_json_int(w, r ? r->elapsed_ms : 0);
+	/* the monitoring numbers: the time of each step that ran, and the run */
+	ice_json_key(w, "phase_ms");
+	ice_json_begin_object(w);
+	for (int i = 0; r && i < ICE_MAINTAIN_STEP_COUNT; i++) {
+		if (!r->steps[i].ran)
+			continue;
+		char key[32]; /* the step's name in the keys' snake_case */
+		snprintf(key, sizeof(key), "%s", ice_maintain_step_name((ice_maintain_step_id)i));
+		for (char *c = key; *c; c++)
+			*c = *c == '-' ? '_' : *c;
+		ice_json_key(w, key);
+		ice_json_int(w, r->steps[i].elapsed_ms);
+	}
+	ice_json_key(w, "run");
+	ice_json_int(w, r ? r->elapsed_ms : 0);
+	ice_json_end_object(w);
 	ice_json_key(w, "steps");
 	ice_json_begin_array(w);
 	for (int i = 0; r && i < ICE_MAINTAIN_STEP_COUNT; i++) {
@@ -732,6 +740,76 @@ static void maintain_summary(ice_cli *cli, const char *table, int rc, const char
 			        r->steps[i].error);
 }
 
+/* What --metrics-file reports of one table of `ice maintain`. */
+typedef struct maintained {
+	const char *name;
+	bool ok;
+	int steps_failed;
+	int64_t files_removed, bytes_removed, files_written, bytes_written, elapsed_ms;
+	int64_t step_ms[ICE_MAINTAIN_STEP_COUNT];
+	bool ran[ICE_MAINTAIN_STEP_COUNT];
+} maintained;
+
+static void maintained_of(maintained *m, const char *name, int rc, const ice_maintain_report *r)
+{
+	memset(m, 0, sizeof(*m));
+	m->name = name;
+	m->ok = rc == 0;
+	for (int i = 0; r && i < ICE_MAINTAIN_STEP_COUNT; i++) {
+		const ice_maintain_step *s = &r->steps[i];
+		m->steps_failed += s->ran && s->rc != 0;
+		m->files_removed += s->files_removed;
+		m->bytes_removed += s->bytes_removed;
+		m->files_written += s->files_written;
+		m->bytes_written += s->bytes_written;
+		m->step_ms[i] = s->elapsed_ms;
+		m->ran[i] = s->ran;
+	}
+	m->elapsed_ms = r ? r->elapsed_ms : 0;
+}
+
+/* One file for the run: each metric's lines together, one per table (and
+ * per step for the phases). */
+static int maintain_metrics(const char *path, const maintained *t, size_t n)
+{
+	enum { PER_TABLE = 6 + ICE_MAINTAIN_STEP_COUNT + 1 };
+	cli_metric *m = calloc(n * PER_TABLE + 1, sizeof(*m));
+	const char **names = calloc(n * PER_TABLE + 1, sizeof(*names));
+	size_t k = 0;
+	if (!m || !names) {
+		free(m);
+		free(names);
+		return cli_error("%s: --metrics-file: out of memory", path);
+	}
+#define EACH(NAME, HELP, PHASE, VALUE)                                             \
+	for (size_t i = 0; i < n; i++, k++) {                                          \
+		m[k] = (cli_metric){NAME, HELP, PHASE, (double)(VALUE)};                  \
+		names[k] = t[i].name;                                                      \
+	}
+	EACH("ice_run_success", "1 when every step that ran ended well", NULL, t[i].ok)
+	EACH("ice_steps_failed", "steps that failed", NULL, t[i].steps_failed)
+	EACH("ice_files_removed_total", "files rewritten, replaced or deleted", NULL, t[i].files_removed)
+	EACH("ice_bytes_removed_total", "bytes of the files removed (where known)", NULL, t[i].bytes_removed)
+	EACH("ice_files_written_total", "data files and manifests written", NULL, t[i].files_written)
+	EACH("ice_bytes_written_total", "bytes of the files written (where known)", NULL, t[i].bytes_written)
+	for (size_t i = 0; i < n; i++) {
+		for (int s = 0; s < ICE_MAINTAIN_STEP_COUNT; s++) {
+			if (!t[i].ran[s])
+				continue;
+			m[k] = (cli_metric){"ice_phase_seconds", "time spent per phase (step)",
+			                    ice_maintain_step_name((ice_maintain_step_id)s), (double)t[i].step_ms[s] / 1000.0};
+			names[k++] = t[i].name;
+		}
+		m[k] = (cli_metric){"ice_phase_seconds", "time spent per phase (step)", "run", (double)t[i].elapsed_ms / 1000.0};
+		names[k++] = t[i].name;
+	}
+#undef EACH
+	int rc = cli_metrics_write_tables(path, "maintain", names, m, k);
+	free(m);
+	free(names);
+	return rc;
+}
+
 CLI_COMMAND(maintain)
 {
 	static const struct option options[] = {
@@ -759,7 +837,7 @@ CLI_COMMAND(maintain)
 	ice_orphan_options_init(&oo);
 	ice_compact_options_init(&co);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		int shared = shared_option(cli, cmd, opt, &eo.has_older_than_ms, &eo.older_than_ms, &mo.dry_run,
 		                           &mo.threads, &rc);
 		if (shared == 2)
@@ -837,6 +915,13 @@ CLI_COMMAND(maintain)
 	}
 	size_t n = all ? tables.n : (size_t)(argc - optind);
 	int failed = 0, worst = EXIT_OK;
+	maintained *numbers = metrics_path ? calloc(n + 1, sizeof(*numbers)) : NULL;
+	if (metrics_path && !numbers) {
+		ice_json_writer_free(w);
+		ice_catalog_free(catalog);
+		ice_string_list_free(&tables);
+		return cli_error("out of memory");
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *name = all ? tables.items[i] : argv[optind + (int)i];
 		ice_table *t = NULL;
@@ -855,6 +940,8 @@ CLI_COMMAND(maintain)
 				error = strdup(e && e->message ? e->message : "a step failed");
 			}
 		}
+		if (numbers)
+			maintained_of(&numbers[i], name, lrc, t ? &r : NULL);
 		if (cli->json)
 			maintain_json_table(w, name, lrc, error, t ? &r : NULL);
 		else if (!cli->quiet || lrc)
@@ -884,6 +971,12 @@ CLI_COMMAND(maintain)
 			worst = rc;
 	} else if (failed && n > 1) {
 		fprintf(stderr, "ice: maintain: %d of %zu tables failed\n", failed, n);
+	}
+	if (numbers) {
+		int mrc = maintain_metrics(metrics_path, numbers, n);
+		if (mrc && worst == EXIT_OK)
+			worst = mrc;
+		free(numbers);
 	}
 	ice_string_list_free(&tables);
 	ice_catalog_free(catalog);

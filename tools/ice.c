@@ -359,7 +359,7 @@ const cli_command cli_commands[] = {
 	 "commit conflicts (serializable: it added data the overwrite covers).\n" COMMIT_HELP,
 	 ICE_TABLE_USE_WRITE},
 	{"rewrite-manifests", cmd_rewrite_manifests, "pack a table's manifests into few, full ones",
-	 "Usage: ice rewrite-manifests TABLE [--json]\n"
+	 "Usage: ice rewrite-manifests TABLE [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Rewrite the current snapshot's data and delete manifests, per partition spec,\n"
 	 "into manifests of up to commit.manifest.target-size-bytes (8 MiB), as one\n"
@@ -370,7 +370,7 @@ const cli_command cli_commands[] = {
 	 "                   [--max-file-size SIZE] [--min-input-files N] [--delete-file-threshold N]\n"
 	 "                   [--delete-ratio-threshold R] [--max-file-group-size SIZE] [--rewrite-all]\n"
 	 "                   [--sort[=ORDER]] [--partial-progress [--max-commits N]] [--threads N]\n"
-	 "                   [--memory SIZE] [--dry-run] [--json]\n"
+	 "                   [--memory SIZE] [--dry-run] [--metrics-file PATH] [--json]\n"
 	 "       ice compact TABLE --deletes [--where EXPR] [size options] [--dry-run] [--json]\n"
 	 "\n"
 	 "Bin-pack the data files of each partition into files of the target size\n"
@@ -420,7 +420,7 @@ const cli_command cli_commands[] = {
 	{"maintain", cmd_maintain, "the one cron entry: compact, rewrite manifests, expire snapshots, remove orphans",
 	 "Usage: ice maintain (TABLE... | --all) [--skip STEPS] [--only STEPS] [--older-than TIME|DURATION]\n"
 	 "                    [--retain-last N] [--orphan-older-than TIME|DURATION] [--min-input-files N]\n"
-	 "                    [--target-file-size SIZE] [--dry-run] [--threads N] [--json]\n"
+	 "                    [--target-file-size SIZE] [--dry-run] [--threads N] [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "The one cron entry: maintain each table (or --all: every table of the catalog)\n"
 	 "in four steps, each as its own command does it: compact (where a partition has\n"

@@ -9,13 +9,15 @@ import time
 
 from support import ice, ice_ok
 
-LINE = re.compile(r'^([a-z_]+)\{table="((?:[^"\\]|\\.)*)",command="([a-z-]+)"(?:,phase="([a-z]+)")?\} (-?[0-9.e+]+)$')
+LINE = re.compile(r'^([a-z_]+)\{(?:table="((?:[^"\\]|\\.)*)",)?command="([a-z-]+)"(?:,phase="([a-z-]+)")?\} '
+                  r'(-?[0-9.e+]+)$')
 
 
-def prom(path):
+def prom_rows(path):
     """Parse a metrics file strictly: HELP and TYPE before each name's
-    first sample, every sample line well-formed."""
-    samples, typed = {}, set()
+    first sample, every sample line well-formed, the lines of one name
+    together. (name, table, command, phase, value) per line."""
+    rows, typed, done = [], set(), set()
     for ln in path.read_text().splitlines():
         if ln.startswith("# HELP "):
             continue
@@ -28,8 +30,16 @@ def prom(path):
         assert m, f"not a sample line: {ln!r}"
         name, table, command, phase, value = m.groups()
         assert name in typed, f"{name} has no TYPE line"
-        samples[(name, phase)] = (float(value), table, command)
-    return samples
+        if rows and rows[-1][0] != name:
+            done.add(rows[-1][0])
+        assert name not in done, f"{name}: its lines are not together"
+        rows.append((name, table, command, phase, float(value)))
+    return rows
+
+
+def prom(path):
+    """One table's file: (name, phase) -> (value, table, command)."""
+    return {(name, phase): (value, table, command) for name, table, command, phase, value in prom_rows(path)}
 
 
 def test_append_report_and_metrics(tmp_path):
@@ -121,3 +131,45 @@ def test_describe_freshness(tmp_path):
     assert 1000 <= d["newest_snapshot_age_ms"] < 600000
     assert abs(d["newest_snapshot_timestamp_ms"] + d["newest_snapshot_age_ms"] - time.time() * 1000) < 60000
     assert re.search(r"Freshness: +newest snapshot \d+ s ago", ice_ok("describe", t).out)
+
+
+def test_compaction_manifests_and_maintain_numbers(tmp_path):
+    t = tmp_path / "t"
+    ice_ok("create", t, "--schema", "id long, s string")
+    for i in range(4):
+        (tmp_path / "in.csv").write_text("id,s\n" + "".join(f"{k},s{k}\n" for k in range(i * 10, i * 10 + 10)))
+        ice_ok("append", t, tmp_path / "in.csv")
+    m = tmp_path / "m.prom"
+    before = {p: p.stat().st_size for p in (t / "data").rglob("*.parquet")}
+    r = json.loads(ice_ok("--json", "compact", t, "--min-input-files", "2", "--metrics-file", m).out)
+    assert r["committed"] and r["commit_attempts"] == 1 and r["phase_ms"]["run"] >= r["phase_ms"]["commit"] >= 0
+    after = [p for p in (t / "data").rglob("*.parquet") if p not in before]
+    s = prom(m)
+    assert s[("ice_run_success", None)] == (1, str(t), "compact")
+    assert s[("ice_files_removed_total", None)][0] == len(before) == 4
+    assert s[("ice_files_written_total", None)][0] == len(after) == 1
+    assert s[("ice_bytes_removed_total", None)][0] == sum(before.values())
+    assert s[("ice_bytes_written_total", None)][0] == after[0].stat().st_size
+    assert s[("ice_rows_written_total", None)][0] == 40 and s[("ice_commit_attempts", None)][0] == 1
+    r = json.loads(ice_ok("--json", "rewrite-manifests", t, "--metrics-file", m).out)
+    assert r["committed"] and r["commit_attempts"] == 1 and "run" in r["phase_ms"]
+    s = prom(m)
+    assert s[("ice_files_removed_total", None)] == (r["manifests_replaced"], str(t), "rewrite-manifests")
+    assert s[("ice_files_written_total", None)][0] == r["manifests_created"]
+    # maintain: one line per table, a phase per step that ran; a table that
+    # does not load counts as failed
+    u = tmp_path / "u"
+    ice_ok("create", u, "--schema", "id long")
+    r = ice("--json", "maintain", t, u, tmp_path / "missing", "--older-than", "0s", "--retain-last", "1",
+            "--metrics-file", m)
+    assert r.code == 1, r.err
+    rep = json.loads(r.out)
+    assert rep["tables"][0]["phase_ms"]["expire_snapshots"] >= 0 and "run" in rep["tables"][0]["phase_ms"]
+    rows = prom_rows(m)
+    ok = {table: v for name, table, _, _, v in rows if name == "ice_run_success"}
+    assert ok == {str(t): 1, str(u): 1, str(tmp_path / "missing"): 0}
+    removed = {table: v for name, table, _, _, v in rows if name == "ice_files_removed_total"}
+    assert removed[str(t)] == sum(s["files_removed"] for s in rep["tables"][0]["steps"]) > 0
+    phases = {phase for name, table, _, phase, _ in rows if name == "ice_phase_seconds" and table == str(t)}
+    assert {"compact", "expire-snapshots", "remove-orphan-files", "run"} <= phases
+    assert [c for name, table, c, _, _ in rows if name == "ice_last_run_timestamp_seconds"] == ["maintain"]
