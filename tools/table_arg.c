@@ -80,7 +80,10 @@ int cli_load_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog *
 int cli_open_table(ice_cli *cli, const char *arg, ice_table **out, ice_catalog **catalog_out)
 {
 	int rc = cli_load_table(cli, arg, out, catalog_out);
-	return rc ? cli_fail(rc) : EXIT_OK;
+	if (rc)
+		return cli_fail(rc);
+	cli_set_context(arg, cli->command); /* later errors name the table, then the command */
+	return EXIT_OK;
 }
 
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n)

@@ -21,12 +21,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ice/manifest.h"
 #include "ice/name_mapping.h"
 #include "ice/parquet.h"
 #include "ice/write.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/error.h"
+#include "util/hashmap.h"
 #include "util/uri.h"
 
 typedef struct add_ctx {
@@ -354,6 +356,50 @@ static char *file_location(const char *file)
 	return ice_uri__join(cwd, file);
 }
 
+/* Refuses a file the current snapshot already lists as live data, and one
+ * given twice (as Java's add_files with check_duplicate_files): the same
+ * rows would be counted twice and no later change could remove them. */
+static int check_not_listed(ice_table *table, char *const *locs, size_t n)
+{
+	const ice_table_metadata *md = ice_table_current(table);
+	const ice_io *io = ice_table_io(table);
+	const ice_snapshot *head = ice_table_metadata_current_snapshot(md);
+	ice_manifest_list *list = NULL;
+	ice_map want;
+	int rc = 0;
+	ice_map__init(&want, true);
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (ice_map__get_str(&want, locs[i], strlen(locs[i]), NULL))
+			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: given twice", locs[i]);
+		else
+			rc = ice_map__put_str(&want, locs[i], strlen(locs[i]), locs[i]);
+	}
+	if (!rc && head)
+		rc = ice_manifest_list_read_snapshot(&list, io, md, head);
+	for (size_t i = 0; !rc && list && i < list->n; i++) {
+		const ice_manifest_file *mf = &list->items[i];
+		ice_manifest_reader *r;
+		const ice_manifest_entry *e;
+		if (mf->content != ICE_MANIFEST_CONTENT_DATA || (rc = ice_manifest_open(&r, io, md, mf)) != 0)
+			continue;
+		while ((rc = ice_manifest_next(r, &e)) == 0) {
+			const char *path = e->data_file.file_path;
+			if (e->status != ICE_MANIFEST_ENTRY_DELETED && path && ice_map__get_str(&want, path, strlen(path), NULL)) {
+				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+				                    "%s: already in table %s (listed by %s); adding it again would count its rows twice",
+				                    path, ice_table_identifier(table), mf->manifest_path);
+				break;
+			}
+		}
+		ice_manifest_reader_free(r);
+		if (rc == ICE_ITEROVER)
+			rc = 0;
+	}
+	ice_manifest_list_free(list);
+	ice_map__free(&want);
+	return rc;
+}
+
 /* The name mapping of the current schema, as the property's JSON text. */
 static int mapping_json(const ice_name_mapping *nm, char **out)
 {
@@ -399,12 +445,17 @@ int ice_table_add_files(ice_table *table, const char *const *files, size_t nfile
 		rc = ice_name_mapping_from_schema(&mapping, c.schema);
 	}
 	c.mapping = mapping;
+	char **locs = rc ? NULL : ice__calloc(nfiles + 1, sizeof(*locs));
+	if (!rc && !locs)
+		rc = ICE_ERROR;
+	for (size_t i = 0; i < nfiles && !rc; i++)
+		if (!(locs[i] = file_location(files[i])))
+			rc = ICE_ERROR;
+	if (!rc)
+		rc = check_not_listed(table, locs, nfiles);
 	if (!rc && (rc = ice_append_new(&append, table)) == 0) {
-		for (size_t i = 0; i < nfiles && !rc; i++) {
-			char *loc = file_location(files[i]);
-			rc = loc ? one_file(&c, append, table, loc, &arena, &bytes) : ICE_ERROR;
-			ice__free(loc);
-		}
+		for (size_t i = 0; i < nfiles && !rc; i++)
+			rc = one_file(&c, append, table, locs[i], &arena, &bytes);
 		/* Files without ids were read through a mapping of the current
 		 * names: keep it with the table so every reader can do the same. */
 		if (!rc && c.used_mapping && own_mapping && (rc = mapping_json(mapping, &json)) == 0)
@@ -427,6 +478,9 @@ int ice_table_add_files(ice_table *table, const char *const *files, size_t nfile
 	}
 	if (result)
 		*result = res;
+	for (size_t i = 0; locs && i < nfiles; i++)
+		ice__free(locs[i]);
+	ice__free(locs);
 	ice__free(json);
 	ice_name_mapping_free(mapping);
 	ice_append_free(append);

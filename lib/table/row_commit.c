@@ -276,14 +276,20 @@ int ice_row_change__remove_delete(ice_row_change *c, const ice_data_file *f)
 	return rc;
 }
 
-static bool removed_delete(const ice_row_change *c, const ice_data_file *f)
+/* *key_out (optional): the map's own copy of the key, alive with the change. */
+static bool removed_delete_key(const ice_row_change *c, const ice_data_file *f, void **key_out)
 {
 	ice_buf k = ICE_BUF_INIT;
 	bool found;
 	ice_buf__printf(&k, "%s|%s", f->file_path, f->referenced_data_file ? f->referenced_data_file : "");
-	found = !k.error && ice_map__get_str(&c->rm_del_paths, k.ptr, k.len, NULL);
+	found = !k.error && ice_map__get_str(&c->rm_del_paths, k.ptr, k.len, key_out);
 	ice_buf__free(&k);
 	return found;
+}
+
+static bool removed_delete(const ice_row_change *c, const ice_data_file *f)
+{
+	return removed_delete_key(c, f, NULL);
 }
 
 int ice_row_change__reference(ice_row_change *c, const ice_data_file *f)
@@ -574,10 +580,11 @@ static int may_hold_removed(const ice_row_change *c, const ice_table_metadata *m
  * Rewrites `mf` when it holds files this change removes: those entries
  * DELETED by this snapshot, other live entries EXISTING, earlier deletes
  * dropped. *out is the new manifest (owned, tracked) or NULL when `mf`
- * holds none; *found counts the removed entries.
+ * holds none; `found` gathers the removed files seen (a file the table
+ * lists twice is one file).
  */
 static int filter_manifest(ice_row_change *c, ice_commit_ctx *ctx, const ice_table_metadata *base,
-                           const ice_manifest_file *mf, ice_manifest_file **out, size_t *found)
+                           const ice_manifest_file *mf, ice_manifest_file **out, ice_map *found)
 {
 	const ice_io *io = ice_table_io(c->table);
 	bool data = mf->content == ICE_MANIFEST_CONTENT_DATA;
@@ -589,16 +596,22 @@ static int filter_manifest(ice_row_change *c, ice_commit_ctx *ctx, const ice_tab
 	/* First pass: does it hold any? */
 	if ((rc = ice_manifest_open(&r, io, base, mf)) != 0)
 		return rc;
-	while ((rc = ice_manifest_next(r, &e)) == 0)
-		if (e->status != ICE_MANIFEST_ENTRY_DELETED &&
-		    (data ? has_key(&c->rm_data_paths, e->data_file.file_path) : removed_delete(c, &e->data_file)))
-			hits++;
+	while ((rc = ice_manifest_next(r, &e)) == 0) {
+		void *key = NULL;
+		const char *path = e->data_file.file_path;
+		if (e->status == ICE_MANIFEST_ENTRY_DELETED ||
+		    !(data ? path && ice_map__get_str(&c->rm_data_paths, path, strlen(path), &key)
+		           : removed_delete_key(c, &e->data_file, &key)))
+			continue;
+		hits++;
+		if (!ice_map__get_str(found, key, strlen(key), NULL) && (rc = ice_map__put_str(found, key, strlen(key), key)) != 0)
+			break;
+	}
 	ice_manifest_reader_free(r);
 	if (rc != ICE_ITEROVER)
 		return rc;
 	if (!hits)
 		return 0;
-	*found += hits;
 
 	const ice_partition_spec *spec = ice_table_metadata_spec_by_id(base, mf->partition_spec_id);
 	ice_manifest_writer_options opts;
@@ -770,7 +783,10 @@ static int build_summary(ice_row_change *c, const ice_snapshot *parent, const ch
 static int write_list(ice_row_change *c, ice_commit_ctx *ctx, const ice_table_metadata *base,
                       const ice_manifest_list *parent_list, ice_manifest_list_writer *lw)
 {
-	size_t nparent = parent_list ? parent_list->n : 0, n = 0, found_data = 0, found_del = 0;
+	size_t nparent = parent_list ? parent_list->n : 0, n = 0;
+	ice_map found_data, found_del;
+	ice_map__init(&found_data, true);
+	ice_map__init(&found_del, true);
 	const ice_manifest_file **all = ice__mallocarray(c->nmanifests + nparent + 1, sizeof(*all));
 	ice_manifest_file **rewritten = ice__calloc(nparent + 1, sizeof(*rewritten));
 	int rc = 0;
@@ -790,10 +806,13 @@ static int write_list(ice_row_change *c, ice_commit_ctx *ctx, const ice_table_me
 			rc = filter_manifest(c, ctx, base, mf, &rewritten[i],
 			                     mf->content == ICE_MANIFEST_CONTENT_DATA ? &found_data : &found_del);
 	}
-	if (!rc && (found_data != c->rm_data.n || found_del != c->rm_del.n))
+	size_t nfound = found_data.count + found_del.count;
+	ice_map__free(&found_data);
+	ice_map__free(&found_del);
+	if (!rc && nfound != c->rm_data.n + c->rm_del.n)
 		rc = ice_error__set(ICE_ECONFLICT, ICE_ERRCLASS_COMMIT,
 		                    "%s: %zu of the %zu files this change removes are no longer in the table",
-		                    ice_table_identifier(c->table), c->rm_data.n + c->rm_del.n - found_data - found_del,
+		                    ice_table_identifier(c->table), c->rm_data.n + c->rm_del.n - nfound,
 		                    c->rm_data.n + c->rm_del.n);
 	for (int content = 0; content < 2 && !rc; content++) {
 		for (size_t i = 0; i < c->nmanifests; i++)

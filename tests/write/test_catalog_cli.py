@@ -35,6 +35,14 @@ def test_namespaces_tables_and_purge(tmp_path, catalog):
         pa.field("id", pa.int64(), metadata={"PARQUET:field_id": "1"}),
         pa.field("s", pa.string(), metadata={"PARQUET:field_id": "2"})])), ext)
     ice_ok(*c, "add-files", f"{db}.events", ext)
+    # adding it again (or twice in one call) would count its rows twice and
+    # break every later change that removes it: refused, nothing committed
+    before = ice_ok(*c, "--json", "snapshots", f"{db}.events").json()
+    assert "already in table" in ice_fails(1, *c, "add-files", f"{db}.events", ext).err
+    assert "given twice" in ice_fails(1, *c, "add-files", f"{db}.events", ext, ext).err
+    assert ice_ok(*c, "--json", "snapshots", f"{db}.events").json() == before
+    ice_ok(*c, "overwrite", f"{db}.events", tmp_path / "a.csv", "--where", "id = 9")
+    ice_ok(*c, "add-files", f"{db}.events", ext)  # no longer listed: may be added back
     location = catalog.table_dir(f"{db}.events")
     r = ice_ok(*c, "--json", "drop", f"{db}.events", "--purge").json()
     assert r["files_outside"] == 1 and r["files_deleted"] > 10
