@@ -488,6 +488,8 @@ static int plan_data(cp_plan *p, const ice_compact_options *o, const cp_sizes *s
 	ice_scan_options_init(&so);
 	so.threads = o->threads > 0 ? (size_t)o->threads : 0;
 	so.case_sensitive = o->case_sensitive;
+	/* v3: rewritten rows keep their _row_id and _last_updated_sequence_number */
+	so.row_lineage = ice_table_metadata_format_version(p->md) >= 3;
 	if ((rc = ice_scan_new(&p->scan, p->io, p->md, &so)) != 0 || (rc = ice_scan_plan_open(&planner, p->scan)) != 0)
 		goto done;
 	while ((rc = ice_scan_plan_next(planner, &t)) == 0) {
@@ -592,6 +594,7 @@ static int rewrite_group(run_ctx *x, cp_result *res, const cp_group *g)
 	wo.target_file_size = g->split;
 	wo.no_sort = !x->order;
 	wo.sort_order = x->order;
+	wo.row_lineage = ice_table_metadata_format_version(p->md) >= 3;
 	if ((rc = ice_data_writer__new(&w, p->io, p->md, &wo)) != 0)
 		return rc;
 	for (size_t k = 0; k < g->n && !rc; k++) {

@@ -14,7 +14,10 @@
  * in v2 as one position delete file (sorted by path and position, with
  * referenced_data_file when it serves one data file), in v3 as that data
  * file's deletion vector, merged with the vector it had (which is
- * removed), all vectors of the commit in one Puffin file.
+ * removed), all vectors of the commit in one Puffin file. What is written
+ * keeps the newest data sequence number of what it replaces, as Java's
+ * rewrite_position_delete_files: it applies to the same data files, never
+ * to data appended after the deletes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,7 +282,7 @@ typedef struct rewriter {
 	char *puffin_loc;
 	struct {
 		size_t target;
-		int64_t offset, length, cardinality;
+		int64_t offset, length, cardinality, seq;
 	} *dvs;
 	size_t ndvs;
 	ice_compact_report *r;
@@ -343,7 +346,7 @@ static int new_location(rewriter *w, char **out, const ice_data_file *like, cons
 	return ice_write__new_file_location(out, p->md, spec, like ? like->partition : NULL, name);
 }
 
-static int v2_write(rewriter *w, const ice_data_file *like, out_file *outs, size_t n, cp_result *res)
+static int v2_write(rewriter *w, const ice_data_file *like, out_file *outs, size_t n, int64_t seq, cp_result *res)
 {
 	const char **paths = ice__calloc(n + 1, sizeof(char *));
 	const ice_deletion_vector **dvs = ice__calloc(n + 1, sizeof(*dvs));
@@ -374,7 +377,7 @@ static int v2_write(rewriter *w, const ice_data_file *like, out_file *outs, size
 	df.content = ICE_FILE_CONTENT_POSITION_DELETES;
 	df.has_sort_order_id = false;
 	df.referenced_data_file = k == 1 ? paths[0] : NULL;
-	if ((rc = ice_row_change__add_delete(w->change, &df)) == 0) {
+	if ((rc = ice_row_change__add_delete_seq(w->change, &df, seq)) == 0) {
 		res->nfiles++;
 		res->bytes += df.file_size_in_bytes;
 		res->rows += df.record_count;
@@ -387,12 +390,14 @@ done:
 	return rc;
 }
 
-static int v3_add(rewriter *w, out_file *o, cp_result *res)
+static int v3_add(rewriter *w, out_file *o, int64_t seq, cp_result *res)
 {
 	cp_plan *p = &w->d->p;
 	target *t = &w->d->targets[o->target];
 	int rc;
 	if (t->has_dv) {
+		if (p->dels[t->dv].data_sequence_number > seq)
+			seq = p->dels[t->dv].data_sequence_number;
 		/* one vector per data file: the old one's rows join */
 		ice_deletion_vector *old = NULL;
 		const ice_data_file *f = p->dels[t->dv].file;
@@ -421,6 +426,7 @@ static int v3_add(rewriter *w, out_file *o, cp_result *res)
 	w->dvs = grown;
 	w->dvs[w->ndvs].target = o->target;
 	w->dvs[w->ndvs].cardinality = ice_deletion_vector_cardinality(o->dv);
+	w->dvs[w->ndvs].seq = seq;
 	rc = ice_puffin_writer_add_deletion_vector(w->puffin, o->dv, t->file->file_path, &w->dvs[w->ndvs].offset,
 	                                           &w->dvs[w->ndvs].length);
 	if (!rc) {
@@ -443,7 +449,7 @@ static int v3_finish(rewriter *w)
 		ice_data_file df;
 		ice_rows__dv_entry(&df, w->d->targets[w->dvs[i].target].file, w->puffin_loc, (int64_t)size,
 		                   w->dvs[i].cardinality, w->dvs[i].offset, w->dvs[i].length);
-		rc = ice_row_change__add_delete(w->change, &df);
+		rc = ice_row_change__add_delete_seq(w->change, &df, w->dvs[i].seq);
 	}
 	if (!rc) {
 		w->r->bytes_added += (int64_t)size;
@@ -484,18 +490,29 @@ static int rewrite_group(rewriter *w, const cp_group *g, cp_result *res)
 		outs[nouts].target = d->uses[u].target;
 		tmap[d->uses[u].target] = ++nouts;
 	}
+	/* What is written keeps the newest data sequence number of the deletes
+	 * it replaces (Java's rewrite_position_delete_files): it applies to the
+	 * data files they applied to, never to data added after them. */
+	int64_t group_seq = -1;
+	for (size_t k = 0; k < g->n; k++)
+		if (p->dels[p->cands[g->items[k]].del].data_sequence_number > group_seq)
+			group_seq = p->dels[p->cands[g->items[k]].del].data_sequence_number;
 	for (size_t i = 0; i < nouts && !rc; i++) {
+		int64_t seq = -1;
 		ndels = 0;
 		for (size_t u = 0; u < d->nuses && !rc; u++)
-			if (in_group[d->uses[u].del] && d->uses[u].target == outs[i].target)
+			if (in_group[d->uses[u].del] && d->uses[u].target == outs[i].target) {
 				rc = ice_compact__push_index(&dels, &ndels, d->uses[u].del);
+				if (p->dels[d->uses[u].del].data_sequence_number > seq)
+					seq = p->dels[d->uses[u].del].data_sequence_number;
+			}
 		if (!rc)
 			rc = read_positions(w, outs[i].target, dels, ndels, &outs[i].dv);
 		if (!rc && d->version >= 3)
-			rc = v3_add(w, &outs[i], res);
+			rc = v3_add(w, &outs[i], seq, res);
 	}
 	if (!rc && d->version < 3)
-		rc = v2_write(w, ice_compact__cand_file(p, &p->cands[g->items[0]]), outs, nouts, res);
+		rc = v2_write(w, ice_compact__cand_file(p, &p->cands[g->items[0]]), outs, nouts, group_seq, res);
 	for (size_t k = 0; k < g->n && !rc; k++) {
 		cp_delete *del = &p->dels[p->cands[g->items[k]].del];
 		if ((rc = ice_row_change__remove_delete(w->change, del->file)) == 0)

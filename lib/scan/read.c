@@ -13,6 +13,7 @@
 #include "internal.h"
 #include "parquet/internal.h"
 #include "read.h"
+#include "spec/model.h"
 
 struct ice_scan_reader {
 	ice_scan *scan;
@@ -32,6 +33,7 @@ struct ice_scan_reader {
 	size_t keep_cap;
 	bool done;
 	bool count_returned;
+	int lineage[2];              /* projected index of _row_id, _last_updated_sequence_number; -1: not read */
 };
 
 static bool is_format(const char *format, const char *name)
@@ -248,6 +250,12 @@ int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_ta
 	}
 	if ((rc = build_target(r)) != 0)
 		goto fail;
+	r->lineage[0] = r->lineage[1] = -1;
+	for (size_t i = 0; i < r->nproj; i++) {
+		int32_t id = r->target.type->u.struct_.fields[i].id;
+		if (id == ICE_ROW_ID_FIELD_ID || id == ICE_LAST_UPDATED_SEQ_FIELD_ID)
+			r->lineage[id == ICE_ROW_ID_FIELD_ID ? 0 : 1] = (int)i;
+	}
 	rd_file_context fctx = {r->mapping, r->task->spec, file->partition, file->n_partition, file->file_path};
 	ice_parquet_scan_options opts;
 	ice_parquet_scan_options_init(&opts);
@@ -289,6 +297,44 @@ void ice_scan_reader_free(ice_scan_reader *r)
 }
 
 /* ---- reading ------------------------------------------------------------------------------------- */
+
+/*
+ * Row lineage (spec "Row Lineage"): a null or missing _row_id is the data
+ * file's first_row_id plus the row's position in the file (null when the
+ * file has no first_row_id: a snapshot from before the upgrade to v3); a
+ * null or missing _last_updated_sequence_number is the file's data
+ * sequence number. `first_row` is the position of the batch's first row.
+ */
+static int fill_lineage(ice_scan_reader *r, struct ArrowArray *rb, int64_t first_row)
+{
+	const ice_data_file *f = r->task->file;
+	for (int k = 0; k < 2; k++) {
+		if (r->lineage[k] < 0 || (k == 0 && !f->has_first_row_id))
+			continue;
+		struct ArrowArray *c = rb->children[r->lineage[k]];
+		if (c->null_count == 0)
+			continue;
+		int64_t n = c->length, base = k == 0 ? f->first_row_id + first_row : r->task->data_sequence_number;
+		const uint8_t *valid = c->n_buffers > 0 ? c->buffers[0] : NULL;
+		const int64_t *src = c->n_buffers > 1 ? c->buffers[1] : NULL;
+		int64_t *vals = ice__mallocarray(n ? (size_t)n : 1, sizeof(int64_t));
+		struct ArrowArray filled;
+		if (!vals)
+			return ICE_ERROR;
+		for (int64_t i = 0; i < n; i++) {
+			int64_t at = c->offset + i;
+			bool present = src && (!valid || ((valid[at >> 3] >> (at & 7)) & 1));
+			vals[i] = present ? src[at] : k == 0 ? base + i : base;
+		}
+		void *bufs[2] = {NULL, vals};
+		int rc = ice_arrow__array_owned(&filled, n, 0, 2, bufs, 0, NULL);
+		if (rc)
+			return rc;
+		ice_arrow_array_release(c);
+		ice_arrow_array_move(&filled, c);
+	}
+	return 0;
+}
 
 static int64_t popcount(const uint8_t *bits, int64_t n)
 {
@@ -371,6 +417,10 @@ int ice_scan_reader_next(ice_scan_reader *r, struct ArrowArray *out)
 		ice_scan__count(&r->scan->stats.rows_read, n);
 		if ((rc = ice_read__projection_apply(r->proj, &fb, &rb)) != 0)
 			return rc;
+		if ((rc = fill_lineage(r, &rb, first_row)) != 0) {
+			ice_arrow_array_release(&rb);
+			return rc;
+		}
 		kept = n;
 		if ((r->deletes && ice_read__deletes_any(r->deletes)) || r->residual) {
 			if ((rc = filter_rows(r, &rb, first_row, &kept)) != 0) {
@@ -430,6 +480,10 @@ int ice_scan_reader_next_all(ice_scan_reader *r, struct ArrowArray *out, int64_t
 	ice_scan__count(&r->scan->stats.rows_read, fb.length);
 	if ((rc = ice_read__projection_apply(r->proj, &fb, &rb)) != 0)
 		return rc;
+	if ((rc = fill_lineage(r, &rb, first_row)) != 0) {
+		ice_arrow_array_release(&rb);
+		return rc;
+	}
 	if (r->deletes && ice_read__deletes_any(r->deletes)) {
 		rc = filter_rows(r, &rb, first_row, &kept);
 	} else {

@@ -12,6 +12,8 @@
 
 #include "internal.h"
 #include "parquet/internal.h"
+#include "spec/model.h"
+#include "util/strutil.h"
 
 void ice_scan_options_init(ice_scan_options *opts)
 {
@@ -167,32 +169,61 @@ static void order_as_selected(ice_type *st, const int32_t *ids, size_t n)
 		}
 }
 
+/* A selected name that is a row lineage column (bit 0 or 1), 0 otherwise. */
+static unsigned lineage_name(const char *name, bool case_sensitive)
+{
+	for (int i = 0; i < 2; i++) {
+		const char *n = ice_schema__lineage_field(i)->name;
+		if (case_sensitive ? !strcmp(name, n) : ice_str__ieq(name, strlen(name), n, strlen(n)))
+			return 1u << i;
+	}
+	return 0;
+}
+
 static int resolve_select(ice_scan *scan, const ice_scan_options *o)
 {
 	int32_t *ids;
+	size_t nids = 0;
+	unsigned lineage = o->row_lineage ? 3 : 0;
 	int rc = 0;
 	if (!o->select) {
 		scan->projected = ice_schema_struct(scan->schema);
-		return 0;
+		goto lineage;
 	}
 	if (!(ids = ice__calloc(o->nselect ? o->nselect : 1, sizeof(int32_t))))
 		return ICE_ERROR;
 	for (size_t i = 0; i < o->nselect; i++) {
 		const ice_field *f = o->select[i] ? ice_schema_find_field_by_name(scan->schema, o->select[i], o->case_sensitive)
 		                                  : NULL;
-		if (!f) {
+		unsigned l = !f && o->select[i] ? lineage_name(o->select[i], o->case_sensitive) : 0;
+		if (!f && !l) {
 			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "select: unknown column '%s'",
 			                    o->select[i] ? o->select[i] : "(null)");
 			break;
 		}
-		ids[i] = f->id;
+		if (l)
+			lineage |= l;
+		else
+			ids[nids++] = f->id;
 	}
-	if (rc == 0 && !(scan->projected = prune(&scan->arena, ice_schema_struct(scan->schema), ids, o->nselect)))
+	if (rc == 0 && !(scan->projected = prune(&scan->arena, ice_schema_struct(scan->schema), ids, nids)))
 		rc = ICE_ERROR;
 	if (rc == 0)
-		order_as_selected((ice_type *)scan->projected, ids, o->nselect);
+		order_as_selected((ice_type *)scan->projected, ids, nids);
 	ice__free(ids);
-	return rc;
+	if (rc)
+		return rc;
+lineage:
+	if (!lineage)
+		return 0;
+	if (ice_table_metadata_format_version(scan->md) < 3)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+		                      "select: %s: row lineage columns exist from format version 3 (the table is v%d)",
+		                      ice_schema__lineage_field(lineage & 1 ? 0 : 1)->name,
+		                      ice_table_metadata_format_version(scan->md));
+	if (!(scan->projected = ice_schema__with_lineage(&scan->arena, scan->projected, lineage)))
+		return ICE_ERROR;
+	return 0;
 }
 
 /* ---- filter -------------------------------------------------------------------------------------- */

@@ -71,6 +71,19 @@ int ice_schema__copy_into(ice_schema *out, ice_arena *arena, const ice_schema *s
 /* Checks the types and defaults of a schema are allowed in a format version. */
 int ice_schema__check_format_version(const ice_schema *schema, int format_version);
 
+/* The row lineage metadata columns of v3 (spec "Row Lineage", "Reserved
+ * Field IDs"): optional longs _row_id and _last_updated_sequence_number. */
+#define ICE_ROW_ID_FIELD_ID 2147483540
+#define ICE_LAST_UPDATED_SEQ_FIELD_ID 2147483539
+/* Field 0 (_row_id) or 1 (_last_updated_sequence_number); static storage. */
+const ice_field *ice_schema__lineage_field(int i);
+/* A struct of `t`'s fields followed by the lineage fields `which` (bit 0:
+ * _row_id, bit 1: _last_updated_sequence_number), in `arena`; NULL: out of memory. */
+const ice_type *ice_schema__with_lineage(ice_arena *arena, const ice_type *t, unsigned which);
+/* `schema` with both lineage fields after its own (what a rewrite of v3
+ * data files writes), in `arena`. */
+int ice_schema__lineage_schema(ice_schema **out, ice_arena *arena, const ice_schema *schema);
+
 /* ---- types and literals ------------------------------------------------- */
 
 int ice_type__parse(const ice_type **out, ice_arena *arena, ice_jr *r, const ice_json *j);

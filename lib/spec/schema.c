@@ -555,3 +555,51 @@ bool ice_schema_same_structure(const ice_schema *a, const ice_schema *b)
 			return false;
 	return ice_type_equal(a->type, b->type);
 }
+
+/* ---- row lineage (v3) ------------------------------------------------------------------------ */
+
+static const ice_type lineage_long = {.id = ICE_TYPE_LONG};
+static const ice_field lineage[2] = {
+    {ICE_ROW_ID_FIELD_ID, "_row_id", false, &lineage_long, "Implicit row ID that is automatically assigned", NULL,
+     NULL},
+    {ICE_LAST_UPDATED_SEQ_FIELD_ID, "_last_updated_sequence_number", false, &lineage_long,
+     "Sequence number when the row was last updated", NULL, NULL},
+};
+
+const ice_field *ice_schema__lineage_field(int i)
+{
+	return &lineage[i ? 1 : 0];
+}
+
+const ice_type *ice_schema__with_lineage(ice_arena *arena, const ice_type *t, unsigned which)
+{
+	size_t n = t->u.struct_.nfields, k = n;
+	ice_type *out = ice_arena__alloc(arena, sizeof(*out));
+	ice_field *fields = ice_arena__allocarray(arena, n + 2, sizeof(ice_field));
+	if (!out || !fields)
+		return NULL;
+	if (n)
+		memcpy(fields, t->u.struct_.fields, n * sizeof(ice_field));
+	for (int i = 0; i < 2; i++)
+		if (which & (1u << i))
+			fields[k++] = lineage[i];
+	out->id = ICE_TYPE_STRUCT;
+	out->u.struct_.nfields = k;
+	out->u.struct_.fields = fields;
+	return out;
+}
+
+int ice_schema__lineage_schema(ice_schema **out, ice_arena *arena, const ice_schema *schema)
+{
+	const ice_type *t = ice_schema__with_lineage(arena, schema->type, 3);
+	ice_schema *s = t ? ice_arena__alloc(arena, sizeof(*s)) : NULL;
+	int rc;
+	*out = NULL;
+	if (!s)
+		return ICE_ERROR;
+	if ((rc = ice_schema__init(s, arena, schema->schema_id, t, schema->identifier_field_ids,
+	                           schema->n_identifier_field_ids, NULL)) != 0)
+		return rc;
+	*out = s;
+	return 0;
+}

@@ -39,6 +39,7 @@
 
 typedef struct file_list {
 	ice_data_file **items;
+	int64_t *seqs; /* add_del: each file's data sequence number (<0: the commit's) */
 	size_t n;
 } file_list;
 
@@ -158,6 +159,7 @@ static void list_free(file_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		ice_data_file_free(l->items[i]);
 	ice__free(l->items);
+	ice__free(l->seqs);
 }
 
 static void delete_manifests(ice_row_change *c)
@@ -256,9 +258,19 @@ int ice_row_change__add_data(ice_row_change *c, const ice_data_file *f)
 	return push(&c->add_data, f);
 }
 
+int ice_row_change__add_delete_seq(ice_row_change *c, const ice_data_file *f, int64_t data_sequence_number)
+{
+	int64_t *seqs = ice__reallocarray(c->add_del.seqs, c->add_del.n + 1, sizeof(int64_t));
+	if (!seqs)
+		return ICE_ERROR;
+	c->add_del.seqs = seqs;
+	seqs[c->add_del.n] = data_sequence_number;
+	return push(&c->add_del, f);
+}
+
 int ice_row_change__add_delete(ice_row_change *c, const ice_data_file *f)
 {
-	return push(&c->add_del, f);
+	return ice_row_change__add_delete_seq(c, f, -1);
 }
 
 int ice_row_change__remove_delete(ice_row_change *c, const ice_data_file *f)
@@ -489,6 +501,16 @@ static int keep_manifest(ice_row_change *c, ice_manifest_file *mf)
 	return 0;
 }
 
+/* The data sequence number an added file is written with (-1: the commit's). */
+static int64_t added_seq(const ice_row_change *c, const ice_table_metadata *base, int content, size_t i)
+{
+	if (ice_table_metadata_format_version(base) < 2)
+		return -1;
+	if (content == 0)
+		return c->rewrite && c->data_seq >= 0 ? c->data_seq : -1;
+	return c->add_del.seqs ? c->add_del.seqs[i] : -1;
+}
+
 /* New manifests for the added files: one per content and spec. */
 static int write_new_manifests(ice_row_change *c, const ice_table_metadata *base)
 {
@@ -528,11 +550,7 @@ static int write_new_manifests(ice_row_change *c, const ice_table_metadata *base
 			rc = ice_manifest_writer_open(&w, ice_table_io(c->table), loc, base, &opts);
 			for (size_t j = i; j < l->n && !rc; j++)
 				if (l->items[j]->partition_spec_id == spec_id)
-					rc = ice_manifest_writer_add(w, l->items[j],
-					                             content == 0 && c->rewrite && c->data_seq >= 0 &&
-					                                     ice_table_metadata_format_version(base) >= 2
-					                                 ? c->data_seq
-					                                 : -1);
+					rc = ice_manifest_writer_add(w, l->items[j], added_seq(c, base, content, j));
 			if (rc) {
 				ice_manifest_writer_abort(w);
 				ice__free(loc);

@@ -28,6 +28,11 @@ const char *ice_row_change__uuid(const ice_row_change *c);
 int ice_row_change__remove_data(ice_row_change *c, const ice_data_file *file);
 int ice_row_change__add_data(ice_row_change *c, const ice_data_file *file);
 int ice_row_change__add_delete(ice_row_change *c, const ice_data_file *file);
+/* A delete file that replaces others (a rewrite of position deletes): it
+ * keeps their data sequence number (>= 0; Java's RewriteFiles.addFile(file,
+ * dataSequenceNumber)) so it applies to the data files they applied to and
+ * to none added after them; negative: the commit's, as add_delete. */
+int ice_row_change__add_delete_seq(ice_row_change *c, const ice_data_file *file, int64_t data_sequence_number);
 int ice_row_change__remove_delete(ice_row_change *c, const ice_data_file *file);
 /* A data file whose rows the added deletes refer to: it must stay live. */
 int ice_row_change__reference(ice_row_change *c, const ice_data_file *data_file);

@@ -56,6 +56,7 @@
 #include "location.h"
 #include "parquet/wpool.h"
 #include "util/workers.h"
+#include "spec/model.h"
 #include "writer.h"
 
 typedef struct part {
@@ -186,6 +187,15 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 	if (w->opts.max_buffered_bytes <= 0)
 		w->opts.max_buffered_bytes = (int64_t)256 << 20;
 	ice_arena__init(&w->arena, 1 << 16);
+	if (w->opts.row_lineage) {
+		ice_schema *with = NULL;
+		if ((rc = ice_schema__lineage_schema(&with, &w->arena, w->schema)) != 0) {
+			ice_arena__free(&w->arena);
+			ice__free(w);
+			return rc;
+		}
+		w->schema = with;
+	}
 	ice_map__init(&w->parts, true);
 	ice_map__init(&w->int_parts, false);
 	ice_buf__init(&w->key, 0);

@@ -119,6 +119,69 @@ def test_deletion_vectors_v3(tmp_path):
     assert md["next-row-id"] >= sum(e[4] for e in live_entries(t))
 
 
+def lineage_rows(t, snapshot=None):
+    args = ["scan", t, "--select", "id,_row_id,_last_updated_sequence_number", "--format", "jsonl"]
+    if snapshot:
+        args += ["--snapshot", str(snapshot)]
+    return sorted((r["id"], r["_row_id"], r["_last_updated_sequence_number"])
+                  for r in (json.loads(line) for line in ice_ok(*args).out.splitlines() if line))
+
+
+def test_row_lineage_kept_v3(tmp_path):
+    """v3 (spec "Row Lineage"): rewritten rows keep their _row_id and
+    _last_updated_sequence_number: the new files hold both columns (field
+    ids 2147483540 and 2147483539, every value set), and a scan reads the
+    same values before and after; rows the compaction did not touch keep
+    inheriting theirs."""
+    import pyarrow.parquet as pq
+    t = str(tmp_path / "t")
+    small_table(t, tmp_path, version=3, appends=6, per=20)
+    ice_ok("delete", t, "--where", "id >= 1000 and id < 1005")
+    ice_ok("append", t, csv_rows(tmp_path / "late.csv", [(9000 + j, j % 2, f"late-{j}") for j in range(4)]))
+    before, rows = lineage_rows(t), ice_rows(t)
+    assert len(before) == 6 * 20 - 5 + 4
+    ids = [r[1] for r in before]
+    assert len(set(ids)) == len(ids) and None not in ids
+    seqs = {r[2] for r in before}
+    assert len(seqs) == 7  # the appends' own data sequence numbers
+    next_before = metadata(t)["next-row-id"]
+    got = ice_ok("--json", "compact", t, "--min-input-files", "2").json()
+    assert got["committed"] and got["data_files_added"] == 2
+    assert lineage_rows(t) == before
+    # the files written carry both columns, every value explicit
+    new = [e for e in live_entries(t) if e[0] == 0]
+    assert len(new) == 2
+    written = {}
+    for e in new:
+        f = pq.ParquetFile(e[3])
+        fid = {f.schema_arrow.field(i).name: f.schema_arrow.field(i).metadata[b"PARQUET:field_id"]
+               for i in range(len(f.schema_arrow))}
+        assert fid["_row_id"] == b"2147483540" and fid["_last_updated_sequence_number"] == b"2147483539", fid
+        tb = f.read()
+        assert tb.column("_row_id").null_count == 0 and tb.column("_last_updated_sequence_number").null_count == 0
+        for i, rid, seq in zip(tb.column("id").to_pylist(), tb.column("_row_id").to_pylist(),
+                               tb.column("_last_updated_sequence_number").to_pylist()):
+            written[i] = (rid, seq)
+    assert sorted((i, *v) for i, v in written.items()) == before
+    # the new files still got row ids of their own (the next-row-id moved on)
+    assert metadata(t)["next-row-id"] == next_before + len(before)
+    assert ice_rows(t) == rows
+    peers_agree_everywhere(t)
+    # a later append's rows inherit theirs again; the compacted rows keep theirs
+    ice_ok("append", t, csv_rows(tmp_path / "later.csv", [(9500, 0, "later")]))
+    after = lineage_rows(t)
+    assert [r for r in after if r[0] != 9500] == before
+    (later,) = [r for r in after if r[0] == 9500]
+    assert later[1] == next_before + len(before) and later[2] == metadata(t)["snapshots"][-1]["sequence-number"]
+
+
+def test_row_lineage_columns_need_v3(tmp_path):
+    t = str(tmp_path / "t")
+    small_table(t, tmp_path, appends=1)
+    r = ice_fails(1, "scan", t, "--select", "id,_row_id")
+    assert "format version 3" in r.err, r.err
+
+
 def test_equality_deletes_applied_and_removed(tmp_path):
     from test_spark import add_equality_delete
     t = str(tmp_path / "t")
@@ -214,6 +277,38 @@ def test_position_delete_files_rewritten(tmp_path):
     ice_ok("compact", t, "--min-input-files", "2")
     assert all(e[0] == 0 for e in live_entries(t))
     assert ice_rows(t) == rows
+
+
+def test_rewritten_deletes_keep_their_data_sequence_number(tmp_path):
+    """Rewritten position deletes keep the newest data sequence number of
+    the files they replace (Java's rewrite_position_delete_files): they
+    apply to the data files those applied to and never to a data file
+    appended after them, which keeps every row (and plans no delete)."""
+    t = str(tmp_path / "t")
+    small_table(t, tmp_path, appends=3)
+    for k in range(6):
+        ice_ok("delete", t, "--where", f"s = 's{k % 3}-{k}' or s = 's{k % 3}-{11 + k}'")
+    dels = [e for e in live_entries(t) if e[0] == 1]
+    newest = {}
+    for e in dels:
+        part = pathlib.Path(e[3]).parent.name
+        newest[part] = max(newest.get(part, 0), e[1])
+    # appended after the deletes: a newer data sequence number than any of them
+    ice_ok("append", t, csv_rows(tmp_path / "late.csv", [(9000 + j, j % 2, f"late-{j}") for j in range(10)]))
+    late = {e[3] for e in live_entries(t) if e[0] == 0 and e[1] > max(newest.values())}
+    assert len(late) == 2
+    rows = ice_rows(t)
+    got = ice_ok("--json", "compact", t, "--deletes").json()
+    assert got["committed"] and got["delete_files_added"] == 2
+    after = [e for e in live_entries(t) if e[0] == 1]
+    assert len(after) == 2
+    assert sorted((pathlib.Path(e[3]).parent.name, e[1]) for e in after) == sorted(newest.items()), (after, newest)
+    plan = ice_ok("--json", "scan", t, "--plan").json()
+    late_tasks = [tk for tk in plan["tasks"] if tk["file_path"] in late]
+    assert len(late_tasks) == 2 and all(tk["deletes"] == [] for tk in late_tasks), late_tasks
+    assert ice_rows(t) == rows
+    assert len([r for r in rows if r["s"].startswith("late-")]) == 10
+    peers_agree_everywhere(t)
 
 
 def test_usage_and_errors(tmp_path):

@@ -118,6 +118,34 @@ def test_spark_position_delete_files(spark, tmp_path):
     compare(spark, name, {"min-input-files": "2"}, deletes=True)
 
 
+def test_spark_rewritten_deletes_keep_sequence_numbers(spark, tmp_path):
+    """rewrite_position_delete_files commits the new delete files with the
+    data sequence number of those they replace: ice does the same, so the
+    deletes never apply to the data appended after them."""
+    name = "cq"
+    t = f"cat.db.{name}"
+    spark.sql(f"""CREATE TABLE {t} (id BIGINT, x INT, name STRING) USING iceberg PARTITIONED BY (x)
+                  TBLPROPERTIES ('format-version'='2', 'write.delete.mode'='merge-on-read',
+                                 'write.delete.granularity'='partition')""")
+    spark.sql(f"INSERT INTO {t} SELECT id, CAST(id % 2 AS INT), CONCAT('n', id) FROM range(0, 400)")
+    spark.sql(f"INSERT INTO {t} SELECT id, CAST(id % 2 AS INT), CONCAT('n', id) FROM range(400, 500)")
+    for k in range(4):
+        spark.sql(f"DELETE FROM {t} WHERE id % 50 IN ({k}, {k + 1})")
+    spark.sql(f"INSERT INTO {t} SELECT id, CAST(id % 2 AS INT), CONCAT('late', id) FROM range(500, 600)")
+    a, b, got, row = compare(spark, name, {"min-input-files": "2"}, deletes=True)
+
+    def deletes(tb):
+        return sorted((e[1], pathlib.Path(e[3]).parent.name) for e in live_entries(tb) if e[0] == 1)
+    assert deletes(a) == deletes(b), (deletes(a), deletes(b))
+    late_seq = max(e[1] for e in live_entries(b) if e[0] == 0)
+    assert all(seq < late_seq for seq, _ in deletes(b)), (deletes(b), late_seq)
+    plan = ice_ok("--json", "scan", b, "--plan").json()
+    late = [tk for tk in plan["tasks"] if tk["data_sequence_number"] == late_seq]
+    assert late and all(tk["deletes"] == [] for tk in late), late
+    for tb in (f"cat.db.{name}_spark", f"cat.db.{name}_ice"):
+        assert spark.rows(f"SELECT count(*) FROM {tb} WHERE name LIKE 'late%'")[0][0] == 100
+
+
 def test_ice_written_v2_with_equality_deletes(spark, tmp_path):
     name = "ce2"
     t = str(spark.table_dir(f"db.{name}"))
@@ -145,4 +173,35 @@ def test_ice_written_v3_with_deletion_vectors(spark, tmp_path):
     ice_ok("delete", t, "--where", "id = 12")
     a, b, got, row = compare(spark, name, {"min-input-files": "2"})
     assert canon(pyiceberg_rows(current_metadata(b))) == canon(duckdb_rows(current_metadata(b)))
+    carry_on(spark, name, b)
+
+
+def test_spark_v3_row_lineage_kept(spark, tmp_path):
+    """v3 row lineage through a compaction: Spark reads the same _row_id and
+    _last_updated_sequence_number for every row before and after ice
+    compact, as after its own rewrite_data_files on the twin copy, and ice's
+    scan reads the values Spark reads."""
+    import json
+    name = "cl"
+    t = f"cat.db.{name}"
+    spark.sql(f"""CREATE TABLE {t} (id BIGINT, x INT, name STRING) USING iceberg PARTITIONED BY (x)
+                  TBLPROPERTIES ('format-version'='3', 'write.delete.mode'='merge-on-read')""")
+    for k in range(5):
+        spark.sql(f"INSERT INTO {t} SELECT id, CAST(id % 2 AS INT), CONCAT('n', id) FROM range({k * 30}, {k * 30 + 30})")
+    spark.sql(f"DELETE FROM {t} WHERE id % 7 = 0")                     # deletion vectors
+    spark.sql(f"UPDATE {t} SET name = 'u' WHERE id % 11 = 1")         # rows updated: new sequence numbers
+
+    def lineage(tb):
+        return [tuple(r) for r in spark.rows(
+            f"SELECT id, _row_id, _last_updated_sequence_number FROM {tb} ORDER BY id")]
+    before = lineage(t)
+    assert len({r[1] for r in before}) == len(before) and all(r[1] is not None for r in before)
+    assert len({r[2] for r in before}) > 2
+    a, b, got, row = compare(spark, name, {"min-input-files": "2"}, pyiceberg=False)
+    assert lineage(f"cat.db.{name}_spark") == before
+    assert lineage(f"cat.db.{name}_ice") == before
+    r = ice_ok("scan", b, "--select", "id,_row_id,_last_updated_sequence_number", "--format", "jsonl")
+    mine = sorted((d["id"], d["_row_id"], d["_last_updated_sequence_number"])
+                  for d in (json.loads(line) for line in r.out.splitlines() if line))
+    assert mine == before
     carry_on(spark, name, b)

@@ -27,8 +27,9 @@
  * (optionally sorted), in files that roll at the group's split size (the
  * input size divided by the number of files Spark would expect, between the
  * target and the midpoint of target and max). Groups run in parallel on
- * `threads` threads. In format v3 the rows get new row ids (the spec allows
- * a rewrite to be modelled as delete and insert).
+ * `threads` threads. In format v3 the rows keep their row lineage: their
+ * _row_id and _last_updated_sequence_number are written into the new files
+ * (spec "Row Lineage": a row moved unmodified keeps both).
  *
  * The commit is one "replace" snapshot (with partial_progress, up to
  * max_commits of them, each for a share of the groups) that removes the
@@ -150,7 +151,10 @@ ICE_EXTERN int ice_table_compact(ice_table *table, const ice_compact_options *op
  * write.delete.target-file-size-bytes (64 MiB); in v3 every position delete
  * file is a candidate, since the spec deprecates them there. One "replace"
  * snapshot; conflicts as for ice_table_compact, and also a deletion vector
- * added meanwhile for a data file this change writes one for.
+ * added meanwhile for a data file this change writes one for. The files
+ * written keep the newest data sequence number of the delete files they
+ * replace (Java's rewrite_position_delete_files), so they apply to the
+ * same data files and never to data appended after those deletes.
  * report->groups hold the groups; data_files_* stay 0.
  */
 ICE_EXTERN int ice_table_compact_deletes(ice_table *table, const ice_compact_options *opts,

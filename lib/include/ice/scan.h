@@ -57,9 +57,18 @@ typedef struct ice_scan_options {
 	bool case_sensitive;    /* column names in filter and select; default true */
 	/* Columns to return, by name ("a", "b.c"); NULL: every column. The
 	 * top-level columns come in the order the names first reach them
-	 * ({"c", "a"}: c then a); nested fields keep their struct's order. */
+	 * ({"c", "a"}: c then a); nested fields keep their struct's order. On
+	 * v3 tables the row lineage metadata columns "_row_id" and
+	 * "_last_updated_sequence_number" may be named too (unless the schema
+	 * has columns of those names); they come after the others. */
 	const char *const *select;
 	size_t nselect;
+	/* v3: both row lineage columns after the selected ones (spec "Row
+	 * Lineage": a null or missing _row_id reads as the data file's
+	 * first_row_id plus the row's position, null when the file has none; a
+	 * null or missing _last_updated_sequence_number as the file's data
+	 * sequence number). ICE_EINVALID on tables before v3. */
+	bool row_lineage;
 	/* Stop after this many rows (planning stops too); -1: no limit. */
 	int64_t limit;
 	/* Threads for reading manifests and decoding (0: one per core). */

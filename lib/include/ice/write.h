@@ -118,6 +118,11 @@ typedef struct ice_write_options {
 	 * borrowed; ignored with no_sort). */
 	int64_t target_file_size;
 	const ice_sort_order *sort_order;
+	/* Rewrites of v3 data files: the rows carry _row_id and
+	 * _last_updated_sequence_number after the schema's fields (as a scan
+	 * with row_lineage reads them) and the files keep both columns (spec
+	 * "Row Lineage": a row moved to a new file keeps its values). */
+	bool row_lineage;
 } ice_write_options;
 
 ICE_EXTERN void ice_write_options_init(ice_write_options *opts);
