@@ -54,4 +54,4 @@ def test_upgraded_from_v1_reads_the_same_everywhere(tmp_path, target):
     assert canon(duckdb_rows(t)) == canon(ice_rows(t, s4)) == canon(expected[s4])
     # and ice snapshots says the v1 ones have sequence number 0
     snaps = ice_ok("--json", "snapshots", t).json()
-    assert [s["sequence-number"] for s in snaps] == [0, 0, 1, 2]
+    assert [s["sequence_number"] for s in snaps] == [0, 0, 1, 2]

@@ -187,3 +187,28 @@ def test_usage(tmp_path):
     assert ice_changes(t, "--from-snapshot", ids[1]) == []
     out = ice_ok("changes", t, "--from-snapshot", ids[0], "--format", "csv").out
     assert out == f"id,s,_change_type,_change_ordinal,_commit_snapshot_id\n2,b,INSERT,0,{ids[1]}\n"
+
+
+def test_every_output_format(tmp_path):
+    """The changelog in each format of ice scan: CSV above, JSON Lines
+    (also what --json alone prints), the aligned table and Parquet (by
+    --format or --output's extension)."""
+    import pyarrow.parquet as pq
+    t = tmp_path / "t"
+    ice_ok("create", t, "--schema", "id long, s string")
+    append(t, tmp_path, [(1, "a")])
+    append(t, tmp_path, [(2, "b"), (3, "c")])
+    ice_ok("delete", t, "--where", "id = 1")
+    ids = snapshot_ids(t)
+    rng = ["--from-snapshot", ids[0]]
+    want = sorted([(2, "b", "INSERT", 0, ids[1]), (3, "c", "INSERT", 0, ids[1]), (1, "a", "DELETE", 1, ids[2])])
+    assert ice_changes(t, *rng) == want
+    rows = [json.loads(ln) for ln in ice_ok("--json", "changes", t, *rng).out.splitlines()]
+    assert sorted(tuple(r.values()) for r in rows) == want
+    table = ice_ok("changes", t, *rng, "--format", "table").out
+    assert "_change_type" in table and table.count("INSERT") == 2 and table.count("DELETE") == 1
+    for out, extra in ((tmp_path / "c.parquet", ["--format", "parquet"]), (tmp_path / "by-name.parquet", [])):
+        ice_ok("changes", t, *rng, *extra, "--output", out)
+        got = pq.read_table(out)
+        assert got.column_names == ["id", "s", "_change_type", "_change_ordinal", "_commit_snapshot_id"]
+        assert sorted(tuple(r.values()) for r in got.to_pylist()) == want
