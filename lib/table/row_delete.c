@@ -17,8 +17,9 @@
  *     the file's previous vector, as the spec allows one per data file).
  *
  * Deletion vectors of dropped or rewritten files are removed with them.
- * Rows copied by copy-on-write get new row ids in v3 (the spec allows
- * modelling a rewrite as delete and insert).
+ * In v3 the rows copy-on-write copies keep their lineage (spec "Row
+ * Lineage": an unmodified row moved to a new file keeps its _row_id and
+ * _last_updated_sequence_number): both are read and written as columns.
  */
 #include <stdio.h>
 #include <string.h>
@@ -576,6 +577,7 @@ static int run(ice_table *table, ice_row_change *change, const ice_expr *filter,
 		if ((rc = ice_parquet_write_options_set(&p.pq, props->items[i].key, props->items[i].value)) != 0)
 			ice_error__prefix("table property %s", props->items[i].key);
 	ice_scan_options_init(&so);
+	so.row_lineage = p.version >= 3; /* rows copied keep their lineage */
 	if (!rc && (rc = ice_scan_new(&p.all, p.io, md, &so)) == 0 && (rc = ice_scan_arrow_schema(p.all, &p.arrow)) == 0) {
 		p.type = ice_scan_projected_type(p.all);
 		so.filter_expr = filter;

@@ -247,11 +247,13 @@ def test_rejected_credentials_and_static_tokens_fail_without_printing_them(serve
     server.auth = True
     server.on("POST", r"^/v1/oauth/tokens$", lambda r: r.reply(
         401, {"error": "invalid_client", "error_description": "Unknown client"}))
-    # -v: the traces (requests, the exit line) name no secret either
+    # -v: the request trace and the exit line keep the secret out too
     r = ice("--catalog", server.uri, "-v", "namespace", "list", env=env(credential="id:" + SECRET))
     assert r.code == 1 and "401 invalid_client: Unknown client" in r.err and SECRET not in r.err + r.out
     r = ice("--catalog", server.uri, "-v", "namespace", "list", env=env(token="static-" + SECRET))
     assert r.code == 1 and "401 NotAuthorizedException" in r.err and SECRET not in r.err + r.out
+    # without -v the failure is one line
+    ice_fails(1, "--catalog", server.uri, "namespace", "list", env=env(token="static-" + SECRET))
 
 
 def test_secrets_stay_out_of_every_failure(server):
