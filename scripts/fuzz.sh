@@ -2,8 +2,9 @@
 # Runs one fuzz target under libFuzzer (clang, ASan + UBSan) for a while:
 #   scripts/fuzz.sh metadata 60      # target, seconds
 # Seeds come from the corpus the normal test run replays; new inputs that
-# find new coverage go to tests/fuzz/corpus-<target>/ (not committed), and a
-# crash leaves crash-* in the current directory with the libFuzzer report.
+# find new coverage go to tests/fuzz/corpus-<target>/ (not committed; or
+# $FUZZ_WORK), and a crash leaves crash-* in the current directory (or under
+# the prefix $FUZZ_ARTIFACTS) with the libFuzzer report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:?usage: scripts/fuzz.sh TARGET SECONDS}
@@ -14,7 +15,7 @@ if [ ! -f build-fuzz/build.ninja ]; then
 fi
 ninja -C build-fuzz "tests/fuzz-$target" >/dev/null
 fixtures="$(cd .. && pwd)/shared/fixtures"
-work="tests/fuzz/corpus-$target"
+work="${FUZZ_WORK:-tests/fuzz/corpus-$target}"
 mkdir -p "$work"
 case "$target" in
   metadata) seeds=("$fixtures/metadata" tests/fuzz/corpus/metadata) ;;
@@ -35,4 +36,4 @@ esac
 existing=()
 for s in "${seeds[@]}"; do [ -d "$s" ] && existing+=("$s"); done
 exec "build-fuzz/tests/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    "$work" "${existing[@]}"
+    -artifact_prefix="${FUZZ_ARTIFACTS:-./}" "$work" "${existing[@]}"

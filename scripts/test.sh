@@ -23,3 +23,8 @@ for suite in tests/cli tests/parquet tests/manifest tests/write tests/scan_plan 
   echo "== $suite"
   .venv/bin/python -m pytest -q -p no:cacheprovider "$suite"
 done
+
+# A short real fuzz run of every target (libFuzzer, ASan + UBSan; the seed
+# corpora replayed above are its starting points): FUZZ_SECONDS each.
+echo "== fuzz"
+scripts/fuzz-smoke.sh

@@ -20,6 +20,7 @@ enum {
 	OPT_BRANCH,
 	OPT_NO_SORT,
 	OPT_MEMORY,
+	OPT_MAX_RECORD,
 	OPT_THREADS,
 	OPT_TRIM,
 	OPT_ROUND_DECIMALS,
@@ -163,6 +164,7 @@ CLI_COMMAND(append)
 		{"branch", required_argument, NULL, OPT_BRANCH},
 		{"no-sort", no_argument, NULL, OPT_NO_SORT},
 		{"memory", required_argument, NULL, OPT_MEMORY},
+		{"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"trim", no_argument, NULL, OPT_TRIM},
 		{"round-decimals", no_argument, NULL, OPT_ROUND_DECIMALS},
@@ -214,6 +216,10 @@ CLI_COMMAND(append)
 		case OPT_MEMORY:
 			if (!cli_parse_size(optarg, &wo.max_buffered_bytes))
 				return cli_usage_error(cmd, "--memory wants a size such as 256M, got '%s'", optarg);
+			break;
+		case OPT_MAX_RECORD:
+			if (!cli_parse_size(optarg, &wo.max_record_bytes) || wo.max_record_bytes > ((int64_t)1 << 30))
+				return cli_usage_error(cmd, "--max-record-size wants a size up to 1G, got '%s'", optarg);
 			break;
 		case OPT_TRIM: wo.trim = true; break;
 		case OPT_CASE_INSENSITIVE: wo.case_insensitive = true; break;

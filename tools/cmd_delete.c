@@ -17,6 +17,7 @@ enum {
 	OPT_NULL,
 	OPT_NO_HEADER,
 	OPT_CASE_INSENSITIVE,
+	OPT_MAX_RECORD,
 };
 
 /* The run's monitoring numbers (zeros when it failed: the report is cleared). */
@@ -213,6 +214,7 @@ CLI_COMMAND(overwrite)
 		{"delimiter", required_argument, NULL, OPT_DELIMITER},
 		{"null", required_argument, NULL, OPT_NULL},
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
+		{"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
 		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
 		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
@@ -254,6 +256,10 @@ CLI_COMMAND(overwrite)
 			break;
 		case OPT_NULL: o.write.null_token = optarg; break;
 		case OPT_NO_HEADER: o.write.no_header = true; break;
+		case OPT_MAX_RECORD:
+			if (!cli_parse_size(optarg, &o.write.max_record_bytes) || o.write.max_record_bytes > ((int64_t)1 << 30))
+				return cli_usage_error(cmd, "--max-record-size wants a size up to 1G, got '%s'", optarg);
+			break;
 		case OPT_CASE_INSENSITIVE: o.write.case_insensitive = true; break;
 		case '?': case ':': cli_commit_args_free(&ca); return cli_common_option(cli, cmd, opt, optarg);
 		default:

@@ -17,7 +17,8 @@
 #include "util/strutil.h"
 
 #define CSV_CHUNK ((size_t)1 << 20)
-#define CSV_MAX_RECORD ((size_t)1 << 30)
+#define CSV_MAX_RECORD ((size_t)1 << 30)     /* the most --max-record-size allows */
+#define CSV_DEFAULT_RECORD ((size_t)16 << 20) /* the default limit of one record */
 
 #define RAW_CHUNK ((size_t)1 << 16)
 
@@ -50,7 +51,20 @@ struct csv_reader {
 	ice_slice *fields;
 	bool *quoted;
 	size_t fcap;
+	size_t max_record; /* a record longer than this is an error */
 };
+
+void ice_csv__set_max_record(csv_reader *r, int64_t bytes)
+{
+	r->max_record = bytes <= 0 ? CSV_DEFAULT_RECORD : (uint64_t)bytes > CSV_MAX_RECORD ? CSV_MAX_RECORD : (size_t)bytes;
+}
+
+static int too_long(const csv_reader *r)
+{
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+	                      "%s: line %lld: record longer than %zu bytes (the limit; --max-record-size raises it)",
+	                      r->name, (long long)r->line, r->max_record);
+}
 
 static int read_raw(csv_reader *r, uint8_t *dst, size_t cap, size_t *n_out)
 {
@@ -218,6 +232,7 @@ int ice_csv__open(csv_reader **out, const ice_io *io, const char *location, char
 		return ICE_ERROR;
 	r->delim = delimiter;
 	r->line = 1;
+	r->max_record = CSV_DEFAULT_RECORD;
 	if (!(r->name = ice__strdup(strcmp(location, "-") == 0 ? "<stdin>" : location)) ||
 	    !(r->buf = ice__malloc(CSV_CHUNK + 1))) {
 		ice_csv__free(r);
@@ -287,14 +302,16 @@ static int fill(csv_reader *r)
 		r->start = 0;
 	}
 	if (r->end == r->cap) {
-		if (r->cap >= CSV_MAX_RECORD)
-			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: record longer than %zu bytes",
-			                      r->name, (long long)r->line, CSV_MAX_RECORD);
-		char *nb = ice__realloc(r->buf, r->cap * 2 + 1);
+		/* One record fills the buffer: grow it, up to the record limit. */
+		if (r->cap >= r->max_record)
+			return too_long(r);
+		size_t ncap = r->cap * 2 < r->max_record ? r->cap * 2 : r->max_record;
+		char *nb = ice__realloc(r->buf, ncap + 1);
 		if (!nb)
-			return ICE_ERROR;
+			return ice_error__set(ICE_ERROR, ICE_ERRCLASS_NOMEMORY, "%s: line %lld: out of memory for a record of %zu bytes",
+			                      r->name, (long long)r->line, ncap);
 		r->buf = nb;
-		r->cap *= 2;
+		r->cap = ncap;
 	}
 	size_t n;
 	int rc = read_source(r, r->buf + r->end, r->cap - r->end, &n);
@@ -461,6 +478,8 @@ static int parse_record(csv_reader *r, csv_record *out)
 			}
 			q = nl + 1;
 		}
+		if ((size_t)(end - p) > r->max_record)
+			return too_long(r);
 	}
 	for (;;) {
 		if (r->lines) {
@@ -760,7 +779,12 @@ static int fast_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_reco
 		b->offsets[n] = r->offset + (q - p);
 		b->lines[n] = r->line + (int64_t)n;
 		const char *nl = memchr(q, '\n', (size_t)(last - q));
-		q = nl ? nl + 1 : last;
+		const char *next = nl ? nl + 1 : last;
+		if ((size_t)(next - q) > r->max_record) {
+			r->line += (int64_t)n; /* the message names this record's line */
+			return too_long(r);
+		}
+		q = next;
 		n++;
 	}
 	last = q;

@@ -2,7 +2,8 @@
  * ingest/csv.h - a streaming CSV reader (RFC 4180): fields separated by a
  * delimiter, records by LF or CRLF, fields optionally quoted with '"'
  * (a quote inside doubled; delimiters and line breaks allowed inside).
- * Memory is one buffer that grows only to the longest record.
+ * Memory is one buffer that grows only to the longest record, which has a
+ * limit.
  */
 #ifndef ICE_INGEST_CSV_H
 #define ICE_INGEST_CSV_H
@@ -26,6 +27,10 @@ int ice_csv__open(csv_reader **out, const ice_io *io, const char *location, char
 /* The same reader over whole lines (one field each, no quoting), or over
  * the elements of a JSON array when the input starts with '['. */
 int ice_csv__open_lines(csv_reader **out, const ice_io *io, const char *location);
+/* The longest record accepted, in bytes (<= 0: the default, 16 MiB; at
+ * most 1 GiB): a longer one is ICE_EINVALID naming the file and line, and
+ * the buffer never grows beyond it. */
+void ice_csv__set_max_record(csv_reader *r, int64_t bytes);
 /* PostgreSQL's COPY text format: a record per line, fields split on
  * `delimiter` (tab), backslash escapes decoded (\b \f \n \r \t \v \\,
  * octal \NNN, hex \xHH, any other character as itself). \N is null: its

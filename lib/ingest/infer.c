@@ -145,9 +145,11 @@ static int infer_jsonl(ice_schema **out, const ice_io *io, const char *location)
 	unsigned *cand = NULL, *list_cand = NULL;
 	bool *seen = NULL;
 	size_t ncols = 0, cap = 0;
+	ice_map by_name; /* member name -> index + 1: wide objects stay linear */
 	int rc, rows = 0;
 	if ((rc = ice_csv__open_lines(&r, io, location)) != 0)
 		return rc;
+	ice_map__init(&by_name, true);
 	while (rows < SAMPLE_ROWS && (rc = ice_csv__next(r, &rec)) == 0) {
 		const char *s = (const char *)rec.fields[0].data;
 		size_t len = rec.fields[0].len;
@@ -175,9 +177,10 @@ static int infer_jsonl(ice_schema **out, const ice_io *io, const char *location)
 		ice_json *v;
 		ice_json__iter_init(&it, j);
 		while (!rc && ice_json__iter_next(&it, &key, &v)) {
-			size_t i;
-			for (i = 0; i < ncols && strcmp(names[i], key) != 0; i++)
-				;
+			size_t i = ncols, klen = strlen(key);
+			void *found;
+			if (ice_map__get_str(&by_name, key, klen, &found))
+				i = (size_t)(uintptr_t)found - 1;
 			if (i == ncols) {
 				if (ncols == cap) {
 					size_t nc = cap ? cap * 2 : 16;
@@ -198,8 +201,9 @@ static int infer_jsonl(ice_schema **out, const ice_io *io, const char *location)
 					seen = sn;
 					cap = nc;
 				}
-				if (!(names[i] = ice__strdup(key))) {
-					rc = ICE_ERROR;
+				if (!(names[i] = ice__strdup(key)) ||
+				    (rc = ice_map__put_str(&by_name, names[i], klen, (void *)(uintptr_t)(i + 1))) != 0) {
+					rc = rc ? rc : ICE_ERROR;
 					break;
 				}
 				cand[i] = C_BOOL | C_LONG | C_DOUBLE | C_DATE | C_TS | C_TSTZ;
@@ -255,6 +259,7 @@ static int infer_jsonl(ice_schema **out, const ice_io *io, const char *location)
 		                    location);
 	if (!rc)
 		rc = write_schema(out, location, names, cand, seen, list_cand, ncols);
+	ice_map__free(&by_name);
 	for (size_t i = 0; names && i < ncols; i++)
 		ice__free(names[i]);
 	ice__free(names);
@@ -272,13 +277,16 @@ static int infer_csv(ice_schema **out, const ice_io *io, const char *location, c
 	unsigned *cand = NULL;
 	bool *seen = NULL;
 	size_t ncols = 0;
+	ice_map by_name; /* duplicate names found by hash: wide headers stay linear */
 	int rc;
 	if ((rc = ice_csv__open(&r, io, location, delimiter)) != 0)
 		return rc;
+	ice_map__init(&by_name, true);
 	if ((rc = ice_csv__next(r, &rec)) != 0) {
 		if (rc == ICE_ITEROVER)
 			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: empty file: no header", location);
 		ice_csv__free(r);
+		ice_map__free(&by_name);
 		return rc;
 	}
 	ncols = rec.n;
@@ -296,11 +304,11 @@ static int infer_csv(ice_schema **out, const ice_io *io, const char *location, c
 		}
 		if (!(names[i] = ice__strndup(s, len)))
 			rc = ICE_ERROR;
-		for (size_t j = 0; j < i && !rc; j++)
-			if (strcmp(names[i], names[j]) == 0)
-				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-				                    "%s: line 1, column %zu: column name '%s' appears twice", location, i + 1,
-				                    names[i]);
+		else if (ice_map__get_str(&by_name, names[i], len, NULL))
+			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+			                    "%s: line 1, column %zu: column name '%s' appears twice", location, i + 1, names[i]);
+		else
+			rc = ice_map__put_str(&by_name, names[i], len, names[i]);
 		cand[i] = C_BOOL | C_LONG | C_DOUBLE | C_DATE | C_TS | C_TSTZ;
 	}
 	for (int row = 0; row < SAMPLE_ROWS && !rc; row++) {
@@ -319,6 +327,7 @@ static int infer_csv(ice_schema **out, const ice_io *io, const char *location, c
 	ice_csv__free(r);
 	if (!rc)
 		rc = write_schema(out, location, names, cand, seen, NULL, ncols);
+	ice_map__free(&by_name);
 	for (size_t i = 0; names && i < ncols; i++)
 		ice__free(names[i]);
 	ice__free(names);

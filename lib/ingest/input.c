@@ -22,6 +22,7 @@
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/error.h"
+#include "util/hashmap.h"
 #include "util/json.h"
 #include "util/strutil.h"
 #include "textcols.h"
@@ -43,7 +44,60 @@ typedef struct appender {
 	bool pgtext; /* the input being read is PostgreSQL text */
 	const char *reject_header; /* CSV header line to start a reject file with */
 	size_t reject_header_len;
+	/* top-level field names -> index + 1, as written and ASCII-lowercased:
+	 * columns found by name in constant time, so 200,000 columns stay linear
+	 * (read-only once built: shared by the threads) */
+	ice_map by_name, by_lower;
+	ice_arena names;
 } appender;
+
+static int index_names(appender *ap)
+{
+	ice_map__init(&ap->by_name, true);
+	ice_map__init(&ap->by_lower, true);
+	ice_arena__init(&ap->names, 4096);
+	for (size_t i = 0; i < ap->nfields; i++) {
+		const char *n = ice_schema_field_at(ap->schema, i)->name;
+		size_t len = strlen(n);
+		char *lower = ice_arena__strndup(&ap->names, n, len);
+		int rc;
+		if (!lower)
+			return ICE_ERROR;
+		for (size_t k = 0; k < len; k++)
+			if (lower[k] >= 'A' && lower[k] <= 'Z')
+				lower[k] = (char)(lower[k] - 'A' + 'a');
+		if ((rc = ice_map__put_str(&ap->by_name, n, len, (void *)(uintptr_t)(i + 1))) != 0 ||
+		    (!ice_map__get_str(&ap->by_lower, lower, len, NULL) &&
+		     (rc = ice_map__put_str(&ap->by_lower, lower, len, (void *)(uintptr_t)(i + 1))) != 0))
+			return rc;
+	}
+	return 0;
+}
+
+/* The index of the top-level field named `name`, or `nf` when there is
+ * none: exactly, else ignoring ASCII case when `case_insensitive`
+ * (ice_value__find_column's rule, by hash); without it a field that
+ * differs only in case is left in *case_hint for the error. */
+static size_t field_index(const appender *ap, const char *name, size_t len, bool case_insensitive,
+                          const char **case_hint)
+{
+	void *v = NULL;
+	*case_hint = NULL;
+	if (ice_map__get_str(&ap->by_name, name, len, &v))
+		return (size_t)(uintptr_t)v - 1;
+	if (len < 512) {
+		char lower[512];
+		for (size_t k = 0; k < len; k++)
+			lower[k] = name[k] >= 'A' && name[k] <= 'Z' ? (char)(name[k] - 'A' + 'a') : name[k];
+		if (ice_map__get_str(&ap->by_lower, lower, len, &v)) {
+			size_t i = (size_t)(uintptr_t)v - 1;
+			if (case_insensitive)
+				return i;
+			*case_hint = ice_schema_field_at(ap->schema, i)->name;
+		}
+	}
+	return ap->nfields;
+}
 
 /* ---- converting values ------------------------------------------------------------- */
 
@@ -303,7 +357,9 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 	job.errs = errs;
 	for (size_t i = 0; i < nf; i++)
 		errs[i].all = o->reject_file != NULL;
-	while ((rc = ice_csv__next_block(r, &blk, ncols, CSV_BLOCK_RECORDS, ice_data_writer__workers(ap->dw))) == 0) {
+	size_t block = ice_data_writer__max_batch_rows(ap->dw) < CSV_BLOCK_RECORDS ? ice_data_writer__max_batch_rows(ap->dw)
+	                                                                               : CSV_BLOCK_RECORDS;
+	while ((rc = ice_csv__next_block(r, &blk, ncols, block, ice_data_writer__workers(ap->dw))) == 0) {
 		/* Field counts; blank lines are skipped (unless a record has one
 		 * field, when a blank line is an empty value). */
 		size_t first_bad = SIZE_MAX, kept = 0;
@@ -444,12 +500,14 @@ static int append_csv(appender *ap, const char *input)
 	bool pg = ice_input__format(input, o->format) == ICE_INPUT_PGTEXT;
 	char delim = ice_input__delimiter(input, o);
 	size_t *map = NULL, ncols = 0; /* file column -> schema field */
+	bool *used = NULL;             /* schema fields a column maps to */
 	ice_buf header = ICE_BUF_INIT;
 	int rc;
 	ap->pgtext = pg;
 	if ((rc = pg ? ice_csv__open_pgtext(&r, ice_table_io(ap->table), input, delim)
 	             : ice_csv__open(&r, ice_table_io(ap->table), input, delim)) != 0)
 		return rc;
+	ice_csv__set_max_record(r, o->max_record_bytes);
 	const char *name = ice_csv__name(r);
 	if (!o->no_header && !(pg && !o->header)) {
 		rc = ice_csv__next(r, &rec);
@@ -460,7 +518,7 @@ static int append_csv(appender *ap, const char *input)
 		if (rc)
 			goto done;
 		ncols = rec.n;
-		if (!(map = ice__calloc(ncols, sizeof(size_t)))) {
+		if (!(map = ice__calloc(ncols, sizeof(size_t))) || !(used = ice__calloc(ap->nfields + 1, sizeof(bool)))) {
 			rc = ICE_ERROR;
 			goto done;
 		}
@@ -472,9 +530,8 @@ static int append_csv(appender *ap, const char *input)
 			snprintf(col, sizeof(col), "%.*s", (int)len, s);
 			const ice_field *f = NULL;
 			const char *hint;
-			size_t i = ice_value__find_column(ice_schema_struct(ap->schema)->u.struct_.fields, ap->nfields, col,
-			                                  strlen(col), ap->vo.case_insensitive, &hint);
-			if (i == (size_t)-1) {
+			size_t i = field_index(ap, col, strlen(col), ap->vo.case_insensitive, &hint);
+			if (i == ap->nfields) {
 				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
 				                    "%s: line 1, column %zu: unknown column '%s' (not in the table's schema%s%s%s)",
 				                    name, c + 1, col, hint ? "; '" : "", hint ? hint : "",
@@ -482,10 +539,10 @@ static int append_csv(appender *ap, const char *input)
 				break;
 			}
 			f = ice_schema_field_at(ap->schema, i);
-			for (size_t k = 0; k < c; k++)
-				if (map[k] == i)
-					rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
-					                    "%s: line 1, column %zu: column '%s' appears twice", name, c + 1, f->name);
+			if (used[i])
+				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+				                    "%s: line 1, column %zu: column '%s' appears twice", name, c + 1, f->name);
+			used[i] = true;
 			map[c] = i;
 			if (c)
 				ice_buf__putc(&header, delim);
@@ -515,6 +572,7 @@ done:
 	ap->reject_header_len = 0;
 	ice_buf__free(&header);
 	ice__free(map);
+	ice__free(used);
 	ice_csv__free(r);
 	return rc;
 }
@@ -523,10 +581,11 @@ done:
 
 #define JSONL_TASK_LINES 1024
 
-/* One object to the values of a row (ap-independent: runs on any thread). */
-static int jsonl_row(const ice_schema *schema, const char *name, int64_t line, const char *s, size_t len,
+/* One object to the values of a row (reads `ap` only: runs on any thread). */
+static int jsonl_row(const appender *ap, const char *name, int64_t line, const char *s, size_t len,
                      ice_literal *values, ice_arena *arena, ice_json **doc, const ice_value_opts *vo)
 {
+	const ice_schema *schema = ap->schema;
 	ice_json *j = NULL;
 	char where[64];
 	int rc;
@@ -546,9 +605,8 @@ static int jsonl_row(const ice_schema *schema, const char *name, int64_t line, c
 	ice_json__iter_init(&it, j);
 	while (ice_json__iter_next(&it, &key, &value)) {
 		const char *hint;
-		size_t i = ice_value__find_column(ice_schema_struct(schema)->u.struct_.fields, nf, key, strlen(key),
-		                                  vo->case_insensitive, &hint);
-		if (i == (size_t)-1)
+		size_t i = field_index(ap, key, strlen(key), vo->case_insensitive, &hint);
+		if (i == nf)
 			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
 			                      "%s: line %lld: unknown column '%s' (not in the table's schema%s%s%s)", name,
 			                      (long long)line, key, hint ? "; '" : "", hint ? hint : "",
@@ -625,7 +683,7 @@ static int jsonl_convert(void *ctx, size_t t, size_t worker)
 			continue;
 		ice_json *doc = NULL;
 		ice_arena__free(&arena);
-		rc = jsonl_row(j->ap->schema, j->name, b->lines[r], s, len, values, &arena, &doc, &j->ap->vo);
+		rc = jsonl_row(j->ap, j->name, b->lines[r], s, len, values, &arena, &doc, &j->ap->vo);
 		/* strings of the row borrow from the document until appended (a
 		 * row that fails there leaves the builder unusable: no reject) */
 		if (!rc && (rc = ice_columns__append_row(&task->cols, ptrs)) != 0) {
@@ -671,6 +729,7 @@ static int append_jsonl(appender *ap, const char *input)
 	int rc = ice_csv__open_lines(&r, ice_table_io(ap->table), input);
 	if (rc)
 		return rc;
+	ice_csv__set_max_record(r, ap->opts->max_record_bytes);
 	memset(&blk, 0, sizeof(blk));
 	const char *name = ice_csv__name(r);
 	if (!(tasks = ice__calloc(ntasks, sizeof(jsonl_task))) ||
@@ -680,7 +739,9 @@ static int append_jsonl(appender *ap, const char *input)
 		goto done;
 	}
 	jsonl_job job = {ap, name, &blk, tasks};
-	while ((rc = ice_csv__next_block(r, &blk, 1, CSV_BLOCK_RECORDS, NULL)) == 0) {
+	size_t block = ice_data_writer__max_batch_rows(ap->dw) < CSV_BLOCK_RECORDS ? ice_data_writer__max_batch_rows(ap->dw)
+	                                                                               : CSV_BLOCK_RECORDS;
+	while ((rc = ice_csv__next_block(r, &blk, 1, block, NULL)) == 0) {
 		size_t n = (blk.n + JSONL_TASK_LINES - 1) / JSONL_TASK_LINES;
 		for (size_t t = 0; t < n; t++) {
 			tasks[t].rejected = rejected;
@@ -858,6 +919,8 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 	ap.nfields = ice_schema_field_count(ap.schema);
 	ap.vo.round = opts->round_decimals;
 	ap.vo.case_insensitive = opts->case_insensitive;
+	if ((rc = index_names(&ap)) != 0)
+		goto done;
 	if ((rc = ice_data_writer__new(&ap.dw, ice_table_io(table), ice_table_current(table), opts)) != 0)
 		goto done;
 	for (size_t i = 0; i < ninputs && !rc; i++) {
@@ -865,6 +928,15 @@ int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs
 		case ICE_INPUT_JSONL: rc = append_jsonl(&ap, inputs[i]); break;
 		case ICE_INPUT_PARQUET: rc = append_parquet(&ap, inputs[i]); break;
 		default: rc = append_csv(&ap, inputs[i]); break;
+		}
+		if (rc) {
+			/* Every error of an input names it (out of memory, the writer's limits too). */
+			const char *shown = strcmp(inputs[i], "-") == 0 ? "<stdin>" : inputs[i];
+			const ice_error *e = ice_error_last();
+			if (ice_error__is_oom())
+				ice_error__oom_in("%s", shown);
+			else if (!e || !strstr(e->message, shown))
+				ice_error__prefix("%s", shown);
 		}
 		ap.bytes_before = ap.bytes_read;
 	}
@@ -884,6 +956,9 @@ done:
 	}
 	if (ap.reject)
 		ice_output__close(ap.reject);
+	ice_map__free(&ap.by_name);
+	ice_map__free(&ap.by_lower);
+	ice_arena__free(&ap.names);
 	if (ap.reject_errors)
 		ice_output__close(ap.reject_errors);
 	*dw_out = ap.dw;

@@ -226,7 +226,9 @@ static int parse_timestamp(const ice_type *t, const char *s, size_t len, int64_t
 	} else if (!ns && ice_dt__parse_timestamp(s, len, true, &l, &zone)) {
 		l = l >= 0 ? l / 1000 : -((-l + 999) / 1000); /* the extra digits dropped */
 	} else if (ice_dt__parse_date(s, len, &days)) {
-		l = (int64_t)days * ICE_MICROS_PER_DAY * (ns ? 1000 : 1);
+		/* midnight of that day, if the type can hold it */
+		if (__builtin_mul_overflow((int64_t)days, ICE_MICROS_PER_DAY * (ns ? 1000 : 1), &l))
+			return refuse("out of range for %s", ice_type_id_name(t->id));
 	} else {
 		return refuse("not a timestamp (YYYY-MM-DD[ HH:MM[:SS[.fraction]]] with Z, +HH:MM or UTC for a zone)");
 	}

@@ -242,6 +242,16 @@ int64_t ice_http__parse_retry_after(const char *value)
 	return (int64_t)s * 1000;
 }
 
+int64_t ice_http__parse_date(const char *value)
+{
+	if (!value || !*value)
+		return 0;
+	time_t t = curl_getdate(value, NULL);
+	if (t <= 0 || (int64_t)t >= (int64_t)253402300800) /* 10000-01-01 */
+		return 0;
+	return (int64_t)t * 1000;
+}
+
 int ice_http__url_encode(ice_buf *out, const char *s, size_t len, bool keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -263,6 +263,10 @@ int ice_http__parse_content_range(const char *value, uint64_t *first_out, uint64
 
 /* Retry-After as delta seconds (HTTP dates are not honoured): milliseconds, or -1. */
 int64_t ice_http__parse_retry_after(const char *value);
+/* An HTTP date (Last-Modified: "Wed, 21 Oct 2015 07:28:00 GMT", and the
+ * obsolete forms) in epoch milliseconds by libcurl's parser; 0 when it is
+ * none or outside years 1970..9999 (a hostile header cannot overflow it). */
+int64_t ice_http__parse_date(const char *value);
 
 /*
  * Percent-encode `len` bytes of `s` into `out` as RFC 3986 unreserved

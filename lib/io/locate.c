@@ -351,6 +351,8 @@ int ice_table_metadata_load(ice_table_metadata **out, const ice_io *io, const ch
 		rc = ice_table_metadata_parse(out, data, len, location);
 		ice__free(data);
 	}
+	if (rc)
+		ice_error__oom_in("%s", location);
 	if (rc || !location_out)
 		ice__free(location);
 	else

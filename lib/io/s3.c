@@ -397,21 +397,6 @@ int ice_s3__call_xml(const s3_call *c, const ice_http_response *r, ice_arena *ar
 
 /* ---- HEAD ------------------------------------------------------------------------ */
 
-/* Last-Modified: "Wed, 21 Oct 2015 07:28:00 GMT" to milliseconds. */
-static int64_t http_date_ms(const char *s)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	int d, y, hh, mm, ss;
-	char mon[4];
-	if (!s || sscanf(s, "%*3s, %d %3s %d %d:%d:%d", &d, mon, &y, &hh, &mm, &ss) != 6)
-		return 0;
-	const char *m = strstr(months, mon);
-	if (!m || (m - months) % 3)
-		return 0;
-	int64_t days = ice_dt__days_from_civil(y, (int)((m - months) / 3) + 1, d);
-	return ((days * 24 + hh) * 60 + mm) * 60000LL + ss * 1000LL;
-}
-
 static void copy_etag(char *dst, size_t size, const char *etag)
 {
 	size_t n = 0;
@@ -438,7 +423,7 @@ int ice_s3__head(ice_s3 *s3, const char *location, ice_s3_object *out)
 			rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: no object size in the answer", c.what);
 		else
 			out->size = (uint64_t)n;
-		out->mtime_ms = http_date_ms(ice_http_headers__get(&r.headers, "Last-Modified"));
+		out->mtime_ms = ice_http__parse_date(ice_http_headers__get(&r.headers, "Last-Modified"));
 		copy_etag(out->etag, sizeof(out->etag), ice_http_headers__get(&r.headers, "ETag"));
 	}
 	ice_http_response__free(&r);

@@ -57,6 +57,10 @@ int ice_aws_credentials__set(ice_aws_credentials *c, const char *access_key_id, 
                              const char *session_token)
 {
 	ice_aws_credentials n = {0};
+	if (secret_access_key)
+		ice_error__secret(secret_access_key, strlen(secret_access_key));
+	if (session_token)
+		ice_error__secret(session_token, strlen(session_token));
 	if ((access_key_id && !(n.access_key_id = ice__strdup(access_key_id))) ||
 	    (secret_access_key && !(n.secret_access_key = ice__strdup(secret_access_key))) ||
 	    (session_token && *session_token && !(n.session_token = ice__strdup(session_token)))) {

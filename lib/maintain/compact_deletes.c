@@ -366,10 +366,10 @@ static int v2_write(rewriter *w, const ice_data_file *like, out_file *outs, size
 		}
 	if (!k)
 		goto done; /* every position pointed at a data file no longer live */
-	/* tracked first: a failure at any later point deletes it */
+	/* tracked once created: a failure at any later point deletes it, a
+	 * name already taken is left alone */
 	if ((rc = new_location(w, &loc, like, "-deletes.parquet")) != 0 ||
-	    (rc = ice_row_change__track(w->change, loc)) != 0 ||
-	    (rc = ice_rows__write_positions(&m, w->d->p.io, loc, &w->pq, paths, dvs, k)) != 0)
+	    (rc = ice_rows__write_positions(&m, w->change, w->d->p.io, loc, &w->pq, paths, dvs, k)) != 0)
 		goto done;
 	ice_data_file df;
 	if ((rc = ice_rows__file_entry(&w->arena, &df, loc, like, m)) != 0)

@@ -97,6 +97,7 @@ typedef struct ice_avro_cursor {
 	const uint8_t *end;
 	const char *error;  /* what went wrong first, or NULL */
 	const char *field;  /* the field being decoded, for messages */
+	bool underflow;     /* the error was running out of bytes (more may come) */
 } ice_avro_cursor;
 
 static inline void ice_avro__fail(ice_avro_cursor *c, const char *what)
@@ -104,6 +105,14 @@ static inline void ice_avro__fail(ice_avro_cursor *c, const char *what)
 	if (!c->error)
 		c->error = what;
 	c->p = c->end; /* stop everything that follows */
+}
+
+/* Out of bytes: an error unless the reader has more of the block to give. */
+static inline void ice_avro__short(ice_avro_cursor *c, const char *what)
+{
+	if (!c->error)
+		c->underflow = true;
+	ice_avro__fail(c, what);
 }
 
 /* The cursor error for an allocation that failed while decoding: the record
@@ -124,7 +133,7 @@ static inline uint64_t ice_avro__varint(ice_avro_cursor *c)
 	}
 	for (unsigned shift = 0; shift < 64; shift += 7) {
 		if (p >= c->end) {
-			ice_avro__fail(c, "truncated value");
+			ice_avro__short(c, "truncated value");
 			return 0;
 		}
 		uint8_t b = *p++;
@@ -159,7 +168,7 @@ static inline int32_t ice_avro__int(ice_avro_cursor *c)
 static inline bool ice_avro__bool(ice_avro_cursor *c)
 {
 	if (c->p >= c->end) {
-		ice_avro__fail(c, "truncated value");
+		ice_avro__short(c, "truncated value");
 		return false;
 	}
 	uint8_t b = *c->p++;
@@ -172,7 +181,7 @@ static inline const uint8_t *ice_avro__raw(ice_avro_cursor *c, size_t n)
 {
 	const uint8_t *p = c->p;
 	if ((size_t)(c->end - p) < n) {
-		ice_avro__fail(c, "truncated value");
+		ice_avro__short(c, "truncated value");
 		return NULL;
 	}
 	c->p = p + n;
@@ -189,7 +198,7 @@ static inline ice_slice ice_avro__bytes(ice_avro_cursor *c)
 		return s;
 	}
 	if ((uint64_t)n > (uint64_t)(c->end - c->p)) {
-		ice_avro__fail(c, "length runs past the end of the block");
+		ice_avro__short(c, "length runs past the end of the block");
 		return s;
 	}
 	s.data = c->p;
@@ -345,7 +354,13 @@ typedef struct ice_avro_reader {
 	int64_t record;        /* index of the next record in the file */
 	ice_avro_cursor cur;
 	ice_codec_ctx *codec_ctx;
-	void *zs; /* z_stream, reused for every deflate block */
+	ice_codec_stream *stream;   /* deflate and zstandard blocks, decompressed as read */
+	const uint8_t *zin;         /* the compressed block being streamed */
+	size_t zin_len, zin_pos;
+	bool streaming;             /* the current block comes from `stream` */
+	bool stream_end;            /* ... and all of it has been decompressed */
+	size_t inflated, inflate_limit;
+	const uint8_t *rec_start;   /* where the record being decoded starts */
 	bool done;
 } ice_avro_reader;
 
@@ -370,7 +385,11 @@ const char *ice_avro__reader_meta(const ice_avro_reader *r, const char *key, siz
  * "<file>: record N: <field>: <what>" on error.
  */
 int ice_avro__reader_next(ice_avro_reader *r);
+/* 0 when the record was good, an error, or ICE_AVRO__AGAIN: the record ran
+ * past what has been decompressed so far; the cursor is back at its start
+ * with more data behind it, and the caller decodes it again. */
 int ice_avro__reader_done(ice_avro_reader *r);
+#define ICE_AVRO__AGAIN 1
 /* Raise "<file>: record N: <what>" for the current record; returns code. */
 int ice_avro__record_error(const ice_avro_reader *r, int code, const char *fmt, ...) ICE_PRINTF(3, 4);
 

@@ -6,16 +6,21 @@
  * sync marker). Codecs: null, deflate (raw RFC 1951), snappy (with the big-
  * endian CRC-32 of the uncompressed data after each block) and zstandard.
  *
- * The reader holds one block at a time: a read window over the file and the
- * decompressed block. Every count and size from the file is checked before
- * use: block sizes against the bytes left in the file, record counts against
- * the block's bytes, decompressed sizes against what deflate can expand to.
+ * The reader holds one block at a time: a read window over the file and
+ * the block's records. Deflate and zstandard blocks are decompressed as
+ * their records are read, into a window that holds at least the record
+ * being decoded (util/compress.c streams them): nothing states how large a
+ * block inflates, so memory follows the records, not what a 1 MB block
+ * can expand to. A record that runs past the window is decoded again once
+ * the window holds more (ice_avro__reader_done answers ICE_AVRO__AGAIN);
+ * a single record is limited to RECORD_MAX bytes. Every count and size from
+ * the file is checked before use: block sizes against the bytes left in the
+ * file, record counts against the block's bytes, the total a block inflates
+ * to against what its codec can expand to.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <zlib.h>
 
 #include "avro.h"
 #include "util/alloc.h"
@@ -26,6 +31,7 @@
 #define HEADER_MAX ((size_t)64 << 20)
 #define BLOCK_MAX ((uint64_t)1 << 31)
 #define INFLATED_MAX ((size_t)1 << 30)
+#define RECORD_MAX ((size_t)256 << 20)
 
 static const uint8_t magic[4] = {'O', 'b', 'j', 1};
 
@@ -240,77 +246,90 @@ void ice_avro__reader_close(ice_avro_reader *r)
 	ice_buf__free(&r->data);
 	ice_codec__ctx_free(r->codec_ctx);
 	r->codec_ctx = NULL;
-	if (r->zs) {
-		inflateEnd(r->zs);
-		ice__free(r->zs);
-		r->zs = NULL;
-	}
+	ice_codec__stream_free(r->stream);
+	r->stream = NULL;
 	ice_arena__free(&r->arena);
 }
 
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+/* Raise a decompression error as the block's, keeping out-of-memory as it is. */
+static int codec_error(ice_avro_reader *r, uint64_t off, int rc)
 {
-	(void)opaque;
-	return ice__mallocarray(items, size);
+	if (ice_error__is_oom())
+		return rc;
+	const ice_error *e = ice_error_last();
+	return block_error(r, off, rc == ICE_ERROR ? ICE_EINVALID : rc, "%s", e ? e->message : "decompression failed");
 }
 
-static void z_free(voidpf opaque, voidpf p)
+/* The next piece of the streamed block: ICE_ITEROVER once it has ended. */
+static int stream_read(ice_avro_reader *r, uint8_t *dst, size_t cap, size_t *produced)
 {
-	(void)opaque;
-	ice__free(p);
+	*produced = 0;
+	for (;;) {
+		size_t used = 0;
+		int rc = ice_codec__stream_decompress(r->stream, r->zin + r->zin_pos, r->zin_len - r->zin_pos, &used, dst,
+		                                      cap, produced);
+		if (rc)
+			return rc;
+		r->zin_pos += used;
+		if (*produced)
+			return 0;
+		/* zstd goes on with a next frame in the block; deflate ignores what follows */
+		if (ice_codec__stream_finished(r->stream) && (r->codec != ICE_CODEC_ZSTD || r->zin_pos == r->zin_len))
+			return ICE_ITEROVER;
+		if (used == 0)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: truncated stream",
+			                      ice_codec__name(r->codec));
+	}
 }
 
 /*
- * Avro's deflate: a raw RFC 1951 stream. Writers in the Python family leave
- * bytes after the end of the stream (zlib.compress(...)[2:-1] keeps three
- * of the Adler-32 bytes), which every Avro reader ignores, so ice does too.
- * The z_stream is kept for the whole file and reset per block.
+ * Decompress more of a streamed block until `data` holds `want` bytes or
+ * the block has ended. The total is capped: deflate expands at most about
+ * 1032:1, and no block may inflate beyond INFLATED_MAX (a bound on time,
+ * since the window bounds memory).
  */
-static int inflate_block(ice_avro_reader *r, uint64_t off, const uint8_t *p, size_t n)
+static int fill(ice_avro_reader *r, size_t want)
 {
-	z_stream *zs = r->zs;
-	int zrc;
-	if (!zs) {
-		if (!(zs = ice__calloc(1, sizeof(*zs))))
-			return ICE_ERROR;
-		zs->zalloc = z_alloc;
-		zs->zfree = z_free;
-		if (inflateInit2(zs, -15) != Z_OK) {
-			ice__free(zs);
-			return ice_error__oom();
-		}
-		r->zs = zs;
-	} else if (inflateReset(zs) != Z_OK) {
-		return block_error(r, off, ICE_EINVALID, "deflate: cannot reset the stream");
-	}
-	zs->next_in = (Bytef *)p;
-	zs->avail_in = (uInt)n;
-	for (;;) {
-		size_t room, step = r->data.len < 65536 ? 65536 : r->data.len;
+	while (!r->stream_end && r->data.len < want) {
+		size_t step = want - r->data.len, produced = 0;
 		int rc;
-		if (r->data.len >= r->data.limit)
-			return block_error(r, off, ICE_EINVALID, "deflate: block inflates beyond %zu bytes",
-			                   r->data.limit);
-		if (step > r->data.limit - r->data.len)
-			step = r->data.limit - r->data.len;
+		if (r->inflated >= r->inflate_limit)
+			return block_error(r, r->block_off, ICE_EINVALID, "%s: block inflates beyond %zu bytes",
+			                   ice_avro__codec_name(r->codec), r->inflate_limit);
+		if (step > r->inflate_limit - r->inflated + 1)
+			step = r->inflate_limit - r->inflated + 1;
 		if ((rc = ice_buf__grow(&r->data, step)) != 0)
 			return rc;
-		room = r->data.cap - r->data.len - 1;
-		if (room > UINT32_MAX)
-			room = UINT32_MAX;
-		zs->next_out = (Bytef *)r->data.ptr + r->data.len;
-		zs->avail_out = (uInt)room;
-		zrc = inflate(zs, Z_NO_FLUSH);
-		r->data.len += room - zs->avail_out;
-		if (zrc == Z_STREAM_END)
-			return 0;
-		if (zrc == Z_MEM_ERROR)
-			return ice_error__oom();
-		if (zrc == Z_BUF_ERROR && zs->avail_in == 0)
-			return block_error(r, off, ICE_EINVALID, "deflate: truncated stream");
-		if (zrc != Z_OK && zrc != Z_BUF_ERROR)
-			return block_error(r, off, ICE_EINVALID, "deflate: %s", zs->msg ? zs->msg : "corrupt data");
+		rc = stream_read(r, (uint8_t *)r->data.ptr + r->data.len, step, &produced);
+		if (rc == ICE_ITEROVER) {
+			r->stream_end = true;
+			break;
+		}
+		if (rc)
+			return codec_error(r, r->block_off, rc);
+		r->data.len += produced;
+		r->inflated += produced;
 	}
+	return 0;
+}
+
+static int start_stream(ice_avro_reader *r, const uint8_t *p, size_t n)
+{
+	int rc;
+	if (!r->stream && (rc = ice_codec__stream_new(&r->stream, r->codec)) != 0)
+		return rc;
+	if ((rc = ice_codec__stream_reset(r->stream)) != 0)
+		return codec_error(r, r->block_off, rc);
+	r->zin = p;
+	r->zin_len = n;
+	r->zin_pos = 0;
+	r->data.len = 0;
+	r->data.error = 0;
+	r->data.limit = 2 * RECORD_MAX + WINDOW_MIN;
+	r->inflated = 0;
+	r->inflate_limit = r->codec == ICE_CODEC_DEFLATE && n <= INFLATED_MAX / 1100 ? n * 1100 + 4096 : INFLATED_MAX;
+	r->stream_end = false;
+	return fill(r, WINDOW_MIN);
 }
 
 static int decompress(ice_avro_reader *r, uint64_t off, const uint8_t *p, size_t n)
@@ -319,10 +338,8 @@ static int decompress(ice_avro_reader *r, uint64_t off, const uint8_t *p, size_t
 	size_t in_len = n;
 	r->data.len = 0;
 	r->data.error = 0;
-	/* Deflate expands at most ~1032:1; allow that and no more. */
+	/* Snappy states its decompressed size; it is held whole for the CRC. */
 	r->data.limit = n > INFLATED_MAX / 1100 ? INFLATED_MAX : n * 1100 + 4096;
-	if (r->codec == ICE_CODEC_DEFLATE)
-		return inflate_block(r, off, p, n);
 	if (r->codec == ICE_CODEC_SNAPPY) {
 		if (n < 4)
 			return block_error(r, off, ICE_EINVALID, "snappy block shorter than its checksum");
@@ -363,6 +380,7 @@ static int next_block(ice_avro_reader *r)
 	c.p = p;
 	c.end = p + (left < 20 ? left : 20);
 	c.error = NULL;
+	c.underflow = false;
 	count = ice_avro__long(&c);
 	size = ice_avro__long(&c);
 	if (c.error)
@@ -380,22 +398,26 @@ static int next_block(ice_avro_reader *r)
 		return rc;
 	if (memcmp(p + size, r->sync, 16) != 0)
 		return block_error(r, off, ICE_EINVALID, "sync marker does not match the header");
+	r->streaming = r->codec == ICE_CODEC_DEFLATE || r->codec == ICE_CODEC_ZSTD;
 	if (r->codec == ICE_CODEC_NONE) {
 		r->cur.p = p;
 		r->cur.end = p + size;
 	} else {
-		if ((rc = decompress(r, off, p, (size_t)size)) != 0)
+		if ((rc = r->streaming ? start_stream(r, p, (size_t)size) : decompress(r, off, p, (size_t)size)) != 0)
 			return rc;
 		r->cur.p = (const uint8_t *)r->data.ptr;
 		r->cur.end = r->cur.p + r->data.len;
 	}
 	r->cur.error = NULL;
 	r->cur.field = NULL;
+	r->cur.underflow = false;
 	left = (uint64_t)(r->cur.end - r->cur.p);
-	if (r->schema->min_size ? (uint64_t)count > left / r->schema->min_size : count > ((int64_t)1 << 24))
+	/* While a block streams, its size is known only at its end: then. */
+	bool whole = !r->streaming || r->stream_end;
+	if (r->schema->min_size ? whole && (uint64_t)count > left / r->schema->min_size : count > ((int64_t)1 << 24))
 		return block_error(r, off, ICE_EINVALID, "block claims %lld records but holds %llu bytes", (long long)count,
 		                   (unsigned long long)left);
-	if (count == 0 && left != 0)
+	if (count == 0 && (left != 0 || !whole))
 		return block_error(r, off, ICE_EINVALID, "block of no records holds %llu bytes", (unsigned long long)left);
 	r->block_left = count;
 	r->next_off = off + hdr + (uint64_t)size + 16;
@@ -411,6 +433,43 @@ int ice_avro__reader_next(ice_avro_reader *r)
 		if ((rc = next_block(r)) != 0)
 			return rc;
 	r->cur.field = NULL;
+	r->rec_start = r->cur.p;
+	return 0;
+}
+
+/* A streamed record ran past the window: keep it, decompress more, retry. */
+static int refill(ice_avro_reader *r)
+{
+	size_t keep = (size_t)((const uint8_t *)r->data.ptr + r->data.len - r->rec_start);
+	int rc;
+	if (keep >= RECORD_MAX)
+		return ice_avro__record_error(r, ICE_EINVALID, "record larger than %zu bytes", RECORD_MAX);
+	memmove(r->data.ptr, r->rec_start, keep);
+	r->data.len = keep;
+	if ((rc = fill(r, keep * 2 > WINDOW_MIN ? keep * 2 : WINDOW_MIN)) != 0)
+		return rc;
+	r->rec_start = r->cur.p = (const uint8_t *)r->data.ptr;
+	r->cur.end = r->cur.p + r->data.len;
+	r->cur.error = NULL;
+	r->cur.field = NULL;
+	r->cur.underflow = false;
+	return ICE_AVRO__AGAIN;
+}
+
+/* The block's last record was read: nothing may follow it. */
+static int block_finished(ice_avro_reader *r)
+{
+	size_t left = (size_t)(r->cur.end - r->cur.p);
+	while (!left && r->streaming && !r->stream_end) {
+		int rc;
+		r->data.len = 0;
+		if ((rc = fill(r, 1)) != 0)
+			return rc;
+		left = r->data.len;
+	}
+	if (left)
+		return block_error(r, r->block_off, ICE_EINVALID, "%zu%s bytes left after the block's last record", left,
+		                   r->streaming && !r->stream_end ? " or more" : "");
 	return 0;
 }
 
@@ -422,6 +481,12 @@ int ice_avro__reader_done(ice_avro_reader *r)
 		r->done = true;
 		return ice_error__oom();
 	}
+	if (r->cur.error && r->cur.underflow && r->streaming && !r->stream_end) {
+		int rc = refill(r);
+		if (rc != ICE_AVRO__AGAIN)
+			r->done = true;
+		return rc;
+	}
 	if (r->cur.error) {
 		int rc;
 		if (r->cur.field)
@@ -432,10 +497,11 @@ int ice_avro__reader_done(ice_avro_reader *r)
 		return rc;
 	}
 	r->record++;
-	if (--r->block_left == 0 && r->cur.p != r->cur.end) {
-		r->done = true;
-		return block_error(r, r->block_off, ICE_EINVALID, "%zu bytes left after the block's last record",
-		                   (size_t)(r->cur.end - r->cur.p));
+	if (--r->block_left == 0) {
+		int rc = block_finished(r);
+		if (rc)
+			r->done = true;
+		return rc;
 	}
 	return 0;
 }

@@ -27,14 +27,22 @@ int64_t ice_avro__block_count(ice_avro_cursor *c, uint32_t item_min_size)
 		}
 		n = -n;
 		bytes = ice_avro__long(c);
-		if (bytes < 0 || (uint64_t)bytes > (uint64_t)(c->end - c->p)) {
-			ice_avro__fail(c, "array block size runs past the end of the block");
+		if (bytes < 0) {
+			ice_avro__fail(c, "bad array block size");
+			return 0;
+		}
+		if ((uint64_t)bytes > (uint64_t)(c->end - c->p)) {
+			ice_avro__short(c, "array block size runs past the end of the block");
 			return 0;
 		}
 	}
 	left = (size_t)(c->end - c->p);
-	if (item_min_size ? (uint64_t)n > left / item_min_size : n > MAX_ZERO_SIZE_ITEMS) {
+	if (!item_min_size && n > MAX_ZERO_SIZE_ITEMS) {
 		ice_avro__fail(c, "array or map count exceeds the bytes left in the block");
+		return 0;
+	}
+	if (item_min_size && (uint64_t)n > left / item_min_size) {
+		ice_avro__short(c, "array or map count exceeds the bytes left in the block");
 		return 0;
 	}
 	return n;
@@ -53,15 +61,23 @@ static void skip_items(ice_avro_cursor *c, const ice_avro_node *node)
 		if (n < 0) {
 			/* A block with its byte size: skip it whole. */
 			int64_t bytes = n == INT64_MIN ? -1 : ice_avro__long(c);
-			if (bytes < 0 || (uint64_t)bytes > (uint64_t)(c->end - c->p)) {
-				ice_avro__fail(c, "array block size runs past the end of the block");
+			if (bytes < 0) {
+				ice_avro__fail(c, "bad array block size");
+				return;
+			}
+			if ((uint64_t)bytes > (uint64_t)(c->end - c->p)) {
+				ice_avro__short(c, "array block size runs past the end of the block");
 				return;
 			}
 			c->p += bytes;
 			continue;
 		}
-		if (min ? (uint64_t)n > (size_t)(c->end - c->p) / min : n > MAX_ZERO_SIZE_ITEMS) {
+		if (!min && n > MAX_ZERO_SIZE_ITEMS) {
 			ice_avro__fail(c, "array or map count exceeds the bytes left in the block");
+			return;
+		}
+		if (min && (uint64_t)n > (size_t)(c->end - c->p) / min) {
+			ice_avro__short(c, "array or map count exceeds the bytes left in the block");
 			return;
 		}
 		for (int64_t i = 0; i < n && !c->error; i++) {

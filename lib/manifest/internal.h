@@ -137,6 +137,11 @@ bool ice_manifest__field_is(const ice_avro_field *f, int32_t id, const char *con
 int ice_manifest__open_input(ice_manifest_reader **out, ice_input *in, const ice_table_metadata *md,
                              const ice_manifest_file *mf);
 int ice_manifest__list_open_input(ice_manifest_list_reader **out, ice_input *in, const ice_table_metadata *md);
+/* A snapshot's manifest list against its summary (total-data-files,
+ * total-delete-files, total-records, where the summary and every count
+ * say): ICE_EINVALID naming the list when they disagree (a list cut at an
+ * Avro block boundary reads as valid and shorter). */
+int ice_manifest__check_totals(const ice_manifest_list *list, const ice_snapshot *snapshot);
 
 /* Parse a header value as a decimal long ("null" and junk give false). */
 bool ice_manifest__meta_long(const char *s, int64_t *out);

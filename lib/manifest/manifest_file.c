@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "util/strutil.h"
 
 typedef struct owned_manifest_file {
 	ice_manifest_file mf; /* first: the public pointer */
@@ -207,14 +208,59 @@ static int inline_manifest(owned_list *o, const ice_io *io, const ice_table_meta
 	return rc;
 }
 
+/*
+ * A manifest list cut right after an Avro block reads as valid and
+ * shorter: what the snapshot's summary says the list holds is checked
+ * where both sides are known (every count present, the total in the
+ * summary): live data files, live delete files, and data records.
+ */
+int ice_manifest__check_totals(const ice_manifest_list *list, const ice_snapshot *snapshot)
+{
+	static const char *const keys[3] = {"total-data-files", "total-delete-files", "total-records"};
+	static const char *const what[3] = {"data files", "delete files", "data records"};
+	int64_t sum[3] = {0, 0, 0};
+	bool known[3] = {true, true, true};
+	for (size_t i = 0; i < list->n; i++) {
+		const ice_manifest_file *mf = &list->items[i];
+		int k = mf->content == ICE_MANIFEST_CONTENT_DATA ? 0 : 1;
+		if (mf->added_files_count < 0 || mf->existing_files_count < 0)
+			known[k] = false;
+		else
+			sum[k] += (int64_t)mf->added_files_count + mf->existing_files_count;
+		if (k == 0 && (mf->added_rows_count < 0 || mf->existing_rows_count < 0 ||
+		               __builtin_add_overflow(sum[2], mf->added_rows_count, &sum[2]) ||
+		               __builtin_add_overflow(sum[2], mf->existing_rows_count, &sum[2])))
+			known[2] = false;
+	}
+	for (int k = 0; k < 3; k++) {
+		const char *v = ice_properties_get(&snapshot->summary, keys[k]);
+		int64_t total;
+		if (!known[k] || !v || !ice_str__to_int64(v, strlen(v), &total))
+			continue;
+		if (total != sum[k])
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_AVRO,
+			                      "%s: its manifests hold %lld %s, snapshot %lld's summary says %lld (%s): "
+			                      "truncated or replaced",
+			                      snapshot->manifest_list, (long long)sum[k], what[k],
+			                      (long long)snapshot->snapshot_id, (long long)total, keys[k]);
+	}
+	return 0;
+}
+
 int ice_manifest_list_read_snapshot(ice_manifest_list **out, const ice_io *io, const ice_table_metadata *md,
                                     const ice_snapshot *snapshot)
 {
 	owned_list *o;
 	int rc;
 	*out = NULL;
-	if (snapshot->manifest_list)
-		return ice_manifest_list_read(out, io, md, snapshot->manifest_list);
+	if (snapshot->manifest_list) {
+		if ((rc = ice_manifest_list_read(out, io, md, snapshot->manifest_list)) == 0 &&
+		    (rc = ice_manifest__check_totals(*out, snapshot)) != 0) {
+			ice_manifest_list_free(*out);
+			*out = NULL;
+		}
+		return rc;
+	}
 	if (!(o = list_new()))
 		return ICE_ERROR;
 	o->list.format_version = 1;

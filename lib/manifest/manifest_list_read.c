@@ -248,15 +248,12 @@ static int type_summaries(ice_manifest_list_reader *r)
 	return 0;
 }
 
-int ice_manifest_list_next(ice_manifest_list_reader *r, const ice_manifest_file **out)
+/* One list entry decoded from the cursor; the reader's verdict on it. */
+static int decode_entry(ice_manifest_list_reader *r)
 {
 	ice_manifest_file *mf = &r->mf;
 	ice_avro_cursor *c = &r->avro.cur;
 	unsigned seen = 0;
-	int rc;
-	*out = NULL;
-	if ((rc = ice_avro__reader_next(&r->avro)) != 0)
-		return rc;
 	memset(mf, 0, sizeof(*mf));
 	mf->added_files_count = mf->existing_files_count = mf->deleted_files_count = -1;
 	mf->added_rows_count = mf->existing_rows_count = mf->deleted_rows_count = -1;
@@ -325,10 +322,21 @@ int ice_manifest_list_next(ice_manifest_list_reader *r, const ice_manifest_file 
 		c->field = "manifest_length";
 		ice_avro__fail(c, "negative length");
 	}
-	if ((rc = ice_avro__reader_done(&r->avro)) != 0)
+	return ice_avro__reader_done(&r->avro);
+}
+
+int ice_manifest_list_next(ice_manifest_list_reader *r, const ice_manifest_file **out)
+{
+	ice_manifest_file *mf = &r->mf;
+	int rc;
+	*out = NULL;
+	if ((rc = ice_avro__reader_next(&r->avro)) != 0)
 		return rc;
-	if ((rc = type_summaries(r)) != 0)
-		return rc;
+	/* A record that runs past what has been decompressed is decoded again. */
+	while ((rc = decode_entry(r)) == ICE_AVRO__AGAIN)
+		;
+	if (rc || (rc = type_summaries(r)) != 0)
+		return ice_error__oom_in("%s", r->avro.file), rc;
 	*out = mf;
 	return 0;
 }

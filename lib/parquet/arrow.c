@@ -259,6 +259,15 @@ int ice_arrow_write_json_value(ice_json_writer *w, const struct ArrowSchema *s, 
 		}
 		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID, "Arrow format '%s' cannot be rendered", f);
 	}
+	if ((f[0] == 'u' || f[0] == 'U') && f[1] == '\0') {
+		/* A valid string is escaped from the array itself, not copied
+		 * first: a 1 GiB value costs its JSON text only. */
+		int64_t start = f[0] == 'U' ? ((const int64_t *)a->buffers[1])[j] : ((const int32_t *)a->buffers[1])[j];
+		int64_t end = f[0] == 'U' ? ((const int64_t *)a->buffers[1])[j + 1] : ((const int32_t *)a->buffers[1])[j + 1];
+		const uint8_t *data = (const uint8_t *)a->buffers[2] + start;
+		if (ice_utf8__valid(data, (size_t)(end - start)))
+			return ice_json_string_n(w, (const char *)data, (size_t)(end - start));
+	}
 	ice_buf b = ICE_BUF_INIT;
 	bool quoted, number;
 	rc = primitive_text(&b, &quoted, &number, s, a, row);

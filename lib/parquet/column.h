@@ -10,6 +10,8 @@
 #define WINDOW_BYTES ((size_t)256 * 1024)
 #define MAX_HEADER_BYTES ((size_t)64 * 1024 * 1024)
 #define MAX_PAGE_BYTES ((size_t)1 << 31)
+/* A decompressed page buffer larger than this is freed once its page is used up. */
+#define PAGE_KEEP_BYTES ((size_t)16 << 20)
 
 struct pq_colreader {
 	ice_parquet_reader *r;

@@ -18,6 +18,7 @@
 #include "util/alloc.h"
 #include "util/arrow.h"
 #include "util/arena.h"
+#include "util/hashmap.h"
 #include "util/buf.h"
 #include "util/compress.h"
 #include "util/error.h"
@@ -487,6 +488,8 @@ struct ice_parquet_reader {
 	pq_file_meta meta;
 	pq_schema schema;
 	ice_parquet_row_group *row_groups;
+	ice_map node_by_field_id; /* field id -> schema node (the first carrying it) */
+	ice_map node_by_path;     /* dotted path -> schema node */
 };
 
 /* Let a scan take its batch buffers from `pool` (shared with other scans,

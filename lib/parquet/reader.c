@@ -119,7 +119,9 @@ int ice_parquet_reader_open_sized(ice_parquet_reader **out, const ice_io *io, co
 	                               ICE_IO_TAIL);
 	if (rc)
 		return rc;
-	return ice_parquet__reader_open_input(out, in, location);
+	if ((rc = ice_parquet__reader_open_input(out, in, location)) != 0)
+		ice_error__oom_in("%s", location);
+	return rc;
 }
 
 int ice_parquet_reader_open(ice_parquet_reader **out, const ice_io *io, const char *location)
@@ -226,6 +228,17 @@ int ice_parquet__reader_open_input(ice_parquet_reader **out, ice_input *in, cons
 	r->meta.footer_offset = foff;
 	if ((rc = ice_parquet__schema_build(&r->schema, &r->meta, location, &r->arena)) != 0)
 		goto fail;
+	/* columns found by field id in constant time: 200,000 columns stay linear */
+	ice_map__init(&r->node_by_path, true);
+	for (size_t i = 1; i < r->schema.nnodes && !rc; i++) {
+		ice_parquet_column *c = r->schema.nodes[i];
+		if (c->has_field_id && !ice_map__get_int(&r->node_by_field_id, c->field_id, NULL))
+			rc = ice_map__put_int(&r->node_by_field_id, c->field_id, c);
+		if (!rc && !ice_map__get_str(&r->node_by_path, c->path, strlen(c->path), NULL))
+			rc = ice_map__put_str(&r->node_by_path, c->path, strlen(c->path), c);
+	}
+	if (rc)
+		goto fail;
 	if ((rc = export_row_groups(r)) != 0)
 		goto fail;
 	*out = r;
@@ -244,6 +257,8 @@ void ice_parquet_reader_free(ice_parquet_reader *r)
 	ice__free(r->footer);
 	ice__free(r->location);
 	ice_arena__free(&r->arena);
+	ice_map__free(&r->node_by_field_id);
+	ice_map__free(&r->node_by_path);
 	ice__free(r);
 }
 
@@ -302,18 +317,14 @@ const ice_parquet_row_group *ice_parquet_reader_row_group(const ice_parquet_read
 
 const ice_parquet_column *ice_parquet_reader_column_by_field_id(const ice_parquet_reader *r, int32_t id)
 {
-	for (size_t i = 1; i < r->schema.nnodes; i++)
-		if (r->schema.nodes[i]->has_field_id && r->schema.nodes[i]->field_id == id)
-			return r->schema.nodes[i];
-	return NULL;
+	void *node;
+	return ice_map__get_int(&r->node_by_field_id, id, &node) ? node : NULL;
 }
 
 const ice_parquet_column *ice_parquet_reader_column_by_path(const ice_parquet_reader *r, const char *path)
 {
-	for (size_t i = 1; i < r->schema.nnodes; i++)
-		if (!strcmp(r->schema.nodes[i]->path, path))
-			return r->schema.nodes[i];
-	return NULL;
+	void *node;
+	return ice_map__get_str(&r->node_by_path, path, strlen(path), &node) ? node : NULL;
 }
 
 /* ---- scans ---------------------------------------------------------------------- */
@@ -588,8 +599,8 @@ static int open_row_group(ice_parquet_scan *s, bool *opened)
 		const pq_chunk_meta *cm = &r->meta.row_groups[g].columns[s->leaf_of[i]];
 		if (s->leaves[i]->out_width != 0 || cm->total_uncompressed_size <= 0)
 			continue;
-		int64_t per_row = cm->total_uncompressed_size / rg->num_rows + 1;
-		int64_t rows = (INT32_MAX / 4) / per_row;
+		int64_t per_row = cm->total_uncompressed_size / rg->num_rows; /* a declared size: may be huge */
+		int64_t rows = per_row >= INT32_MAX / 4 ? 1 : (INT32_MAX / 4) / (per_row + 1);
 		if (rows < 1)
 			rows = 1;
 		if ((size_t)rows < s->rg_batch)
@@ -725,6 +736,7 @@ int ice_parquet_scan_next(ice_parquet_scan *s, struct ArrowArray *out, int64_t *
 fail:
 	s->failed = true;
 	close_row_group(s);
+	ice_error__oom_in("%s", s->r->location);
 	return rc;
 }
 

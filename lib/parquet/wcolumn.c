@@ -127,6 +127,7 @@ const uint8_t *ice_parquet__w_dict_entry(const colw *c, size_t i, size_t *len)
 
 static int dict_grow(colw *c)
 {
+	/* Small to start: a table of 200,000 columns holds 200,000 tables. */
 	size_t cap = c->slot_cap ? c->slot_cap * 2 : c->slot_hint > 64 ? c->slot_hint : 64;
 	dslot *s = ice__calloc(cap, sizeof(dslot));
 	if (!s)

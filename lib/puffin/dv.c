@@ -272,6 +272,21 @@ int64_t ice_deletion_vector_next(const ice_deletion_vector *dv, int64_t from)
 	return -1;
 }
 
+int64_t ice_deletion_vector__last(const ice_deletion_vector *dv)
+{
+	if (!dv->n)
+		return -1;
+	const dv_chunk *c = &dv->chunks[dv->n - 1];
+	int64_t base = (int64_t)(c->key << 16);
+	if (c->bits) {
+		for (int w = 1023; w >= 0; w--)
+			if (c->bits[w])
+				return base + w * 64 + (63 - __builtin_clzll(c->bits[w]));
+		return -1;
+	}
+	return c->card ? base + c->array[c->card - 1] : -1;
+}
+
 void ice_deletion_vector_mark(const ice_deletion_vector *dv, uint8_t *bits, uint64_t nbits)
 {
 	for (size_t i = 0; i < dv->n; i++) {

@@ -16,4 +16,7 @@
 /* Open a reader over an already open input (taken over; closed on error). */
 int ice_puffin__reader_open_input(ice_puffin_reader **out, ice_input *in, const char *location);
 
+/* The largest position a vector holds, or -1 when it is empty. */
+int64_t ice_deletion_vector__last(const ice_deletion_vector *dv);
+
 #endif

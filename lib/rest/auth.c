@@ -49,6 +49,8 @@ static void wipe_free(char *s)
 static int set_secret(char **dst, const char *v)
 {
 	char *s = NULL;
+	if (v)
+		ice_error__secret(v, strlen(v)); /* a token the server issued: never in a message */
 	if (v && !(s = ice__strdup(v)))
 		return ICE_ERROR;
 	wipe_free(*dst);
@@ -103,7 +105,8 @@ static int take_token(ice_rest_auth *a, const char *token, const char *type, int
 		} else {
 			ice__free(a->token_type);
 			a->token_type = t;
-			if (!exp && expires_in_s >= 0)
+			/* a lifetime past year 9999 (a hostile expires_in) is "does not expire" */
+			if (!exp && expires_in_s >= 0 && expires_in_s < (int64_t)253402300800 - now / 1000)
 				exp = now + expires_in_s * 1000;
 			a->expires_at_ms = exp;
 			a->issued_at_ms = now;

@@ -35,6 +35,7 @@ int ice_rest_props__setn(ice_rest_props *p, const char *key, size_t klen, const 
 {
 	ice_property *items = (ice_property *)p->view.items;
 	char *k, *v;
+	ice_error__secret_property(key, klen, value, vlen); /* masked in every message from now on */
 	for (size_t i = 0; i < p->view.n; i++) {
 		if (strlen(items[i].key) == klen && memcmp(items[i].key, key, klen) == 0) {
 			if (!(v = ice__strndup(value, vlen)))

@@ -270,6 +270,7 @@ int ice_scan__task_open(ice_scan_reader **out, ice_scan *scan, const ice_scan_ta
 	*out = r;
 	return 0;
 fail:
+	ice_error__oom_in("%s", task->file->file_path);
 	ice_scan_reader_free(r);
 	return rc;
 }

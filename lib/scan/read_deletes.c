@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "read.h"
+#include "puffin/internal.h"
 #include "util/buf.h"
 #include "util/hashmap.h"
 
@@ -36,6 +37,8 @@ typedef struct eq_group {
 struct rd_deletes {
 	ice_arena arena;
 	uint8_t *pos;          /* bit per row: deleted by position */
+	int64_t pos_bits;      /* positions `pos` covers (grows with the deletes, up to nrows) */
+	bool has_pos;          /* position deletes apply (pos may still be empty) */
 	int64_t nrows;
 	const ice_type *eq_type;
 	size_t ngroups;
@@ -237,6 +240,32 @@ typedef struct pos_state {
 	const ice_data_file *file;
 } pos_state;
 
+/*
+ * Make the bitmap of deleted positions cover `pos` (< nrows). It grows with
+ * the positions actually deleted, not with the row count the data file
+ * declares, so a file claiming 2^63 rows costs what its deletes name.
+ */
+static int cover(rd_deletes *d, int64_t pos, const ice_data_file *f)
+{
+	if (pos < d->pos_bits)
+		return 0;
+	int64_t want = d->pos_bits > d->nrows / 2 ? d->nrows : d->pos_bits * 2;
+	if (want <= pos)
+		want = pos + 1;
+	if (want < 65536)
+		want = d->nrows < 65536 ? d->nrows : 65536;
+	size_t old = (size_t)(d->pos_bits / 8 + 1), bytes = (size_t)(want / 8 + 1);
+	uint8_t *p = ice__realloc(d->pos, bytes);
+	if (!p)
+		return ice_error__set(ICE_ERROR, ICE_ERRCLASS_NOMEMORY,
+		                      "%s: out of memory for a bitmap of %lld deleted positions", f->file_path,
+		                      (long long)want);
+	memset(p + (d->pos ? old : 0), 0, bytes - (d->pos ? old : 0));
+	d->pos = p;
+	d->pos_bits = want;
+	return 0;
+}
+
 static int pos_batch(void *payload, const struct ArrowArray *b, const struct ArrowSchema *schema)
 {
 	pos_state *st = payload;
@@ -253,8 +282,12 @@ static int pos_batch(void *payload, const struct ArrowArray *b, const struct Arr
 		if ((size_t)(offs[pi + 1] - offs[pi]) != st->len || memcmp(data + offs[pi], st->path, st->len) != 0)
 			continue;
 		int64_t at = p[qi];
-		if (at >= 0 && at < st->d->nrows)
+		if (at >= 0 && at < st->d->nrows) {
+			int rc = cover(st->d, at, st->file);
+			if (rc)
+				return rc;
 			st->d->pos[at >> 3] |= (uint8_t)(1u << (at & 7));
+		}
 	}
 	return 0;
 }
@@ -287,9 +320,21 @@ static int load_vector(rd_deletes *d, const rd_delete_context *ctx, const ice_da
 		return rc;
 	if (ctx->bytes_read)
 		atomic_fetch_add(ctx->bytes_read, f->content_size_in_bytes);
-	ice_deletion_vector_mark(dv, d->pos, (uint64_t)d->nrows);
+	/* The manifest's count of deleted rows is the vector's cardinality. */
+	if (ice_deletion_vector_cardinality(dv) != f->record_count)
+		rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+		                    "%s: the deletion vector at offset %lld for %s holds %lld positions, its manifest entry "
+		                    "says %lld (record_count)",
+		                    f->file_path, (long long)f->content_offset,
+		                    f->referenced_data_file ? f->referenced_data_file : "its data file",
+		                    (long long)ice_deletion_vector_cardinality(dv), (long long)f->record_count);
+	int64_t last = ice_deletion_vector__last(dv);
+	if (!rc && last >= 0)
+		rc = cover(d, last < d->nrows ? last : d->nrows - 1, f);
+	if (!rc && d->pos_bits > 0)
+		ice_deletion_vector_mark(dv, d->pos, (uint64_t)d->pos_bits);
 	ice_deletion_vector_free(dv);
-	return 0;
+	return rc;
 }
 
 /* ---- equality deletes ------------------------------------------------------------------------- */
@@ -466,10 +511,7 @@ int ice_read__deletes_open(rd_deletes **out, const rd_delete_context *ctx, const
 		/* a deletion vector holds every earlier position delete of its file */
 		if (has_dv && !dv)
 			continue;
-		if (!d->pos && !(d->pos = ice__calloc((size_t)((nrows + 7) / 8) + 1, 1))) {
-			rc = ICE_ERROR;
-			break;
-		}
+		d->has_pos = true;
 		rc = dv ? load_vector(d, ctx, f) : load_positions(d, ctx, data_file, f);
 	}
 	if (!rc)
@@ -500,7 +542,7 @@ const ice_type *ice_read__deletes_fields(const rd_deletes *d)
 
 bool ice_read__deletes_any(const rd_deletes *d)
 {
-	return d->pos || d->ngroups;
+	return d->has_pos || d->ngroups;
 }
 
 int ice_read__deletes_apply(const rd_deletes *d, int64_t first_row, const struct ArrowArray *const *eq,
@@ -509,7 +551,7 @@ int ice_read__deletes_apply(const rd_deletes *d, int64_t first_row, const struct
 	if (d->pos) {
 		for (int64_t i = 0; i < n; i++) {
 			int64_t p = first_row + i;
-			if (p >= 0 && p < d->nrows && ((d->pos[p >> 3] >> (p & 7)) & 1))
+			if (p >= 0 && p < d->pos_bits && ((d->pos[p >> 3] >> (p & 7)) & 1))
 				keep[i >> 3] &= (uint8_t)~(1u << (i & 7));
 		}
 	}

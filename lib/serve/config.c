@@ -149,6 +149,7 @@ static int add_secret(serve_secret **items, size_t *n, const char *key, const ch
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp((*items)[i].name, name) == 0)
 			return bad(key, "given twice");
+	ice_error__secret(value, strlen(value)); /* never in a message or log line */
 	serve_secret *grown = ice__reallocarray(*items, *n + 1, sizeof(**items));
 	if (!grown)
 		return ICE_ERROR;

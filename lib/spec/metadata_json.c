@@ -381,6 +381,9 @@ static int parse_document(parser *p)
 	               &md->nencryption_keys, parse_key_elem)) ||
 	    (rc = ice_jr__opt_int64(p->r, p->root, "next-row-id", &md->next_row_id, &md->has_next_row_id)))
 		return rc;
+	if (md->has_next_row_id && md->next_row_id < 0)
+		return ice_jr__error_at(p->r, "next-row-id", ICE_EINVALID, "negative row id %lld",
+		                        (long long)md->next_row_id);
 	if (p->v < 3) {
 		/* v3 members in older versions are ignored (writers omit them). */
 		md->has_next_row_id = false;

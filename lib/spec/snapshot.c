@@ -165,6 +165,10 @@ int ice_snapshot__parse(ice_snapshot *s, ice_arena *arena, ice_jr *r, const ice_
 	    (rc = ice_jr__opt_array(r, obj, "manifests", &manifests)) ||
 	    (rc = ice_jr__opt_object(r, obj, "summary", &summary)))
 		return rc;
+	if (s->has_first_row_id && s->first_row_id < 0)
+		return ice_jr__error_at(r, "first-row-id", ICE_EINVALID, "negative row id %lld", (long long)s->first_row_id);
+	if (s->has_added_rows && s->added_rows < 0)
+		return ice_jr__error_at(r, "added-rows", ICE_EINVALID, "negative count %lld", (long long)s->added_rows);
 	/* A snapshot committed while the table was v1 has no sequence number:
 	 * it is 0 (spec: "Sequence Numbers"), also after the table was
 	 * upgraded to v2 or v3, where Java's SnapshotParser leaves the field

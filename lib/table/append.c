@@ -8,6 +8,7 @@
 #include "new_snapshot.h"
 #include "ice/write.h"
 #include "ingest/ingest.h"
+#include "util/error.h"
 
 int ice_table_append_files(ice_table *table, const char *const *inputs, size_t ninputs, const ice_write_options *opts,
                            const ice_commit_options *commit_opts, ice_write_report *report, ice_commit_result *result)
@@ -58,6 +59,8 @@ int ice_table_append_files(ice_table *table, const char *const *inputs, size_t n
 	}
 	if (((rc && res.state != ICE_COMMIT_UNKNOWN) || res.state == ICE_COMMIT_SKIPPED) && dw)
 		ice_data_writer__delete_files(dw);
+	if (rc)
+		ice_error__oom_in("%s", ice_table_identifier(table)); /* when nothing closer was named */
 	if (result)
 		*result = res;
 	ice_append_free(append);

@@ -40,7 +40,11 @@ int ice_table__new_list_open(ice_new_list *nl, ice_commit_ctx *ctx, const ice_ta
 	lo.snapshot_id = snapshot_id;
 	lo.has_parent_snapshot_id = parent != NULL;
 	lo.parent_snapshot_id = parent ? parent->snapshot_id : 0;
-	lo.sequence_number = nl->format_version >= 2 ? ice_table_metadata_last_sequence_number(base) + 1 : 0;
+	int64_t last = ice_table_metadata_last_sequence_number(base);
+	if (nl->format_version >= 2 && __builtin_add_overflow(last, 1, &lo.sequence_number))
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_METADATA,
+		                      "last-sequence-number is %lld: no sequence number is left for a new snapshot",
+		                      (long long)last);
 	nl->sequence_number = lo.sequence_number;
 	if (nl->format_version >= 3) {
 		ice_table_metadata_next_row_id(base, &nl->first_row_id);

@@ -280,7 +280,8 @@ static int flush_positions(col_builder *cb, ice_parquet_writer *w)
 	return rc;
 }
 
-int ice_rows__write_positions(ice_parquet_file_metrics **out, const ice_io *io, const char *location,
+int ice_rows__write_positions(ice_parquet_file_metrics **out, ice_row_change *track, const ice_io *io,
+                              const char *location,
                               const ice_parquet_write_options *opts, const char *const *paths,
                               const ice_deletion_vector *const *dvs, size_t n)
 {
@@ -301,7 +302,8 @@ int ice_rows__write_positions(ice_parquet_file_metrics **out, const ice_io *io, 
 		ice_schema_free(schema);
 		return rc;
 	}
-	rc = ice_parquet_writer_open(&w, io, location, type, &pq);
+	if ((rc = ice_parquet_writer_open(&w, io, location, type, &pq)) == 0)
+		rc = ice_row_change__track(track, location);
 	for (size_t i = 0; i < n && !rc; i++) {
 		ice_literal path = ice_literal_string(paths[i], strlen(paths[i]));
 		for (int64_t pos = ice_deletion_vector_next(dvs[i], 0); !rc && pos >= 0;
@@ -333,8 +335,7 @@ static int write_position_deletes(pass *p, const ice_data_file *f, const ice_del
 	int rc;
 	if ((rc = new_location(p, &loc, f, "-deletes.parquet")) != 0)
 		return rc;
-	if ((rc = ice_row_change__track(p->change, loc)) == 0 &&
-	    (rc = ice_rows__write_positions(&m, p->io, loc, &p->pq, &f->file_path, &dv, 1)) == 0) {
+	if ((rc = ice_rows__write_positions(&m, p->change, p->io, loc, &p->pq, &f->file_path, &dv, 1)) == 0) {
 		ice_data_file df;
 		if ((rc = ice_rows__file_entry(&p->arena, &df, loc, f, m)) == 0) {
 			df.content = ICE_FILE_CONTENT_POSITION_DELETES;

@@ -29,9 +29,11 @@ int ice_rows__remove_files(ice_table *table, ice_row_change *change, bool (*sele
 
 /* A position delete file at `location`: for each of the n data files (in
  * path order), rows (file_path, pos) of the positions its vector holds;
- * bounds keep whole paths. Its metrics in *out. */
-int ice_rows__write_positions(ice_parquet_file_metrics **out, const ice_io *io, const char *location,
-                              const ice_parquet_write_options *opts, const char *const *paths,
+ * bounds keep whole paths. Its metrics in *out. The file is tracked on
+ * `track` once this process created it (never before: a name already
+ * taken is someone's committed file, not ours to delete). */
+int ice_rows__write_positions(ice_parquet_file_metrics **out, ice_row_change *track, const ice_io *io,
+                              const char *location, const ice_parquet_write_options *opts, const char *const *paths,
                               const ice_deletion_vector *const *dvs, size_t n);
 /* The manifest entry of a written file (data content; partition of
  * `like`), values in `a`. */

@@ -779,6 +779,8 @@ done:
 		ice_table__report_commit(t, snapshot, res.attempts, res.elapsed_ms);
 	if (result)
 		*result = res;
+	if (rc)
+		ice_error__oom_in("%s: %s", t->identifier, op->name);
 	return rc;
 }
 
@@ -945,6 +947,8 @@ done:
 	res.elapsed_ms = now_ms() - start;
 	if (result)
 		*result = res;
+	if (rc)
+		ice_error__oom_in("transaction on %s", tables[0]->identifier);
 	return rc;
 }
 

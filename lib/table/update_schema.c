@@ -15,6 +15,7 @@
  * year, month or day uses the column, since its values would change.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,11 +124,16 @@ static int add_column(schema_tree *t, const alter_change *c)
 		ice_schema_free(parsed);
 		return fail(t, ICE_EINVALID, "define one column");
 	}
+	int32_t highest = ice_schema_highest_field_id(parsed);
+	if (highest > INT32_MAX - t->last_id) {
+		ice_schema_free(parsed);
+		return fail(t, ICE_EINVALID, "last-column-id is %d: no field id is left for %d more", t->last_id, highest);
+	}
 	schema_node holder;
 	memset(&holder, 0, sizeof(holder));
 	holder.kind = K_STRUCT;
 	rc = ice_schema_tree__load(t, &holder, parsed, t->last_id);
-	t->last_id += ice_schema_highest_field_id(parsed);
+	t->last_id += highest;
 	ice_schema_free(parsed);
 	if (rc)
 		return rc;

@@ -16,6 +16,7 @@
  * redundant, and so is adding a transform the spec already has.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -241,6 +242,10 @@ static int add_one(work *w, const ice_partition_field *p, bool named)
 	f->added = true;
 	if (!f->source_ids || !f->name)
 		return ICE_ERROR;
+	if (!old && w->format_version >= 2 && w->last_id == INT32_MAX)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_METADATA,
+		                      "alter: partition field %s: last-partition-id is %d, no field id is left", name,
+		                      w->last_id);
 	f->field_id = old ? old->field_id : w->format_version < 2 ? ICE_UNASSIGNED_FIELD_ID : ++w->last_id;
 	return 0;
 }

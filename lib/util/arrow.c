@@ -61,6 +61,9 @@ void ice_arrow__holder_unref(ice_arrow_holder *h)
  * to the pool (while it lives) and the next batch reuses them.
  */
 #define POOL_SLOTS 64
+/* A buffer larger than this is freed, not pooled: a batch of a few huge
+ * values (1 GiB strings) is not held again beside the next batch. */
+#define POOL_MAX_BUFFER ((size_t)256 << 20)
 
 struct ice_arrow_pool {
 	pthread_mutex_t mu;
@@ -130,7 +133,7 @@ void *ice_arrow__pool_take(ice_arrow_pool *p, size_t min, size_t *cap_out)
 static void pool_put(ice_arrow_pool *p, void *buf, size_t cap)
 {
 	pthread_mutex_lock(&p->mu);
-	if (p->n < POOL_SLOTS && cap >= 4096) {
+	if (p->n < POOL_SLOTS && cap >= 4096 && cap <= POOL_MAX_BUFFER) {
 		p->items[p->n] = buf;
 		p->caps[p->n] = cap;
 		p->n++;

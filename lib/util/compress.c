@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "alloc.h"
 #include "compress.h"
@@ -56,6 +57,26 @@ static int check_expected(ice_codec codec, size_t got, size_t expected)
 	return 0;
 }
 
+/*
+ * Streaming decoders write into `out` a step at a time. With a stated size
+ * they stop as soon as the data decompresses to more than it (a 30 KB page
+ * that inflates to 1 GB costs its stated size, not 1 GB), and the buffer
+ * grows with what was produced rather than to the stated size at once.
+ */
+static size_t next_step(size_t produced, size_t expected)
+{
+	size_t step = produced < 65536 ? 65536 : produced; /* geometric growth */
+	if (expected && expected - produced + 1 < step)
+		step = expected - produced + 1; /* room for one byte too many, to notice it */
+	return step > ((size_t)1 << 30) ? (size_t)1 << 30 : step;
+}
+
+static int too_big(ice_codec codec, size_t expected)
+{
+	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: decompresses to more than the stated %zu bytes",
+	                      ice_codec__name(codec), expected);
+}
+
 /* zlib-family: wbits selects gzip (16+15), zlib (15) or raw deflate (-15). */
 static int inflate_any(ice_codec codec, int wbits, const uint8_t *in, size_t in_len, size_t expected,
                        ice_buf *out)
@@ -71,17 +92,21 @@ static int inflate_any(ice_codec codec, int wbits, const uint8_t *in, size_t in_
 	zs.next_in = (Bytef *)in;
 	zs.avail_in = (uInt)(in_len > UINT32_MAX ? UINT32_MAX : in_len);
 	for (;;) {
-		size_t chunk = expected ? expected - (out->len - start) + 1 : 65536;
-		if (chunk > (1u << 30))
-			chunk = 1u << 30;
-		if ((rc = ice_buf__grow(out, chunk)) != 0)
+		if ((rc = ice_buf__grow(out, next_step(out->len - start, expected))) != 0)
 			break;
 		zs.next_out = (Bytef *)out->ptr + out->len;
-		zs.avail_out = (uInt)(out->cap - out->len - 1);
+		size_t room = out->cap - out->len - 1;
+		if (expected && room > expected - (out->len - start) + 1)
+			room = expected - (out->len - start) + 1;
+		zs.avail_out = (uInt)(room > UINT32_MAX ? UINT32_MAX : room);
 		size_t before = zs.avail_out;
 		zrc = inflate(&zs, Z_NO_FLUSH);
 		out->len += before - zs.avail_out;
 		out->ptr[out->len] = '\0';
+		if (expected && out->len - start > expected) {
+			rc = too_big(codec, expected);
+			break;
+		}
 		if (zrc == Z_STREAM_END) {
 			/* gzip allows several concatenated members */
 			if (codec == ICE_CODEC_GZIP && zs.avail_in > 0) {
@@ -151,13 +176,19 @@ static int zstd_decompress(const uint8_t *in, size_t in_len, size_t expected, ic
 	if (!dctx)
 		return ice_error__oom();
 	while (ib.pos < ib.size || zr != 0) {
-		size_t chunk = expected ? expected - (out->len - start) + 1 : ZSTD_DStreamOutSize();
-		if ((rc = ice_buf__grow(out, chunk)) != 0)
+		if ((rc = ice_buf__grow(out, next_step(out->len - start, expected))) != 0)
 			break;
-		ZSTD_outBuffer ob = {out->ptr + out->len, out->cap - out->len - 1, 0};
+		size_t room = out->cap - out->len - 1;
+		if (expected && room > expected - (out->len - start) + 1)
+			room = expected - (out->len - start) + 1;
+		ZSTD_outBuffer ob = {out->ptr + out->len, room, 0};
 		zr = ZSTD_decompressStream(dctx, &ob, &ib);
 		out->len += ob.pos;
 		out->ptr[out->len] = '\0';
+		if (expected && out->len - start > expected) {
+			rc = too_big(ICE_CODEC_ZSTD, expected);
+			break;
+		}
 		if (ZSTD_isError(zr)) {
 			rc = corrupt(ICE_CODEC_ZSTD, ZSTD_getErrorName(zr));
 			break;
@@ -178,6 +209,9 @@ static int snappy_decompress(const uint8_t *in, size_t in_len, size_t expected, 
 	size_t n;
 	if (snappy_uncompressed_length((const char *)in, in_len, &n) != SNAPPY_OK)
 		return corrupt(ICE_CODEC_SNAPPY, "bad length header");
+	/* Snappy expands at most about 21:1: a larger stated length is a lie. */
+	if (n / 32 > in_len + 2)
+		return corrupt(ICE_CODEC_SNAPPY, "stated length larger than the data can hold");
 	if (expected && n != expected)
 		return check_expected(ICE_CODEC_SNAPPY, n, expected);
 	int rc = ice_buf__grow(out, n);
@@ -207,13 +241,17 @@ static int lz4_raw_decompress(const uint8_t *in, size_t in_len, size_t expected,
 				out->ptr[out->len] = '\0';
 				return 0;
 			}
-			if (guess >= out->limit || guess > INT32_MAX / 2)
+			/* No more than LZ4 can expand to (about 255:1). */
+			if (guess >= out->limit || guess > INT32_MAX / 2 || guess / 256 > in_len + 1)
 				return corrupt(ICE_CODEC_LZ4_RAW, "bad block");
 			guess *= 2;
 		}
 	}
 	if (expected > INT32_MAX || in_len > INT32_MAX)
 		return corrupt(ICE_CODEC_LZ4_RAW, "block too large");
+	/* LZ4 expands at most about 255:1: a larger stated size is a lie. */
+	if (expected / 256 > in_len + 1)
+		return corrupt(ICE_CODEC_LZ4_RAW, "stated size larger than the data can hold");
 	int rc = ice_buf__grow(out, expected);
 	if (rc)
 		return rc;
@@ -241,6 +279,13 @@ static int lz4_hadoop_decompress(const uint8_t *in, size_t in_len, size_t expect
 		pos += 8;
 		if (comp > in_len - pos)
 			return corrupt(ICE_CODEC_LZ4_HADOOP, "frame longer than the data");
+		if (expected && raw > expected - (out->len - start))
+			return too_big(ICE_CODEC_LZ4_HADOOP, expected);
+		if (raw == 0) {
+			if (comp != 0)
+				return corrupt(ICE_CODEC_LZ4_HADOOP, "data in an empty frame");
+			continue;
+		}
 		int rc = lz4_raw_decompress(in + pos, comp, raw, out);
 		if (rc)
 			return rc;
@@ -257,9 +302,11 @@ static int lz4_frame_decompress(const uint8_t *in, size_t in_len, size_t expecte
 	if (LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION)))
 		return ice_error__oom();
 	for (;;) {
-		if ((rc = ice_buf__grow(out, 65536)) != 0)
+		if ((rc = ice_buf__grow(out, next_step(out->len - start, expected))) != 0)
 			break;
 		size_t dst = out->cap - out->len - 1, src = in_len - pos;
+		if (expected && dst > expected - (out->len - start) + 1)
+			dst = expected - (out->len - start) + 1;
 		size_t r = LZ4F_decompress(dctx, out->ptr + out->len, &dst, in + pos, &src, NULL);
 		if (LZ4F_isError(r)) {
 			rc = corrupt(ICE_CODEC_LZ4_FRAME, LZ4F_getErrorName(r));
@@ -268,6 +315,10 @@ static int lz4_frame_decompress(const uint8_t *in, size_t in_len, size_t expecte
 		pos += src;
 		out->len += dst;
 		out->ptr[out->len] = '\0';
+		if (expected && out->len - start > expected) {
+			rc = too_big(ICE_CODEC_LZ4_FRAME, expected);
+			break;
+		}
 		if (r == 0)
 			break;
 		if (pos >= in_len && dst == 0) {
@@ -290,15 +341,20 @@ static int brotli_decompress(const uint8_t *in, size_t in_len, size_t expected, 
 	if (!st)
 		return ice_error__oom();
 	for (;;) {
-		size_t chunk = expected ? expected - (out->len - start) + 1 : 65536;
-		if ((rc = ice_buf__grow(out, chunk)) != 0)
+		if ((rc = ice_buf__grow(out, next_step(out->len - start, expected))) != 0)
 			break;
 		size_t avail_out = out->cap - out->len - 1;
+		if (expected && avail_out > expected - (out->len - start) + 1)
+			avail_out = expected - (out->len - start) + 1;
 		uint8_t *next_out = (uint8_t *)out->ptr + out->len;
 		BrotliDecoderResult r =
 		    BrotliDecoderDecompressStream(st, &avail_in, &next_in, &avail_out, &next_out, NULL);
 		out->len = (size_t)((char *)next_out - out->ptr);
 		out->ptr[out->len] = '\0';
+		if (expected && out->len - start > expected) {
+			rc = too_big(ICE_CODEC_BROTLI, expected);
+			break;
+		}
 		if (r == BROTLI_DECODER_RESULT_SUCCESS)
 			break;
 		if (r == BROTLI_DECODER_RESULT_ERROR) {
@@ -466,6 +522,8 @@ int ice_codec__decompress_ctx(ice_codec_ctx *ctx, ice_codec codec, const uint8_t
 		return rc;
 	/* one shot: the stated size is the whole output (several frames allowed) */
 	size_t r = ZSTD_decompressDCtx(ctx->dctx, out->ptr + out->len, expected, in, in_len);
+	if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
+		return too_big(ICE_CODEC_ZSTD, expected);
 	if (ZSTD_isError(r))
 		return corrupt(ICE_CODEC_ZSTD, ZSTD_getErrorName(r));
 	if (r != expected)
@@ -509,6 +567,19 @@ struct ice_codec_stream {
 	size_t zd_hint; /* ZSTD_decompressStream's last answer: 0 at a frame's end */
 };
 
+static voidpf stream_alloc(voidpf opaque, uInt items, uInt size)
+{
+	(void)opaque;
+	return ice__mallocarray(items, size);
+}
+
+static void stream_free(voidpf opaque, voidpf p)
+{
+	(void)opaque;
+	ice__free(p);
+}
+
+
 const char *ice_codec__sniff_other(const uint8_t *d, size_t len)
 {
 	if (len >= 3 && d[0] == 'B' && d[1] == 'Z' && d[2] == 'h')
@@ -530,19 +601,23 @@ int ice_codec__stream_new(ice_codec_stream **out, ice_codec codec)
 {
 	ice_codec_stream *s;
 	*out = NULL;
-	if (codec != ICE_CODEC_GZIP && codec != ICE_CODEC_ZSTD)
+	if (codec != ICE_CODEC_GZIP && codec != ICE_CODEC_DEFLATE && codec != ICE_CODEC_ZSTD)
 		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO, "%s: no streaming decompression",
 		                      ice_codec__name(codec));
 	if (!(s = ice__calloc(1, sizeof(*s))))
 		return ICE_ERROR;
 	s->codec = codec;
+	s->zd_hint = 1;
 	if (codec == ICE_CODEC_ZSTD) {
 		if (!(s->zd = ZSTD_createDCtx())) {
 			ice__free(s);
 			return ice_error__oom();
 		}
 	} else {
-		if (inflateInit2(&s->z, 15 + 32) != Z_OK) {
+		s->z.zalloc = stream_alloc;
+		s->z.zfree = stream_free;
+		/* gzip (or zlib) detected by its header; Avro's deflate is raw */
+		if (inflateInit2(&s->z, codec == ICE_CODEC_DEFLATE ? -15 : 15 + 32) != Z_OK) {
 			ice__free(s);
 			return ice_error__oom();
 		}
@@ -579,9 +654,10 @@ int ice_codec__stream_decompress(ice_codec_stream *s, const uint8_t *in, size_t 
 		*out_len = ob.pos;
 		return 0;
 	}
-	/* gzip: one member after another (as gzip -c a b > c makes) */
+	/* gzip: one member after another (as gzip -c a b > c makes); raw
+	 * deflate is one stream, what follows it ignored (as Avro readers do) */
 	if (s->z_member_done) {
-		if (in_len == 0)
+		if (in_len == 0 || s->codec == ICE_CODEC_DEFLATE)
 			return 0;
 		if (inflateReset(&s->z) != Z_OK)
 			return corrupt(s->codec, "reset");
@@ -594,6 +670,8 @@ int ice_codec__stream_decompress(ice_codec_stream *s, const uint8_t *in, size_t 
 	int zr = inflate(&s->z, Z_NO_FLUSH);
 	if (zr == Z_STREAM_END)
 		s->z_member_done = true;
+	else if (zr == Z_MEM_ERROR)
+		return ice_error__oom();
 	else if (zr != Z_OK && zr != Z_BUF_ERROR)
 		return corrupt(s->codec, s->z.msg ? s->z.msg : "inflate failed");
 	*in_used = (size_t)(s->z.next_in - in);
@@ -603,7 +681,21 @@ int ice_codec__stream_decompress(ice_codec_stream *s, const uint8_t *in, size_t 
 
 bool ice_codec__stream_finished(const ice_codec_stream *s)
 {
-	if (s->codec == ICE_CODEC_GZIP)
+	if (s->codec != ICE_CODEC_ZSTD)
 		return s->z_member_done;
 	return s->zd_hint == 0;
+}
+
+int ice_codec__stream_reset(ice_codec_stream *s)
+{
+	if (s->codec == ICE_CODEC_ZSTD) {
+		if (ZSTD_isError(ZSTD_DCtx_reset(s->zd, ZSTD_reset_session_only)))
+			return corrupt(s->codec, "cannot reset the stream");
+		s->zd_hint = 1;
+		return 0;
+	}
+	if (inflateReset(&s->z) != Z_OK)
+		return corrupt(s->codec, "cannot reset the stream");
+	s->z_member_done = false;
+	return 0;
 }

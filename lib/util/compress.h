@@ -64,17 +64,22 @@ int ice_codec__compress_ctx(ice_codec_ctx *ctx, ice_codec codec, int level, cons
                             ice_buf *out);
 
 /*
- * Streaming decompression of gzip (one member or several in a row) and
- * zstd (one frame or several), for inputs read a buffer at a time.
- * Each call consumes some input (*in_used) and produces up to `cap`
- * bytes (*out_len); call again with the rest. ICE_EINVALID on corrupt data.
+ * Streaming decompression of gzip (one member or several in a row), raw
+ * deflate (Avro blocks: what follows the stream is ignored) and zstd (one
+ * frame or several), for inputs read a buffer at a time and outputs drained
+ * a piece at a time (a reader decodes from a bounded window instead of
+ * holding what nothing states the size of). Each call consumes some input
+ * (*in_used) and produces up to `cap` bytes (*out_len); call again with the
+ * rest. ICE_EINVALID on corrupt data. reset starts a new stream.
  */
 typedef struct ice_codec_stream ice_codec_stream;
 int ice_codec__stream_new(ice_codec_stream **out, ice_codec codec);
 void ice_codec__stream_free(ice_codec_stream *s);
+int ice_codec__stream_reset(ice_codec_stream *s);
 int ice_codec__stream_decompress(ice_codec_stream *s, const uint8_t *in, size_t in_len, size_t *in_used,
                                  uint8_t *out, size_t cap, size_t *out_len);
-/* Whether the input so far ends a gzip member (a cut file does not). */
+/* Whether the input so far ends a gzip member or deflate stream or zstd
+ * frame (a cut file does not). */
 bool ice_codec__stream_finished(const ice_codec_stream *s);
 /* The name of a compression ice does not read (bzip2, xz, lz4 frame, zip,
  * 7z, compress) recognised by its magic bytes, or NULL. */

@@ -262,8 +262,8 @@ static size_t format_tod(int64_t nanos_of_day, bool nanos, char *out)
 
 size_t ice_dt__format_time(int64_t value, bool nanos, char *out)
 {
-	int64_t ns = nanos ? value : value * 1000;
-	ns = ice_floormod(ns, INT64_C(86400000000000));
+	/* The time of day first: any long (a bound in a manifest) is formatted. */
+	int64_t ns = nanos ? ice_floormod(value, INT64_C(86400000000000)) : ice_floormod(value, ICE_MICROS_PER_DAY) * 1000;
 	return format_tod(ns, nanos, out);
 }
 

@@ -16,14 +16,33 @@ int ice_error__set(int code, int klass, const char *fmt, ...) ICE_PRINTF(3, 4);
 int ice_error__vset(int code, int klass, const char *fmt, va_list ap) ICE_PRINTF(3, 0);
 /* Raise the static out-of-memory error; returns ICE_ERROR. Never allocates. */
 int ice_error__oom(void);
+/*
+ * When the current error is out of memory and does not name it yet, name
+ * what was being read or written ("<file>: out of memory"): for the places
+ * that know the file but pass other errors up unchanged (their messages name
+ * it already). Still the out-of-memory error; never allocates. Returns
+ * ICE_ERROR.
+ */
+int ice_error__oom_in(const char *fmt, ...) ICE_PRINTF(1, 2);
 /* An OS error from errno, e.g. "<path>: open: No such file or directory".
  * ENOENT maps to ICE_ENOTFOUND, EEXIST to ICE_EEXISTS. */
 int ice_error__os(const char *path, const char *op);
 /*
  * Put "<prefix>: " in front of the current message (e.g. the file name once it
- * is known). Leaves an out-of-memory error alone. Returns the current code.
+ * is known); an out-of-memory error gets it too ("<file>: out of memory"),
+ * without allocating, and stays that error. Returns the current code.
  */
 int ice_error__prefix(const char *fmt, ...) ICE_PRINTF(1, 2);
+/*
+ * A credential (`len` bytes of `value`): from now on masked as "***" in
+ * every error message and trace line of the process. Values shorter than
+ * 5 bytes are not kept. Never allocates.
+ */
+void ice_error__secret(const char *value, size_t len);
+/* The value of a property whose key names a credential (token, credential,
+ * secret-access-key, header.x-api-key ...; not its settings: *.type,
+ * *-enabled, *-uri ...) registered as a secret, and of id:secret the secret. */
+void ice_error__secret_property(const char *key, size_t klen, const char *value, size_t vlen);
 /* One line for the trace function (ice_set_trace), when one is set. */
 void ice__trace(const char *fmt, ...) ICE_PRINTF(1, 2);
 bool ice__tracing(void);

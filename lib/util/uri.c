@@ -239,3 +239,61 @@ char *ice_uri__redacted(const char *uri)
 		return NULL;
 	return (char *)ice_uri__redact(p, n + 1, uri);
 }
+
+static bool scheme_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+	       c == '.';
+}
+
+static bool ends_token(char c)
+{
+	return c == '\0' || c == ' ' || c == '\'' || c == '"' || c == '(' || c == ')' || c == '<' || c == '>';
+}
+
+size_t ice_uri__redact_text(char *text, size_t cap, char *scratch)
+{
+	size_t n = strlen(text), from = 0, changed = 0;
+	char *p;
+	while ((p = strstr(text + from, "://")) != NULL) {
+		size_t at = (size_t)(p - text), start = at, end = at + 3;
+		while (start > 0 && scheme_char(text[start - 1]))
+			start--;
+		while (!ends_token(text[end]))
+			end++;
+		/* punctuation of the sentence around it is not the URI's */
+		while (end > at + 3 && (text[end - 1] == ':' || text[end - 1] == ',' || text[end - 1] == '.' ||
+		                        text[end - 1] == ';'))
+			end--;
+		if (start == at) {
+			from = at + 3;
+			continue;
+		}
+		size_t len = end - start;
+		if (len >= cap)
+			len = cap - 1;
+		memcpy(scratch, text + start, len);
+		scratch[len] = '\0';
+		out_buf o = {scratch + len + 1, 2 * cap - len - 1, 0};
+		size_t r = redact_into(&o, scratch);
+		if (r >= o.cap)
+			r = o.cap ? o.cap - 1 : 0;
+		if (start + r > cap - 1)
+			r = cap - 1 - start;
+		if (r != len || memcmp(o.p, text + start, len) != 0) {
+			/* splice: the redacted URI, then the rest of the text */
+			size_t tail = n - end;
+			if (start + r + tail >= cap)
+				tail = cap - 1 - start - r;
+			memmove(text + start + r, text + end, tail);
+			memcpy(text + start, o.p, r);
+			n = start + r + tail;
+			text[n] = '\0';
+			changed++;
+		}
+		from = start + r;
+		if (from >= n)
+			break;
+	}
+	return changed;
+}

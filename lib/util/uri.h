@@ -40,6 +40,10 @@ char *ice_uri__absolute(const char *s);
  * never allocates, so error messages can use it on the stack.
  */
 const char *ice_uri__redact(char *dst, size_t cap, const char *uri);
+/* Every URI with a scheme inside a sentence (an error message) redacted
+ * in place; `text` holds `cap` bytes, `scratch` is 2 * cap bytes of room.
+ * Returns how many were changed. */
+size_t ice_uri__redact_text(char *text, size_t cap, char *scratch);
 /* The same, allocated (NULL: out of memory). */
 char *ice_uri__redacted(const char *uri);
 /* Whether a parameter or configuration key names a credential: it contains

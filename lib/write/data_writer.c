@@ -119,6 +119,7 @@ struct ice_data_writer {
 	ice_map int_parts;
 	part *null_part;
 	int64_t *route_keys; /* ROUTE_ROWS each */
+	int64_t slice_rows;  /* rows routed between memory checks: ROUTE_ROWS, fewer for wide rows */
 	uint8_t *route_nulls;
 	/* Buffered bytes across parts, kept as a running total: parts changed
 	 * since the last check are recounted at the next one, so a check costs
@@ -160,6 +161,52 @@ static int find_source(ice_data_writer *w, int32_t id, source_path *out)
 			return 0;
 		}
 	return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "partition source %d is not in the schema", id);
+}
+
+/*
+ * The bytes every row takes in the builders whatever its values (a fixed
+ * value, null or not, is its whole width), and the widest such column: a
+ * value wider than the memory budget cannot be written within it, and
+ * wide rows are routed (and read by the ingest) fewer at a time, so the
+ * budget is checked before they add up.
+ */
+static void fixed_widths(const ice_type *t, int64_t *sum, const ice_field **widest, const ice_field *f)
+{
+	if (t->id == ICE_TYPE_FIXED) {
+		*sum += t->u.fixed.length;
+		if (!*widest || t->u.fixed.length > (*widest)->type->u.fixed.length)
+			*widest = f;
+	} else if (t->id == ICE_TYPE_STRUCT) {
+		for (size_t i = 0; i < t->u.struct_.nfields; i++)
+			fixed_widths(t->u.struct_.fields[i].type, sum, widest, &t->u.struct_.fields[i]);
+	} else if (t->id == ICE_TYPE_LIST) {
+		fixed_widths(t->u.list.element.type, sum, widest, &t->u.list.element);
+	} else if (t->id == ICE_TYPE_MAP) {
+		fixed_widths(t->u.map.key.type, sum, widest, &t->u.map.key);
+		fixed_widths(t->u.map.value.type, sum, widest, &t->u.map.value);
+	}
+}
+
+static int plan_memory_checks(ice_data_writer *w)
+{
+	int64_t row = 0;
+	const ice_field *widest = NULL;
+	fixed_widths(ice_schema_struct(w->schema), &row, &widest, NULL);
+	if (widest && widest->type->u.fixed.length > w->opts.max_buffered_bytes)
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+		                      "column '%s' is fixed[%d]: one value takes more than the memory budget of %lld "
+		                      "bytes (--memory)",
+		                      widest->name, widest->type->u.fixed.length, (long long)w->opts.max_buffered_bytes);
+	/* Between two checks, rows may add an eighth of the budget at most. */
+	w->slice_rows = ROUTE_ROWS;
+	while (w->slice_rows > 1 && row > 0 && w->slice_rows * row > w->opts.max_buffered_bytes / 8)
+		w->slice_rows /= 2;
+	return 0;
+}
+
+size_t ice_data_writer__max_batch_rows(const ice_data_writer *w)
+{
+	return w->slice_rows < ROUTE_ROWS ? (size_t)w->slice_rows : SIZE_MAX;
 }
 
 int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_table_metadata *md,
@@ -233,6 +280,8 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 		rc = ice_workers__new(&w->workers, threads);
 	if (!rc)
 		rc = ice_parquet__wpool_new(&w->pool, w->workers);
+	if (!rc)
+		rc = plan_memory_checks(w);
 	const ice_sort_order *order = w->opts.sort_order ? w->opts.sort_order : ice_table_metadata_default_sort_order(md);
 	if (!order || order->nfields == 0) {
 		w->has_sort_order_id = true; /* unsorted table: order 0 */
@@ -922,8 +971,8 @@ int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *ba
 	 * the lookup) and copy the rows each part got into its builders, a
 	 * slice at a time so that the memory check comes as often as for
 	 * rows written one by one. */
-	for (int64_t from = 0; from < batch->length && !rc; from += ROUTE_ROWS) {
-		int64_t to = from + ROUTE_ROWS < batch->length ? from + ROUTE_ROWS : batch->length;
+	for (int64_t from = 0; from < batch->length && !rc; from += w->slice_rows) {
+		int64_t to = from + w->slice_rows < batch->length ? from + w->slice_rows : batch->length;
 		if (w->int_route)
 			rc = route_by_int(w, batch, schema, from, to);
 		else

@@ -21,6 +21,10 @@ int ice_data_writer__new(ice_data_writer **out, const ice_io *io, const ice_tabl
 int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *batch, const struct ArrowSchema *schema);
 /* Finish every open file. The data files stay owned by the writer. */
 int ice_data_writer__close(ice_data_writer *w, const ice_data_file *const **files_out, size_t *n_out);
+/* Rows a caller should hand over at most per batch (SIZE_MAX: no limit
+ * beyond its own): fewer when the table's rows are wide (fixed columns), so
+ * memory stays within the budget. */
+size_t ice_data_writer__max_batch_rows(const ice_data_writer *w);
 /* Delete every file written so far. */
 void ice_data_writer__delete_files(ice_data_writer *w);
 void ice_data_writer__free(ice_data_writer *w);

@@ -2,7 +2,7 @@
  * Fuzz target: what HTTP servers send back, as the client parses it. The
  * input is a response head split into lines the way curl hands them over
  * (ice_http__head_line), then every header value is also read as a
- * Content-Range and a Retry-After, and percent-decoded. A head that parses
+ * Content-Range, a Retry-After and a date, and percent-decoded. A head that parses
  * has a status in 100..999, names and values without line breaks, and no
  * more headers or bytes than its limits.
  */
@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(first <= last && (total == UINT64_MAX || last < total));
 		int64_t ms = ice_http__parse_retry_after(h->value);
 		FUZZ_ASSERT(ms >= -1 && ms <= 86400000);
+		int64_t date = ice_http__parse_date(h->value);
+		FUZZ_ASSERT(date >= 0 && date < (int64_t)253402300800 * 1000);
 		ice_buf b = ICE_BUF_INIT;
 		if (ice_http__url_decode(&b, h->value, strlen(h->value)) == 0)
 			FUZZ_ASSERT(b.len <= strlen(h->value));

@@ -4,9 +4,13 @@
  * its resolution against manifest_file / manifest_entry, every block and
  * codec, every record); each accepted entry is copied, compared with its
  * copy, and rendered as JSON and text the way the tools do, so every
- * decoded value is touched. Any input may be rejected, none may crash, leak
- * or read out of bounds, and every error is one line.
+ * decoded value is touched. The truncation cross-checks run too: the
+ * manifest against counts taken from the input's last bytes, the list's
+ * totals against a snapshot summary that agrees or is off by one. Any
+ * input may be rejected, none may crash, leak or read out of bounds, and
+ * every error is one line.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,17 +95,69 @@ static void as_list(const uint8_t *data, size_t size)
 		error_is_one_line(rc);
 		return;
 	}
+	ice_manifest_file **copies = NULL, *items = NULL;
+	size_t n = 0;
 	while ((rc = ice_manifest_list_next(r, &mf)) == 0) {
 		ice_manifest_file *copy = NULL;
 		render(write_manifest_file, mf, NULL);
 		if (ice_manifest_file_copy(&copy, mf) == 0) {
 			FUZZ_ASSERT(ice_manifest_file_equal(copy, mf));
-			ice_manifest_file_free(copy);
+			ice_manifest_file **nc = realloc(copies, (n + 1) * sizeof(*copies));
+			if (!nc) {
+				ice_manifest_file_free(copy);
+				break;
+			}
+			copies = nc;
+			copies[n++] = copy;
 		}
 	}
-	if (rc != ICE_ITEROVER)
+	if (rc != ICE_ITEROVER && rc != 0)
 		error_is_one_line(rc);
 	ice_manifest_list_reader_free(r);
+	/* the totals against a summary: what the entries add up to (so the
+	 * check passes), or one more data file than that (so it fails) */
+	if (rc == ICE_ITEROVER && (items = calloc(n ? n : 1, sizeof(*items))) != NULL) {
+		int64_t sum[3] = {0, 0, 0};
+		bool known[3] = {true, true, true};
+		for (size_t i = 0; i < n; i++) {
+			items[i] = *copies[i];
+			const ice_manifest_file *m = &items[i];
+			int k = m->content == ICE_MANIFEST_CONTENT_DATA ? 0 : 1;
+			if (m->added_files_count < 0 || m->existing_files_count < 0)
+				known[k] = false;
+			else
+				sum[k] += (int64_t)m->added_files_count + m->existing_files_count;
+			if (k == 0 && (m->added_rows_count < 0 || m->existing_rows_count < 0 ||
+			               __builtin_add_overflow(sum[2], m->added_rows_count, &sum[2]) ||
+			               __builtin_add_overflow(sum[2], m->existing_rows_count, &sum[2])))
+				known[2] = false;
+		}
+		static const char *const keys[3] = {"total-data-files", "total-delete-files", "total-records"};
+		bool off = size % 2 == 1;
+		char v[3][32];
+		ice_property props[3];
+		size_t np = 0;
+		for (int k = 0; k < 3; k++)
+			if (known[k]) {
+				snprintf(v[k], sizeof(v[k]), "%lld", (long long)(sum[k] + (k == 0 && off)));
+				props[np++] = (ice_property){keys[k], v[k]};
+			}
+		ice_snapshot snap;
+		memset(&snap, 0, sizeof(snap));
+		snap.snapshot_id = 1;
+		snap.manifest_list = "fuzz.avro";
+		snap.summary.n = np;
+		snap.summary.items = props;
+		ice_manifest_list list = {2, n, items};
+		rc = ice_manifest__check_totals(&list, &snap);
+		if (rc)
+			error_is_one_line(rc);
+		FUZZ_ASSERT((rc != 0) == (off && known[0]));
+		free(items);
+	}
+	for (size_t i = 0; i < n; i++)
+		ice_manifest_file_free(copies[i]);
+	free(copies);
 }
 
 static void as_manifest(const uint8_t *data, size_t size)
@@ -121,6 +177,11 @@ static void as_manifest(const uint8_t *data, size_t size)
 	mf.added_snapshot_id = 42;
 	mf.has_first_row_id = true;
 	mf.first_row_id = 1000;
+	/* the list's counts of existing/added/deleted entries, from the last
+	 * bytes (-1: unknown); what the manifest holds must agree */
+	mf.existing_files_count = size > 0 ? (int32_t)data[size - 1] - 1 : -1;
+	mf.added_files_count = size > 1 ? (int32_t)data[size - 2] - 1 : -1;
+	mf.deleted_files_count = size > 2 ? (int32_t)data[size - 3] - 1 : -1;
 	if ((rc = ice_manifest__open_input(&r, in, NULL, &mf)) != 0) {
 		error_is_one_line(rc);
 		return;

@@ -36,6 +36,10 @@ def ice(*args, stdin=None, timeout=600, env=None, cwd=None) -> Result:
                        cwd=cwd)
     r = Result(p)
     assert 0 <= r.code <= 4, f"ice {' '.join(map(str, args))} crashed ({r.code}):\n{r.err[-3000:]}"
+    # A sanitizer report is a failure even when the run went on (UBSan
+    # without halt_on_error continues).
+    assert "runtime error:" not in r.err and "Sanitizer" not in r.err, \
+        f"ice {' '.join(map(str, args))}: sanitizer report:\n{r.err[-3000:]}"
     return r
 
 
@@ -91,14 +95,158 @@ def csv_file(path, header, rows) -> pathlib.Path:
 
 
 def make_table(tmp_path, name="t", schema="id long, s string", partition=None, rows=("1,a", "2,b"),
-               props=()) -> pathlib.Path:
+               props=(), version=None, header="id,s") -> pathlib.Path:
     t = tmp_path / name
     args = ["create", t, "--schema", schema]
+    if version:
+        args += ["--format-version", str(version)]
     if partition:
         args += ["--partition", partition]
     for p in props:
         args += ["--property", p]
     ice_ok(*args)
     if rows:
-        ice_ok("append", t, csv_file(tmp_path / f"{name}-in.csv", "id,s", rows))
+        ice_ok("append", t, csv_file(tmp_path / f"{name}-in.csv", header, rows))
     return t
+
+
+def reblock(path, records_per_block=1):
+    """Rewrites an Avro container file (a manifest or manifest list) with
+    the same schema, metadata and records, in blocks of the given number of
+    records, so it can be cut at a block boundary."""
+    import fastavro
+
+    path = pathlib.Path(path)
+    with open(path, "rb") as f:
+        r = fastavro.reader(f)
+        schema, codec = r.writer_schema, r.codec
+        meta = {k: v.decode() if isinstance(v, bytes) else v for k, v in r.metadata.items()
+                if not k.startswith("avro.")}
+        records = list(r)
+    with open(path, "wb") as f:
+        w = fastavro.write.Writer(f, schema, codec=codec, metadata=meta, sync_interval=1 << 30)
+        for i, rec in enumerate(records):
+            w.write(rec)
+            if (i + 1) % records_per_block == 0:
+                w.flush()
+        w.flush()
+    return len(records)
+
+
+def avro_parts(path):
+    """(header bytes, [(count, raw block bytes)], sync) of an Avro container."""
+    data = pathlib.Path(path).read_bytes()
+
+    def varint(pos):
+        shift = result = 0
+        while True:
+            b = data[pos]
+            pos += 1
+            result |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return (result >> 1) ^ -(result & 1), pos
+
+    pos = 4
+    while True:  # the metadata map: blocks of key/value pairs
+        count, pos = varint(pos)
+        if count == 0:
+            break
+        if count < 0:
+            _, pos = varint(pos)
+            count = -count
+        for _ in range(2 * count):
+            n, pos = varint(pos)
+            pos += n
+    sync = data[pos:pos + 16]
+    pos += 16
+    header = data[:pos]
+    blocks = []
+    while pos < len(data):
+        count, pos = varint(pos)
+        size, pos = varint(pos)
+        blocks.append((count, data[pos:pos + size]))
+        pos += size + 16
+    return header, blocks, sync
+
+
+def cut_after_blocks(path, n):
+    """Truncates an Avro container file right after its n-th data block: a
+    file that is still well-formed, only shorter."""
+    header, blocks, sync = avro_parts(path)
+    assert n < len(blocks), "the file has no more blocks than that"
+    out = bytearray(header)
+    for count, raw in blocks[:n]:
+        out += zigzag_long(count) + zigzag_long(len(raw)) + raw + sync
+    pathlib.Path(path).write_bytes(bytes(out))
+
+
+def zigzag_long(n):
+    """An Avro long: zigzag, then base-128 varint."""
+    out = bytearray()
+    n = (n << 1) ^ (n >> 63)
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def edit_metadata(table_dir, change):
+    """Publishes the table's current metadata changed by change(dict) as the
+    next version (a hostile or corrupt writer's commit)."""
+    md = load_metadata(table_dir)
+    change(md)
+    n = int(re.match(r"v(\d+)", current_metadata(table_dir).name).group(1)) + 1
+    (pathlib.Path(table_dir) / "metadata" / f"v{n}.metadata.json").write_text(json.dumps(md))
+    (pathlib.Path(table_dir) / "metadata" / "version-hint.text").write_text(str(n))
+    return md
+
+
+def peak_rss_mb(*args, env=None, cwd=None):
+    """Runs ice in a fresh child of a small Python process and returns
+    (Result, peak RSS of ice in MB). ASan's quarantine of freed memory is
+    kept small so the figure is what ice holds, not what ASan keeps."""
+    import sys
+    env = dict(env if env is not None else os.environ)
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=8"
+    code = ("import json, resource, subprocess, sys\n"
+            "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+            "print(json.dumps([p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace'),"
+            " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n")
+    p = subprocess.run([sys.executable, "-c", code, ice_bin(), *map(str, args)], capture_output=True, env=env,
+                       cwd=cwd, timeout=600)
+    rc, out, err, kb = json.loads(p.stdout)
+    r = Result.__new__(Result)
+    r.code, r.out, r.err = rc, out, err
+    assert 0 <= r.code <= 4, f"ice {' '.join(map(str, args))} crashed ({r.code}):\n{r.err[-3000:]}"
+    return r, kb / 1024
+
+
+def many_snapshots(table_dir, n, branch_every=0):
+    """Publishes the table's metadata with n snapshots in one parent chain
+    (every branch_every-th one off the chain) and a snapshot log of all of
+    them. Manifest lists are not written: history and snapshots read none."""
+    md = load_metadata(table_dir)
+    base = md["last-updated-ms"]
+    snaps, log = [], []
+    parent = None
+    for i in range(n):
+        sid = 1_000_000 + i
+        s = {"snapshot-id": sid, "sequence-number": i + 1, "timestamp-ms": base + i,
+             "manifest-list": f"{md['location']}/metadata/snap-{sid}.avro",
+             "summary": {"operation": "append"}, "schema-id": 0}
+        if parent is not None:
+            s["parent-snapshot-id"] = parent
+        snaps.append(s)
+        log.append({"snapshot-id": sid, "timestamp-ms": base + i})
+        if not branch_every or i % branch_every:
+            parent = sid
+    md["snapshots"] = snaps
+    md["snapshot-log"] = log
+    md["current-snapshot-id"] = parent
+    md["last-sequence-number"] = n
+    md["refs"] = {"main": {"snapshot-id": parent, "type": "branch"}}
+    md["last-updated-ms"] = base + n
+    edit_metadata(table_dir, lambda m: m.update(md))

@@ -23,3 +23,20 @@ def test_colliding_writers_never_delete_a_committed_file(tmp_path):
         assert r.code == 1 and "File exists" in r.err, (args, r.code, r.err)
         assert tree(t) == committed, (args, r.err, set(committed) ^ set(tree(t)))
     assert scan_ids(t) == [1, 2]
+
+
+def test_colliding_delete_files_never_delete_a_committed_one(tmp_path):
+    """Merge-on-read: a position delete file (delete, compact --deletes) is
+    tracked for clean-up once this process created it, not before: a name
+    taken by a committed delete file fails the command and leaves that file
+    (it deleted it: the table lost its deletes and then failed to scan)."""
+    env = fault_env(ICE_FAULT_UUID=1)
+    t = make_table(tmp_path, partition="s", rows=("1,a", "2,a", "3,a"),
+                   props=("write.delete.mode=merge-on-read",))
+    ice_ok("delete", t, "--where", "id = 1", env=env)
+    committed = tree(t)
+    for args in (["delete", t, "--where", "id = 2"], ["compact", t, "--deletes", "--rewrite-all"]):
+        r = ice(*args, env=env)
+        assert r.code == 1 and "-deletes.parquet: create: File exists" in r.err, (args, r.code, r.err)
+        assert tree(t) == committed, (args, r.err, set(committed) ^ set(tree(t)))
+    assert scan_ids(t) == [2, 3]

@@ -44,7 +44,7 @@ def new_files(before, after):
 
 
 def check_delete_stays_inside(tmp_path, mode, version):
-    t = make_table(tmp_path, partition="s", rows=("1,a", "2,b"), props=[f"format-version={version}"])
+    t = make_table(tmp_path, partition="s", rows=("1,a", "2,b"), version=version)
     ext, f = outside_file(tmp_path)
     ice_ok("add-files", t, f)
     before_ext, before_t = tree(ext), tree(t)
@@ -54,9 +54,13 @@ def check_delete_stays_inside(tmp_path, mode, version):
     assert added, "the delete wrote nothing"
     data_new = [a for a in added if not a.startswith("metadata/")]
     assert data_new and all(a.startswith("data/") for a in data_new), data_new
+    assert load_metadata(t)["format-version"] == version
     if mode == "copy-on-write" or version == 2:
         # a rewritten file or a position delete file: in the partition of the file it serves
         assert all(a.startswith("data/s=b/") for a in data_new), data_new
+    else:
+        # a commit's Puffin file of deletion vectors serves several partitions: in none
+        assert all(re.match(r"data/[^/]+-dv\.puffin$", a) for a in data_new), data_new
     assert rows(t) == [(1, "a"), (2, "b"), (10, "b"), (12, "b")]
 
 

@@ -91,6 +91,18 @@ char *ice_test_read_file(const char *path, size_t *len_out);
 		}                                                                                   \
 	} while (0)
 
+/* The last error is out of memory ("out of memory", or "<what>: out of memory"
+ * naming the file being read or written). */
+#define CHECK_OOM()                                                                                 \
+	do {                                                                                        \
+		const char *oom_msg_ = ice_error_last() ? ice_error_last()->message : "";              \
+		size_t oom_n_ = strlen(oom_msg_);                                                   \
+		if (oom_n_ < 13 || strcmp(oom_msg_ + oom_n_ - 13, "out of memory") != 0) {         \
+			ice_test_fail(__FILE__, __LINE__, "not out of memory: %s", oom_msg_);      \
+			return;                                                                     \
+		}                                                                                   \
+	} while (0)
+
 #define CHECK_STR(a, b)                                                                             \
 	do {                                                                                        \
 		const char *check_a_ = (a), *check_b_ = (b);                                        \

@@ -79,10 +79,16 @@ def compare(path, table: pa.Table, rows):
 
 
 def compare_streaming(path):
-    """Row by row against pyarrow's batches, without holding the file."""
+    """Row by row against pyarrow's batches, without holding the file.
+    ice's peak RSS stays within 2.5 times the row groups' uncompressed size
+    (issue 11: memory bounded by the row group): a dictionary of strings
+    is held once, a used-up page is not kept, a string is escaped from
+    the batch itself. It was 3.1 times (6.6 GB under ASan for 2 GiB)."""
+    import os
     import subprocess
     from conftest import ice_binary
     proc = subprocess.Popen([ice_binary(), "parquet", "--rows", str(path)], stdout=subprocess.PIPE)
+    usage = None
     n = 0
     try:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=1):
@@ -97,8 +103,13 @@ def compare_streaming(path):
         assert proc.stdout.readline() == b"", f"{rel(path)}: ice printed more rows than pyarrow"
     finally:
         proc.stdout.close()
-        rc = proc.wait()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = rc = os.waitstatus_to_exitcode(status)
     assert rc == 0, f"{rel(path)}: ice exited {rc}"
+    meta = pq.ParquetFile(path).metadata
+    biggest = max(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups))
+    assert usage.ru_maxrss * 1024 < 2.5 * biggest, \
+        f"{rel(path)}: ice's peak RSS {usage.ru_maxrss // 1024} MB for row groups of {biggest >> 20} MB"
 
 
 @pytest.mark.parametrize("path", GOOD, ids=rel)

@@ -4,6 +4,7 @@ conftest.py, so its names never clash with other suites'): run the real
 (tests/peers/rest_fixture.py) or the hostile test server (hostile.py) - and
 look at what the server holds."""
 import json
+import re
 import os
 import pathlib
 import subprocess
@@ -62,6 +63,8 @@ def ice_fails(code, *args, **kw) -> Result:
     r = ice(*args, **kw)
     assert r.code == code, f"ice {' '.join(map(str, args))}: exit {r.code}, expected {code}\n{r.out}{r.err}"
     lines = r.err.rstrip("\n").split("\n")
+    if "-v" in args:  # -v's last line: "ice: <command>: exit N after T s"
+        lines = [x for x in lines if not re.match(r"^ice: [\w-]+: exit \d+ after ", x)]
     assert len(lines) == 1 and lines[0].startswith("ice"), f"not one line:\n{r.err}"
     return r
 

@@ -243,6 +243,15 @@ def test_token_refreshed_before_it_expires(server):
     assert exchanges[0]["subject_token_type"] == "urn:ietf:params:oauth:token-type:access_token"
 
 
+def test_a_token_that_lives_forever(server):
+    """expires_in of 2^63 - 1 seconds: no expiry, not a signed overflow
+    (UBSan stopped the sanitized binary at now + expires_in * 1000)."""
+    server.auth = True
+    server.token_lifetime = 2**63 - 1
+    append(server, e=env(credential="c:" + SECRET))
+    assert len(server.token_form) == 1
+
+
 def test_rejected_credentials_and_static_tokens_fail_without_printing_them(server):
     server.auth = True
     server.on("POST", r"^/v1/oauth/tokens$", lambda r: r.reply(
@@ -266,6 +275,31 @@ def test_secrets_stay_out_of_every_failure(server):
         assert SECRET not in r.err + r.out
     headers = server.requests("POST", COMMIT)[-1][2]
     assert headers["x-api-key"] == "hdr-" + SECRET  # header.* reaches the server
+
+
+def test_a_server_that_echoes_secrets_does_not_get_them_printed(server):
+    """Issue 11 item 9: the server's own error text is printed, but a
+    credential ice holds (the client secret, the token it was issued, a
+    static token, a header value) never is, even when the server quotes it
+    back (-v traces included)."""
+    server.auth = True
+    server.on("POST", r"^/v1/oauth/tokens$", lambda r: r.reply(
+        401, {"error": "invalid_client", "error_description": "Unknown client id:" + SECRET + " (" + r.body.decode() + ")"}))
+    r = ice_fails(1, "--catalog", server.uri, "-v", "namespace", "list", env=env(credential="id:" + SECRET))
+    assert "401 invalid_client: Unknown client" in r.err and SECRET not in r.err + r.out, r.err
+    server.routes.clear()
+    server.on("GET", r"^/v1/namespaces$", lambda r: r.reply(
+        403, error_doc(403, "ForbiddenException", "token " + r.headers.get("Authorization", "") + " may not list")))
+    r = ice_fails(1, "--catalog", server.uri, "-v", "namespace", "list", env=env(credential="id:" + SECRET))
+    assert "403 ForbiddenException: token Bearer *** may not list" in r.err, r.err
+    assert "tok-" not in r.err + r.out
+    server.routes.clear()
+    server.auth = False
+    server.on("GET", r"^/v1/namespaces$", lambda r: r.reply(
+        400, error_doc(400, "BadRequestException", "headers " + json.dumps(dict(r.headers)))))
+    r = ice_fails(1, "--catalog", server.uri, "-v", "namespace", "list",
+                  env=env(token="static-" + SECRET, header__x_api_key="hdr-" + SECRET + "2"))
+    assert "400 BadRequestException: headers" in r.err and SECRET not in r.err + r.out, r.err
 
 
 # ---- idempotency, metrics, delegation ------------------------------------------------------------------

@@ -209,6 +209,8 @@ def test_appends_killed_at_random_moments(tmp_path):
         if p.returncode == 0:
             acknowledged.append(k)
             phase = "acknowledged"
+            # a completed append leaves no temporary behind
+            assert not any(f.endswith(".tmp") for f in new), sorted(new)
         else:
             assert p.returncode == -signal.SIGKILL, p.stderr.read().decode()
             kills += 1

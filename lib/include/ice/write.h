@@ -97,6 +97,10 @@ typedef struct ice_write_options {
 	 * of a sorted table are sorted in runs of up to half of
 	 * max_buffered_bytes, one run per file or more (every file sorted). */
 	bool no_sort;
+	/* The longest CSV record or JSON line accepted, in bytes (0: 16 MiB; at
+	 * most 1 GiB): memory while appending grows with the longest record,
+	 * so a longer one is an error naming the file and line. */
+	int64_t max_record_bytes;
 	/* Threads parsing, routing, encoding and compressing in parallel, the
 	 * caller's included (0: one per processor online; 1: only the
 	 * caller's). The rows written are the same whatever the number; row

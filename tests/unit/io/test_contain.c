@@ -16,6 +16,7 @@
 
 #include "ice/alloc.h"
 #include "io/io.h"
+#include "util/error.h"
 #include "test.h"
 #include "util/uri.h"
 
@@ -226,4 +227,26 @@ TEST(test_io_contain__redaction)
 	CHECK(r);
 	CHECK_STR(r, "http://***@h/?access_token=***");
 	ice_free(r);
+}
+
+/* Every error message is masked where it is set, whoever formatted it. */
+TEST(test_io_contain__errors_are_redacted)
+{
+	ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: no catalog at %s, tried 'rest:%s'", "https://u:pw@h/a?token=t1",
+	               "s3://AK:SK@b/k?X-Amz-Signature=s1.", "http://x@y");
+	CHECK_STR(ice_error_last()->message,
+	          "https://***@h/a?token=***: no catalog at s3://***@b/k?X-Amz-Signature=***., tried 'rest:http://***@y'");
+	ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "a://b/c and no secrets: http://h/p?x=1 (ok)");
+	CHECK_STR(ice_error_last()->message, "a://b/c and no secrets: http://h/p?x=1 (ok)");
+	ice_error__prefix("https://me:pw@h");
+	CHECK_STR(ice_error_last()->message, "https://***@h: a://b/c and no secrets: http://h/p?x=1 (ok)");
+	/* a message at the length limit stays terminated */
+	char big[4000];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big + 2030, "http://u@h/", 11);
+	ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s", big);
+	CHECK(strlen(ice_error_last()->message) < 2048);
+	CHECK(!strstr(ice_error_last()->message, "u@"));
+	ice_error_clear();
 }

@@ -113,6 +113,14 @@ TEST(test_io_http__content_range_and_retry_after)
 	CHECK_INT(ice_http__parse_retry_after("3"), 3000);
 	CHECK_INT(ice_http__parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), -1);
 	CHECK_INT(ice_http__parse_retry_after(""), -1);
+	/* Last-Modified: libcurl's date parser; a year no calendar reaches is
+	 * 0, not an overflow (it was hand-parsed: UBSan on year 2147483647) */
+	CHECK_INT(ice_http__parse_date("Wed, 21 Oct 2015 07:28:00 GMT"), 1445412480000LL);
+	CHECK_INT(ice_http__parse_date("Wed, 21 Oct 2147483647 07:28:00 GMT"), 0);
+	CHECK_INT(ice_http__parse_date("Wed, 99 Oct 2015 99:99:99 GMT"), 0);
+	CHECK_INT(ice_http__parse_date("yesterday"), 0);
+	CHECK_INT(ice_http__parse_date(""), 0);
+	CHECK_INT(ice_http__parse_date(NULL), 0);
 }
 
 TEST(test_io_http__url_encoding)

@@ -195,7 +195,7 @@ TEST(test_read_name_mapping__from_schema)
 			break;
 		}
 		CHECK(rc != 0);
-		CHECK_STR(ice_error_last()->message, "out of memory");
+		CHECK_OOM();
 	}
 	ice_schema_free(schema);
 }

@@ -202,7 +202,7 @@ static void fail_every_allocation(const char *path)
 			break;
 		}
 		CHECK_MSG(rc != 0, "%s: allocation %llu failed but the parse succeeded", path, (unsigned long long)n);
-		CHECK_STR(ice_error_last()->message, "out of memory");
+		CHECK_OOM();
 		CHECK(n < 100000);
 	}
 	free(data);

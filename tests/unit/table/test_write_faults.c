@@ -217,6 +217,11 @@ static void append_every_failure(ice_io *io, const char *dir, const char *schema
 			continue;
 		}
 		CHECK_MSG(ice_error_last() != NULL, "allocation %llu: no error", (unsigned long long)n);
+		/* Out of memory says where, as every error does: the input, or a
+		 * file of the table. */
+		const char *msg = ice_error_last()->message;
+		CHECK_MSG(strstr(msg, input) || strstr(msg, dir), "allocation %llu: the error names no file: %s",
+		          (unsigned long long)n, msg);
 		/* nothing committed, nothing left behind */
 		CHECK_MSG(count_files(metadata, ".metadata.json") == 1, "allocation %llu: a version was published",
 		          (unsigned long long)n);

@@ -302,7 +302,7 @@ TEST(test_util_alloc__fault_injection_is_clean)
 			break;
 		}
 		CHECK(injected);
-		CHECK_STR(ice_error_last()->message, "out of memory");
+		CHECK_OOM();
 		CHECK(n < 1000);
 	}
 }
