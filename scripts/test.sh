@@ -19,7 +19,7 @@ export ICE_FIXTURES="$(cd .. && pwd)/shared/fixtures"
 export ICE_BIN="$PWD/build-asan/tools/ice"
 export ICE_BUILD_ROOT="$PWD/build-asan"
 # One pytest run per suite: each suite has its own conftest module.
-for suite in tests/cli tests/parquet tests/manifest tests/write tests/scan_plan tests/evolve tests/scan tests/peers tests/harden tests/serve tests/maintain tests/s3 tests/rest; do
+for suite in tests/cli tests/parquet tests/manifest tests/write tests/scan_plan tests/evolve tests/scan tests/peers tests/harden tests/serve tests/maintain tests/s3 tests/rest tests/pipeline; do
   echo "== $suite"
   .venv/bin/python -m pytest -q -p no:cacheprovider "$suite"
 done

@@ -186,3 +186,65 @@ int cli_each_entry(ice_cli *cli, const cli_snapshot *t, bool deleted, cli_entry_
 	}
 	return rc;
 }
+
+/* ---- ranges (incremental scans, changelogs) ------------------------------------------------ */
+
+int cli_range_option(const cli_command *cmd, int opt, const char *arg, cli_range *r)
+{
+	if (opt < OPT_FROM_SNAPSHOT || opt > OPT_TO_TIME)
+		return -1;
+	bool from = opt <= OPT_FROM_TIME;
+	const char *end = from ? "from" : "to";
+	ice_snapshot_selector *s = from ? &r->from : &r->to;
+	bool *has = from ? &r->has_from : &r->has_to;
+	if (*has)
+		return cli_usage_error(cmd, "give one of --%s-snapshot, --%s-ref and --%s-time", end, end, end);
+	*has = true;
+	switch (opt) {
+	case OPT_FROM_SNAPSHOT:
+	case OPT_TO_SNAPSHOT:
+		s->has_snapshot_id = true;
+		if (!cli_parse_id(arg, &s->snapshot_id))
+			return cli_usage_error(cmd, "--%s-snapshot wants a snapshot id, not '%s'", end, arg);
+		break;
+	case OPT_FROM_REF:
+	case OPT_TO_REF: s->ref = arg; break;
+	default:
+		s->has_as_of_ms = true;
+		if (!cli_parse_time(arg, &s->as_of_ms))
+			return cli_usage_error(cmd, "--%s-time wants epoch milliseconds or an ISO-8601 time, not '%s'", end, arg);
+	}
+	return 0;
+}
+
+int cli_range_check(const cli_command *cmd, const cli_range *r, const ice_snapshot_selector *sel,
+                    ice_scan_options *o)
+{
+	if (r->has_to && (sel->has_snapshot_id || sel->has_as_of_ms || sel->ref))
+		return cli_usage_error(cmd, "--to-* and --snapshot/--as-of/--ref name the same end: give one");
+	if (r->has_to && !r->has_from)
+		return cli_usage_error(cmd, "a range starts at --from-snapshot, --from-ref or --from-time");
+	const ice_snapshot_selector *end = r->has_to ? &r->to : sel;
+	o->has_snapshot_id = end->has_snapshot_id;
+	o->snapshot_id = end->snapshot_id;
+	o->has_as_of_ms = end->has_as_of_ms;
+	o->as_of_ms = end->as_of_ms;
+	o->ref = end->ref;
+	return 0;
+}
+
+int cli_range_start(const char *table, const ice_table_metadata *md, const cli_range *r, ice_scan_options *o)
+{
+	const ice_snapshot *from = NULL;
+	const ice_schema *ignored;
+	int rc;
+	if (!r->has_from)
+		return 0;
+	if ((rc = ice_table_metadata_select_snapshot(&from, &ignored, md, &r->from)) != 0)
+		return cli_fail(rc);
+	if (!from)
+		return cli_error("%s: the table has no snapshot to start from", table);
+	o->has_from_snapshot_id = true;
+	o->from_snapshot_id = from->snapshot_id;
+	return 0;
+}

@@ -58,6 +58,9 @@ enum {
 	OPT_SEL_SNAPSHOT, /* --snapshot ID, --as-of TS, --ref NAME (CLI_SNAPSHOT_OPTIONS) */
 	OPT_SEL_AS_OF,
 	OPT_SEL_REF,
+	OPT_SUMMARY,      /* --summary KEY=VALUE, --idempotency-key K, --metrics-file (CLI_COMMIT_OPTIONS) */
+	OPT_IDEMPOTENCY_KEY,
+	OPT_METRICS_FILE,
 	OPT_FIRST_COMMAND_OPTION = 1100,
 };
 
@@ -186,6 +189,114 @@ int cli_each_entry(ice_cli *cli, const cli_snapshot *t, bool deleted, cli_entry_
 int cli_parse_property(const cli_command *cmd, const char *arg, ice_property **items, size_t *n);
 void cli_free_properties(ice_property *items, size_t n);
 
+/*
+ * The options of every command that makes a snapshot (commit_args.c):
+ * --summary KEY=VALUE (repeatable) into the snapshot summary and
+ * --idempotency-key K; `opts` is what to hand the library.
+ */
+#define CLI_COMMIT_OPTIONS                                        \
+	{"summary", required_argument, NULL, OPT_SUMMARY},            \
+	    {"idempotency-key", required_argument, NULL, OPT_IDEMPOTENCY_KEY},             \
+	    {"metrics-file", required_argument, NULL, OPT_METRICS_FILE}
+typedef struct cli_commit_args {
+	ice_commit_options opts;
+	const char *metrics_file;
+	ice_properties props;
+	ice_property *items;
+	size_t n;
+} cli_commit_args;
+void cli_commit_args_init(cli_commit_args *a);
+/* 0 when handled, EXIT_USAGE for a bad value, -1 when `opt` is not one. */
+int cli_commit_option(const cli_command *cmd, int opt, const char *arg, cli_commit_args *a);
+void cli_commit_args_free(cli_commit_args *a);
+/* A commit skipped for its idempotency key (ICE_COMMIT_SKIPPED): which
+ * snapshot has it, as text or JSON; exit 0. */
+int cli_report_skipped(ice_cli *cli, const char *table, const cli_commit_args *a, const ice_commit_result *res);
+/* A skipped append or overwrite read none of its input: standard input
+ * (an input "-") is read to its end, so the program writing into the pipe
+ * ends normally rather than by SIGPIPE (pipefail scripts). */
+void cli_drain_stdin(char **inputs, int n);
+
+/*
+ * The range of an incremental scan or a changelog (args.c): --from-snapshot
+ * ID, --from-ref NAME or --from-time TS (where it starts, exclusive) and
+ * --to-snapshot, --to-ref or --to-time (where it ends; the same as
+ * --snapshot/--ref/--as-of). Codes from OPT_RANGE_FIRST, inside the
+ * command's own range so cli_parse_args hands them to the command.
+ */
+enum {
+	OPT_RANGE_FIRST = OPT_FIRST_COMMAND_OPTION + 80,
+	OPT_FROM_SNAPSHOT = OPT_RANGE_FIRST,
+	OPT_FROM_REF,
+	OPT_FROM_TIME,
+	OPT_TO_SNAPSHOT,
+	OPT_TO_REF,
+	OPT_TO_TIME,
+};
+#define CLI_RANGE_OPTIONS                                                                                  \
+	{"from-snapshot", required_argument, NULL, OPT_FROM_SNAPSHOT},                                         \
+	    {"from-ref", required_argument, NULL, OPT_FROM_REF}, {"from-time", required_argument, NULL, OPT_FROM_TIME}, \
+	    {"to-snapshot", required_argument, NULL, OPT_TO_SNAPSHOT}, {"to-ref", required_argument, NULL, OPT_TO_REF}, \
+	    {"to-time", required_argument, NULL, OPT_TO_TIME}
+typedef struct cli_range {
+	ice_snapshot_selector from, to;
+	bool has_from, has_to;
+} cli_range;
+/* One range option into `r`: 0, EXIT_USAGE, or -1 when `opt` is none. */
+int cli_range_option(const cli_command *cmd, int opt, const char *arg, cli_range *r);
+/* After parsing: --to-* or else --snapshot/--as-of/--ref (both: a usage
+ * error) as the snapshot `o` reads, and --to-* without --from-* refused. */
+int cli_range_check(const cli_command *cmd, const cli_range *r, const ice_snapshot_selector *sel,
+                    ice_scan_options *o);
+/* The start snapshot into o->from_snapshot_id (when there is one); an exit code. */
+int cli_range_start(const char *table, const ice_table_metadata *md, const cli_range *r, ice_scan_options *o);
+
+/*
+ * --metrics-file PATH (metrics.c): the numbers of a run in Prometheus' text
+ * exposition format (one gauge per metric, labels table and command, and
+ * phase where given), written atomically (temporary file, fsync, rename);
+ * ice_last_run_timestamp_seconds is added. An exit code.
+ */
+typedef struct cli_metric {
+	const char *name;  /* ice_rows_appended_total, ... */
+	const char *help;
+	const char *phase; /* NULL, or a phase label */
+	double value;
+} cli_metric;
+/* Writes m[0..n) and ice_last_run_timestamp_seconds to `path` atomically
+ * (tools/metrics.c), each line labelled with `table`. Lines of one name
+ * must be adjacent. */
+int cli_metrics_write(const char *path, const char *command, const char *table, const cli_metric *m, size_t n);
+/* The same with line i labelled tables[i] (NULL: no table label; the
+ * timestamp line has none): a run over several tables. */
+int cli_metrics_write_tables(const char *path, const char *command, const char *const *tables, const cli_metric *m,
+                             size_t n);
+/* The monitoring numbers of a run (expire, orphans, rewrite-manifests,
+ * compact) in its --json report: commit_attempts, phase_ms {run, commit}. */
+void cli_json_run_numbers(ice_json_writer *w, int attempts, int64_t run_ms, int64_t commit_ms);
+/* What rewrite-manifests and compact report to --metrics-file. */
+typedef struct cli_rewrite_numbers {
+	bool ok, committed;
+	int64_t files_removed, files_written, bytes_removed, bytes_written, rows_written;
+	int attempts;
+	int64_t run_ms, commit_ms;
+} cli_rewrite_numbers;
+int cli_metrics_write_rewrite(const char *path, const char *command, const char *table, const cli_rewrite_numbers *r);
+/* Milliseconds of CLOCK_MONOTONIC (phase times). */
+int64_t cli_now_ms(void);
+/* The monitoring numbers of a write (append, add-files, delete, overwrite):
+ * their --json report's rows_in, rows_written, rows_rejected, bytes_read,
+ * bytes_written, commit_attempts and phase_ms, and their --metrics-file. */
+typedef struct cli_write_numbers {
+	bool ok, committed, skipped;
+	int64_t rows_written, rows_rejected, rows_deleted, bytes_read, bytes_written, files_written, files_removed;
+	int64_t partitions; /* -1: not counted (delete, overwrite) */
+	int64_t write_ms, commit_ms;
+	int attempts;
+} cli_write_numbers;
+int cli_metrics_write_numbers(const char *path, const char *command, const char *table, const cli_write_numbers *n);
+void cli_json_write_numbers(ice_json_writer *w, const cli_write_numbers *n);
+
 /* "256M", "1G", "65536": bytes (K, M, G are powers of 1024; a B may follow). */
 bool cli_parse_size(const char *s, int64_t *out);
 
@@ -199,11 +310,13 @@ CLI_COMMAND(describe);
 CLI_COMMAND(schema);
 CLI_COMMAND(snapshots);
 CLI_COMMAND(history);
+CLI_COMMAND(last_value);
 CLI_COMMAND(refs);
 CLI_COMMAND(parquet);
 CLI_COMMAND(manifests);
 CLI_COMMAND(files);
 CLI_COMMAND(scan);
+CLI_COMMAND(changes);
 CLI_COMMAND(partitions);
 CLI_COMMAND(entries);
 CLI_COMMAND(create);

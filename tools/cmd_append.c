@@ -70,6 +70,23 @@ static void progress(int64_t rows, int64_t bytes, void *payload)
 		fprintf(stderr, "\r\033[K%s", line);
 }
 
+/* The run's monitoring numbers (zeros when it failed: the report is cleared). */
+static cli_write_numbers numbers_of(int lrc, const ice_write_report *r, const ice_commit_result *res)
+{
+	return (cli_write_numbers){.ok = lrc == 0,
+	                           .committed = r->committed,
+	                           .skipped = res->state == ICE_COMMIT_SKIPPED,
+	                           .rows_written = r->rows,
+	                           .rows_rejected = r->rejected,
+	                           .bytes_read = r->bytes_read,
+	                           .bytes_written = r->bytes,
+	                           .files_written = r->files,
+	                           .partitions = r->partitions,
+	                           .write_ms = r->write_ms,
+	                           .commit_ms = r->commit_ms,
+	                           .attempts = res->attempts};
+}
+
 static int report(ice_cli *cli, const char *what, const ice_write_report *r, const ice_commit_result *res)
 {
 	if (cli->json) {
@@ -98,6 +115,9 @@ static int report(ice_cli *cli, const char *what, const ice_write_report *r, con
 		ice_json_int(w, res->attempts);
 		ice_json_key(w, "elapsed_ms");
 		ice_json_int(w, res->elapsed_ms);
+		/* the monitoring numbers (docs/commands/README.md "Numbers for monitoring") */
+		cli_write_numbers n = numbers_of(0, r, res);
+		cli_json_write_numbers(w, &n);
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);
@@ -151,6 +171,7 @@ CLI_COMMAND(append)
 		{"max-rejects", required_argument, NULL, OPT_MAX_REJECTS},
 		{"progress", no_argument, NULL, OPT_PROGRESS},
 		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
+		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -159,6 +180,8 @@ CLI_COMMAND(append)
 	int opt, rc;
 	bool log_progress = false;
 	progress_state ps;
+	cli_commit_args ca;
+	cli_commit_args_init(&ca);
 	ice_write_options_init(&wo);
 	wo.delimiter = 0;
 	optind = 1;
@@ -219,20 +242,28 @@ CLI_COMMAND(append)
 			wo.threads = (int)n;
 			break;
 		}
-		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
+		case '?': case ':': cli_commit_args_free(&ca); return cli_common_option(cli, cmd, opt, optarg);
 		default:
-			if ((rc = parse_common(cli, cmd, opt)) != 0)
+			if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1 && (rc = parse_common(cli, cmd, opt)) == -1)
+				rc = EXIT_OK;
+			if (rc) {
+				cli_commit_args_free(&ca);
 				return rc == -1 ? EXIT_OK : rc;
+			}
 		}
 	}
-	if (argc - optind < 2)
-		return cli_usage_error(cmd, "expected TABLE and at least one FILE (or -)");
-	if (wo.max_rejects >= 0 && !wo.reject_file)
+	if (argc - optind < 2 || (wo.max_rejects >= 0 && !wo.reject_file)) {
+		cli_commit_args_free(&ca);
+		if (argc - optind < 2)
+			return cli_usage_error(cmd, "expected TABLE and at least one FILE (or -)");
 		return cli_usage_error(cmd, "--max-rejects goes with --reject-file (where the rejected rows go)");
+	}
 	ice_table *table;
 	ice_catalog *catalog;
-	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
+	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0) {
+		cli_commit_args_free(&ca);
 		return rc;
+	}
 	memset(&ps, 0, sizeof(ps));
 	ps.log = log_progress;
 	clock_gettime(CLOCK_MONOTONIC, &ps.start);
@@ -251,13 +282,22 @@ CLI_COMMAND(append)
 	}
 	ice_write_report r;
 	ice_commit_result res;
-	rc = ice_table_append_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &wo, NULL,
-	                            &r, &res);
+	rc = ice_table_append_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &wo,
+	                            &ca.opts, &r, &res);
 	if (wo.progress && !ps.log)
 		fputs("\r\033[K", stderr);
+	if (rc) {
+		memset(&r, 0, sizeof(r));
+		res.attempts = 0;
+	}
+	cli_write_numbers n = numbers_of(rc, &r, &res);
+	int mrc = ca.metrics_file ? cli_metrics_write_numbers(ca.metrics_file, "append", argv[optind], &n) : 0;
 	if (rc)
 		rc = cli_fail(rc);
-	else {
+	else if (res.state == ICE_COMMIT_SKIPPED) {
+		cli_drain_stdin(argv + optind + 1, argc - optind - 1);
+		rc = cli_report_skipped(cli, argv[optind], &ca, &res);
+	} else {
 		if (r.rejected && !cli->quiet)
 			fprintf(stderr, "ice: %lld rows rejected: in %s, why in %s.errors.jsonl\n", (long long)r.rejected,
 			        wo.reject_file, wo.reject_file);
@@ -265,39 +305,52 @@ CLI_COMMAND(append)
 	}
 	ice_table_free(table);
 	ice_catalog_free(catalog);
-	return rc;
+	cli_commit_args_free(&ca);
+	return rc ? rc : mrc;
 }
 
 CLI_COMMAND(add_files)
 {
 	static const struct option options[] = {
+		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("add-files");
-	int opt, rc;
+	cli_commit_args ca;
+	int opt, rc = 0;
+	cli_commit_args_init(&ca);
 	optind = 1;
-	while ((opt = cli_getopt(argc, argv, options)) != -1) {
-		if (opt == '?')
-			return cli_usage_error(cmd, "unknown option");
-		if ((rc = parse_common(cli, cmd, opt)) != 0)
-			return rc == -1 ? EXIT_OK : rc;
+	while (!rc && (opt = cli_getopt(argc, argv, options)) != -1) {
+		if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1)
+			rc = parse_common(cli, cmd, opt);
 	}
-	if (argc - optind < 2)
-		return cli_usage_error(cmd, "expected TABLE and at least one FILE.parquet");
+	if (!rc && argc - optind < 2)
+		rc = cli_usage_error(cmd, "expected TABLE and at least one FILE.parquet");
 	ice_table *table;
 	ice_catalog *catalog;
-	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
-		return rc;
+	if (rc || (rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0) {
+		cli_commit_args_free(&ca);
+		return rc == -1 ? EXIT_OK : rc;
+	}
 	ice_write_report r;
 	ice_commit_result res;
-	rc = ice_table_add_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), NULL, &r,
+	rc = ice_table_add_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &ca.opts, &r,
 	                         &res);
+	if (rc) {
+		memset(&r, 0, sizeof(r));
+		res.attempts = 0;
+	}
+	cli_write_numbers n = numbers_of(rc, &r, &res);
+	int mrc = ca.metrics_file ? cli_metrics_write_numbers(ca.metrics_file, "add-files", argv[optind], &n) : 0;
 	if (rc)
 		rc = cli_fail(rc);
+	else if (res.state == ICE_COMMIT_SKIPPED)
+		rc = cli_report_skipped(cli, argv[optind], &ca, &res);
 	else
 		rc = report(cli, "added", &r, &res);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
-	return rc;
+	cli_commit_args_free(&ca);
+	return rc ? rc : mrc;
 }

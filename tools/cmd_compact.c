@@ -65,7 +65,8 @@ static void human_bytes(int64_t n, char *out, size_t len)
 	snprintf(out, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
-static void write_report(ice_json_writer *w, const ice_compact_report *r, bool deletes, bool dry_run)
+static void write_report(ice_json_writer *w, const ice_compact_report *r, bool deletes, bool dry_run,
+                         const ice_commit_result *res, int64_t run_ms)
 {
 	ice_json_begin_object(w);
 	ice_json_key(w, "operation");
@@ -105,6 +106,8 @@ static void write_report(ice_json_writer *w, const ice_compact_report *r, bool d
 	ice_json_int(w, r->rows_written);
 	ice_json_key(w, "elapsed_ms");
 	ice_json_int(w, r->elapsed_ms);
+	/* the monitoring numbers (docs/commands/README.md "Numbers for monitoring") */
+	cli_json_run_numbers(w, res->attempts, run_ms, res->elapsed_ms);
 	ice_json_key(w, "groups");
 	ice_json_begin_array(w);
 	for (size_t i = 0; i < r->ngroups; i++) {
@@ -209,17 +212,19 @@ CLI_COMMAND(compact)
 		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"memory", required_argument, NULL, OPT_MEMORY},
+		{"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("compact");
 	ice_compact_options o;
 	bool deletes = false, max_commits_given = false;
+	const char *metrics_file = NULL;
 	int opt, rc;
 	ice_compact_options_init(&o);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
 		case OPT_WHERE: o.filter = optarg; break;
 		case OPT_TARGET:
 			if (!cli_parse_size(optarg, &o.target_file_size))
@@ -275,6 +280,7 @@ CLI_COMMAND(compact)
 		case OPT_PARTIAL: o.partial_progress = true; break;
 		case OPT_DELETES: deletes = true; break;
 		case OPT_DRY_RUN: o.dry_run = true; break;
+		case OPT_METRICS_FILE: metrics_file = optarg; break;
 		default:
 			if ((rc = cli_common_option(cli, cmd, opt, optarg)) != 0) {
 				if (rc == -1) {
@@ -301,9 +307,21 @@ CLI_COMMAND(compact)
 		o.progress = show_progress;
 		o.progress_payload = &pl;
 	}
-	int lrc = deletes ? ice_table_compact_deletes(table, &o, NULL, &r, NULL) : ice_table_compact(table, &o, NULL, &r, NULL);
+	ice_commit_result res;
+	int64_t start = cli_now_ms();
+	memset(&res, 0, sizeof(res));
+	int lrc = deletes ? ice_table_compact_deletes(table, &o, NULL, &r, &res) : ice_table_compact(table, &o, NULL, &r, &res);
+	int64_t run_ms = cli_now_ms() - start;
 	if (pl.drawn)
 		fprintf(stderr, "\r%60s\r", "");
+	int mrc = 0;
+	if (metrics_file) {
+		/* the report is filled in any case; a failed run counts what it did */
+		cli_rewrite_numbers n = {lrc == 0, r.committed, r.data_files_removed + r.delete_files_removed,
+		                         r.data_files_added + r.delete_files_added, r.bytes_removed, r.bytes_added,
+		                         r.rows_written, res.attempts, run_ms, res.elapsed_ms};
+		mrc = cli_metrics_write_rewrite(metrics_file, deletes ? "compact-deletes" : "compact", argv[optind], &n);
+	}
 	if (lrc) {
 		rc = cli_fail(lrc);
 	} else if (cli->json) {
@@ -311,7 +329,7 @@ CLI_COMMAND(compact)
 		if (ice_json_writer_new(&w, ICE_JSON_PRETTY)) {
 			rc = cli_fail(ICE_ERROR);
 		} else {
-			write_report(w, &r, deletes, o.dry_run);
+			write_report(w, &r, deletes, o.dry_run, &res, run_ms);
 			rc = cli_print_json(cli, w);
 			ice_json_writer_free(w);
 		}
@@ -323,5 +341,5 @@ CLI_COMMAND(compact)
 	ice_compact_report_free(&r);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
-	return rc;
+	return rc ? rc : mrc;
 }

@@ -20,6 +20,25 @@ enum {
 	OPT_MAX_RECORD,
 };
 
+/* The run's monitoring numbers (zeros when it failed: the report is cleared). */
+static cli_write_numbers numbers_of(int lrc, const ice_delete_report *r, const ice_commit_result *res)
+{
+	return (cli_write_numbers){.ok = lrc == 0,
+	                           .committed = r->committed,
+	                           .skipped = res->state == ICE_COMMIT_SKIPPED,
+	                           .rows_written = r->rows_added,
+	                           .rows_rejected = r->rows_rejected,
+	                           .rows_deleted = r->rows_deleted,
+	                           .bytes_read = r->bytes_read,
+	                           .bytes_written = r->bytes_written,
+	                           .files_written = r->files_added + r->delete_files_added,
+	                           .files_removed = r->files_removed,
+	                           .partitions = -1,
+	                           .write_ms = r->write_ms,
+	                           .commit_ms = r->commit_ms,
+	                           .attempts = res->attempts};
+}
+
 static int report(ice_cli *cli, const char *table, const ice_delete_report *r, const ice_commit_result *res)
 {
 	if (cli->json) {
@@ -50,6 +69,9 @@ static int report(ice_cli *cli, const char *table, const ice_delete_report *r, c
 		ice_json_int(w, r->delete_files_added);
 		ice_json_key(w, "attempts");
 		ice_json_int(w, res->attempts);
+		/* the monitoring numbers (docs/commands/README.md "Numbers for monitoring") */
+		cli_write_numbers n = numbers_of(0, r, res);
+		cli_json_write_numbers(w, &n);
 		ice_json_end_object(w);
 		int rc = cli_print_json(cli, w);
 		ice_json_writer_free(w);
@@ -68,6 +90,31 @@ static int report(ice_cli *cli, const char *table, const ice_delete_report *r, c
 	        (long long)r->files_removed, (long long)r->files_rewritten, (long long)r->files_added,
 	        (long long)r->delete_files_added, r->operation, (long long)r->snapshot_id);
 	return EXIT_OK;
+}
+
+/* The exit code and report of a delete or overwrite (the commit args freed). */
+static int finish(ice_cli *cli, const char *command, const char *table, int lrc, cli_commit_args *ca, ice_delete_report *r,
+                  ice_commit_result *res)
+{
+	int rc, mrc = 0;
+	if (lrc) {
+		const char *op = r->operation;
+		memset(r, 0, sizeof(*r));
+		r->operation = op;
+		res->attempts = 0;
+	}
+	if (ca->metrics_file) {
+		cli_write_numbers n = numbers_of(lrc, r, res);
+		mrc = cli_metrics_write_numbers(ca->metrics_file, command, table, &n);
+	}
+	if (lrc)
+		rc = cli_fail(lrc);
+	else if (res->state == ICE_COMMIT_SKIPPED)
+		rc = cli_report_skipped(cli, table, ca, res);
+	else
+		rc = report(cli, table, r, res);
+	cli_commit_args_free(ca);
+	return rc ? rc : mrc;
 }
 
 static int parse_isolation(const cli_command *cmd, const char *arg, ice_isolation *out)
@@ -98,13 +145,16 @@ CLI_COMMAND(delete)
 		{"mode", required_argument, NULL, OPT_MODE},
 		{"isolation", required_argument, NULL, OPT_ISOLATION},
 		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
+		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("delete");
 	const char *where = NULL;
 	ice_delete_options o;
+	cli_commit_args ca;
 	int opt, rc;
+	cli_commit_args_init(&ca);
 	ice_delete_options_init(&o);
 	optind = 1;
 	while ((opt = cli_getopt(argc, argv, options)) != -1) {
@@ -123,24 +173,32 @@ CLI_COMMAND(delete)
 				return rc;
 			break;
 		case OPT_CASE_INSENSITIVE: o.case_sensitive = false; break;
-		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
+		case '?': case ':': cli_commit_args_free(&ca); return cli_common_option(cli, cmd, opt, optarg);
 		default:
-			if ((rc = common(cli, cmd, opt)) != 0)
+			if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1)
+				rc = common(cli, cmd, opt);
+			if (rc) {
+				cli_commit_args_free(&ca);
 				return rc == -1 ? EXIT_OK : rc;
+			}
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_error(cmd, "expected one TABLE");
-	if (!where)
-		return cli_usage_error(cmd, "--where is required (--where true deletes every row)");
 	ice_table *table;
 	ice_catalog *catalog;
 	ice_delete_report r;
 	ice_commit_result res;
-	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
+	if (argc - optind != 1)
+		rc = cli_usage_error(cmd, "expected one TABLE");
+	else if (!where)
+		rc = cli_usage_error(cmd, "--where is required (--where true deletes every row)");
+	else
+		rc = cli_open_table(cli, argv[optind], &table, &catalog);
+	if (rc) {
+		cli_commit_args_free(&ca);
 		return rc;
-	int lrc = ice_table_delete_where(table, where, &o, NULL, &r, &res);
-	rc = lrc ? cli_fail(lrc) : report(cli, argv[optind], &r, &res);
+	}
+	int lrc = ice_table_delete_where(table, where, &o, &ca.opts, &r, &res);
+	rc = finish(cli, "delete", argv[optind], lrc, &ca, &r, &res);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	return rc;
@@ -158,12 +216,15 @@ CLI_COMMAND(overwrite)
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
 		{"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
 		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
+		CLI_COMMIT_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const cli_command *cmd = cli_find_command("overwrite");
 	ice_overwrite_options o;
+	cli_commit_args ca;
 	int opt, rc;
+	cli_commit_args_init(&ca);
 	ice_overwrite_options_init(&o);
 	o.write.delimiter = 0;
 	optind = 1;
@@ -200,25 +261,35 @@ CLI_COMMAND(overwrite)
 				return cli_usage_error(cmd, "--max-record-size wants a size up to 1G, got '%s'", optarg);
 			break;
 		case OPT_CASE_INSENSITIVE: o.write.case_insensitive = true; break;
-		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
+		case '?': case ':': cli_commit_args_free(&ca); return cli_common_option(cli, cmd, opt, optarg);
 		default:
-			if ((rc = common(cli, cmd, opt)) != 0)
+			if ((rc = cli_commit_option(cmd, opt, optarg, &ca)) == -1)
+				rc = common(cli, cmd, opt);
+			if (rc) {
+				cli_commit_args_free(&ca);
 				return rc == -1 ? EXIT_OK : rc;
+			}
 		}
 	}
-	if (argc - optind < 2)
-		return cli_usage_error(cmd, "expected TABLE and at least one FILE (or -)");
-	if (o.dynamic && o.filter)
-		return cli_usage_error(cmd, "--dynamic and --where exclude each other");
 	ice_table *table;
 	ice_catalog *catalog;
 	ice_delete_report r;
 	ice_commit_result res;
-	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
+	if (argc - optind < 2)
+		rc = cli_usage_error(cmd, "expected TABLE and at least one FILE (or -)");
+	else if (o.dynamic && o.filter)
+		rc = cli_usage_error(cmd, "--dynamic and --where exclude each other");
+	else
+		rc = cli_open_table(cli, argv[optind], &table, &catalog);
+	if (rc) {
+		cli_commit_args_free(&ca);
 		return rc;
+	}
 	int lrc = ice_table_overwrite_files(table, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &o,
-	                                    NULL, &r, &res);
-	rc = lrc ? cli_fail(lrc) : report(cli, argv[optind], &r, &res);
+	                                    &ca.opts, &r, &res);
+	if (!lrc && res.state == ICE_COMMIT_SKIPPED)
+		cli_drain_stdin(argv + optind + 1, argc - optind - 1);
+	rc = finish(cli, "overwrite", argv[optind], lrc, &ca, &r, &res);
 	ice_table_free(table);
 	ice_catalog_free(catalog);
 	return rc;

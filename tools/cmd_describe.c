@@ -3,7 +3,39 @@
  * --ref NAME]`: a one-screen summary of a table; with a snapshot selected,
  * that snapshot too and the schema it is read with.
  */
+#include <time.h>
+
 #include "print.h"
+
+/* The newest snapshot (by commit time) and its age: how fresh the data is. */
+static const ice_snapshot *newest(const ice_table_metadata *md, int64_t *age_ms)
+{
+	const ice_snapshot *best = NULL;
+	for (size_t i = 0; i < ice_table_metadata_snapshot_count(md); i++) {
+		const ice_snapshot *s = ice_table_metadata_snapshot_at(md, i);
+		if (!best || s->timestamp_ms > best->timestamp_ms)
+			best = s;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	*age_ms = best ? (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - best->timestamp_ms : 0;
+	return best;
+}
+
+/* "3 d 4 h", "2 h 5 min", "42 s" */
+static const char *format_age(int64_t ms, char *out, size_t n)
+{
+	int64_t s = ms < 0 ? 0 : ms / 1000;
+	if (s >= 86400)
+		snprintf(out, n, "%lld d %lld h", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(out, n, "%lld h %lld min", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(out, n, "%lld min %lld s", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(out, n, "%lld s", (long long)s);
+	return out;
+}
 
 static int describe_json(ice_cli *cli, const cli_snapshot *t, bool selected)
 {
@@ -46,6 +78,23 @@ static int describe_json(ice_cli *cli, const cli_snapshot *t, bool selected)
 	}
 	ice_json_key(w, "snapshot_count");
 	ice_json_int(w, (int64_t)ice_table_metadata_snapshot_count(md));
+	int64_t age;
+	const ice_snapshot *fresh = newest(md, &age);
+	ice_json_key(w, "newest_snapshot_id");
+	if (fresh)
+		ice_json_int(w, fresh->snapshot_id);
+	else
+		ice_json_null(w);
+	ice_json_key(w, "newest_snapshot_timestamp_ms");
+	if (fresh)
+		ice_json_int(w, fresh->timestamp_ms);
+	else
+		ice_json_null(w);
+	ice_json_key(w, "newest_snapshot_age_ms");
+	if (fresh)
+		ice_json_int(w, age);
+	else
+		ice_json_null(w);
 	ice_json_key(w, "schema");
 	ice_schema_write_json(t->schema, w);
 	ice_json_key(w, "partition_spec");
@@ -97,6 +146,12 @@ static void describe_text(ice_cli *cli, const cli_snapshot *t, bool selected)
 		        cli_format_ms(t->snapshot->timestamp_ms, ts),
 		        t->snapshot->operation ? t->snapshot->operation : "no operation");
 	fprintf(f, "Snapshots:        %zu\n", ice_table_metadata_snapshot_count(md));
+	int64_t age;
+	char agebuf[48];
+	const ice_snapshot *fresh = newest(md, &age);
+	if (fresh)
+		fprintf(f, "Freshness:        newest snapshot %s ago (%lld at %s UTC)\n", format_age(age, agebuf, sizeof(agebuf)),
+		        (long long)fresh->snapshot_id, cli_format_ms(fresh->timestamp_ms, ts));
 	if (ice_table_metadata_ref_count(md)) {
 		fprintf(f, "Refs:             ");
 		for (size_t i = 0; i < ice_table_metadata_ref_count(md); i++) {

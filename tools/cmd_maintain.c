@@ -31,7 +31,7 @@ enum {
 /* The options both commands take besides the common ones. */
 #define MAINTAIN_OPTIONS                                                                       \
 	{"older-than", required_argument, NULL, OPT_OLDER_THAN}, {"dry-run", no_argument, NULL, OPT_DRY_RUN}, \
-	    {"threads", required_argument, NULL, OPT_THREADS}
+	    {"threads", required_argument, NULL, OPT_THREADS}, {"metrics-file", required_argument, NULL, OPT_METRICS_FILE}
 
 /* --older-than: a duration before now (3d, 12h, 90m, 30s, 500ms) or a time
  * (epoch milliseconds or ISO-8601). */
@@ -57,6 +57,16 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --metrics-file (one command runs per process), and when the run began. */
+static const char *metrics_path;
+static int64_t run_started_ms;
+
+/* The JSON report's monitoring numbers: the run's time and commit attempts. */
+static void json_run(ice_json_writer *w, int attempts, int64_t commit_ms)
+{
+	cli_json_run_numbers(w, attempts, now_ms() - run_started_ms, commit_ms);
 }
 
 static bool parse_count(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -189,6 +199,7 @@ static int shared_option(ice_cli *cli, const cli_command *cmd, int opt, bool *ha
 		*has_older_than = true;
 		return 1;
 	case OPT_DRY_RUN: *dry_run = true; return 1;
+	case OPT_METRICS_FILE: metrics_path = optarg; return 1;
 	case OPT_THREADS:
 		if (!parse_count(optarg, 1, 256, &v)) {
 			*rc = cli_usage_error(cmd, "--threads wants a number from 1 to 256, not '%s'", optarg);
@@ -271,6 +282,7 @@ static void expire_json(ice_cli *cli, const ice_expire_options *o, const ice_exp
 		}
 		ice_json_end_array(w);
 	}
+	json_run(w, r->commit.attempts, r->commit.elapsed_ms);
 	ice_json_end_object(w);
 	cli_print_json(cli, w);
 	ice_json_writer_free(w);
@@ -367,8 +379,26 @@ CLI_COMMAND(expire_snapshots)
 	ice_expire_report r;
 	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
 		return rc;
+	run_started_ms = now_ms();
 	int lrc = ice_table_expire_snapshots(table, &o, &r);
 	end_progress(&prog);
+	int mrc = 0;
+	if (metrics_path) {
+		bool ok = lrc == 0;
+		cli_metric m[] = {
+			{"ice_run_success", "1 when the run ended well", NULL, ok},
+			{"ice_committed", "1 when the run committed", NULL, ok && r.committed},
+			{"ice_snapshots_expired_total", "snapshots expired", NULL, ok ? (double)r.snapshots_expired : 0},
+			{"ice_snapshots_remaining", "snapshots left", NULL, ok ? (double)r.snapshots_after : 0},
+			{"ice_files_deleted_total", "files deleted", NULL, ok ? (double)ice_delete_counts_total(&r.files) : 0},
+			{"ice_files_failed_total", "files that could not be deleted", NULL, (double)r.files.failed},
+			{"ice_manifests_read_total", "manifests read", NULL, ok ? (double)r.manifests_read : 0},
+			{"ice_commit_attempts", "commit attempts", NULL, ok ? (double)r.commit.attempts : 0},
+			{"ice_phase_seconds", "time spent per phase", "run", (double)(now_ms() - run_started_ms) / 1000.0},
+			{"ice_phase_seconds", "time spent per phase", "commit", ok ? (double)r.commit.elapsed_ms / 1000.0 : 0},
+		};
+		mrc = cli_metrics_write(metrics_path, "expire-snapshots", argv[optind], m, sizeof(m) / sizeof(m[0]));
+	}
 	/* What happened is reported even when the cleanup after a commit failed. */
 	if (!lrc || r.committed) {
 		if (cli->json)
@@ -376,7 +406,7 @@ CLI_COMMAND(expire_snapshots)
 		else if (!cli->quiet)
 			expire_summary(cli, argv[optind], &o, &r);
 	}
-	rc = lrc ? cli_fail(lrc) : EXIT_OK;
+	rc = lrc ? cli_fail(lrc) : mrc;
 	ice_expire_report_free(&r);
 	file_list_free(&files);
 	ice_table_free(table);
@@ -438,6 +468,7 @@ static void orphans_json(ice_cli *cli, const ice_orphan_options *o, const ice_or
 	ice_json_int(w, r->manifest_lists_read);
 	ice_json_key(w, "manifests_read");
 	ice_json_int(w, r->manifests_read);
+	json_run(w, 0, 0);
 	ice_json_end_object(w);
 	cli_print_json(cli, w);
 	ice_json_writer_free(w);
@@ -511,13 +542,28 @@ CLI_COMMAND(remove_orphan_files)
 	ice_orphan_report r;
 	if ((rc = cli_open_table(cli, argv[optind], &table, &catalog)) != 0)
 		return rc;
+	run_started_ms = now_ms();
 	int lrc = ice_table_remove_orphan_files(table, &o, &r);
 	end_progress(&prog);
+	int mrc = 0;
+	if (metrics_path) {
+		bool ok = lrc == 0;
+		cli_metric m[] = {
+			{"ice_run_success", "1 when the run ended well", NULL, ok},
+			{"ice_files_listed_total", "files listed under the location", NULL, ok ? (double)r.files_listed : 0},
+			{"ice_orphans_total", "orphan files found", NULL, ok ? (double)r.orphans : 0},
+			{"ice_files_deleted_total", "files deleted", NULL, ok ? (double)ice_delete_counts_total(&r.files) : 0},
+			{"ice_files_failed_total", "files that could not be deleted", NULL, ok ? (double)r.files.failed : 0},
+			{"ice_manifests_read_total", "manifests read", NULL, ok ? (double)r.manifests_read : 0},
+			{"ice_phase_seconds", "time spent per phase", "run", (double)(now_ms() - run_started_ms) / 1000.0},
+		};
+		mrc = cli_metrics_write(metrics_path, "remove-orphan-files", argv[optind], m, sizeof(m) / sizeof(m[0]));
+	}
 	if (lrc) {
 		rc = cli_fail(lrc);
 	} else if (cli->json) {
 		orphans_json(cli, &o, &r, &files);
-		rc = EXIT_OK;
+		rc = mrc;
 	} else {
 		if (!cli->quiet) {
 			fprintf(cli->out, "%s: %s%lld orphan file%s %s of %lld listed (%lld reachable, %lld newer than the guard, %lld hidden",
@@ -530,7 +576,7 @@ CLI_COMMAND(remove_orphan_files)
 			print_counts(cli->out, &r.files);
 			fprintf(cli->out, "\n");
 		}
-		rc = EXIT_OK;
+		rc = mrc;
 	}
 	file_list_free(&files);
 	ice_table_free(table);
@@ -610,6 +656,22 @@ static void maintain_json_table(ice_json_writer *w, const char *table, int rc, c
 		ice_json_null(w);
 	ice_json_key(w, "elapsed_ms");
 	ice_json_int(w, r ? r->elapsed_ms : 0);
+	/* the monitoring numbers: the time of each step that ran, and the run */
+	ice_json_key(w, "phase_ms");
+	ice_json_begin_object(w);
+	for (int i = 0; r && i < ICE_MAINTAIN_STEP_COUNT; i++) {
+		if (!r->steps[i].ran)
+			continue;
+		char key[32]; /* the step's name in the keys' snake_case */
+		snprintf(key, sizeof(key), "%s", ice_maintain_step_name((ice_maintain_step_id)i));
+		for (char *c = key; *c; c++)
+			*c = *c == '-' ? '_' : *c;
+		ice_json_key(w, key);
+		ice_json_int(w, r->steps[i].elapsed_ms);
+	}
+	ice_json_key(w, "run");
+	ice_json_int(w, r ? r->elapsed_ms : 0);
+	ice_json_end_object(w);
 	ice_json_key(w, "steps");
 	ice_json_begin_array(w);
 	for (int i = 0; r && i < ICE_MAINTAIN_STEP_COUNT; i++) {
@@ -678,6 +740,76 @@ static void maintain_summary(ice_cli *cli, const char *table, int rc, const char
 			        r->steps[i].error);
 }
 
+/* What --metrics-file reports of one table of `ice maintain`. */
+typedef struct maintained {
+	const char *name;
+	bool ok;
+	int steps_failed;
+	int64_t files_removed, bytes_removed, files_written, bytes_written, elapsed_ms;
+	int64_t step_ms[ICE_MAINTAIN_STEP_COUNT];
+	bool ran[ICE_MAINTAIN_STEP_COUNT];
+} maintained;
+
+static void maintained_of(maintained *m, const char *name, int rc, const ice_maintain_report *r)
+{
+	memset(m, 0, sizeof(*m));
+	m->name = name;
+	m->ok = rc == 0;
+	for (int i = 0; r && i < ICE_MAINTAIN_STEP_COUNT; i++) {
+		const ice_maintain_step *s = &r->steps[i];
+		m->steps_failed += s->ran && s->rc != 0;
+		m->files_removed += s->files_removed;
+		m->bytes_removed += s->bytes_removed;
+		m->files_written += s->files_written;
+		m->bytes_written += s->bytes_written;
+		m->step_ms[i] = s->elapsed_ms;
+		m->ran[i] = s->ran;
+	}
+	m->elapsed_ms = r ? r->elapsed_ms : 0;
+}
+
+/* One file for the run: each metric's lines together, one per table (and
+ * per step for the phases). */
+static int maintain_metrics(const char *path, const maintained *t, size_t n)
+{
+	enum { PER_TABLE = 6 + ICE_MAINTAIN_STEP_COUNT + 1 };
+	cli_metric *m = calloc(n * PER_TABLE + 1, sizeof(*m));
+	const char **names = calloc(n * PER_TABLE + 1, sizeof(*names));
+	size_t k = 0;
+	if (!m || !names) {
+		free(m);
+		free(names);
+		return cli_error("%s: --metrics-file: out of memory", path);
+	}
+#define EACH(NAME, HELP, PHASE, VALUE)                                             \
+	for (size_t i = 0; i < n; i++, k++) {                                          \
+		m[k] = (cli_metric){NAME, HELP, PHASE, (double)(VALUE)};                  \
+		names[k] = t[i].name;                                                      \
+	}
+	EACH("ice_run_success", "1 when every step that ran ended well", NULL, t[i].ok)
+	EACH("ice_steps_failed", "steps that failed", NULL, t[i].steps_failed)
+	EACH("ice_files_removed_total", "files rewritten, replaced or deleted", NULL, t[i].files_removed)
+	EACH("ice_bytes_removed_total", "bytes of the files removed (where known)", NULL, t[i].bytes_removed)
+	EACH("ice_files_written_total", "data files and manifests written", NULL, t[i].files_written)
+	EACH("ice_bytes_written_total", "bytes of the files written (where known)", NULL, t[i].bytes_written)
+	for (size_t i = 0; i < n; i++) {
+		for (int s = 0; s < ICE_MAINTAIN_STEP_COUNT; s++) {
+			if (!t[i].ran[s])
+				continue;
+			m[k] = (cli_metric){"ice_phase_seconds", "time spent per phase (step)",
+			                    ice_maintain_step_name((ice_maintain_step_id)s), (double)t[i].step_ms[s] / 1000.0};
+			names[k++] = t[i].name;
+		}
+		m[k] = (cli_metric){"ice_phase_seconds", "time spent per phase (step)", "run", (double)t[i].elapsed_ms / 1000.0};
+		names[k++] = t[i].name;
+	}
+#undef EACH
+	int rc = cli_metrics_write_tables(path, "maintain", names, m, k);
+	free(m);
+	free(names);
+	return rc;
+}
+
 CLI_COMMAND(maintain)
 {
 	static const struct option options[] = {
@@ -705,7 +837,7 @@ CLI_COMMAND(maintain)
 	ice_orphan_options_init(&oo);
 	ice_compact_options_init(&co);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		int shared = shared_option(cli, cmd, opt, &eo.has_older_than_ms, &eo.older_than_ms, &mo.dry_run,
 		                           &mo.threads, &rc);
 		if (shared == 2)
@@ -783,6 +915,13 @@ CLI_COMMAND(maintain)
 	}
 	size_t n = all ? tables.n : (size_t)(argc - optind);
 	int failed = 0, worst = EXIT_OK;
+	maintained *numbers = metrics_path ? calloc(n + 1, sizeof(*numbers)) : NULL;
+	if (metrics_path && !numbers) {
+		ice_json_writer_free(w);
+		ice_catalog_free(catalog);
+		ice_string_list_free(&tables);
+		return cli_error("out of memory");
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *name = all ? tables.items[i] : argv[optind + (int)i];
 		ice_table *t = NULL;
@@ -801,6 +940,8 @@ CLI_COMMAND(maintain)
 				error = strdup(e && e->message ? e->message : "a step failed");
 			}
 		}
+		if (numbers)
+			maintained_of(&numbers[i], name, lrc, t ? &r : NULL);
 		if (cli->json)
 			maintain_json_table(w, name, lrc, error, t ? &r : NULL);
 		else if (!cli->quiet || lrc)
@@ -830,6 +971,12 @@ CLI_COMMAND(maintain)
 			worst = rc;
 	} else if (failed && n > 1) {
 		fprintf(stderr, "ice: maintain: %d of %zu tables failed\n", failed, n);
+	}
+	if (numbers) {
+		int mrc = maintain_metrics(metrics_path, numbers, n);
+		if (mrc && worst == EXIT_OK)
+			worst = mrc;
+		free(numbers);
 	}
 	ice_string_list_free(&tables);
 	ice_catalog_free(catalog);

@@ -21,14 +21,14 @@ static int parse(ice_cli *cli, const cli_command *cmd, int argc, char **argv, bo
 	};
 	int opt, rc;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, options)) != -1) {
 		switch (opt) {
 		case OPT_OVERWRITE:
 			if (!overwrite)
 				return cli_usage_error(cmd, "--overwrite is for ice register");
 			*overwrite = true;
 			break;
-		case '?': return cli_usage_error(cmd, "unknown option");
+		case '?': case ':': return cli_common_option(cli, cmd, opt, optarg);
 		default:
 			if ((rc = cli_common_option(cli, cmd, opt, optarg)) != 0) {
 				if (rc == -1) {

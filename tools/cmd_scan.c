@@ -24,6 +24,7 @@ enum {
 	OPT_STATS,
 	OPT_FORMAT,
 	OPT_OUTPUT,
+	OPT_APPENDS_ONLY,
 	OPT_CASE_INSENSITIVE,
 };
 
@@ -207,6 +208,7 @@ typedef struct scan_args {
 	size_t nnames;
 	bool plan, stats;
 	scan_output_options out;
+	cli_range range; /* an incremental scan */
 } scan_args;
 
 static int scan_option(void *ctx, const cli_command *cmd, int opt, const char *arg)
@@ -248,6 +250,8 @@ static int scan_option(void *ctx, const cli_command *cmd, int opt, const char *a
 		a->format_given = true;
 		break;
 	case OPT_OUTPUT: a->out.output = arg; break;
+	case OPT_APPENDS_ONLY: a->o.appends_only = true; break;
+	default: return cli_range_option(cmd, opt, arg, &a->range);
 	}
 	return 0;
 }
@@ -263,6 +267,8 @@ CLI_COMMAND(scan)
 		{"stats", no_argument, NULL, OPT_STATS},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"output", required_argument, NULL, OPT_OUTPUT},
+		CLI_RANGE_OPTIONS,
+		{"appends-only", no_argument, NULL, OPT_APPENDS_ONLY},
 		{"case-insensitive", no_argument, NULL, OPT_CASE_INSENSITIVE},
 		{NULL, 0, NULL, 0},
 	};
@@ -279,31 +285,21 @@ CLI_COMMAND(scan)
 	rc = cli_parse_args(cli, cmd, argc, argv, opts, scan_option, &a, &sel, &table);
 	if (rc >= 0)
 		goto done;
-	/* The format: --format, else --output's extension, else JSON Lines
-	 * with --json, else an aligned table on a terminal and CSV elsewhere. */
-	if (!a.format_given) {
-		if (a.out.output && scan_output_format_from_name(a.out.output, &a.out.format) == 0)
-			;
-		else if (cli->json)
-			a.out.format = SCAN_FORMAT_JSONL;
-		else
-			a.out.format = !a.out.output && isatty(fileno(cli->out)) ? SCAN_FORMAT_TABLE : SCAN_FORMAT_CSV;
-	}
-	if (!a.plan && a.out.format == SCAN_FORMAT_PARQUET && !a.out.output && isatty(fileno(cli->out))) {
-		rc = cli_usage_error(cmd, "Parquet is not for a terminal: write it with --output FILE.parquet or redirect "
-		                          "stdout");
+	if (a.o.appends_only && !a.range.has_from) {
+		rc = cli_usage_error(cmd, "--appends-only goes with --from-snapshot, --from-ref or --from-time");
 		goto done;
 	}
-	a.o.has_snapshot_id = sel.has_snapshot_id;
-	a.o.snapshot_id = sel.snapshot_id;
-	a.o.has_as_of_ms = sel.has_as_of_ms;
-	a.o.as_of_ms = sel.as_of_ms;
-	a.o.ref = sel.ref;
+	if ((rc = cli_range_check(cmd, &a.range, &sel, &a.o)) != 0)
+		goto done;
+	if ((rc = scan_output_choose_format(cli, cmd, &a.out, a.format_given, !a.plan)) != 0)
+		goto done;
 	if (a.names) {
 		a.o.select = a.names;
 		a.o.nselect = a.nnames;
 	}
 	if ((rc = cli_load_metadata(cli, table, &md, NULL)) != 0)
+		goto done;
+	if ((rc = cli_range_start(table, md, &a.range, &a.o)) != 0)
 		goto done;
 	if ((rc = ice_scan_new(&scan, cli->io, md, &a.o)) == 0)
 		rc = a.plan ? print_plan(cli, scan, a.stats) : read_rows(cli, scan, a.stats, &a.out);

@@ -15,6 +15,15 @@
 
 #include "cli.h"
 
+/* The commit options' part of the help of every command that makes a snapshot. */
+#define COMMIT_HELP                                                                           \
+	"--summary KEY=VALUE (repeatable) stores KEY in the snapshot summary (ice last-value\n"   \
+	"reads it back). --idempotency-key K: when a snapshot on the branch's history has\n"      \
+	"K, nothing is committed and the snapshot is named, exit 0 (checked again on every\n"    \
+	"commit retry: of runs racing with one key, one commits). --metrics-file PATH writes\n" \
+	"the run's numbers (rows, bytes, files, attempts, time per phase) in Prometheus'\n"    \
+	"text format, atomically, for node_exporter's textfile collector.\n"
+
 const cli_command cli_commands[] = {
 	{"describe", cmd_describe, "summarize a table (or a namespace): schema, partitioning, snapshots, properties",
 	 "Usage: ice describe TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
@@ -47,6 +56,15 @@ const cli_command cli_commands[] = {
 	 "\n"
 	 "The snapshot log: when each snapshot was made current, its parent, and whether\n"
 	 "it is an ancestor of the current snapshot.\n", ICE_TABLE_USE_READ},
+	{"last-value", cmd_last_value, "print the newest value of a snapshot summary property on a branch",
+	 "Usage: ice last-value TABLE KEY [--ref NAME | --snapshot ID | --as-of TS] [--default VALUE] [--json]\n"
+	 "\n"
+	 "Print the value of summary property KEY of the newest snapshot that has it\n"
+	 "among the current snapshot of main (or the selected snapshot, or the head of\n"
+	 "branch --ref NAME) and its ancestors: what `ice append --summary KEY=VALUE`\n"
+	 "stored, such as a watermark or a checkpoint. Without one: --default VALUE is\n"
+	 "printed, else an error (exit 1). --json: key, value, snapshot_id, committed_at_ms.\n",
+	 ICE_TABLE_USE_READ},
 	{"refs", cmd_refs, "list branches and tags",
 	 "Usage: ice refs TABLE [--json]\n"
 	 "\n"
@@ -121,6 +139,7 @@ const cli_command cli_commands[] = {
 	 "Usage: ice scan TABLE [--snapshot ID | --as-of TS | --ref NAME] [--select A,B.C]\n"
 	 "                [--where EXPR] [--case-insensitive] [--limit N] [--threads N] [--plan] [--stats]\n"
 	 "                [--format csv|jsonl|table|parquet] [--output FILE] [--json]\n"
+	 "       ice scan TABLE --from-snapshot ID [--to-snapshot ID] [--appends-only] [options above]\n"
 	 "\n"
 	 "Scan the current snapshot, or snapshot ID, or the one current at TS (epoch\n"
 	 "milliseconds or ISO-8601, UTC without an offset), or branch/tag NAME. --where\n"
@@ -142,7 +161,27 @@ const cli_command cli_commands[] = {
 	 "--output FILE writes FILE (replaced only when the scan succeeds) in the format\n"
 	 "its extension names (.csv, .jsonl, .ndjson, .json, .parquet) unless --format\n"
 	 "says; Parquet is never written to a terminal. --json alone prints JSON Lines.\n"
-	 "--stats then prints the reading statistics to stderr (as JSON with --json).\n", ICE_TABLE_USE_READ},
+	 "--stats then prints the reading statistics to stderr (as JSON with --json).\n"
+	 "\n"
+	 "Incremental: with --from-snapshot (or --from-ref NAME, --from-time TS), only the\n"
+	 "rows appended after that snapshot (exclusive) up to --to-snapshot (or --to-ref,\n"
+	 "--to-time; inclusive; default the current snapshot), on one line of history,\n"
+	 "read with the current schema; planning opens only the manifests those snapshots\n"
+	 "added. An overwrite or delete in the range is an error naming it, unless\n"
+	 "--appends-only skips it (the rows it removed or added are then not reported).\n",
+	 ICE_TABLE_USE_READ},
+	{"changes", cmd_changes, "the rows each snapshot after one inserted and deleted (a changelog)",
+	 "Usage: ice changes TABLE --from-snapshot ID [--to-snapshot ID] [--select A,B]\n"
+	 "                   [--format csv|jsonl|table|parquet] [--output FILE] [--json]\n"
+	 "\n"
+	 "The changelog of the snapshots after --from-snapshot (or --from-ref NAME, --from-time\n"
+	 "TS) up to --to-snapshot (or --to-ref, --to-time; default the current one), as\n"
+	 "Spark's create_changelog_view gives it: the table's columns, then _change_type\n"
+	 "(INSERT or DELETE), _change_ordinal (0 for the first snapshot of the range that is\n"
+	 "not a compaction, 1, ...) and _commit_snapshot_id. Appended files are INSERTs;\n"
+	 "removed files, position deletes, deletion vectors and equality deletes are\n"
+	 "DELETEs; rows a copy-on-write rewrite carried over unchanged are left out.\n"
+	 "Output as for ice scan (--json alone: JSON Lines).\n", ICE_TABLE_USE_READ},
 	{"partitions", cmd_partitions, "list a snapshot's partitions: files, records, deletes, last update",
 	 "Usage: ice partitions TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
 	 "\n"
@@ -179,7 +218,8 @@ const cli_command cli_commands[] = {
 	 "                  [--null TOKEN] [--no-header] [--header] [--reject-file FILE]\n"
 	 "                  [--max-rejects N] [--trim] [--round-decimals] [--branch NAME] [--no-sort]\n"
 	 "                  [--memory SIZE] [--threads N] [--max-record-size SIZE] [--progress]\n"
-	 "                  [--case-insensitive] [--json]\n"
+	 "                  [--case-insensitive] [--summary KEY=VALUE]... [--idempotency-key K]\n"
+	 "                  [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Convert the rows of each FILE (- is standard input, CSV unless --format says\n"
 	 "otherwise; else the format follows the extension; .gz and .zst, or gzip/zstd\n"
@@ -201,13 +241,15 @@ const cli_command cli_commands[] = {
 	 "at most 1G) is an error. Progress shows on a\n"
 	 "terminal; --progress writes a line every 5 s (for logs); -q silences it.\n"
 	 "Prints one summary line (--json: a report). No row: nothing committed, exit 0,\n"
-	 "said on stderr. Exit 3: conflict after retries; 4: commit state unknown.\n", ICE_TABLE_USE_WRITE},
+	 "said on stderr. Exit 3: conflict after retries; 4: commit state unknown.\n"
+	 COMMIT_HELP, ICE_TABLE_USE_WRITE},
 	{"add-files", cmd_add_files, "register existing Parquet files without rewriting them",
-	 "Usage: ice add-files TABLE FILE.parquet... [--json]\n"
+	 "Usage: ice add-files TABLE FILE.parquet... [--summary KEY=VALUE]... [--idempotency-key K] [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Add Parquet files to the table as one snapshot, as they are: metrics come from\n"
 	 "their footers and partition values from their column statistics. A file whose\n"
-	 "schema does not fit the table, or whose rows span partitions, is refused.\n", ICE_TABLE_USE_WRITE},
+	 "schema does not fit the table, or whose rows span partitions, is refused.\n" COMMIT_HELP,
+	 ICE_TABLE_USE_WRITE},
 	{"catalog", cmd_catalog, "make a new warehouse; list the configured catalogs",
 	 "Usage: ice catalog init PATH\n"
 	 "       ice catalog list [--json]\n"
@@ -297,26 +339,30 @@ const cli_command cli_commands[] = {
 	 "current. No snapshot is written. Exit 3: another writer moved main meanwhile.\n", ICE_TABLE_USE_WRITE},
 	{"delete", cmd_delete, "delete the rows a filter matches (whole files, copy-on-write or delete files)",
 	 "Usage: ice delete TABLE --where EXPR [--mode copy-on-write|merge-on-read]\n"
-	 "                  [--isolation serializable|snapshot] [--case-insensitive] [--json]\n"
+	 "                  [--isolation serializable|snapshot] [--case-insensitive]\n"
+	 "                  [--summary KEY=VALUE]... [--idempotency-key K] [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Delete the rows matching EXPR (the --where language of ice scan; 'true' for every\n"
 	 "row) in one snapshot. Files whose rows all match are dropped; other files with\n"
 	 "matching rows are rewritten without them (copy-on-write), or get position delete\n"
 	 "files (v2) or deletion vectors (v3) with --mode merge-on-read (default: the\n"
 	 "table's write.delete.mode). A concurrent commit that conflicts (serializable:\n"
-	 "data it added may match) makes the delete fail with exit 3; nothing is lost.\n", ICE_TABLE_USE_WRITE},
+	 "data it added may match) makes the delete fail with exit 3; nothing is lost.\n" COMMIT_HELP,
+	 ICE_TABLE_USE_WRITE},
 	{"overwrite", cmd_overwrite, "replace rows (matching a filter, or whole partitions) with new input",
 	 "Usage: ice overwrite TABLE FILE...|- [--where EXPR | --dynamic] [--isolation serializable|snapshot]\n"
 	 "                     [--format csv|jsonl|parquet] [--delimiter C] [--null TOKEN] [--no-header]\n"
-	 "                     [--max-record-size SIZE] [--case-insensitive] [--json]\n"
+	 "                     [--max-record-size SIZE] [--case-insensitive] [--summary KEY=VALUE]...\n"
+	 "                     [--idempotency-key K] [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Write the input as new data files and remove, in the same snapshot, the rows\n"
 	 "matching EXPR (every row without --where), or with --dynamic every row of the\n"
 	 "partitions the input writes to. Input as for ice append; --case-insensitive\n"
 	 "matches the input's and EXPR's column names ignoring case. Exit 3: a concurrent\n"
-	 "commit conflicts (serializable: it added data the overwrite covers).\n", ICE_TABLE_USE_WRITE},
+	 "commit conflicts (serializable: it added data the overwrite covers).\n" COMMIT_HELP,
+	 ICE_TABLE_USE_WRITE},
 	{"rewrite-manifests", cmd_rewrite_manifests, "pack a table's manifests into few, full ones",
-	 "Usage: ice rewrite-manifests TABLE [--json]\n"
+	 "Usage: ice rewrite-manifests TABLE [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "Rewrite the current snapshot's data and delete manifests, per partition spec,\n"
 	 "into manifests of up to commit.manifest.target-size-bytes (8 MiB), as one\n"
@@ -327,7 +373,7 @@ const cli_command cli_commands[] = {
 	 "                   [--max-file-size SIZE] [--min-input-files N] [--delete-file-threshold N]\n"
 	 "                   [--delete-ratio-threshold R] [--max-file-group-size SIZE] [--rewrite-all]\n"
 	 "                   [--sort[=ORDER]] [--partial-progress [--max-commits N]] [--threads N]\n"
-	 "                   [--memory SIZE] [--dry-run] [--json]\n"
+	 "                   [--memory SIZE] [--dry-run] [--metrics-file PATH] [--json]\n"
 	 "       ice compact TABLE --deletes [--where EXPR] [size options] [--dry-run] [--json]\n"
 	 "\n"
 	 "Bin-pack the data files of each partition into files of the target size\n"
@@ -349,7 +395,7 @@ const cli_command cli_commands[] = {
 	{"expire-snapshots", cmd_expire_snapshots, "expire old snapshots and delete the files only they reach",
 	 "Usage: ice expire-snapshots TABLE [--older-than TIME|DURATION] [--retain-last N]\n"
 	 "                            [--snapshot-id ID[,ID...]]... [--keep-files] [--clean-metadata]\n"
-	 "                            [--dry-run] [--threads N] [--json] [-v]\n"
+	 "                            [--dry-run] [--threads N] [--metrics-file PATH] [--json] [-v]\n"
 	 "\n"
 	 "Expire snapshots older than --older-than (a time, or a duration before now such\n"
 	 "as 5d; default: history.expire.max-snapshot-age-ms, 5 days), keeping at least\n"
@@ -365,7 +411,7 @@ const cli_command cli_commands[] = {
 	 "Usage: ice remove-orphan-files TABLE [--older-than TIME|DURATION] [--location PREFIX]\n"
 	 "                               [--prefix-mismatch error|ignore|delete]\n"
 	 "                               [--equal-schemes s3,s3a,...] [--equal-authorities a,b,...]\n"
-	 "                               [--force] [--dry-run] [--threads N] [--json] [-v]\n"
+	 "                               [--force] [--dry-run] [--threads N] [--metrics-file PATH] [--json] [-v]\n"
 	 "\n"
 	 "List every file under the table location (or PREFIX inside it), subtract what\n"
 	 "the metadata reaches (every snapshot of every branch and tag, the metadata log,\n"
@@ -377,7 +423,7 @@ const cli_command cli_commands[] = {
 	{"maintain", cmd_maintain, "the one cron entry: compact, rewrite manifests, expire snapshots, remove orphans",
 	 "Usage: ice maintain (TABLE... | --all) [--skip STEPS] [--only STEPS] [--older-than TIME|DURATION]\n"
 	 "                    [--retain-last N] [--orphan-older-than TIME|DURATION] [--min-input-files N]\n"
-	 "                    [--target-file-size SIZE] [--dry-run] [--threads N] [--json]\n"
+	 "                    [--target-file-size SIZE] [--dry-run] [--threads N] [--metrics-file PATH] [--json]\n"
 	 "\n"
 	 "The one cron entry: maintain each table (or --all: every table of the catalog)\n"
 	 "in four steps, each as its own command does it: compact (where a partition has\n"

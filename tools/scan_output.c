@@ -480,6 +480,23 @@ int scan_output_format_from_name(const char *path, scan_format *out)
 	return scan_output_parse_format(lower, out);
 }
 
+int scan_output_choose_format(ice_cli *cli, const cli_command *cmd, scan_output_options *o, bool format_given,
+                              bool rows)
+{
+	if (!format_given) {
+		if (o->output && scan_output_format_from_name(o->output, &o->format) == 0)
+			;
+		else if (cli->json)
+			o->format = SCAN_FORMAT_JSONL;
+		else
+			o->format = !o->output && isatty(fileno(cli->out)) ? SCAN_FORMAT_TABLE : SCAN_FORMAT_CSV;
+	}
+	if (rows && o->format == SCAN_FORMAT_PARQUET && !o->output && isatty(fileno(cli->out)))
+		return cli_usage_error(cmd, "Parquet is not for a terminal: write it with --output FILE.parquet or redirect "
+		                            "stdout");
+	return 0;
+}
+
 /* Whether `path` is a regular file or does not exist (so a temporary file
  * beside it can replace it). */
 static bool regular_or_missing(const char *path)

@@ -30,6 +30,15 @@ int scan_output_parse_format(const char *name, scan_format *out);
 int scan_output_format_from_name(const char *path, scan_format *out);
 
 /*
+ * The format when --format was not given (format_given false): --output's
+ * extension, else JSON Lines with --json, else an aligned table on a
+ * terminal and CSV elsewhere. With `rows` (rows are printed, not a plan),
+ * Parquet for a terminal is a usage error (its exit code is returned).
+ */
+int scan_output_choose_format(ice_cli *cli, const cli_command *cmd, scan_output_options *o, bool format_given,
+                              bool rows);
+
+/*
  * Read `stream` to its end and write its rows as `opts` says. `type` is
  * the rows' Iceberg struct type (ice_scan_projected_type), which tells
  * uuids, geometries and Parquet field ids apart. Nothing that looks

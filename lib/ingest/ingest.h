@@ -14,7 +14,7 @@
  * *dw_out holds the written files (close it to get them); on failure
  * nothing is left behind. */
 int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs, const ice_write_options *opts,
-                     ice_data_writer **dw_out, int64_t *rows_out, int64_t *rejected_out);
+                     ice_data_writer **dw_out, int64_t *rows_out, int64_t *rejected_out, int64_t *bytes_read_out);
 
 /* The delimiter of a text input: the option's, else tab for .tsv and
  * PostgreSQL text, else comma. */

@@ -892,6 +892,7 @@ static int append_parquet(appender *ap, const char *input)
 			ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
 	}
 done:
+	ap->bytes_read = ap->bytes_before + (int64_t)ice_parquet_reader_file_size(r);
 	ice_convert__free(conv);
 	ice_arrow_schema_release(&schema);
 	ice_parquet_scan_free(scan);
@@ -906,7 +907,7 @@ done:
  * it for them); on failure everything written is deleted.
  */
 int ice_input__write(ice_table *table, const char *const *inputs, size_t ninputs, const ice_write_options *opts,
-                     ice_data_writer **dw_out, int64_t *rows_out, int64_t *rejected_out)
+                     ice_data_writer **dw_out, int64_t *rows_out, int64_t *rejected_out, int64_t *bytes_read_out)
 {
 	appender ap;
 	int rc;
@@ -963,5 +964,6 @@ done:
 	*dw_out = ap.dw;
 	*rows_out = ap.rows;
 	*rejected_out = ap.rejected;
+	*bytes_read_out = ap.bytes_read;
 	return rc;
 }

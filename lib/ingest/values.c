@@ -477,6 +477,12 @@ int ice_value__from_text(ice_literal *out, const ice_type *t, const char *s, siz
 		ice_json__free(j);
 		return rc;
 	}
+	case ICE_TYPE_BINARY:
+	case ICE_TYPE_FIXED:
+		/* PostgreSQL's bytea output (COPY text and CSV): \x then hex */
+		if (len >= 2 && s[0] == '\\' && s[1] == 'x')
+			s += 2, len -= 2;
+		return ice_literal_from_string(out, t, s, len, a);
 	default:
 		return ice_literal_from_string(out, t, s, len, a);
 	}

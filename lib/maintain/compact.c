@@ -813,7 +813,7 @@ int ice_table_compact(ice_table *table, const ice_compact_options *opts, const i
 {
 	ice_compact_options defaults;
 	ice_compact_report r;
-	ice_commit_result cr = {ICE_COMMIT_SUCCEEDED, 0, 0};
+	ice_commit_result cr = {ICE_COMMIT_SUCCEEDED, 0, 0, 0};
 	cp_plan p;
 	cp_sizes s;
 	ice_sort_order *parsed_order = NULL;

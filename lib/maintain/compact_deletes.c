@@ -533,7 +533,7 @@ int ice_table_compact_deletes(ice_table *table, const ice_compact_options *opts,
 {
 	ice_compact_options defaults;
 	ice_compact_report r;
-	ice_commit_result cr = {ICE_COMMIT_SUCCEEDED, 0, 0};
+	ice_commit_result cr = {ICE_COMMIT_SUCCEEDED, 0, 0, 0};
 	dplan d;
 	cp_sizes s;
 	rewriter w;

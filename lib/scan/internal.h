@@ -63,6 +63,9 @@ struct ice_scan {
 	size_t threads;                /* resolved: >= 1 */
 	size_t batch_size;             /* resolved: > 0 */
 	ice_arena arena;               /* the projected type */
+	bool incremental;              /* has a range: the appends of `range` only */
+	const ice_snapshot **range;    /* the append snapshots read, oldest first */
+	size_t nrange;
 
 	ice_scan_spec_filter *spec_filters; /* one per spec of the table */
 	size_t nspec_filters;

@@ -53,6 +53,7 @@ typedef struct delete_batch {
 struct ice_scan_planner {
 	plan_ctx ctx;
 	ice_manifest_list *list;
+	ice_manifest_list **range_lists;     /* incremental: the list of each snapshot in the range */
 	bool done;
 	int64_t certain_rows;
 	/* one thread */
@@ -223,6 +224,14 @@ static int partition_keeps(const ice_scan_spec_filter *sf, const ice_data_file *
 	return ice_expr_eval_values(sf->inclusive, sf->field_ids, df->partition, df->n_partition, keep);
 }
 
+static bool in_range(const ice_scan *scan, int64_t id)
+{
+	for (size_t i = 0; i < scan->nrange; i++)
+		if (scan->range[i]->snapshot_id == id)
+			return true;
+	return false;
+}
+
 /*
  * Decide about one entry of a data manifest. On *keep, *residual is the
  * task's residual (possibly scan->filter itself) and *owned what the caller
@@ -239,6 +248,11 @@ static int consider(ice_scan *scan, const ice_manifest_file *mf, const ice_parti
 	*residual = NULL;
 	*owned = NULL;
 	if (e->status == ICE_MANIFEST_ENTRY_DELETED)
+		return 0;
+	/* incremental: the manifest's own snapshot added it (a merged manifest
+	 * carries older files as existing) */
+	if (scan->incremental &&
+	    (e->status != ICE_MANIFEST_ENTRY_ADDED || (e->has_snapshot_id && !in_range(scan, e->snapshot_id))))
 		return 0;
 	if (df->content != ICE_FILE_CONTENT_DATA)
 		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_METADATA, "%s: %s: a %s file in a data manifest",
@@ -504,6 +518,48 @@ static int select_manifests(ice_scan_planner *p)
 	return 0;
 }
 
+/*
+ * Incremental: the data manifests each snapshot of the range added (its
+ * manifest list read; manifests another snapshot added are not opened).
+ */
+static int select_range_manifests(ice_scan_planner *p)
+{
+	ice_scan *scan = p->ctx.scan;
+	size_t total = 0;
+	int rc;
+	if (!(p->range_lists = ice__calloc(scan->nrange ? scan->nrange : 1, sizeof(*p->range_lists))))
+		return ICE_ERROR;
+	for (size_t i = 0; i < scan->nrange; i++) {
+		if ((rc = ice_manifest_list_read_snapshot(&p->range_lists[i], scan->io, scan->md, scan->range[i])) != 0)
+			return rc;
+		total += p->range_lists[i]->n;
+	}
+	if (!(p->ctx.data = ice__calloc(total ? total : 1, sizeof(*p->ctx.data))) ||
+	    !(p->ctx.deletes = ice__calloc(1, sizeof(*p->ctx.deletes))))
+		return ICE_ERROR;
+	for (size_t i = 0; i < scan->nrange; i++) {
+		const ice_manifest_list *l = p->range_lists[i];
+		for (size_t k = 0; k < l->n; k++) {
+			const ice_manifest_file *mf = &l->items[k];
+			const ice_scan_spec_filter *sf = ice_scan__spec_filter(scan, mf->partition_spec_id);
+			/* a list without added_snapshot_id (v1): entries are checked one by one */
+			bool might = mf->content == ICE_MANIFEST_CONTENT_DATA && mf->added_files_count != 0 &&
+			             (!mf->has_added_snapshot_id || mf->added_snapshot_id == scan->range[i]->snapshot_id);
+			for (size_t j = 0; might && !mf->has_added_snapshot_id && j < p->ctx.ndata; j++)
+				might = strcmp(p->ctx.data[j]->manifest_path, mf->manifest_path) != 0;
+			ice_scan__count(&scan->stats.manifests, 1);
+			if (might && sf && sf->inclusive &&
+			    (rc = ice_expr_manifest_might_match(sf->inclusive, sf->spec, mf, &might)) != 0)
+				return rc;
+			if (might)
+				p->ctx.data[p->ctx.ndata++] = mf;
+			else
+				ice_scan__count(&scan->stats.manifests_skipped, 1);
+		}
+	}
+	return 0;
+}
+
 int ice_scan_plan_open(ice_scan_planner **out, ice_scan *scan)
 {
 	ice_scan_planner *p;
@@ -519,8 +575,11 @@ int ice_scan_plan_open(ice_scan_planner **out, ice_scan *scan)
 		*out = p;
 		return 0;
 	}
-	if ((rc = ice_manifest_list_read_snapshot(&p->list, scan->io, scan->md, scan->snapshot)) != 0 ||
-	    (rc = select_manifests(p)) != 0 || (rc = build_delete_index(p)) != 0) {
+	if (scan->incremental)
+		rc = select_range_manifests(p);
+	else if ((rc = ice_manifest_list_read_snapshot(&p->list, scan->io, scan->md, scan->snapshot)) == 0)
+		rc = select_manifests(p);
+	if (rc || (rc = build_delete_index(p)) != 0) {
 		ice_scan_plan_free(p);
 		return rc;
 	}
@@ -546,6 +605,9 @@ void ice_scan_plan_free(ice_scan_planner *p)
 	ice__free(p->ctx.data);
 	ice__free(p->ctx.deletes);
 	ice_manifest_list_free(p->list);
+	for (size_t i = 0; p->range_lists && i < p->ctx.scan->nrange; i++)
+		ice_manifest_list_free(p->range_lists[i]);
+	ice__free(p->range_lists);
 	ice__free(p);
 }
 

@@ -6,6 +6,7 @@
  * selected), the bound filter and its projection onto every partition spec
  * of the table, the Arrow schema of the rows, and the statistics.
  */
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,11 +24,57 @@ void ice_scan_options_init(ice_scan_options *opts)
 
 /* ---- snapshot and schema ------------------------------------------------------------------ */
 
+/*
+ * The append snapshots after o->from_snapshot_id up to scan->snapshot, as
+ * Java's IncrementalAppendScan takes them (plus the refusal of rows that
+ * were removed, which a reader of appends would otherwise miss).
+ */
+static int choose_range(ice_scan *scan, const ice_scan_options *o)
+{
+	const ice_table_metadata *md = scan->md;
+	int64_t from = o->from_snapshot_id;
+	size_t n = 0, cap = ice_table_metadata_snapshot_count(md);
+	if (!ice_table_metadata_snapshot_by_id(md, from))
+		return ice_error__set(ICE_ENOTFOUND, ICE_ERRCLASS_INVALID, "scan: no snapshot %" PRId64 " (--from-snapshot)",
+		                      from);
+	if (!scan->snapshot || !ice_table_metadata_is_ancestor(md, scan->snapshot->snapshot_id, from))
+		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+		                      "scan: snapshot %" PRId64 " is not an ancestor of snapshot %" PRId64
+		                      ": an incremental scan reads one line of history",
+		                      from, scan->snapshot ? scan->snapshot->snapshot_id : -1);
+	scan->incremental = true;
+	scan->schema = ice_table_metadata_current_schema(md);
+	if (!(scan->range = ice_arena__alloc(&scan->arena, (cap ? cap : 1) * sizeof(*scan->range))))
+		return ICE_ERROR;
+	for (const ice_snapshot *s = scan->snapshot; s && s->snapshot_id != from && n < cap;
+	     s = s->has_parent ? ice_table_metadata_snapshot_by_id(md, s->parent_snapshot_id) : NULL) {
+		const char *op = s->operation ? s->operation : "";
+		if (strcmp(op, "append") == 0)
+			scan->range[n++] = s;
+		else if (strcmp(op, "replace") != 0 && !o->appends_only)
+			return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_INVALID,
+			                      "scan: snapshot %" PRId64 " in the range is '%s', not an append: an incremental "
+			                      "scan reads appended rows only (--appends-only skips it)",
+			                      s->snapshot_id, *op ? op : "(no operation)");
+	}
+	for (size_t i = 0; i < n / 2; i++) {
+		const ice_snapshot *t = scan->range[i];
+		scan->range[i] = scan->range[n - 1 - i];
+		scan->range[n - 1 - i] = t;
+	}
+	scan->nrange = n;
+	return 0;
+}
+
 static int choose_snapshot(ice_scan *scan, const ice_scan_options *o)
 {
 	ice_snapshot_selector sel = {o->has_snapshot_id, o->snapshot_id, o->has_as_of_ms, o->as_of_ms, o->ref};
 	int rc = ice_table_metadata_select_snapshot(&scan->snapshot, &scan->schema, scan->md, &sel);
-	return rc ? ice_error__prefix("scan") : 0;
+	if (rc)
+		return ice_error__prefix("scan");
+	if (o->current_schema)
+		scan->schema = ice_table_metadata_current_schema(scan->md);
+	return o->has_from_snapshot_id ? choose_range(scan, o) : 0;
 }
 
 /* ---- projection ------------------------------------------------------------------------------ */
@@ -294,6 +341,12 @@ void ice_scan_free(ice_scan *scan)
 const ice_snapshot *ice_scan_snapshot(const ice_scan *scan)
 {
 	return scan->snapshot;
+}
+
+const ice_snapshot *const *ice_scan_range(const ice_scan *scan, size_t *n)
+{
+	*n = scan->nrange;
+	return (const ice_snapshot *const *)scan->range;
 }
 
 const ice_schema *ice_scan_schema(const ice_scan *scan)

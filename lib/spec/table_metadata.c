@@ -293,6 +293,21 @@ bool ice_table_metadata_is_ancestor(const ice_table_metadata *md, int64_t snapsh
 	return false;
 }
 
+const ice_snapshot *ice_table_metadata_find_summary(const ice_table_metadata *md, const ice_snapshot *from,
+                                                    const char *key, const char *value)
+{
+	size_t steps = 0;
+	for (const ice_snapshot *s = from; s && steps++ <= md->nsnapshots;) {
+		const char *v = ice_properties_get(&s->summary, key);
+		if (v && (!value || strcmp(v, value) == 0))
+			return s;
+		if (!s->has_parent)
+			break;
+		s = ice_table_metadata_snapshot_by_id(md, s->parent_snapshot_id);
+	}
+	return NULL;
+}
+
 const ice_schema *ice_table_metadata_snapshot_schema(const ice_table_metadata *md, const ice_snapshot *s)
 {
 	const ice_schema *schema = s && s->has_schema_id ? ice_table_metadata_schema_by_id(md, s->schema_id) : NULL;

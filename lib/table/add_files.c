@@ -424,13 +424,20 @@ int ice_table_add_files(ice_table *table, const char *const *files, size_t nfile
 	ice_append *append = NULL;
 	ice_name_mapping *mapping = NULL;
 	ice_arena arena;
-	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
+	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0, 0};
 	add_ctx c = {ice_table_metadata_current_schema(md), NULL, false};
 	bool own_mapping = false;
 	char *json = NULL;
 	int64_t bytes = 0;
 	int rc;
 	ice_arena__init(&arena, 4096);
+	if (ice_table_idempotency_done(table, NULL, commit_opts, &res)) {
+		if (report)
+			memset(report, 0, sizeof(*report));
+		if (result)
+			*result = res;
+		return 0;
+	}
 	rc = ice_name_mapping_from_table(&mapping, md);
 	if (rc == ICE_ENOTFOUND) {
 		ice_error_clear();
@@ -457,14 +464,15 @@ int ice_table_add_files(ice_table *table, const char *const *files, size_t nfile
 			rc = ice_append_commit(append, commit_opts, &res);
 	}
 	if (report) {
+		bool ok = !rc && res.state == ICE_COMMIT_SUCCEEDED;
 		memset(report, 0, sizeof(*report));
-		report->snapshot_id = append ? ice_append_snapshot_id(append) : 0;
-		report->committed = rc == 0;
-		report->files = rc ? 0 : (int64_t)nfiles;
-		report->bytes = rc ? 0 : bytes;
+		report->snapshot_id = ok ? ice_append_snapshot_id(append) : 0;
+		report->committed = ok;
+		report->files = ok ? (int64_t)nfiles : 0;
+		report->bytes = ok ? bytes : 0;
 		const ice_snapshot *cur = ice_table_metadata_current_snapshot(ice_table_current(table));
-		const char *added = !rc && cur ? ice_properties_get(&cur->summary, "added-records") : NULL;
-		const char *parts = !rc && cur ? ice_properties_get(&cur->summary, "changed-partition-count") : NULL;
+		const char *added = ok && cur ? ice_properties_get(&cur->summary, "added-records") : NULL;
+		const char *parts = ok && cur ? ice_properties_get(&cur->summary, "changed-partition-count") : NULL;
 		report->rows = added ? strtoll(added, NULL, 10) : 0;
 		report->partitions = parts ? strtoll(parts, NULL, 10) : 0;
 	}

@@ -412,6 +412,8 @@ static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	snap.summary.n = sum.n;
 	snap.summary.items = sum.items;
 	snap.operation = "append";
+	if ((rc = ice_table__summary_extend(ctx, &snap)) != 0)
+		goto done;
 	ice_ref main_ref;
 	memset(&main_ref, 0, sizeof(main_ref));
 	main_ref.name = branch;
@@ -435,9 +437,9 @@ int ice_append_commit(ice_append *a, const ice_commit_options *opts, ice_commit_
 	ice_operation op = {"append", apply_append, a};
 	ice_commit_result res;
 	int rc = ice_table_commit(a->table, &op, opts, &res);
-	if (rc && res.state == ICE_COMMIT_FAILED)
+	if ((rc && res.state == ICE_COMMIT_FAILED) || res.state == ICE_COMMIT_SKIPPED)
 		delete_manifests(a);
-	if (!rc && a->new_listed)
+	if (!rc && res.state == ICE_COMMIT_SUCCEEDED && a->new_listed)
 		/* New manifests merged into others are listed nowhere. */
 		for (size_t i = 0; i < a->nmanifests; i++)
 			if (!a->new_listed[i])

@@ -27,6 +27,8 @@ int ice_table__new_list_open(ice_new_list *nl, ice_commit_ctx *ctx, const ice_ta
 	char name[160];
 	int rc;
 	memset(nl, 0, sizeof(*nl));
+	if ((rc = ice_table__check_idempotency(ctx, base, parent)) != 0)
+		return rc;
 	nl->snapshot_id = snapshot_id;
 	nl->parent = parent;
 	nl->format_version = ice_table_metadata_format_version(base);

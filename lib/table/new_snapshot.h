@@ -33,6 +33,18 @@ int ice_table__new_list_open(ice_new_list *nl, ice_commit_ctx *ctx, const ice_ta
 /* Closes the list and fills `snap` but its summary and operation;
  * snap->manifest_list borrows nl->location. */
 int ice_table__new_list_close(ice_new_list *nl, const ice_table_metadata *base, ice_snapshot *snap);
+/*
+ * Inside an operation's attempt (table.c): the commit's summary properties
+ * and idempotency key added to snap->summary (the items live until the
+ * attempt ends); and the idempotency check on the history from `parent`
+ * (the head of the branch committed to): found, it marks the attempt
+ * skipped and returns an error that ends it (ice_table_commit then returns
+ * 0 with ICE_COMMIT_SKIPPED). ice_table__new_list_open checks.
+ */
+int ice_table__summary_extend(ice_commit_ctx *ctx, ice_snapshot *snap);
+int ice_table__check_idempotency(ice_commit_ctx *ctx, const ice_table_metadata *base, const ice_snapshot *parent);
+/* Milliseconds of a monotonic clock since `since` (0: the clock itself). */
+int64_t ice_table__elapsed_ms(int64_t since);
 /* Abandons an open list (a no-op after close) and frees the location. */
 void ice_table__new_list_free(ice_new_list *nl);
 

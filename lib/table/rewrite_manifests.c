@@ -96,6 +96,8 @@ static int apply_rewrite(ice_commit_ctx *ctx, const ice_table_metadata *base, ic
 	snap.summary.n = n;
 	snap.summary.items = items;
 	snap.operation = "replace";
+	if ((rc = ice_table__summary_extend(ctx, &snap)) != 0)
+		goto done;
 	ice_ref main_ref = *ice_table_metadata_ref(base, "main");
 	main_ref.name = "main";
 	main_ref.snapshot_id = rw->snapshot_id;

@@ -192,6 +192,20 @@ void ice_row_change__free(ice_row_change *c)
 	ice__free(c);
 }
 
+static bool is_dv(const ice_data_file *f);
+
+int64_t ice_row_change__bytes_added(const ice_row_change *c)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < c->add_data.n; i++)
+		n += c->add_data.items[i]->file_size_in_bytes;
+	for (size_t i = 0; i < c->add_del.n; i++) {
+		const ice_data_file *f = c->add_del.items[i];
+		n += is_dv(f) && f->has_content_size_in_bytes ? f->content_size_in_bytes : f->file_size_in_bytes;
+	}
+	return n;
+}
+
 int64_t ice_row_change__snapshot_id(const ice_row_change *c)
 {
 	return c->snapshot_id;
@@ -873,7 +887,9 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	summary sum;
 	int rc;
 
-	if ((rc = validate(c, base, parent)) != 0)
+	/* The key first: a run with this key that landed meanwhile is this
+	 * change done, not a conflict with it. */
+	if ((rc = ice_table__check_idempotency(ctx, base, parent)) != 0 || (rc = validate(c, base, parent)) != 0)
 		return rc;
 	if (c->written && c->written_version != version) {
 		delete_manifests(c);
@@ -898,6 +914,8 @@ static int apply_change(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	snap.summary.n = sum.n;
 	snap.summary.items = sum.items;
 	snap.operation = operation;
+	if ((rc = ice_table__summary_extend(ctx, &snap)) != 0)
+		goto done;
 	ice_ref main_ref;
 	const ice_ref *cur_main = ice_table_metadata_ref(base, "main");
 	memset(&main_ref, 0, sizeof(main_ref));
@@ -920,11 +938,11 @@ int ice_row_change__commit(ice_row_change *c, const ice_commit_options *opts, ic
 	ice_operation op = {operation_of(c), apply_change, c};
 	ice_commit_result res;
 	int rc = ice_table_commit(c->table, &op, opts, &res);
-	if (rc && res.state == ICE_COMMIT_FAILED) {
+	if ((rc && res.state == ICE_COMMIT_FAILED) || res.state == ICE_COMMIT_SKIPPED) {
 		delete_manifests(c);
 		ice_io__delete_files(ice_table_io(c->table), (const char *const *)c->tracked, c->ntracked);
 	}
-	if (!rc && c->listed)
+	if (!rc && res.state == ICE_COMMIT_SUCCEEDED && c->listed)
 		for (size_t i = 0; i < c->nmanifests; i++)
 			if (!c->listed[i])
 				ice_io__delete_files(ice_table_io(c->table), &c->manifests[i]->manifest_path, 1);

@@ -19,6 +19,8 @@ typedef struct ice_row_change ice_row_change;
 int ice_row_change__new(ice_row_change **out, ice_table *table, const ice_snapshot *start);
 void ice_row_change__free(ice_row_change *c);
 int64_t ice_row_change__snapshot_id(const ice_row_change *c);
+/* The size of the data and delete files the change adds (a DV: its blob). */
+int64_t ice_row_change__bytes_added(const ice_row_change *c);
 /* The commit's uuid (for naming files it writes). */
 const char *ice_row_change__uuid(const ice_row_change *c);
 

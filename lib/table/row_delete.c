@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "new_snapshot.h"
 #include "write/columns.h"
 #include "write/location.h"
 #include "ice/parquet.h"
@@ -635,15 +636,20 @@ int ice_table_delete_where(ice_table *table, const char *filter, const ice_delet
 	ice_delete_report rep;
 	ice_expr *parsed = NULL, *bound = NULL;
 	ice_row_change *change = NULL;
-	ice_commit_result res = {ICE_COMMIT_SUCCEEDED, 0, 0};
+	ice_commit_result res = {ICE_COMMIT_SUCCEEDED, 0, 0, 0};
 	bool committing = false;
 	int rc;
 	if (!opts) {
 		ice_delete_options_init(&defaults);
 		opts = &defaults;
 	}
+	int64_t start = ice_table__elapsed_ms(0);
 	memset(&rep, 0, sizeof(rep));
 	rep.operation = "delete";
+	if (ice_table_idempotency_done(table, NULL, commit_opts, &res)) {
+		rc = 0;
+		goto done;
+	}
 	ice_delete_mode mode = opts->mode;
 	if (mode == ICE_DELETE_MODE_TABLE) {
 		const char *m = ice_table_metadata_property(md, "write.delete.mode", "copy-on-write");
@@ -672,8 +678,11 @@ int ice_table_delete_where(ice_table *table, const char *filter, const ice_delet
 	if ((rc = ice_rows__remove_matching(table, change, bound, mode, &rep)) != 0 || ice_row_change__empty(change))
 		goto done;
 	committing = true;
+	rep.bytes_written = ice_row_change__bytes_added(change);
+	rep.write_ms = ice_table__elapsed_ms(start);
 	rc = ice_row_change__commit(change, commit_opts, &res);
-	if (!rc) {
+	rep.commit_ms = res.elapsed_ms;
+	if (!rc && res.state == ICE_COMMIT_SUCCEEDED) {
 		rep.committed = true;
 		rep.snapshot_id = ice_row_change__snapshot_id(change);
 		rep.operation = rep.files_added ? "overwrite" : "delete";

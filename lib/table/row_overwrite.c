@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "new_snapshot.h"
 #include "io/io.h"
 #include "row_delete.h"
 #include "util/alloc.h"
@@ -69,7 +70,7 @@ int ice_table_overwrite_files(ice_table *table, const char *const *inputs, size_
 	const ice_table_metadata *md = ice_table_current(table);
 	ice_overwrite_options defaults;
 	ice_delete_report rep;
-	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
+	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0, 0};
 	ice_data_writer *dw = NULL;
 	const ice_data_file *const *files = NULL;
 	size_t nfiles = 0;
@@ -82,8 +83,13 @@ int ice_table_overwrite_files(ice_table *table, const char *const *inputs, size_
 		ice_overwrite_options_init(&defaults);
 		opts = &defaults;
 	}
+	int64_t start = ice_table__elapsed_ms(0);
 	memset(&rep, 0, sizeof(rep));
 	rep.operation = "overwrite";
+	if (ice_table_idempotency_done(table, NULL, commit_opts, &res)) {
+		rc = 0;
+		goto done;
+	}
 	if (opts->dynamic && opts->filter) {
 		rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT, "overwrite: a dynamic overwrite takes no filter");
 		goto done;
@@ -95,10 +101,11 @@ int ice_table_overwrite_files(ice_table *table, const char *const *inputs, size_
 		goto done;
 	if ((rc = ice_row_change__new(&change, table, ice_table_metadata_current_snapshot(md))) != 0)
 		goto done;
-	if ((rc = ice_input__write(table, inputs, ninputs, &opts->write, &dw, &rows, &rejected)) != 0 ||
+	if ((rc = ice_input__write(table, inputs, ninputs, &opts->write, &dw, &rows, &rejected, &rep.bytes_read)) != 0 ||
 	    (rc = ice_data_writer__close(dw, &files, &nfiles)) != 0)
 		goto done;
 	rep.rows_added = rows;
+	rep.rows_rejected = rejected;
 	for (size_t i = 0; i < nfiles && !rc; i++)
 		rc = ice_row_change__add_data(change, files[i]);
 	rep.files_added = (int64_t)nfiles;
@@ -122,8 +129,11 @@ int ice_table_overwrite_files(ice_table *table, const char *const *inputs, size_
 	if (rc || ice_row_change__empty(change))
 		goto done;
 	committing = true;
+	rep.bytes_written = ice_row_change__bytes_added(change);
+	rep.write_ms = ice_table__elapsed_ms(start);
 	rc = ice_row_change__commit(change, commit_opts, &res);
-	if (!rc) {
+	rep.commit_ms = res.elapsed_ms;
+	if (!rc && res.state == ICE_COMMIT_SUCCEEDED) {
 		rep.committed = true;
 		rep.snapshot_id = ice_row_change__snapshot_id(change);
 	}
@@ -133,10 +143,10 @@ done:
 			ice_row_change__abandon(change);
 		if (dw)
 			ice_data_writer__delete_files(dw);
-	} else if (rc && res.state == ICE_COMMIT_FAILED && dw) {
+	} else if (((rc && res.state == ICE_COMMIT_FAILED) || res.state == ICE_COMMIT_SKIPPED) && dw) {
 		ice_data_writer__delete_files(dw);
 	}
-	if (!rc && !rep.committed)
+	if (!rc && !rep.committed && res.state != ICE_COMMIT_SKIPPED)
 		res.state = ICE_COMMIT_SUCCEEDED;
 	ice_row_change__free(change);
 	ice_data_writer__free(dw);

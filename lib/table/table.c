@@ -8,6 +8,7 @@
  * definitely failed, never when the outcome is unknown.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include "ice/table.h"
 #include "io/io.h"
 #include "io/s3.h"
+#include "new_snapshot.h"
 #include "report.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -48,6 +50,10 @@ struct ice_commit_ctx {
 	size_t nreqs;
 	char **files;
 	size_t nfiles;
+	const ice_commit_options *opts;
+	ice_property *summary;       /* the attempt's extended summary */
+	bool skipped;                /* the idempotency key was found on the base */
+	int64_t existing_snapshot_id;
 };
 
 static int64_t now_ms(void)
@@ -396,12 +402,81 @@ static void ctx_reset(ice_commit_ctx *ctx, bool delete_files)
 	ice__free(ctx->reqs);
 	ctx->reqs = NULL;
 	ctx->nreqs = 0;
+	ice__free(ctx->summary);
+	ctx->summary = NULL;
+}
+
+int64_t ice_table__elapsed_ms(int64_t since)
+{
+	return now_ms() - since;
+}
+
+/* ---- summary properties and idempotency keys ----------------------------------------------- */
+
+int ice_table__summary_extend(ice_commit_ctx *ctx, ice_snapshot *snap)
+{
+	const ice_properties *extra = ctx->opts->summary;
+	const char *key = ctx->opts->idempotency_key;
+	size_t n = snap->summary.n, nextra = (extra ? extra->n : 0) + (key != NULL);
+	if (!nextra)
+		return 0;
+	for (size_t i = 0; extra && i < extra->n; i++) {
+		const char *k = extra->items[i].key;
+		if (!k || !*k || !extra->items[i].value || ice_properties_get(&snap->summary, k) ||
+		    (key && strcmp(k, ICE_IDEMPOTENCY_KEY_PROPERTY) == 0))
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_COMMIT,
+			                      "%s: summary property '%s' is written by ice itself", ctx->table->identifier,
+			                      k ? k : "");
+	}
+	ice__free(ctx->summary);
+	if (!(ctx->summary = ice__calloc(n + nextra, sizeof(ice_property))))
+		return ICE_ERROR;
+	memcpy(ctx->summary, snap->summary.items, n * sizeof(ice_property));
+	for (size_t i = 0; extra && i < extra->n; i++)
+		ctx->summary[n++] = extra->items[i];
+	if (key)
+		ctx->summary[n++] = (ice_property){ICE_IDEMPOTENCY_KEY_PROPERTY, key};
+	snap->summary.items = ctx->summary;
+	snap->summary.n = n;
+	return 0;
+}
+
+int ice_table__check_idempotency(ice_commit_ctx *ctx, const ice_table_metadata *base, const ice_snapshot *parent)
+{
+	const char *key = ctx->opts->idempotency_key;
+	const ice_snapshot *s = key ? ice_table_metadata_find_summary(base, parent, ICE_IDEMPOTENCY_KEY_PROPERTY, key) : NULL;
+	if (!s)
+		return 0;
+	ctx->skipped = true;
+	ctx->existing_snapshot_id = s->snapshot_id;
+	return ice_error__set(ICE_EEXISTS, ICE_ERRCLASS_COMMIT, "%s: idempotency key '%s' is in snapshot %" PRId64,
+	                      ctx->table->identifier, key, s->snapshot_id);
+}
+
+bool ice_table_idempotency_done(const ice_table *t, const char *branch, const ice_commit_options *opts,
+                                ice_commit_result *result)
+{
+	if (!opts || !opts->idempotency_key)
+		return false;
+	const ice_ref *ref = ice_table_metadata_ref(t->md, branch ? branch : "main");
+	const ice_snapshot *head = ref ? ice_table_metadata_snapshot_by_id(t->md, ref->snapshot_id) : NULL;
+	const ice_snapshot *s = ice_table_metadata_find_summary(t->md, head, ICE_IDEMPOTENCY_KEY_PROPERTY,
+	                                                         opts->idempotency_key);
+	if (!s)
+		return false;
+	if (result) {
+		memset(result, 0, sizeof(*result));
+		result->state = ICE_COMMIT_SKIPPED;
+		result->existing_snapshot_id = s->snapshot_id;
+	}
+	return true;
 }
 
 /* ---- commit --------------------------------------------------------------------------- */
 
 void ice_commit_options_init(ice_commit_options *opts)
 {
+	memset(opts, 0, sizeof(*opts));
 	opts->num_retries = -1;
 	opts->min_wait_ms = -1;
 	opts->max_wait_ms = -1;
@@ -621,7 +696,7 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 {
 	ice_commit_ctx ctx;
 	ice_commit_options o;
-	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
+	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0, 0};
 	int64_t start = now_ms(), snapshot = -1;
 	int rc;
 
@@ -631,6 +706,7 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 		ice_commit_options_init(&o);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.table = t;
+	ctx.opts = &o;
 	if (t->staged) {
 		res.attempts = 1;
 		rc = commit_staged(t, op, &ctx, &snapshot);
@@ -650,6 +726,16 @@ int ice_table_commit(ice_table *t, const ice_operation *op, const ice_commit_opt
 		res.attempts = attempt + 1;
 		bool retryable = false;
 		rc = attempt_once(t, op, &ctx, false, &retryable, &snapshot);
+		if (ctx.skipped) {
+			/* The key is on the base's history: this operation landed
+			 * before (another run, or an earlier attempt of a killed one). */
+			ctx_reset(&ctx, true);
+			ice_error_clear();
+			rc = 0;
+			res.state = ICE_COMMIT_SKIPPED;
+			res.existing_snapshot_id = ctx.existing_snapshot_id;
+			break;
+		}
 		if (rc == 0) {
 			ice__trace("%s: %s committed as %s (attempt %d, %lld ms)", t->identifier, op->name,
 			           t->metadata_location ? t->metadata_location : "?", attempt + 1, (long long)(now_ms() - start));
@@ -779,7 +865,7 @@ int ice_table_commit_transaction(ice_table *const *tables, const ice_operation *
 	ice_catalog_change *changes = NULL;
 	ice_catalog_table *outs = NULL;
 	ice_commit_options o;
-	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0};
+	ice_commit_result res = {ICE_COMMIT_FAILED, 0, 0, 0};
 	int64_t start = now_ms();
 	int rc = 0;
 	if (n == 0)
@@ -798,8 +884,10 @@ int ice_table_commit_transaction(ice_table *const *tables, const ice_operation *
 		rc = ICE_ERROR;
 		goto done;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		ctx[i].table = tables[i];
+		ctx[i].opts = &o;
+	}
 	for (int attempt = 0;; attempt++) {
 		const ice_table_metadata *md0 = tables[0]->md;
 		int64_t retries = o.num_retries >= 0 ? o.num_retries : prop_int(md0, "commit.retry.num-retries", 4);

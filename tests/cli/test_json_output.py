@@ -23,7 +23,7 @@ DATA_VALUED = {"properties", "summary", "partition", "column_sizes", "value_coun
 SPEC_COMMANDS = {"metadata", "schema", "spec"}
 # Runs whose --json output is JSON Lines (one object per row): rows.
 def json_lines(cmd, args):
-    return (cmd == "scan" and "--plan" not in args) or (cmd == "parquet" and "--rows" in args)
+    return (cmd == "scan" and "--plan" not in args) or (cmd == "parquet" and "--rows" in args) or cmd == "changes"
 
 
 def bad_keys(value, path="$"):
@@ -59,7 +59,7 @@ def wh(tmp_path_factory):
     csv = d / "a.csv"
     csv.write_text("id,name,f\n1,a,17\n2,b,1.5\n3,c,2.25\n")
     for _ in range(3):
-        ok("--catalog", w, "append", "db.t", csv)
+        ok("--catalog", w, "append", "db.t", csv, "--summary", "job=load")
     ok("--catalog", w, "tag", "create", "db.t", "v1")
     return d, w, csv
 
@@ -71,6 +71,8 @@ def invocations(d, w, csv, cmd, parquet):
         "describe": [["db.t"], ["db"]],
         "schema": [["db.t"]],
         "snapshots": [["db.t"]],
+        "last-value": [["db.t", "job"]],
+        "changes": [["db.t", "--from-snapshot", "FIRST"]],
         "history": [["db.t"]],
         "refs": [["db.t"]],
         "metadata": [["db.t"]],
@@ -86,7 +88,7 @@ def invocations(d, w, csv, cmd, parquet):
         "partitions": [["db.t"]],
         "entries": [["db.t"]],
         "create": [["db.n", "--schema", "id long"]],
-        "append": [["db.t", csv]],
+        "append": [["db.t", csv], ["db.t", csv, "--idempotency-key", "k1"], ["db.t", csv, "--idempotency-key", "k1"]],
         "add-files": [["db.t", parquet]],
         "catalog": [["list"], ["init", str(d / "wh2")]],
         "namespace": [["create", "ns2"], ["list"], ["properties", "ns2"], ["drop", "ns2"]],
@@ -158,6 +160,9 @@ def test_every_command_prints_json_with_snake_case_keys(wh):
             if "CURRENT" in args:
                 cur = ok(*c, "--json", "describe", "db.t").json()["current_snapshot_id"]
                 args = [str(cur) if a == "CURRENT" else a for a in args]
+            if "FIRST" in args:
+                first = ok(*c, "--json", "snapshots", "db.t").json()[0]["snapshot_id"]
+                args = [str(first) if a == "FIRST" else a for a in args]
             r = ok(*c, "--json", cmd, *args)
             try:
                 problems += [f"{cmd} {' '.join(map(str, args))}: {k}" for k in check(cmd, args, r.out)]

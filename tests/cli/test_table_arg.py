@@ -126,7 +126,8 @@ def world(tmp_path_factory):
     ice("--catalog", wh, "create", "db.t", "--schema", "id long, s string", env=env)
     csv = root / "rows.csv"
     csv.write_text("id,s\n1,a\n2,b\n")
-    first = ice("--json", "append", path, csv, env=env)
+    # walk.key: a table property (properties set/remove) and a summary property (last-value)
+    first = ice("--json", "append", path, csv, "--summary", "walk.key=1", env=env)
     assert first.code == 0, str(first)
     assert ice("append", path, csv, env=env).code == 0
     first_id = __import__("json").loads(first.out)["snapshot_id"]

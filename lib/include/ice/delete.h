@@ -62,6 +62,11 @@ typedef struct ice_delete_report {
 	int64_t files_rewritten;       /* of those, rewritten without the rows (copy-on-write) */
 	int64_t files_added;           /* data files written (rewrites and input) */
 	int64_t delete_files_added;    /* position delete files or deletion vectors */
+	int64_t rows_rejected;         /* overwrite: input rows sent to the reject file */
+	int64_t bytes_read;            /* overwrite: of the inputs */
+	int64_t bytes_written;         /* data and delete files written */
+	int64_t write_ms;              /* finding the rows, writing files (and reading the input) */
+	int64_t commit_ms;             /* the commit, retries included */
 } ice_delete_report;
 
 /*

@@ -75,6 +75,24 @@ typedef struct ice_scan_options {
 	size_t threads;
 	/* Rows per batch (0: 65536). */
 	size_t batch_size;
+	/*
+	 * Incremental (Java's IncrementalAppendScan): with has_from_snapshot_id,
+	 * only the rows that the append snapshots after `from_snapshot_id`
+	 * (exclusive) up to the snapshot chosen above (inclusive; the current
+	 * one by default) added, read with the table's current schema, no
+	 * delete file applied. `from_snapshot_id` must be an ancestor of that
+	 * snapshot. A snapshot in the range that removed or replaced rows
+	 * ("overwrite", "delete") fails the scan naming it (ICE_EUNSUPPORTED),
+	 * unless `appends_only` skips it; "replace" snapshots (compaction,
+	 * rewritten manifests) change no rows and are passed over. Planning
+	 * reads only the manifests the range's snapshots added.
+	 */
+	bool has_from_snapshot_id;
+	int64_t from_snapshot_id;
+	bool appends_only;
+	/* Read with the table's current schema whatever snapshot is chosen
+	 * (as an incremental scan and the changelog do). */
+	bool current_schema;
 } ice_scan_options;
 
 /* Defaults: current snapshot, no filter, every column, no limit. */
@@ -94,8 +112,12 @@ ICE_EXTERN int ice_scan_new(ice_scan **out, const ice_io *io, const ice_table_me
                             const ice_scan_options *opts);
 ICE_EXTERN void ice_scan_free(ice_scan *scan);
 
-/* The snapshot read (NULL for a table without snapshots). */
+/* The snapshot read (NULL for a table without snapshots); for an
+ * incremental scan, the end of the range. */
 ICE_EXTERN const ice_snapshot *ice_scan_snapshot(const ice_scan *scan);
+/* An incremental scan's append snapshots in the range, oldest first
+ * (*n 0 for a scan that is not incremental). Borrowed from the metadata. */
+ICE_EXTERN const ice_snapshot *const *ice_scan_range(const ice_scan *scan, size_t *n);
 /* The schema columns and filters resolve against. */
 ICE_EXTERN const ice_schema *ice_scan_schema(const ice_scan *scan);
 /* The struct type of the rows returned (the selected fields). */
@@ -180,6 +202,40 @@ ICE_EXTERN void ice_scan_reader_free(ice_scan_reader *r);
 /* Plan and read everything as one Arrow C stream (which keeps the scan
  * alive: free the scan only after releasing the stream). */
 ICE_EXTERN int ice_scan_to_stream(ice_scan *scan, struct ArrowArrayStream *out);
+
+/* ---- the changelog ---------------------------------------------------- */
+
+/*
+ * A table's changes between two snapshots, as Spark's create_changelog_view
+ * (Iceberg's IncrementalChangelogScan) gives them: `opts` names the range
+ * as for an incremental scan (has_from_snapshot_id, exclusive; the end as
+ * the snapshot options choose it, inclusive; one line of history) and the
+ * columns (select); no row filter. Each snapshot of the range that is not
+ * a "replace", oldest first, gets the next _change_ordinal (from 0); its
+ * rows are the data files it added (INSERT: their rows live in it), the
+ * data files it removed (DELETE: their rows live in its parent) and the
+ * rows its new delete files (position deletes, deletion vectors, equality
+ * deletes) removed from files it kept (DELETE). Rows deleted and inserted
+ * with the same values by one snapshot (carried over by a copy-on-write
+ * rewrite) are dropped in pairs, as Spark's view drops them. Rows are the
+ * selected columns of the current schema, then _change_type ("INSERT" or
+ * "DELETE"), _change_ordinal (int) and _commit_snapshot_id (long).
+ *
+ * Only the files a snapshot touched are read; the changed rows of one
+ * snapshot are held in memory (to find carried-over rows), no more.
+ * `io` and `md` must outlive the object; so must it the stream.
+ */
+typedef struct ice_changes ice_changes;
+ICE_EXTERN int ice_changes_new(ice_changes **out, const ice_io *io, const ice_table_metadata *md,
+                               const ice_scan_options *opts);
+/* The row type: the projected fields and the three columns. */
+ICE_EXTERN const ice_type *ice_changes_type(const ice_changes *c);
+ICE_EXTERN int ice_changes_arrow_schema(const ice_changes *c, struct ArrowSchema *out);
+/* The next batch of changes (the caller releases it); ICE_ITEROVER at the end. */
+ICE_EXTERN int ice_changes_next(ice_changes *c, struct ArrowArray *out);
+/* The changes as one Arrow C stream (borrowing `c`: release the stream first). */
+ICE_EXTERN int ice_changes_to_stream(ice_changes *c, struct ArrowArrayStream *out);
+ICE_EXTERN void ice_changes_free(ice_changes *c);
 
 /* ---- statistics ------------------------------------------------------- */
 

@@ -161,12 +161,30 @@ ICE_EXTERN int ice_commit_track_file(ice_commit_ctx *ctx, const char *location);
 ICE_EXTERN int ice_commit_attempt(const ice_commit_ctx *ctx);
 ICE_EXTERN const ice_table *ice_commit_table(const ice_commit_ctx *ctx);
 
+/* The snapshot summary property that carries an idempotency key. */
+#define ICE_IDEMPOTENCY_KEY_PROPERTY "ice.idempotency-key"
+
 typedef struct ice_commit_options {
 	/* Override the table's commit.retry.* properties (-1: use them). */
 	int num_retries;
 	int64_t min_wait_ms;
 	int64_t max_wait_ms;
 	int64_t total_timeout_ms;
+	/* Properties added to the summary of the snapshot the operation makes
+	 * (how Flink and Kafka Connect store checkpoints and watermarks); a
+	 * key the operation writes itself ("operation", "added-records", ...)
+	 * is refused (ICE_EINVALID). NULL: none. Copied per attempt. */
+	const ice_properties *summary;
+	/*
+	 * Exactly once: when a snapshot in the history of the branch the
+	 * operation commits to carries this key (summary property
+	 * ICE_IDEMPOTENCY_KEY_PROPERTY), nothing is committed: the result's
+	 * state is ICE_COMMIT_SKIPPED and existing_snapshot_id names that
+	 * snapshot, and the call returns 0. The check runs on the base of
+	 * every attempt, so of racing commits with one key exactly one lands.
+	 * Otherwise the new snapshot carries the key. NULL: none.
+	 */
+	const char *idempotency_key;
 } ice_commit_options;
 
 ICE_EXTERN void ice_commit_options_init(ice_commit_options *opts);
@@ -176,12 +194,14 @@ typedef enum ice_commit_state {
 	ICE_COMMIT_SUCCEEDED,
 	ICE_COMMIT_FAILED,  /* definitely not committed */
 	ICE_COMMIT_UNKNOWN, /* may have been committed */
+	ICE_COMMIT_SKIPPED, /* the idempotency key was found: nothing committed */
 } ice_commit_state;
 
 typedef struct ice_commit_result {
 	ice_commit_state state;
 	int attempts;
 	int64_t elapsed_ms;
+	int64_t existing_snapshot_id; /* ICE_COMMIT_SKIPPED: the snapshot with the key */
 } ice_commit_result;
 
 /*
@@ -194,6 +214,15 @@ typedef struct ice_commit_result {
  */
 ICE_EXTERN int ice_table_commit(ice_table *table, const ice_operation *op, const ice_commit_options *opts,
                                 ice_commit_result *result);
+
+/*
+ * Whether the idempotency key of `opts` (may be NULL) is on the history of
+ * `branch` (NULL: main) in the table's current metadata; then *result says
+ * ICE_COMMIT_SKIPPED with the snapshot. Operations ask this before doing
+ * any work (the commit asks again on every attempt's base).
+ */
+ICE_EXTERN bool ice_table_idempotency_done(const ice_table *table, const char *branch, const ice_commit_options *opts,
+                                           ice_commit_result *result);
 
 /*
  * Start creating a table without creating it: the handle holds the metadata

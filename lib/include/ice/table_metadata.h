@@ -102,6 +102,14 @@ ICE_EXTERN const ice_snapshot *ice_table_metadata_snapshot_as_of(const ice_table
 /* Whether `ancestor_id` is `snapshot_id` or one of its ancestors. */
 ICE_EXTERN bool ice_table_metadata_is_ancestor(const ice_table_metadata *md, int64_t snapshot_id,
                                                int64_t ancestor_id);
+/*
+ * The newest of `from` and its ancestors whose summary has `key` (equal to
+ * `value` unless `value` is NULL), or NULL. How a job reads back what it
+ * stored in a snapshot summary (a watermark, an idempotency key) on one
+ * branch's history. `from` NULL: NULL.
+ */
+ICE_EXTERN const ice_snapshot *ice_table_metadata_find_summary(const ice_table_metadata *md, const ice_snapshot *from,
+                                                               const char *key, const char *value);
 /* The schema a snapshot was written with (its schema-id), else the current. */
 ICE_EXTERN const ice_schema *ice_table_metadata_snapshot_schema(const ice_table_metadata *md,
                                                                 const ice_snapshot *snapshot);

@@ -139,6 +139,9 @@ typedef struct ice_write_report {
 	int64_t bytes;         /* their size */
 	int64_t partitions;    /* distinct partitions written */
 	bool committed;        /* false when the input had no row: no snapshot was made */
+	int64_t bytes_read;    /* of the inputs (decompressed text; Parquet: file sizes) */
+	int64_t write_ms;      /* decoding the input and writing data files */
+	int64_t commit_ms;     /* the commit, retries included */
 } ice_write_report;
 
 /*
