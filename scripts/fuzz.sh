@@ -35,5 +35,8 @@ case "$target" in
 esac
 existing=()
 for s in "${seeds[@]}"; do [ -d "$s" ] && existing+=("$s"); done
+# FUZZ_SEED fixes libFuzzer's random choices: a run then replays the same
+# mutations in the same order, so a shorter run is a prefix of a longer one.
 exec "build-fuzz/tests/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
     -artifact_prefix="${FUZZ_ARTIFACTS:-./}" "$work" "${existing[@]}"

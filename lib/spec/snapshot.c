@@ -167,6 +167,9 @@ int ice_snapshot__parse(ice_snapshot *s, ice_arena *arena, ice_jr *r, const ice_
 		return rc;
 	if (s->has_first_row_id && s->first_row_id < 0)
 		return ice_jr__error_at(r, "first-row-id", ICE_EINVALID, "negative row id %lld", (long long)s->first_row_id);
+	if (has && s->sequence_number < 0)
+		return ice_jr__error_at(r, "sequence-number", ICE_EINVALID, "negative sequence number %lld",
+		                        (long long)s->sequence_number);
 	if (s->has_added_rows && s->added_rows < 0)
 		return ice_jr__error_at(r, "added-rows", ICE_EINVALID, "negative count %lld", (long long)s->added_rows);
 	/* A snapshot committed while the table was v1 has no sequence number:
