@@ -37,6 +37,7 @@ existing=()
 for s in "${seeds[@]}"; do [ -d "$s" ] && existing+=("$s"); done
 # FUZZ_SEED fixes libFuzzer's random choices: a run then replays the same
 # mutations in the same order, so a shorter run is a prefix of a longer one.
+# FUZZ_RUNS caps the number of inputs tried (with the time limit).
 exec "build-fuzz/tests/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
+    ${FUZZ_SEED:+-seed="$FUZZ_SEED"} ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} \
     -artifact_prefix="${FUZZ_ARTIFACTS:-./}" "$work" "${existing[@]}"
