@@ -66,6 +66,15 @@ def test_hostile_metadata_never_leads_outside(tmp_path):
     _write_avro(precious["list.avro"], lschema, lmeta, lrecs)
     md_file = sorted(t.glob("metadata/v*.metadata.json"), key=lambda p: int(p.name[1:].split(".")[0]))[-1]
     md = json.loads(md_file.read_text())
+    # every later list naming m0 counts its entries too (which list a
+    # manifest is first read through must not matter)
+    for snap in md["snapshots"][1:]:
+        sschema, smeta, srecs = _read_avro(snap["manifest-list"])
+        if any(lr["manifest_path"] == m0 for lr in srecs):
+            for lr in srecs:
+                if lr["manifest_path"] == m0:
+                    lr["added_files_count"] += len(hostile)
+            _write_avro(snap["manifest-list"], sschema, smeta, srecs)
     md["snapshots"][0]["manifest-list"] = str(precious["list.avro"])
     for k in ("total-data-files", "total-records", "total-delete-files"):  # no longer what the list adds up to
         md["snapshots"][0]["summary"].pop(k, None)
