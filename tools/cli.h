@@ -313,6 +313,7 @@ CLI_COMMAND(history);
 CLI_COMMAND(last_value);
 CLI_COMMAND(refs);
 CLI_COMMAND(parquet);
+CLI_COMMAND(presign);
 CLI_COMMAND(manifests);
 CLI_COMMAND(files);
 CLI_COMMAND(scan);

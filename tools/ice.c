@@ -117,6 +117,19 @@ const cli_command cli_commands[] = {
 	 "row groups and column chunks (codec, encodings, sizes, statistics); --rows the\n"
 	 "rows as JSON Lines (default) or CSV, optionally only some columns (dotted paths)\n"
 	 "and a range of rows. --verify-checksums checks page CRCs while reading rows.\n", 0},
+	{"presign", cmd_presign, "print a presigned URL that reads one object store file without credentials",
+	 "Usage: ice presign s3://BUCKET/KEY [--expires DURATION] [--json]\n"
+	 "\n"
+	 "Print a URL with which any HTTP client can GET the object for a while\n"
+	 "without AWS credentials (SigV4 query authentication, as `aws s3 presign`).\n"
+	 "--expires: seconds (a whole number) or a duration (90s, 15m, 12h, 7d); 1 s to\n"
+	 "7 days, default 3600. Signed here with the S3 configuration of every other\n"
+	 "request (the catalog's s3.* settings, AWS_* variables, the AWS profile); no\n"
+	 "request is sent, so a missing object gets a URL too (its GET answers 404).\n"
+	 "The URL holds the access key id (and with temporary credentials the session\n"
+	 "token, which S3 needs to check it), never the secret key: anyone who has the\n"
+	 "URL can read the object until it expires.\n"
+	 "--json: location, method, expires_s, url.\n", 0},
 	{"manifests", cmd_manifests, "list a snapshot's manifests: counts, sequence numbers, partition summaries", 
 	 "Usage: ice manifests TABLE [--snapshot ID | --as-of TS | --ref NAME] [--json]\n"
 	 "\n"

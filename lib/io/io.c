@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -428,6 +429,26 @@ void ice_input__close(ice_input *in)
 {
 	if (in)
 		in->ops->close(in);
+}
+
+int ice_io_presign(char **url_out, const ice_io *io, const char *location, int64_t expires_s)
+{
+	char *mapped;
+	ice_s3 *s3;
+	int rc;
+	*url_out = NULL;
+	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
+		return rc;
+	if (!s3) {
+		char red[512];
+		ice__free(mapped);
+		return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO,
+		                      "%s: presigned URLs are for object store locations (s3://bucket/key)",
+		                      ice_uri__redact(red, sizeof(red), location));
+	}
+	rc = ice_s3__presign_get(s3, mapped, expires_s, (int64_t)time(NULL), url_out);
+	ice__free(mapped);
+	return rc;
 }
 
 int ice_io_read_all(const ice_io *io, const char *location, size_t max_len, uint8_t **data_out, size_t *len_out)

@@ -302,6 +302,52 @@ int ice_s3__call_build(s3_call *c, const char *key)
 	return 0;
 }
 
+int ice_s3__presign_get(ice_s3 *s3, const char *location, int64_t expires, int64_t now, char **url_out)
+{
+	s3_call c;
+	ice_sigv4_result r;
+	int rc;
+	*url_out = NULL;
+	if ((rc = ice_s3__call_init(&c, s3, "GET", location, "presign")) != 0)
+		return rc;
+	if (!*c.path.key) {
+		rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: an object's key is needed, not a bucket", c.what);
+		ice_s3__call_free(&c);
+		return rc;
+	}
+	if ((rc = ice_s3__call_build(&c, NULL)) != 0) {
+		ice_s3__call_free(&c);
+		return rc;
+	}
+	if (s3->cfg.anonymous || !ice_aws_credentials__present(&s3->cfg.creds)) {
+		rc = ice_error__set(ICE_EAUTH, ICE_ERRCLASS_IO,
+		                    "%s: no AWS credentials to sign with (set s3.access-key-id and s3.secret-access-key, "
+		                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)%s",
+		                    c.what, s3->cfg.anonymous ? "; s3.anonymous=true sends requests unsigned" : "");
+		ice_s3__call_free(&c);
+		return rc;
+	}
+	/* Only Host is signed, the payload as S3 URLs are: UNSIGNED-PAYLOAD. */
+	ice_sigv4_params p = {s3->cfg.region, "s3", now, false, false, false, false, expires};
+	ice_sigv4_request sr = {"GET", c.host, c.canonical_path, NULL, 0, NULL, 0, "UNSIGNED-PAYLOAD"};
+	if ((rc = ice_sigv4__presign(&r, &s3->cfg.creds, &p, &sr)) == 0) {
+		ice_buf url = ICE_BUF_INIT;
+		ice_buf__printf(&url, "%s?%s", c.url, ice_buf__cstr(&r.query));
+		if (url.error) {
+			ice_buf__free(&url);
+			rc = ICE_ERROR;
+		} else {
+			*url_out = ice_buf__detach(&url, NULL);
+		}
+	} else if (rc == ICE_EINVALID) {
+		rc = ice_error__set(rc, ICE_ERRCLASS_IO, "%s: the expiry must be 1 s to 7 days (604800 s), not %lld", c.what,
+		                    (long long)expires);
+	}
+	ice_sigv4_result__free(&r);
+	ice_s3__call_free(&c);
+	return rc;
+}
+
 /* S3's <Code> of an error document, sanitised (letters and digits only). */
 static void error_code(const ice_http_response *r, char *out, size_t size)
 {

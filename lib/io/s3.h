@@ -168,6 +168,18 @@ int ice_s3__multipart_complete(ice_s3 *s3, const char *location, const char *upl
 /* Abort: best effort, raises no error over the one being reported. */
 void ice_s3__multipart_abort(ice_s3 *s3, const char *location, const char *upload_id);
 
+/*
+ * A presigned URL for GET of `location`, good for `expires` seconds
+ * (1..604800) from `now` (seconds since the epoch): SigV4 query
+ * authentication (X-Amz-Algorithm, -Credential, -Date, -Expires,
+ * -SignedHeaders host, -Signature, and -Security-Token with temporary
+ * credentials, as AWS's SDKs put it), addressed as every other request of
+ * the client (endpoint, path-style or virtual-hosted). Sends no request.
+ * The URL names the access key id, never the secret key. ICE_EAUTH without
+ * credentials (or with s3.anonymous: there is nothing to sign with).
+ */
+int ice_s3__presign_get(ice_s3 *s3, const char *location, int64_t expires, int64_t now, char **url_out);
+
 /* DELETE one object (S3 does not say whether it existed). */
 int ice_s3__delete(ice_s3 *s3, const char *location);
 

@@ -9,7 +9,12 @@ it instead of at the store.
     with S3Proxy(moto.port) as proxy:
         proxy.add(Fault("drop_after", method="PUT", path=r"/metadata/v2\\.metadata\\.json$"))
         ... run ice with AWS_ENDPOINT_URL=proxy.endpoint ...
-        proxy.log        # [Request(method, path, status, sent, received), ...]
+        proxy.log        # [Request(method, path, status, sent, received, fault, conn), ...]
+        proxy.connections  # client connections accepted since the last reset
+
+It also counts the client connections it accepted, and each request names
+the connection it came on (Request.conn), so a test can tell whether a
+client reuses keep-alive connections or opens one per request.
 """
 import http.client
 import re
@@ -66,6 +71,7 @@ class Request:
     sent: int      # request body bytes
     received: int  # response body bytes
     fault: str = None
+    conn: int = 0  # which accepted connection (numbered from 1) it came on
 
 
 def _read_head(sock, buf):
@@ -121,6 +127,8 @@ class S3Proxy:
         self._sock = None
         self._threads = []
         self._conns = set()
+        self.connections = 0  # accepted since the last reset
+        self._conn_seq = 0
 
     @property
     def endpoint(self):
@@ -135,12 +143,17 @@ class S3Proxy:
         with self._lock:
             self.faults = []
             self.log = []
+            self.connections = 0
 
     def reset_log(self):
+        """Forgets the requests and the connections counted so far (a
+        client connection still open is not counted again)."""
         with self._lock:
             self.log = []
+            self.connections = 0
 
     def totals(self):
+        """(requests, response bytes, request bytes) since the last reset."""
         with self._lock:
             return len(self.log), sum(r.received for r in self.log), sum(r.sent for r in self.log)
 
@@ -181,8 +194,12 @@ class S3Proxy:
                 continue
             except OSError:
                 return
+            with self._lock:
+                self.connections += 1
+                self._conn_seq += 1
+                seq = self._conn_seq
             self._conns.add(c)
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+            threading.Thread(target=self._serve, args=(c, seq), daemon=True).start()
 
     def _fault_for(self, method, target):
         with self._lock:
@@ -191,7 +208,7 @@ class S3Proxy:
                     return f
         return None
 
-    def _serve(self, c):
+    def _serve(self, c, seq):
         buf = b""
         try:
             while not self._stop:
@@ -215,7 +232,7 @@ class S3Proxy:
                     body = b""
                 fault = self._fault_for(method, target)
                 action = fault.action if fault else None
-                rec = Request(method, target, 0, len(body), 0, action)
+                rec = Request(method, target, 0, len(body), 0, action, seq)
                 with self._lock:
                     self.log.append(rec)
                 if action == "drop":

@@ -97,6 +97,21 @@ ICE_EXTERN int ice_io_exists(const ice_io *io, const char *location, bool *exist
  */
 ICE_EXTERN int ice_io_write_new(const ice_io *io, const char *location, const void *data, size_t len);
 
+/*
+ * A presigned URL for reading the object at `location` (s3://, s3a://,
+ * s3n://, after path maps): any HTTP client may GET it without credentials
+ * for `expires_s` seconds (1 to 604800, 7 days, as S3 allows). Signed
+ * locally with SigV4 query authentication by the io's S3 configuration
+ * (endpoint, region, addressing, credentials); no request is sent, so an
+ * object that does not exist gets a URL too (its GET answers 404). The URL
+ * carries the access key id (a key's public name, as in every signed
+ * request) and with temporary credentials the session token, as AWS's own
+ * presigned URLs do; never the secret key. *url_out is allocated (free with
+ * ice_free()). ICE_EUNSUPPORTED for a location on no object store,
+ * ICE_EAUTH without credentials, ICE_EINVALID for an expiry out of range.
+ */
+ICE_EXTERN int ice_io_presign(char **url_out, const ice_io *io, const char *location, int64_t expires_s);
+
 /* Delete a file. ICE_ENOTFOUND if it does not exist. */
 ICE_EXTERN int ice_io_delete(const ice_io *io, const char *location);
 
