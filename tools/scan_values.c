@@ -305,12 +305,7 @@ static int float_text(char *out, int n)
 
 static int fmt_double(char *out, double v)
 {
-	for (int p = 15; p <= 17; p++) {
-		int n = snprintf(out, 40, "%.*g", p, v);
-		if (p == 17 || strtod(out, NULL) == v)
-			return float_text(out, n);
-	}
-	return 0;
+	return float_text(out, (int)ice_json_format_double(out, v, 15));
 }
 
 static int fmt_float(char *out, float v)

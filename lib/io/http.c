@@ -324,6 +324,7 @@ struct ice_http_client {
 	ice_http_pending *head, *tail;
 	pthread_t *threads;
 	size_t nthreads, idle;
+	size_t queued; /* started, not yet taken by a thread */
 	bool stopping;
 	_Atomic uint64_t requests, retries, bytes_sent, bytes_received, connections;
 	_Atomic uint64_t seed;
@@ -914,6 +915,7 @@ static void *worker(void *arg)
 		c->head = p->next;
 		if (!c->head)
 			c->tail = NULL;
+		c->queued--;
 		c->idle--;
 		pthread_mutex_unlock(&c->mu);
 		ice_error_clear();
@@ -941,8 +943,10 @@ int ice_http__start(ice_http_client *c, const ice_http_request *req, ice_http_pe
 	p->client = c;
 	p->req = req;
 	pthread_mutex_lock(&c->mu);
-	/* One more thread when every one is busy, up to the pool's size. */
-	if (c->idle == 0 && c->nthreads < c->opts.max_connections) {
+	/* One more thread when the idle ones are fewer than the requests
+	 * waiting for one (this one too), up to the pool's size: requests
+	 * started together run together. */
+	if (c->idle <= c->queued && c->nthreads < c->opts.max_connections) {
 		if (pthread_create(&c->threads[c->nthreads], NULL, worker, c) == 0) {
 			c->nthreads++;
 			c->idle++;
@@ -957,6 +961,7 @@ int ice_http__start(ice_http_client *c, const ice_http_request *req, ice_http_pe
 	else
 		c->head = p;
 	c->tail = p;
+	c->queued++;
 	pthread_cond_signal(&c->work_cv);
 	pthread_mutex_unlock(&c->mu);
 	*out = p;

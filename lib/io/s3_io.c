@@ -13,7 +13,11 @@
  * merges ranges less than 8 KiB apart, splits them into pieces of at most
  * 16 MiB and starts them all in parallel on the HTTP pool, as far as the
  * read-ahead budget (s3.read-ahead-bytes) allows; reads wait for the piece
- * they need. Blocks least recently used are dropped to stay in budget.
+ * they need. A Parquet scan hands over the chunks of the row group it
+ * opens and of the row groups after it, so ranges stay in flight while it
+ * decodes. Blocks least recently used are dropped to stay in budget, for
+ * read-ahead only blocks read to their end (what was fetched ahead and not
+ * read yet stays; the rest of the read-ahead waits for room).
  *
  * Outputs: publishing outputs (create_output_noreplace) keep their bytes in
  * memory and are PUT with If-None-Match: * on close. Others keep their
@@ -55,6 +59,7 @@ typedef struct block {
 	ice_s3_get get;
 	bool pending;
 	uint64_t used; /* last use, for eviction */
+	uint64_t done; /* bytes from off on read already (reads go forward) */
 	struct block *next;
 } block;
 
@@ -106,13 +111,15 @@ static void drop_block(s3_input *in, block *b)
 	block_free(b);
 }
 
-/* Drops least recently used finished blocks until `need` more bytes fit. */
-static void make_room(s3_input *in, uint64_t need)
+/* Drops least recently used finished blocks until `need` more bytes fit:
+ * for a read, any; for read-ahead (`ahead`), only blocks read to their end,
+ * so fetching ahead never throws away what was fetched and not read yet. */
+static void make_room(s3_input *in, uint64_t need, bool ahead)
 {
 	while (in->held + need > in->budget) {
 		block *victim = NULL;
 		for (block *b = in->blocks; b; b = b->next)
-			if (!b->pending && (!victim || b->used < victim->used))
+			if (!b->pending && (!ahead || b->done >= b->len) && (!victim || b->used < victim->used))
 				victim = b;
 		if (!victim)
 			break;
@@ -185,7 +192,7 @@ static int read_locked(s3_input *in, uint64_t offset, void *dst, size_t len)
 			uint64_t want = len > READ_MIN ? len : READ_MIN;
 			if (want > base->size - offset)
 				want = base->size - offset;
-			make_room(in, want);
+			make_room(in, want, false);
 			if ((rc = start_block(in, offset, want, false, &b)) != 0)
 				return rc;
 		}
@@ -197,6 +204,8 @@ static int read_locked(s3_input *in, uint64_t offset, void *dst, size_t len)
 		uint64_t avail = b->off + b->len - offset;
 		size_t n = avail < len ? (size_t)avail : len;
 		memcpy(p, b->data + (offset - b->off), n);
+		if (offset - b->off + n > b->done)
+			b->done = offset - b->off + n;
 		p += n;
 		len -= n;
 		offset += n;
@@ -265,9 +274,9 @@ static int prefetch_locked(s3_input *in, const ice_io_range *ranges, size_t n)
 			for (block *o = in->blocks; o; o = o->next)
 				if (o->off > off && o->off < off + len)
 					len = o->off - off;
-			make_room(in, len);
+			make_room(in, len, true);
 			if (in->held + len > in->budget)
-				goto done; /* the rest is read on demand */
+				goto done; /* later: when reads have made room, or on demand */
 			rc = start_block(in, off, len, false, &b);
 			off += len;
 		}

@@ -339,6 +339,7 @@ struct ice_parquet_scan {
 	const pq_leaf **leaves;
 	pq_anode root;
 	size_t *rgs;
+	signed char *rg_filtered; /* per entry of rgs: 0 not asked yet, 1 read, 2 skipped, -1 the filter failed */
 	size_t nrgs, rg_pos;
 	bool in_rg;
 	size_t cur_rg;
@@ -483,8 +484,10 @@ int ice_parquet_scan_open(ice_parquet_scan **out, ice_parquet_reader *r, const i
 	/* row groups */
 	size_t nrg = s->opts.row_groups ? s->opts.nrow_groups : r->meta.nrow_groups;
 	s->rgs = ice_arena__allocarray(&s->arena, nrg ? nrg : 1, sizeof(size_t));
-	if (!s->rgs)
+	s->rg_filtered = ice_arena__allocarray(&s->arena, nrg ? nrg : 1, 1);
+	if (!s->rgs || !s->rg_filtered)
 		goto fail;
+	memset(s->rg_filtered, 0, nrg ? nrg : 1);
 	for (size_t i = 0; i < nrg; i++) {
 		size_t g = s->opts.row_groups ? s->opts.row_groups[i] : i;
 		if (g >= r->meta.nrow_groups) {
@@ -535,12 +538,40 @@ static int skip_rows(ice_parquet_scan *s, int64_t n)
 	return 0;
 }
 
-/* The byte ranges of the scan's columns in row group g. */
-static void prefetch_row_group(ice_parquet_scan *s, size_t g)
+/* Row groups a remote scan asks to have fetched ahead of the decoder: the
+ * input holds what its read-ahead budget allows (s3.read-ahead-bytes) and
+ * starts the rest when room is made, so this only bounds the work per call. */
+#define PREFETCH_GROUPS 16
+#define PREFETCH_BYTES ((int64_t)256 << 20)
+
+/* Whether the scan reads the row group at `pos` in s->rgs: rows in its
+ * range, and not skipped by the filter. The filter is asked once per row
+ * group (it may count what it skips), here or by open_row_group, whichever
+ * comes first; its error is raised by open_row_group, which asks again. */
+static int row_group_wanted(ice_parquet_scan *s, size_t pos, bool *wanted)
+{
+	const ice_parquet_row_group *rg = &s->r->row_groups[s->rgs[pos]];
+	int64_t start = rg->first_row, end = rg->first_row + rg->num_rows;
+	*wanted = false;
+	if (rg->num_rows == 0 || end <= s->opts.row_start || (s->opts.row_end >= 0 && start >= s->opts.row_end))
+		return 0;
+	if (s->opts.filter && s->rg_filtered[pos] <= 0) {
+		bool skip = false;
+		int rc = s->opts.filter(&skip, s->r, rg, s->opts.filter_payload);
+		s->rg_filtered[pos] = rc ? -1 : skip ? 2 : 1;
+		if (rc)
+			return rc;
+	}
+	*wanted = !s->opts.filter || s->rg_filtered[pos] == 1;
+	return 0;
+}
+
+/* The byte ranges of the scan's columns in row group g into ranges[]
+ * (flushed to the input when full); their total. */
+static int64_t prefetch_row_group(ice_parquet_scan *s, size_t g, ice_io_range *ranges, size_t cap, size_t *n)
 {
 	ice_parquet_reader *r = s->r;
-	ice_io_range ranges[64];
-	size_t n = 0;
+	int64_t total = 0;
 	for (size_t i = 0; i < s->ncols; i++) {
 		const pq_chunk_meta *m = &r->meta.row_groups[g].columns[s->leaf_of[i]];
 		int64_t start = m->data_page_offset;
@@ -548,41 +579,55 @@ static void prefetch_row_group(ice_parquet_scan *s, size_t g)
 			start = m->dictionary_page_offset;
 		if (start < 0 || m->total_compressed_size <= 0)
 			continue;
-		ranges[n++] = (ice_io_range){(uint64_t)start, (uint64_t)m->total_compressed_size};
-		if (n == sizeof(ranges) / sizeof(ranges[0])) {
-			ice_input__prefetch(r->in, ranges, n);
-			n = 0;
+		ranges[(*n)++] = (ice_io_range){(uint64_t)start, (uint64_t)m->total_compressed_size};
+		total += m->total_compressed_size;
+		if (*n == cap) {
+			ice_input__prefetch(r->in, ranges, *n);
+			*n = 0;
 		}
 	}
+	return total;
+}
+
+/* Row group g (being opened) and the wanted ones after it, in file order,
+ * so their chunks are in flight while g is decoded. Advice: a failure
+ * shows when the bytes are read. */
+static void prefetch_ahead(ice_parquet_scan *s, size_t g)
+{
+	ice_io_range ranges[64];
+	size_t n = 0;
+	int64_t bytes = prefetch_row_group(s, g, ranges, sizeof(ranges) / sizeof(ranges[0]), &n);
+	for (size_t pos = s->rg_pos, groups = 1; pos < s->nrgs && groups < PREFETCH_GROUPS && bytes < PREFETCH_BYTES;
+	     pos++) {
+		bool wanted;
+		if (row_group_wanted(s, pos, &wanted) != 0) {
+			ice_error_clear();
+			break; /* open_row_group reports it */
+		}
+		if (!wanted)
+			continue;
+		bytes += prefetch_row_group(s, s->rgs[pos], ranges, sizeof(ranges) / sizeof(ranges[0]), &n);
+		groups++;
+	}
 	if (n)
-		ice_input__prefetch(r->in, ranges, n);
-	/* Prefetching is advice: a failure shows when the bytes are read. */
+		ice_input__prefetch(s->r->in, ranges, n);
 	ice_error_clear();
 }
 
 static int open_row_group(ice_parquet_scan *s, bool *opened)
 {
 	ice_parquet_reader *r = s->r;
-	size_t g = s->rgs[s->rg_pos++];
+	size_t pos = s->rg_pos++;
+	size_t g = s->rgs[pos];
 	const ice_parquet_row_group *rg = &r->row_groups[g];
 	int64_t start = rg->first_row, end = rg->first_row + rg->num_rows;
+	bool wanted;
 	int rc;
 	*opened = false;
-	if (rg->num_rows == 0 || end <= s->opts.row_start || (s->opts.row_end >= 0 && start >= s->opts.row_end))
-		return 0;
-	if (s->opts.filter) {
-		bool skip = false;
-		if ((rc = s->opts.filter(&skip, r, rg, s->opts.filter_payload)) != 0)
-			return rc;
-		if (skip)
-			return 0;
-	}
-	if (r->in->remote) {
-		/* This row group's chunks, and the next one's behind them. */
-		prefetch_row_group(s, g);
-		if (s->rg_pos < s->nrgs)
-			prefetch_row_group(s, s->rgs[s->rg_pos]);
-	}
+	if ((rc = row_group_wanted(s, pos, &wanted)) != 0 || !wanted)
+		return rc;
+	if (r->in->remote)
+		prefetch_ahead(s, g);
 	for (size_t i = 0; i < s->ncols; i++) {
 		size_t leaf = s->leaf_of[i];
 		if (r->meta.row_groups[g].columns[leaf].encrypted)

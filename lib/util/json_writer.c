@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "dtoa.h"
 #include "error.h"
 #include "json.h"
 #include "strutil.h"
@@ -209,19 +210,19 @@ int ice_json_int(ice_json_writer *w, int64_t v)
 
 size_t ice_json__format_double(double v, char *out)
 {
-	int n = 0;
-	for (int prec = 1; prec <= 17; prec++) {
-		n = snprintf(out, 32, "%.*g", prec, v);
-		if (strtod(out, NULL) == v)
-			break;
-	}
+	size_t n = ice_dtoa__format_g(v, 1, out);
 	/* Make it read as a number with a fraction or exponent, like 1.0. */
 	if (!strpbrk(out, ".eEn")) {
 		out[n++] = '.';
 		out[n++] = '0';
 		out[n] = '\0';
 	}
-	return (size_t)n;
+	return n;
+}
+
+size_t ice_json_format_double(char out[32], double v, int min_precision)
+{
+	return ice_dtoa__format_g(v, min_precision < 1 ? 1 : min_precision > 17 ? 17 : min_precision, out);
 }
 
 size_t ice_json__format_float(float v, char *out)

@@ -5,6 +5,7 @@ JSON (the metadata file, schemas, partition specs, sort orders) keeps the
 spec's keys; maps whose keys are data (properties, snapshot summaries,
 partition tuples, column metrics, rows) are not checked."""
 import json
+import os
 import re
 import subprocess
 import time
@@ -108,6 +109,7 @@ def invocations(d, w, csv, cmd, parquet):
         "expire-snapshots": [["db.t", "--retain-last", "1", "--older-than", "1ms", "--dry-run"]],
         "remove-orphan-files": [["db.t", "--dry-run"]],
         "serve": "server",
+        "presign": "aws",
         "help": "none",
         "version": [[]],
     }
@@ -154,6 +156,17 @@ def test_every_command_prints_json_with_snake_case_keys(wh):
                 p.terminate()
                 p.wait(timeout=60)
             problems += [f"serve: {k}" for k in bad_keys(json.loads(line))]
+            seen.append(cmd)
+            continue
+        if runs == "aws":
+            # Signed here, nothing sent: keys and an endpoint nobody listens on.
+            env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="not-a-real-secret",
+                       AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="us-east-1")
+            p = subprocess.run([ice_bin(), *c, "--json", cmd, "s3://bucket/db/t/data/x.parquet"], env=env,
+                               capture_output=True, text=True, timeout=60)
+            assert p.returncode == 0, p.stderr
+            problems += [f"{cmd}: {k}" for k in check(cmd, [], p.stdout)]
+            keys.setdefault(cmd, set()).update(top_keys(cmd, [], p.stdout))
             seen.append(cmd)
             continue
         for args in runs:

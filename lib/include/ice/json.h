@@ -37,6 +37,12 @@ ICE_EXTERN int ice_json_int(ice_json_writer *w, int64_t v);
 ICE_EXTERN int ice_json_double(ice_json_writer *w, double v);
 /* Same for a float value (shortest text that reads back as the same float). */
 ICE_EXTERN int ice_json_float(ice_json_writer *w, float v);
+/* The text snprintf("%.*g", p, v) gives for the smallest p >= min_precision
+ * (1..17) that reads back as v - the shortest digits, in fixed notation
+ * unless the exponent is below -4 or at least p - computed without printf
+ * or strtod (util/dtoa.c), for writers of many doubles (CSV). NaN and the
+ * infinities as printf writes them. Returns the length. */
+ICE_EXTERN size_t ice_json_format_double(char out[32], double v, int min_precision);
 ICE_EXTERN int ice_json_bool(ice_json_writer *w, bool v);
 ICE_EXTERN int ice_json_null(ice_json_writer *w);
 /* Inserts already-serialized JSON text as one value (not validated). */
