@@ -141,6 +141,44 @@ int ice_s3__put(ice_s3 *s3, const char *location, const ice_s3_body *body, bool 
 
 /* ---- multipart --------------------------------------------------------------------- */
 
+/*
+ * After a CreateMultipartUpload: an earlier attempt may have begun an
+ * upload whose answer never arrived - a retry of ours, or curl's own resend
+ * of a request whose kept-alive connection died, which no attempt count
+ * shows. Data files have names of their own (nobody else uploads to this
+ * key), so every other upload in progress for the key is such an orphan:
+ * abort it, so no empty upload is left behind. One small GET per multipart
+ * file (they are 48 MiB and up by default). Best effort, raising no error.
+ */
+static void abort_orphans(ice_s3 *s3, const char *location, const char *ours)
+{
+	ice_error_saved saved;
+	s3_call c;
+	ice_http_response r;
+	ice_arena arena;
+	ice_s3_xml *doc = NULL;
+	ice_error__save(&saved);
+	ice_arena__init(&arena, 4096);
+	if (ice_s3__call_init(&c, s3, "GET", location, "ListMultipartUploads") == 0) {
+		char *key = c.path.key;
+		ice_s3__call_query(&c, "uploads", "");
+		ice_s3__call_query(&c, "prefix", key);
+		if (ice_s3__call_build(&c, "") == 0) {
+			if (ice_s3__call_run(&c, &r) != 0 || ice_s3__call_xml(&c, &r, &arena, &doc) != 0)
+				doc = NULL;
+			ice_http_response__free(&r);
+		}
+		for (const ice_s3_xml *e = doc ? doc->children : NULL; e; e = e->next) {
+			const char *k = ice_s3_xml__text(e, "Key"), *id = ice_s3_xml__text(e, "UploadId");
+			if (!strcmp(e->name, "Upload") && k && id && *id && !strcmp(k, key) && strcmp(id, ours) != 0)
+				ice_s3__multipart_abort(s3, location, id);
+		}
+	}
+	ice_s3__call_free(&c);
+	ice_arena__free(&arena);
+	ice_error__restore(&saved);
+}
+
 int ice_s3__multipart_create(ice_s3 *s3, const char *location, char **upload_id_out)
 {
 	s3_call c;
@@ -170,6 +208,8 @@ int ice_s3__multipart_create(ice_s3 *s3, const char *location, char **upload_id_
 	ice_http_response__free(&r);
 	ice_arena__free(&arena);
 	ice_s3__call_free(&c);
+	if (!rc)
+		abort_orphans(s3, location, *upload_id_out);
 	return rc;
 }
 

@@ -84,14 +84,15 @@ static int primitive_text(ice_buf *buf, bool *quoted, bool *number, const struct
 #define VAL(T) (((const T *)v1)[j])
 	switch (f[0]) {
 	case 'b': return ice_buf__puts(buf, ((((const uint8_t *)v1)[j >> 3] >> (j & 7)) & 1) ? "true" : "false");
-	case 'c': return ice_buf__printf(buf, "%d", (int)VAL(int8_t));
-	case 'C': return ice_buf__printf(buf, "%u", (unsigned)VAL(uint8_t));
-	case 's': return ice_buf__printf(buf, "%d", (int)VAL(int16_t));
-	case 'S': return ice_buf__printf(buf, "%u", (unsigned)VAL(uint16_t));
-	case 'i': return ice_buf__printf(buf, "%d", (int)VAL(int32_t));
-	case 'I': return ice_buf__printf(buf, "%u", (unsigned)VAL(uint32_t));
-	case 'l': return ice_buf__printf(buf, "%lld", (long long)VAL(int64_t));
-	case 'L': return ice_buf__printf(buf, "%llu", (unsigned long long)VAL(uint64_t));
+	/* Integers without printf: a column of them is millions of calls. */
+	case 'c': return ice_buf__put(buf, tmp, ice_str__from_int64(tmp, VAL(int8_t)));
+	case 'C': return ice_buf__put(buf, tmp, ice_str__from_uint64(tmp, VAL(uint8_t)));
+	case 's': return ice_buf__put(buf, tmp, ice_str__from_int64(tmp, VAL(int16_t)));
+	case 'S': return ice_buf__put(buf, tmp, ice_str__from_uint64(tmp, VAL(uint16_t)));
+	case 'i': return ice_buf__put(buf, tmp, ice_str__from_int64(tmp, VAL(int32_t)));
+	case 'I': return ice_buf__put(buf, tmp, ice_str__from_uint64(tmp, VAL(uint32_t)));
+	case 'l': return ice_buf__put(buf, tmp, ice_str__from_int64(tmp, VAL(int64_t)));
+	case 'L': return ice_buf__put(buf, tmp, ice_str__from_uint64(tmp, VAL(uint64_t)));
 	case 'e':
 	case 'f':
 	case 'g': {

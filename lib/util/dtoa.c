@@ -341,7 +341,14 @@ size_t ice_dtoa__format_g(double v, int min_precision, char *out)
 			memcpy(out + n, d + 1, (size_t)nd - 1);
 			n += (size_t)nd - 1;
 		}
-		n += (size_t)snprintf(out + n, 8, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+		int ax = x < 0 ? -x : x;
+		out[n++] = 'e';
+		out[n++] = x < 0 ? '-' : '+';
+		if (ax >= 100)
+			out[n++] = (char)('0' + ax / 100);
+		out[n++] = (char)('0' + ax / 10 % 10);
+		out[n++] = (char)('0' + ax % 10);
+		out[n] = '\0';
 		return n;
 	}
 	if (x < 0) {

@@ -280,3 +280,25 @@ bool ice_base64__decode(const char *s, size_t len, uint8_t *out, size_t *out_len
 	*out_len = o;
 	return true;
 }
+
+size_t ice_str__from_uint64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
+size_t ice_str__from_int64(char *out, int64_t v)
+{
+	if (v >= 0)
+		return ice_str__from_uint64(out, (uint64_t)v);
+	out[0] = '-';
+	return 1 + ice_str__from_uint64(out + 1, (uint64_t)0 - (uint64_t)v);
+}

@@ -12,6 +12,9 @@
 bool ice_str__to_int64(const char *s, size_t len, int64_t *out);
 bool ice_str__to_int32(const char *s, size_t len, int32_t *out);
 bool ice_str__to_double(const char *s, size_t len, double *out);
+/* Decimal text of v into out (at least 21 bytes, NUL-terminated); its length. */
+size_t ice_str__from_int64(char *out, int64_t v);
+size_t ice_str__from_uint64(char *out, uint64_t v);
 
 bool ice_str__starts_with(const char *s, const char *prefix);
 bool ice_str__ends_with(const char *s, const char *suffix);

@@ -128,6 +128,38 @@ def test_failed_multipart_upload_is_aborted(ice_via_proxy, proxy, moto, bucket, 
     assert scanned_ids(ice, table, env) == [0, 1, 2]
 
 
+def test_a_retried_multipart_create_leaves_no_upload_behind(ice_via_proxy, proxy, moto, bucket, tmp_path):
+    """CreateMultipartUpload lands but its answer is lost: the retry begins
+    a second upload, the data goes up through it, and the first (which the
+    client never learnt the id of) is found by ListMultipartUploads and
+    aborted: nothing is left open."""
+    import base64
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ice = ice_via_proxy
+    wh = f"s3://{bucket}/wh"
+    env = config(tmp_path, wh)
+    table = table_with_rows(ice, wh, tmp_path)
+    n = 200_000
+    blob = os.urandom(n * 60)
+    names = [base64.b64encode(blob[i * 60:(i + 1) * 60]).decode() for i in range(n)]
+    src = tmp_path / "big.parquet"
+    pq.write_table(pa.table({"id": pa.array(range(n), pa.int64()), "name": pa.array(names)}), src,
+                   compression="none")
+    proxy.reset_log()
+    proxy.add(Fault("drop_after", method="POST", path=r"\?uploads=$"))
+    ice.ok("append", "db.t", src, env=env)
+    creates = [x for x in proxy.log if x.method == "POST" and x.target.endswith("?uploads=")]
+    assert len(creates) == 2 and creates[0].fault == "drop_after", creates
+    assert [x for x in proxy.log if x.method == "GET" and "uploads=" in x.target]  # looked for the orphan
+    assert [x for x in proxy.log if x.method == "DELETE" and "uploadId=" in x.target]  # and aborted it
+    assert moto.uploads(bucket) == []
+    assert len(scanned_ids(ice, table, env)) == n + 3
+
+
 def test_commit_state_unknown_keeps_everything(ice_via_proxy, proxy, moto, bucket, tmp_path):
     """The new version landed but neither the answer nor a read-back gets
     through: exit 4, no file deleted, and the commit is there afterwards."""

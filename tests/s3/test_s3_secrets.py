@@ -5,8 +5,10 @@ forced (403, 500, a dead endpoint, missing tables and files, bad values),
 and none of the three appears in any output, any error, any file ice wrote
 to the bucket or beside the test, or the verbose request log."""
 import pathlib
+import re
+import subprocess
 
-from conftest import Fault, write_csv
+from conftest import Fault, ice_bin, write_csv
 
 KEY_ID = "AKIAICEKEYID7QZXWVUT"
 SECRET = "iceSecret/9f8e7d6c5b4a3928170615+24oeu"
@@ -32,9 +34,26 @@ def config(path, wh, endpoint, extra=""):
     return {"ICE_CONFIG": str(path)}
 
 
-def assert_clean(text, where):
-    for n in NEEDLES:
+def assert_clean(text, where, needles=NEEDLES):
+    for n in needles:
         assert n not in text, f"a credential shows in {where}"
+
+
+def commands():
+    text = subprocess.run([ice_bin(), "--help"], capture_output=True, text=True, check=True).stdout
+    return set(re.findall(r"^  ([a-z-]+) ", text, re.M))
+
+
+def command_of(args):
+    """The command of a run's arguments (after the global options)."""
+    i = 0
+    while args[i].startswith("-"):
+        i += 2 if args[i] in ("--catalog", "--path-map") else 1
+    return args[i]
+
+
+# Commands this test does not run, and where their credentials are checked.
+ELSEWHERE = {"serve": "tests/s3/test_s3_serve.py (vended credentials in no output or object)"}
 
 
 def test_credentials_never_show(ice_via_proxy, proxy, moto, bucket, tmp_path):
@@ -79,6 +98,31 @@ def test_credentials_never_show(ice_via_proxy, proxy, moto, bucket, tmp_path):
     run("create", "db.u", "--schema", "id long")
     run("add-files", "db.u", f"s3://{bucket}/{data}", code=1)  # its columns do not fit: an error
     run("drop", "db.u", "--purge")
+    run("append", "db.t", a, "--summary", "job=7")
+    run("last-value", "db.t", "job")
+    run("changes", table, "--from-snapshot", snap)
+    for cmd in ("spec", "uuid", "location"):
+        run(cmd, "db.t")
+    run("properties", "set", "db.t", "k", "v")
+    run("properties", "get", "db.t")
+    run("compact", "db.t", "--rewrite-all")
+    run("maintain", "db.t", "--dry-run")
+    run("expire-snapshots", "db.t", "--retain-last", "1", "--older-than", "1ms")
+    run("remove-orphan-files", "db.t", "--older-than", "1ms", "--force", "--dry-run")
+    run("create", "db.v", "--schema", "id long")
+    run("rename", "db.v", "db.w")
+    md = [k for k in moto.keys(bucket, "wh/db/w/metadata/") if k.endswith(".metadata.json")][0]
+    run("register", "db.reg", f"s3://{bucket}/{md}")
+    run("catalog", "list")
+    run("version")
+    run("help", "scan")
+    # A presigned URL names the access key id (and the session token, which
+    # S3 needs to check temporary credentials) by design, as AWS's do; the
+    # secret key is in it nowhere (docs/commands/presign.md).
+    presigned = run("presign", f"s3://{bucket}/{data}", "--json")
+    assert KEY_ID in presigned.out
+    seen.pop()
+    assert_clean(presigned.out + presigned.err, "ice presign", [SECRET, NEEDLES[3]])
 
     # Forced errors.
     proxy.add(Fault("status", method="GET", path=r"/metadata/v\d+\.metadata\.json", status=403,
@@ -103,6 +147,10 @@ def test_credentials_never_show(ice_via_proxy, proxy, moto, bucket, tmp_path):
                     f"catalog.sec.s3.secret-access-key = {SECRET}\n")
     run("scan", table, code=1, e={"ICE_CONFIG": str(half)})
     run("drop", "db.t", "--purge")
+
+    # Every command ran here (or is checked where ELSEWHERE says).
+    ran = {command_of(list(map(str, args))) for args, _ in seen} | {"presign"}
+    assert commands() - ran - set(ELSEWHERE) == set(), commands() - ran - set(ELSEWHERE)
 
     # Nothing printed holds a credential, and -v did print the requests.
     assert sum(r.err.count(": GET: ") for _, r in seen) > 50
