@@ -330,6 +330,12 @@ int ice_s3__presign_get(ice_s3 *s3, const char *location, int64_t expires, int64
 	/* Only Host is signed, the payload as S3 URLs are: UNSIGNED-PAYLOAD. */
 	ice_sigv4_params p = {s3->cfg.region, "s3", now, false, false, false, false, expires};
 	ice_sigv4_request sr = {"GET", c.host, c.canonical_path, NULL, 0, NULL, 0, "UNSIGNED-PAYLOAD"};
+	if (expires < 1 || expires > 604800) {
+		rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO, "%s: the expiry must be 1 s to 7 days (604800 s), not %lld",
+		                    c.what, (long long)expires);
+		ice_s3__call_free(&c);
+		return rc;
+	}
 	if ((rc = ice_sigv4__presign(&r, &s3->cfg.creds, &p, &sr)) == 0) {
 		ice_buf url = ICE_BUF_INIT;
 		ice_buf__printf(&url, "%s?%s", c.url, ice_buf__cstr(&r.query));
@@ -339,9 +345,6 @@ int ice_s3__presign_get(ice_s3 *s3, const char *location, int64_t expires, int64
 		} else {
 			*url_out = ice_buf__detach(&url, NULL);
 		}
-	} else if (rc == ICE_EINVALID) {
-		rc = ice_error__set(rc, ICE_ERRCLASS_IO, "%s: the expiry must be 1 s to 7 days (604800 s), not %lld", c.what,
-		                    (long long)expires);
 	}
 	ice_sigv4_result__free(&r);
 	ice_s3__call_free(&c);

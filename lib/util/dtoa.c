@@ -24,6 +24,7 @@
 
 #include "dtoa.h"
 #include "int128.h"
+#include "strutil.h"
 
 #define POW5_INV_BITCOUNT 125
 #define POW5_BITCOUNT 125
@@ -182,20 +183,6 @@ static inline uint64_t mul_shift(uint64_t m, const uint64_t mul[2], int j)
 	return (uint64_t)(((b0 >> 64) + b2) >> (j - 64));
 }
 
-static int digits_of(uint64_t v, char *out)
-{
-	char tmp[24];
-	int n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (int i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	out[n] = '\0';
-	return n;
-}
-
 int ice_dtoa__shortest(double v, char digits[18], int *exp10_out)
 {
 	uint64_t bits;
@@ -301,7 +288,7 @@ int ice_dtoa__shortest(double v, char digits[18], int *exp10_out)
 		out /= 10;
 		e++;
 	}
-	int n = digits_of(out, digits);
+	int n = (int)ice_str__from_uint64(digits, out);
 	*exp10_out = e + n - 1;
 	return n;
 }

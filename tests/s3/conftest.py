@@ -111,6 +111,22 @@ def ice_via_proxy(moto, proxy, tmp_path):
     return Ice(env, home)
 
 
+def big_parquet(path, n, width, column="name"):
+    """A Parquet file of n rows (id long, `column` string of random base64,
+    `width` random bytes each), uncompressed: large enough for multipart
+    uploads. Returns (path, the strings)."""
+    import base64
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    blob = os.urandom(n * width)
+    names = [base64.b64encode(blob[i * width:(i + 1) * width]).decode() for i in range(n)]
+    pq.write_table(pa.table({"id": pa.array(range(n), pa.int64()), column: pa.array(names)}), path,
+                   compression="none")
+    return path, names
+
+
 def write_csv(path, header, rows):
     with open(path, "w") as f:
         f.write(",".join(header) + "\n")

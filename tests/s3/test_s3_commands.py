@@ -5,7 +5,7 @@ rewrite-manifests, the inspection commands, drop and drop --purge; and
 what the store holds afterwards, read with boto3 (moto's own view)."""
 import json
 
-from conftest import rows_of_csv, write_csv
+from conftest import big_parquet, rows_of_csv, write_csv
 
 
 def sorted_rows(text):
@@ -110,19 +110,9 @@ def test_warehouse_workflow(ice, moto, bucket, tmp_path):
 def test_multipart_append_and_read(ice, moto, bucket, tmp_path):
     """A data file of several multipart parts (5 MiB parts via a table
     property), read back whole; no upload is left open."""
-    import base64
-    import os
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     wh = f"s3://{bucket}/wh"
     n = 160_000
-    rng = os.urandom(n * 75)
-    names = [base64.b64encode(rng[i * 75:(i + 1) * 75]).decode() for i in range(n)]
-    src = tmp_path / "big.parquet"
-    pq.write_table(pa.table({"id": pa.array(range(n), pa.int64()), "blob": pa.array(names)}), src,
-                   compression="none")
+    src, names = big_parquet(tmp_path / "big.parquet", n, 75, "blob")
     ice.ok("--catalog", wh, "create", "db.big", "--schema", "id long, blob string",
            "--property", "s3.multipart.part-size=5242880", "--property", "write.parquet.compression-codec=zstd")
     r = ice.ok("-v", "--catalog", wh, "append", "db.big", src)

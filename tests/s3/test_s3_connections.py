@@ -5,10 +5,7 @@ which numbers every client connection it accepts and tags each request with
 the connection it came on. The HTTP client runs at most 16 requests at once
 (lib/io/http.c), so no command may need more connections than that, however
 many requests it sends."""
-import base64
-import os
-
-from conftest import rows_of_csv, write_csv
+from conftest import big_parquet, rows_of_csv, write_csv
 
 POOL = 16  # requests at once per client (DEFAULT_CONNECTIONS in lib/io/http.c)
 
@@ -49,17 +46,9 @@ def test_multipart_upload_reuses_connections(ice_via_proxy, proxy, moto, bucket,
     flight at a time: the parts share the connections of the uploads before
     them (at most one per part in flight), the whole command stays within
     the pool."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     ice = ice_via_proxy
     wh = f"s3://{bucket}/wh"
-    n = 200_000
-    blob = os.urandom(n * 120)
-    names = [base64.b64encode(blob[i * 120:(i + 1) * 120]).decode() for i in range(n)]
-    src = tmp_path / "big.parquet"
-    pq.write_table(pa.table({"id": pa.array(range(n), pa.int64()), "blob": pa.array(names)}), src,
-                   compression="none")
+    src, _ = big_parquet(tmp_path / "big.parquet", 200_000, 120, "blob")
     ice.ok("--catalog", wh, "create", "db.big", "--schema", "id long, blob string",
            "--property", "s3.multipart.part-size=5242880", "--property", "s3.multipart.num-threads=2",
            "--property", "write.parquet.compression-codec=uncompressed")

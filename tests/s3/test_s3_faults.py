@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import Fault, rows_of_csv, write_csv
+from conftest import Fault, big_parquet, rows_of_csv, write_csv
 
 QUICK = "\n".join([
     "default-catalog = moto",
@@ -101,24 +101,12 @@ def test_writes_get_through_retries(ice_via_proxy, proxy, moto, bucket, tmp_path
 
 
 def test_failed_multipart_upload_is_aborted(ice_via_proxy, proxy, moto, bucket, tmp_path):
-    import os
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     ice = ice_via_proxy
     wh = f"s3://{bucket}/wh"
     env = config(tmp_path, wh, retries=1)
     table = table_with_rows(ice, wh, tmp_path)
     before = moto.keys(bucket, "wh/")
-    import base64
-
-    n = 200_000
-    src = tmp_path / "big.parquet"
-    blob = os.urandom(n * 60)
-    names = [base64.b64encode(blob[i * 60:(i + 1) * 60]).decode() for i in range(n)]
-    pq.write_table(pa.table({"id": pa.array(range(n), pa.int64()), "name": pa.array(names)}), src,
-                   compression="none")
+    src, _ = big_parquet(tmp_path / "big.parquet", 200_000, 60)
     proxy.add(Fault("status", method="PUT", path=r"partNumber=2", status=500, code="InternalError", times=None))
     r = ice.fails(1, "append", "db.t", src, env=env)
     assert "UploadPart 2: 500 InternalError" in r.err, r.err
@@ -133,22 +121,12 @@ def test_a_retried_multipart_create_leaves_no_upload_behind(ice_via_proxy, proxy
     a second upload, the data goes up through it, and the first (which the
     client never learnt the id of) is found by ListMultipartUploads and
     aborted: nothing is left open."""
-    import base64
-    import os
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     ice = ice_via_proxy
     wh = f"s3://{bucket}/wh"
     env = config(tmp_path, wh)
     table = table_with_rows(ice, wh, tmp_path)
     n = 200_000
-    blob = os.urandom(n * 60)
-    names = [base64.b64encode(blob[i * 60:(i + 1) * 60]).decode() for i in range(n)]
-    src = tmp_path / "big.parquet"
-    pq.write_table(pa.table({"id": pa.array(range(n), pa.int64()), "name": pa.array(names)}), src,
-                   compression="none")
+    src, _ = big_parquet(tmp_path / "big.parquet", n, 60)
     proxy.reset_log()
     proxy.add(Fault("drop_after", method="POST", path=r"\?uploads=$"))
     ice.ok("append", "db.t", src, env=env)

@@ -220,6 +220,55 @@ TEST(test_io_s3__what_a_table_may_set)
 	CHECK(!ice_s3_config__table_may_set("s3.region"));
 }
 
+/* A presigned GET through the client's own addressing: AWS's documented
+ * example (Authenticating Requests: Using Query Parameters), examplebucket
+ * /test.txt for 86400 s on 2013-05-24, URL and signature as AWS prints them. */
+TEST(test_io_s3__presigned_get_is_awss_example)
+{
+	saved_env env;
+	ice_s3_config c;
+	ice_s3 *s3 = NULL;
+	char *url = NULL;
+	ice_property items[] = {
+		{"s3.endpoint", "https://s3.amazonaws.com"},
+		{"s3.region", "us-east-1"},
+		{"s3.access-key-id", "AKIAIOSFODNN7EXAMPLE"},
+		{"s3.secret-access-key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+		{"s3.path-style-access", "false"},
+	};
+	ice_properties props = {sizeof(items) / sizeof(items[0]), items};
+	clear_env(&env);
+	int rc = ice_s3_config__resolve(&c, &props);
+	restore_env(&env);
+	CHECK_OK(rc);
+	CHECK_OK(ice_s3__new(&s3, &c));
+	CHECK_OK(ice_s3__presign_get(s3, "s3://examplebucket/test.txt", 86400, 1369353600, &url));
+	CHECK_STR(url, "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+	               "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+	               "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+	               "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+	ice__free(url);
+	url = NULL;
+	/* Out of range, a bucket without a key: refused, naming the location. */
+	CHECK(ice_s3__presign_get(s3, "s3://examplebucket/test.txt", 604801, 1369353600, &url) == ICE_EINVALID);
+	CHECK_ERROR_CONTAINS("s3://examplebucket/test.txt: presign: the expiry must be 1 s to 7 days");
+	CHECK(ice_s3__presign_get(s3, "s3://examplebucket", 60, 1369353600, &url) == ICE_EINVALID);
+	CHECK_ERROR_CONTAINS("an object's key is needed");
+	CHECK(url == NULL);
+	ice_s3__free(s3);
+	/* Anonymous: nothing to sign with. */
+	ice_property anon[] = {{"s3.endpoint", "https://s3.amazonaws.com"}, {"s3.anonymous", "true"}};
+	ice_properties aprops = {2, anon};
+	clear_env(&env);
+	rc = ice_s3_config__resolve(&c, &aprops);
+	restore_env(&env);
+	CHECK_OK(rc);
+	CHECK_OK(ice_s3__new(&s3, &c));
+	CHECK(ice_s3__presign_get(s3, "s3://examplebucket/test.txt", 60, 1369353600, &url) == ICE_EAUTH);
+	CHECK_ERROR_CONTAINS("no AWS credentials to sign with");
+	ice_s3__free(s3);
+}
+
 TEST(test_io_s3__xml)
 {
 	ice_arena a;
