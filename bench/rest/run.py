@@ -166,7 +166,7 @@ print(json.dumps({"load": {"latency_ms": load, "start_ms": load_start},
 '''
 
 SPARK = r'''
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, sys.argv[4])
 import spark as S
 uri, ident, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -191,8 +191,10 @@ for k in range(n):
     append_start.append(time.time() * 1000); t0 = time.perf_counter()
     S.sql(f"INSERT INTO bench.{ident} VALUES {vals}")
     append.append((time.perf_counter() - t0) * 1000)
+# The JVM's own peak (Spark's driver runs in it; py4j's Python side is not counted).
+pid = jvm.java.lang.ProcessHandle.current().pid()
+rss = next(int(ln.split()[1]) for ln in open(f"/proc/{pid}/status") if ln.startswith("VmHWM:"))
 S.stop()
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"load": {"latency_ms": load, "start_ms": load_start},
                   "commit": {"latency_ms": commit, "start_ms": commit_start},
                   "append": {"latency_ms": append, "start_ms": append_start}, "jvm_rss_kb": rss}))

@@ -494,6 +494,8 @@ typedef struct attempt {
 	int cb_rc;            /* an error raised in a callback (the message is set) */
 	bool to_sink;
 	bool decided; /* whether the body's destination has been chosen */
+	bool handed_all;      /* the whole request body has been handed to curl once */
+	bool resend_refused;  /* curl wanted to send it again: refused (see on_seek) */
 } attempt;
 
 static size_t on_header(char *data, size_t size, size_t n, void *payload)
@@ -550,8 +552,15 @@ static size_t on_read(char *buf, size_t size, size_t n, void *payload)
 	attempt *a = payload;
 	const ice_http_request *req = a->req;
 	size_t want = size * n;
-	if (a->body_offset >= req->body_len)
+	if (a->body_offset >= req->body_len) {
+		if (a->handed_all && !req->idempotent && want > 0) {
+			/* Asked again for a body already handed over whole, without a
+			 * rewind: curl is resending the request (see on_seek). */
+			a->resend_refused = true;
+			return CURL_READFUNC_ABORT;
+		}
 		return 0;
+	}
 	if (want > req->body_len - a->body_offset)
 		want = (size_t)(req->body_len - a->body_offset);
 	if (req->body_read) {
@@ -570,12 +579,25 @@ static size_t on_read(char *buf, size_t size, size_t n, void *payload)
 		memcpy(buf, (const char *)req->body + a->body_offset, want);
 	}
 	a->body_offset += want;
+	if (a->body_offset >= req->body_len)
+		a->handed_all = true;
 	return want;
 }
 
+/*
+ * curl sends a request again by itself when the kept-alive connection it
+ * reused closes before any answer. For a request that must not be sent
+ * twice that is only safe while the server cannot have read all of it: once
+ * the whole body has been handed over, the rewind is refused, the transfer
+ * fails, and the caller learns the request may have landed.
+ */
 static int on_seek(void *payload, curl_off_t offset, int origin)
 {
 	attempt *a = payload;
+	if (!a->req->idempotent && a->handed_all) {
+		a->resend_refused = true;
+		return CURL_SEEKFUNC_FAIL;
+	}
 	if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > a->req->body_len)
 		return CURL_SEEKFUNC_CANTSEEK;
 	a->body_offset = (uint64_t)offset;
@@ -670,9 +692,10 @@ static void setup_easy(CURL *h, ice_http_client *c, const ice_http_request *req,
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	/* curl resends a request whose reused connection died before any
-	 * answer; a request that must not be sent twice gets a connection of
-	 * its own so that cannot happen. */
-	if (!req->idempotent)
+	 * answer. A request that must not be sent twice keeps a reused
+	 * connection only when it has a body, whose second sending on_seek and
+	 * on_read refuse; one without a body gets a connection of its own. */
+	if (!req->idempotent && req->body_len == 0)
 		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->opts.connect_timeout_ms);
 	if (c->opts.request_timeout_ms > 0)
@@ -853,6 +876,17 @@ static int run_request(ice_http_client *c, CURL *h, const ice_http_request *req,
 			}
 		} else {
 			char problem[CURL_ERROR_SIZE + 64];
+			if (a.resend_refused) {
+				/* Sent whole on a reused connection that closed before any
+				 * answer: the server may have acted on it. Not sent again. */
+				log_attempt(c, req, 0, "connection closed before any answer", now_ms() - t0, a.received,
+				            false);
+				resp->may_have_landed = true;
+				rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO,
+				                    "%s: the connection closed after the request was sent, before any answer "
+				                    "(%d attempt%s)", what, n, n == 1 ? "" : "s");
+				break;
+			}
 			if (a.cb_rc) {
 				/* A callback failed (its message is set): never retried. */
 				rc = a.cb_rc;

@@ -22,7 +22,9 @@
  *   - Retries with exponential backoff and full jitter (and Retry-After
  *     when a server sends one) for idempotent requests only; a request that
  *     is not idempotent is retried only when it certainly never left this
- *     machine (the connection could not be made). A hook decides per
+ *     machine (the connection could not be made), and curl's own resending
+ *     on a reused connection that closed unanswered is refused once the
+ *     whole body went out (the response then says it may have landed). A hook decides per
  *     response whether it is worth another attempt (S3's SlowDown in a body,
  *     a REST server's 503), another re-signs every attempt (SigV4 with the
  *     attempt's own time, a fresh bearer token).

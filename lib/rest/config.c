@@ -16,6 +16,7 @@
  * rest.client.request-timeout-ms, rest.client.max-retries,
  * snapshot-loading-mode (all | refs), rest-metrics-reporting-enabled.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,8 +316,26 @@ static int make_http(ice_rest_catalog *c)
 	o.ca_file = ice_rest_props__get(&c->props, "ssl.ca-bundle");
 	if (!o.ca_file)
 		o.ca_file = ice_rest_props__get(&c->props, "ssl.cabundle");
+	/* Made again after GET /v1/config only when the server's defaults or
+	 * overrides changed a setting, so its kept-alive connection serves the
+	 * requests that follow. */
+	ice_buf key = ICE_BUF_INIT;
+	ice_buf__printf(&key, "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %s", connect_ms, socket_ms, request_ms,
+	                retries, o.ca_file ? o.ca_file : "");
+	if (key.error) {
+		ice_buf__free(&key);
+		return ICE_ERROR;
+	}
+	if (c->http && c->http_key && strcmp(c->http_key, ice_buf__cstr(&key)) == 0) {
+		ice_buf__free(&key);
+		return 0;
+	}
 	ice_http_client__free(c->http);
+	ice__free(c->http_key);
 	c->http = NULL;
+	c->http_key = ice_buf__detach(&key, NULL);
+	if (!c->http_key)
+		return ICE_ERROR;
 	return ice_http_client__new(&c->http, &o);
 }
 
@@ -401,6 +420,7 @@ static void rest_free(ice_catalog *base)
 	ice_rest_catalog *c = (ice_rest_catalog *)base;
 	ice_rest__collect_report(c);
 	ice_http_client__free(c->http);
+	ice__free(c->http_key);
 	ice_rest_auth__free(&c->auth);
 	ice_http_headers__free(&c->headers);
 	for (size_t i = 0; i < c->n_endpoints; i++)

@@ -161,6 +161,7 @@ typedef struct ice_rest_catalog {
 	bool endpoints_listed;
 	int64_t idempotency_lifetime_ms;
 	ice_http_client *http;
+	char *http_key; /* the settings c->http was made with (see make_http) */
 	ice_http_headers headers; /* header.* and the fixed ones */
 	char *delegation;         /* X-Iceberg-Access-Delegation, or NULL */
 	bool refs_only;           /* snapshot-loading-mode=refs */

@@ -25,6 +25,7 @@
 #include "ice/name_mapping.h"
 #include "ice/parquet.h"
 #include "ice/write.h"
+#include "new_snapshot.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/error.h"
@@ -356,15 +357,11 @@ static char *file_location(const char *file)
 	return ice_uri__join(cwd, file);
 }
 
-/* Refuses a file the current snapshot already lists as live data, and one
- * given twice (as Java's add_files with check_duplicate_files): the same
- * rows would be counted twice and no later change could remove them. */
-static int check_not_listed(ice_table *table, char *const *locs, size_t n)
+/* Refuses a file given twice (as Java's add_files with
+ * check_duplicate_files): the same rows would be counted twice and no
+ * later change could remove them. */
+static int check_given_once(char *const *locs, size_t n)
 {
-	const ice_table_metadata *md = ice_table_current(table);
-	const ice_io *io = ice_table_io(table);
-	const ice_snapshot *head = ice_table_metadata_current_snapshot(md);
-	ice_manifest_list *list = NULL;
 	ice_map want;
 	int rc = 0;
 	ice_map__init(&want, true);
@@ -374,6 +371,30 @@ static int check_not_listed(ice_table *table, char *const *locs, size_t n)
 		else
 			rc = ice_map__put_str(&want, locs[i], strlen(locs[i]), locs[i]);
 	}
+	ice_map__free(&want);
+	return rc;
+}
+
+typedef struct listed_check {
+	ice_table *table;
+	char *const *locs;
+	size_t n;
+} listed_check;
+
+/* Refuses a file the snapshot `md` is at already lists as live data, for
+ * the same reason. Run before the first attempt and again on the base of
+ * every retry, so two writers adding one file at once cannot both land. */
+static int check_not_listed(const ice_table_metadata *md, void *payload)
+{
+	const listed_check *lc = payload;
+	const ice_io *io = ice_table_io(lc->table);
+	const ice_snapshot *head = ice_table_metadata_current_snapshot(md);
+	ice_manifest_list *list = NULL;
+	ice_map want;
+	int rc = 0;
+	ice_map__init(&want, true);
+	for (size_t i = 0; i < lc->n && !rc; i++)
+		rc = ice_map__put_str(&want, lc->locs[i], strlen(lc->locs[i]), lc->locs[i]);
 	if (!rc && head)
 		rc = ice_manifest_list_read_snapshot(&list, io, md, head);
 	for (size_t i = 0; !rc && list && i < list->n; i++) {
@@ -387,7 +408,7 @@ static int check_not_listed(ice_table *table, char *const *locs, size_t n)
 			if (e->status != ICE_MANIFEST_ENTRY_DELETED && path && ice_map__get_str(&want, path, strlen(path), NULL)) {
 				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
 				                    "%s: already in table %s (listed by %s); adding it again would count its rows twice",
-				                    path, ice_table_identifier(table), mf->manifest_path);
+				                    path, ice_table_identifier(lc->table), mf->manifest_path);
 				break;
 			}
 		}
@@ -451,9 +472,11 @@ int ice_table_add_files(ice_table *table, const char *const *files, size_t nfile
 	for (size_t i = 0; i < nfiles && !rc; i++)
 		if (!(locs[i] = file_location(files[i])))
 			rc = ICE_ERROR;
-	if (!rc)
-		rc = check_not_listed(table, locs, nfiles);
+	listed_check lc = {table, locs, nfiles};
+	if (!rc && (rc = check_given_once(locs, nfiles)) == 0)
+		rc = check_not_listed(md, &lc);
 	if (!rc && (rc = ice_append_new(&append, table)) == 0) {
+		ice_append__set_check(append, check_not_listed, &lc);
 		for (size_t i = 0; i < nfiles && !rc; i++)
 			rc = one_file(&c, append, table, locs[i], &arena, &bytes);
 		/* Files without ids were read through a mapping of the current

@@ -46,7 +46,16 @@ struct ice_append {
 	/* properties set in the same commit when the base lacks them */
 	ice_property *defaults;
 	size_t ndefaults;
+	/* run against the base of every attempt after the first */
+	ice_append_check_fn check;
+	void *check_payload;
 };
+
+void ice_append__set_check(ice_append *a, ice_append_check_fn fn, void *payload)
+{
+	a->check = fn;
+	a->check_payload = payload;
+}
 
 int ice_append_new(ice_append **out, ice_table *table)
 {
@@ -392,6 +401,8 @@ static int apply_append(ice_commit_ctx *ctx, const ice_table_metadata *base, ice
 	int rc;
 
 	if ((rc = branch_head(ctx, a, base, branch, &parent)) != 0)
+		return rc;
+	if (a->check && ice_commit_attempt(ctx) > 0 && (rc = a->check(base, a->check_payload)) != 0)
 		return rc;
 	if (a->manifests_written && a->format_version != version) {
 		/* The table was upgraded between attempts: rewrite the manifests. */

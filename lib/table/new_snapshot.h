@@ -13,6 +13,7 @@
 
 #include "ice/manifest.h"
 #include "ice/table.h"
+#include "ice/write.h"
 
 typedef struct ice_new_list {
 	ice_manifest_list_writer *writer; /* NULL once closed or aborted */
@@ -47,5 +48,11 @@ int ice_table__check_idempotency(ice_commit_ctx *ctx, const ice_table_metadata *
 int64_t ice_table__elapsed_ms(int64_t since);
 /* Abandons an open list (a no-op after close) and frees the location. */
 void ice_table__new_list_free(ice_new_list *nl);
+
+/* fast_append.c: a check of each retried attempt's base, run before the
+ * append's snapshot is built on it (add_files.c refuses a file another
+ * writer's commit listed since the check made before the first attempt). */
+typedef int (*ice_append_check_fn)(const ice_table_metadata *base, void *payload);
+void ice_append__set_check(ice_append *a, ice_append_check_fn fn, void *payload);
 
 #endif

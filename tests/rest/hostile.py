@@ -12,7 +12,7 @@ redirect), tokens that expire, endpoints left out of the config.
         h.on("POST", r"/v1/namespaces/db/tables/t$", lambda req: req.reply(503, {...}))
         ice("--catalog", h.uri, "append", "db.t", "x.csv")
 
-Every request is logged (method, path, headers, body) in h.log.
+Every request is logged (method, path, headers, body, the client's port) in h.log.
 """
 import json
 import pathlib
@@ -127,7 +127,7 @@ class Hostile:
                 body = self.rfile.read(n) if n else b""
                 req = Request(self, body)
                 with hostile.lock:
-                    hostile.log.append((req.method, req.path, dict(self.headers), body))
+                    hostile.log.append((req.method, req.path, dict(self.headers), body, self.client_address[1]))
                 for method, rx, fn in list(hostile.routes):
                     if method == req.method and rx.search(req.path) and fn(req):
                         return

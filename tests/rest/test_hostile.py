@@ -70,6 +70,20 @@ def test_connection_dropped_after_commit_sent_is_unknown(server):
     server.on("POST", COMMIT, lambda r: r.drop())
     r = append(server, code=4)
     assert "commit state unknown" in r.err
+    # The commit went out on the connection the table's load had kept alive;
+    # curl would send it again on a new one when that closes unanswered, and
+    # the client refuses: the server saw it once.
+    (load,), posts = server.requests("GET", COMMIT), server.requests("POST", COMMIT)
+    assert len(posts) == 1 and posts[0][4] == load[4]
+    assert "the connection closed after the request was sent" in r.err
+
+
+def test_commits_reuse_the_kept_alive_connection(server):
+    append(server)
+    append(server, "-v")
+    ports = {r[4] for r in server.log}
+    assert len(ports) == 2  # one connection per process: config, load and commit share it
+    assert len(server.requests("POST", COMMIT)) == 2
 
 
 @pytest.mark.parametrize("body", ["not json", '{"metadata-location": "x"}', '{"metadata": 5}', ""])
@@ -337,3 +351,4 @@ def test_metrics_reports_and_access_delegation(server):
     server.config = {"defaults": {"rest-metrics-reporting-enabled": "false"}, "overrides": {}}
     append(server)
     assert not server.requests("POST", r"/metrics$")
+

@@ -92,3 +92,30 @@ def test_register_and_rename(tmp_path, catalog):
     ice_ok(*c, "append", f"{db}.moved", tmp_path / "a.csv")
     assert sorted(x["id"] for x in pyiceberg_rows(catalog.metadata_file(f"{db}.moved"))) == [1, 1, 2, 2]
     ice_fails(1, *c, "rename", f"{db}.copy", f"{db}.other")
+
+
+def test_two_writers_adding_one_file_land_it_once(tmp_path):
+    """Both pass the check made before their first attempt (their writes are
+    slowed so they overlap); the one that loses the race retries, finds the
+    file listed by the winner's commit and fails, so the table lists it once."""
+    import subprocess
+    from support import fault_env, ice_bin
+    ext = tmp_path / "ext.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": 9}], schema=pa.schema([
+        pa.field("id", pa.int64(), metadata={"PARQUET:field_id": "1"})])), ext)
+    retried = 0
+    for k in range(3):
+        t = tmp_path / f"t{k}"
+        ice_ok("create", t, "--schema", "id long")
+        env = fault_env(ICE_FAULT_SLOW_US=20000)
+        procs = [subprocess.Popen([ice_bin(), "-v", "add-files", str(t), str(ext)], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+        codes = sorted(rc for rc, _ in results)
+        assert codes == [0, 1], results
+        loser = next(err for rc, err in results if rc == 1)
+        assert "already in table" in loser, loser
+        retried += "retry" in loser.lower()
+        rows = ice_ok("--json", "scan", t).out.strip().splitlines()
+        assert rows == ['{"id":9}'], rows
+    assert retried, "no round had the loser retry: the race was never run"
