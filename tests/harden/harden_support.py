@@ -8,6 +8,8 @@ import pathlib
 import re
 import subprocess
 
+from parquet_patch import zigzag_varint
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -138,14 +140,7 @@ def avro_parts(path):
     data = pathlib.Path(path).read_bytes()
 
     def varint(pos):
-        shift = result = 0
-        while True:
-            b = data[pos]
-            pos += 1
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return (result >> 1) ^ -(result & 1), pos
+        return zigzag_varint(data, pos)
 
     pos = 4
     while True:  # the metadata map: blocks of key/value pairs

@@ -38,14 +38,20 @@ def _zigzag(n):
     return (n >> 1) ^ -(n & 1)
 
 
+def zigzag_varint(data, pos):
+    """A zigzag varint (Thrift compact's i16/i32/i64, Avro's int and long):
+    (value, next position)."""
+    v, pos = _varint(data, pos)
+    return _zigzag(v), pos
+
+
 def _read_value(data, pos, t):
     if t in (TRUE, FALSE):
         return t == TRUE, pos
     if t == BYTE:
         return struct.unpack_from("b", data, pos)[0], pos + 1
     if t in (I16, I32, I64):
-        v, pos = _varint(data, pos)
-        return _zigzag(v), pos
+        return zigzag_varint(data, pos)
     if t == DOUBLE:
         return struct.unpack_from("<d", data, pos)[0], pos + 8
     if t == BINARY:

@@ -103,19 +103,24 @@ def test_spark_written_table(spark, tmp_path):
     carry_on(spark, name, b)
 
 
-def test_spark_position_delete_files(spark, tmp_path):
-    name = "cd"
+def partition_scoped_deletes(spark, name, deletes):
+    """A v2 table whose DELETEs write partition-scoped position deletes: one
+    new file per DELETE and partition (file-scoped ones Spark merges into one
+    per data file as it goes)."""
     t = f"cat.db.{name}"
-    # partition-scoped position deletes: one new file per DELETE and partition
-    # (file-scoped ones Spark merges into one per data file as it goes)
     spark.sql(f"""CREATE TABLE {t} (id BIGINT, x INT, name STRING) USING iceberg PARTITIONED BY (x)
                   TBLPROPERTIES ('format-version'='2', 'write.delete.mode'='merge-on-read',
                                  'write.delete.granularity'='partition')""")
     spark.sql(f"INSERT INTO {t} SELECT id, CAST(id % 2 AS INT), CONCAT('n', id) FROM range(0, 400)")
     spark.sql(f"INSERT INTO {t} SELECT id, CAST(id % 2 AS INT), CONCAT('n', id) FROM range(400, 500)")
-    for k in range(6):
+    for k in range(deletes):
         spark.sql(f"DELETE FROM {t} WHERE id % 50 IN ({k}, {k + 1})")
-    compare(spark, name, {"min-input-files": "2"}, deletes=True)
+    return t
+
+
+def test_spark_position_delete_files(spark, tmp_path):
+    partition_scoped_deletes(spark, "cd", 6)
+    compare(spark, "cd", {"min-input-files": "2"}, deletes=True)
 
 
 def test_spark_rewritten_deletes_keep_sequence_numbers(spark, tmp_path):
@@ -123,14 +128,7 @@ def test_spark_rewritten_deletes_keep_sequence_numbers(spark, tmp_path):
     data sequence number of those they replace: ice does the same, so the
     deletes never apply to the data appended after them."""
     name = "cq"
-    t = f"cat.db.{name}"
-    spark.sql(f"""CREATE TABLE {t} (id BIGINT, x INT, name STRING) USING iceberg PARTITIONED BY (x)
-                  TBLPROPERTIES ('format-version'='2', 'write.delete.mode'='merge-on-read',
-                                 'write.delete.granularity'='partition')""")
-    spark.sql(f"INSERT INTO {t} SELECT id, CAST(id % 2 AS INT), CONCAT('n', id) FROM range(0, 400)")
-    spark.sql(f"INSERT INTO {t} SELECT id, CAST(id % 2 AS INT), CONCAT('n', id) FROM range(400, 500)")
-    for k in range(4):
-        spark.sql(f"DELETE FROM {t} WHERE id % 50 IN ({k}, {k + 1})")
+    t = partition_scoped_deletes(spark, name, 4)
     spark.sql(f"INSERT INTO {t} SELECT id, CAST(id % 2 AS INT), CONCAT('late', id) FROM range(500, 600)")
     a, b, got, row = compare(spark, name, {"min-input-files": "2"}, deletes=True)
 
