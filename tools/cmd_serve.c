@@ -139,11 +139,13 @@ CLI_COMMAND(serve)
 		rc = cli_fail(rc);
 		goto done;
 	}
-	if (log_path && strcmp(log_path, "-") != 0 && !(sink.f = fopen(log_path, "a"))) {
+	/* "none": no access log (and no file of that name). */
+	bool logging = !log_path || strcmp(log_path, "none") != 0;
+	if (logging && log_path && strcmp(log_path, "-") != 0 && !(sink.f = fopen(log_path, "a"))) {
 		rc = cli_error("%s: cannot open the access log", log_path);
 		goto done;
 	}
-	if (!log_path || strcmp(log_path, "none") != 0)
+	if (logging)
 		ice_server_set_log(server, write_log, &sink);
 
 	/* Signals are taken by this thread alone (sigwait); the server's

@@ -566,21 +566,31 @@ typedef struct local_output {
 	char *path;
 } local_output;
 
+/* All of `data` to `fd`. */
+static int write_fd(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static int local_write(ice_output *out, const void *data, size_t len)
 {
 	local_output *lo = (local_output *)out;
-	const uint8_t *p = data;
-	while (len > 0) {
-		ssize_t n = write(lo->fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return ice_error__os(out->location, "write");
-		}
-		p += n;
-		len -= (size_t)n;
-		out->written += (uint64_t)n;
+	int err = write_fd(lo->fd, data, len);
+	if (err) {
+		errno = err;
+		return ice_error__os(out->location, "write");
 	}
+	out->written += (uint64_t)len;
 	return 0;
 }
 
@@ -919,11 +929,11 @@ int ice_io__make_dirs_at(const ice_io *io, const char *location)
 
 int ice_io__write_replace(const ice_io *io, const char *location, const void *data, size_t len)
 {
-	char *mapped, *dir = NULL, *tmp = NULL, *tmp_path = NULL, *path = NULL;
+	char *mapped, *dir = NULL, *tmp_path = NULL, *path = NULL;
 	char tmp_name[64], uuid[ICE_UUID_STRLEN + 1];
 	uint8_t u[16];
 	ice_s3 *s3;
-	int rc;
+	int rc, fd, err;
 	if ((rc = ice_io__target(io, location, &mapped, &s3)) != 0)
 		return rc;
 	if (s3) {
@@ -933,26 +943,41 @@ int ice_io__write_replace(const ice_io *io, const char *location, const void *da
 		return rc;
 	}
 	ice__free(mapped);
-	/* A temporary beside it, renamed over it. */
+	/* A temporary beside it (its name need not survive a crash: no
+	 * directory sync), made durable, renamed over it. */
+	if ((rc = ice_io__local_path(&path, io, location)) != 0)
+		return rc;
 	ice_uuid__random(u);
 	ice_uuid__format(u, uuid);
 	snprintf(tmp_name, sizeof(tmp_name), ".%s.tmp", uuid);
-	if (!(dir = ice_uri__dirname(location)) || !(tmp = ice_uri__join(dir[0] ? dir : ".", tmp_name))) {
-		ice__free(dir);
-		return ICE_ERROR;
+	if (!(dir = ice_uri__dirname(path)) || !(tmp_path = ice_uri__join(dir[0] ? dir : ".", tmp_name))) {
+		rc = ICE_ERROR;
+		goto done;
 	}
-	ice__free(dir);
-	if ((rc = ice_io_write_new(io, tmp, data, len)) != 0) {
-		ice__free(tmp);
-		return rc;
+	fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0 && errno == ENOENT) {
+		if ((rc = ice_io__make_dirs(dir[0] ? dir : ".")) != 0)
+			goto done;
+		fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	}
-	if ((rc = ice_io__local_path(&tmp_path, io, tmp)) == 0 && (rc = ice_io__local_path(&path, io, location)) == 0 &&
-	    rename(tmp_path, path) != 0)
-		rc = ice_error__os(location, "rename");
-	if (rc)
-		ice_io__delete(io, tmp);
+	if (fd < 0) {
+		rc = ice_error__os(location, "create");
+		goto done;
+	}
+	if ((err = write_fd(fd, data, len)) == 0 && fsync(fd) != 0 && errno != EINVAL)
+		err = errno;
+	if (close(fd) != 0 && !err)
+		err = errno;
+	if (!err && rename(tmp_path, path) != 0)
+		err = errno;
+	if (err) {
+		unlink(tmp_path);
+		errno = err;
+		rc = ice_error__os(location, "write");
+	}
+done:
 	ice__free(tmp_path);
+	ice__free(dir);
 	ice__free(path);
-	ice__free(tmp);
 	return rc;
 }

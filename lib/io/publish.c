@@ -178,11 +178,6 @@ int ice_io__create_output_noreplace(ice_output **out, const ice_io *io, const ch
 		ice__free(path);
 		return ICE_ERROR;
 	}
-	if ((rc = ice_io__make_dirs(dir[0] ? dir : ".")) != 0) {
-		ice__free(dir);
-		ice__free(path);
-		return rc;
-	}
 	ice_uuid__random(u);
 	ice_uuid__format(u, uuid);
 	snprintf(tmp_name, sizeof(tmp_name), ".%s.tmp", uuid);
@@ -195,9 +190,18 @@ int ice_io__create_output_noreplace(ice_output **out, const ice_io *io, const ch
 		ice__free(path);
 		return ICE_ERROR;
 	}
-	ice__free(dir);
 	po->final_path = path;
 	fd = open(po->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	/* The directory is made when it is missing (not on every write). */
+	if (fd < 0 && errno == ENOENT) {
+		if ((rc = ice_io__make_dirs(dir[0] ? dir : ".")) != 0) {
+			ice__free(dir);
+			publish_free(po);
+			return rc;
+		}
+		fd = open(po->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	}
+	ice__free(dir);
 	if (fd < 0) {
 		rc = ice_error__os(location, "create temporary file");
 		publish_free(po);

@@ -14,6 +14,20 @@
  * are final (409 CommitFailedException). Within one server, commits to a
  * table are serialized by a striped lock, so they never race each other.
  *
+ * Commits to one table that arrive while another is being written wait in
+ * a queue; the next leader takes all of them (up to SERVE_GROUP_MAX) and
+ * applies them one after the other on the table's current metadata, each
+ * one's requirements checked against the metadata as the ones before it
+ * left it, exactly as if they had been committed in that order. The result
+ * is published once, as one new version: a group commit. A commit whose
+ * requirements fail (or whose updates do not apply) is answered alone and
+ * left out; every other one is answered with the published metadata (which
+ * then includes the changes of those committed with it, as when another
+ * commit lands right after). When the publish loses to another writer, the
+ * whole group starts over from the new metadata. The cost of a version
+ * (reading the table's metadata, writing and syncing a file, answering) is
+ * paid once per group instead of once per commit.
+ *
  * A requirement of assert-create makes the commit a create (the second half
  * of a stage-create): the updates build the table from nothing.
  *
@@ -40,6 +54,11 @@
 
 /* ---- locks -------------------------------------------------------------------- */
 
+static int stripe_of(const char *identifier)
+{
+	return (int)(ice_hash__bytes(identifier, strlen(identifier)) % SERVE_LOCK_STRIPES);
+}
+
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
@@ -49,7 +68,7 @@ void serve_lock_tables(ice_server *s, const char *const *identifiers, size_t n, 
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		int stripe = (int)(ice_hash__bytes(identifiers[i], strlen(identifiers[i])) % SERVE_LOCK_STRIPES);
+		int stripe = stripe_of(identifiers[i]);
 		bool seen = false;
 		for (size_t j = 0; j < k && !seen; j++)
 			seen = held[j] == stripe;
@@ -70,7 +89,7 @@ void serve_unlock_tables(ice_server *s, const int *held, size_t nheld)
 
 int serve_lock_table(ice_server *s, const char *identifier)
 {
-	int stripe = (int)(ice_hash__bytes(identifier, strlen(identifier)) % SERVE_LOCK_STRIPES);
+	int stripe = stripe_of(identifier);
 	pthread_mutex_lock(&s->stripes[stripe]);
 	return stripe;
 }
@@ -199,7 +218,7 @@ static bool snapshot_in(const ice_table_metadata *md, int64_t id)
 
 /* What the commit adds must stay inside the table, the table inside the
  * warehouse; replies 400 when not. */
-static bool contained(serve_req *r, const change *c)
+static bool contained(serve_req *r, const change *c, const ice_table_metadata *base)
 {
 	const ice_table_metadata *next = c->next;
 	const char *loc = ice_table_metadata_location(next);
@@ -211,7 +230,7 @@ static bool contained(serve_req *r, const change *c)
 	}
 	for (size_t i = 0; i < ice_table_metadata_snapshot_count(next); i++) {
 		const ice_snapshot *s = ice_table_metadata_snapshot_at(next, i);
-		if (snapshot_in(c->base, s->snapshot_id))
+		if (snapshot_in(base, s->snapshot_id))
 			continue;
 		if (s->manifest_list && !serve_location_inside(r, s->manifest_list, loc)) {
 			serve_error(r, 400, "ValidationException",
@@ -260,31 +279,19 @@ static int update_failed(serve_req *r, const change *c)
 }
 
 /*
- * Loads the base, checks requirements, builds the next metadata. Returns 0
- * when ready (c->unchanged when there is nothing to write), else nonzero
- * after replying.
+ * Checks the requirements against `base` (NULL for a create) and builds
+ * c->next on it; `previous` (NULL: none) is the file `base` was read from,
+ * for the metadata log. Returns 0 when ready (c->unchanged when there is
+ * nothing to write), else nonzero after replying.
  */
-static int prepare(serve_req *r, change *c)
+static int build_on(serve_req *r, change *c, const ice_table_metadata *base, const char *previous)
 {
 	ice_metadata_builder *b = NULL;
 	int rc;
-	change_reset(c);
-	rc = ice_catalog_load_metadata(r->s->catalog, c->ident, &c->base, &c->base_loc);
-	if (rc == ICE_ENOTFOUND || (rc == ICE_EINVALID && ice_error_last()->klass == ICE_ERRCLASS_CATALOG)) {
-		if (!c->create) {
-			serve_error(r, 404, "NoSuchTableException", "Table does not exist: %s", c->ident);
-			return 1;
-		}
-		ice_error_clear();
-		rc = 0;
-	} else if (rc) {
-		serve_fail(r, rc, "table");
-		return 1;
-	} else if (c->create) {
-		serve_error(r, 409, "AlreadyExistsException", "Table already exists: %s", c->ident);
-		return 1;
-	}
-	if ((rc = ice_table_requirements_check(c->reqs, c->base)) != 0) {
+	ice_table_metadata_free(c->next);
+	c->next = NULL;
+	c->unchanged = false;
+	if ((rc = ice_table_requirements_check(c->reqs, base)) != 0) {
 		if (rc == ICE_ECONFLICT)
 			serve_error(r, 409, "CommitFailedException", "%s: %s", c->ident, ice_error_last()->message);
 		else
@@ -294,8 +301,8 @@ static int prepare(serve_req *r, change *c)
 	if (c->create)
 		rc = c->format_version ? ice_metadata_builder_new_table(&b, c->format_version)
 		                       : ice_metadata_builder_new(&b, NULL);
-	else if ((rc = ice_metadata_builder_new(&b, c->base)) == 0)
-		rc = ice_metadata_builder_set_previous_location(b, c->base_loc);
+	else if ((rc = ice_metadata_builder_new(&b, base)) == 0 && previous)
+		rc = ice_metadata_builder_set_previous_location(b, previous);
 	if (rc) {
 		ice_metadata_builder_free(b);
 		return serve_fail(r, rc, "table"), 1;
@@ -313,9 +320,44 @@ static int prepare(serve_req *r, change *c)
 	ice_metadata_builder_free(b);
 	if (rc)
 		return update_failed(r, c), 1;
-	if (!contained(r, c))
+	if (!contained(r, c, base)) {
+		ice_table_metadata_free(c->next);
+		c->next = NULL;
 		return 1;
+	}
 	return 0;
+}
+
+/* Whether a load's failure means the table is not there. */
+static bool not_found(int rc)
+{
+	return rc == ICE_ENOTFOUND || (rc == ICE_EINVALID && ice_error_last()->klass == ICE_ERRCLASS_CATALOG);
+}
+
+/*
+ * Loads the base, checks requirements, builds the next metadata. Returns 0
+ * when ready (c->unchanged when there is nothing to write), else nonzero
+ * after replying.
+ */
+static int prepare(serve_req *r, change *c)
+{
+	int rc;
+	change_reset(c);
+	rc = ice_catalog_load_metadata(r->s->catalog, c->ident, &c->base, &c->base_loc);
+	if (not_found(rc)) {
+		if (!c->create) {
+			serve_error(r, 404, "NoSuchTableException", "Table does not exist: %s", c->ident);
+			return 1;
+		}
+		ice_error_clear();
+	} else if (rc) {
+		serve_fail(r, rc, "table");
+		return 1;
+	} else if (c->create) {
+		serve_error(r, 409, "AlreadyExistsException", "Table already exists: %s", c->ident);
+		return 1;
+	}
+	return build_on(r, c, c->base, c->base_loc);
 }
 
 /* Writes the prepared change: 0, or the catalog's code (nothing replied). */
@@ -340,6 +382,212 @@ static int publish_failed(serve_req *r, const change *c, int rc)
 	if (rc == ICE_ECONFLICT || rc == ICE_EEXISTS)
 		return serve_error(r, 409, "CommitFailedException", "%s: %s", c->ident, ice_error_last()->message);
 	return serve_fail(r, rc, "table");
+}
+
+/* ---- group commits ---------------------------------------------------------------- */
+
+struct serve_waiter {
+	serve_req *r;
+	change *c;
+	bool taken; /* by a leader: answered when done */
+	bool done;
+	serve_waiter *next;
+};
+
+/* A group being committed: the table's metadata it starts from and what
+ * each member made of it. */
+typedef struct group {
+	serve_waiter *m[SERVE_GROUP_MAX];
+	bool ok[SERVE_GROUP_MAX]; /* applied: answered with the result */
+	size_t n;
+	ice_table_metadata *base;
+	char *base_loc;
+	const ice_table_metadata *result; /* base, or the last member's next */
+	char *result_loc;                 /* NULL: base_loc */
+} group;
+
+/* A reply written before a retry is forgotten. */
+static void reply_reset(serve_req *r)
+{
+	ice_jw__free(&r->w);
+	ice_jw__init(&r->w, ICE_JSON_COMPACT);
+	r->status = 0;
+	r->has_body = false;
+}
+
+static void group_reset(group *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		change *c = g->m[i]->c;
+		ice_table_metadata_free(c->next);
+		c->next = NULL;
+		c->unchanged = false;
+		g->ok[i] = false;
+		reply_reset(g->m[i]->r);
+	}
+	ice_table_metadata_free(g->base);
+	ice__free(g->base_loc);
+	ice__free(g->result_loc);
+	g->base = NULL;
+	g->base_loc = g->result_loc = NULL;
+	g->result = NULL;
+}
+
+/*
+ * One attempt: loads the table, applies every member in order, publishes
+ * the result as the next version. Returns 0 when done (every member that
+ * failed answered, the others ok), ICE_ECONFLICT when another writer won
+ * the version (nothing answered), else an error after answering everyone.
+ */
+static int group_attempt(ice_server *s, group *g, const char *ident, bool last)
+{
+	const ice_table_metadata *acc;
+	const char *previous;
+	int rc = ice_catalog_load_metadata(s->catalog, ident, &g->base, &g->base_loc);
+	if (rc) {
+		for (size_t i = 0; i < g->n; i++) {
+			if (not_found(rc))
+				serve_error(g->m[i]->r, 404, "NoSuchTableException", "Table does not exist: %s", ident);
+			else
+				serve_fail(g->m[i]->r, rc, "table");
+		}
+		return rc;
+	}
+	acc = g->base;
+	previous = g->base_loc;
+	for (size_t i = 0; i < g->n; i++) {
+		change *c = g->m[i]->c;
+		if (build_on(g->m[i]->r, c, acc, previous) != 0)
+			continue; /* answered */
+		g->ok[i] = true;
+		if (c->unchanged)
+			continue;
+		acc = c->next;
+		previous = NULL; /* the log names published files only */
+	}
+	g->result = acc;
+	if (acc == g->base)
+		return 0;
+	rc = ice_catalog_commit(s->catalog, ident, g->base, g->base_loc, NULL, NULL, acc, &g->result_loc);
+	if (rc == ICE_ECONFLICT && !last) {
+		ice_error_clear();
+		return rc;
+	}
+	for (size_t i = 0; rc && i < g->n; i++) {
+		if (g->ok[i])
+			publish_failed(g->m[i]->r, g->m[i]->c, rc);
+		g->ok[i] = false;
+	}
+	return rc;
+}
+
+/* Answers the members that went in: the published metadata, written once. */
+static void group_answer(group *g)
+{
+	const char *loc = g->result_loc ? g->result_loc : g->base_loc;
+	ice_json_writer w;
+	const char *text = NULL;
+	size_t len = 0;
+	bool any = false;
+	for (size_t i = 0; i < g->n; i++)
+		any = any || g->ok[i];
+	if (!any)
+		return;
+	ice_jw__init(&w, ICE_JSON_COMPACT);
+	int rc = ice_table_metadata_write_json(g->result, &w);
+	if (!rc)
+		rc = ice_json_writer_finish(&w, &text, &len);
+	for (size_t i = 0; i < g->n; i++) {
+		serve_req *r = g->m[i]->r;
+		if (!g->ok[i])
+			continue;
+		if (rc || serve_write_commit_result(r, loc, text, len) != 0) {
+			/* Committed, but the answer could not be built. */
+			ice__free(r->etag);
+			r->etag = NULL;
+			serve_error(r, 503, "ServiceUnavailableException",
+			            "out of memory answering a commit that landed as %s; load the table", loc);
+		}
+	}
+	ice_jw__free(&w);
+}
+
+/* Leads one group of `ident`'s queued commits through the table's stripe. */
+static void lead(ice_server *s, int stripe, const char *ident)
+{
+	serve_queue *q = &s->queues[stripe];
+	group g;
+	memset(&g, 0, sizeof(g));
+	pthread_mutex_lock(&s->stripes[stripe]);
+	pthread_mutex_lock(&q->lock);
+	/* Every queued commit of this table, in the order they came. */
+	for (serve_waiter **p = &q->head; *p && g.n < SERVE_GROUP_MAX;) {
+		serve_waiter *w = *p;
+		if (strcmp(w->c->ident, ident) != 0) {
+			p = &w->next;
+			continue;
+		}
+		*p = w->next;
+		w->taken = true;
+		g.m[g.n++] = w;
+	}
+	q->tail = NULL;
+	for (serve_waiter *w = q->head; w; w = w->next)
+		q->tail = w;
+	pthread_mutex_unlock(&q->lock);
+	for (int attempt = 0;; attempt++) {
+		int rc = group_attempt(s, &g, ident, attempt == SERVE_COMMIT_RETRIES);
+		if (rc != ICE_ECONFLICT || attempt == SERVE_COMMIT_RETRIES)
+			break;
+		/* Another writer won v<N+1>: start over from theirs. */
+		group_reset(&g);
+	}
+	pthread_mutex_unlock(&s->stripes[stripe]);
+	/* The next group may start while this one is answered. */
+	pthread_mutex_lock(&q->lock);
+	q->leading = false;
+	pthread_cond_broadcast(&q->changed);
+	pthread_mutex_unlock(&q->lock);
+	group_answer(&g);
+	/* A member's change is its own again once it is done. */
+	for (size_t i = 0; i < g.n; i++) {
+		ice_table_metadata_free(g.m[i]->c->next);
+		g.m[i]->c->next = NULL;
+	}
+	ice_table_metadata_free(g.base);
+	ice__free(g.base_loc);
+	ice__free(g.result_loc);
+	pthread_mutex_lock(&q->lock);
+	for (size_t i = 0; i < g.n; i++)
+		g.m[i]->done = true;
+	pthread_cond_broadcast(&q->changed);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* Queues the commit; the first to find no leader leads. Answered on return. */
+static void commit_queued(serve_req *r, change *c)
+{
+	ice_server *s = r->s;
+	int stripe = stripe_of(c->ident);
+	serve_queue *q = &s->queues[stripe];
+	serve_waiter self = {r, c, false, false, NULL};
+	pthread_mutex_lock(&q->lock);
+	if (q->tail)
+		q->tail->next = &self;
+	else
+		q->head = &self;
+	q->tail = &self;
+	for (;;) {
+		while (!self.done && (q->leading || self.taken))
+			pthread_cond_wait(&q->changed, &q->lock);
+		if (self.done)
+			break;
+		q->leading = true;
+		pthread_mutex_unlock(&q->lock);
+		lead(s, stripe, c->ident);
+		pthread_mutex_lock(&q->lock);
+	}
+	pthread_mutex_unlock(&q->lock);
 }
 
 int serve_commit_table(serve_req *r, const char *ns, const char *name)
@@ -370,24 +618,16 @@ int serve_commit_table(serve_req *r, const char *ns, const char *name)
 		goto done;
 	if (c.create && !serve_namespace_present(r, ns))
 		goto done;
+	if (!c.create) {
+		commit_queued(r, &c);
+		goto done;
+	}
 	int stripe = serve_lock_table(r->s, c.ident);
-	for (int attempt = 0;; attempt++) {
-		if (prepare(r, &c) != 0)
-			break;
-		if ((rc = publish(r, &c)) == 0) {
-			if (c.unchanged)
-				rc = serve_write_table_result(r, 200, c.ident, c.base_loc, c.base, false);
-			else
-				rc = serve_write_table_result(r, 200, c.ident, c.next_loc, c.next, false);
-			break;
-		}
-		/* Another writer won v<N+1>: start over from theirs. */
-		if (rc == ICE_ECONFLICT && !c.create && attempt < SERVE_COMMIT_RETRIES) {
-			ice_error_clear();
-			continue;
-		}
-		rc = publish_failed(r, &c, rc);
-		break;
+	if (prepare(r, &c) == 0) {
+		if ((rc = publish(r, &c)) == 0)
+			rc = serve_write_table_result(r, 200, c.ident, c.next_loc, c.next, false);
+		else
+			rc = publish_failed(r, &c, rc);
 	}
 	serve_unlock_table(r->s, stripe);
 done:

@@ -17,6 +17,7 @@
 #define SERVE_MAX_SEGMENTS 16
 #define SERVE_LOCK_STRIPES 64
 #define SERVE_COMMIT_RETRIES 4
+#define SERVE_GROUP_MAX 64 /* table commits published as one version */
 
 enum { RIGHT_READ = 1, RIGHT_WRITE = 2 };
 
@@ -66,12 +67,23 @@ typedef struct serve_tokens {
 
 typedef struct serve_http serve_http; /* http.c */
 
+/* Table commits waiting for their stripe (commit.c): one leader at a time
+ * takes every queued commit of its table and publishes them as one version. */
+typedef struct serve_waiter serve_waiter;
+typedef struct serve_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	serve_waiter *head, *tail;
+	bool leading; /* a leader is taking or committing a group */
+} serve_queue;
+
 struct ice_server {
 	ice_catalog *catalog;
 	ice_server_config *cfg;
 	ice_server_log_fn log;
 	void *log_payload;
 	pthread_mutex_t stripes[SERVE_LOCK_STRIPES]; /* commits per table */
+	serve_queue queues[SERVE_LOCK_STRIPES];      /* table commits waiting, per stripe */
 	serve_tokens tokens;
 	serve_http *http;
 	atomic_bool stopping;
@@ -168,6 +180,8 @@ int serve_report_metrics(serve_req *r, const char *ns, const char *name);
 /* Writes a LoadTableResult (or CommitTableResponse without config). */
 int serve_write_table_result(serve_req *r, int status, const char *identifier, const char *metadata_location,
                              const ice_table_metadata *md, bool with_config);
+/* Writes a CommitTableResponse whose metadata is already JSON text. */
+int serve_write_commit_result(serve_req *r, const char *metadata_location, const char *metadata_json, size_t len);
 /* Whether the namespace exists (replies 404 or an error when not). */
 bool serve_namespace_present(serve_req *r, const char *ns);
 

@@ -53,8 +53,11 @@ int ice_server_new(ice_server **out, ice_catalog *catalog, const ice_server_conf
 	}
 	s->catalog = catalog;
 	s->cfg = cfg;
-	for (int i = 0; i < SERVE_LOCK_STRIPES; i++)
+	for (int i = 0; i < SERVE_LOCK_STRIPES; i++) {
 		pthread_mutex_init(&s->stripes[i], NULL);
+		pthread_mutex_init(&s->queues[i].lock, NULL);
+		pthread_cond_init(&s->queues[i].changed, NULL);
+	}
 	if ((rc = serve_tokens_init(&s->tokens)) != 0) {
 		ice_server_free(s);
 		return rc;
@@ -70,8 +73,11 @@ void ice_server_free(ice_server *s)
 		return;
 	ice_server_stop(s, 0);
 	serve_tokens_free(&s->tokens);
-	for (int i = 0; i < SERVE_LOCK_STRIPES; i++)
+	for (int i = 0; i < SERVE_LOCK_STRIPES; i++) {
 		pthread_mutex_destroy(&s->stripes[i]);
+		pthread_mutex_destroy(&s->queues[i].lock);
+		pthread_cond_destroy(&s->queues[i].changed);
+	}
 	ice_server_config_free(s->cfg);
 	ice__free(s);
 }

@@ -100,6 +100,18 @@ int serve_write_table_result(serve_req *r, int status, const char *identifier, c
 	return 0;
 }
 
+int serve_write_commit_result(serve_req *r, const char *metadata_location, const char *metadata_json, size_t len)
+{
+	ice_json_writer *w = serve_reply(r, 200);
+	ice_json_begin_object(w);
+	ice_json_key(w, "metadata-location");
+	ice_json_string(w, metadata_location);
+	ice_json_key(w, "metadata");
+	ice_json_raw(w, metadata_json, len);
+	ice_json_end_object(w);
+	return (r->etag = etag_of(metadata_location)) ? 0 : ICE_ERROR;
+}
+
 int serve_list_tables(serve_req *r, const char *ns)
 {
 	ice_string_list l = {0, NULL};

@@ -1,11 +1,12 @@
 """Many writers at once, and servers that die or are stopped under them.
 
-- 8 clients x 50 commits to one table at once, mixed: PyIceberg and DuckDB
-  appending through ice serve, ice appending directly to the warehouse (its
-  no-replace publish racing the server's), and a raw HTTP client committing
-  properties. Every commit lands or fails cleanly (409, then the client
-  retries); every acknowledged row is there exactly once; the server's
-  memory stays bounded.
+- 8 clients x 50 commits to one table at once, mixed: Spark (its REST
+  catalog), PyIceberg and DuckDB appending through ice serve, ice appending
+  directly to the warehouse (its no-replace publish racing the server's), and
+  a raw HTTP client committing properties. Every commit lands or fails
+  cleanly (409, then the client retries); every acknowledged row is there
+  exactly once; the writers' snapshots interleave in the table's history (so
+  the commits really overlapped); the server's memory stays bounded.
 - SIGKILL of the server during a commit storm (the fault library slows its
   file system calls, so kills land inside commits): after a restart every
   table loads and every commit a client saw acknowledged is there.
@@ -19,12 +20,17 @@ import signal
 import threading
 import time
 
+import sys
+
 import pyarrow as pa
 import pytest
 
 import serve_support as S
 
 from support import fault_env
+
+sys.path.insert(0, str(S.REPO / "tests"))
+from peers import spark as SP  # noqa: E402
 
 SCHEMA = pa.schema([pa.field("id", pa.int64(), nullable=False), ("who", pa.string())])
 
@@ -89,22 +95,35 @@ class Writers:
                         pass
                     break
 
-    def duckdb(self, idx, n):
-        con = S.duckdb_connect()
-        S.duckdb_attach(con, self.uri)
+    def sql_inserts(self, kind, idx, n, insert, conflict):
+        """n single-row INSERTs through `insert(sql_values)`; an exception
+        that `conflict` recognizes is a lost commit, tried again."""
         for k in range(n):
             rid = idx * 100000 + k
             for attempt in range(500):
                 try:
-                    con.execute(f"INSERT INTO c.{self.table} VALUES ({rid}, 'duck{idx}')")
-                    self.note("duck", rid, "acked")
+                    insert(f"({rid}, '{kind}{idx}')")
+                    self.note(kind, rid, "acked")
                     break
                 except Exception as e:
-                    if "409" in str(e) or "Conflict" in str(e) or "CommitFailed" in str(e):
-                        self.note("duck", rid, "conflict")
+                    if conflict(str(e)):
+                        self.note(kind, rid, "conflict")
                         continue
-                    self.note("duck", rid, repr(e)[:300])
+                    self.note(kind, rid, repr(e)[:300])
                     break
+
+    def duckdb(self, idx, n):
+        con = S.duckdb_connect()
+        S.duckdb_attach(con, self.uri)
+        self.sql_inserts("duck", idx, n, lambda v: con.execute(f"INSERT INTO c.{self.table} VALUES {v}"),
+                         lambda e: "409" in e or "Conflict" in e or "CommitFailed" in e)
+
+    def spark(self, idx, n, catalog):
+        """Spark SQL INSERTs through its REST catalog; Spark retries a lost
+        commit itself (refresh, re-apply) and gives up with a
+        CommitFailedException after its retries, which this client retries."""
+        self.sql_inserts("spark", idx, n, lambda v: SP.sql(f"INSERT INTO {catalog}.{self.table} VALUES {v}"),
+                         lambda e: "CommitFailedException" in e)
 
     def ice_cli(self, idx, n, tolerate_down=False, env=None):
         for k in range(n):
@@ -166,6 +185,12 @@ def test_eight_clients_fifty_commits_each(tmp_path):
         storm(server, tmp_path)
 
 
+def writer_of(snapshot):
+    """Who wrote a snapshot, from its summary (Spark names its application
+    there): spark, or one of the others."""
+    return "spark" if "spark.app.id" in snapshot.get("summary", {}) else "other"
+
+
 def storm(server, tmp_path):
     make_table(server.uri, "storm", "t")
     w = Writers(server.uri, server.warehouse, "storm.t", tmp_path)
@@ -174,9 +199,16 @@ def storm(server, tmp_path):
     release = S.REPO / "build" / "tools" / "ice"
     if release.is_file():
         w.cli = str(release)
+    # Spark's session (one per test process) and its catalog are up before
+    # the storm starts, so its inserts overlap the others'.
+    SP.rest_catalog("storm", server.uri, cache_enabled="false")
+    assert SP.rows("SELECT count(*) FROM storm.storm.t") == [(0,)]
+    SP.sql("CREATE TABLE storm.storm.warm (id BIGINT) USING iceberg")
+    SP.sql("INSERT INTO storm.storm.warm VALUES (1)")  # Spark's write path, compiled before the storm
     rss_before = rss_kb(server.pid)
     n = 50
-    threads = [threading.Thread(target=w.pyiceberg, args=(i, n)) for i in range(3)]
+    threads = [threading.Thread(target=w.spark, args=(0, n, "storm"))]
+    threads += [threading.Thread(target=w.pyiceberg, args=(i, n)) for i in range(1, 3)]
     threads += [threading.Thread(target=w.duckdb, args=(i, n)) for i in range(3, 5)]
     threads += [threading.Thread(target=w.ice_cli, args=(i, n)) for i in range(5, 7)]
     threads += [threading.Thread(target=w.props, args=(7, n))]
@@ -191,6 +223,22 @@ def storm(server, tmp_path):
           f"server RSS {rss_before // 1024} -> {rss_after // 1024} MB")
     assert not w.failures, w.failures[:5]
     assert len(w.acked) == 7 * n
+    assert sum(1 for r in w.acked if r < 100000) == n  # Spark's
+    # The commits overlapped: Spark's snapshots are not one run in the
+    # history but alternate with the other writers'.
+    h = S.Http(server.uri)
+    st, body = h.req("GET", "/v1/namespaces/storm/tables/t")
+    h.close()
+    assert st == 200
+    snaps = sorted(body["metadata"]["snapshots"], key=lambda s: s["sequence-number"])
+    who = [writer_of(s) for s in snaps]
+    assert who.count("spark") == n and who.count("other") == 6 * n, (who.count("spark"), len(who))
+    spark_runs = sum(1 for i, x in enumerate(who) if x == "spark" and (i == 0 or who[i - 1] != "spark"))
+    print(f"history (s: Spark, o: the others): {''.join(x[0] for x in who)}")
+    assert spark_runs >= 5, f"Spark's commits did not interleave with the others': {''.join(x[0] for x in who)}"
+    # and every snapshot is one chain: each parent is the snapshot before it
+    for prev, s in zip(snaps, snaps[1:]):
+        assert s.get("parent-snapshot-id") == prev["snapshot-id"]
     got = rows(server.uri, "storm.t")
     assert len(got) == len(set(got)), "a row landed twice"
     assert set(got) == w.acked
@@ -248,7 +296,7 @@ def test_sigterm_lets_commits_in_flight_finish(tmp_path):
     srv = S.IceServe(tmp_path / "wh").start()
     h = S.Http(srv.uri)
     assert h.req("POST", "/v1/namespaces", {"namespace": ["g"]})[0] == 200
-    for i in range(4):
+    for i in range(5):
         assert h.req("POST", "/v1/namespaces/g/tables", {"name": f"t{i}", "schema": {
             "type": "struct", "fields": [{"id": 1, "name": "id", "type": "long", "required": True}]}})[0] == 200
     h.close()
@@ -256,29 +304,32 @@ def test_sigterm_lets_commits_in_flight_finish(tmp_path):
     srv = S.IceServe(tmp_path / "wh", env=env).start()
     results = {}
 
-    def commit(i):
+    def commit(i, table, key):
         c = S.Http(srv.uri)
         try:
-            results[i] = c.req("POST", f"/v1/namespaces/g/tables/t{i}", {
-                "requirements": [], "updates": [{"action": "set-properties", "updates": {"done": "yes"}}]})[0]
+            results[i] = c.req("POST", f"/v1/namespaces/g/tables/{table}", {
+                "requirements": [], "updates": [{"action": "set-properties", "updates": {key: "yes"}}]})[0]
         except Exception as e:
             results[i] = repr(e)
         c.close()
 
-    threads = [threading.Thread(target=commit, args=(i,)) for i in range(4)]
+    # four tables, and three commits queued on a fifth (a group commit)
+    threads = [threading.Thread(target=commit, args=(i, f"t{i}", "done")) for i in range(4)]
+    threads += [threading.Thread(target=commit, args=(i, "t4", f"k{i}")) for i in range(4, 7)]
     for t in threads:
         t.start()
-    time.sleep(0.3)  # all four are writing their metadata now
+    time.sleep(0.3)  # all of them are writing their metadata or queued now
     code, err = srv.stop(signal.SIGTERM)
     for t in threads:
         t.join()
     assert code == 0
-    assert results == {0: 200, 1: 200, 2: 200, 3: 200}, results
+    assert results == {i: 200 for i in range(7)}, results
     assert "SIGTERM" in err
     srv = S.IceServe(tmp_path / "wh").start()
     cat = S.pyiceberg_catalog(srv.uri)
     for i in range(4):
         assert cat.load_table(f"g.t{i}").metadata.properties.get("done") == "yes"
+    assert all(cat.load_table("g.t4").metadata.properties.get(f"k{i}") == "yes" for i in range(4, 7))
     # after the stop, nobody is let in
     srv.stop()
     with pytest.raises(Exception):
