@@ -288,20 +288,20 @@ int ice_row_change__remove_delete(ice_row_change *c, const ice_data_file *f)
 	return rc;
 }
 
-/* *key_out (optional): the map's own copy of the key, alive with the change. */
-static bool removed_delete_key(const ice_row_change *c, const ice_data_file *f, void **key_out)
+/* *found: whether the change removes delete file `f`; *key_out (optional):
+ * the map's own copy of the key, alive with the change. Out of memory is an
+ * error, never "not removed": a manifest would keep listing a file the
+ * snapshot's summary counts as removed. */
+static int removed_delete(const ice_row_change *c, const ice_data_file *f, bool *found, void **key_out)
 {
 	ice_buf k = ICE_BUF_INIT;
-	bool found;
+	int rc;
+	*found = false;
 	ice_buf__printf(&k, "%s|%s", f->file_path, f->referenced_data_file ? f->referenced_data_file : "");
-	found = !k.error && ice_map__get_str(&c->rm_del_paths, k.ptr, k.len, key_out);
+	if ((rc = k.error) == 0)
+		*found = ice_map__get_str(&c->rm_del_paths, k.ptr, k.len, key_out);
 	ice_buf__free(&k);
-	return found;
-}
-
-static bool removed_delete(const ice_row_change *c, const ice_data_file *f)
-{
-	return removed_delete_key(c, f, NULL);
+	return rc;
 }
 
 int ice_row_change__reference(ice_row_change *c, const ice_data_file *f)
@@ -426,7 +426,10 @@ static int check_entry(const ice_row_change *c, const ice_table_metadata *md, co
 		return 0;
 	}
 	if (e->status == ICE_MANIFEST_ENTRY_DELETED) {
-		if (removed_delete(c, f))
+		bool removed;
+		if ((rc = removed_delete(c, f, &removed, NULL)) != 0)
+			return rc;
+		if (removed)
 			return conflict(c, s, "and removed delete file %s, which this change replaces", f->file_path);
 		return 0;
 	}
@@ -617,9 +620,14 @@ static int filter_manifest(ice_row_change *c, ice_commit_ctx *ctx, const ice_tab
 	while ((rc = ice_manifest_next(r, &e)) == 0) {
 		void *key = NULL;
 		const char *path = e->data_file.file_path;
-		if (e->status == ICE_MANIFEST_ENTRY_DELETED ||
-		    !(data ? path && ice_map__get_str(&c->rm_data_paths, path, strlen(path), &key)
-		           : removed_delete_key(c, &e->data_file, &key)))
+		bool hit = false;
+		if (e->status == ICE_MANIFEST_ENTRY_DELETED)
+			continue;
+		if (data)
+			hit = path && ice_map__get_str(&c->rm_data_paths, path, strlen(path), &key);
+		else if ((rc = removed_delete(c, &e->data_file, &hit, &key)) != 0)
+			break;
+		if (!hit)
 			continue;
 		hits++;
 		if (!ice_map__get_str(found, key, strlen(key), NULL) && (rc = ice_map__put_str(found, key, strlen(key), key)) != 0)
@@ -661,7 +669,11 @@ static int filter_manifest(ice_row_change *c, ice_commit_ctx *ctx, const ice_tab
 		ice_manifest_entry copy = *e;
 		if (e->status == ICE_MANIFEST_ENTRY_DELETED)
 			continue;
-		bool gone = data ? has_key(&c->rm_data_paths, e->data_file.file_path) : removed_delete(c, &e->data_file);
+		bool gone = false;
+		if (data)
+			gone = has_key(&c->rm_data_paths, e->data_file.file_path);
+		else if ((rc = removed_delete(c, &e->data_file, &gone, NULL)) != 0)
+			break;
 		copy.status = gone ? ICE_MANIFEST_ENTRY_DELETED : ICE_MANIFEST_ENTRY_EXISTING;
 		copy.inherited = 0;
 		if (gone) {

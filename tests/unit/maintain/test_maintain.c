@@ -384,12 +384,15 @@ static bool all_reachable_exist(ice_io *io, const char *dir)
 {
 	ice_table *t;
 	bool ok = true;
-	if (ice_table_open(&t, io, dir) != 0)
+	if (ice_table_open(&t, io, dir) != 0) {
+		fprintf(stderr, "reachable files: opening the table: %s\n", ice_error_last() ? ice_error_last()->message : "?");
 		return false;
+	}
 	const ice_table_metadata *md = ice_table_current(t);
 	for (size_t i = 0; i < ice_table_metadata_snapshot_count(md) && ok; i++) {
 		ice_manifest_list *list;
 		if (ice_manifest_list_read_snapshot(&list, io, md, ice_table_metadata_snapshot_at(md, i)) != 0) {
+			fprintf(stderr, "reachable files: %s\n", ice_error_last() ? ice_error_last()->message : "?");
 			ok = false;
 			break;
 		}
@@ -397,6 +400,7 @@ static bool all_reachable_exist(ice_io *io, const char *dir)
 			ice_manifest_reader *r;
 			const ice_manifest_entry *e;
 			if (ice_manifest_open(&r, io, md, &list->items[j]) != 0) {
+				fprintf(stderr, "reachable files: %s\n", ice_error_last() ? ice_error_last()->message : "?");
 				ok = false;
 				break;
 			}
@@ -404,9 +408,13 @@ static bool all_reachable_exist(ice_io *io, const char *dir)
 			while ((rc = ice_manifest_next(r, &e)) == 0) {
 				bool exists = false;
 				if (e->status != ICE_MANIFEST_ENTRY_DELETED &&
-				    (ice_io_exists(io, e->data_file.file_path, &exists) != 0 || !exists))
+				    (ice_io_exists(io, e->data_file.file_path, &exists) != 0 || !exists)) {
+					fprintf(stderr, "reachable files: %s is gone\n", e->data_file.file_path);
 					ok = false;
+				}
 			}
+			if (rc != ICE_ITEROVER)
+				fprintf(stderr, "reachable files: %s\n", ice_error_last() ? ice_error_last()->message : "?");
 			ok = ok && rc == ICE_ITEROVER;
 			ice_manifest_reader_free(r);
 		}
