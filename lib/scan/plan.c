@@ -17,6 +17,7 @@
  * rows: only tasks without delete files and without a residual count,
  * since deletes and a residual can remove rows.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "internal.h"
@@ -30,6 +31,13 @@ typedef struct plan_ctx {
 	const ice_manifest_file **deletes; /* delete manifests to read */
 	size_t ndeletes;
 	ice_scan_delete_index *index;
+	/* Batches the consumer is done with, for the workers to fill again: their
+	 * arrays and arena chunks stay allocated, so reading a manifest on one
+	 * thread and handing its tasks out on another does not give the memory
+	 * back to the kernel and fault it in again once per manifest. */
+	pthread_mutex_t spare_mu;
+	struct batch *spare;
+	bool spare_mu_init;
 } plan_ctx;
 
 /* Tasks of one data manifest, with everything they own: the data files are
@@ -40,6 +48,7 @@ typedef struct batch {
 	ice_arena arena;
 	ice_expr **residuals;
 	ice_scan_delete **deletes;
+	struct batch *next; /* in plan_ctx.spare */
 } batch;
 
 /* Delete files of one delete manifest (copies), with their sequence numbers. */
@@ -72,15 +81,23 @@ struct ice_scan_planner {
 	size_t pos;
 };
 
+/* What the tasks own, released; the arrays and the arena's chunks kept. */
+static void batch_empty(batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		ice_expr_free(b->residuals[i]);
+		ice__free(b->deletes[i]);
+	}
+	b->n = 0;
+	ice_arena__reset(&b->arena);
+}
+
 static void batch_free(void *p)
 {
 	batch *b = p;
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->n; i++) {
-		ice_expr_free(b->residuals[i]);
-		ice__free(b->deletes[i]);
-	}
+	batch_empty(b);
 	ice__free(b->tasks);
 	ice__free(b->residuals);
 	ice__free(b->deletes);
@@ -454,9 +471,16 @@ static int read_data_manifest(void *vctx, size_t i, void **result)
 	batch *b;
 	int rc;
 	*result = NULL;
-	if (!(b = ice__calloc(1, sizeof(*b))))
-		return ICE_ERROR;
-	ice_arena__init(&b->arena, 64 * 1024);
+	pthread_mutex_lock(&ctx->spare_mu);
+	if ((b = ctx->spare) != NULL)
+		ctx->spare = b->next;
+	pthread_mutex_unlock(&ctx->spare_mu);
+	if (!b) {
+		if (!(b = ice__calloc(1, sizeof(*b))))
+			return ICE_ERROR;
+		ice_arena__init(&b->arena, 64 * 1024);
+	}
+	b->next = NULL;
 	if ((rc = open_manifest(scan, mf, &r, &spec)) != 0) {
 		batch_free(b);
 		return rc;
@@ -583,11 +607,17 @@ int ice_scan_plan_open(ice_scan_planner **out, ice_scan *scan)
 		ice_scan_plan_free(p);
 		return rc;
 	}
-	if (p->ctx.ndata > 1 && scan->threads > 1 &&
-	    (rc = ice_scan__pool_start(&p->pool, p->ctx.ndata, scan->threads, 2 * scan->threads, read_data_manifest,
-	                               batch_free, &p->ctx)) != 0) {
-		ice_scan_plan_free(p);
-		return rc;
+	if (p->ctx.ndata > 1 && scan->threads > 1) {
+		if (pthread_mutex_init(&p->ctx.spare_mu, NULL) != 0) {
+			ice_scan_plan_free(p);
+			return ice_error__set(ICE_ERROR, ICE_ERRCLASS_OS, "scan: cannot make a lock");
+		}
+		p->ctx.spare_mu_init = true;
+		if ((rc = ice_scan__pool_start(&p->pool, p->ctx.ndata, scan->threads, 2 * scan->threads, read_data_manifest,
+		                               batch_free, &p->ctx)) != 0) {
+			ice_scan_plan_free(p);
+			return rc;
+		}
 	}
 	*out = p;
 	return 0;
@@ -599,6 +629,13 @@ void ice_scan_plan_free(ice_scan_planner *p)
 		return;
 	ice_scan__pool_free(p->pool);
 	batch_free(p->current);
+	while (p->ctx.spare) {
+		batch *b = p->ctx.spare;
+		p->ctx.spare = b->next;
+		batch_free(b);
+	}
+	if (p->ctx.spare_mu_init)
+		pthread_mutex_destroy(&p->ctx.spare_mu);
 	ice_manifest_reader_free(p->reader);
 	ice__free(p->task_deletes);
 	ice_expr_free(p->task_residual);
@@ -672,7 +709,13 @@ static int next_parallel(ice_scan_planner *p, const ice_scan_task **out)
 			*out = &p->current->tasks[p->pos++];
 			return 0;
 		}
-		batch_free(p->current);
+		if (p->current) {
+			batch_empty(p->current);
+			pthread_mutex_lock(&p->ctx.spare_mu);
+			p->current->next = p->ctx.spare;
+			p->ctx.spare = p->current;
+			pthread_mutex_unlock(&p->ctx.spare_mu);
+		}
 		p->current = NULL;
 		p->pos = 0;
 		if (p->next >= p->ctx.ndata)

@@ -22,6 +22,7 @@ void ice_arena__init(ice_arena *arena, size_t chunk_size)
 	arena->head = NULL;
 	arena->chunk_size = chunk_size ? chunk_size : 8192;
 	arena->used_total = 0;
+	arena->spare = NULL;
 }
 
 static ice_arena_chunk *new_chunk(ice_arena *arena, size_t need)
@@ -29,6 +30,15 @@ static ice_arena_chunk *new_chunk(ice_arena *arena, size_t need)
 	size_t size = need > arena->chunk_size ? need : arena->chunk_size;
 	size_t total;
 	ice_arena_chunk *c;
+	for (ice_arena_chunk **at = &arena->spare; *at; at = &(*at)->next)
+		if ((*at)->size >= need) {
+			c = *at;
+			*at = c->next;
+			c->used = 0;
+			c->next = arena->head;
+			arena->head = c;
+			return c;
+		}
 	if (ice__add_overflow(sizeof(ice_arena_chunk), size, &total)) {
 		ice_error__oom();
 		return NULL;
@@ -128,14 +138,39 @@ void *ice_arena__memdup(ice_arena *arena, const void *src, size_t n)
 	return p;
 }
 
-void ice_arena__free(ice_arena *arena)
+static void free_chunks(ice_arena_chunk *c)
 {
-	ice_arena_chunk *c = arena->head;
 	while (c) {
 		ice_arena_chunk *next = c->next;
 		ice__free(c);
 		c = next;
 	}
+}
+
+void ice_arena__free(ice_arena *arena)
+{
+	free_chunks(arena->head);
+	free_chunks(arena->spare);
+	arena->head = NULL;
+	arena->spare = NULL;
+	arena->used_total = 0;
+}
+
+void ice_arena__reset(ice_arena *arena)
+{
+#if defined(ICE_ARENA_DEBUG) && ICE_ARENA_DEBUG
+	/* Every item its own allocation: nothing worth keeping, and freeing
+	 * lets ASan see a use after the reset. */
+	ice_arena__free(arena);
+#else
+	ice_arena_chunk *c = arena->head;
+	while (c) {
+		ice_arena_chunk *next = c->next;
+		c->next = arena->spare;
+		arena->spare = c;
+		c = next;
+	}
 	arena->head = NULL;
 	arena->used_total = 0;
+#endif
 }

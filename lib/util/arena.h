@@ -17,6 +17,7 @@ typedef struct ice_arena {
 	ice_arena_chunk *head;
 	size_t chunk_size;
 	size_t used_total; /* bytes handed out, for reporting */
+	ice_arena_chunk *spare; /* chunks kept by ice_arena__reset, used again first */
 } ice_arena;
 
 void ice_arena__init(ice_arena *arena, size_t chunk_size);
@@ -30,5 +31,9 @@ char *ice_arena__strndup(ice_arena *arena, const char *s, size_t n);
 void *ice_arena__memdup(ice_arena *arena, const void *p, size_t n);
 /* Releases every item at once. The arena may be reused after. */
 void ice_arena__free(ice_arena *arena);
+/* Releases every item at once but keeps the chunks for the next items: an
+ * arena filled and emptied over and over (a planner's batch per manifest)
+ * stops asking the allocator, and the kernel, for memory again. */
+void ice_arena__reset(ice_arena *arena);
 
 #endif

@@ -46,6 +46,30 @@ TEST(test_util_arena__many_small_items)
 	ice_arena__free(&a);
 }
 
+TEST(test_util_arena__reset_keeps_chunks_for_the_next_items)
+{
+	ice_arena a;
+	ice_arena__init(&a, 64);
+	for (int round = 0; round < 3; round++) {
+		char *first = NULL;
+		for (int i = 0; i < 500; i++) {
+			char *s = ice_arena__strdup(&a, round == 1 ? "round one" : "abcdefghij");
+			CHECK(s != NULL);
+			if (!first)
+				first = s;
+		}
+		void *big = ice_arena__alloc(&a, 100000);
+		CHECK(big != NULL && ((unsigned char *)big)[99999] == 0); /* zeroed, though a kept chunk was written */
+		memset(big, 0xff, 100000);
+		CHECK(strcmp(first, round == 1 ? "round one" : "abcdefghij") == 0);
+		CHECK(a.used_total >= 500 * 10 + 100000);
+		ice_arena__reset(&a);
+		CHECK(a.head == NULL && a.used_total == 0);
+	}
+	ice_arena__free(&a);
+	CHECK(a.head == NULL && a.spare == NULL);
+}
+
 TEST(test_util_hashmap__int_and_string_keys)
 {
 	ice_map m;
