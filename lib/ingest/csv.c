@@ -855,8 +855,18 @@ int ice_csv__next_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_re
 	b->nextra = 0;
 	while (b->n < max_records) {
 		csv_record rec;
-		if (r->start == r->end)
-			break;
+		if (r->start == r->end) {
+			if (b->n > 0)
+				break;
+			/* what was read so far (a JSON array's opening bracket) made
+			 * no record: the input ends here or goes on */
+			if (r->eof)
+				return at_end(r);
+			if ((rc = fill(r)) != 0)
+				return rc;
+			b->base = r->buf;
+			continue;
+		}
 		rc = parse_record(r, &rec);
 		if (rc < 0)
 			return rc;
