@@ -83,9 +83,14 @@ static void write_sources(ice_json_writer *w, size_t n, const int32_t *ids)
 
 static void write_transform(ice_json_writer *w, const ice_transform *t)
 {
-	char buf[256];
-	ice_transform_to_string(t, buf, sizeof(buf));
+	char buf[64];
 	ice_json_key(w, "transform");
+	/* a transform ice does not know is written back as read, whatever its length */
+	if (t->kind == ICE_TRANSFORM_UNKNOWN && t->name) {
+		ice_json_string(w, t->name);
+		return;
+	}
+	ice_transform_to_string(t, buf, sizeof(buf));
 	ice_json_string(w, buf);
 }
 
