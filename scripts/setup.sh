@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 packages=(
   build-essential pkg-config ninja-build clang llvm libclang-rt-14-dev
-  uuid-dev zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev libsnappy-dev
+  uuid-dev zlib1g-dev libdeflate-dev libzstd-dev liblz4-dev libbrotli-dev libsnappy-dev
   libavro-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev
   openjdk-17-jdk-headless maven
   python3 python3-venv hyperfine time

@@ -360,6 +360,7 @@ typedef struct ice_avro_reader {
 	bool streaming;             /* the current block comes from `stream` */
 	bool stream_end;            /* ... and all of it has been decompressed */
 	size_t inflated, inflate_limit;
+	size_t whole_ratio;         /* the last block decoded whole: inflated / compressed, rounded up */
 	const uint8_t *rec_start;   /* where the record being decoded starts */
 	bool done;
 } ice_avro_reader;

@@ -1,9 +1,11 @@
 /*
- * util/compress.c - codec wrappers over zlib, libzstd, libsnappy, liblz4 and
- * libbrotli. This is the only file that includes their headers.
+ * util/compress.c - codec wrappers over zlib, libdeflate, libzstd,
+ * libsnappy, liblz4 and libbrotli. This is the only file that includes their
+ * headers.
  */
 #include <brotli/decode.h>
 #include <brotli/encode.h>
+#include <libdeflate.h>
 #include <lz4.h>
 #include <lz4frame.h>
 #include <snappy-c.h>
@@ -565,6 +567,7 @@ struct ice_codec_stream {
 	bool z_ready, z_member_done;
 	ZSTD_DCtx *zd;
 	size_t zd_hint; /* ZSTD_decompressStream's last answer: 0 at a frame's end */
+	struct libdeflate_decompressor *ld; /* raw deflate decoded whole (made on first use) */
 };
 
 static voidpf stream_alloc(voidpf opaque, uInt items, uInt size)
@@ -634,6 +637,8 @@ void ice_codec__stream_free(ice_codec_stream *s)
 	if (s->z_ready)
 		inflateEnd(&s->z);
 	ZSTD_freeDCtx(s->zd);
+	if (s->ld)
+		libdeflate_free_decompressor(s->ld);
 	ice__free(s);
 }
 
@@ -676,6 +681,22 @@ int ice_codec__stream_decompress(ice_codec_stream *s, const uint8_t *in, size_t 
 		return corrupt(s->codec, s->z.msg ? s->z.msg : "inflate failed");
 	*in_used = (size_t)(s->z.next_in - in);
 	*out_len = (size_t)(s->z.next_out - out);
+	return 0;
+}
+
+int ice_codec__stream_whole(ice_codec_stream *s, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
+                            size_t *out_len)
+{
+	*out_len = 0;
+	if (s->codec != ICE_CODEC_DEFLATE)
+		return 1;
+	if (!s->ld && !(s->ld = libdeflate_alloc_decompressor()))
+		return ice_error__oom();
+	size_t used = 0, made = 0;
+	enum libdeflate_result lr = libdeflate_deflate_decompress_ex(s->ld, in, in_len, out, cap, &used, &made);
+	if (lr != LIBDEFLATE_SUCCESS)
+		return 1; /* too large for `cap`, or corrupt: the stream says which */
+	*out_len = made;
 	return 0;
 }
 

@@ -78,6 +78,15 @@ void ice_codec__stream_free(ice_codec_stream *s);
 int ice_codec__stream_reset(ice_codec_stream *s);
 int ice_codec__stream_decompress(ice_codec_stream *s, const uint8_t *in, size_t in_len, size_t *in_used,
                                  uint8_t *out, size_t cap, size_t *out_len);
+/*
+ * A whole raw deflate stream (an Avro block) decoded in one call into
+ * `out`, up to `cap` bytes, what follows it ignored: 0 with *out_len set,
+ * or 1 when it does not fit in `cap`, is corrupt or the codec is not raw
+ * deflate; then decode it through stream_decompress, which says why it is
+ * corrupt. (One call is about twice as fast as zlib's inflate.)
+ */
+int ice_codec__stream_whole(ice_codec_stream *s, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
+                            size_t *out_len);
 /* Whether the input so far ends a gzip member or deflate stream or zstd
  * frame (a cut file does not). */
 bool ice_codec__stream_finished(const ice_codec_stream *s);
