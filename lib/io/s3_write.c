@@ -295,6 +295,26 @@ void ice_s3__xml_escape(ice_buf *b, const char *s)
 	}
 }
 
+/*
+ * Whether the object is what completing these parts makes: a multipart
+ * ETag ("...-N", N the number of parts, as S3 and its look-alikes write it)
+ * and the parts' total size. Another writer's multipart object of the same
+ * size and part count would pass; nothing short of reading it back tells
+ * them apart.
+ */
+static bool is_upload(const ice_s3_object *o, const ice_s3_part *parts, size_t n)
+{
+	uint64_t size = 0;
+	char suffix[24];
+	for (size_t i = 0; i < n; i++)
+		size += parts[i].body.len;
+	size_t len = strlen(o->etag);
+	while (len > 0 && o->etag[len - 1] == '"')
+		len--;
+	int k = snprintf(suffix, sizeof(suffix), "-%zu", n);
+	return o->size == size && k > 0 && len > (size_t)k && memcmp(o->etag + len - (size_t)k, suffix, (size_t)k) == 0;
+}
+
 int ice_s3__multipart_complete(ice_s3 *s3, const char *location, const char *upload_id, const ice_s3_part *parts,
                                size_t n)
 {
@@ -331,8 +351,11 @@ int ice_s3__multipart_complete(ice_s3 *s3, const char *location, const char *upl
 		 * completed it - if the object is a multipart one now. */
 		ice_s3_object o;
 		ice_http_response__free(&r);
-		if ((rc = ice_s3__head(s3, location, &o)) == 0 && !strchr(o.etag, '-'))
-			rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "%s: the upload vanished and the object is not it",
+		if ((rc = ice_s3__head(s3, location, &o)) == ICE_ENOTFOUND)
+			rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "%s: 404: the upload vanished and no object is there",
+			                    c.what);
+		else if (!rc && !is_upload(&o, parts, n))
+			rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_IO, "%s: 404: the upload vanished and the object is not it",
 			                    c.what);
 		goto done;
 	}

@@ -190,3 +190,45 @@ def test_every_request_of_a_scan_hit_once(ice_via_proxy, proxy, bucket, tmp_path
         path = "^" + t.split("?")[0].replace(".", r"\.") + r"(\?|$)"
         proxy.add(Fault(action, method="GET", path=path))
         assert scanned_ids(ice, table, env) == [0, 1, 2, 10], t
+
+
+def test_a_completed_upload_whose_answer_is_lost_is_recognised(ice_via_proxy, proxy, moto, bucket, tmp_path):
+    """CompleteMultipartUpload lands but its answer is lost, and the resend
+    gets 404 NoSuchUpload (as S3 answers once the upload is gone; moto
+    answers 200 again, so the proxy says it): the object - a multipart ETag
+    with as many parts, the parts' total size - is taken as the upload, and
+    the append commits once."""
+    ice = ice_via_proxy
+    wh = f"s3://{bucket}/wh"
+    env = config(tmp_path, wh)
+    table = table_with_rows(ice, wh, tmp_path)
+    n = 200_000
+    src, _ = big_parquet(tmp_path / "big.parquet", n, 60)
+    proxy.reset_log()
+    proxy.add(Fault("drop_after", method="POST", path=r"uploadId="))
+    proxy.add(Fault("status", method="POST", path=r"uploadId=", status=404, code="NoSuchUpload"))
+    ice.ok("append", "db.t", src, env=env)
+    completes = [x for x in proxy.log if x.method == "POST" and "uploadId=" in x.target]
+    assert [(x.fault, x.status) for x in completes][1:] == [("status", 404)], completes
+    assert completes[0].fault == "drop_after"
+    assert [x for x in proxy.log if x.method == "HEAD" and x.target.split("?")[0] == completes[0].target.split("?")[0]]
+    assert moto.uploads(bucket) == []
+    assert len(scanned_ids(ice, table, env)) == n + 3
+    assert len(ice.ok("snapshots", table, "--json", env=env).json()) == 2
+
+
+def test_a_vanished_upload_that_never_completed_fails_the_append(ice_via_proxy, proxy, moto, bucket, tmp_path):
+    """The first CompleteMultipartUpload never reaches the store and the
+    resend gets 404 NoSuchUpload: no object is there, so the append fails
+    naming the request, and nothing is committed."""
+    ice = ice_via_proxy
+    wh = f"s3://{bucket}/wh"
+    env = config(tmp_path, wh)
+    table = table_with_rows(ice, wh, tmp_path)
+    src, _ = big_parquet(tmp_path / "big.parquet", 200_000, 60)
+    proxy.add(Fault("drop", method="POST", path=r"uploadId="))
+    proxy.add(Fault("status", method="POST", path=r"uploadId=", status=404, code="NoSuchUpload"))
+    r = ice.fails(1, "append", "db.t", src, env=env)
+    assert "CompleteMultipartUpload: 404: the upload vanished and no object is there" in r.err, r.err
+    assert len(r.err.strip().splitlines()) == 1, r.err
+    assert scanned_ids(ice, table, env) == [0, 1, 2]
