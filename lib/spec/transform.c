@@ -333,8 +333,15 @@ int ice_transform_apply(const ice_transform *t, const ice_literal *in, ice_liter
 			out->is_null = true;
 			return 0;
 		}
-		out->v.i32 = (int32_t)ice_floordiv(in->v.i64, is_nanos(id) ? NANOS_PER_HOUR : ICE_MICROS_PER_HOUR);
+	{
+		/* microseconds reach 2^31 hours after the year 246,000: no int holds those */
+		int64_t h = ice_floordiv(in->v.i64, is_nanos(id) ? NANOS_PER_HOUR : ICE_MICROS_PER_HOUR);
+		if (h < INT32_MIN || h > INT32_MAX)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID,
+			                      "hour of %lld overflows an int (beyond the year 246,000)", (long long)in->v.i64);
+		out->v.i32 = (int32_t)h;
 		return 0;
+	}
 	default:
 		return cannot_apply(t, in);
 	}
@@ -504,6 +511,13 @@ static int emit(proj *p, const ice_transform *t, ice_op op, const ice_literal *s
 	if (delta && !step(src, delta, &moved))
 		return none(p);
 	rc = ice_transform_apply(t, delta ? &moved : src, &p->lits[0]);
+	if (rc == ICE_EINVALID && (t->kind == ICE_TRANSFORM_HOUR || t->kind == ICE_TRANSFORM_TRUNCATE) && !src->is_null &&
+	    (is_timestamp(src->type) || src->type == ICE_TYPE_LONG)) {
+		/* the literal has no transformed value (an hour past 2^31, a
+		 * truncation below the smallest long): no projection */
+		ice_error_clear();
+		return none(p);
+	}
 	if (rc)
 		return rc;
 	*p->op = op;

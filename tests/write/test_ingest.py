@@ -311,3 +311,21 @@ def test_old_metadata_files_deleted_after_commit_as_java_does(tmp_path):
         ice_ok("append", t, f)
     assert [p.name for p in metadata_files(t)] == ["v5.metadata.json", "v6.metadata.json", "v7.metadata.json"]
     assert len(scan_rows(t)) == 6
+
+
+def test_hour_partition_of_a_timestamp_past_the_int_range_is_refused(tmp_path):
+    """hour(ts) of a timestamp after the year ~246,000 does not fit the
+    partition's int: the append fails naming the field (it wrapped to a
+    negative hour, filing the row under the wrong partition), and a filter
+    on such a timestamp plans without pruning wrongly."""
+    t = simple(tmp_path, schema="id long, ts timestamp")
+    ice_ok("alter", t, "--add-partition", "hour(ts)")
+    ok = tmp_path / "ok.csv"
+    ok.write_text("id,ts\n1,2024-01-01 10:00:00\n")
+    ice_ok("append", t, ok)
+    far = tmp_path / "far.csv"
+    far.write_text("id,ts\n2,+284485-03-30T01:46:40\n")
+    e = ice_fails(1, "append", t, far)
+    assert "partition field ts_hour: hour of 8915320000000000000 overflows an int" in e.err, e.err
+    assert ice_ok("scan", t, "--where", "ts > 8915320000000000000").out.splitlines() == ["id,ts"]
+    assert len(ice_ok("scan", t, "--where", "ts < 8915320000000000000").out.splitlines()) == 2
