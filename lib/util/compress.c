@@ -80,10 +80,45 @@ static int too_big(ice_codec codec, size_t expected)
 }
 
 /* zlib-family: wbits selects gzip (16+15), zlib (15) or raw deflate (-15). */
+/*
+ * gzip (one member), zlib or raw deflate of a stated size in one
+ * libdeflate call: 0 when it decoded exactly `expected` bytes from the
+ * whole input, 1 when it did not (several gzip members, corrupt, another
+ * size): then zlib decodes it and names what is wrong.
+ */
+static int inflate_whole(ice_codec codec, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	struct libdeflate_decompressor *d;
+	size_t used = 0, made = 0;
+	enum libdeflate_result lr;
+	if (ice_buf__grow(out, expected) != 0)
+		return ICE_ERROR;
+	if (!(d = libdeflate_alloc_decompressor()))
+		return ice_error__oom();
+	uint8_t *dst = (uint8_t *)out->ptr + out->len;
+	if (codec == ICE_CODEC_GZIP)
+		lr = libdeflate_gzip_decompress_ex(d, in, in_len, dst, expected, &used, &made);
+	else if (codec == ICE_CODEC_ZLIB)
+		lr = libdeflate_zlib_decompress_ex(d, in, in_len, dst, expected, &used, &made);
+	else
+		lr = libdeflate_deflate_decompress_ex(d, in, in_len, dst, expected, &used, &made);
+	libdeflate_free_decompressor(d);
+	if (lr != LIBDEFLATE_SUCCESS || made != expected || used != in_len)
+		return 1;
+	out->len += made;
+	out->ptr[out->len] = '\0';
+	return 0;
+}
+
 static int inflate_any(ice_codec codec, int wbits, const uint8_t *in, size_t in_len, size_t expected,
                        ice_buf *out)
 {
 	z_stream zs;
+	if (expected > 0) {
+		int wr = inflate_whole(codec, in, in_len, expected, out);
+		if (wr <= 0)
+			return wr;
+	}
 	int zrc, rc = 0;
 	size_t start = out->len;
 	memset(&zs, 0, sizeof(zs));
