@@ -3,8 +3,12 @@
  * file that includes microhttpd.h).
  *
  * A pool of threads polls with epoll; a request's body is gathered up to
- * max-body (413 past it, 413 at once when Content-Length says so), then
- * ice_server_handle() answers it on that thread. Limits: connections
+ * max-body (413 past it, 413 at once when Content-Length says so), then its
+ * connection is suspended and ice_server_handle() answers it on a handler
+ * thread, so that a slow request (a commit waiting for its turn, a store
+ * that answers slowly) never holds the other connections its polling thread
+ * serves. Handler threads are started as requests wait for one, up to
+ * max-connections (each connection has one request at a time), and kept. Limits: connections
  * (max-connections), an idle timeout per connection (timeout: a client that
  * sends nothing for that long is dropped, so slow clients cannot hold the
  * server), header space (libmicrohttpd's per-connection memory, 32 KiB:
@@ -37,16 +41,26 @@
 #include "util/error.h"
 #include "util/uri.h"
 
+typedef struct http_req http_req;
+
 struct serve_http {
 	struct MHD_Daemon *daemon;
 	int listen_fd;
 	int port;
 	serve_tls *tls;
 	atomic_int inflight;
+	/* handler threads and the requests waiting for one */
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	http_req *head, *tail;
+	size_t waiting, idle;
+	pthread_t *threads;
+	size_t nthreads, max_threads;
+	bool stopping;
 };
 
 /* One request on a connection. */
-typedef struct http_req {
+struct http_req {
 	ice_server *s;
 	char *uri; /* as sent: path and query */
 	char *method;
@@ -57,7 +71,14 @@ typedef struct http_req {
 	int status;
 	char *principal;
 	struct timespec start;
-} http_req;
+	/* handed to a handler thread: its connection is suspended meanwhile */
+	struct MHD_Connection *conn;
+	http_req *next;
+	bool dispatched, handled;
+	int handle_rc;
+	ice_server_response resp;
+	char *authorization, *content_type, *if_none_match, *access_delegation;
+};
 
 void serve_log(ice_server *s, const char *fmt, ...)
 {
@@ -116,6 +137,11 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
 	ice__free(hr->uri);
 	ice__free(hr->method);
 	ice__free(hr->principal);
+	ice__free(hr->authorization);
+	ice__free(hr->content_type);
+	ice__free(hr->if_none_match);
+	ice__free(hr->access_delegation);
+	ice_server_response_free(&hr->resp);
 	ice__free(hr);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->http->inflight, 1);
@@ -171,6 +197,113 @@ static enum MHD_Result too_large(struct MHD_Connection *conn, http_req *hr)
 	return ok;
 }
 
+/* A request header kept with the request (NULL when absent). */
+static int copy_header(struct MHD_Connection *conn, const char *name, char **out)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+	if (!v)
+		return 0;
+	return (*out = ice__strdup(v)) ? 0 : ICE_ERROR;
+}
+
+/* Answers a whole request into hr->resp (on any thread). */
+static void handle(http_req *hr)
+{
+	ice_server_request rq;
+	char *q = strchr(hr->uri, '?');
+	memset(&rq, 0, sizeof(rq));
+	memset(&hr->resp, 0, sizeof(hr->resp));
+	if (q)
+		*q = '\0';
+	rq.method = hr->method;
+	rq.path = hr->uri;
+	rq.query = q ? q + 1 : NULL;
+	rq.authorization = hr->authorization;
+	rq.content_type = hr->content_type;
+	rq.if_none_match = hr->if_none_match;
+	rq.access_delegation = hr->access_delegation;
+	rq.body = hr->body.ptr;
+	rq.body_len = hr->body.len;
+	hr->handle_rc = ice_server_handle(hr->s, &rq, &hr->resp);
+	if (q)
+		*q = '?';
+	hr->handled = true;
+}
+
+static void *handler_main(void *arg)
+{
+	serve_http *h = arg;
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		while (!h->head && !h->stopping) {
+			h->idle++;
+			pthread_cond_wait(&h->work, &h->lock);
+			h->idle--;
+		}
+		http_req *hr = h->head;
+		if (!hr)
+			break; /* stopping, nothing left */
+		h->head = hr->next;
+		if (!h->head)
+			h->tail = NULL;
+		h->waiting--;
+		pthread_mutex_unlock(&h->lock);
+		handle(hr);
+		/* the polling thread sends the answer (on_request again) */
+		MHD_resume_connection(hr->conn);
+		pthread_mutex_lock(&h->lock);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+/*
+ * Suspends the request's connection and queues the request for a handler
+ * thread, starting one when every thread is busy; nonzero (nothing done)
+ * when none can run it.
+ */
+static int dispatch(serve_http *h, http_req *hr)
+{
+	pthread_mutex_lock(&h->lock);
+	if (h->stopping) {
+		pthread_mutex_unlock(&h->lock);
+		return ICE_ERROR;
+	}
+	/* every idle thread will take one of those waiting: one more is needed */
+	if (h->idle <= h->waiting && h->nthreads < h->max_threads) {
+		if (pthread_create(&h->threads[h->nthreads], NULL, handler_main, h) == 0)
+			h->nthreads++;
+		else if (h->nthreads == 0) {
+			pthread_mutex_unlock(&h->lock);
+			return ICE_ERROR;
+		}
+	}
+	hr->dispatched = true;
+	hr->next = NULL;
+	MHD_suspend_connection(hr->conn);
+	if (h->tail)
+		h->tail->next = hr;
+	else
+		h->head = hr;
+	h->tail = hr;
+	h->waiting++;
+	pthread_cond_signal(&h->work);
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
+/* Lets the handler threads finish what is queued, and joins them. */
+static void handlers_stop(serve_http *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->stopping = true;
+	pthread_cond_broadcast(&h->work);
+	pthread_mutex_unlock(&h->lock);
+	for (size_t i = 0; i < h->nthreads; i++)
+		pthread_join(h->threads[i], NULL);
+	h->nthreads = 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -202,32 +335,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (hr->too_large)
 		return too_large(conn, hr);
-	if (!hr->uri)
+	if (!hr->uri || !hr->method)
 		return MHD_NO;
-	ice_server_request rq;
-	ice_server_response resp;
-	char *q = strchr(hr->uri, '?');
-	memset(&rq, 0, sizeof(rq));
-	if (q)
-		*q = '\0';
-	rq.method = method;
-	rq.path = hr->uri;
-	rq.query = q ? q + 1 : NULL;
-	rq.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	rq.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	rq.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	rq.access_delegation = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Iceberg-Access-Delegation");
-	rq.body = hr->body.ptr;
-	rq.body_len = hr->body.len;
-	int rc = ice_server_handle(s, &rq, &resp);
-	if (q)
-		*q = '?';
-	if (rc)
+	if (!hr->handled) {
+		if (hr->dispatched)
+			return MHD_YES; /* still being answered */
+		if (copy_header(conn, MHD_HTTP_HEADER_AUTHORIZATION, &hr->authorization) ||
+		    copy_header(conn, MHD_HTTP_HEADER_CONTENT_TYPE, &hr->content_type) ||
+		    copy_header(conn, MHD_HTTP_HEADER_IF_NONE_MATCH, &hr->if_none_match) ||
+		    copy_header(conn, "X-Iceberg-Access-Delegation", &hr->access_delegation))
+			return MHD_NO;
+		hr->conn = conn;
+		if (dispatch(s->http, hr) == 0)
+			return MHD_YES; /* answered when a handler resumes the connection */
+		/* no handler thread could start: answer here */
+		handle(hr);
+	}
+	if (hr->handle_rc)
 		return MHD_NO;
-	hr->principal = resp.principal;
-	resp.principal = NULL;
-	enum MHD_Result ok = send_reply(conn, hr, &resp);
-	ice_server_response_free(&resp);
+	hr->principal = hr->resp.principal;
+	hr->resp.principal = NULL;
+	enum MHD_Result ok = send_reply(conn, hr, &hr->resp);
+	ice_server_response_free(&hr->resp);
 	return ok;
 }
 
@@ -302,18 +431,33 @@ static int hand_over(int fd, void *payload)
 	return MHD_add_connection(s->http->daemon, fd, (const struct sockaddr *)&peer, sizeof(peer)) == MHD_YES ? 0 : -1;
 }
 
+static void http_free(serve_http *h)
+{
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->work);
+	ice__free(h->threads);
+	ice__free(h);
+}
+
 int serve_http_start(ice_server *s)
 {
 	const ice_server_config *c = s->cfg;
 	serve_http *h;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	if (s->http)
 		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "the server is already listening");
 	if (!(h = ice__calloc(1, sizeof(*h))))
 		return ICE_ERROR;
 	atomic_init(&h->inflight, 0);
-	if ((h->listen_fd = bind_listen(c->listen, &h->port)) < 0) {
+	h->max_threads = c->max_connections > 0 ? (size_t)c->max_connections : 1;
+	if (!(h->threads = ice__calloc(h->max_threads, sizeof(pthread_t)))) {
 		ice__free(h);
+		return ICE_ERROR;
+	}
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->work, NULL);
+	if ((h->listen_fd = bind_listen(c->listen, &h->port)) < 0) {
+		http_free(h);
 		return ice_error__code();
 	}
 	s->http = h;
@@ -332,7 +476,7 @@ int serve_http_start(ice_server *s)
 	    MHD_OPTION_END);
 	if (!h->daemon) {
 		close(h->listen_fd);
-		ice__free(h);
+		http_free(h);
 		s->http = NULL;
 		return ice_error__set(ICE_ERROR, ICE_ERRCLASS_OS, "%s: the HTTP server did not start", c->listen);
 	}
@@ -341,7 +485,7 @@ int serve_http_start(ice_server *s)
 		if (rc) {
 			MHD_stop_daemon(h->daemon);
 			close(h->listen_fd);
-			ice__free(h);
+			http_free(h);
 			s->http = NULL;
 			return rc;
 		}
@@ -368,9 +512,12 @@ void serve_http_stop(ice_server *s, int grace_ms)
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	/* Requests being answered finish (a commit lands or fails whole) and
+	 * resume their connections: none is left suspended for the stop. */
+	handlers_stop(h);
 	MHD_stop_daemon(h->daemon);
 	serve_tls_stop(h->tls);
 	close(h->listen_fd);
 	s->http = NULL;
-	ice__free(h);
+	http_free(h);
 }

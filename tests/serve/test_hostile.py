@@ -254,3 +254,43 @@ def test_slow_clients_cannot_hold_the_server(tmp_path):
         st, body = h.req("GET", "/v1/namespaces")
         assert st == 200 and len(body["namespaces"]) == 20
         h.close()
+
+
+def test_a_slow_commit_does_not_hold_the_other_connections(tmp_path):
+    """One polling thread (threads=1) serves every connection; a commit whose
+    file system calls take 1.5 s each is answered on a handler thread, so the
+    other connections on that polling thread are answered meanwhile: theirs
+    come back while the commit is still being written."""
+    from support import fault_env
+
+    with S.IceServe(tmp_path / "wh") as srv:  # the table, made at full speed
+        h = S.Http(srv.uri)
+        assert h.req("POST", "/v1/namespaces", {"namespace": ["s"]})[0] == 200
+        st, body = h.req("POST", "/v1/namespaces/s/tables", {"name": "t", "schema": SCHEMA})
+        assert st == 200, body
+        h.close()
+    env = fault_env(ICE_FAULT_SLOW_US=1_500_000)
+    with S.IceServe(tmp_path / "wh", env=env, extra=["--set", "threads=1"]) as srv:
+        done = []
+
+        def commit():
+            c = S.Http(srv.uri)
+            st, body = c.req("POST", "/v1/namespaces/s/tables/t",
+                             {"requirements": [], "updates": [{"action": "set-properties", "updates": {"k": "v"}}]})
+            done.append(("commit", st))
+            c.close()
+
+        import threading
+        others = [S.Http(srv.uri) for _ in range(3)]
+        for o in others:
+            assert o.req("GET", "/v1/config")[0] == 200  # connected, kept alive
+        t = threading.Thread(target=commit)
+        t.start()
+        time.sleep(0.3)  # the commit is writing its metadata now
+        for i, o in enumerate(others):
+            st, _ = o.req("GET", "/v1/namespaces/s/tables/t")
+            done.append((f"load {i}", st))
+            o.close()
+        t.join()
+        assert [d[0] for d in done] == ["load 0", "load 1", "load 2", "commit"], done
+        assert all(d[1] == 200 for d in done), done
