@@ -9,6 +9,7 @@
  * error the files written are deleted.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,72 +304,110 @@ static void block_record(const csv_block *b, size_t r, ice_slice *fields, bool *
 	rec->offset = b->offsets[r];
 }
 
-static int reset_batch(appender *ap, col_builder *batch)
+/*
+ * The blocks of a CSV input after the header, each made a batch of the
+ * table's columns: field counts checked, each column converted on its own
+ * (in parallel on `workers`). A block with a bad row fails at the first one
+ * in input order, or, with a reject file, sends its bad rows there and is
+ * converted again without them.
+ */
+typedef struct csv_parse {
+	appender *ap;
+	csv_reader *r;
+	const char *name;
+	size_t ncols, nf, block;
+	size_t *field_col;
+	textcol_errors *errs;
+	uint8_t *skip;
+	size_t rec_cap;
+	ice_slice *rec_fields;
+	bool *rec_quoted;
+	csv_block blk;
+	csv_job job;
+	char delim;
+	ice_workers *workers;
+} csv_parse;
+
+static void csv_parse_free(csv_parse *cp)
 {
-	(void)ap;
-	ice_columns__clear(batch);
+	for (size_t i = 0; cp->errs && i < cp->nf; i++)
+		ice_textcol__errors_free(&cp->errs[i]);
+	ice__free(cp->errs);
+	ice__free(cp->field_col);
+	ice__free(cp->skip);
+	ice__free(cp->rec_fields);
+	ice__free(cp->rec_quoted);
+	ice_csv__block_free(&cp->blk);
+}
+
+static int csv_parse_init(csv_parse *cp, appender *ap, csv_reader *r, const size_t *map, size_t ncols, char delim)
+{
+	const ice_write_options *o = ap->opts;
+	size_t nf = ap->nfields;
+	memset(cp, 0, sizeof(*cp));
+	cp->ap = ap;
+	cp->r = r;
+	cp->name = ice_csv__name(r);
+	cp->ncols = ncols;
+	cp->nf = nf;
+	cp->delim = delim;
+	cp->workers = ice_data_writer__workers(ap->dw);
+	cp->field_col = ice__mallocarray(nf ? nf : 1, sizeof(size_t));
+	cp->errs = ice__calloc(nf ? nf : 1, sizeof(textcol_errors));
+	cp->rec_cap = ncols ? ncols : 1;
+	cp->rec_fields = ice__calloc(cp->rec_cap, sizeof(ice_slice));
+	cp->rec_quoted = ice__calloc(cp->rec_cap, sizeof(bool));
+	cp->skip = ice__malloc(CSV_BLOCK_RECORDS);
+	if (!cp->field_col || !cp->errs || !cp->rec_fields || !cp->rec_quoted || !cp->skip)
+		return ICE_ERROR;
+	for (size_t i = 0; i < nf; i++)
+		cp->field_col[i] = SIZE_MAX;
+	for (size_t c = 0; c < ncols; c++)
+		cp->field_col[map[c]] = c;
+	csv_job *job = &cp->job;
+	job->ap = ap;
+	job->blk = &cp->blk;
+	job->field_col = cp->field_col;
+	job->skip = cp->skip;
+	job->o.null_token = ap->pgtext ? "\\N" : o->null_token ? o->null_token : "";
+	job->o.null_len = strlen(job->o.null_token);
+	job->o.trim = o->trim;
+	job->o.values = ap->vo;
+	job->errs = cp->errs;
+	for (size_t i = 0; i < nf; i++)
+		cp->errs[i].all = o->reject_file != NULL;
+	cp->block = ice_data_writer__max_batch_rows(ap->dw) < CSV_BLOCK_RECORDS ? ice_data_writer__max_batch_rows(ap->dw)
+	                                                                          : CSV_BLOCK_RECORDS;
 	return 0;
 }
 
-/*
- * Every record of the input after the header, a block at a time: field
- * counts checked, each column converted on its own (in parallel on the
- * data writer's threads), the block written as one batch. A block with a
- * bad row fails at the first one in input order, or, with a reject file,
- * sends its bad rows there and is converted again without them.
- */
-static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t ncols, char delim)
+/* The next block as rows of `batch` (cleared first; `*kept` of them):
+ * ICE_ITEROVER after the last. */
+static int csv_parse_next(csv_parse *cp, col_builder *batch, size_t *kept_out)
 {
+	appender *ap = cp->ap;
 	const ice_write_options *o = ap->opts;
-	const char *name = ice_csv__name(r);
-	csv_block blk;
-	col_builder batch;
-	size_t nf = ap->nfields;
-	size_t *field_col = ice__mallocarray(nf ? nf : 1, sizeof(size_t));
-	textcol_errors *errs = ice__calloc(nf ? nf : 1, sizeof(textcol_errors));
-	uint8_t *skip = NULL;
-	size_t rec_cap = ncols ? ncols : 1;
-	ice_slice *rec_fields = ice__calloc(rec_cap, sizeof(ice_slice));
-	bool *rec_quoted = ice__calloc(rec_cap, sizeof(bool));
+	size_t nf = cp->nf, ncols = cp->ncols;
+	uint8_t *skip = cp->skip;
+	textcol_errors *errs = cp->errs;
+	const size_t *field_col = cp->field_col;
+	const char *name = cp->name;
+	char delim = cp->delim;
 	int rc;
-	memset(&blk, 0, sizeof(blk));
-	memset(&batch, 0, sizeof(batch));
-	if (!field_col || !errs || !rec_fields || !rec_quoted ||
-	    !(skip = ice__malloc(CSV_BLOCK_RECORDS))) {
-		rc = ICE_ERROR;
-		goto done;
-	}
-	if ((rc = ice_columns__init_struct(&batch, ice_schema_struct(ap->schema))) != 0)
-		goto done;
-	for (size_t i = 0; i < nf; i++)
-		field_col[i] = SIZE_MAX;
-	for (size_t c = 0; c < ncols; c++)
-		field_col[map[c]] = c;
-	csv_job job;
-	job.ap = ap;
-	job.blk = &blk;
-	job.batch = &batch;
-	job.field_col = field_col;
-	job.skip = skip;
-	job.o.null_token = ap->pgtext ? "\\N" : o->null_token ? o->null_token : "";
-	job.o.null_len = strlen(job.o.null_token);
-	job.o.trim = o->trim;
-	job.o.values = ap->vo;
-	job.errs = errs;
-	for (size_t i = 0; i < nf; i++)
-		errs[i].all = o->reject_file != NULL;
-	size_t block = ice_data_writer__max_batch_rows(ap->dw) < CSV_BLOCK_RECORDS ? ice_data_writer__max_batch_rows(ap->dw)
-	                                                                               : CSV_BLOCK_RECORDS;
-	while ((rc = ice_csv__next_block(r, &blk, ncols, block, ice_data_writer__workers(ap->dw))) == 0) {
+	ice_columns__clear(batch);
+	cp->job.batch = batch;
+	for (;;) {
+		if ((rc = ice_csv__next_block(cp->r, &cp->blk, ncols, cp->block, cp->workers)) != 0)
+			return rc;
 		/* Field counts; blank lines are skipped (unless a record has one
 		 * field, when a blank line is an empty value). */
 		size_t first_bad = SIZE_MAX, kept = 0;
-		for (size_t k = 0; k < blk.n; k++) {
-			const csv_field *f0 = &blk.fields[k * ncols];
+		for (size_t k = 0; k < cp->blk.n; k++) {
+			const csv_field *f0 = &cp->blk.fields[k * ncols];
 			skip[k] = 0;
-			if (blk.counts[k] == 1 && ncols != 1 && f0->len == 0) {
+			if (cp->blk.counts[k] == 1 && ncols != 1 && f0->len == 0) {
 				skip[k] = 1;
-			} else if (blk.counts[k] != ncols && !(blk.counts[k] == 1 && f0->len == 0)) {
+			} else if (cp->blk.counts[k] != ncols && !(cp->blk.counts[k] == 1 && f0->len == 0)) {
 				skip[k] = 2;
 				if (first_bad == SIZE_MAX)
 					first_bad = k;
@@ -378,8 +417,8 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 		for (;;) {
 			for (size_t i = 0; i < nf; i++)
 				ice_textcol__errors_clear(&errs[i]);
-			if ((rc = ice_workers__run(ice_data_writer__workers(ap->dw), nf, convert_field, &job)) != 0)
-				goto done;
+			if ((rc = ice_workers__run(cp->workers, nf, convert_field, &cp->job)) != 0)
+				return rc;
 			/* the first bad value in input order (row, then file column) */
 			size_t bad_row = SIZE_MAX, bad_field = 0;
 			bool any = false;
@@ -394,9 +433,8 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 				}
 			if (!o->reject_file) {
 				if (first_bad != SIZE_MAX && first_bad <= bad_row) {
-					rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: %u fields, expected %zu",
-					                    name, (long long)blk.lines[first_bad], blk.counts[first_bad], ncols);
-					goto done;
+					return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s: line %lld: %u fields, expected %zu",
+					                      name, (long long)cp->blk.lines[first_bad], cp->blk.counts[first_bad], ncols);
 				}
 				if (any) {
 					const ice_field *f = ice_schema_field_at(ap->schema, bad_field);
@@ -404,13 +442,12 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 					const char *v = "";
 					size_t len = 0;
 					if (c != SIZE_MAX) {
-						const csv_field *cf = &blk.fields[bad_row * ncols + c];
-						v = blk.base + cf->off;
+						const csv_field *cf = &cp->blk.fields[bad_row * ncols + c];
+						v = cp->blk.base + cf->off;
 						len = cf->len & ~ICE_CSV_QUOTED;
 					}
-					rc = value_error(name, blk.lines[bad_row], c == SIZE_MAX ? 0 : c, f, v, len,
-					                 errs[bad_field].items[0].reason);
-					goto done;
+					return value_error(name, cp->blk.lines[bad_row], c == SIZE_MAX ? 0 : c, f, v, len,
+					                   errs[bad_field].items[0].reason);
 				}
 			}
 			if (!any && first_bad == SIZE_MAX)
@@ -421,14 +458,14 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 			for (size_t i = 0; i < nf; i++)
 				for (size_t e = 0; e < errs[i].n; e++)
 					skip[errs[i].items[e].row] = 3;
-			for (size_t k = 0; k < blk.n; k++)
+			for (size_t k = 0; k < cp->blk.n; k++)
 				if (skip[k] >= 2) {
 					csv_record rec;
 					char count[96];
 					const char *reason = count;
 					size_t col = 0;
 					const char *cname = NULL;
-					snprintf(count, sizeof(count), "%u fields, expected %zu", blk.counts[k], ncols);
+					snprintf(count, sizeof(count), "%u fields, expected %zu", cp->blk.counts[k], ncols);
 					/* the first bad value of the row, in file column order */
 					for (size_t i = 0; i < nf; i++)
 						for (size_t e = 0; e < errs[i].n; e++)
@@ -438,57 +475,197 @@ static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t nco
 								cname = ice_schema_field_at(ap->schema, i)->name;
 								reason = errs[i].items[e].reason;
 							}
-					if (blk.counts[k] > rec_cap) {
-						ice__free(rec_fields);
-						ice__free(rec_quoted);
-						rec_cap = blk.counts[k];
-						rec_fields = ice__calloc(rec_cap, sizeof(ice_slice));
-						rec_quoted = ice__calloc(rec_cap, sizeof(bool));
-						if (!rec_fields || !rec_quoted) {
-							rc = ICE_ERROR;
-							goto done;
-						}
+					if (cp->blk.counts[k] > cp->rec_cap) {
+						ice__free(cp->rec_fields);
+						ice__free(cp->rec_quoted);
+						cp->rec_cap = cp->blk.counts[k];
+						cp->rec_fields = ice__calloc(cp->rec_cap, sizeof(ice_slice));
+						cp->rec_quoted = ice__calloc(cp->rec_cap, sizeof(bool));
+						if (!cp->rec_fields || !cp->rec_quoted)
+							return ICE_ERROR;
 					}
-					block_record(&blk, k, rec_fields, rec_quoted, &rec);
+					block_record(&cp->blk, k, cp->rec_fields, cp->rec_quoted, &rec);
 					if ((rc = reject_csv(ap, &rec, delim, name, col, cname, reason)) != 0)
-						goto done;
+						return rc;
 					kept -= skip[k] == 3;
 					skip[k] = 1;
 				}
 			first_bad = SIZE_MAX;
-			if ((rc = reset_batch(ap, &batch)) != 0)
-				goto done;
+			ice_columns__clear(batch);
 		}
+
 		if (kept) {
-			struct ArrowArray arr;
-			struct ArrowSchema sch;
-			batch.length += (int64_t)kept;
-			if ((rc = ice_columns__view(&batch, &arr, &sch)) != 0)
-				goto done;
-			rc = ice_data_writer__write_batch(ap->dw, &arr, &sch);
-			arr.release(&arr);
-			sch.release(&sch);
-			ice_columns__clear(&batch);
-			if (rc)
-				goto done;
-			ap->rows += (int64_t)kept;
+			batch->length += (int64_t)kept;
+			*kept_out = kept;
+			return 0;
 		}
-		ap->bytes_read = ap->bytes_before + ice_csv__bytes_read(r);
-		if (ap->opts->progress)
-			ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
 	}
+}
+
+static int write_parsed(appender *ap, col_builder *batch, size_t kept, uint64_t bytes_read)
+{
+	struct ArrowArray arr;
+	struct ArrowSchema sch;
+	int rc;
+	if ((rc = ice_columns__view(batch, &arr, &sch)) != 0)
+		return rc;
+	rc = ice_data_writer__write_batch(ap->dw, &arr, &sch);
+	arr.release(&arr);
+	sch.release(&sch);
+	ice_columns__clear(batch);
+	if (rc)
+		return rc;
+	ap->rows += (int64_t)kept;
+	ap->bytes_read = ap->bytes_before + bytes_read;
+	if (ap->opts->progress)
+		ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
+	return 0;
+}
+
+/*
+ * With helper threads, parsing runs ahead of writing: a parser thread reads
+ * and converts the next blocks (on its own, serially) while this one writes
+ * the last (PIPE_SLOTS batches in flight at most). The writer's pool sets a
+ * thread aside for the parser, except while the parser waits for a free
+ * slot, so that no more threads are busy than the pool has. Either side's
+ * failure stops both; the parser's error is raised here after the batches
+ * before it were written, as the serial loop would.
+ */
+#define PIPE_SLOTS 3
+
+typedef struct csv_pipe {
+	csv_parse *cp;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	col_builder batch[PIPE_SLOTS];
+	size_t kept[PIPE_SLOTS];
+	uint64_t bytes[PIPE_SLOTS];
+	bool full[PIPE_SLOTS];
+	bool ended;       /* the parser is done: with rc */
+	int rc;
+	ice_error_saved err;
+	bool stop;        /* the writer failed: stop parsing */
+} csv_pipe;
+
+static void *pipe_parser(void *arg)
+{
+	csv_pipe *pp = arg;
+	int rc = 0;
+	for (size_t slot = 0;; slot = (slot + 1) % PIPE_SLOTS) {
+		pthread_mutex_lock(&pp->mu);
+		while (pp->full[slot] && !pp->stop)
+			pthread_cond_wait(&pp->cv, &pp->mu);
+		bool stop = pp->stop;
+		pthread_mutex_unlock(&pp->mu);
+		if (stop)
+			break;
+		size_t kept = 0;
+		if ((rc = csv_parse_next(pp->cp, &pp->batch[slot], &kept)) != 0)
+			break;
+		pthread_mutex_lock(&pp->mu);
+		pp->kept[slot] = kept;
+		pp->bytes[slot] = ice_csv__bytes_read(pp->cp->r);
+		pp->full[slot] = true;
+		pthread_cond_broadcast(&pp->cv);
+		pthread_mutex_unlock(&pp->mu);
+	}
+	pthread_mutex_lock(&pp->mu);
+	pp->rc = rc == ICE_ITEROVER ? 0 : rc;
+	if (pp->rc)
+		ice_error__save(&pp->err);
+	pp->ended = true;
+	pthread_cond_broadcast(&pp->cv);
+	pthread_mutex_unlock(&pp->mu);
+	ice_error_clear();
+	return NULL;
+}
+
+static int csv_pipeline(appender *ap, csv_parse *cp)
+{
+	csv_pipe pp;
+	pthread_t th;
+	int rc = 0;
+	memset(&pp, 0, sizeof(pp));
+	pp.cp = cp;
+	for (int i = 0; i < PIPE_SLOTS; i++)
+		if ((rc = ice_columns__init_struct(&pp.batch[i], ice_schema_struct(ap->schema))) != 0)
+			goto out;
+	/* the parser converts on its own thread, the pool writes with one
+	 * thread less: as many busy threads as the pool has */
+	ice_workers__set_aside(cp->workers, 1);
+	cp->workers = NULL;
+	pthread_mutex_init(&pp.mu, NULL);
+	pthread_cond_init(&pp.cv, NULL);
+	if (pthread_create(&th, NULL, pipe_parser, &pp) != 0) {
+		ice_workers__set_aside(ice_data_writer__workers(ap->dw), 0);
+		rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_OS, "cannot start a thread");
+		goto destroy;
+	}
+	for (size_t slot = 0;; slot = (slot + 1) % PIPE_SLOTS) {
+		pthread_mutex_lock(&pp.mu);
+		while (!pp.full[slot] && !pp.ended)
+			pthread_cond_wait(&pp.cv, &pp.mu);
+		bool have = pp.full[slot];
+		/* every other slot full: the parser waits while this batch is
+		 * written, and the pool may use its thread */
+		bool parser_idle = pp.ended;
+		if (!parser_idle) {
+			parser_idle = true;
+			for (size_t k = 0; k < PIPE_SLOTS; k++)
+				parser_idle = parser_idle && pp.full[k];
+		}
+		pthread_mutex_unlock(&pp.mu);
+		if (!have)
+			break; /* the parser ended and nothing is left */
+		ice_workers__set_aside(ice_data_writer__workers(ap->dw), parser_idle ? 0 : 1);
+		rc = write_parsed(ap, &pp.batch[slot], pp.kept[slot], pp.bytes[slot]);
+		pthread_mutex_lock(&pp.mu);
+		pp.full[slot] = false;
+		if (rc)
+			pp.stop = true;
+		pthread_cond_broadcast(&pp.cv);
+		pthread_mutex_unlock(&pp.mu);
+		if (rc)
+			break;
+	}
+	pthread_join(th, NULL);
+	ice_workers__set_aside(ice_data_writer__workers(ap->dw), 0);
+	if (!rc && pp.rc) {
+		ice_error__restore(&pp.err);
+		rc = pp.rc;
+	}
+destroy:
+	pthread_mutex_destroy(&pp.mu);
+	pthread_cond_destroy(&pp.cv);
+out:
+	for (int i = 0; i < PIPE_SLOTS; i++)
+		ice_columns__free(&pp.batch[i]);
+	return rc;
+}
+
+static int csv_blocks(appender *ap, csv_reader *r, const size_t *map, size_t ncols, char delim)
+{
+	csv_parse cp;
+	col_builder batch;
+	int rc;
+	memset(&batch, 0, sizeof(batch));
+	if ((rc = csv_parse_init(&cp, ap, r, map, ncols, delim)) != 0)
+		goto done;
+	if (ice_workers__count(cp.workers) > 1) {
+		rc = csv_pipeline(ap, &cp);
+		goto done;
+	}
+	if ((rc = ice_columns__init_struct(&batch, ice_schema_struct(ap->schema))) != 0)
+		goto done;
+	size_t kept;
+	while ((rc = csv_parse_next(&cp, &batch, &kept)) == 0)
+		if ((rc = write_parsed(ap, &batch, kept, ice_csv__bytes_read(r))) != 0)
+			goto done;
 	if (rc == ICE_ITEROVER)
 		rc = 0;
 done:
-	for (size_t i = 0; errs && i < nf; i++)
-		ice_textcol__errors_free(&errs[i]);
-	ice__free(errs);
-	ice__free(field_col);
-	ice__free(skip);
-	ice__free(rec_fields);
-	ice__free(rec_quoted);
 	ice_columns__free(&batch);
-	ice_csv__block_free(&blk);
+	csv_parse_free(&cp);
 	return rc;
 }
 

@@ -22,6 +22,7 @@ struct ice_workers {
 	pthread_cond_t go_cv, done_cv;
 	pthread_t *threads;
 	size_t nthreads; /* helpers started */
+	size_t active;   /* helpers that take part in calls (the first ones) */
 	uint64_t gen;    /* calls published */
 	bool stop;
 	/* the current call */
@@ -91,6 +92,8 @@ static void *helper(void *arg)
 		if (w->stop)
 			break;
 		seen = w->gen;
+		if (index > w->active)
+			continue; /* set aside for this call */
 		pthread_mutex_unlock(&w->mu);
 		run_tasks(w, index);
 		pthread_mutex_lock(&w->mu);
@@ -138,6 +141,7 @@ int ice_workers__new(ice_workers **out, size_t threads)
 			w->nthreads++;
 		}
 	}
+	w->active = w->nthreads;
 	*out = w;
 	return 0;
 }
@@ -161,12 +165,21 @@ void ice_workers__free(ice_workers *w)
 
 size_t ice_workers__count(const ice_workers *w)
 {
-	return w ? w->nthreads + 1 : 1;
+	return w ? w->active + 1 : 1;
+}
+
+void ice_workers__set_aside(ice_workers *w, size_t threads)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->active = threads < w->nthreads ? w->nthreads - threads : 0;
+	pthread_mutex_unlock(&w->mu);
 }
 
 int ice_workers__run(ice_workers *w, size_t n, ice_workers_fn fn, void *ctx)
 {
-	if (!w || w->nthreads == 0 || n <= 1) {
+	if (!w || w->active == 0 || n <= 1) {
 		for (size_t i = 0; i < n; i++) {
 			int rc = fn(ctx, i, 0);
 			if (rc)
@@ -181,7 +194,7 @@ int ice_workers__run(ice_workers *w, size_t n, ice_workers_fn fn, void *ctx)
 	atomic_store(&w->next, 0);
 	atomic_store(&w->failed, false);
 	w->err_rc = 0;
-	w->left = w->nthreads;
+	w->left = w->active;
 	w->gen++;
 	pthread_cond_broadcast(&w->go_cv);
 	pthread_mutex_unlock(&w->mu);

@@ -22,6 +22,10 @@ int ice_workers__new(ice_workers **out, size_t threads);
 void ice_workers__free(ice_workers *w);
 /* Threads a call may use, the caller included (1 for NULL). */
 size_t ice_workers__count(const ice_workers *w);
+/* Sets `threads` of the helpers aside (0: none): calls use the others, the
+ * caller included, while another thread of the process does other work on
+ * the cores they leave. Only between calls, by the pool's owner. */
+void ice_workers__set_aside(ice_workers *w, size_t threads);
 /* Runs tasks 0..n-1 (NULL `w`: one after another on the caller). After a
  * failure tasks not yet started are skipped. */
 int ice_workers__run(ice_workers *w, size_t n, ice_workers_fn fn, void *ctx);

@@ -83,6 +83,22 @@ def test_bad_value_past_the_first_blocks_and_rejects_in_order(tmp_path):
     assert rows_of(t) == sorted(expected)
 
 
+def test_a_bad_row_found_while_earlier_blocks_are_written_leaves_nothing(tmp_path):
+    """With two threads the blocks are parsed ahead of writing: a bad value
+    in a late block fails the append after earlier blocks went to data
+    files, which are deleted; the table is as it was."""
+    f = tmp_path / "in.csv"
+    big_csv(f, 60000, bad_rows=(52345,))
+    t = make(tmp_path)
+    before = sorted(p.name for p in (t / "metadata").iterdir())
+    e = ice_fails(1, "append", t, f, "--threads", "2")
+    assert f"{f}: line 52347, column 3 (d): cannot convert 'notadate' to date" in e.err, e.err
+    assert sorted(p.name for p in (t / "metadata").iterdir()) == before
+    assert not (t / "data").exists() or not [p for p in (t / "data").rglob("*") if p.is_file()]
+    ice_ok("append", t, f, "--threads", "2", "--reject-file", tmp_path / "rej.csv")
+    assert len(rows_of(t)) == 59999
+
+
 def test_wrong_field_count_in_a_later_block(tmp_path):
     f = tmp_path / "in.csv"
     big_csv(f, 20000)
