@@ -345,3 +345,29 @@ def test_hour_partition_of_a_timestamp_past_the_int_range_is_refused(tmp_path):
     assert "partition field ts_hour: hour of 8915320000000000000 overflows an int" in e.err, e.err
     assert ice_ok("scan", t, "--where", "ts > 8915320000000000000").out.splitlines() == ["id,ts"]
     assert len(ice_ok("scan", t, "--where", "ts < 8915320000000000000").out.splitlines()) == 2
+
+
+def test_partitions_keep_input_order_when_parsing_runs_ahead(tmp_path):
+    """With threads, blocks are parsed on their own thread ahead of the
+    writing. With few partition keys and nulls, and with many keys: the same
+    rows as one thread, and within each partition in input order."""
+    for nkeys in (23, 3000):
+        f = tmp_path / f"in{nkeys}.csv"
+        lines = ["id,k,s"]
+        for i in range(40000):
+            k = "" if i % 7 == 0 else str((i * 7919) % nkeys)
+            lines.append(f"{i},{k},v{i % 13}")
+        f.write_text("\n".join(lines) + "\n")
+        seen = []
+        for threads in ("1", "2"):
+            t = tmp_path / f"t{nkeys}_{threads}"
+            ice_ok("create", t, "--schema", "id long, k int, s string", "--partition", "k")
+            ice_ok("append", t, f, "--threads", threads)
+            rows = scan_rows(t)
+            by_key = {}
+            for r in rows:
+                by_key.setdefault(r["k"], []).append(r["id"])
+            assert all(ids == sorted(ids) for ids in by_key.values())  # input order inside a partition
+            assert len(by_key) == nkeys + 1
+            seen.append(sorted((r["id"], r["k"], r["s"]) for r in rows))
+        assert seen[0] == seen[1] and len(seen[0]) == 40000
