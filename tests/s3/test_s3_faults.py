@@ -100,13 +100,23 @@ def test_writes_get_through_retries(ice_via_proxy, proxy, moto, bucket, tmp_path
     assert len(versions) == 3
 
 
+BIG_ROWS = 200_000
+
+
+def multipart_table(ice, bucket, tmp_path, **cfg):
+    """A table with three rows and a Parquet file large enough for a
+    multipart upload: (env, table, the file)."""
+    wh = f"s3://{bucket}/wh"
+    env = config(tmp_path, wh, **cfg)
+    table = table_with_rows(ice, wh, tmp_path)
+    src, _ = big_parquet(tmp_path / "big.parquet", BIG_ROWS, 60)
+    return env, table, src
+
+
 def test_failed_multipart_upload_is_aborted(ice_via_proxy, proxy, moto, bucket, tmp_path):
     ice = ice_via_proxy
-    wh = f"s3://{bucket}/wh"
-    env = config(tmp_path, wh, retries=1)
-    table = table_with_rows(ice, wh, tmp_path)
+    env, table, src = multipart_table(ice, bucket, tmp_path, retries=1)
     before = moto.keys(bucket, "wh/")
-    src, _ = big_parquet(tmp_path / "big.parquet", 200_000, 60)
     proxy.add(Fault("status", method="PUT", path=r"partNumber=2", status=500, code="InternalError", times=None))
     r = ice.fails(1, "append", "db.t", src, env=env)
     assert "UploadPart 2: 500 InternalError" in r.err, r.err
@@ -122,11 +132,8 @@ def test_a_retried_multipart_create_leaves_no_upload_behind(ice_via_proxy, proxy
     client never learnt the id of) is found by ListMultipartUploads and
     aborted: nothing is left open."""
     ice = ice_via_proxy
-    wh = f"s3://{bucket}/wh"
-    env = config(tmp_path, wh)
-    table = table_with_rows(ice, wh, tmp_path)
-    n = 200_000
-    src, _ = big_parquet(tmp_path / "big.parquet", n, 60)
+    env, table, src = multipart_table(ice, bucket, tmp_path)
+    n = BIG_ROWS
     proxy.reset_log()
     proxy.add(Fault("drop_after", method="POST", path=r"\?uploads=$"))
     ice.ok("append", "db.t", src, env=env)
@@ -199,11 +206,8 @@ def test_a_completed_upload_whose_answer_is_lost_is_recognised(ice_via_proxy, pr
     with as many parts, the parts' total size - is taken as the upload, and
     the append commits once."""
     ice = ice_via_proxy
-    wh = f"s3://{bucket}/wh"
-    env = config(tmp_path, wh)
-    table = table_with_rows(ice, wh, tmp_path)
-    n = 200_000
-    src, _ = big_parquet(tmp_path / "big.parquet", n, 60)
+    env, table, src = multipart_table(ice, bucket, tmp_path)
+    n = BIG_ROWS
     proxy.reset_log()
     proxy.add(Fault("drop_after", method="POST", path=r"uploadId="))
     proxy.add(Fault("status", method="POST", path=r"uploadId=", status=404, code="NoSuchUpload"))
@@ -222,10 +226,7 @@ def test_a_vanished_upload_that_never_completed_fails_the_append(ice_via_proxy, 
     resend gets 404 NoSuchUpload: no object is there, so the append fails
     naming the request, and nothing is committed."""
     ice = ice_via_proxy
-    wh = f"s3://{bucket}/wh"
-    env = config(tmp_path, wh)
-    table = table_with_rows(ice, wh, tmp_path)
-    src, _ = big_parquet(tmp_path / "big.parquet", 200_000, 60)
+    env, table, src = multipart_table(ice, bucket, tmp_path)
     proxy.add(Fault("drop", method="POST", path=r"uploadId="))
     proxy.add(Fault("status", method="POST", path=r"uploadId=", status=404, code="NoSuchUpload"))
     r = ice.fails(1, "append", "db.t", src, env=env)
