@@ -848,6 +848,13 @@ int ice_csv__next_block(csv_reader *r, csv_block *b, size_t ncols, size_t max_re
 		}
 		break;
 	}
+	/* A read gives at most RAW_CHUNK bytes: read on until the buffer is
+	 * at least half full, so that a block holds max_records records rather
+	 * than the few hundred one read brought (every block costs a pass per
+	 * column and per partition downstream). */
+	while (!r->eof && !r->json_array && r->end - r->start < r->cap / 2)
+		if ((rc = fill(r)) != 0)
+			return rc;
 	bool done;
 	if ((rc = fast_block(r, b, ncols, max_records, workers, &done)) != 0 || done)
 		return rc;
