@@ -23,6 +23,7 @@ struct ice_workers {
 	pthread_t *threads;
 	size_t nthreads; /* helpers started */
 	size_t active;   /* helpers that take part in calls (the first ones) */
+	size_t call_active; /* `active` when the current call was published */
 	uint64_t gen;    /* calls published */
 	bool stop;
 	/* the current call */
@@ -92,7 +93,7 @@ static void *helper(void *arg)
 		if (w->stop)
 			break;
 		seen = w->gen;
-		if (index > w->active)
+		if (index > w->call_active)
 			continue; /* set aside for this call */
 		pthread_mutex_unlock(&w->mu);
 		run_tasks(w, index);
@@ -165,7 +166,7 @@ void ice_workers__free(ice_workers *w)
 
 size_t ice_workers__count(const ice_workers *w)
 {
-	return w ? w->active + 1 : 1;
+	return w ? w->nthreads + 1 : 1;
 }
 
 void ice_workers__set_aside(ice_workers *w, size_t threads)
@@ -179,7 +180,14 @@ void ice_workers__set_aside(ice_workers *w, size_t threads)
 
 int ice_workers__run(ice_workers *w, size_t n, ice_workers_fn fn, void *ctx)
 {
-	if (!w || w->active == 0 || n <= 1) {
+	size_t active = 0;
+	if (w && n > 1) {
+		/* `active` may change between calls (set aside by another thread) */
+		pthread_mutex_lock(&w->mu);
+		active = w->active;
+		pthread_mutex_unlock(&w->mu);
+	}
+	if (active == 0) {
 		for (size_t i = 0; i < n; i++) {
 			int rc = fn(ctx, i, 0);
 			if (rc)
@@ -188,13 +196,14 @@ int ice_workers__run(ice_workers *w, size_t n, ice_workers_fn fn, void *ctx)
 		return 0;
 	}
 	pthread_mutex_lock(&w->mu);
+	w->call_active = active;
 	w->fn = fn;
 	w->ctx = ctx;
 	w->n = n;
 	atomic_store(&w->next, 0);
 	atomic_store(&w->failed, false);
 	w->err_rc = 0;
-	w->left = w->active;
+	w->left = active;
 	w->gen++;
 	pthread_cond_broadcast(&w->go_cv);
 	pthread_mutex_unlock(&w->mu);

@@ -20,11 +20,13 @@ typedef int (*ice_workers_fn)(void *ctx, size_t task, size_t worker);
  * every task runs on the caller). Fewer start when the system refuses. */
 int ice_workers__new(ice_workers **out, size_t threads);
 void ice_workers__free(ice_workers *w);
-/* Threads a call may use, the caller included (1 for NULL). */
+/* Threads a call may use at most, the caller included (1 for NULL; helpers
+ * set aside count: worker indexes stay below this). */
 size_t ice_workers__count(const ice_workers *w);
 /* Sets `threads` of the helpers aside (0: none): calls use the others, the
  * caller included, while another thread of the process does other work on
- * the cores they leave. Only between calls, by the pool's owner. */
+ * the cores they leave. Any thread may call it at any time; it takes
+ * effect from the next call on (a call under way keeps its helpers). */
 void ice_workers__set_aside(ice_workers *w, size_t threads);
 /* Runs tasks 0..n-1 (NULL `w`: one after another on the caller). After a
  * failure tasks not yet started are skipped. */
