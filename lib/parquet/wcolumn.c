@@ -382,14 +382,28 @@ static int flat_fixed(colw *c, const struct ArrowArray *a, int64_t i, int64_t n,
 		if ((rc = ice_buf__grow(&c->idx, (size_t)n * 4)) != 0)
 			return rc;
 		uint32_t *idx = (uint32_t *)(void *)(c->idx.ptr + c->idx.len);
+		/* Hashes first, so that the slot of a value a few ahead is
+		 * fetched while this one is looked up (a large dictionary's
+		 * table does not fit the cache). */
+		enum { AHEAD = 8, HCHUNK = 256 };
+		uint64_t hs[HCHUNK];
 		for (int64_t k = 0; k < n; k++) {
+			if (k % HCHUNK == 0) {
+				int64_t m = n - k < HCHUNK ? n - k : HCHUNK;
+				for (int64_t q = 0; q < m; q++) {
+					const uint8_t *pq = src + (size_t)(k + q) * stride;
+					hs[q] = mix64(w == 8 ? pq_load64(pq) : pq_load32(pq));
+				}
+			}
+			if (k % HCHUNK + AHEAD < HCHUNK && k + AHEAD < n && c->slots)
+				__builtin_prefetch(&c->slots[hs[k % HCHUNK + AHEAD] & (c->slot_cap - 1)]);
 			if (bm && !((bm[(bit0 + k) >> 3] >> ((bit0 + k) & 7)) & 1))
 				continue;
 			const uint8_t *p = src + (size_t)k * stride;
 			if (fp && is_nan(c, p))
 				c->m_nans++;
 			uint64_t key = w == 8 ? pq_load64(p) : pq_load32(p);
-			uint64_t h = mix64(key);
+			uint64_t h = hs[k % HCHUNK];
 			if ((c->dict_n + 1) * 2 > c->slot_cap && dict_grow(c))
 				return ICE_ERROR;
 			size_t mask = c->slot_cap - 1, pos = (size_t)h & mask;
