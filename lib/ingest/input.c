@@ -525,46 +525,55 @@ static int write_parsed(appender *ap, col_builder *batch, size_t kept, uint64_t 
 /*
  * With helper threads, parsing runs ahead of writing: a parser thread reads
  * and converts the next blocks (on its own, serially) while this one writes
- * the last (PIPE_SLOTS batches in flight at most). The writer's pool sets a
- * thread aside for the parser, except while the parser waits for a free
- * slot, so that no more threads are busy than the pool has. Either side's
- * failure stops both; the parser's error is raised here after the batches
- * before it were written, as the serial loop would.
+ * the last (PIPE_SLOTS blocks in flight at most). The writer's pool sets a
+ * thread aside for the parser, and the parser gives it back while it waits
+ * for a free slot (from the pool's next call on), so that about as many
+ * threads are busy as the pool has. Either side's failure stops both; the
+ * parser's error is raised here after the blocks before it were written, as
+ * the serial loop would. The same for CSV and JSON Lines: a source fills a
+ * slot (ICE_ITEROVER after the last block) and writes it.
  */
 #define PIPE_SLOTS 3
 
-typedef struct csv_pipe {
-	csv_parse *cp;
+typedef struct pipe_source {
+	void *ctx;
+	int (*parse)(void *ctx, size_t slot);
+	int (*write)(void *ctx, size_t slot);
+} pipe_source;
+
+typedef struct pipe_state {
+	const pipe_source *src;
+	ice_workers *pool; /* the writer's: one helper set aside while parsing */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	col_builder batch[PIPE_SLOTS];
-	size_t kept[PIPE_SLOTS];
-	uint64_t bytes[PIPE_SLOTS];
 	bool full[PIPE_SLOTS];
 	bool ended;       /* the parser is done: with rc */
 	int rc;
 	ice_error_saved err;
 	bool stop;        /* the writer failed: stop parsing */
-} csv_pipe;
+} pipe_state;
 
 static void *pipe_parser(void *arg)
 {
-	csv_pipe *pp = arg;
+	pipe_state *pp = arg;
 	int rc = 0;
 	for (size_t slot = 0;; slot = (slot + 1) % PIPE_SLOTS) {
 		pthread_mutex_lock(&pp->mu);
-		while (pp->full[slot] && !pp->stop)
-			pthread_cond_wait(&pp->cv, &pp->mu);
+		if (pp->full[slot] && !pp->stop) {
+			/* every slot full: the writer's pool may use this core
+			 * until one is free */
+			ice_workers__set_aside(pp->pool, 0);
+			while (pp->full[slot] && !pp->stop)
+				pthread_cond_wait(&pp->cv, &pp->mu);
+			ice_workers__set_aside(pp->pool, 1);
+		}
 		bool stop = pp->stop;
 		pthread_mutex_unlock(&pp->mu);
 		if (stop)
 			break;
-		size_t kept = 0;
-		if ((rc = csv_parse_next(pp->cp, &pp->batch[slot], &kept)) != 0)
+		if ((rc = pp->src->parse(pp->src->ctx, slot)) != 0)
 			break;
 		pthread_mutex_lock(&pp->mu);
-		pp->kept[slot] = kept;
-		pp->bytes[slot] = ice_csv__bytes_read(pp->cp->r);
 		pp->full[slot] = true;
 		pthread_cond_broadcast(&pp->cv);
 		pthread_mutex_unlock(&pp->mu);
@@ -574,30 +583,30 @@ static void *pipe_parser(void *arg)
 	if (pp->rc)
 		ice_error__save(&pp->err);
 	pp->ended = true;
+	ice_workers__set_aside(pp->pool, 0);
 	pthread_cond_broadcast(&pp->cv);
 	pthread_mutex_unlock(&pp->mu);
 	ice_error_clear();
 	return NULL;
 }
 
-static int csv_pipeline(appender *ap, csv_parse *cp)
+/* The source's blocks through the pipeline; the source's parse must not
+ * use `pool` (it runs beside the writer's calls). */
+static int pipeline(ice_workers *pool, const pipe_source *src)
 {
-	csv_pipe pp;
+	pipe_state pp;
 	pthread_t th;
 	int rc = 0;
 	memset(&pp, 0, sizeof(pp));
-	pp.cp = cp;
-	for (int i = 0; i < PIPE_SLOTS; i++)
-		if ((rc = ice_columns__init_struct(&pp.batch[i], ice_schema_struct(ap->schema))) != 0)
-			goto out;
+	pp.src = src;
 	/* the parser converts on its own thread, the pool writes with one
 	 * thread less: as many busy threads as the pool has */
-	ice_workers__set_aside(cp->workers, 1);
-	cp->workers = NULL;
+	pp.pool = pool;
+	ice_workers__set_aside(pool, 1);
 	pthread_mutex_init(&pp.mu, NULL);
 	pthread_cond_init(&pp.cv, NULL);
 	if (pthread_create(&th, NULL, pipe_parser, &pp) != 0) {
-		ice_workers__set_aside(ice_data_writer__workers(ap->dw), 0);
+		ice_workers__set_aside(pool, 0);
 		rc = ice_error__set(ICE_ERROR, ICE_ERRCLASS_OS, "cannot start a thread");
 		goto destroy;
 	}
@@ -606,19 +615,10 @@ static int csv_pipeline(appender *ap, csv_parse *cp)
 		while (!pp.full[slot] && !pp.ended)
 			pthread_cond_wait(&pp.cv, &pp.mu);
 		bool have = pp.full[slot];
-		/* every other slot full: the parser waits while this batch is
-		 * written, and the pool may use its thread */
-		bool parser_idle = pp.ended;
-		if (!parser_idle) {
-			parser_idle = true;
-			for (size_t k = 0; k < PIPE_SLOTS; k++)
-				parser_idle = parser_idle && pp.full[k];
-		}
 		pthread_mutex_unlock(&pp.mu);
 		if (!have)
 			break; /* the parser ended and nothing is left */
-		ice_workers__set_aside(ice_data_writer__workers(ap->dw), parser_idle ? 0 : 1);
-		rc = write_parsed(ap, &pp.batch[slot], pp.kept[slot], pp.bytes[slot]);
+		rc = src->write(src->ctx, slot);
 		pthread_mutex_lock(&pp.mu);
 		pp.full[slot] = false;
 		if (rc)
@@ -629,7 +629,7 @@ static int csv_pipeline(appender *ap, csv_parse *cp)
 			break;
 	}
 	pthread_join(th, NULL);
-	ice_workers__set_aside(ice_data_writer__workers(ap->dw), 0);
+	ice_workers__set_aside(pool, 0);
 	if (!rc && pp.rc) {
 		ice_error__restore(&pp.err);
 		rc = pp.rc;
@@ -637,9 +637,50 @@ static int csv_pipeline(appender *ap, csv_parse *cp)
 destroy:
 	pthread_mutex_destroy(&pp.mu);
 	pthread_cond_destroy(&pp.cv);
-out:
+	return rc;
+}
+
+/* CSV slots: a batch each. */
+typedef struct csv_slots {
+	appender *ap;
+	csv_parse *cp;
+	col_builder batch[PIPE_SLOTS];
+	size_t kept[PIPE_SLOTS];
+	uint64_t bytes[PIPE_SLOTS];
+} csv_slots;
+
+static int csv_slot_parse(void *ctx, size_t slot)
+{
+	csv_slots *c = ctx;
+	int rc = csv_parse_next(c->cp, &c->batch[slot], &c->kept[slot]);
+	if (!rc)
+		c->bytes[slot] = (uint64_t)ice_csv__bytes_read(c->cp->r);
+	return rc;
+}
+
+static int csv_slot_write(void *ctx, size_t slot)
+{
+	csv_slots *c = ctx;
+	return write_parsed(c->ap, &c->batch[slot], c->kept[slot], c->bytes[slot]);
+}
+
+static int csv_pipeline(appender *ap, csv_parse *cp)
+{
+	csv_slots c;
+	int rc = 0;
+	memset(&c, 0, sizeof(c));
+	c.ap = ap;
+	c.cp = cp;
+	for (int i = 0; i < PIPE_SLOTS && !rc; i++)
+		rc = ice_columns__init_struct(&c.batch[i], ice_schema_struct(ap->schema));
+	if (!rc) {
+		pipe_source src = {&c, csv_slot_parse, csv_slot_write};
+		ice_workers *pool = cp->workers;
+		cp->workers = NULL; /* the parser's calls run on its own thread */
+		rc = pipeline(pool, &src);
+	}
 	for (int i = 0; i < PIPE_SLOTS; i++)
-		ice_columns__free(&pp.batch[i]);
+		ice_columns__free(&c.batch[i]);
 	return rc;
 }
 
@@ -895,89 +936,136 @@ done:
 	return rc;
 }
 
-static int append_jsonl(appender *ap, const char *input)
-{
+/* JSON Lines: a block's lines parsed in tasks of JSONL_TASK_LINES (on the
+ * pool, or serially on the parser thread of the pipeline), each task a
+ * batch; a slot holds a block's tasks. */
+#define JSONL_TASKS (CSV_BLOCK_RECORDS / JSONL_TASK_LINES)
+
+typedef struct jsonl_src {
+	appender *ap;
 	csv_reader *r;
+	const char *name;
 	csv_block blk;
-	jsonl_task *tasks = NULL;
-	size_t ntasks = CSV_BLOCK_RECORDS / JSONL_TASK_LINES;
-	uint8_t *rejected = NULL;
-	char **reasons = NULL;
-	int rc = ice_csv__open_lines(&r, ice_table_io(ap->table), input);
+	size_t block;           /* lines a block */
+	ice_workers *workers;   /* the parse's (NULL: serially) */
+	uint8_t *rejected;      /* with a reject file, per line of the block */
+	char **reasons;
+	jsonl_task tasks[PIPE_SLOTS][JSONL_TASKS];
+	size_t ntasks[PIPE_SLOTS];
+	uint64_t bytes[PIPE_SLOTS];
+} jsonl_src;
+
+static int jsonl_slot_parse(void *ctx, size_t slot)
+{
+	jsonl_src *js = ctx;
+	appender *ap = js->ap;
+	csv_block *blk = &js->blk;
+	jsonl_task *tasks = js->tasks[slot];
+	int rc = ice_csv__next_block(js->r, blk, 1, js->block, NULL);
 	if (rc)
 		return rc;
-	ice_csv__set_max_record(r, ap->opts->max_record_bytes);
-	memset(&blk, 0, sizeof(blk));
-	const char *name = ice_csv__name(r);
-	if (!(tasks = ice__calloc(ntasks, sizeof(jsonl_task))) ||
-	    (ap->opts->reject_file && (!(rejected = ice__calloc(CSV_BLOCK_RECORDS, 1)) ||
-	                               !(reasons = ice__calloc(CSV_BLOCK_RECORDS, sizeof(char *)))))) {
+	size_t n = (blk->n + JSONL_TASK_LINES - 1) / JSONL_TASK_LINES;
+	for (size_t t = 0; t < n; t++) {
+		tasks[t].rejected = js->rejected;
+		tasks[t].reasons = js->reasons;
+	}
+	if (js->rejected)
+		memset(js->rejected, 0, blk->n);
+	jsonl_job job = {ap, js->name, blk, tasks};
+	if ((rc = ice_workers__run(js->workers, n, jsonl_convert, &job)) != 0)
+		return rc;
+	for (size_t t = 0; t < n; t++)
+		if (tasks[t].bad_row != SIZE_MAX)
+			return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s", tasks[t].bad_message);
+	for (size_t k = 0; js->rejected && k < blk->n; k++)
+		if (js->rejected[k]) {
+			ice_buf b = ICE_BUF_INIT;
+			ice_buf__put(&b, blk->base + blk->fields[k].off, blk->fields[k].len & ~ICE_CSV_QUOTED);
+			ice_buf__putc(&b, '\n');
+			rc = b.error ? ICE_ERROR : reject_row(ap, js->name, blk->lines[k], 0, NULL, js->reasons[k], b.ptr, b.len);
+			ice_buf__free(&b);
+			if (rc)
+				return rc;
+		}
+	js->ntasks[slot] = n;
+	js->bytes[slot] = (uint64_t)ice_csv__bytes_read(js->r);
+	return 0;
+}
+
+static int jsonl_slot_write(void *ctx, size_t slot)
+{
+	jsonl_src *js = ctx;
+	appender *ap = js->ap;
+	int rc;
+	for (size_t t = 0; t < js->ntasks[slot]; t++) {
+		jsonl_task *task = &js->tasks[slot][t];
+		struct ArrowArray arr;
+		struct ArrowSchema sch;
+		if (task->rows == 0)
+			continue;
+		if ((rc = ice_columns__view(&task->cols, &arr, &sch)) != 0)
+			return rc;
+		rc = ice_data_writer__write_batch(ap->dw, &arr, &sch);
+		arr.release(&arr);
+		sch.release(&sch);
+		ice_columns__clear(&task->cols);
+		if (rc)
+			return rc;
+		ap->rows += task->rows;
+	}
+	ap->bytes_read = ap->bytes_before + js->bytes[slot];
+	if (ap->opts->progress)
+		ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
+	return 0;
+}
+
+static int append_jsonl(appender *ap, const char *input)
+{
+	jsonl_src *js = ice__calloc(1, sizeof(*js));
+	int rc;
+	if (!js)
+		return ICE_ERROR;
+	if ((rc = ice_csv__open_lines(&js->r, ice_table_io(ap->table), input)) != 0) {
+		ice__free(js);
+		return rc;
+	}
+	ice_csv__set_max_record(js->r, ap->opts->max_record_bytes);
+	js->ap = ap;
+	js->name = ice_csv__name(js->r);
+	js->workers = ice_data_writer__workers(ap->dw);
+	js->block = ice_data_writer__max_batch_rows(ap->dw) < CSV_BLOCK_RECORDS ? ice_data_writer__max_batch_rows(ap->dw)
+	                                                                        : CSV_BLOCK_RECORDS;
+	if (ap->opts->reject_file && (!(js->rejected = ice__calloc(CSV_BLOCK_RECORDS, 1)) ||
+	                              !(js->reasons = ice__calloc(CSV_BLOCK_RECORDS, sizeof(char *))))) {
 		rc = ICE_ERROR;
 		goto done;
 	}
-	jsonl_job job = {ap, name, &blk, tasks};
-	size_t block = ice_data_writer__max_batch_rows(ap->dw) < CSV_BLOCK_RECORDS ? ice_data_writer__max_batch_rows(ap->dw)
-	                                                                               : CSV_BLOCK_RECORDS;
-	while ((rc = ice_csv__next_block(r, &blk, 1, block, NULL)) == 0) {
-		size_t n = (blk.n + JSONL_TASK_LINES - 1) / JSONL_TASK_LINES;
-		for (size_t t = 0; t < n; t++) {
-			tasks[t].rejected = rejected;
-			tasks[t].reasons = reasons;
-		}
-		if (rejected)
-			memset(rejected, 0, blk.n);
-		if ((rc = ice_workers__run(ice_data_writer__workers(ap->dw), n, jsonl_convert, &job)) != 0)
-			goto done;
-		for (size_t t = 0; t < n; t++)
-			if (tasks[t].bad_row != SIZE_MAX) {
-				rc = ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "%s", tasks[t].bad_message);
-				goto done;
-			}
-		for (size_t k = 0; rejected && k < blk.n; k++)
-			if (rejected[k]) {
-				ice_buf b = ICE_BUF_INIT;
-				ice_buf__put(&b, blk.base + blk.fields[k].off, blk.fields[k].len & ~ICE_CSV_QUOTED);
-				ice_buf__putc(&b, '\n');
-				rc = b.error ? ICE_ERROR
-				             : reject_row(ap, name, blk.lines[k], 0, NULL, reasons[k], b.ptr, b.len);
-				ice_buf__free(&b);
-				if (rc)
-					goto done;
-			}
-		for (size_t t = 0; t < n; t++) {
-			struct ArrowArray arr;
-			struct ArrowSchema sch;
-			if (tasks[t].rows == 0)
-				continue;
-			if ((rc = ice_columns__view(&tasks[t].cols, &arr, &sch)) != 0)
-				goto done;
-			rc = ice_data_writer__write_batch(ap->dw, &arr, &sch);
-			arr.release(&arr);
-			sch.release(&sch);
-			ice_columns__clear(&tasks[t].cols);
-			if (rc)
-				goto done;
-			ap->rows += tasks[t].rows;
-		}
-		ap->bytes_read = ap->bytes_before + ice_csv__bytes_read(r);
-		if (ap->opts->progress)
-			ap->opts->progress(ap->rows, ap->bytes_read, ap->opts->progress_payload);
+	if (ice_workers__count(js->workers) > 1) {
+		pipe_source src = {js, jsonl_slot_parse, jsonl_slot_write};
+		ice_workers *pool = js->workers;
+		js->workers = NULL; /* the parser's tasks run on its own thread */
+		rc = pipeline(pool, &src);
+	} else {
+		while ((rc = jsonl_slot_parse(js, 0)) == 0)
+			if ((rc = jsonl_slot_write(js, 0)) != 0)
+				break;
+		if (rc == ICE_ITEROVER)
+			rc = 0;
 	}
-	if (rc == ICE_ITEROVER)
-		rc = 0;
 done:
-	for (size_t t = 0; tasks && t < ntasks; t++) {
-		if (tasks[t].ready)
-			ice_columns__free(&tasks[t].cols);
-		ice__free(tasks[t].bad_message);
-	}
-	ice__free(tasks);
-	ice__free(rejected);
-	for (size_t k = 0; reasons && k < CSV_BLOCK_RECORDS; k++)
-		ice__free(reasons[k]);
-	ice__free(reasons);
-	ice_csv__block_free(&blk);
-	ice_csv__free(r);
+	for (size_t s = 0; s < PIPE_SLOTS; s++)
+		for (size_t t = 0; t < JSONL_TASKS; t++) {
+			if (js->tasks[s][t].ready)
+				ice_columns__free(&js->tasks[s][t].cols);
+			ice__free(js->tasks[s][t].bad_message);
+		}
+	ice__free(js->rejected);
+	for (size_t k = 0; js->reasons && k < CSV_BLOCK_RECORDS; k++)
+		ice__free(js->reasons[k]);
+	ice__free(js->reasons);
+	ice_csv__block_free(&js->blk);
+	ice_csv__free(js->r);
+	ice__free(js);
 	return rc;
 }
 

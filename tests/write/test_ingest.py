@@ -371,3 +371,61 @@ def test_partitions_keep_input_order_when_parsing_runs_ahead(tmp_path):
             assert len(by_key) == nkeys + 1
             seen.append(sorted((r["id"], r["k"], r["s"]) for r in rows))
         assert seen[0] == seen[1] and len(seen[0]) == 40000
+
+
+def big_jsonl(path, n, bad_rows=()):
+    rng = random.Random(11)
+    out, expected = [], []
+    for i in range(n):
+        day = f"2024-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        price = f"{rng.randrange(0, 100000) / 100:.2f}"
+        s = f"w{rng.randrange(1000)} \"x\"\n" if i % 5 == 0 else f"w{rng.randrange(1000)}"
+        if i in bad_rows:
+            out.append(json.dumps({"id": i, "price": price, "d": "notadate", "s": s}))
+            continue
+        out.append(json.dumps({"id": i, "price": price, "d": day, "s": s}))
+        expected.append((i, price, day, s))
+    path.write_text("\n".join(out) + "\n")
+    return expected
+
+
+def test_jsonl_parsed_ahead_gives_the_rows_of_one_thread_in_input_order(tmp_path):
+    """JSON Lines run through the same pipeline as CSV with threads: a
+    parser thread turns the next blocks into batches while the last is
+    written. Same rows as one thread, in input order inside each partition,
+    across many blocks."""
+    f = tmp_path / "in.jsonl"
+    expected = big_jsonl(f, 50000)
+    got = []
+    for threads in ("1", "2"):
+        t = make(tmp_path, f"t{threads}")
+        r = ice_ok("--json", "append", t, f, "--threads", threads).json()
+        assert r["rows"] == len(expected)
+        rows = scan_rows(t)
+        by_month = {}
+        for row in rows:
+            by_month.setdefault(row["d"][:7], []).append(int(row["id"]))
+        assert all(ids == sorted(ids) for ids in by_month.values())
+        got.append(rows_of(t))
+    assert got[0] == got[1] == sorted(expected)
+
+
+def test_jsonl_bad_line_in_a_late_block_leaves_nothing_and_rejects_keep_order(tmp_path):
+    f = tmp_path / "in.jsonl"
+    bad = (3, 41234, 41235, 49999)
+    expected = big_jsonl(f, 50000, bad_rows=bad)
+    t = make(tmp_path)
+    before = sorted(p.name for p in (t / "metadata").iterdir())
+    e = ice_fails(1, "append", t, f, "--threads", "2")
+    assert f"{f}: line 4 (d): not a date" in e.err, e.err
+    f2 = tmp_path / "late.jsonl"
+    f2.write_text("\n".join(line for i, line in enumerate(f.read_text().splitlines()) if i != 3) + "\n")
+    e = ice_fails(1, "append", t, f2, "--threads", "2")
+    assert f"{f2}: line 41234 (d): not a date" in e.err, e.err
+    assert sorted(p.name for p in (t / "metadata").iterdir()) == before
+    assert not (t / "data").exists() or not [p for p in (t / "data").rglob("*") if p.is_file()]
+    rej = tmp_path / "rej.jsonl"
+    r = ice_ok("--json", "append", t, f, "--reject-file", rej, "--threads", "2").json()
+    assert r["rows"] == len(expected) and r["rejected"] == 4
+    assert [json.loads(line)["id"] for line in rej.read_text().splitlines()] == list(bad)
+    assert rows_of(t) == sorted(expected)
