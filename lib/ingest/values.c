@@ -69,6 +69,9 @@ static int parse_decimal(const ice_type *t, const char *s, size_t len, const ice
 	bool neg = false, any = false;
 	ice_i128 v = 0;
 	int digits = 0, frac = 0, exp = 0;
+	/* digits gather in 64 bits, 18 at a time, and only then in 128 */
+	uint64_t u = 0;
+	int ud = 0;
 	if (i < len && (s[i] == '-' || s[i] == '+'))
 		neg = s[i++] == '-';
 	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
@@ -76,7 +79,12 @@ static int parse_decimal(const ice_type *t, const char *s, size_t len, const ice
 			digits++;
 		if (digits > 38)
 			goto too_many;
-		v = v * 10 + (s[i] - '0');
+		u = u * 10 + (uint64_t)(s[i] - '0');
+		if (++ud == 18) {
+			v = v * (ice_i128)P10[18] + (ice_i128)u;
+			u = 0;
+			ud = 0;
+		}
 		any = true;
 	}
 	if (i < len && s[i] == '.') {
@@ -85,11 +93,17 @@ static int parse_decimal(const ice_type *t, const char *s, size_t len, const ice
 				digits++;
 			if (digits > 38)
 				goto too_many;
-			v = v * 10 + (s[i] - '0');
+			u = u * 10 + (uint64_t)(s[i] - '0');
+			if (++ud == 18) {
+				v = v * (ice_i128)P10[18] + (ice_i128)u;
+				u = 0;
+				ud = 0;
+			}
 			frac++;
 			any = true;
 		}
 	}
+	v = v == 0 ? (ice_i128)u : v * (ice_i128)P10[ud] + (ice_i128)u;
 	if (!any)
 		return refuse("not a number");
 	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
