@@ -9,9 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "cli.h"
 
@@ -552,20 +549,8 @@ int main(int argc, char **argv)
 	ice_cli cli;
 	int i, rc;
 
-#ifdef __GLIBC__
-	/* One malloc arena: ice's threads hand buffers to one another (rows
-	 * copied on one thread, encoded on another), and per-thread arenas
-	 * would each keep what the other freed, beyond what --memory bounds. */
-	mallopt(M_ARENA_MAX, 1);
-	/* Fixed thresholds: buffers of up to 32 MiB come from the heap, and
-	 * up to 64 MiB freed at its top stay there. With the defaults, the
-	 * heap was shrunk and grown again thousands of times an append, each
-	 * time under the arena's lock and with a TLB shootdown on every core:
-	 * a two-thread JSON Lines append spent more time in the kernel than
-	 * in ice. */
-	mallopt(M_MMAP_THRESHOLD, 32 << 20);
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-#endif
+	/* one malloc arena, fixed heap thresholds (ice/alloc.h) */
+	ice_allocator_tune_c_library();
 	memset(&cli, 0, sizeof(cli));
 	cli.out = stdout;
 	cli.catalog = getenv("ICE_CATALOG");

@@ -16,7 +16,6 @@
  *       "stats"} as JSON. WHERE "" means no filter.
  */
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,10 +297,8 @@ static int plan(const char *metadata, const char *where, size_t threads, int run
 
 int main(int argc, char **argv)
 {
-#ifdef __GLIBC__
-	/* The allocator setting `ice` runs its commands with (tools/ice.c). */
-	mallopt(M_ARENA_MAX, 1);
-#endif
+	/* the allocator settings `ice` runs its commands with (ice/alloc.h) */
+	ice_allocator_tune_c_library();
 	if (argc >= 3 && !strcmp(argv[1], "gen"))
 		return gen(argv[2], argc > 3 ? atoi(argv[3]) : 1000, argc > 4 ? atoi(argv[4]) : 1000);
 	if (argc >= 3 && !strcmp(argv[1], "plan"))

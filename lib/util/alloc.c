@@ -9,6 +9,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "alloc.h"
 #include "error.h"
@@ -38,6 +41,15 @@ static _Atomic int64_t outstanding;
 static _Atomic uint64_t fail_at;
 static _Atomic bool fail_sticky;
 static _Atomic bool injected;
+
+void ice_allocator_tune_c_library(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+}
 
 void ice_allocator_set(const ice_allocator *a)
 {
