@@ -46,8 +46,6 @@ void ice_allocator_tune_c_library(void)
 {
 #ifdef __GLIBC__
 	mallopt(M_ARENA_MAX, 1);
-	mallopt(M_MMAP_THRESHOLD, 32 << 20);
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 #endif
 }
 
