@@ -167,6 +167,17 @@ size_t ice_parquet__w_page_estimate(const colw *c)
 int ice_parquet__w_after_record(ice_parquet_writer *w, colw *c)
 {
 	int rc;
+	/* A first page whose values are nearly all distinct after a few
+	 * thousand would fail the dictionary check at its end: it goes on in
+	 * PLAIN at once instead of hashing the rest of the page. */
+	if (c->dict_on && !c->dict_checked && c->nvalues >= 4096 && c->dict_n * 10 >= c->nvalues * 9) {
+		if ((rc = indices_to_plain(c)) != 0)
+			return rc;
+		c->dict_on = false;
+		c->dict_declined = true;
+		ice_parquet__w_reset_dict(c);
+		return 0;
+	}
 	if (c->dict_on && c->dict_vals.len > (size_t)w->opts.dictionary_size_bytes) {
 		if ((rc = ice_parquet__w_flush_page(w, c)) != 0)
 			return rc;
