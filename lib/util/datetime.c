@@ -78,11 +78,29 @@ static bool digits(const char *s, size_t len, size_t *pos, int n, int64_t *out)
 	return true;
 }
 
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 static bool parse_date_at(const char *s, size_t len, size_t *pos, int64_t *days)
 {
 	int64_t y = 0, m, d;
 	bool neg = false;
 	size_t start;
+	/* the common form, YYYY-MM-DD, at once (what follows is the caller's) */
+	const char *q = s + *pos;
+	if (*pos <= len && len - *pos >= 10 && is_digit(q[0]) && is_digit(q[1]) && is_digit(q[2]) && is_digit(q[3]) && q[4] == '-' &&
+	    is_digit(q[5]) && is_digit(q[6]) && q[7] == '-' && is_digit(q[8]) && is_digit(q[9])) {
+		y = (q[0] - '0') * 1000 + (q[1] - '0') * 100 + (q[2] - '0') * 10 + (q[3] - '0');
+		m = (q[5] - '0') * 10 + (q[6] - '0');
+		d = (q[8] - '0') * 10 + (q[9] - '0');
+		if (!ice_dt__valid_date(y, (int)m, (int)d))
+			return false;
+		*days = ice_dt__days_from_civil(y, (int)m, (int)d);
+		*pos += 10;
+		return true;
+	}
 	if (*pos < len && (s[*pos] == '+' || s[*pos] == '-')) {
 		neg = s[*pos] == '-';
 		(*pos)++;
