@@ -641,6 +641,8 @@ int main(int argc, char **argv)
 		return unknown_command(argv[i]);
 	}
 	cli.command = cmd->name;
+	if (!strcmp(cmd->name, "scan"))
+		ice_allocator_keep_freed_memory(); /* reused by the next batches (ice/alloc.h) */
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ice_set_trace(trace, &cli);

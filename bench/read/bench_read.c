@@ -98,8 +98,9 @@ int main(int argc, char **argv)
 	struct ArrowArrayStream st;
 	sums s = {0};
 	int rc = 1;
-	/* the allocator settings `ice` runs its commands with (ice/alloc.h) */
+	/* the allocator settings `ice scan` runs with (ice/alloc.h) */
 	ice_allocator_tune_c_library();
+	ice_allocator_keep_freed_memory();
 	if (argc != 4) {
 		fprintf(stderr, "usage: bench-read sum|table|file TABLE|FILE THREADS\n");
 		return 2;

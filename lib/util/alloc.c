@@ -49,6 +49,14 @@ void ice_allocator_tune_c_library(void)
 #endif
 }
 
+void ice_allocator_keep_freed_memory(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+}
+
 void ice_allocator_set(const ice_allocator *a)
 {
 	if (a)
