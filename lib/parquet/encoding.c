@@ -655,6 +655,17 @@ void ice_parquet__hybrid_encode(ice_buf *out, const uint32_t *v, size_t n, int b
 
 void ice_parquet__hybrid_encode16(ice_buf *out, const int16_t *v, size_t n, int bw, ice_buf *scratch)
 {
+	/* Levels are mostly one value (a page without nulls): one run, as the
+	 * general path would write it, without widening them first. */
+	if (n >= 8) {
+		uint16_t diff = 0;
+		for (size_t i = 1; i < n; i++)
+			diff |= (uint16_t)(v[i] ^ v[0]);
+		if (diff == 0) {
+			put_run(out, (uint16_t)v[0], n, bw);
+			return;
+		}
+	}
 	ice_buf__clear(scratch);
 	uint32_t *u = (uint32_t *)(void *)ice_buf__reserve(scratch, n * 4 + 4);
 	if (!u) {
