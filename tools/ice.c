@@ -549,7 +549,7 @@ int main(int argc, char **argv)
 	ice_cli cli;
 	int i, rc;
 
-	/* one malloc arena, fixed heap thresholds (ice/alloc.h) */
+	/* one malloc arena (ice/alloc.h) */
 	ice_allocator_tune_c_library();
 	memset(&cli, 0, sizeof(cli));
 	cli.out = stdout;

@@ -250,6 +250,14 @@ char ice_input__delimiter(const char *input, const ice_write_options *o)
 
 #define CSV_BLOCK_RECORDS 8192
 
+/* Records a block: CSV_BLOCK_RECORDS, fewer when the writer wants smaller
+ * batches (wide rows under the memory budget). */
+static size_t block_records(const appender *ap)
+{
+	size_t most = ice_data_writer__max_batch_rows(ap->dw);
+	return most < CSV_BLOCK_RECORDS ? most : CSV_BLOCK_RECORDS;
+}
+
 typedef struct csv_job {
 	appender *ap;
 	const csv_block *blk;
@@ -376,8 +384,7 @@ static int csv_parse_init(csv_parse *cp, appender *ap, csv_reader *r, const size
 	job->errs = cp->errs;
 	for (size_t i = 0; i < nf; i++)
 		cp->errs[i].all = o->reject_file != NULL;
-	cp->block = ice_data_writer__max_batch_rows(ap->dw) < CSV_BLOCK_RECORDS ? ice_data_writer__max_batch_rows(ap->dw)
-	                                                                          : CSV_BLOCK_RECORDS;
+	cp->block = block_records(ap);
 	return 0;
 }
 
@@ -1033,8 +1040,7 @@ static int append_jsonl(appender *ap, const char *input)
 	js->ap = ap;
 	js->name = ice_csv__name(js->r);
 	js->workers = ice_data_writer__workers(ap->dw);
-	js->block = ice_data_writer__max_batch_rows(ap->dw) < CSV_BLOCK_RECORDS ? ice_data_writer__max_batch_rows(ap->dw)
-	                                                                        : CSV_BLOCK_RECORDS;
+	js->block = block_records(ap);
 	if (ap->opts->reject_file && (!(js->rejected = ice__calloc(CSV_BLOCK_RECORDS, 1)) ||
 	                              !(js->reasons = ice__calloc(CSV_BLOCK_RECORDS, sizeof(char *))))) {
 		rc = ICE_ERROR;

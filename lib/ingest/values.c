@@ -62,6 +62,18 @@ static int refuse(const char *fmt, ...)
 /* Decimal text (sign, digits, a point, digits, an exponent) at the
  * column's scale. Fractional digits beyond the scale must be zeros, unless
  * o->round (half away from zero, as Java's HALF_UP). */
+/* A decimal digit onto v: gathered in 64 bits (u, ud of them), folded into
+ * 128 every 18; the last fold is the caller's. */
+static inline void push_digit(ice_i128 *v, uint64_t *u, int *ud, char c)
+{
+	*u = *u * 10 + (uint64_t)(c - '0');
+	if (++*ud == 18) {
+		*v = *v * (ice_i128)P10[18] + (ice_i128)*u;
+		*u = 0;
+		*ud = 0;
+	}
+}
+
 static int parse_decimal(const ice_type *t, const char *s, size_t len, const ice_value_opts *o, ice_i128 *out)
 {
 	int32_t precision = t->u.decimal.precision, scale = t->u.decimal.scale;
@@ -79,12 +91,7 @@ static int parse_decimal(const ice_type *t, const char *s, size_t len, const ice
 			digits++;
 		if (digits > 38)
 			goto too_many;
-		u = u * 10 + (uint64_t)(s[i] - '0');
-		if (++ud == 18) {
-			v = v * (ice_i128)P10[18] + (ice_i128)u;
-			u = 0;
-			ud = 0;
-		}
+		push_digit(&v, &u, &ud, s[i]);
 		any = true;
 	}
 	if (i < len && s[i] == '.') {
@@ -93,12 +100,7 @@ static int parse_decimal(const ice_type *t, const char *s, size_t len, const ice
 				digits++;
 			if (digits > 38)
 				goto too_many;
-			u = u * 10 + (uint64_t)(s[i] - '0');
-			if (++ud == 18) {
-				v = v * (ice_i128)P10[18] + (ice_i128)u;
-				u = 0;
-				ud = 0;
-			}
+			push_digit(&v, &u, &ud, s[i]);
 			frac++;
 			any = true;
 		}

@@ -51,6 +51,18 @@ void ice_parquet__w_reset_dict(colw *c)
 		memset(c->slots, 0, c->slot_cap * sizeof(dslot));
 }
 
+/* The page so far in PLAIN, and no dictionary for the rest of the file. */
+static int decline_dict(colw *c)
+{
+	int rc = indices_to_plain(c);
+	if (rc)
+		return rc;
+	c->dict_on = false;
+	c->dict_declined = true;
+	ice_parquet__w_reset_dict(c);
+	return 0;
+}
+
 static int compress_into(ice_parquet_writer *w, pq_wscratch *sc, const ice_buf *in, ice_buf *out)
 {
 	ice_buf__clear(out);
@@ -84,12 +96,9 @@ int ice_parquet__w_flush_page(ice_parquet_writer *w, colw *c)
 		c->dict_checked = true;
 		size_t idx_bytes = (c->idx.len / 4) * (size_t)pq_bit_width(c->dict_n ? c->dict_n - 1 : 0) / 8;
 		if (c->dict_vals.len + idx_bytes >= c->plain_equiv) {
-			if ((rc = indices_to_plain(c)) != 0)
-				return rc;
 			/* bounds were taken from dictionary entries, which are all used */
-			c->dict_on = false;
-			c->dict_declined = true;
-			ice_parquet__w_reset_dict(c);
+			if ((rc = decline_dict(c)) != 0)
+				return rc;
 		}
 	}
 	pq_wscratch *sc = c->sc;
@@ -171,12 +180,7 @@ int ice_parquet__w_after_record(ice_parquet_writer *w, colw *c)
 	 * thousand would fail the dictionary check at its end: it goes on in
 	 * PLAIN at once instead of hashing the rest of the page. */
 	if (c->dict_on && !c->dict_checked && c->nvalues >= 4096 && c->dict_n * 10 >= c->nvalues * 9) {
-		if ((rc = indices_to_plain(c)) != 0)
-			return rc;
-		c->dict_on = false;
-		c->dict_declined = true;
-		ice_parquet__w_reset_dict(c);
-		return 0;
+		return decline_dict(c);
 	}
 	if (c->dict_on && c->dict_vals.len > (size_t)w->opts.dictionary_size_bytes) {
 		if ((rc = ice_parquet__w_flush_page(w, c)) != 0)

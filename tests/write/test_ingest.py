@@ -55,17 +55,25 @@ def rows_of(t):
     return sorted((r["id"], f"{r['price']:.2f}", r["d"].isoformat(), r["s"]) for r in pyiceberg_rows(current_metadata(t)))
 
 
+def same_rows_with_one_and_two_threads(tmp_path, f, expected, prefix, check=None):
+    """`f` appended with --threads 1 and 2: each reports and holds the
+    expected rows (`check` runs on each table too)."""
+    got = []
+    for threads in ("1", "2"):
+        t = make(tmp_path, f"{prefix}{threads}")
+        r = ice_ok("--json", "append", t, f, "--threads", threads).json()
+        assert r["rows"] == len(expected)
+        if check:
+            check(t)
+        got.append(rows_of(t))
+    assert got[0] == got[1] == sorted(expected)
+
+
 def test_threads_give_the_same_rows_with_and_without_quotes(tmp_path):
     for quoted_every in (0, 97):
         f = tmp_path / f"in{quoted_every}.csv"
         expected = big_csv(f, 30000, quoted_every=quoted_every)
-        got = []
-        for threads in ("1", "2"):
-            t = make(tmp_path, f"t{quoted_every}_{threads}")
-            r = ice_ok("--json", "append", t, f, "--threads", threads).json()
-            assert r["rows"] == len(expected)
-            got.append(rows_of(t))
-        assert got[0] == got[1] == sorted(expected)
+        same_rows_with_one_and_two_threads(tmp_path, f, expected, f"t{quoted_every}_")
 
 
 def test_bad_value_past_the_first_blocks_and_rejects_in_order(tmp_path):
@@ -396,18 +404,13 @@ def test_jsonl_parsed_ahead_gives_the_rows_of_one_thread_in_input_order(tmp_path
     across many blocks."""
     f = tmp_path / "in.jsonl"
     expected = big_jsonl(f, 50000)
-    got = []
-    for threads in ("1", "2"):
-        t = make(tmp_path, f"t{threads}")
-        r = ice_ok("--json", "append", t, f, "--threads", threads).json()
-        assert r["rows"] == len(expected)
-        rows = scan_rows(t)
+    def input_order_inside_partitions(t):
         by_month = {}
-        for row in rows:
+        for row in scan_rows(t):
             by_month.setdefault(row["d"][:7], []).append(int(row["id"]))
         assert all(ids == sorted(ids) for ids in by_month.values())
-        got.append(rows_of(t))
-    assert got[0] == got[1] == sorted(expected)
+
+    same_rows_with_one_and_two_threads(tmp_path, f, expected, "t", input_order_inside_partitions)
 
 
 def test_jsonl_bad_line_in_a_late_block_leaves_nothing_and_rejects_keep_order(tmp_path):
