@@ -47,10 +47,17 @@ typedef struct sums {
 
 static void add_decimal(int64_t *sum, const struct ArrowArray *a)
 {
-	const int64_t *v = a->buffers[1];
-	for (int64_t i = 0; i < a->length; i++)
-		if (valid(a, i))
-			*sum += v[2 * (a->offset + i)];
+	const int64_t *v = (const int64_t *)a->buffers[1] + 2 * a->offset;
+	int64_t s = 0;
+	if (a->null_count == 0) {
+		for (int64_t i = 0; i < a->length; i++)
+			s += v[2 * i];
+	} else {
+		for (int64_t i = 0; i < a->length; i++)
+			if (valid(a, i))
+				s += v[2 * i];
+	}
+	*sum += s;
 }
 
 static int run_stream(struct ArrowArrayStream *st, bool summing, sums *out)
@@ -83,8 +90,11 @@ static int run_stream(struct ArrowArrayStream *st, bool summing, sums *out)
 			add_decimal(&out->price, b.children[idx[1]]);
 			add_decimal(&out->discount, b.children[idx[2]]);
 			const struct ArrowArray *d = b.children[idx[3]];
-			for (int64_t i = 0; i < d->length; i++)
-				out->dates += valid(d, i);
+			if (d->null_count == 0)
+				out->dates += d->length;
+			else
+				for (int64_t i = 0; i < d->length; i++)
+					out->dates += valid(d, i);
 		}
 		b.release(&b);
 	}

@@ -353,7 +353,6 @@ typedef struct ice_avro_reader {
 	int64_t block_left;    /* records not yet read from the current block */
 	int64_t record;        /* index of the next record in the file */
 	ice_avro_cursor cur;
-	ice_codec_ctx *codec_ctx;
 	ice_codec_stream *stream;   /* deflate and zstandard blocks, decompressed as read */
 	const uint8_t *zin;         /* the compressed block being streamed */
 	size_t zin_len, zin_pos;

@@ -233,8 +233,6 @@ int ice_avro__reader_open_input(ice_avro_reader *r, ice_input *in)
 		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_AVRO, "%s: header: no avro.schema", r->file);
 	if ((rc = ice_avro__schema_parse(&r->schema, &r->arena, schema, schema_len, r->file)) != 0)
 		return rc;
-	if (r->codec == ICE_CODEC_ZSTD && !(r->codec_ctx = ice_codec__ctx_new()))
-		return ICE_ERROR;
 	return 0;
 }
 
@@ -244,8 +242,6 @@ void ice_avro__reader_close(ice_avro_reader *r)
 	r->in = NULL;
 	ice_buf__free(&r->win);
 	ice_buf__free(&r->data);
-	ice_codec__ctx_free(r->codec_ctx);
-	r->codec_ctx = NULL;
 	ice_codec__stream_free(r->stream);
 	r->stream = NULL;
 	ice_arena__free(&r->arena);
@@ -382,7 +378,7 @@ static int decompress(ice_avro_reader *r, uint64_t off, const uint8_t *p, size_t
 			return block_error(r, off, ICE_EINVALID, "snappy block shorter than its checksum");
 		in_len = n - 4;
 	}
-	rc = ice_codec__decompress_ctx(r->codec_ctx, r->codec, p, in_len, 0, &r->data);
+	rc = ice_codec__decompress(r->codec, p, in_len, 0, &r->data);
 	if (rc) {
 		if (ice_error__is_oom())
 			return rc;

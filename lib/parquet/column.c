@@ -64,8 +64,6 @@ int ice_parquet__colreader_new(pq_colreader **out, ice_parquet_reader *r, size_t
 	ice_parquet__bytes_init(&c->pre_bytes);
 	ice_parquet__bytes_init(&c->raw_bytes);
 	*out = c;
-	if (!(c->ctx = ice_codec__ctx_new()))
-		return ICE_ERROR;
 
 	switch (m->codec) {
 	case ICE_PARQUET_UNCOMPRESSED: c->codec = ICE_CODEC_NONE; break;
@@ -118,7 +116,6 @@ void ice_parquet__colreader_free(pq_colreader *c)
 	ice_parquet__bytes_free(&c->dict_bytes);
 	ice_parquet__bytes_free(&c->pre_bytes);
 	ice_parquet__bytes_free(&c->raw_bytes);
-	ice_codec__ctx_free(c->ctx);
 	ice__free(c);
 }
 
@@ -289,11 +286,9 @@ static int ensure(pq_colreader *c, uint64_t off, size_t n, const uint8_t **out)
 
 static int decompress(pq_colreader *c, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
 {
-	int rc = ice_codec__decompress_ctx(c->ctx, c->codec, in, in_len, expected, out);
-	/* The chunk's last page: its decompressor is not needed again (a scan
-	 * of 200,000 columns held 200,000 zstd contexts of ~100 KB each). */
-	if (c->pos >= c->end)
-		ice_codec__ctx_trim(c->ctx);
+	/* the decompressor is the thread's own (util/compress.c): a scan of
+	 * 200,000 columns must not hold a zstd context per column */
+	int rc = ice_codec__decompress(c->codec, in, in_len, expected, out);
 	if (rc && c->lz4_legacy && !ice_error__is_oom()) {
 		/* Some writers put a bare LZ4 block where Hadoop framing belongs. */
 		ice_buf__clear(out);

@@ -47,7 +47,6 @@ struct pq_colreader {
 	pq_bytes pre_bytes;
 	ice_buf idx;           /* uint32 scratch */
 	ice_buf raw;           /* raw fixed values before conversion */
-	ice_codec_ctx *ctx;    /* this reader's own: colreaders may run on threads */
 	pq_bytes raw_bytes;
 };
 

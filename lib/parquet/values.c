@@ -13,6 +13,38 @@
 
 /* ---- values -------------------------------------------------------------- */
 
+/* The 8 bytes at p as a big-endian number (the pattern compilers turn into
+ * one load and a byte swap). */
+static inline uint64_t load_be64(const uint8_t *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+	       (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+
+/* k big-endian two's-complement decimals of w <= 8 bytes to decimal128 (low
+ * word, then the sign); called with a constant w so each width gets its own
+ * loop. Once 8 bytes precede a value's end inside src, the value is the low
+ * 8w bits of the 8 bytes ending with it. */
+static inline void dec_be_narrow(const uint8_t *src, size_t k, uint8_t *dst, size_t w)
+{
+	const uint64_t sign = (uint64_t)1 << (8 * w - 1), mask = sign | (sign - 1);
+	size_t i = 0;
+	for (; i < k && i * w + w < 8; i++) {
+		uint64_t x = 0;
+		for (size_t b = 0; b < w; b++)
+			x = x << 8 | src[i * w + b];
+		uint64_t lo = (x ^ sign) - sign, hi = (lo >> 63) ? UINT64_MAX : 0;
+		memcpy(dst + i * 16, &lo, 8);
+		memcpy(dst + i * 16 + 8, &hi, 8);
+	}
+	for (; i < k; i++) {
+		uint64_t x = load_be64(src + i * w + w - 8) & mask;
+		uint64_t lo = (x ^ sign) - sign, hi = (lo >> 63) ? UINT64_MAX : 0;
+		memcpy(dst + i * 16, &lo, 8);
+		memcpy(dst + i * 16 + 8, &hi, 8);
+	}
+}
+
 static int convert_fixed(pq_colreader *c, const uint8_t *src, size_t k, uint8_t *dst)
 {
 	switch (c->leaf->conv) {
@@ -54,6 +86,16 @@ static int convert_fixed(pq_colreader *c, const uint8_t *src, size_t k, uint8_t 
 		return 0;
 	case CONV_DEC_BYTES: {
 		size_t w = (size_t)c->pw;
+		switch (w) {
+		case 1: dec_be_narrow(src, k, dst, 1); return 0;
+		case 2: dec_be_narrow(src, k, dst, 2); return 0;
+		case 3: dec_be_narrow(src, k, dst, 3); return 0;
+		case 4: dec_be_narrow(src, k, dst, 4); return 0;
+		case 5: dec_be_narrow(src, k, dst, 5); return 0;
+		case 6: dec_be_narrow(src, k, dst, 6); return 0;
+		case 7: dec_be_narrow(src, k, dst, 7); return 0;
+		case 8: dec_be_narrow(src, k, dst, 8); return 0;
+		}
 		for (size_t i = 0; i < k; i++) {
 			const uint8_t *be = src + i * w;
 			uint8_t fill = (w && (be[0] & 0x80)) ? 0xff : 0;
@@ -246,12 +288,8 @@ static int gather_dict(pq_colreader *c, size_t k, pq_batch_col *out)
 		for (size_t i = 0; i < k; i++)
 			o[i] = dv[idx[i]];
 	} else if (w == 16) {
-		const uint64_t *dv = (const uint64_t *)(const void *)dict;
-		uint64_t *o = (uint64_t *)(void *)d;
-		for (size_t i = 0; i < k; i++) {
-			o[2 * i] = dv[2 * (size_t)idx[i]];
-			o[2 * i + 1] = dv[2 * (size_t)idx[i] + 1];
-		}
+		for (size_t i = 0; i < k; i++)
+			memcpy(d + i * 16, dict + (size_t)idx[i] * 16, 16);
 	} else {
 		for (size_t i = 0; i < k; i++)
 			memcpy(d + i * w, dict + (size_t)idx[i] * w, w);

@@ -7,6 +7,7 @@
 #include <brotli/encode.h>
 #include <libdeflate.h>
 #include <lz4.h>
+#include <pthread.h>
 #include <lz4frame.h>
 #include <snappy-c.h>
 #include <string.h>
@@ -79,6 +80,60 @@ static int too_big(ice_codec codec, size_t expected)
 	                      ice_codec__name(codec), expected);
 }
 
+/* ---- decompressors kept per thread ------------------------------------------
+ * A one-shot decompression needs a context (a zstd DCtx is ~100 KB, a
+ * libdeflate decompressor ~10 KB); making one per Parquet page or column
+ * chunk cost a scan 240 of each for four columns of 60 files. Each thread
+ * keeps one of each, made on first use and freed when the thread ends, so
+ * their number is bounded by the threads, not by the columns read. */
+typedef struct thread_codecs {
+	ZSTD_DCtx *zstd;
+	struct libdeflate_decompressor *deflate;
+} thread_codecs;
+
+static _Thread_local thread_codecs tl_codecs;
+static pthread_key_t tl_key;
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+static bool tl_key_made;
+
+static void thread_codecs_free(void *arg)
+{
+	thread_codecs *t = arg;
+	ZSTD_freeDCtx(t->zstd);
+	libdeflate_free_decompressor(t->deflate);
+	t->zstd = NULL;
+	t->deflate = NULL;
+}
+
+static void thread_codecs_key(void)
+{
+	tl_key_made = pthread_key_create(&tl_key, thread_codecs_free) == 0;
+}
+
+/* This thread's codecs, registered to be freed when it ends. */
+static thread_codecs *thread_codecs_get(void)
+{
+	thread_codecs *t = &tl_codecs;
+	if (!t->zstd && !t->deflate) {
+		pthread_once(&tl_once, thread_codecs_key);
+		if (tl_key_made)
+			pthread_setspecific(tl_key, t);
+	}
+	return t;
+}
+
+static ZSTD_DCtx *thread_zstd(void)
+{
+	thread_codecs *t = thread_codecs_get();
+	return t->zstd ? t->zstd : (t->zstd = ZSTD_createDCtx());
+}
+
+static struct libdeflate_decompressor *thread_deflate(void)
+{
+	thread_codecs *t = thread_codecs_get();
+	return t->deflate ? t->deflate : (t->deflate = libdeflate_alloc_decompressor());
+}
+
 /* zlib-family: wbits selects gzip (16+15), zlib (15) or raw deflate (-15). */
 /*
  * gzip (one member), zlib or raw deflate of a stated size in one
@@ -93,7 +148,7 @@ static int inflate_whole(ice_codec codec, const uint8_t *in, size_t in_len, size
 	enum libdeflate_result lr;
 	if (ice_buf__grow(out, expected) != 0)
 		return ICE_ERROR;
-	if (!(d = libdeflate_alloc_decompressor()))
+	if (!(d = thread_deflate()))
 		return ice_error__oom();
 	uint8_t *dst = (uint8_t *)out->ptr + out->len;
 	if (codec == ICE_CODEC_GZIP)
@@ -102,7 +157,6 @@ static int inflate_whole(ice_codec codec, const uint8_t *in, size_t in_len, size
 		lr = libdeflate_zlib_decompress_ex(d, in, in_len, dst, expected, &used, &made);
 	else
 		lr = libdeflate_deflate_decompress_ex(d, in, in_len, dst, expected, &used, &made);
-	libdeflate_free_decompressor(d);
 	if (lr != LIBDEFLATE_SUCCESS || made != expected || used != in_len)
 		return 1;
 	out->len += made;
@@ -204,8 +258,34 @@ static int deflate_any(int wbits, int level, const uint8_t *in, size_t in_len, i
 	return rc;
 }
 
+/* A stated size: one shot into the output with the thread's context (the
+ * stated size is the whole output; several frames allowed). */
+static int zstd_decompress_whole(const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	int rc;
+	ZSTD_DCtx *dctx = thread_zstd();
+	if (!dctx)
+		return ice_error__oom();
+	if ((rc = ice_buf__grow(out, expected)) != 0)
+		return rc;
+	size_t r = ZSTD_decompressDCtx(dctx, out->ptr + out->len, expected, in, in_len);
+	if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
+		return too_big(ICE_CODEC_ZSTD, expected);
+	if (ZSTD_isError(r))
+		return corrupt(ICE_CODEC_ZSTD, ZSTD_getErrorName(r));
+	if (r != expected)
+		return check_expected(ICE_CODEC_ZSTD, r, expected);
+	out->len += r;
+	out->ptr[out->len] = '\0';
+	return 0;
+}
+
+/* No stated size: streamed, with a context of its own (a frame's window
+ * buffer is not kept past the call). */
 static int zstd_decompress(const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
 {
+	if (expected)
+		return zstd_decompress_whole(in, in_len, expected, out);
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
 	ZSTD_inBuffer ib = {in, in_len, 0};
 	size_t start = out->len, zr = 1;
@@ -514,7 +594,6 @@ int ice_codec__compress(ice_codec codec, int level, const uint8_t *in, size_t in
 }
 
 struct ice_codec_ctx {
-	ZSTD_DCtx *dctx;
 	ZSTD_CCtx *cctx;
 };
 
@@ -527,47 +606,21 @@ void ice_codec__ctx_free(ice_codec_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	ZSTD_freeDCtx(ctx->dctx);
 	ZSTD_freeCCtx(ctx->cctx);
 	ice__free(ctx);
 }
 
 size_t ice_codec__ctx_memory(const ice_codec_ctx *ctx)
 {
-	return ctx ? ZSTD_sizeof_DCtx(ctx->dctx) + ZSTD_sizeof_CCtx(ctx->cctx) : 0;
+	return ctx ? ZSTD_sizeof_CCtx(ctx->cctx) : 0;
 }
 
 void ice_codec__ctx_trim(ice_codec_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	ZSTD_freeDCtx(ctx->dctx);
 	ZSTD_freeCCtx(ctx->cctx);
-	ctx->dctx = NULL;
 	ctx->cctx = NULL;
-}
-
-int ice_codec__decompress_ctx(ice_codec_ctx *ctx, ice_codec codec, const uint8_t *in, size_t in_len, size_t expected,
-                              ice_buf *out)
-{
-	int rc;
-	if (!ctx || codec != ICE_CODEC_ZSTD || expected == 0 || expected > out->limit)
-		return ice_codec__decompress(codec, in, in_len, expected, out);
-	if (!ctx->dctx && !(ctx->dctx = ZSTD_createDCtx()))
-		return ice_error__oom();
-	if ((rc = ice_buf__grow(out, expected)) != 0)
-		return rc;
-	/* one shot: the stated size is the whole output (several frames allowed) */
-	size_t r = ZSTD_decompressDCtx(ctx->dctx, out->ptr + out->len, expected, in, in_len);
-	if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
-		return too_big(ICE_CODEC_ZSTD, expected);
-	if (ZSTD_isError(r))
-		return corrupt(ICE_CODEC_ZSTD, ZSTD_getErrorName(r));
-	if (r != expected)
-		return check_expected(ICE_CODEC_ZSTD, r, expected);
-	out->len += r;
-	out->ptr[out->len] = '\0';
-	return 0;
 }
 
 int ice_codec__compress_ctx(ice_codec_ctx *ctx, ice_codec codec, int level, const uint8_t *in, size_t in_len,

@@ -38,7 +38,8 @@ ice_codec ice_codec__sniff(const uint8_t *data, size_t len);
  * size when the container states it (Parquet pages), or 0 when unknown, in
  * which case output is capped by out->limit. Errors are ICE_EINVALID with a
  * message naming the codec and what went wrong (no file name: the caller
- * prefixes it).
+ * prefixes it). Safe from any thread: a one-shot zstd or libdeflate
+ * decompression uses a context the calling thread keeps until it ends.
  */
 int ice_codec__decompress(ice_codec codec, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out);
 
@@ -46,10 +47,11 @@ int ice_codec__decompress(ice_codec codec, const uint8_t *in, size_t in_len, siz
 int ice_codec__compress(ice_codec codec, int level, const uint8_t *in, size_t in_len, ice_buf *out);
 
 /*
- * Reusable codec state for callers that (de)compress many blocks, such as
- * Parquet pages: the zstd contexts are created once instead of per block.
+ * Reusable compression state for callers that compress many blocks, such as
+ * Parquet pages: the zstd context is created once instead of per block.
  * A NULL ctx behaves as the functions above. ice_codec__ctx_new returns NULL
- * (out of memory raised) on failure.
+ * (out of memory raised) on failure. (Decompression needs none: a one-shot
+ * decompression uses a context its thread keeps.)
  */
 typedef struct ice_codec_ctx ice_codec_ctx;
 ice_codec_ctx *ice_codec__ctx_new(void);
@@ -58,8 +60,6 @@ void ice_codec__ctx_free(ice_codec_ctx *ctx);
  * made again on the next use). */
 size_t ice_codec__ctx_memory(const ice_codec_ctx *ctx);
 void ice_codec__ctx_trim(ice_codec_ctx *ctx);
-int ice_codec__decompress_ctx(ice_codec_ctx *ctx, ice_codec codec, const uint8_t *in, size_t in_len, size_t expected,
-                              ice_buf *out);
 int ice_codec__compress_ctx(ice_codec_ctx *ctx, ice_codec codec, int level, const uint8_t *in, size_t in_len,
                             ice_buf *out);
 

@@ -19,6 +19,7 @@ Exceptions, kept few and each with its reason:
   * encrypted files (*.parquet.encrypted) are not .parquet files and are
     covered by test_encrypted_files_fail_cleanly.
 """
+import decimal
 import json
 import pathlib
 import re
@@ -239,3 +240,27 @@ def test_corrupted_files_never_crash(path, tmp_path):
             p = run_ice("parquet", "--rows", t)
             if p.returncode != 0:
                 assert_clean_failure(t, p, f"{rel(path)} byte {pos} ^ {mask:#x}")
+
+
+@pytest.mark.parametrize("dictionary", [False, True], ids=["plain", "dictionary"])
+def test_fixed_width_decimals_every_width(tmp_path, dictionary):
+    """Decimals stored big-endian in FIXED_LEN_BYTE_ARRAY of every width
+    pyarrow gives them (1 to 16 bytes): the extremes of each precision,
+    -1, 0, 1, nulls and scattered values of both signs, over several
+    pages, read as pyarrow reads them."""
+    import random
+    rnd = random.Random(19)
+    ctx = decimal.Context(prec=40)
+    cols, names = [], []
+    for p in (1, 2, 3, 4, 6, 8, 9, 11, 13, 16, 18, 19, 21, 25, 30, 38):
+        top = 10 ** p - 1
+        vals = [top, -top, -1, 0, 1, None] + [rnd.choice([None, rnd.randint(-top, top)]) for _ in range(3000)]
+        t = pa.decimal128(p, p // 3)
+        cols.append(pa.array([None if v is None else decimal.Decimal(v).scaleb(-t.scale, ctx) for v in vals], t))
+        names.append(f"d{p}")
+    path = tmp_path / "decimals.parquet"
+    table = pa.table(cols, names=names)
+    pq.write_table(table, path, use_dictionary=dictionary, data_page_size=2048, compression="none")
+    kinds = {pq.ParquetFile(path).metadata.row_group(0).column(i).physical_type for i in range(len(names))}
+    assert kinds == {"FIXED_LEN_BYTE_ARRAY"}
+    compare(path, table, ice_rows(path))
