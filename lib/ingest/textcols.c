@@ -135,7 +135,8 @@ int ice_textcol__convert(col_builder *b, const ice_type *t, bool required, const
 			len = f->len & ~ICE_CSV_QUOTED;
 			if (o->trim && !(f->len & ICE_CSV_QUOTED))
 				ice_str__trim(&s, &len);
-			is_null = !(f->len & ICE_CSV_QUOTED) && len == o->null_len && memcmp(s, o->null_token, len) == 0;
+			is_null = !(f->len & ICE_CSV_QUOTED) && len == o->null_len &&
+			          (len == 0 || memcmp(s, o->null_token, len) == 0);
 		}
 		if (is_null && required) {
 			ice_error__set(ICE_EINVALID, ICE_ERRCLASS_INVALID, "null in required column '%s'", b->name);

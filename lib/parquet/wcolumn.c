@@ -158,6 +158,20 @@ static void dict_store(colw *c, const uint8_t *p, size_t n)
 	}
 }
 
+/* A new fixed-width value of hash h into the free slot pos: its index; -1
+ * on allocation failure. */
+static int64_t dict_insert_fixed(colw *c, size_t pos, uint64_t key, uint64_t h, const uint8_t *p, size_t n)
+{
+	size_t i = c->dict_n++;
+	c->slots[pos].key = key;
+	c->slots[pos].hash = (uint32_t)h;
+	c->slots[pos].idx1 = (uint32_t)i + 1;
+	dict_store(c, p, n);
+	if (c->dict_vals.error || ice_parquet__w_update_minmax(c, p, n))
+		return -1;
+	return (int64_t)i;
+}
+
 /* Index of a value in the dictionary, inserting it; -1 on allocation failure. */
 static int64_t dict_index(colw *c, const uint8_t *p, size_t n)
 {
@@ -174,14 +188,7 @@ static int64_t dict_index(colw *c, const uint8_t *p, size_t n)
 				return slots[pos].idx1 - 1;
 			pos = (pos + 1) & mask;
 		}
-		size_t i = c->dict_n++;
-		slots[pos].key = key;
-		slots[pos].hash = (uint32_t)h;
-		slots[pos].idx1 = (uint32_t)i + 1;
-		dict_store(c, p, n);
-		if (c->dict_vals.error || ice_parquet__w_update_minmax(c, p, n))
-			return -1;
-		return (int64_t)i;
+		return dict_insert_fixed(c, pos, key, h, p, n);
 	}
 	uint32_t h = hash_bytes(p, n);
 	size_t pos = h & mask;
@@ -416,7 +423,8 @@ static int flat_fixed(colw *c, const struct ArrowArray *a, int64_t i, int64_t n,
 				}
 				pos = (pos + 1) & mask;
 			}
-			if (found < 0 && (found = dict_index(c, p, w)) < 0)
+			/* a new value goes into the free slot the probe ended on */
+			if (found < 0 && (found = dict_insert_fixed(c, pos, key, h, p, w)) < 0)
 				return ICE_ERROR;
 			idx[cnt++] = (uint32_t)found;
 		}
