@@ -220,6 +220,18 @@ static int child_rows(col_builder *b, const struct ArrowArray *a, const int64_t 
 	return 0;
 }
 
+/* Rows that follow each other (a partition's rows of a batch grouped by
+ * partition): copied as one range. */
+static bool is_run(const int64_t *rows, size_t n)
+{
+	if (n == 0 || rows[n - 1] - rows[0] != (int64_t)n - 1)
+		return false;
+	for (size_t k = 1; k < n; k++)
+		if (rows[k] != rows[0] + (int64_t)k)
+			return false;
+	return true;
+}
+
 static int take(col_builder *b, const ice_type *t, const struct ArrowArray *a, const struct ArrowSchema *s,
                 const int64_t *rows, size_t n)
 {
@@ -261,6 +273,19 @@ static int take(col_builder *b, const ice_type *t, const struct ArrowArray *a, c
 			return ICE_ERROR;
 		dst = (uint8_t *)b->data.ptr;
 		const uint8_t *src = a->buffers[2];
+		if (is_run(rows, n)) {
+			/* its bytes at once, the offsets moved by the same amount */
+			int64_t st, e, first;
+			range_at(a, large, rows[0], &first, &e);
+			range_at(a, large, rows[n - 1], &st, &e);
+			memcpy(dst + at, src + first, (size_t)(e - first));
+			for (size_t k = 0; k < n; k++) {
+				range_at(a, large, rows[k], &st, &e);
+				offsets[k] = (int32_t)((int64_t)at + e - first);
+			}
+			b->length += (int64_t)n;
+			return 0;
+		}
 		for (size_t k = 0; k < n; k++) {
 			int64_t st, e;
 			range_at(a, large, rows[k], &st, &e);
@@ -323,6 +348,11 @@ static int take(col_builder *b, const ice_type *t, const struct ArrowArray *a, c
 			return ICE_ERROR;
 		const uint8_t *src = (const uint8_t *)a->buffers[1] + w * (size_t)a->offset;
 		/* Nulls copy whatever the source holds: a value nobody reads. */
+		if (is_run(rows, n)) {
+			memcpy(dst, src + w * (size_t)rows[0], w * n);
+			b->length += (int64_t)n;
+			return 0;
+		}
 		switch (w) {
 		case 4:
 			for (size_t k = 0; k < n; k++)

@@ -432,3 +432,29 @@ def test_jsonl_bad_line_in_a_late_block_leaves_nothing_and_rejects_keep_order(tm
     assert r["rows"] == len(expected) and r["rejected"] == 4
     assert [json.loads(line)["id"] for line in rej.read_text().splitlines()] == list(bad)
     assert rows_of(t) == sorted(expected)
+
+
+def test_rows_sorted_by_partition_are_copied_as_runs(tmp_path):
+    """Input already in partition order (as exports by date often are): each
+    partition's rows of a batch follow each other and are copied as one
+    range. Strings with nulls and empty values, decimals and dates, at one
+    and two threads, read back by PyIceberg as written, in input order."""
+    rng = random.Random(11)
+    lines = ["id,price,d,s"]
+    expected = []
+    for i in range(30000):
+        month = 1 + i * 12 // 30000
+        day = f"2024-{month:02d}-{1 + i % 28:02d}"
+        price = f"{rng.randrange(-100000, 100000) / 100:.2f}"
+        s = None if i % 11 == 0 else "" if i % 13 == 0 else f"v{i}" * (i % 5)
+        field = "" if s is None else '""' if s == "" else s
+        lines.append(f"{i},{price},{day},{field}")
+        expected.append((i, price, day, s))
+    f = tmp_path / "sorted.csv"
+    f.write_text("\n".join(lines) + "\n")
+    for threads in ("1", "2"):
+        t = make(tmp_path, f"runs{threads}")
+        ice_ok("append", t, f, "--threads", threads)
+        rows = [(r["id"], f"{r['price']:.2f}", r["d"].isoformat(), r["s"]) for r in pyiceberg_rows(current_metadata(t))]
+        assert sorted(rows, key=lambda r: r[0]) == expected  # an unquoted empty field is null, "" is empty
+        assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # input order, partition after partition
