@@ -1026,9 +1026,94 @@ int ice_data_writer__write_batch(ice_data_writer *w, const struct ArrowArray *ba
 	return rc;
 }
 
+/*
+ * The open files of local parts finished side by side on the writer's
+ * threads: each part's last rows written, its last row group and footer,
+ * and the wait for the disk (fsync) of one file while the next is encoded.
+ * A part's Parquet writer then works on the task's thread alone (its own
+ * scratch, not the pool's). The data files are registered afterwards, in
+ * part order; a file that did not finish is already deleted by its writer,
+ * and every file created is on the written list for cleanup.
+ */
+typedef struct close_job {
+	ice_data_writer *w;
+	part **parts;
+	ice_parquet_file_metrics **metrics;
+} close_job;
+
+static int close_task(void *ctx, size_t k, size_t worker)
+{
+	close_job *j = ctx;
+	part *p = j->parts[k];
+	int rc = 0;
+	(void)worker;
+	ice_parquet__writer_use_pool(p->pw, NULL);
+	if (ice_columns__rows(&p->cols) > 0) {
+		struct ArrowArray batch;
+		struct ArrowSchema schema;
+		if ((rc = ice_columns__view(&p->cols, &batch, &schema)) == 0) {
+			rc = ice_parquet_writer_write(p->pw, &batch, &schema);
+			batch.release(&batch);
+			schema.release(&schema);
+		}
+		ice_columns__clear(&p->cols);
+		ice_columns__trim(&p->cols);
+	}
+	if (rc) {
+		ice_parquet_writer_abort(p->pw);
+		p->pw = NULL;
+		return rc;
+	}
+	rc = ice_parquet_writer_close(p->pw, &j->metrics[k]);
+	p->pw = NULL; /* freed, finished or not */
+	return rc;
+}
+
+static int close_open_files(ice_data_writer *w)
+{
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < w->nparts; i++)
+		n += w->all[i]->open && !ice_io__is_object_store(w->io, w->all[i]->location);
+	if (n < 2 || ice_workers__count(w->workers) < 2)
+		return 0;
+	part **parts = ice__calloc(n, sizeof(*parts));
+	ice_parquet_file_metrics **metrics = ice__calloc(n, sizeof(*metrics));
+	if (!parts || !metrics) {
+		ice__free(parts);
+		ice__free(metrics);
+		return ICE_ERROR;
+	}
+	n = 0;
+	for (size_t i = 0; i < w->nparts; i++)
+		if (w->all[i]->open && !ice_io__is_object_store(w->io, w->all[i]->location))
+			parts[n++] = w->all[i];
+	close_job job = {w, parts, metrics};
+	rc = ice_workers__run(w->workers, n, close_task, &job);
+	for (size_t k = 0; k < n; k++) {
+		part *p = parts[k];
+		if (p->pw) {
+			/* not reached after an earlier task failed */
+			ice_parquet_writer_abort(p->pw);
+			p->pw = NULL;
+		}
+		p->pw_mem = 0;
+		p->open = false;
+		w->nopen--;
+		if (!rc && metrics[k])
+			rc = add_data_file(w, p, metrics[k]);
+		ice_parquet_file_metrics_free(metrics[k]);
+		ice__free(p->location);
+		p->location = NULL;
+	}
+	ice__free(parts);
+	ice__free(metrics);
+	return rc;
+}
+
 int ice_data_writer__close(ice_data_writer *w, const ice_data_file *const **files_out, size_t *n_out)
 {
-	int rc = 0;
+	int rc = w->order ? 0 : close_open_files(w);
 	for (size_t i = 0; i < w->nparts && !rc; i++) {
 		part *p = w->all[i];
 		if (w->order)

@@ -17,6 +17,9 @@
  *       with EIO (the publisher cannot look at what landed).
  *   ICE_FAULT_DIRSYNC=1
  *       fsync(2) of a directory named ".../metadata" fails with EIO.
+ *   ICE_FAULT_FSYNC=TEXT
+ *       fsync(2) of a regular file whose path holds TEXT fails with EIO
+ *       (a data file that cannot be made durable).
  *   ICE_FAULT_SLOW_US=N
  *       sleep N microseconds before every call that changes the file
  *       system (open with O_CREAT, write, fsync, link, rename, renameat2,
@@ -216,6 +219,19 @@ int fsync(int fd)
 	struct stat st;
 	NEXT(real, "fsync");
 	slow();
+	const char *text = env("ICE_FAULT_FSYNC");
+	if (text && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		char link_path[64], file[4096];
+		snprintf(link_path, sizeof(link_path), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link_path, file, sizeof(file) - 1);
+		if (n > 0) {
+			file[n] = '\0';
+			if (strstr(file, text)) {
+				errno = EIO;
+				return -1;
+			}
+		}
+	}
 	if (env("ICE_FAULT_DIRSYNC") && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		char link_path[64], dir[4096];
 		snprintf(link_path, sizeof(link_path), "/proc/self/fd/%d", fd);

@@ -254,3 +254,27 @@ def test_appends_killed_at_random_moments(tmp_path):
         assert (re.fullmatch(r"data/.+\.parquet", f) or re.fullmatch(r"metadata/[0-9a-f-]+-m\d+\.avro", f)
                 or re.fullmatch(r"metadata/snap-\d+-\d+-[0-9a-f-]+\.avro", f)
                 or re.fullmatch(r"metadata/\.[0-9a-f-]+(-version-hint)?\.tmp", f)), f
+
+
+def test_a_data_file_that_cannot_be_made_durable_fails_the_append_and_leaves_nothing(tmp_path):
+    """At the end of an append the open files are finished side by side (two
+    threads) or one after another (one): when the fsync of one partition's
+    data file fails, the append fails naming that file, no snapshot is
+    added, and no data file is left, neither the failed one nor those
+    finished beside it."""
+    lines = ["id,price,d,s"] + [f"{i},{i % 1000}.25,2024-{1 + i % 12:02d}-{1 + i % 28:02d},v{i % 7}"
+                                for i in range(20000)]
+    f = tmp_path / "in.csv"
+    f.write_text("\n".join(lines) + "\n")
+    for threads in ("1", "2"):
+        t = make(tmp_path, f"t{threads}")
+        before = metadata_files(t)
+        p = subprocess.run([ice_bin(), "append", str(t), str(f), "--threads", threads], capture_output=True,
+                           text=True, env=fault_env(ICE_FAULT_FSYNC="d_month=2024-07"))
+        assert p.returncode == 1, p.stderr
+        err = p.stderr.strip().splitlines()
+        assert len(err) == 1 and "d_month=2024-07" in err[0] and "fsync" in err[0], p.stderr
+        assert metadata_files(t) == before
+        assert not list((t / "data").rglob("*.parquet"))
+        assert ice_ok("append", t, f, "--threads", threads).code == 0  # the table takes the same rows after
+        assert len(pyiceberg_rows(current_metadata(t))) == 20000
