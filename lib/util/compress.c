@@ -7,8 +7,8 @@
 #include <brotli/encode.h>
 #include <libdeflate.h>
 #include <lz4.h>
-#include <pthread.h>
 #include <lz4frame.h>
+#include <pthread.h>
 #include <snappy-c.h>
 #include <string.h>
 #include <zlib.h>

@@ -1069,12 +1069,18 @@ static int close_task(void *ctx, size_t k, size_t worker)
 	return rc;
 }
 
+/* An open file on local disk (object stores: one upload at a time). */
+static bool closes_beside(const ice_data_writer *w, const part *p)
+{
+	return p->open && !ice_io__is_object_store(w->io, p->location);
+}
+
 static int close_open_files(ice_data_writer *w)
 {
 	size_t n = 0;
 	int rc = 0;
 	for (size_t i = 0; i < w->nparts; i++)
-		n += w->all[i]->open && !ice_io__is_object_store(w->io, w->all[i]->location);
+		n += closes_beside(w, w->all[i]);
 	if (n < 2 || ice_workers__count(w->workers) < 2)
 		return 0;
 	part **parts = ice__calloc(n, sizeof(*parts));
@@ -1086,7 +1092,7 @@ static int close_open_files(ice_data_writer *w)
 	}
 	n = 0;
 	for (size_t i = 0; i < w->nparts; i++)
-		if (w->all[i]->open && !ice_io__is_object_store(w->io, w->all[i]->location))
+		if (closes_beside(w, w->all[i]))
 			parts[n++] = w->all[i];
 	close_job job = {w, parts, metrics};
 	rc = ice_workers__run(w->workers, n, close_task, &job);
