@@ -278,7 +278,8 @@ static int take(col_builder *b, const ice_type *t, const struct ArrowArray *a, c
 			int64_t st, e, first;
 			range_at(a, large, rows[0], &first, &e);
 			range_at(a, large, rows[n - 1], &st, &e);
-			memcpy(dst + at, src + first, (size_t)(e - first));
+			if (e > first) /* all empty or null: no buffer to copy to or from */
+				memcpy(dst + at, src + first, (size_t)(e - first));
 			for (size_t k = 0; k < n; k++) {
 				range_at(a, large, rows[k], &st, &e);
 				offsets[k] = (int32_t)((int64_t)at + e - first);
