@@ -295,9 +295,6 @@ static int decompress(pq_colreader *c, const uint8_t *in, size_t in_len, size_t 
 		out->error = 0;
 		rc = ice_codec__decompress(ICE_CODEC_LZ4_RAW, in, in_len, expected, out);
 	}
-	/* a page that decompressed to nothing still has a buffer to point at */
-	if (!rc && !out->ptr)
-		rc = ice_buf__grow(out, 1);
 	return wrap_page(c, rc);
 }
 

@@ -490,7 +490,7 @@ static int brotli_decompress(const uint8_t *in, size_t in_len, size_t expected, 
 	return check_expected(ICE_CODEC_BROTLI, out->len - start, expected);
 }
 
-int ice_codec__decompress(ice_codec codec, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+static int decompress_any(ice_codec codec, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
 {
 	if (expected > out->limit)
 		return ice_error__set(ICE_EINVALID, ICE_ERRCLASS_IO,
@@ -512,6 +512,13 @@ int ice_codec__decompress(ice_codec codec, const uint8_t *in, size_t in_len, siz
 	case ICE_CODEC_BROTLI: return brotli_decompress(in, in_len, expected, out);
 	}
 	return ice_error__set(ICE_EUNSUPPORTED, ICE_ERRCLASS_IO, "unknown codec %d", (int)codec);
+}
+
+int ice_codec__decompress(ice_codec codec, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out)
+{
+	int rc = decompress_any(codec, in, in_len, expected, out);
+	/* an output that came to nothing still has a buffer to point at */
+	return rc ? rc : ice_buf__grow(out, 0);
 }
 
 int ice_codec__compress(ice_codec codec, int level, const uint8_t *in, size_t in_len, ice_buf *out)

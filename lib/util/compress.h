@@ -38,7 +38,8 @@ ice_codec ice_codec__sniff(const uint8_t *data, size_t len);
  * size when the container states it (Parquet pages), or 0 when unknown, in
  * which case output is capped by out->limit. Errors are ICE_EINVALID with a
  * message naming the codec and what went wrong (no file name: the caller
- * prefixes it). Safe from any thread: a one-shot zstd or libdeflate
+ * prefixes it). On success `out` has a buffer even when nothing came out
+ * (callers point into it). Safe from any thread: a one-shot zstd or libdeflate
  * decompression uses a context the calling thread keeps until it ends.
  */
 int ice_codec__decompress(ice_codec codec, const uint8_t *in, size_t in_len, size_t expected, ice_buf *out);

@@ -220,8 +220,8 @@ static int child_rows(col_builder *b, const struct ArrowArray *a, const int64_t 
 	return 0;
 }
 
-/* Rows that follow each other (a partition's rows of a batch grouped by
- * partition): copied as one range. */
+/* Rows that follow each other (a partition's rows of a batch when the input
+ * comes in partition order): copied as one range. */
 static bool is_run(const int64_t *rows, size_t n)
 {
 	if (n == 0 || rows[n - 1] - rows[0] != (int64_t)n - 1)
